@@ -1,0 +1,14 @@
+/// Comparison whose duration does not depend on where two secrets differ.
+public enum ConstantTime {
+    public static func equals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for (a, b) in zip(lhs, rhs) { difference |= a ^ b }
+        return difference == 0
+    }
+
+    /// Compares text case-insensitively for ASCII hex digests, still in constant time.
+    public static func equalsHex(_ lhs: String, _ rhs: String) -> Bool {
+        equals(lhs.utf8.map { $0 | 0x20 }, rhs.utf8.map { $0 | 0x20 })
+    }
+}

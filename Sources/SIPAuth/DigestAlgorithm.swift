@@ -1,0 +1,68 @@
+import Crypto
+
+/// The digest hash functions of RFC 8760; MD5 stays for the phones that know nothing else.
+public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
+    case md5 = "MD5"
+    case sha256 = "SHA-256"
+
+    /// Parses the `algorithm` parameter; absent means MD5 (RFC 3261 section 22.4).
+    public init?(parameter: String?) {
+        guard let parameter else {
+            self = .md5
+            return
+        }
+        switch parameter.uppercased() {
+        case "MD5": self = .md5
+        case "SHA-256": self = .sha256
+        default: return nil
+        }
+    }
+
+    /// Lower-case hex digest of UTF-8 text.
+    public func hexDigest(_ text: String) -> String {
+        switch self {
+        case .md5: Hex.encode(Insecure.MD5.hash(data: Array(text.utf8)))
+        case .sha256: Hex.encode(SHA256.hash(data: Array(text.utf8)))
+        }
+    }
+
+    /// HA1 = H(username:realm:password), what an extension stores instead of its password.
+    public func ha1(username: String, realm: String, password: String) -> String {
+        hexDigest("\(username):\(realm):\(password)")
+    }
+}
+
+enum Hex {
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        guard bytes.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count / 2)
+        var index = 0
+        while index < bytes.count {
+            guard let high = nibble(bytes[index]), let low = nibble(bytes[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// A `WWW-Authenticate`/`Proxy-Authenticate` challenge.
+public struct DigestChallenge: Sendable, Equatable {
+    public var realm: String
+    public var nonce: String
+    public var algorithm: DigestAlgorithm
+    /// "auth" when offered; nil for RFC 2069 style challenges from old providers.
+    public var qop: String?
+    public var opaque: String?
+    /// The credentials were right but the nonce had expired: retry without asking the user (RFC 2617 section 3.2.1).
+    public var stale: Bool
+
+    public init(realm: String, nonce: String, algorithm: DigestAlgorithm, qop: String? = "auth", opaque: String? = nil, stale: Bool = false) {
+        self.realm = realm
+        self.nonce = nonce
+        self.algorithm = algorithm
+        self.qop = qop
+        self.opaque = opaque
+        self.stale = stale
+    }
+
+    public var headerValue: String {
+        var text = "Digest realm=\"\(realm)\", nonce=\"\(nonce)\", algorithm=\(algorithm.rawValue)"
+        if let qop { text += ", qop=\"\(qop)\"" }
+        if let opaque { text += ", opaque=\"\(opaque)\"" }
+        if stale { text += ", stale=true" }
+        return text
+    }
+
+    /// Parses a challenge from a provider (the client side of digest, for trunks and tests).
+    public init(parsing value: String) throws(DigestError) {
+        let fields = try DigestParameters.parse(value)
+        guard let realm = fields["realm"], let nonce = fields["nonce"] else { throw DigestError.malformed("realm and nonce are required") }
+        guard let algorithm = DigestAlgorithm(parameter: fields["algorithm"]) else {
+            throw DigestError.unsupportedAlgorithm(fields["algorithm"] ?? "")
+        }
+        self.realm = realm
+        self.nonce = nonce
+        self.algorithm = algorithm
+        qop = fields["qop"].flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.contains("auth") ? "auth" : nil }
+        opaque = fields["opaque"]
+        stale = fields["stale"]?.lowercased() == "true"
+    }
+}

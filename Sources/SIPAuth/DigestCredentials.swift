@@ -1,0 +1,82 @@
+import SIPCore
+
+/// The `Authorization`/`Proxy-Authorization` value a client sends (RFC 3261 section 22.4, RFC 8760).
+public struct DigestCredentials: Sendable, Equatable {
+    public var username: String
+    public var realm: String
+    public var nonce: String
+    public var uri: String
+    public var response: String
+    public var algorithm: String?
+    public var cnonce: String?
+    public var qop: String?
+    /// nc, eight hex digits.
+    public var nonceCount: String?
+    public var opaque: String?
+
+    /// Parses `Digest name=value, ...`; unknown parameters are ignored, missing mandatory ones are an error.
+    public init(parsing value: String) throws(DigestError) {
+        let fields = try DigestParameters.parse(value)
+        guard let username = fields["username"], let realm = fields["realm"], let nonce = fields["nonce"],
+              let uri = fields["uri"], let response = fields["response"]
+        else { throw DigestError.malformed("username, realm, nonce, uri and response are required") }
+        self.username = username
+        self.realm = realm
+        self.nonce = nonce
+        self.uri = uri
+        self.response = response
+        algorithm = fields["algorithm"]
+        cnonce = fields["cnonce"]
+        qop = fields["qop"]
+        nonceCount = fields["nc"]
+        opaque = fields["opaque"]
+    }
+
+    /// Builds the credentials a client would send; used by trunks answering a provider's challenge and by tests.
+    public init(answering challenge: DigestChallenge, username: String, password: String, method: SIPMethod, uri: String,
+                cnonce: String = "0a4f113b", nonceCount: UInt32 = 1) {
+        let algorithm = challenge.algorithm
+        let ha1 = algorithm.ha1(username: username, realm: challenge.realm, password: password)
+        let nc = String(nonceCount, radix: 16).leftPadded(to: 8)
+        self.username = username
+        realm = challenge.realm
+        nonce = challenge.nonce
+        self.uri = uri
+        self.algorithm = algorithm.rawValue
+        opaque = challenge.opaque
+        if challenge.qop != nil {
+            qop = "auth"
+            self.cnonce = cnonce
+            self.nonceCount = nc
+        }
+        response = DigestVerifier.expectedResponse(ha1: ha1, algorithm: algorithm, method: method.rawValue, uri: uri,
+                                                   nonce: challenge.nonce, nonceCount: self.nonceCount, cnonce: self.cnonce,
+                                                   qop: qop)
+    }
+
+    public var headerValue: String {
+        var parts = [
+            "username=\"\(username)\"", "realm=\"\(realm)\"", "nonce=\"\(nonce)\"", "uri=\"\(uri)\"",
+            "response=\"\(response)\"",
+        ]
+        if let algorithm { parts.append("algorithm=\(algorithm)") }
+        if let qop, let cnonce, let nonceCount { parts += ["qop=\(qop)", "cnonce=\"\(cnonce)\"", "nc=\(nonceCount)"] }
+        if let opaque { parts.append("opaque=\"\(opaque)\"") }
+        return "Digest " + parts.joined(separator: ", ")
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        let scalars = Set(set)
+        let start = firstIndex { !scalars.contains($0) } ?? endIndex
+        let end = lastIndex { !scalars.contains($0) }.map { index(after: $0) } ?? start
+        return String(self[start..<Swift.max(start, end)])
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

@@ -1,0 +1,72 @@
+import SIPCore
+
+/// What checking credentials concluded; the registrar maps each case to a response and an event.
+public enum DigestVerdict: String, Sendable, Equatable {
+    case accepted
+    case wrongResponse = "wrong digest"
+    case staleNonce = "stale nonce"
+    case invalidNonce = "invalid nonce"
+    case replayedNonceCount = "replayed nonce-count"
+    case wrongRealm = "wrong realm"
+    case uriMismatch = "digest uri differs from Request-URI"
+    case unsupportedAlgorithm = "unsupported algorithm"
+    case qopRequired = "qop=auth required"
+}
+
+/// Server-side digest verification (RFC 3261 section 22, RFC 8760), with the nonce state it needs.
+public struct DigestVerifier: Sendable {
+    public let realm: String
+    public let signer: NonceSigner
+    private var counts: NonceCountTracker
+
+    public init(realm: String, key: [UInt8], nonceLifetime: UInt64 = 300, trackedNonces: Int = 100_000) {
+        self.realm = realm
+        signer = NonceSigner(key: key, lifetime: nonceLifetime)
+        counts = NonceCountTracker(capacity: trackedNonces, lifetime: nonceLifetime)
+    }
+
+    public func challenge(algorithm: DigestAlgorithm, now: UInt64, stale: Bool = false) -> DigestChallenge {
+        DigestChallenge(realm: realm, nonce: signer.makeNonce(now: now), algorithm: algorithm, qop: "auth", stale: stale)
+    }
+
+    /// Checks credentials against the stored HA1 for their algorithm. Pass `ha1: nil` for an unknown user:
+    /// the work done is the same, so the answer and its timing reveal nothing.
+    public mutating func verify(_ credentials: DigestCredentials, method: SIPMethod, requestURI: URI,
+                                ha1: String?, now: UInt64) -> DigestVerdict {
+        guard let algorithm = DigestAlgorithm(parameter: credentials.algorithm) else { return .unsupportedAlgorithm }
+        guard credentials.realm == realm else { return .wrongRealm }
+        let nonceState = signer.check(credentials.nonce, now: now)
+        if nonceState == .invalid { return .invalidNonce }
+        guard credentials.qop?.lowercased() == "auth", let cnonce = credentials.cnonce, let ncText = credentials.nonceCount,
+              ncText.utf8.count == 8, let nonceCount = UInt32(ncText, radix: 16)
+        else { return .qopRequired }
+        guard DigestVerifier.sameURI(credentials.uri, requestURI) else { return .uriMismatch }
+        let expected = DigestVerifier.expectedResponse(
+            ha1: ha1 ?? algorithm.hexDigest("\(credentials.username):\(realm):"), algorithm: algorithm,
+            method: method.rawValue, uri: credentials.uri, nonce: credentials.nonce, nonceCount: ncText, cnonce: cnonce, qop: "auth")
+        let matches = ConstantTime.equalsHex(expected, credentials.response)
+        guard matches, ha1 != nil else { return .wrongResponse }
+        guard case .valid(let issuedAt) = nonceState else { return .staleNonce }
+        guard counts.accept(nonce: credentials.nonce, nonceCount: nonceCount, issuedAt: issuedAt, now: now) else {
+            return .replayedNonceCount
+        }
+        return .accepted
+    }
+
+    /// response = H(HA1:nonce:nc:cnonce:qop:H(method:uri)), or H(HA1:nonce:H(method:uri)) without qop.
+    public static func expectedResponse(ha1: String, algorithm: DigestAlgorithm, method: String, uri: String, nonce: String,
+                                        nonceCount: String?, cnonce: String?, qop: String?) -> String {
+        let ha2 = algorithm.hexDigest("\(method):\(uri)")
+        if let qop, let nonceCount, let cnonce {
+            return algorithm.hexDigest("\(ha1):\(nonce):\(nonceCount):\(cnonce):\(qop):\(ha2)")
+        }
+        return algorithm.hexDigest("\(ha1):\(nonce):\(ha2)")
+    }
+
+    /// The digest-uri must name the Request-URI (RFC 2617 section 3.2.2.5); compared as parsed URIs.
+    static func sameURI(_ digestURI: String, _ requestURI: URI) -> Bool {
+        if digestURI == requestURI.description { return true }
+        guard let parsed = try? URI(parsing: digestURI) else { return false }
+        return parsed == requestURI
+    }
+}

@@ -1,0 +1,47 @@
+import Crypto
+
+/// Issues nonces that carry their own issue time and a MAC, so a server can check them without storing them
+/// (stateless), tell expired from forged, and survive a restart when the key is kept.
+public struct NonceSigner: Sendable {
+    public enum Check: Equatable, Sendable {
+        case valid(issuedAt: UInt64)
+        /// Genuine but older than the lifetime: answer with `stale=true`.
+        case stale
+        case invalid
+    }
+
+    private let key: SymmetricKey
+    /// Seconds a nonce stays usable.
+    public let lifetime: UInt64
+
+    public init(key: [UInt8], lifetime: UInt64 = 300) {
+        self.key = SymmetricKey(data: key)
+        self.lifetime = lifetime
+    }
+
+    /// 16 hex digits of issue time, 16 of randomness, 32 of truncated HMAC-SHA256.
+    public func makeNonce(now: UInt64, random: UInt64 = UInt64.random(in: .min ... .max)) -> String {
+        let body = Hex.encode(bigEndian(now) + bigEndian(random))
+        return body + mac(body)
+    }
+
+    public func check(_ nonce: String, now: UInt64) -> Check {
+        guard nonce.utf8.count == 64 else { return .invalid }
+        let body = String(nonce.prefix(32))
+        let tag = String(nonce.suffix(32))
+        guard ConstantTime.equals(Array(mac(body).utf8), Array(tag.utf8)),
+              let bytes = Hex.decode(String(body.prefix(16)))
+        else { return .invalid }
+        let issuedAt = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard issuedAt <= now + 5 else { return .invalid }
+        return now - min(now, issuedAt) > lifetime ? .stale : .valid(issuedAt: issuedAt)
+    }
+
+    private func mac(_ body: String) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: key).prefix(16))
+    }
+
+    private func bigEndian(_ value: UInt64) -> [UInt8] {
+        (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (UInt64($0) * 8)) }
+    }
+}

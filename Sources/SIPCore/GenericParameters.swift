@@ -1,0 +1,67 @@
+/// Ordered `;name=value` parameters of a header or URI; names compare case-insensitively.
+public struct GenericParameters: Sendable, Hashable, Sequence {
+    public struct Parameter: Sendable, Hashable {
+        public var name: String
+        public var value: String?
+        /// Written back as a quoted-string.
+        public var quoted: Bool
+    }
+
+    public private(set) var items: [Parameter] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { items.isEmpty }
+    public func makeIterator() -> IndexingIterator<[Parameter]> { items.makeIterator() }
+
+    /// The value of a parameter; `.some(nil)` for a flag parameter without value, `nil` when absent.
+    public subscript(_ name: String) -> String?? {
+        get {
+            guard let item = items.first(where: { $0.name.caseInsensitiveEquals(name) }) else { return nil }
+            return .some(item.value)
+        }
+    }
+
+    public func contains(_ name: String) -> Bool { self[name] != nil }
+
+    public mutating func append(_ name: String, value: String?, quoted: Bool = false) {
+        items.append(Parameter(name: name, value: value, quoted: quoted))
+    }
+
+    /// Sets or replaces a parameter, keeping its position when present.
+    public mutating func set(_ name: String, value: String?, quoted: Bool = false) {
+        if let index = items.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {
+            items[index].value = value
+            items[index].quoted = quoted
+        } else {
+            append(name, value: value, quoted: quoted)
+        }
+    }
+
+    public mutating func remove(_ name: String) {
+        items.removeAll { $0.name.caseInsensitiveEquals(name) }
+    }
+
+    /// `;a=b;c` as written on the wire.
+    public var serialized: String {
+        var text = ""
+        for item in items {
+            text += ";" + item.name
+            if let value = item.value {
+                text += "=" + (item.quoted ? HeaderValueScanner.quoted(value) : value)
+            }
+        }
+        return text
+    }
+}
+
+extension StringProtocol {
+    /// ASCII case-insensitive equality without allocating lower-cased copies.
+    func caseInsensitiveEquals<T: StringProtocol>(_ other: T) -> Bool {
+        let lhs = utf8, rhs = other.utf8
+        guard lhs.count == rhs.count else { return false }
+        return zip(lhs, rhs).allSatisfy { a, b in
+            a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
+        }
+    }
+}

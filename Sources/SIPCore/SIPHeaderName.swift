@@ -1,0 +1,87 @@
+/// A header name compared case-insensitively, with the compact forms of RFC 3261 section 7.3.3 expanded.
+public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The spelling written on the wire: canonical for known headers, as received otherwise.
+    public let canonical: String
+    /// Lower-cased canonical name, the identity used for lookups.
+    public let key: String
+
+    public init(_ name: String) {
+        let lower = name.lowercased()
+        if let known = SIPHeaderName.known[lower] {
+            self = known
+        } else {
+            canonical = name
+            key = lower
+        }
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+
+    private init(canonical: String) {
+        self.canonical = canonical
+        key = canonical.lowercased()
+    }
+
+    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    public var description: String { canonical }
+
+    public static let via = SIPHeaderName(canonical: "Via")
+    public static let from = SIPHeaderName(canonical: "From")
+    public static let to = SIPHeaderName(canonical: "To")
+    public static let callID = SIPHeaderName(canonical: "Call-ID")
+    public static let cseq = SIPHeaderName(canonical: "CSeq")
+    public static let contact = SIPHeaderName(canonical: "Contact")
+    public static let maxForwards = SIPHeaderName(canonical: "Max-Forwards")
+    public static let contentLength = SIPHeaderName(canonical: "Content-Length")
+    public static let contentType = SIPHeaderName(canonical: "Content-Type")
+    public static let contentEncoding = SIPHeaderName(canonical: "Content-Encoding")
+    public static let expires = SIPHeaderName(canonical: "Expires")
+    public static let minExpires = SIPHeaderName(canonical: "Min-Expires")
+    public static let route = SIPHeaderName(canonical: "Route")
+    public static let recordRoute = SIPHeaderName(canonical: "Record-Route")
+    public static let authorization = SIPHeaderName(canonical: "Authorization")
+    public static let proxyAuthorization = SIPHeaderName(canonical: "Proxy-Authorization")
+    public static let wwwAuthenticate = SIPHeaderName(canonical: "WWW-Authenticate")
+    public static let proxyAuthenticate = SIPHeaderName(canonical: "Proxy-Authenticate")
+    public static let userAgent = SIPHeaderName(canonical: "User-Agent")
+    public static let server = SIPHeaderName(canonical: "Server")
+    public static let allow = SIPHeaderName(canonical: "Allow")
+    public static let supported = SIPHeaderName(canonical: "Supported")
+    public static let require = SIPHeaderName(canonical: "Require")
+    public static let accept = SIPHeaderName(canonical: "Accept")
+    public static let subject = SIPHeaderName(canonical: "Subject")
+    public static let date = SIPHeaderName(canonical: "Date")
+    public static let event = SIPHeaderName(canonical: "Event")
+    public static let referTo = SIPHeaderName(canonical: "Refer-To")
+    public static let referredBy = SIPHeaderName(canonical: "Referred-By")
+    public static let warning = SIPHeaderName(canonical: "Warning")
+    public static let retryAfter = SIPHeaderName(canonical: "Retry-After")
+    public static let unsupported = SIPHeaderName(canonical: "Unsupported")
+
+    private static let known: [String: SIPHeaderName] = {
+        let all: [SIPHeaderName] = [
+            .via, .from, .to, .callID, .cseq, .contact, .maxForwards, .contentLength, .contentType,
+            .contentEncoding, .expires, .minExpires, .route, .recordRoute, .authorization,
+            .proxyAuthorization, .wwwAuthenticate, .proxyAuthenticate, .userAgent, .server, .allow,
+            .supported, .require, .accept, .subject, .date, .event, .referTo, .referredBy, .warning,
+            .retryAfter, .unsupported,
+        ]
+        var table = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+        let compact: [String: SIPHeaderName] = [
+            "v": .via, "f": .from, "t": .to, "i": .callID, "m": .contact, "l": .contentLength,
+            "c": .contentType, "e": .contentEncoding, "s": .subject, "k": .supported, "o": .event,
+            "r": .referTo, "b": .referredBy,
+        ]
+        table.merge(compact) { current, _ in current }
+        return table
+    }()
+
+    /// Headers whose values are comma-separated lists (RFC 3261 section 7.3.1), which may also be split over lines.
+    public var isList: Bool { SIPHeaderName.listKeys.contains(key) }
+
+    private static let listKeys: Set<String> = [
+        "via", "contact", "route", "record-route", "allow", "supported", "require", "accept",
+        "unsupported", "proxy-require", "accept-encoding", "accept-language",
+    ]
+}

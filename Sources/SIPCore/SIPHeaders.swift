@@ -1,0 +1,65 @@
+/// The header fields of a message in their received order; values are kept as unfolded text and parsed on demand.
+public struct SIPHeaders: Sendable, Equatable, Sequence {
+    public struct Field: Sendable, Equatable {
+        public var name: SIPHeaderName
+        public var value: String
+
+        public init(_ name: SIPHeaderName, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public private(set) var fields: [Field]
+
+    public init(_ fields: [Field] = []) { self.fields = fields }
+
+    public init(_ pairs: [(SIPHeaderName, String)]) {
+        fields = pairs.map { Field($0.0, $0.1) }
+    }
+
+    public var count: Int { fields.count }
+    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+
+    /// The first value of a header, as written.
+    public subscript(_ name: SIPHeaderName) -> String? {
+        fields.first { $0.name == name }?.value
+    }
+
+    /// Every field line of a header, unsplit.
+    public func lines(_ name: SIPHeaderName) -> [String] {
+        fields.filter { $0.name == name }.map(\.value)
+    }
+
+    /// Every value of a header; list headers are split at top-level commas across all their lines.
+    public func values(_ name: SIPHeaderName) -> [String] {
+        let raw = lines(name)
+        guard name.isList else { return raw }
+        return raw.flatMap { HeaderValueScanner.splitList($0) }
+    }
+
+    public func contains(_ name: SIPHeaderName) -> Bool { fields.contains { $0.name == name } }
+
+    public mutating func append(_ name: SIPHeaderName, _ value: String) {
+        fields.append(Field(name, value))
+    }
+
+    /// Puts the value before all others, as a proxy adds its Via or Record-Route.
+    public mutating func prepend(_ name: SIPHeaderName, _ value: String) {
+        fields.insert(Field(name, value), at: 0)
+    }
+
+    /// Replaces every line of a header by one value, appending it when absent.
+    public mutating func set(_ name: SIPHeaderName, _ value: String) {
+        guard let first = fields.firstIndex(where: { $0.name == name }) else {
+            append(name, value)
+            return
+        }
+        fields[first].value = value
+        fields = fields.enumerated().filter { $0.offset <= first || $0.element.name != name }.map(\.element)
+    }
+
+    public mutating func remove(_ name: SIPHeaderName) {
+        fields.removeAll { $0.name == name }
+    }
+}

@@ -1,0 +1,60 @@
+/// Typed views of the headers both requests and responses carry; each parses the stored text on demand.
+public protocol SIPMessageHeaders {
+    var headers: SIPHeaders { get }
+    var body: [UInt8] { get }
+}
+
+extension SIPMessageHeaders {
+    public var callID: String? { headers[.callID] }
+
+    public func vias() throws(SIPParseError) -> [Via] {
+        var result: [Via] = []
+        for value in headers.values(.via) { result.append(try Via(parsing: value)) }
+        return result
+    }
+
+    public func topVia() throws(SIPParseError) -> Via {
+        guard let first = headers.values(.via).first else { throw SIPParseError(.missingHeader, "Via") }
+        return try Via(parsing: first)
+    }
+
+    public func from() throws(SIPParseError) -> NameAddress { try address(.from) }
+    public func to() throws(SIPParseError) -> NameAddress { try address(.to) }
+
+    public func cseq() throws(SIPParseError) -> CSeq {
+        guard let value = headers[.cseq] else { throw SIPParseError(.missingHeader, "CSeq") }
+        return try CSeq(parsing: value)
+    }
+
+    public func contacts() throws(SIPParseError) -> [ContactValue] {
+        var result: [ContactValue] = []
+        for value in headers.values(.contact) { result.append(try ContactValue(parsing: value)) }
+        return result
+    }
+
+    /// The Expires header as delta-seconds; larger than 2^32-1 reads as 2^32-1 (RFC 3261 section 20.19).
+    public func expires() throws(SIPParseError) -> UInt32? {
+        guard let value = headers[.expires]?.trimmingSpaces() else { return nil }
+        return try SIPMessageValidator.deltaSeconds(value, header: "Expires")
+    }
+
+    public func maxForwards() throws(SIPParseError) -> Int? {
+        guard let value = headers[.maxForwards]?.trimmingSpaces() else { return nil }
+        guard !value.isEmpty, value.utf8.allSatisfy(SIPCharacterClass.isDigit) else {
+            throw SIPParseError(.malformedHeader, "Max-Forwards: not a number")
+        }
+        guard value.count <= 3, let number = Int(value), number <= 255 else {
+            throw SIPParseError(.valueOutOfRange, "Max-Forwards: must be 0-255")
+        }
+        return number
+    }
+
+    private func address(_ name: SIPHeaderName) throws(SIPParseError) -> NameAddress {
+        guard let value = headers[name] else { throw SIPParseError(.missingHeader, name.canonical) }
+        return try NameAddress(parsing: value, header: name.canonical)
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String { HeaderValueScanner.trimmed(utf8) }
+}
