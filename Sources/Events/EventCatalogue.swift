@@ -1,0 +1,17 @@
+/// Every event Portcullis can raise. Names are a contract with operators' notification rules: add, never rename.
+public enum EventCatalogue {
+    public static let serverStarted = EventKind(name: "Server Started", category: .system, level: .info)
+    public static let serverStopped = EventKind(name: "Server Stopped", category: .system, level: .info)
+    public static let extensionRegistered = EventKind(name: "Extension Registered", category: .registration, level: .info)
+    public static let extensionUnregistered = EventKind(name: "Extension Unregistered", category: .registration, level: .info)
+    public static let registrationFailed = EventKind(name: "Extension Registration Failed", category: .registration, level: .warning)
+    public static let malformedMessage = EventKind(name: "Malformed SIP Message", category: .network, level: .notice)
+    public static let configurationChanged = EventKind(name: "Configuration Changed", category: .system, level: .notice)
+
+    public static let all: [EventKind] = [
+        serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed, malformedMessage,
+        configurationChanged,
+    ]
+
+    public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }
+}

@@ -1,0 +1,78 @@
+import SIPCore
+
+/// Identifies a server transaction by the RFC 3261 section 17.2.3 rule: top Via branch, sent-by and method
+/// (ACK and CANCEL are matched to their INVITE by the caller).
+public struct ServerTransactionKey: Hashable, Sendable {
+    public let branch: String
+    public let sentBy: String
+    public let method: SIPMethod
+
+    public init(via: Via, method: SIPMethod) {
+        branch = via.branch ?? ""
+        sentBy = "\(via.host):\(via.port ?? 5060)"
+        self.method = method
+    }
+}
+
+/// Open non-INVITE server transactions with their last response, so a retransmitted request is answered from
+/// memory instead of being processed twice. Bounded: when full, new requests are still served, just not remembered.
+public struct ServerTransactionTable: Sendable {
+    public enum Lookup: Equatable, Sendable {
+        case new
+        /// Retransmission; resend these bytes if there are any (none while the user is still working).
+        case retransmission([UInt8]?)
+    }
+
+    private struct Entry: Sendable {
+        var transaction: ServerNonInviteTransaction
+        var lastResponse: [UInt8]?
+    }
+
+    private var entries: [ServerTransactionKey: Entry] = [:]
+    public let capacity: Int
+    private let timers: TransactionTimers
+
+    public init(capacity: Int = 200_000, timers: TransactionTimers = TransactionTimers()) {
+        self.capacity = capacity
+        self.timers = timers
+    }
+
+    public var count: Int { entries.count }
+
+    public mutating func receive(_ key: ServerTransactionKey, reliable: Bool) -> Lookup {
+        if var entry = entries[key] {
+            let actions = entry.transaction.requestRetransmitted()
+            entries[key] = entry
+            return .retransmission(actions.contains(.transmit) ? entry.lastResponse : nil)
+        }
+        if entries.count < capacity {
+            entries[key] = Entry(transaction: ServerNonInviteTransaction(reliable: reliable, timers: timers))
+        }
+        return .new
+    }
+
+    /// Records the response the user sent; a final one starts Timer J (or ends a reliable transaction).
+    public mutating func responded(_ key: ServerTransactionKey, bytes: [UInt8], final: Bool, now: Duration) {
+        guard var entry = entries[key] else { return }
+        let actions = entry.transaction.send(final: final, now: now)
+        if actions.contains(.terminate) {
+            entries[key] = nil
+            return
+        }
+        entry.lastResponse = bytes
+        entries[key] = entry
+    }
+
+    /// Fires due timers; returns how many transactions ended.
+    @discardableResult
+    public mutating func expire(now: Duration) -> Int {
+        var ended: [ServerTransactionKey] = []
+        for (key, var entry) in entries {
+            for timer in entry.transaction.timers where timer.deadline <= now {
+                if entry.transaction.timerFired(timer.name, now: now).contains(.terminate) { ended.append(key) }
+            }
+        }
+        for key in ended { entries[key] = nil }
+        return ended.count
+    }
+}

@@ -1,0 +1,17 @@
+import NIOCore
+
+/// Who sent a message and how: the source the response goes back to (RFC 3581: the real source, not the Via).
+public struct SIPPeer: Sendable, CustomStringConvertible {
+    public let address: SocketAddress
+    public let transport: SIPTransportKind
+
+    public init(address: SocketAddress, transport: SIPTransportKind) {
+        self.address = address
+        self.transport = transport
+    }
+
+    /// The source IP as text.
+    public var ip: String { address.ipAddress ?? "unknown" }
+    public var port: Int { address.port ?? 0 }
+    public var description: String { "\(transport.rawValue.lowercased()):\(ip):\(port)" }
+}

@@ -1,0 +1,32 @@
+import NIOCore
+import SIPCore
+
+/// Sends responses back where RFC 3261 section 18.2.2 and RFC 3581 say: on the same connection for streams,
+/// to the source address for UDP when rport was asked for, otherwise to the Via's received address and port.
+public struct SIPReplier: Sendable {
+    let channel: any Channel
+    public let peer: SIPPeer
+
+    init(channel: any Channel, peer: SIPPeer) {
+        self.channel = channel
+        self.peer = peer
+    }
+
+    public func send(_ bytes: [UInt8], via: Via?) {
+        let buffer = channel.allocator.buffer(bytes: bytes)
+        switch peer.transport {
+        case .udp:
+            let destination = SIPReplier.destination(via: via, source: peer.address)
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
+        case .tcp, .tls:
+            channel.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    /// Pure routing decision, separate so it can be tested without sockets.
+    public static func destination(via: Via?, source: SocketAddress) -> SocketAddress {
+        guard let via, via.rport == nil, let sourceIP = source.ipAddress else { return source }
+        let port = via.port ?? 5060
+        return (try? SocketAddress(ipAddress: sourceIP, port: port)) ?? source
+    }
+}

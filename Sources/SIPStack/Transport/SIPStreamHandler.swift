@@ -1,0 +1,34 @@
+import NIOCore
+import SIPCore
+
+/// Receives framed messages of one TCP/TLS connection; a framing error gets a 400 where possible, then the
+/// connection is closed, since its byte stream can no longer be trusted.
+final class SIPStreamHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let parser: SIPParser
+    private let handler: any SIPMessageHandler
+    private let transport: SIPTransportKind
+
+    init(parser: SIPParser, handler: any SIPMessageHandler, transport: SIPTransportKind) {
+        self.parser = parser
+        self.handler = handler
+        self.transport = transport
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let remote = context.channel.remoteAddress else { return }
+        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: remote, transport: transport))
+        SIPInbound.deliver(unwrapInboundIn(data), parser: parser, handler: handler, replier: replier)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let parseError = error as? SIPParseError
+            ?? (error is ByteToMessageDecoderError.PayloadTooLargeError ? SIPParseError(.messageTooLarge, "stream buffer limit") : nil)
+        if let parseError, let remote = context.channel.remoteAddress {
+            let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: remote, transport: transport))
+            handler.handleMalformed(parseError, badRequest: nil, replier: replier)
+        }
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Everything Portcullis persists. One protocol for every engine (SQLite now, PostgreSQL later), proven by
+/// one contract test suite. Writes return only once durable; the hot path never calls this directly.
+public protocol PortcullisStore: Sendable {
+    func createExtension(_ record: ExtensionRecord) async throws
+    func updateExtension(_ record: ExtensionRecord) async throws
+    /// Returns false when there was no such extension.
+    func deleteExtension(number: String) async throws -> Bool
+    func extensionRecord(number: String) async throws -> ExtensionRecord?
+    func extensions() async throws -> [ExtensionRecord]
+    /// Replaces the whole extension table in one transaction (declarative configuration).
+    func replaceExtensions(_ records: [ExtensionRecord]) async throws
+
+    func applyBindingChanges(_ changes: [BindingChange]) async throws
+    func bindings() async throws -> [BindingRecord]
+
+    func appendEvents(_ events: [EventRecord]) async throws
+    func events(_ query: EventQuery) async throws -> [EventRecord]
+
+    func createToken(_ token: APITokenRecord) async throws
+    func token(secretHash: String) async throws -> APITokenRecord?
+    func tokens() async throws -> [APITokenRecord]
+
+    func createAdminUser(_ user: AdminUserRecord) async throws
+    func adminUsers() async throws -> [AdminUserRecord]
+
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, value: String?) async throws
+}

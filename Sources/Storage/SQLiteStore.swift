@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file in the data directory, WAL mode, synchronous=FULL so an acknowledged
+/// change survives a crash or power loss.
+public final class SQLiteStore: PortcullisStore {
+    private let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        configuration.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try StoreMigrations.migrator.migrate(pool)
+        } catch {
+            throw StoreError.backend("cannot open \(path): \(error)")
+        }
+    }
+
+    public func createExtension(_ record: ExtensionRecord) async throws {
+        try await write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM extension WHERE number = ?", arguments: [record.number]) != nil {
+                throw StoreError.alreadyExists("extension \(record.number)")
+            }
+            try Self.insert(record, db)
+        }
+    }
+
+    public func updateExtension(_ record: ExtensionRecord) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE extension SET display_name = ?, ha1_md5 = ?, ha1_sha256 = ?, updated_at = ? WHERE number = ?
+                """, arguments: [record.displayName, record.ha1MD5, record.ha1SHA256, record.updatedAt, record.number])
+            if db.changesCount == 0 { throw StoreError.notFound("extension \(record.number)") }
+        }
+    }
+
+    public func deleteExtension(number: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM extension WHERE number = ?", arguments: [number])
+            return db.changesCount > 0
+        }
+    }
+
+    public func extensionRecord(number: String) async throws -> ExtensionRecord? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM extension WHERE number = ?", arguments: [number]).map(Self.extensionRecord) }
+    }
+
+    public func extensions() async throws -> [ExtensionRecord] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM extension ORDER BY number").map(Self.extensionRecord) }
+    }
+
+    public func replaceExtensions(_ records: [ExtensionRecord]) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM extension")
+            for record in records { try Self.insert(record, db) }
+        }
+    }
+
+    public func applyBindingChanges(_ changes: [BindingChange]) async throws {
+        try await write { db in
+            for change in changes {
+                switch change {
+                case .upsert(let binding):
+                    try db.execute(sql: """
+                        INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (aor, contact) DO UPDATE SET expires_at = excluded.expires_at, call_id = excluded.call_id,
+                          cseq = excluded.cseq, source = excluded.source, transport = excluded.transport,
+                          user_agent = excluded.user_agent, updated_at = excluded.updated_at
+                        """, arguments: [binding.aor, binding.contact, binding.expiresAt, binding.callID, Int64(binding.cseq),
+                                         binding.source, binding.transport, binding.userAgent, binding.updatedAt])
+                case .remove(let aor, let contact):
+                    try db.execute(sql: "DELETE FROM binding WHERE aor = ? AND contact = ?", arguments: [aor, contact])
+                }
+            }
+        }
+    }
+
+    public func bindings() async throws -> [BindingRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM binding ORDER BY aor, contact").map { row in
+                BindingRecord(aor: row["aor"], contact: row["contact"], expiresAt: row["expires_at"], callID: row["call_id"],
+                              cseq: UInt32(truncatingIfNeeded: row["cseq"] as Int64), source: row["source"],
+                              transport: row["transport"], userAgent: row["user_agent"], updatedAt: row["updated_at"])
+            }
+        }
+    }
+
+    public func appendEvents(_ events: [EventRecord]) async throws {
+        try await write { db in
+            for event in events {
+                let fields = String(decoding: try JSONEncoder().encode(event.fields), as: UTF8.self)
+                try db.execute(sql: "INSERT INTO event (time, name, category, level, fields) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [event.time, event.name, event.category, event.level, fields])
+            }
+        }
+    }
+
+    public func events(_ query: EventQuery) async throws -> [EventRecord] {
+        var clauses: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let since = query.since { clauses.append("time >= ?"); arguments.append(since) }
+        if let until = query.until { clauses.append("time <= ?"); arguments.append(until) }
+        if !query.names.isEmpty {
+            clauses.append("name IN (\(query.names.map { _ in "?" }.joined(separator: ",")))")
+            arguments += query.names.map { $0 }
+        }
+        if let category = query.category { clauses.append("category = ?"); arguments.append(category) }
+        if let level = query.level { clauses.append("level = ?"); arguments.append(level) }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let sql = "SELECT * FROM event \(whereClause) ORDER BY time DESC, id DESC LIMIT \(query.limit)"
+        let statementArguments = StatementArguments(arguments)
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+                let json: String = row["fields"]
+                let fields = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+                return EventRecord(id: row["id"], time: row["time"], name: row["name"], category: row["category"],
+                                   level: row["level"], fields: fields)
+            }
+        }
+    }
+
+    public func createToken(_ token: APITokenRecord) async throws {
+        try await write { db in
+            try db.execute(sql: "INSERT INTO api_token (id, name, secret_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [token.id, token.name, token.secretHash, token.role, token.createdAt])
+        }
+    }
+
+    public func token(secretHash: String) async throws -> APITokenRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE secret_hash = ?", arguments: [secretHash]).map(Self.tokenRecord)
+        }
+    }
+
+    public func tokens() async throws -> [APITokenRecord] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_token ORDER BY created_at").map(Self.tokenRecord) }
+    }
+
+    public func createAdminUser(_ user: AdminUserRecord) async throws {
+        try await write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM admin_user WHERE username = ?", arguments: [user.username]) != nil {
+                throw StoreError.alreadyExists("user \(user.username)")
+            }
+            try db.execute(sql: "INSERT INTO admin_user (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [user.username, user.passwordHash, user.role, user.createdAt])
+        }
+    }
+
+    public func adminUsers() async throws -> [AdminUserRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM admin_user ORDER BY username").map { row in
+                AdminUserRecord(username: row["username"], passwordHash: row["password_hash"], role: row["role"], createdAt: row["created_at"])
+            }
+        }
+    }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setSetting(_ key: String, value: String?) async throws {
+        try await write { db in
+            if let value {
+                try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                               arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.backend("\(error)")
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw StoreError.backend("\(error)")
+        }
+    }
+
+    private static func insert(_ record: ExtensionRecord, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO extension (number, display_name, ha1_md5, ha1_sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [record.number, record.displayName, record.ha1MD5, record.ha1SHA256, record.createdAt, record.updatedAt])
+    }
+
+    private static func extensionRecord(_ row: Row) -> ExtensionRecord {
+        ExtensionRecord(number: row["number"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
+                        ha1SHA256: row["ha1_sha256"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    private static func tokenRecord(_ row: Row) -> APITokenRecord {
+        APITokenRecord(id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"], createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,14 @@
+/// Store failures a caller can act on.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case alreadyExists(String)
+    case notFound(String)
+    case backend(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyExists(let what): "\(what) already exists"
+        case .notFound(let what): "\(what) not found"
+        case .backend(let detail): "store error: \(detail)"
+        }
+    }
+}

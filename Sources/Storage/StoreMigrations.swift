@@ -1,0 +1,54 @@
+import GRDB
+
+/// Versioned schema; a migration once shipped is never edited, only followed by a new one.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE extension (
+                  number TEXT PRIMARY KEY NOT NULL,
+                  display_name TEXT,
+                  ha1_md5 TEXT NOT NULL,
+                  ha1_sha256 TEXT NOT NULL,
+                  created_at DATETIME NOT NULL,
+                  updated_at DATETIME NOT NULL);
+                CREATE TABLE binding (
+                  aor TEXT NOT NULL,
+                  contact TEXT NOT NULL,
+                  expires_at DATETIME NOT NULL,
+                  call_id TEXT NOT NULL,
+                  cseq INTEGER NOT NULL,
+                  source TEXT NOT NULL,
+                  transport TEXT NOT NULL,
+                  user_agent TEXT,
+                  updated_at DATETIME NOT NULL,
+                  PRIMARY KEY (aor, contact));
+                CREATE TABLE event (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  time DATETIME NOT NULL,
+                  name TEXT NOT NULL,
+                  category TEXT NOT NULL,
+                  level TEXT NOT NULL,
+                  fields TEXT NOT NULL);
+                CREATE INDEX event_time ON event (time);
+                CREATE INDEX event_name_time ON event (name, time);
+                CREATE TABLE api_token (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  name TEXT NOT NULL,
+                  secret_hash TEXT NOT NULL UNIQUE,
+                  role TEXT NOT NULL,
+                  created_at DATETIME NOT NULL);
+                CREATE TABLE admin_user (
+                  username TEXT PRIMARY KEY NOT NULL,
+                  password_hash TEXT NOT NULL,
+                  role TEXT NOT NULL,
+                  created_at DATETIME NOT NULL);
+                CREATE TABLE setting (
+                  key TEXT PRIMARY KEY NOT NULL,
+                  value TEXT NOT NULL);
+                """)
+        }
+        return migrator
+    }
+}

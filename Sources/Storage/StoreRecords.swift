@@ -1,0 +1,123 @@
+import Foundation
+
+/// An extension as stored: its secrets only as HA1 digests, never the password.
+public struct ExtensionRecord: Sendable, Equatable, Codable {
+    public var number: String
+    public var displayName: String?
+    public var ha1MD5: String
+    public var ha1SHA256: String
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(number: String, displayName: String?, ha1MD5: String, ha1SHA256: String, createdAt: Date, updatedAt: Date) {
+        self.number = number
+        self.displayName = displayName
+        self.ha1MD5 = ha1MD5
+        self.ha1SHA256 = ha1SHA256
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One registered contact of an address of record.
+public struct BindingRecord: Sendable, Equatable, Codable {
+    public var aor: String
+    public var contact: String
+    public var expiresAt: Date
+    public var callID: String
+    public var cseq: UInt32
+    public var source: String
+    public var transport: String
+    public var userAgent: String?
+    public var updatedAt: Date
+
+    public init(aor: String, contact: String, expiresAt: Date, callID: String, cseq: UInt32, source: String,
+                transport: String, userAgent: String?, updatedAt: Date) {
+        self.aor = aor
+        self.contact = contact
+        self.expiresAt = expiresAt
+        self.callID = callID
+        self.cseq = cseq
+        self.source = source
+        self.transport = transport
+        self.userAgent = userAgent
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A change the location service writes behind.
+public enum BindingChange: Sendable, Equatable {
+    case upsert(BindingRecord)
+    case remove(aor: String, contact: String)
+}
+
+/// One entry of the event log.
+public struct EventRecord: Sendable, Equatable, Codable {
+    public var id: Int64?
+    public var time: Date
+    public var name: String
+    public var category: String
+    public var level: String
+    /// Structured facts (source IP, account, reason...), stored as JSON.
+    public var fields: [String: String]
+
+    public init(id: Int64? = nil, time: Date, name: String, category: String, level: String, fields: [String: String]) {
+        self.id = id
+        self.time = time
+        self.name = name
+        self.category = category
+        self.level = level
+        self.fields = fields
+    }
+}
+
+/// Filters for the event log; every field optional, results newest first.
+public struct EventQuery: Sendable, Equatable {
+    public var since: Date?
+    public var until: Date?
+    public var names: [String]
+    public var category: String?
+    public var level: String?
+    public var limit: Int
+
+    public init(since: Date? = nil, until: Date? = nil, names: [String] = [], category: String? = nil, level: String? = nil, limit: Int = 100) {
+        self.since = since
+        self.until = until
+        self.names = names
+        self.category = category
+        self.level = level
+        self.limit = max(1, min(limit, 10_000))
+    }
+}
+
+/// An API token; only the SHA-256 of the secret is kept.
+public struct APITokenRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var secretHash: String
+    public var role: String
+    public var createdAt: Date
+
+    public init(id: String, name: String, secretHash: String, role: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.secretHash = secretHash
+        self.role = role
+        self.createdAt = createdAt
+    }
+}
+
+/// A portal/API user; the password is a bcrypt hash.
+public struct AdminUserRecord: Sendable, Equatable, Codable {
+    public var username: String
+    public var passwordHash: String
+    public var role: String
+    public var createdAt: Date
+
+    public init(username: String, passwordHash: String, role: String, createdAt: Date) {
+        self.username = username
+        self.passwordHash = passwordHash
+        self.role = role
+        self.createdAt = createdAt
+    }
+}
