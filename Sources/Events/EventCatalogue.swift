@@ -5,11 +5,10 @@ public enum EventCatalogue {
     public static let extensionRegistered = EventKind(name: "Extension Registered", category: .registration, level: .info)
     public static let extensionUnregistered = EventKind(name: "Extension Unregistered", category: .registration, level: .info)
     public static let registrationFailed = EventKind(name: "Extension Registration Failed", category: .registration, level: .warning)
-    public static let malformedMessage = EventKind(name: "Malformed SIP Message", category: .network, level: .notice)
     public static let configurationChanged = EventKind(name: "Configuration Changed", category: .system, level: .notice)
 
     public static let all: [EventKind] = [
-        serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed, malformedMessage,
+        serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed,
         configurationChanged,
     ]
 

@@ -1,6 +1,5 @@
 import Logging
 import Storage
-import Synchronization
 
 /// Persists every published event to the store in batches (one transaction per interval), so the log survives
 /// restarts without a disk write per event.
@@ -17,45 +16,23 @@ public struct EventLogWriter: Sendable {
 
     /// Drains `events` until the stream finishes, then writes what is left.
     public func run(_ events: AsyncStream<PortcullisEvent>) async {
-        let pending = PendingRecords()
+        let queue = WriteBehindQueue<EventRecord>()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await event in events {
-                    pending.append(event.record)
-                }
+                await queue.run(every: interval) { batch in await write(batch) }
             }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    await flush(pending.take())
-                }
-            }
-            await group.next()
+            for await event in events { queue.append(event.record) }
             group.cancelAll()
         }
-        await flush(pending.take())
+        let rest = queue.take()
+        if !rest.isEmpty { await write(rest) }
     }
 
-    private func flush(_ batch: [EventRecord]) async {
-        guard !batch.isEmpty else { return }
+    private func write(_ batch: [EventRecord]) async {
         do {
             try await store.appendEvents(batch)
         } catch {
             logger.error("event log write failed", metadata: ["error": "\(error)", "events": "\(batch.count)"])
-        }
-    }
-}
-
-/// The records received but not yet written, shared by the receiving and the flushing task.
-private final class PendingRecords: Sendable {
-    private let records = Mutex<[EventRecord]>([])
-
-    func append(_ record: EventRecord) { records.withLock { $0.append(record) } }
-
-    func take() -> [EventRecord] {
-        records.withLock { records in
-            defer { records.removeAll() }
-            return records
         }
     }
 }

@@ -9,8 +9,9 @@ public protocol PortcullisStore: Sendable {
     func deleteExtension(number: String) async throws -> Bool
     func extensionRecord(number: String) async throws -> ExtensionRecord?
     func extensions() async throws -> [ExtensionRecord]
-    /// Replaces the whole extension table in one transaction (declarative configuration).
-    func replaceExtensions(_ records: [ExtensionRecord]) async throws
+    /// Replaces the whole extension table and sets settings (nil removes) in one transaction: a declarative
+    /// configuration lands whole or not at all.
+    func replaceConfiguration(extensions: [ExtensionRecord], settings: [String: String?]) async throws
 
     func applyBindingChanges(_ changes: [BindingChange]) async throws
     func bindings() async throws -> [BindingRecord]

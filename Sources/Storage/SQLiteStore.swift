@@ -54,10 +54,11 @@ public final class SQLiteStore: PortcullisStore {
         try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM extension ORDER BY number").map(Self.extensionRecord) }
     }
 
-    public func replaceExtensions(_ records: [ExtensionRecord]) async throws {
+    public func replaceConfiguration(extensions: [ExtensionRecord], settings: [String: String?]) async throws {
         try await write { db in
             try db.execute(sql: "DELETE FROM extension")
-            for record in records { try Self.insert(record, db) }
+            for record in extensions { try Self.insert(record, db) }
+            for (key, value) in settings { try Self.setSetting(key, value, db) }
         }
     }
 
@@ -165,13 +166,15 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func setSetting(_ key: String, value: String?) async throws {
-        try await write { db in
-            if let value {
-                try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                               arguments: [key, value])
-            } else {
-                try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
-            }
+        try await write { db in try Self.setSetting(key, value, db) }
+    }
+
+    private static func setSetting(_ key: String, _ value: String?, _ db: Database) throws {
+        if let value {
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        } else {
+            try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
         }
     }
 

@@ -45,5 +45,8 @@ public struct SIPListenAddress: Sendable, Hashable, CustomStringConvertible {
 
 public struct SIPListenAddressError: Error, Sendable, CustomStringConvertible {
     public let text: String
+
+    public init(text: String) { self.text = text }
+
     public var description: String { "invalid listen address '\(text)': expected [udp:|tcp:|tls:]HOST:PORT, IPv6 as [ADDR]:PORT" }
 }

@@ -1,0 +1,71 @@
+/// Admin failures with what the caller can do about them; the API renders them as problem+json
+/// (RFC 9457) with a stable `type`, the CLI prints `detail` and exits non-zero.
+public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        case invalidInput = "invalid-input"
+        case invalidConfiguration = "invalid-configuration"
+        case notFound = "not-found"
+        case conflict
+        case unauthorized
+        case internalError = "internal-error"
+
+        public var status: Int {
+            switch self {
+            case .invalidInput: 400
+            case .invalidConfiguration: 422
+            case .notFound: 404
+            case .conflict: 409
+            case .unauthorized: 401
+            case .internalError: 500
+            }
+        }
+
+        public var title: String {
+            switch self {
+            case .invalidInput: "Invalid input"
+            case .invalidConfiguration: "Invalid configuration"
+            case .notFound: "Not found"
+            case .conflict: "Conflict"
+            case .unauthorized: "Unauthorized"
+            case .internalError: "Internal error"
+            }
+        }
+    }
+
+    public let kind: Kind
+    public let detail: String
+    /// One entry per problem for validation failures (e.g. "config.yaml:12: extensions[3].password: ...").
+    public let problems: [String]
+
+    public init(_ kind: Kind, _ detail: String, problems: [String] = []) {
+        self.kind = kind
+        self.detail = detail
+        self.problems = problems
+    }
+
+    public var description: String {
+        problems.isEmpty ? detail : ([detail] + problems.map { "  " + $0 }).joined(separator: "\n")
+    }
+}
+
+/// The problem+json body.
+public struct ProblemDetails: Codable, Sendable, Equatable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var problems: [String]?
+
+    public init(_ error: AdminError) {
+        type = "https://portcullis.dev/problems/\(error.kind.rawValue)"
+        title = error.kind.title
+        status = error.kind.status
+        detail = error.detail
+        problems = error.problems.isEmpty ? nil : error.problems
+    }
+
+    public var error: AdminError {
+        let kind = AdminError.Kind(rawValue: String(type.split(separator: "/").last ?? "")) ?? .internalError
+        return AdminError(kind, detail, problems: problems ?? [])
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Storage
+
+/// Body of `POST /api/v1/extensions`.
+public struct CreateExtensionRequest: Codable, Sendable {
+    public var number: String
+    public var name: String?
+    /// Omit to have a strong password generated and returned once.
+    public var password: String?
+
+    public init(number: String, name: String? = nil, password: String? = nil) {
+        self.number = number
+        self.name = name
+        self.password = password
+    }
+}
+
+/// Body of `PATCH /api/v1/extensions/{number}`.
+public struct UpdateExtensionRequest: Codable, Sendable {
+    public var name: String?
+    public var password: String?
+    /// Generate a new password and return it once.
+    public var generatePassword: Bool?
+
+    public init(name: String? = nil, password: String? = nil, generatePassword: Bool? = nil) {
+        self.name = name
+        self.password = password
+        self.generatePassword = generatePassword
+    }
+}
+
+/// An extension as the API shows it: never a secret.
+public struct ExtensionView: Codable, Sendable, Equatable {
+    public var number: String
+    public var name: String?
+    public var registeredContacts: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// Answer to create/update: `password` is present only when it was generated, and shown this once.
+public struct ExtensionWithSecret: Codable, Sendable {
+    public var `extension`: ExtensionView
+    public var password: String?
+}
+
+public struct RegistrationView: Codable, Sendable, Equatable {
+    public var `extension`: String
+    public var contact: String
+    public var expiresAt: Date
+    public var expiresIn: Int
+    public var source: String
+    public var transport: String
+    public var userAgent: String?
+}
+
+public struct EventView: Codable, Sendable, Equatable {
+    public var id: Int64?
+    public var time: Date
+    public var name: String
+    public var category: String
+    public var level: String
+    public var fields: [String: String]
+
+    init(_ record: EventRecord) {
+        id = record.id
+        time = record.time
+        name = record.name
+        category = record.category
+        level = record.level
+        fields = record.fields
+    }
+}
+
+public struct CreateTokenRequest: Codable, Sendable {
+    public var name: String
+
+    public init(name: String) { self.name = name }
+}
+
+public struct TokenView: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var role: String
+    public var createdAt: Date
+}
+
+/// Answer to token creation: `token` is the secret, shown this once.
+public struct CreatedToken: Codable, Sendable {
+    public var token: String
+    public var info: TokenView
+}
+
+/// Body of `POST /api/v1/setup`: the one-time setup token printed at first start.
+public struct SetupRequest: Codable, Sendable {
+    public var setupToken: String
+    public var username: String
+    public var password: String
+
+    public init(setupToken: String, username: String, password: String) {
+        self.setupToken = setupToken
+        self.username = username
+        self.password = password
+    }
+}
+
+/// Answer to `PUT /api/v1/config`.
+public struct ConfigApplyResult: Codable, Sendable {
+    public var extensionsCreated: Int
+    public var extensionsUpdated: Int
+    public var extensionsRemoved: Int
+    /// Listener or limit changes take effect at the next start.
+    public var restartRequired: Bool
+}
+
+public struct HealthView: Codable, Sendable {
+    public var status: String
+    public var extensions: Int
+    public var registrations: Int
+}

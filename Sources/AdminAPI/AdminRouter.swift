@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import PBX
+import Prometheus
+import Storage
+
+/// The routes of `/api/v1`, `/healthz` and `/metrics`, the same on the TCP listener and the Unix socket.
+enum AdminRouter {
+    static func make(service: AdminService, registry: PrometheusCollectorRegistry, trustedSocket: Bool) -> Router<AdminRequestContext> {
+        let router = Router(context: AdminRequestContext.self)
+        router.add(middleware: AuthenticationMiddleware(service: service, trustedSocket: trustedSocket))
+
+        router.get("/healthz") { _, _ -> HealthView in
+            HealthView(status: "ok", extensions: service.runtime?.directory.count ?? 0, registrations: service.runtime?.location.count ?? 0)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+
+        let api = router.group("api/v1")
+        api.post("setup") { request, context -> CreatedToken in
+            try await service.setup(request.decode(as: SetupRequest.self, context: context))
+        }
+        api.get("extensions") { _, _ in ListResponse(items: try await service.extensions()) }
+        api.post("extensions") { request, context -> EditedResponse<ExtensionWithSecret> in
+            let created = try await service.createExtension(try await request.decode(as: CreateExtensionRequest.self, context: context))
+            return EditedResponse(status: .created, response: created)
+        }
+        api.get("extensions/:number") { _, context in
+            try await service.extensionView(try context.parameters.require("number"))
+        }
+        api.patch("extensions/:number") { request, context in
+            try await service.updateExtension(try context.parameters.require("number"),
+                                              try await request.decode(as: UpdateExtensionRequest.self, context: context))
+        }
+        api.delete("extensions/:number") { _, context -> HTTPResponse.Status in
+            try await service.deleteExtension(try context.parameters.require("number"))
+            return .noContent
+        }
+        api.get("registrations") { _, _ in ListResponse(items: try await service.registrations()) }
+        api.get("events") { request, _ in
+            let parameters = Dictionary(grouping: request.uri.queryParameters, by: { String($0.key) }).mapValues { $0.map { String($0.value) } }
+            return ListResponse(items: try await service.events(try EventQueryParameters.query(parameters)))
+        }
+        api.get("tokens") { _, _ in ListResponse(items: try await service.tokens()) }
+        api.post("tokens") { request, context -> EditedResponse<CreatedToken> in
+            let created = try await service.createToken(name: try await request.decode(as: CreateTokenRequest.self, context: context).name)
+            return EditedResponse(status: .created, response: created)
+        }
+        api.get("config") { _, _ -> Response in
+            let yaml = try await service.exportConfiguration()
+            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: yaml)))
+        }
+        api.put("config") { request, _ -> ConfigApplyResult in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let file = request.uri.queryParameters.get("file") ?? "config.yaml"
+            return try await service.applyConfiguration(yaml: String(buffer: body), file: file)
+        }
+        return router
+    }
+}

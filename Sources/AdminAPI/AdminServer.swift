@@ -1,0 +1,26 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// The admin API's two listeners: TCP (token authentication, 127.0.0.1:8088 by default) and a Unix socket in the
+/// data directory with owner-only permissions, which the CLI uses.
+public enum AdminServer {
+    public static func services(service: AdminService, registry: PrometheusCollectorRegistry, listen: APIListenAddress,
+                                socketPath: String, logger: Logger) -> [any Service] {
+        let tcp = Application(
+            router: AdminRouter.make(service: service, registry: registry, trustedSocket: false),
+            configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
+            logger: logger)
+        try? FileManager.default.removeItem(atPath: socketPath)
+        let local = Application(
+            router: AdminRouter.make(service: service, registry: registry, trustedSocket: true),
+            configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: nil),
+            onServerRunning: { _ in
+                chmod(socketPath, 0o600)
+            },
+            logger: logger)
+        return [tcp, local]
+    }
+}

@@ -1,0 +1,289 @@
+import Events
+import Foundation
+import HummingbirdBcrypt
+import PBX
+import SIPAuth
+import Storage
+
+/// Every administrative operation, written once: the REST API calls it for remote callers, the CLI calls it
+/// directly when no server runs. With a runtime, changes also reach the live PBX at once.
+public struct AdminService: Sendable {
+    public let store: any PortcullisStore
+    public let realm: String
+    public let runtime: PBXRuntime?
+
+    public init(store: any PortcullisStore, realm: String, runtime: PBXRuntime?) {
+        self.store = store
+        self.realm = realm
+        self.runtime = runtime
+    }
+
+    // MARK: Extensions
+
+    public func createExtension(_ request: CreateExtensionRequest) async throws(AdminError) -> ExtensionWithSecret {
+        var problems: [String] = []
+        if let problem = AdminValidation.extensionNumberProblem(request.number) { problems.append("number: \(problem)") }
+        if let name = request.name, let problem = AdminValidation.displayNameProblem(name) { problems.append("name: \(problem)") }
+        if let password = request.password, let problem = AdminValidation.sipPasswordProblem(password) { problems.append("password: \(problem)") }
+        guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
+        let generated = request.password == nil ? SecretGenerator.password() : nil
+        let password = request.password ?? generated ?? ""
+        let now = Date()
+        let record = ExtensionRecord(number: request.number, displayName: request.name, ha1MD5: ha1(request.number, password, .md5),
+                                     ha1SHA256: ha1(request.number, password, .sha256), createdAt: now, updatedAt: now)
+        try await storeCall { try await store.createExtension(record) }
+        runtime?.directory.upsert(record)
+        return ExtensionWithSecret(extension: view(record), password: generated)
+    }
+
+    public func extensions() async throws(AdminError) -> [ExtensionView] {
+        try await storeCall { try await store.extensions() }.map(view)
+    }
+
+    public func extensionView(_ number: String) async throws(AdminError) -> ExtensionView {
+        view(try await existing(number))
+    }
+
+    public func updateExtension(_ number: String, _ request: UpdateExtensionRequest) async throws(AdminError) -> ExtensionWithSecret {
+        var record = try await existing(number)
+        var problems: [String] = []
+        if let name = request.name, let problem = AdminValidation.displayNameProblem(name) { problems.append("name: \(problem)") }
+        if let password = request.password, let problem = AdminValidation.sipPasswordProblem(password) { problems.append("password: \(problem)") }
+        if request.password != nil && request.generatePassword == true { problems.append("give password or generatePassword, not both") }
+        guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
+        if let name = request.name { record.displayName = name.isEmpty ? nil : name }
+        let generated = request.generatePassword == true ? SecretGenerator.password() : nil
+        if let password = request.password ?? generated {
+            record.ha1MD5 = ha1(number, password, .md5)
+            record.ha1SHA256 = ha1(number, password, .sha256)
+        }
+        record.updatedAt = Date()
+        let updated = record
+        try await storeCall { try await store.updateExtension(updated) }
+        runtime?.directory.upsert(updated)
+        return ExtensionWithSecret(extension: view(updated), password: generated)
+    }
+
+    public func deleteExtension(_ number: String) async throws(AdminError) {
+        let deleted = try await storeCall { try await store.deleteExtension(number: number) }
+        guard deleted else { throw AdminError(.notFound, "extension \(number) does not exist") }
+        runtime?.directory.remove(number)
+        runtime?.location.removeAll(number)
+        if runtime == nil {
+            let stale = try await storeCall { try await store.bindings() }.filter { $0.aor == number }
+            try await storeCall { try await store.applyBindingChanges(stale.map { .remove(aor: $0.aor, contact: $0.contact) }) }
+        }
+    }
+
+    // MARK: Registrations and events
+
+    /// Live bindings: from memory when the server runs, from the store (unexpired only) otherwise.
+    public func registrations() async throws(AdminError) -> [RegistrationView] {
+        let now = Date()
+        let bindings: [Binding]
+        if let runtime {
+            bindings = runtime.location.all()
+        } else {
+            bindings = try await storeCall { try await store.bindings() }.map(Binding.init)
+        }
+        return bindings.filter { $0.expiresAt > now }.map { binding in
+            RegistrationView(extension: binding.aor, contact: binding.contact, expiresAt: binding.expiresAt,
+                             expiresIn: binding.remainingSeconds(at: now), source: binding.source, transport: binding.transport,
+                             userAgent: binding.userAgent)
+        }
+    }
+
+    public func events(_ query: EventQuery) async throws(AdminError) -> [EventView] {
+        try await storeCall { try await store.events(query) }.map(EventView.init)
+    }
+
+    // MARK: Tokens and setup
+
+    public func createToken(name: String, role: String = "Super Administrator") async throws(AdminError) -> CreatedToken {
+        guard (1...64).contains(name.count), AdminValidation.displayNameProblem(name) == nil else {
+            throw AdminError(.invalidInput, "token name must be 1-64 printable characters")
+        }
+        let secret = SecretGenerator.token(prefix: "pct_")
+        let record = APITokenRecord(id: UUID().uuidString.lowercased(), name: name, secretHash: SecretGenerator.sha256Hex(secret),
+                                    role: role, createdAt: Date())
+        try await storeCall { try await store.createToken(record) }
+        return CreatedToken(token: secret, info: TokenView(id: record.id, name: record.name, role: record.role, createdAt: record.createdAt))
+    }
+
+    public func tokens() async throws(AdminError) -> [TokenView] {
+        try await storeCall { try await store.tokens() }.map { TokenView(id: $0.id, name: $0.name, role: $0.role, createdAt: $0.createdAt) }
+    }
+
+    /// The caller behind a bearer token, or nil. Tokens are looked up by their SHA-256, never stored in clear.
+    public func tokenOwner(_ secret: String) async -> APITokenRecord? {
+        guard secret.hasPrefix("pct_"), secret.count < 200 else { return nil }
+        return try? await store.token(secretHash: SecretGenerator.sha256Hex(secret))
+    }
+
+    /// While no Super Administrator exists, makes a new one-time setup token (only its hash is kept) and returns it.
+    public func issueSetupTokenIfNeeded() async throws(AdminError) -> String? {
+        guard try await storeCall({ try await store.adminUsers() }).isEmpty else { return nil }
+        let token = SecretGenerator.token(prefix: "setup_")
+        try await storeCall { try await store.setSetting(AdminService.setupKey, value: SecretGenerator.sha256Hex(token)) }
+        return token
+    }
+
+    /// Creates the Super Administrator with the setup token, which then stops working; returns an API token.
+    public func setup(_ request: SetupRequest) async throws(AdminError) -> CreatedToken {
+        let expected = try await storeCall { try await store.setting(AdminService.setupKey) }
+        guard let expected, ConstantTime.equals(Array(expected.utf8), Array(SecretGenerator.sha256Hex(request.setupToken).utf8)) else {
+            throw AdminError(.unauthorized, "the setup token is wrong or was already used")
+        }
+        guard (3...64).contains(request.username.count), request.username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw AdminError(.invalidInput, "username must be 3-64 letters, digits, '.', '_' or '-'")
+        }
+        guard request.password.count >= 12, request.password.count <= 128 else {
+            throw AdminError(.invalidInput, "password must be 12-128 characters")
+        }
+        let user = AdminUserRecord(username: request.username, passwordHash: Bcrypt.hash(request.password, cost: 12),
+                                   role: "Super Administrator", createdAt: Date())
+        try await storeCall { try await store.createAdminUser(user) }
+        try await storeCall { try await store.setSetting(AdminService.setupKey, value: nil) }
+        return try await createToken(name: "\(request.username) (setup)")
+    }
+
+    // MARK: Configuration
+
+    public func settings() async throws(AdminError) -> ServerSettings {
+        try await AdminService.settings(store)
+    }
+
+    public func exportConfiguration() async throws(AdminError) -> String {
+        let records = try await storeCall { try await store.extensions() }
+        let document = ConfigDocument(settings: try await settings(), extensions: records.map {
+            ConfigDocument.ExtensionEntry(number: $0.number, name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5,
+                                          ha1SHA256: $0.ha1SHA256, line: 0)
+        })
+        return document.yaml()
+    }
+
+    /// Makes the stored configuration equal to the document, in one transaction; nothing changes if it is invalid.
+    public func applyConfiguration(yaml: String, file: String) async throws(AdminError) -> ConfigApplyResult {
+        let document = try ConfigDocument(yaml: yaml, file: file)
+        let current = Dictionary(uniqueKeysWithValues: try await storeCall { try await store.extensions() }.map { ($0.number, $0) })
+        let now = Date()
+        var records: [ExtensionRecord] = []
+        var problems: [String] = []
+        var created = 0, updated = 0
+        for entry in document.extensions {
+            let existing = current[entry.number]
+            var record = existing ?? ExtensionRecord(number: entry.number, displayName: nil, ha1MD5: "", ha1SHA256: "", createdAt: now, updatedAt: now)
+            record.displayName = entry.name
+            if let password = entry.password {
+                record.ha1MD5 = ha1(entry.number, password, .md5)
+                record.ha1SHA256 = ha1(entry.number, password, .sha256)
+            } else if let md5 = entry.ha1MD5, let sha256 = entry.ha1SHA256 {
+                record.ha1MD5 = md5.lowercased()
+                record.ha1SHA256 = sha256.lowercased()
+            } else if existing == nil {
+                problems.append("\(file):\(entry.line): extensions: extension \(entry.number) is new and needs a password or ha1")
+            }
+            if let existing {
+                if existing != record { record.updatedAt = now; updated += 1 }
+            } else {
+                created += 1
+            }
+            records.append(record)
+        }
+        guard problems.isEmpty else {
+            throw AdminError(.invalidConfiguration, "\(file): \(problems.count) problem(s), nothing was changed", problems: problems)
+        }
+        let removed = Set(current.keys).subtracting(records.map(\.number))
+        let previous = try await settings()
+        let encoded = String(decoding: (try? JSONEncoder().encode(document.settings)) ?? Data(), as: UTF8.self)
+        let finalRecords = records
+        try await storeCall {
+            try await store.replaceConfiguration(extensions: finalRecords, settings: [ServerSettings.storeKey: encoded])
+        }
+        if let runtime {
+            runtime.directory.replaceAll(finalRecords)
+            for number in removed { runtime.location.removeAll(number) }
+            runtime.dispatcher.update(bounds: document.settings.registration)
+            runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
+                "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
+            ]))
+        }
+        var restart = previous
+        restart.registration = document.settings.registration
+        return ConfigApplyResult(extensionsCreated: created, extensionsUpdated: updated, extensionsRemoved: removed.count,
+                                 restartRequired: restart != document.settings)
+    }
+
+    // MARK: Bootstrap
+
+    static let setupKey = "setup.token_sha256"
+    static let realmKey = "sip.realm"
+    static let nonceKeyKey = "sip.nonce_key"
+
+    /// The realm and nonce key, created on first use and kept: HA1 digests depend on the realm, and a kept key
+    /// lets nonces survive restarts.
+    public static func secrets(_ store: any PortcullisStore) async throws(AdminError) -> (realm: String, nonceKey: [UInt8]) {
+        var realm = try await storeCall { try await store.setting(realmKey) }
+        if realm == nil {
+            realm = "portcullis"
+            try await storeCall { try await store.setSetting(realmKey, value: "portcullis") }
+        }
+        var keyHex = try await storeCall { try await store.setting(nonceKeyKey) }
+        if keyHex == nil {
+            keyHex = String(SecretGenerator.token(prefix: "").prefix(64))
+            let value = keyHex
+            try await storeCall { try await store.setSetting(nonceKeyKey, value: value) }
+        }
+        let hex = Array((keyHex ?? "").utf8)
+        let key = stride(from: 0, to: hex.count - 1, by: 2).compactMap { UInt8(String(decoding: hex[$0...$0 + 1], as: UTF8.self), radix: 16) }
+        return (realm ?? "portcullis", key)
+    }
+
+    public static func settings(_ store: any PortcullisStore) async throws(AdminError) -> ServerSettings {
+        guard let json = try await storeCall({ try await store.setting(ServerSettings.storeKey) }) else { return ServerSettings() }
+        do {
+            return try JSONDecoder().decode(ServerSettings.self, from: Data(json.utf8))
+        } catch {
+            throw AdminError(.internalError, "stored settings are unreadable: \(error)")
+        }
+    }
+
+    // MARK: Helpers
+
+    private func existing(_ number: String) async throws(AdminError) -> ExtensionRecord {
+        guard let record = try await storeCall({ try await store.extensionRecord(number: number) }) else {
+            throw AdminError(.notFound, "extension \(number) does not exist")
+        }
+        return record
+    }
+
+    private func ha1(_ number: String, _ password: String, _ algorithm: DigestAlgorithm) -> String {
+        algorithm.ha1(username: number, realm: realm, password: password)
+    }
+
+    private func view(_ record: ExtensionRecord) -> ExtensionView {
+        ExtensionView(number: record.number, name: record.displayName,
+                      registeredContacts: runtime?.location.bindings(for: record.number).count ?? 0,
+                      createdAt: record.createdAt, updatedAt: record.updatedAt)
+    }
+
+    private func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {
+        try await AdminService.storeCall(body)
+    }
+
+    private static func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            switch error {
+            case .alreadyExists(let what): throw AdminError(.conflict, "\(what) already exists")
+            case .notFound(let what): throw AdminError(.notFound, "\(what) does not exist")
+            case .backend(let detail): throw AdminError(.internalError, detail)
+            }
+        } catch let error as AdminError {
+            throw error
+        } catch {
+            throw AdminError(.internalError, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import PBX
+import SIPCore
+import Yams
+
+extension ConfigDocument {
+    /// Reads and validates a YAML document; every problem is reported as `file:line: field: message`, all at once.
+    public init(yaml: String, file: String) throws(AdminError) {
+        var reader = YAMLReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw AdminError(.invalidConfiguration, "\(file): not valid YAML", problems: ["\(file): \(error)"])
+        }
+        var settings = ServerSettings()
+        var extensions: [ExtensionEntry] = []
+        if let root {
+            for (key, value) in reader.mapping(root, path: "") {
+                switch key {
+                case "sip": reader.readSIP(value, into: &settings)
+                case "api":
+                    for (field, node) in reader.mapping(value, path: "api") {
+                        guard field == "listen" else { reader.unknown(node, "api.\(field)"); continue }
+                        if let listen = reader.string(node, "api.listen") { settings.apiListen = listen }
+                    }
+                case "extensions": extensions = reader.readExtensions(value)
+                default: reader.unknown(value, key)
+                }
+            }
+        }
+        reader.problems += AdminValidation.settingsProblems(settings).map { "\(file): \($0)" }
+        guard reader.problems.isEmpty else {
+            throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed", problems: reader.problems)
+        }
+        self.init(settings: settings, extensions: extensions)
+    }
+
+    /// YAML of this document; extensions carry HA1 digests, never passwords.
+    public func yaml() -> String {
+        func map(_ pairs: [(String, Node)]) -> Node { .mapping(.init(pairs.map { (Node($0.0), $0.1) })) }
+        let registration = settings.registration, limits = settings.limits
+        var sip: [(String, Node)] = [
+            ("listen", .sequence(.init(settings.sipListen.map { Node($0) }))),
+            ("registration", map([
+                ("minExpires", Node(String(registration.minExpires))), ("maxExpires", Node(String(registration.maxExpires))),
+                ("defaultExpires", Node(String(registration.defaultExpires))), ("maxContacts", Node(String(registration.maxContacts))),
+            ])),
+            ("limits", map([
+                ("maxMessageSize", Node(String(limits.maxMessageSize))), ("maxHeaderCount", Node(String(limits.maxHeaderCount))),
+                ("maxLineLength", Node(String(limits.maxLineLength))),
+            ])),
+        ]
+        if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
+            sip.append(("tls", map([("certificate", Node(certificate)), ("key", Node(key))])))
+        }
+        let extensionNodes = extensions.map { entry -> Node in
+            var pairs: [(String, Node)] = [("number", Node(entry.number, Tag(.str), .doubleQuoted))]
+            if let name = entry.name { pairs.append(("name", Node(name))) }
+            if let md5 = entry.ha1MD5, let sha256 = entry.ha1SHA256 {
+                pairs.append(("ha1", map([("md5", Node(md5)), ("sha256", Node(sha256))])))
+            }
+            return map(pairs)
+        }
+        let root = map([
+            ("sip", map(sip)),
+            ("api", map([("listen", Node(settings.apiListen))])),
+            ("extensions", .sequence(.init(extensionNodes))),
+        ])
+        return (try? Yams.serialize(node: root)) ?? ""
+    }
+}
+
+/// Walks a composed YAML tree, collecting problems with their line numbers instead of stopping at the first.
+private struct YAMLReader {
+    let file: String
+    var problems: [String] = []
+
+    mutating func problem(_ node: Node?, _ path: String, _ message: String) {
+        let line = node?.mark.map { ":\($0.line)" } ?? ""
+        problems.append("\(file)\(line): \(path): \(message)")
+    }
+
+    mutating func unknown(_ node: Node, _ path: String) {
+        problem(node, path, "unknown field")
+    }
+
+    mutating func mapping(_ node: Node, path: String) -> [(String, Node)] {
+        guard case .mapping(let mapping) = node else {
+            problem(node, path.isEmpty ? "(document)" : path, "expected a mapping")
+            return []
+        }
+        return mapping.compactMap { key, value in
+            guard let name = key.string else {
+                problem(key, path, "keys must be strings")
+                return nil
+            }
+            return (name, value)
+        }
+    }
+
+    mutating func string(_ node: Node, _ path: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            problem(node, path, "expected a value")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func integer(_ node: Node, _ path: String) -> Int? {
+        guard let text = string(node, path) else { return nil }
+        guard let value = Int(text) else {
+            problem(node, path, "expected a whole number, got '\(text.prefix(20))'")
+            return nil
+        }
+        return value
+    }
+
+    mutating func readSIP(_ node: Node, into settings: inout ServerSettings) {
+        for (field, value) in mapping(node, path: "sip") {
+            let path = "sip.\(field)"
+            switch field {
+            case "listen":
+                guard case .sequence(let sequence) = value else { problem(value, path, "expected a list of addresses"); continue }
+                settings.sipListen = sequence.compactMap { string($0, path) }
+            case "tls":
+                for (key, item) in mapping(value, path: path) {
+                    switch key {
+                    case "certificate": settings.tlsCertificate = string(item, "\(path).certificate")
+                    case "key": settings.tlsKey = string(item, "\(path).key")
+                    default: unknown(item, "\(path).\(key)")
+                    }
+                }
+            case "registration":
+                for (key, item) in mapping(value, path: path) {
+                    guard let number = integer(item, "\(path).\(key)") else { continue }
+                    switch key {
+                    case "minExpires": settings.registration.minExpires = UInt32(clamping: number)
+                    case "maxExpires": settings.registration.maxExpires = UInt32(clamping: number)
+                    case "defaultExpires": settings.registration.defaultExpires = UInt32(clamping: number)
+                    case "maxContacts": settings.registration.maxContacts = number
+                    default: unknown(item, "\(path).\(key)")
+                    }
+                }
+            case "limits":
+                for (key, item) in mapping(value, path: path) {
+                    guard let number = integer(item, "\(path).\(key)") else { continue }
+                    switch key {
+                    case "maxMessageSize": settings.limits.maxMessageSize = number
+                    case "maxHeaderCount": settings.limits.maxHeaderCount = number
+                    case "maxLineLength": settings.limits.maxLineLength = number
+                    default: unknown(item, "\(path).\(key)")
+                    }
+                }
+            default:
+                unknown(value, path)
+            }
+        }
+    }
+
+    mutating func readExtensions(_ node: Node) -> [ConfigDocument.ExtensionEntry] {
+        guard case .sequence(let sequence) = node else {
+            problem(node, "extensions", "expected a list")
+            return []
+        }
+        var entries: [ConfigDocument.ExtensionEntry] = []
+        var seen: Set<String> = []
+        for (index, item) in sequence.enumerated() {
+            let path = "extensions[\(index)]"
+            var entry = ConfigDocument.ExtensionEntry(number: "", line: item.mark?.line ?? 0)
+            for (field, value) in mapping(item, path: path) {
+                switch field {
+                case "number": entry.number = string(value, "\(path).number") ?? ""
+                case "name": entry.name = string(value, "\(path).name")
+                case "password": entry.password = string(value, "\(path).password")
+                case "ha1":
+                    for (key, digest) in mapping(value, path: "\(path).ha1") {
+                        switch key {
+                        case "md5": entry.ha1MD5 = string(digest, "\(path).ha1.md5")
+                        case "sha256": entry.ha1SHA256 = string(digest, "\(path).ha1.sha256")
+                        default: unknown(digest, "\(path).ha1.\(key)")
+                        }
+                    }
+                default: unknown(value, "\(path).\(field)")
+                }
+            }
+            if let message = AdminValidation.extensionNumberProblem(entry.number) { problem(item, "\(path).number", message) }
+            if !seen.insert(entry.number).inserted { problem(item, "\(path).number", "extension \(entry.number) is listed twice") }
+            if let name = entry.name, let message = AdminValidation.displayNameProblem(name) { problem(item, "\(path).name", message) }
+            if let password = entry.password, let message = AdminValidation.sipPasswordProblem(password) {
+                problem(item, "\(path).password", message)
+            }
+            if entry.password != nil && (entry.ha1MD5 != nil || entry.ha1SHA256 != nil) {
+                problem(item, path, "give either password or ha1, not both")
+            } else if entry.ha1MD5 != nil || entry.ha1SHA256 != nil,
+                      let message = AdminValidation.ha1Problem(md5: entry.ha1MD5, sha256: entry.ha1SHA256) {
+                problem(item, "\(path).ha1", message)
+            }
+            entries.append(entry)
+        }
+        return entries
+    }
+}

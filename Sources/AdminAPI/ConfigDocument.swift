@@ -1,0 +1,99 @@
+import PBX
+import SIPCore
+import SIPStack
+
+/// The declarative configuration `config apply` takes and `config export` writes: everything this version knows.
+public struct ConfigDocument: Sendable, Equatable {
+    /// One extension; credentials are a password, or the two HA1 digests (as exported), or nothing to keep the current ones.
+    public struct ExtensionEntry: Sendable, Equatable {
+        public var number: String
+        public var name: String?
+        public var password: String?
+        public var ha1MD5: String?
+        public var ha1SHA256: String?
+        /// Line in the file, for error messages.
+        public var line: Int
+    }
+
+    public var settings: ServerSettings
+    public var extensions: [ExtensionEntry]
+}
+
+/// Field rules shared by the API, the CLI and the YAML file, so all three refuse the same input the same way.
+public enum AdminValidation {
+    /// Extension numbers are 1-15 digits (E.164 length), what a phone keypad can dial.
+    public static func extensionNumberProblem(_ number: String) -> String? {
+        guard (1...15).contains(number.count), number.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return "extension number must be 1-15 digits, got '\(number.prefix(20))'"
+        }
+        return nil
+    }
+
+    public static func displayNameProblem(_ name: String) -> String? {
+        guard name.count <= 64, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return "name must be at most 64 characters without control characters"
+        }
+        return nil
+    }
+
+    /// The baseline for SIP passwords: long enough to resist guessing, printable, no spaces.
+    public static func sipPasswordProblem(_ password: String) -> String? {
+        guard (10...128).contains(password.count) else { return "password must be 10-128 characters" }
+        guard password.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }) else {
+            return "password must be printable ASCII without spaces"
+        }
+        let hasUpper = password.contains { $0.isUppercase }, hasLower = password.contains { $0.isLowercase }
+        let hasDigit = password.contains { $0.isNumber }
+        guard hasUpper && hasLower && hasDigit else { return "password must mix upper case, lower case and digits" }
+        return nil
+    }
+
+    public static func ha1Problem(md5: String?, sha256: String?) -> String? {
+        let isHex = { (text: String) in text.allSatisfy { $0.isHexDigit } }
+        guard let md5, let sha256, md5.count == 32, sha256.count == 64, isHex(md5), isHex(sha256) else {
+            return "ha1 needs md5 (32 hex digits) and sha256 (64 hex digits)"
+        }
+        return nil
+    }
+
+    public static func settingsProblems(_ settings: ServerSettings) -> [String] {
+        var problems: [String] = []
+        if settings.sipListen.isEmpty { problems.append("sip.listen: at least one address is required") }
+        for address in settings.sipListen {
+            do {
+                let parsed = try SIPListenAddress(parsing: address)
+                if parsed.transports == [.tls], settings.tlsCertificate == nil || settings.tlsKey == nil {
+                    problems.append("sip.listen: \(address) needs sip.tls.certificate and sip.tls.key")
+                }
+            } catch {
+                problems.append("sip.listen: \(error)")
+            }
+        }
+        do {
+            _ = try APIListenAddress(parsing: settings.apiListen)
+        } catch {
+            problems.append("api.listen: \(error)")
+        }
+        problems += settings.registration.problems.map { "sip.registration: \($0)" }
+        let limits = settings.limits
+        if !(1_024...65_535).contains(limits.maxMessageSize) { problems.append("sip.limits.maxMessageSize must be 1024-65535") }
+        if !(16...1_000).contains(limits.maxHeaderCount) { problems.append("sip.limits.maxHeaderCount must be 16-1000") }
+        if !(256...65_535).contains(limits.maxLineLength) { problems.append("sip.limits.maxLineLength must be 256-65535") }
+        return problems
+    }
+}
+
+/// `HOST:PORT` of the admin API listener.
+public struct APIListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(parsing text: String) throws(SIPListenAddressError) {
+        let parsed = try SIPListenAddress(parsing: text)
+        guard parsed.transports == [.udp, .tcp] else { throw SIPListenAddressError(text: text) }
+        host = parsed.host
+        port = parsed.port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

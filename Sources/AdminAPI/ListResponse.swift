@@ -1,0 +1,14 @@
+import Hummingbird
+
+/// Lists are wrapped in an object, so fields (paging, totals) can be added later without breaking clients.
+public struct ListResponse<Item: Codable & Sendable>: Codable, Sendable, ResponseEncodable {
+    public var items: [Item]
+
+    public init(items: [Item]) { self.items = items }
+}
+
+extension ExtensionWithSecret: ResponseEncodable {}
+extension ExtensionView: ResponseEncodable {}
+extension CreatedToken: ResponseEncodable {}
+extension ConfigApplyResult: ResponseEncodable {}
+extension HealthView: ResponseEncodable {}

@@ -1,0 +1,19 @@
+import PBX
+import SIPCore
+
+/// The server-wide settings kept in the store (and in the YAML configuration): listeners, limits, registration
+/// bounds. Flags and PORTCULLIS_* variables of `serve` override the listeners for one run.
+public struct ServerSettings: Codable, Sendable, Equatable {
+    /// `[udp:|tcp:|tls:]HOST:PORT`; plain HOST:PORT listens on UDP and TCP.
+    public var sipListen: [String] = ["0.0.0.0:5060"]
+    public var apiListen: String = "127.0.0.1:8088"
+    /// PEM files for `tls:` listeners.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var registration = RegistrationBounds()
+    public var limits = SIPLimits()
+
+    public init() {}
+
+    static let storeKey = "server.settings"
+}

@@ -1,0 +1,28 @@
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// Runs the event log writer for the life of the server; on shutdown it records "Server Stopped" and drains
+/// every buffered event to the store before returning. Put it first in the service group so it stops last.
+public struct EventLogService: Service {
+    private let bus: EventBus
+    private let writer: EventLogWriter
+    private let events: AsyncStream<PortcullisEvent>
+
+    /// Subscribes at once, so events published before `run` starts are kept too.
+    public init(bus: EventBus, store: any PortcullisStore, logger: Logger) {
+        self.bus = bus
+        writer = EventLogWriter(store: store, logger: logger)
+        events = bus.subscribe()
+    }
+
+    public func run() async {
+        let bus = bus
+        await withGracefulShutdownHandler {
+            await writer.run(events)
+        } onGracefulShutdown: {
+            bus.publish(PortcullisEvent(EventCatalogue.serverStopped))
+            bus.finish()
+        }
+    }
+}

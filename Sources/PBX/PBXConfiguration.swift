@@ -1,0 +1,45 @@
+import SIPAuth
+import SIPCore
+
+/// The settings of the SIP side that may change while running; swapped as a whole.
+public struct PBXConfiguration: Sendable, Equatable {
+    /// Digest realm; HA1 digests depend on it, so it is fixed at first start.
+    public var realm: String = "portcullis"
+    public var registration = RegistrationBounds()
+    /// Offered digest algorithms, most preferred first (RFC 8760 section 2.4).
+    public var digestAlgorithms: [DigestAlgorithm] = [.sha256, .md5]
+    /// Seconds a nonce stays valid; older ones get `stale=true`.
+    public var nonceLifetime: UInt64 = 300
+    public var limits = SIPLimits()
+
+    public init() {}
+}
+
+/// Expiry bounds of registrations (RFC 3261 section 10.3 step 7).
+public struct RegistrationBounds: Sendable, Equatable, Codable {
+    /// Shorter requests get 423 Interval Too Brief with this Min-Expires.
+    public var minExpires: UInt32 = 60
+    /// Longer requests are shortened to this.
+    public var maxExpires: UInt32 = 3600
+    /// When the request states no expiry.
+    public var defaultExpires: UInt32 = 3600
+    /// Contacts one extension may have registered at once.
+    public var maxContacts: Int = 10
+
+    public init(minExpires: UInt32 = 60, maxExpires: UInt32 = 3600, defaultExpires: UInt32 = 3600, maxContacts: Int = 10) {
+        self.minExpires = minExpires
+        self.maxExpires = maxExpires
+        self.defaultExpires = defaultExpires
+        self.maxContacts = maxContacts
+    }
+
+    /// Every problem with these bounds, empty when valid.
+    public var problems: [String] {
+        var problems: [String] = []
+        if minExpires < 1 { problems.append("minExpires must be at least 1") }
+        if maxExpires < minExpires { problems.append("maxExpires must not be below minExpires") }
+        if defaultExpires < minExpires || defaultExpires > maxExpires { problems.append("defaultExpires must lie between minExpires and maxExpires") }
+        if maxContacts < 1 || maxContacts > 100 { problems.append("maxContacts must be 1-100") }
+        return problems
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Storage
+import Synchronization
+
+/// Where each extension can be reached, in memory for the hot path; every change is queued for the store
+/// (write-behind), and the store reloads it after a restart.
+public final class LocationService: Sendable {
+    private let table = Mutex<[String: [Binding]]>([:])
+    /// Changes waiting to be written; drained by `SIPService`.
+    public let pendingWrites = WriteBehindQueue<BindingChange>()
+    /// Total registered contacts, for metrics and limits.
+    public var count: Int { table.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    public init() {}
+
+    /// Loads bindings from the store at start, dropping expired ones.
+    public func load(_ records: [BindingRecord], now: Date) {
+        var loaded: [String: [Binding]] = [:]
+        for record in records {
+            if record.expiresAt > now {
+                loaded[record.aor, default: []].append(Binding(record))
+            } else {
+                pendingWrites.append(.remove(aor: record.aor, contact: record.contact))
+            }
+        }
+        table.withLock { $0 = loaded }
+    }
+
+    public func bindings(for aor: String) -> [Binding] {
+        table.withLock { $0[aor] ?? [] }
+    }
+
+    public func all() -> [Binding] {
+        table.withLock { $0.values.flatMap { $0 } }.sorted { ($0.aor, $0.contact) < ($1.aor, $1.contact) }
+    }
+
+    /// Makes `bindings` the AOR's set; `decide` runs under the lock with the current set, so two REGISTERs for one
+    /// AOR on different threads cannot interleave. Returns the decision and whether the AOR was registered before.
+    public func update<Decision: Sendable>(
+        _ aor: String, _ decide: (_ current: [Binding]) -> (Decision, [Binding]?)
+    ) -> (decision: Decision, before: [Binding]) {
+        let (decision, before, after) = table.withLock { table -> (Decision, [Binding], [Binding]?) in
+            let current = table[aor] ?? []
+            let (decision, next) = decide(current)
+            if let next { table[aor] = next.isEmpty ? nil : next }
+            return (decision, current, next)
+        }
+        if let after { queueChanges(from: before, to: after) }
+        return (decision, before)
+    }
+
+    /// Removes every binding of an AOR (extension deleted).
+    public func removeAll(_ aor: String) {
+        let removed = table.withLock { $0.removeValue(forKey: aor) } ?? []
+        queueChanges(from: removed, to: [])
+    }
+
+    /// Drops expired bindings; returns the AORs left with no binding at all.
+    public func expire(now: Date) -> [String] {
+        let (removed, emptied) = table.withLock { table -> ([Binding], [String]) in
+            var removed: [Binding] = []
+            var emptied: [String] = []
+            for (aor, bindings) in table {
+                let live = bindings.filter { $0.expiresAt > now }
+                guard live.count != bindings.count else { continue }
+                removed += bindings.filter { $0.expiresAt <= now }
+                if live.isEmpty {
+                    table[aor] = nil
+                    emptied.append(aor)
+                } else {
+                    table[aor] = live
+                }
+            }
+            return (removed, emptied)
+        }
+        for binding in removed { pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact)) }
+        return emptied
+    }
+
+    private func queueChanges(from before: [Binding], to after: [Binding]) {
+        let kept = Set(after.map(\.contact))
+        for binding in before where !kept.contains(binding.contact) {
+            pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact))
+        }
+        for binding in after where !before.contains(binding) {
+            pendingWrites.append(.upsert(binding.record))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import SIPAuth
+import SIPCore
+import Synchronization
+
+/// The outcome of authenticating one request.
+public enum AuthenticationOutcome: Sendable, Equatable {
+    case authenticated(ExtensionCredentials)
+    /// Answer 401 with fresh challenges; `stale` when the client may retry without asking its user.
+    case challenge(stale: Bool, failure: String?)
+    /// Answer 403; the reason goes to the event log only, never to the client.
+    case forbidden(String, username: String)
+    case malformed(String)
+}
+
+/// Digest authentication of requests from extensions (RFC 3261 section 22): issues challenges and checks
+/// answers against the directory. Unknown users get the same answer as a wrong password.
+public final class RegistrationAuthenticator: Sendable {
+    private let verifier: Mutex<DigestVerifier>
+    private let directory: ExtensionDirectory
+    private let algorithms: [DigestAlgorithm]
+
+    public init(configuration: PBXConfiguration, key: [UInt8], directory: ExtensionDirectory) {
+        verifier = Mutex(DigestVerifier(realm: configuration.realm, key: key, nonceLifetime: configuration.nonceLifetime))
+        self.directory = directory
+        algorithms = configuration.digestAlgorithms
+    }
+
+    /// WWW-Authenticate values, one per offered algorithm, sharing one nonce.
+    public func challenges(now: Date, stale: Bool) -> [String] {
+        let seconds = UInt64(max(0, now.timeIntervalSince1970))
+        return verifier.withLock { verifier in
+            let first = verifier.challenge(algorithm: algorithms.first ?? .md5, now: seconds, stale: stale)
+            return algorithms.map { algorithm in
+                var challenge = first
+                challenge.algorithm = algorithm
+                return challenge.headerValue
+            }
+        }
+    }
+
+    public func authenticate(_ request: SIPRequest, now: Date) -> AuthenticationOutcome {
+        guard let header = request.headers[.authorization] else { return .challenge(stale: false, failure: nil) }
+        let credentials: DigestCredentials
+        do {
+            credentials = try DigestCredentials(parsing: header)
+        } catch {
+            return .malformed(error.description)
+        }
+        let account = directory.credentials(for: credentials.username)
+        let algorithm = DigestAlgorithm(parameter: credentials.algorithm)
+        let ha1 = account.map { algorithm == .sha256 ? $0.ha1SHA256 : $0.ha1MD5 }
+        let seconds = UInt64(max(0, now.timeIntervalSince1970))
+        let verdict = verifier.withLock { $0.verify(credentials, method: request.method, requestURI: request.uri, ha1: ha1, now: seconds) }
+        switch verdict {
+        case .accepted:
+            guard let account else { return .forbidden(DigestVerdict.wrongResponse.rawValue, username: credentials.username) }
+            return .authenticated(account)
+        case .staleNonce, .replayedNonceCount:
+            return .challenge(stale: true, failure: verdict.rawValue)
+        case .invalidNonce, .wrongRealm:
+            return .challenge(stale: false, failure: verdict.rawValue)
+        case .wrongResponse:
+            return .forbidden(account == nil ? "unknown user" : verdict.rawValue, username: credentials.username)
+        case .uriMismatch, .unsupportedAlgorithm, .qopRequired:
+            return .forbidden(verdict.rawValue, username: credentials.username)
+        }
+    }
+}

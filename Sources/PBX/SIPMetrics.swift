@@ -1,0 +1,31 @@
+import CoreMetrics
+
+/// The SIP counters, created once so the hot path only increments. Method dimensions are limited to the known
+/// methods, so a scanner inventing methods cannot grow the metric set.
+struct SIPMetrics: Sendable {
+    private let requests: [String: Counter]
+    private let otherRequests: Counter
+    let responses: Counter
+    let malformed: Counter
+    let retransmissions: Counter
+    let registrationsAccepted: Counter
+    let registrationsFailed: Counter
+
+    static let knownMethods = ["REGISTER", "OPTIONS", "INVITE", "ACK", "BYE", "CANCEL", "SUBSCRIBE", "NOTIFY", "MESSAGE", "REFER", "INFO", "UPDATE", "PRACK", "PUBLISH"]
+
+    init() {
+        requests = Dictionary(uniqueKeysWithValues: SIPMetrics.knownMethods.map {
+            ($0, Counter(label: "portcullis_sip_requests_total", dimensions: [("method", $0)]))
+        })
+        otherRequests = Counter(label: "portcullis_sip_requests_total", dimensions: [("method", "other")])
+        responses = Counter(label: "portcullis_sip_responses_received_total")
+        malformed = Counter(label: "portcullis_sip_malformed_total")
+        retransmissions = Counter(label: "portcullis_sip_retransmissions_total")
+        registrationsAccepted = Counter(label: "portcullis_registrations_total", dimensions: [("result", "accepted")])
+        registrationsFailed = Counter(label: "portcullis_registrations_total", dimensions: [("result", "failed")])
+    }
+
+    func request(_ method: String) {
+        (requests[method] ?? otherRequests).increment()
+    }
+}

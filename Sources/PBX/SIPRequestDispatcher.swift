@@ -1,0 +1,161 @@
+import CoreMetrics
+import Events
+import Foundation
+import Logging
+import SIPCore
+import SIPStack
+import Synchronization
+
+/// The SIP element behind the transports: absorbs retransmissions, answers OPTIONS, runs registration, and turns
+/// every decision into a response and, where it matters, an event. Runs on the event loop; never awaits.
+public final class SIPRequestDispatcher: SIPMessageHandler {
+    private let authenticator: RegistrationAuthenticator
+    private let location: LocationService
+    private let registrar: Mutex<Registrar>
+    private let transactions: Mutex<ServerTransactionTable>
+    private let bus: EventBus
+    private let metrics = SIPMetrics()
+    private let logger: Logger
+    private let clock: @Sendable () -> Date
+    private let start = ContinuousClock.now
+
+    public init(configuration: PBXConfiguration, authenticator: RegistrationAuthenticator, location: LocationService,
+                bus: EventBus, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.authenticator = authenticator
+        self.location = location
+        registrar = Mutex(Registrar(bounds: configuration.registration))
+        transactions = Mutex(ServerTransactionTable())
+        self.bus = bus
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// New registration bounds take effect for the next REGISTER.
+    public func update(bounds: RegistrationBounds) {
+        registrar.withLock { $0.bounds = bounds }
+    }
+
+    public func handle(_ message: SIPMessage, replier: SIPReplier) {
+        guard case .request(let request) = message else {
+            metrics.responses.increment()
+            return
+        }
+        metrics.request(request.method.rawValue)
+        guard request.method != .ack else { return }
+        let via = try? request.topVia()
+        let key = via.map { ServerTransactionKey(via: $0, method: request.method) }
+        if let key, via?.hasRFC3261Branch == true {
+            if case .retransmission(let bytes) = transactions.withLock({ $0.receive(key, reliable: replier.peer.transport.isReliable) }) {
+                metrics.retransmissions.increment()
+                if let bytes { replier.send(bytes, via: via) }
+                return
+            }
+        }
+        let response = respond(to: request, peer: replier.peer)
+        let bytes = response.serialized()
+        replier.send(bytes, via: via)
+        if let key, via?.hasRFC3261Branch == true {
+            let now = ContinuousClock.now - start
+            transactions.withLock { $0.responded(key, bytes: bytes, final: response.statusCode >= 200, now: now) }
+        }
+    }
+
+    public func handleMalformed(_ error: SIPParseError, badRequest: [UInt8]?, replier: SIPReplier) {
+        metrics.malformed.increment()
+        logger.debug("malformed SIP message", metadata: ["source": "\(replier.peer)", "error": "\(error)"])
+        if let badRequest { replier.send(badRequest, via: nil) }
+    }
+
+    /// Timer-driven housekeeping: expired registrations and finished transactions. Called about once a second.
+    public func sweep() {
+        let now = clock()
+        for aor in location.expire(now: now) {
+            bus.publish(PortcullisEvent(EventCatalogue.extensionUnregistered, time: now, fields: ["extension": aor, "reason": "expired"]))
+        }
+        let elapsed = ContinuousClock.now - start
+        transactions.withLock { _ = $0.expire(now: elapsed) }
+    }
+
+    private func respond(to request: SIPRequest, peer: SIPPeer) -> SIPResponse {
+        switch request.method {
+        case .register:
+            return register(request, peer: peer)
+        case .options:
+            var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPRequestDispatcher.makeTag())
+            response.headers.append(.allow, "REGISTER, OPTIONS")
+            response.headers.append(.accept, "application/sdp")
+            return response
+        default:
+            var response = SIPResponse(replyingTo: request, statusCode: 501, toTag: SIPRequestDispatcher.makeTag())
+            response.headers.append(.allow, "REGISTER, OPTIONS")
+            return response
+        }
+    }
+
+    private func register(_ request: SIPRequest, peer: SIPPeer) -> SIPResponse {
+        let now = clock()
+        let userAgent = request.headers[.userAgent]
+        var facts = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue]
+        facts["user_agent"] = userAgent
+        func failure(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
+            var fields = facts
+            fields["reason"] = reason
+            fields["account"] = account
+            metrics.registrationsFailed.increment()
+            bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, time: now, fields: fields))
+            return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
+        }
+
+        switch authenticator.authenticate(request, now: now) {
+        case .challenge(let stale, let failureReason):
+            if let failureReason { _ = failure(401, failureReason, account: nil) }
+            var response = SIPResponse(replyingTo: request, statusCode: 401, toTag: SIPRequestDispatcher.makeTag())
+            for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.wwwAuthenticate, challenge) }
+            return response
+        case .malformed(let reason):
+            return failure(400, reason, account: nil)
+        case .forbidden(let reason, let username):
+            return failure(403, reason, account: username)
+        case .authenticated(let account):
+            let aor: String?
+            switch (try? request.to())?.uri {
+            case .sip(let uri): aor = uri.user
+            case .tel(let uri): aor = uri.digits
+            default: aor = nil
+            }
+            guard aor == account.number else {
+                return failure(403, "authenticated as \(account.number) but registering \(aor ?? "nothing")", account: account.number)
+            }
+            let registrar = registrar.withLock { $0 }
+            let (decision, before) = location.update(account.number) { current in
+                let decision = registrar.decide(request, aor: account.number, current: current, source: peer.description,
+                                                transport: peer.transport.rawValue, now: now)
+                return (decision, decision.statusCode == 200 ? decision.bindings : nil)
+            }
+            guard decision.statusCode == 200 else {
+                var response = failure(decision.statusCode, decision.reason ?? "interval too brief", account: account.number)
+                if let minExpires = decision.minExpires { response.headers.append(.minExpires, String(minExpires)) }
+                return response
+            }
+            metrics.registrationsAccepted.increment()
+            var fields = facts
+            fields["extension"] = account.number
+            if before.isEmpty && !decision.bindings.isEmpty {
+                fields["contact"] = decision.bindings.map(\.contact).joined(separator: ", ")
+                bus.publish(PortcullisEvent(EventCatalogue.extensionRegistered, time: now, fields: fields))
+            } else if !before.isEmpty && decision.bindings.isEmpty {
+                fields["reason"] = "unregistered by the device"
+                bus.publish(PortcullisEvent(EventCatalogue.extensionUnregistered, time: now, fields: fields))
+            }
+            var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPRequestDispatcher.makeTag())
+            for binding in decision.bindings {
+                response.headers.append(.contact, "<\(binding.contact)>;expires=\(binding.remainingSeconds(at: now))")
+            }
+            return response
+        }
+    }
+
+    static func makeTag() -> String {
+        String(UInt64.random(in: 1 ... .max), radix: 36)
+    }
+}

@@ -1,0 +1,51 @@
+import Events
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SIPStack
+import Storage
+
+/// Binds the SIP listeners and runs the housekeeping beside them: expiry sweeps and the write-behind of the
+/// location service. On shutdown it closes the sockets first, then writes what is still queued.
+public struct SIPService: Service {
+    private let runtime: PBXRuntime
+    private let transport: SIPTransportServer
+    private let addresses: [SIPListenAddress]
+    private let tls: SIPTLSConfiguration?
+    private let onBound: @Sendable ([any Channel]) -> Void
+
+    public init(runtime: PBXRuntime, group: any EventLoopGroup, addresses: [SIPListenAddress], tls: SIPTLSConfiguration?,
+                onBound: @escaping @Sendable ([any Channel]) -> Void = { _ in }) {
+        self.runtime = runtime
+        transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher, logger: runtime.logger)
+        self.addresses = addresses
+        self.tls = tls
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        let channels = try await transport.bind(addresses, tls: tls)
+        onBound(channels)
+        let runtime = runtime
+        let bound = channels.compactMap { $0.localAddress.map { "\($0)" } }.joined(separator: ", ")
+        runtime.bus.publish(PortcullisEvent(EventCatalogue.serverStarted, fields: ["sip": bound]))
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        runtime.dispatcher.sweep()
+                    }
+                }
+                group.addTask {
+                    await runtime.location.pendingWrites.run(every: .milliseconds(200)) { batch in
+                        await runtime.writeBindings(batch)
+                    }
+                }
+            }
+        }
+        for channel in channels { try? await channel.close() }
+        await runtime.writeBindings(runtime.location.pendingWrites.take())
+    }
+}

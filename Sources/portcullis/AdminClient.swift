@@ -1,0 +1,27 @@
+import AdminAPI
+import Foundation
+
+/// What the CLI needs from a Portcullis, whether a server answers on the data directory's socket or not.
+protocol AdminClient: Sendable {
+    func createExtension(_ request: CreateExtensionRequest) async throws -> ExtensionWithSecret
+    func extensions() async throws -> [ExtensionView]
+    func extensionView(_ number: String) async throws -> ExtensionView
+    func updateExtension(_ number: String, _ request: UpdateExtensionRequest) async throws -> ExtensionWithSecret
+    func deleteExtension(_ number: String) async throws
+    func registrations() async throws -> [RegistrationView]
+    func events(_ parameters: [(String, String)]) async throws -> [EventView]
+    func createToken(name: String) async throws -> CreatedToken
+    func tokens() async throws -> [TokenView]
+    func setup(_ request: SetupRequest) async throws -> CreatedToken
+    func exportConfiguration() async throws -> String
+    func applyConfiguration(yaml: String, file: String) async throws -> ConfigApplyResult
+    func shutdown() async
+}
+
+enum AdminClients {
+    /// The running server through its socket, or the store directly when no server listens there.
+    static func connect(_ options: DataDirectoryOptions) async throws -> any AdminClient {
+        if let socket = await SocketAdminClient.connect(socketPath: options.socketPath) { return socket }
+        return try await DirectAdminClient.open(options)
+    }
+}

@@ -1,0 +1,36 @@
+import AdminAPI
+import ArgumentParser
+import Foundation
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Declarative configuration in YAML.",
+                                                    subcommands: [Apply.self, Export.self])
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the configuration equal to FILE: extensions not listed are removed. An invalid file changes nothing.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "YAML file.") var file: String
+
+        func run() async throws {
+            guard let yaml = try? String(contentsOfFile: file, encoding: .utf8) else {
+                Output.error("cannot read \(file)")
+                throw ExitCode.failure
+            }
+            let result = try await withClient(data) { try await $0.applyConfiguration(yaml: yaml, file: file) }
+            if output.json { return try Output.json(result) }
+            print("applied \(file): \(result.extensionsCreated) extension(s) created, \(result.extensionsUpdated) updated, \(result.extensionsRemoved) removed")
+            if result.restartRequired { print("listener or limit changes take effect when the server restarts") }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the whole configuration as YAML (passwords as HA1 digests).")
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() async throws {
+            print(try await withClient(data) { try await $0.exportConfiguration() }, terminator: "")
+        }
+    }
+}

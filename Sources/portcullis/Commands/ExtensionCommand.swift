@@ -1,0 +1,79 @@
+import AdminAPI
+import ArgumentParser
+
+struct ExtensionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extension", abstract: "Add, list, show, update and remove extensions.",
+        subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an extension; without --password a strong one is generated and printed once.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "Extension number (1-15 digits).") var number: String
+        @Option(help: "SIP password (10+ characters, upper and lower case and digits).") var password: String?
+        @Option(help: "Display name.") var name: String?
+
+        func run() async throws {
+            let result = try await withClient(data) { try await $0.createExtension(CreateExtensionRequest(number: number, name: name, password: password)) }
+            if output.json { return try Output.json(result) }
+            print("extension \(result.extension.number) added")
+            if let generated = result.password { print("password: \(generated)  (shown once, store it now)") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List extensions.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let items = try await withClient(data) { try await $0.extensions() }
+            if output.json { return try Output.json(items) }
+            Output.table(["NUMBER", "NAME", "CONTACTS"], items.map { [$0.number, $0.name ?? "", String($0.registeredContacts)] })
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one extension.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var number: String
+
+        func run() async throws {
+            let item = try await withClient(data) { try await $0.extensionView(number) }
+            if output.json { return try Output.json(item) }
+            Output.table(["NUMBER", "NAME", "CONTACTS", "UPDATED"],
+                         [[item.number, item.name ?? "", String(item.registeredContacts), Output.time(item.updatedAt)]])
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change an extension's name or password.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var number: String
+        @Option var name: String?
+        @Option var password: String?
+        @Flag(help: "Generate a new password and print it once.") var generatePassword = false
+
+        func run() async throws {
+            let request = UpdateExtensionRequest(name: name, password: password, generatePassword: generatePassword ? true : nil)
+            let result = try await withClient(data) { try await $0.updateExtension(number, request) }
+            if output.json { return try Output.json(result) }
+            print("extension \(result.extension.number) updated")
+            if let generated = result.password { print("password: \(generated)  (shown once, store it now)") }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an extension and its registrations.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument var number: String
+
+        func run() async throws {
+            try await withClient(data) { try await $0.deleteExtension(number) }
+            print("extension \(number) removed")
+        }
+    }
+}

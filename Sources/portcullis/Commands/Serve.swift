@@ -1,0 +1,84 @@
+import AdminAPI
+import ArgumentParser
+import Events
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import PBX
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import SIPStack
+import Storage
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the PBX: SIP listeners, admin API and event log, until SIGINT or SIGTERM.")
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(name: .customLong("sip-listen"), help: "[udp:|tcp:|tls:]HOST:PORT, repeatable (env PORTCULLIS_SIP_LISTEN, comma-separated). Default 0.0.0.0:5060 on UDP and TCP.")
+    var sipListen: [String] = []
+    @Option(name: .customLong("api-listen"), help: "HOST:PORT of the admin API (env PORTCULLIS_API_LISTEN). Default 127.0.0.1:8088.")
+    var apiListen: String?
+    @Option(name: .customLong("tls-certificate"), help: "PEM certificate chain for tls: listeners.") var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key for tls: listeners.") var tlsKey: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "portcullis")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        try data.prepare()
+        let store = try SQLiteStore(path: data.databasePath)
+        let secrets = try await AdminService.secrets(store)
+        var settings = try await AdminService.settings(store)
+        if !sipListen.isEmpty {
+            settings.sipListen = sipListen
+        } else if let value = environment["PORTCULLIS_SIP_LISTEN"], !value.isEmpty {
+            settings.sipListen = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        }
+        if let apiListen = apiListen ?? environment["PORTCULLIS_API_LISTEN"].flatMap({ $0.isEmpty ? nil : $0 }) { settings.apiListen = apiListen }
+        if let tlsCertificate { settings.tlsCertificate = tlsCertificate }
+        if let tlsKey { settings.tlsKey = tlsKey }
+        let problems = AdminValidation.settingsProblems(settings)
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        let addresses = try settings.sipListen.map { try SIPListenAddress(parsing: $0) }
+        let apiAddress = try APIListenAddress(parsing: settings.apiListen)
+
+        var configuration = PBXConfiguration()
+        configuration.realm = secrets.realm
+        configuration.registration = settings.registration
+        configuration.limits = settings.limits
+        let bus = EventBus()
+        let eventLog = EventLogService(bus: bus, store: store, logger: logger)
+        let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, logger: logger)
+        let service = AdminService(store: store, realm: secrets.realm, runtime: runtime)
+        let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
+        let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls) { channels in
+            let bound = channels.compactMap { $0.localAddress.map { "\($0)" } }
+            print("Portcullis SIP listening on \(bound.joined(separator: ", ")); admin API on http://\(apiAddress); data in \(data.path)")
+        }
+        if let setupToken = try await service.issueSetupTokenIfNeeded() {
+            print("""
+                No Super Administrator exists yet. Create one with this one-time setup token:
+                  portcullis setup --data-dir \(data.path) --token \(setupToken) --username admin
+                or POST {"setupToken": "\(setupToken)", "username": ..., "password": ...} to http://\(apiAddress)/api/v1/setup
+                """)
+        }
+        let admin = AdminServer.services(service: service, registry: registry, listen: apiAddress, socketPath: data.socketPath, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: ([eventLog, sip] + admin).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        try? FileManager.default.removeItem(atPath: data.socketPath)
+    }
+}

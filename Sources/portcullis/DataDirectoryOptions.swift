@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+/// `--data-dir`, shared by every command; PORTCULLIS_DATA_DIR, then ~/.portcullis, when not given.
+struct DataDirectoryOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data directory (default: $PORTCULLIS_DATA_DIR or ~/.portcullis).")
+    var dataDirectory: String?
+
+    var path: String {
+        if let dataDirectory { return dataDirectory }
+        if let environment = ProcessInfo.processInfo.environment["PORTCULLIS_DATA_DIR"], !environment.isEmpty { return environment }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".portcullis").path
+    }
+
+    var databasePath: String { (path as NSString).appendingPathComponent("portcullis.sqlite") }
+    var socketPath: String { (path as NSString).appendingPathComponent("portcullis.sock") }
+
+    /// Creates the directory readable by its owner only: it holds the database and the control socket.
+    func prepare() throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}
+
+/// `--json` for list commands.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+}

@@ -1,0 +1,38 @@
+import AdminAPI
+import Foundation
+import Storage
+
+/// Runs admin operations on the store itself, for when no server is running (provisioning before first start).
+struct DirectAdminClient: AdminClient {
+    let service: AdminService
+
+    static func open(_ options: DataDirectoryOptions) async throws -> DirectAdminClient {
+        try options.prepare()
+        let store = try SQLiteStore(path: options.databasePath)
+        let secrets = try await AdminService.secrets(store)
+        return DirectAdminClient(service: AdminService(store: store, realm: secrets.realm, runtime: nil))
+    }
+
+    func createExtension(_ request: CreateExtensionRequest) async throws -> ExtensionWithSecret { try await service.createExtension(request) }
+    func extensions() async throws -> [ExtensionView] { try await service.extensions() }
+    func extensionView(_ number: String) async throws -> ExtensionView { try await service.extensionView(number) }
+    func updateExtension(_ number: String, _ request: UpdateExtensionRequest) async throws -> ExtensionWithSecret {
+        try await service.updateExtension(number, request)
+    }
+    func deleteExtension(_ number: String) async throws { try await service.deleteExtension(number) }
+    func registrations() async throws -> [RegistrationView] { try await service.registrations() }
+
+    func events(_ parameters: [(String, String)]) async throws -> [EventView] {
+        let grouped = Dictionary(grouping: parameters, by: \.0).mapValues { $0.map(\.1) }
+        return try await service.events(try EventQueryParameters.query(grouped))
+    }
+
+    func createToken(name: String) async throws -> CreatedToken { try await service.createToken(name: name) }
+    func tokens() async throws -> [TokenView] { try await service.tokens() }
+    func setup(_ request: SetupRequest) async throws -> CreatedToken { try await service.setup(request) }
+    func exportConfiguration() async throws -> String { try await service.exportConfiguration() }
+    func applyConfiguration(yaml: String, file: String) async throws -> ConfigApplyResult {
+        try await service.applyConfiguration(yaml: yaml, file: file)
+    }
+    func shutdown() async {}
+}
