@@ -1,5 +1,6 @@
 import Foundation
 import PBX
+import SIPAuth
 import SIPCore
 import Yams
 
@@ -42,6 +43,7 @@ extension ConfigDocument {
         let registration = settings.registration, limits = settings.limits
         var sip: [(String, Node)] = [
             ("listen", .sequence(.init(settings.sipListen.map { Node($0) }))),
+            ("digestAlgorithms", .sequence(.init(settings.digestAlgorithms.map { Node($0.rawValue) }))),
             ("registration", map([
                 ("minExpires", Node(String(registration.minExpires))), ("maxExpires", Node(String(registration.maxExpires))),
                 ("defaultExpires", Node(String(registration.defaultExpires))), ("maxContacts", Node(String(registration.maxContacts))),
@@ -123,6 +125,16 @@ private struct YAMLReader {
             case "listen":
                 guard case .sequence(let sequence) = value else { problem(value, path, "expected a list of addresses"); continue }
                 settings.sipListen = sequence.compactMap { string($0, path) }
+            case "digestAlgorithms":
+                guard case .sequence(let sequence) = value else { problem(value, path, "expected a list: MD5, SHA-256"); continue }
+                settings.digestAlgorithms = sequence.compactMap { item in
+                    guard let name = string(item, path) else { return nil }
+                    guard let algorithm = DigestAlgorithm(rawValue: name.uppercased()) else {
+                        problem(item, path, "unknown algorithm '\(name.prefix(20))', expected MD5 or SHA-256")
+                        return nil
+                    }
+                    return algorithm
+                }
             case "tls":
                 for (key, item) in mapping(value, path: path) {
                     switch key {

@@ -75,6 +75,9 @@ public enum AdminValidation {
             problems.append("api.listen: \(error)")
         }
         problems += settings.registration.problems.map { "sip.registration: \($0)" }
+        if settings.digestAlgorithms.isEmpty || Set(settings.digestAlgorithms).count != settings.digestAlgorithms.count {
+            problems.append("sip.digestAlgorithms: list MD5 and/or SHA-256, each once")
+        }
         let limits = settings.limits
         if !(1_024...65_535).contains(limits.maxMessageSize) { problems.append("sip.limits.maxMessageSize must be 1024-65535") }
         if !(16...1_000).contains(limits.maxHeaderCount) { problems.append("sip.limits.maxHeaderCount must be 16-1000") }

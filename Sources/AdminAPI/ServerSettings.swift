@@ -1,4 +1,5 @@
 import PBX
+import SIPAuth
 import SIPCore
 
 /// The server-wide settings kept in the store (and in the YAML configuration): listeners, limits, registration
@@ -11,6 +12,8 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     public var tlsCertificate: String?
     public var tlsKey: String?
     public var registration = RegistrationBounds()
+    /// Digest algorithms offered in 401 challenges, in order: `MD5`, `SHA-256`.
+    public var digestAlgorithms: [DigestAlgorithm] = PBXConfiguration().digestAlgorithms
     public var limits = SIPLimits()
 
     public init() {}

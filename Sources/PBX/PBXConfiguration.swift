@@ -6,8 +6,9 @@ public struct PBXConfiguration: Sendable, Equatable {
     /// Digest realm; HA1 digests depend on it, so it is fixed at first start.
     public var realm: String = "portcullis"
     public var registration = RegistrationBounds()
-    /// Offered digest algorithms, most preferred first (RFC 8760 section 2.4).
-    public var digestAlgorithms: [DigestAlgorithm] = [.sha256, .md5]
+    /// Offered digest algorithms in order (RFC 8760). MD5 comes first by default because many deployed phones
+    /// (and SIPp 3.6) read only the first challenge; put SHA-256 first when every device supports it.
+    public var digestAlgorithms: [DigestAlgorithm] = [.md5, .sha256]
     /// Seconds a nonce stays valid; older ones get `stale=true`.
     public var nonceLifetime: UInt64 = 300
     public var limits = SIPLimits()

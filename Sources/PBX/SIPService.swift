@@ -28,7 +28,9 @@ public struct SIPService: Service {
         let channels = try await transport.bind(addresses, tls: tls)
         onBound(channels)
         let runtime = runtime
-        let bound = channels.compactMap { $0.localAddress.map { "\($0)" } }.joined(separator: ", ")
+        let bound = zip(channels, addresses.flatMap { address in address.transports.map { (address, $0) } })
+            .map { channel, bound in "\(bound.1.rawValue.lowercased()):\(channel.localAddress?.ipAddress ?? bound.0.host):\(channel.localAddress?.port ?? bound.0.port)" }
+            .joined(separator: ", ")
         runtime.bus.publish(PortcullisEvent(EventCatalogue.serverStarted, fields: ["sip": bound]))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in

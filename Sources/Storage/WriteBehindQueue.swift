@@ -36,11 +36,12 @@ public final class WriteBehindQueue<Item: Sendable>: Sendable {
 
     /// Writes batches every `interval` until cancelled. The caller writes the last batch (`take()`) outside
     /// the cancelled task, once nothing can be appended any more.
-    public func run(every interval: Duration, write: @Sendable ([Item]) async -> Void) async {
+    /// A batch once taken is always written: the write runs outside the caller's cancellation.
+    public func run(every interval: Duration, write: @escaping @Sendable ([Item]) async -> Void) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             let batch = take()
-            if !batch.isEmpty { await write(batch) }
+            if !batch.isEmpty { await Task { await write(batch) }.value }
         }
     }
 }

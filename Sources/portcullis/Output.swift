@@ -23,6 +23,11 @@ enum Output {
         date.formatted(.iso8601)
     }
 
+    /// Unbuffered, so a supervisor or a test reading the pipe sees it at once.
+    static func line(_ message: String) {
+        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     }

@@ -56,6 +56,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = PBXConfiguration()
         configuration.realm = secrets.realm
         configuration.registration = settings.registration
+        configuration.digestAlgorithms = settings.digestAlgorithms
         configuration.limits = settings.limits
         let bus = EventBus()
         let eventLog = EventLogService(bus: bus, store: store, logger: logger)
@@ -63,11 +64,11 @@ struct Serve: AsyncParsableCommand {
         let service = AdminService(store: store, realm: secrets.realm, runtime: runtime)
         let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
         let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls) { channels in
-            let bound = channels.compactMap { $0.localAddress.map { "\($0)" } }
-            print("Portcullis SIP listening on \(bound.joined(separator: ", ")); admin API on http://\(apiAddress); data in \(data.path)")
+            let bound = channels.compactMap { $0.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } }
+            Output.line("Portcullis SIP listening on \(bound.joined(separator: ", ")); admin API on http://\(apiAddress); data in \(data.path)")
         }
         if let setupToken = try await service.issueSetupTokenIfNeeded() {
-            print("""
+            Output.line("""
                 No Super Administrator exists yet. Create one with this one-time setup token:
                   portcullis setup --data-dir \(data.path) --token \(setupToken) --username admin
                 or POST {"setupToken": "\(setupToken)", "username": ..., "password": ...} to http://\(apiAddress)/api/v1/setup
