@@ -120,7 +120,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
-        .testTarget(name: "EventsTests", dependencies: ["Events", "Storage"], swiftSettings: strict),
+        .testTarget(
+            name: "EventsTests",
+            dependencies: ["Events", "Storage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "Storage", "Events"], swiftSettings: strict),
+        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Storage", "PBX", "SIPAuth", "SIPCore"], swiftSettings: strict),
     ]
 )

@@ -13,10 +13,25 @@ public struct ConfigDocument: Sendable, Equatable {
         public var ha1SHA256: String?
         /// Line in the file, for error messages.
         public var line: Int
+
+        public init(number: String, name: String? = nil, password: String? = nil, ha1MD5: String? = nil, ha1SHA256: String? = nil,
+                    line: Int = 0) {
+            self.number = number
+            self.name = name
+            self.password = password
+            self.ha1MD5 = ha1MD5
+            self.ha1SHA256 = ha1SHA256
+            self.line = line
+        }
     }
 
     public var settings: ServerSettings
     public var extensions: [ExtensionEntry]
+
+    public init(settings: ServerSettings, extensions: [ExtensionEntry]) {
+        self.settings = settings
+        self.extensions = extensions
+    }
 }
 
 /// Field rules shared by the API, the CLI and the YAML file, so all three refuse the same input the same way.

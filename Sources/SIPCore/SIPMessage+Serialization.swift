@@ -1,5 +1,5 @@
 extension SIPRequest {
-    /// Wire form; Content-Length always states the body size.
+    /// Wire form; Content-Length always states the body size, in its original position.
     public func serialized() -> [UInt8] {
         SIPSerializer.bytes(startLine: "\(method.rawValue) \(uri) SIP/2.0", headers: headers, body: body)
     }
@@ -26,13 +26,18 @@ enum SIPSerializer {
         output.reserveCapacity(512 + body.count)
         output.append(contentsOf: startLine.utf8)
         output.append(contentsOf: [0x0D, 0x0A])
-        for field in headers where field.name != .contentLength {
+        var wroteLength = false
+        for field in headers {
+            let isLength = field.name == .contentLength
+            if isLength && wroteLength { continue }
             output.append(contentsOf: field.name.canonical.utf8)
             output.append(contentsOf: [UInt8(ascii: ":"), 0x20])
-            output.append(contentsOf: field.value.utf8)
+            output.append(contentsOf: isLength ? String(body.count).utf8 : field.value.utf8)
             output.append(contentsOf: [0x0D, 0x0A])
+            wroteLength = wroteLength || isLength
         }
-        output.append(contentsOf: "Content-Length: \(body.count)\r\n\r\n".utf8)
+        if !wroteLength { output.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8) }
+        output.append(contentsOf: [0x0D, 0x0A])
         output.append(contentsOf: body)
         return output
     }

@@ -43,7 +43,7 @@ extension SIPMessageHeaders {
         guard !value.isEmpty, value.utf8.allSatisfy(SIPCharacterClass.isDigit) else {
             throw SIPParseError(.malformedHeader, "Max-Forwards: not a number")
         }
-        guard value.count <= 3, let number = Int(value), number <= 255 else {
+        guard value.count <= 10, let number = Int(value), number <= 255 else {
             throw SIPParseError(.valueOutOfRange, "Max-Forwards: must be 0-255")
         }
         return number

@@ -60,8 +60,10 @@ public struct SIPParser: Sendable {
             }
             if SIPCharacterClass.isWhitespace(line[0]) {
                 guard pendingName != nil else { throw SIPParseError(.malformedHeader, "continuation line before any header") }
+                // Folding (RFC 3261 section 7.3.1): the line break and surrounding whitespace become one space.
+                while let last = pendingValue.last, SIPCharacterClass.isWhitespace(last) { pendingValue.removeLast() }
                 pendingValue.append(0x20)
-                pendingValue.append(contentsOf: line)
+                pendingValue.append(contentsOf: line.drop(while: SIPCharacterClass.isWhitespace))
                 guard pendingValue.count <= limits.maxLineLength else {
                     throw SIPParseError(.lineTooLong, "header \(pendingName?.canonical ?? "") longer than \(limits.maxLineLength)")
                 }

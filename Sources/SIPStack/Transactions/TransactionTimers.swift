@@ -26,6 +26,11 @@ public struct TransactionTimer: Sendable, Equatable {
 
     public let name: Name
     public let deadline: Duration
+
+    public init(name: Name, deadline: Duration) {
+        self.name = name
+        self.deadline = deadline
+    }
 }
 
 /// What a transaction asks its owner to do.

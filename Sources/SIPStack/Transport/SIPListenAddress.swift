@@ -31,7 +31,11 @@ public struct SIPListenAddress: Sendable, Hashable, CustomStringConvertible {
             hostPart = rest[rest.startIndex..<colon]
             portPart = rest[rest.index(after: colon)...]
         }
-        guard !hostPart.isEmpty, let port = Int(portPart), (1...65_535).contains(port) else { throw SIPListenAddressError(text: text) }
+        let bracketed = rest.hasPrefix("[")
+        let hostCharacters = hostPart.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.".contains($0) || (bracketed && $0 == ":")) }
+        guard !hostPart.isEmpty, hostCharacters, let port = Int(portPart), (1...65_535).contains(port) else {
+            throw SIPListenAddressError(text: text)
+        }
         host = String(hostPart)
         self.port = port
     }

@@ -1,0 +1,130 @@
+import AdminAPI
+import Foundation
+import PBX
+import SIPAuth
+import SIPCore
+import Storage
+import Testing
+
+@Suite("Declarative configuration")
+struct ConfigDocumentTests {
+    @Test func aValidDocumentReadsEveryField() throws {
+        let document = try ConfigDocument(yaml: """
+            sip:
+              listen: ["127.0.0.1:5060", "tls:127.0.0.1:5061"]
+              tls: {certificate: /etc/c.pem, key: /etc/k.pem}
+              digestAlgorithms: [SHA-256, MD5]
+              registration: {minExpires: 30, maxExpires: 600, defaultExpires: 300, maxContacts: 2}
+              limits: {maxMessageSize: 32768, maxHeaderCount: 64, maxLineLength: 4096}
+            api:
+              listen: 127.0.0.1:9000
+            extensions:
+              - number: "1001"
+                name: Alice
+                password: Tqbaaa7Zr9x
+            """, file: "pbx.yaml")
+        #expect(document.settings.sipListen.count == 2)
+        #expect(document.settings.digestAlgorithms.map(\.rawValue) == ["SHA-256", "MD5"])
+        #expect(document.settings.registration.maxContacts == 2)
+        #expect(document.settings.limits.maxHeaderCount == 64)
+        #expect(document.extensions.first?.password == "Tqbaaa7Zr9x")
+    }
+
+    @Test func everyProblemIsReportedWithFileLineAndField() {
+        do {
+            _ = try ConfigDocument(yaml: """
+                sip:
+                  listen: ["nonsense"]
+                  registration:
+                    minExpires: soon
+                extensions:
+                  - number: "10a1"
+                    password: weak
+                  - number: "1002"
+                    colour: blue
+                """, file: "bad.yaml")
+            Issue.record("accepted an invalid file")
+        } catch {
+            #expect(error.kind == .invalidConfiguration)
+            let text = error.problems.joined(separator: "\n")
+            #expect(text.contains("bad.yaml:4: sip.registration.minExpires"))
+            #expect(text.contains("bad.yaml:6: extensions[0].number"))
+            #expect(text.contains("extensions[0].password"))
+            #expect(text.contains("bad.yaml:9: extensions[1].colour: unknown field"))
+            #expect(text.contains("sip.listen"))
+        }
+    }
+
+    @Test func exportReadsBackToTheSameDocument() throws {
+        var settings = ServerSettings()
+        settings.sipListen = ["udp:[::1]:5070"]
+        let document = ConfigDocument(settings: settings, extensions: [
+            .init(number: "1001", name: "Alice", password: nil, ha1MD5: String(repeating: "a", count: 32),
+                  ha1SHA256: String(repeating: "b", count: 64), line: 0),
+        ])
+        let again = try ConfigDocument(yaml: document.yaml(), file: "export.yaml")
+        #expect(again.settings == document.settings)
+        #expect(again.extensions.map(\.number) == ["1001"])
+        #expect(again.extensions.first?.ha1SHA256 == String(repeating: "b", count: 64))
+    }
+}
+
+@Suite("Admin operations on a store")
+struct AdminServiceTests {
+    func makeService() throws -> AdminService {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-admin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", runtime: nil)
+    }
+
+    @Test func generatedPasswordsAreStrongAndShownOnce() async throws {
+        let service = try makeService()
+        let created = try await service.createExtension(CreateExtensionRequest(number: "1001"))
+        let password = try #require(created.password)
+        #expect(password.count >= 16)
+        #expect(AdminValidation.sipPasswordProblem(password) == nil)
+        let stored = try #require(try await service.store.extensionRecord(number: "1001"))
+        #expect(!stored.ha1MD5.contains(password))
+        #expect(try await service.extensionView("1001").number == "1001")
+    }
+
+    @Test func badInputChangesNothing() async throws {
+        let service = try makeService()
+        for request in [CreateExtensionRequest(number: "12a"), CreateExtensionRequest(number: "1001", password: "short"),
+                        CreateExtensionRequest(number: "1001", name: "bad\u{07}name")] {
+            await #expect(throws: AdminError.self) { try await service.createExtension(request) }
+        }
+        #expect(try await service.extensions().isEmpty)
+        _ = try await service.createExtension(CreateExtensionRequest(number: "1001", password: "Tqbaaa7Zr9x"))
+        await #expect { try await service.createExtension(CreateExtensionRequest(number: "1001")) } throws: {
+            ($0 as? AdminError)?.kind == .conflict
+        }
+    }
+
+    @Test func applyingAnInvalidFileLeavesEverythingAsItWas() async throws {
+        let service = try makeService()
+        _ = try await service.applyConfiguration(yaml: "extensions:\n  - {number: \"1001\", password: Tqbaaa7Zr9x}\n", file: "a.yaml")
+        let before = try await service.exportConfiguration()
+        await #expect(throws: AdminError.self) {
+            try await service.applyConfiguration(yaml: "extensions:\n  - {number: \"1002\"}\n", file: "b.yaml")
+        }
+        #expect(try await service.exportConfiguration() == before)
+        let result = try await service.applyConfiguration(yaml: before, file: "export.yaml")
+        #expect(result.extensionsCreated == 0 && result.extensionsUpdated == 0 && result.extensionsRemoved == 0)
+    }
+
+    @Test func setupTokenWorksOnceAndTokensAreStoredHashed() async throws {
+        let service = try makeService()
+        let setup = try #require(try await service.issueSetupTokenIfNeeded())
+        await #expect(throws: AdminError.self) {
+            try await service.setup(SetupRequest(setupToken: "setup_wrong", username: "admin", password: "a long enough pass"))
+        }
+        let token = try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "a long enough pass"))
+        #expect(await service.tokenOwner(token.token)?.name == "admin (setup)")
+        #expect(try await service.store.tokens().allSatisfy { $0.secretHash != token.token })
+        await #expect(throws: AdminError.self) {
+            try await service.setup(SetupRequest(setupToken: setup, username: "admin2", password: "a long enough pass"))
+        }
+        #expect(try await service.issueSetupTokenIfNeeded() == nil)
+    }
+}

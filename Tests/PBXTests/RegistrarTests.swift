@@ -1,0 +1,112 @@
+import Foundation
+import PBX
+import SIPCore
+import Storage
+import Testing
+
+@Suite("Registrar rules (RFC 3261 section 10.3)")
+struct RegistrarTests {
+    let registrar = Registrar(bounds: RegistrationBounds(minExpires: 60, maxExpires: 3600, defaultExpires: 1800, maxContacts: 3))
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func register(_ contacts: [String], expires: Int? = nil, callID: String = "call-1", cseq: Int = 1) -> SIPRequest {
+        var headers = SIPHeaders([
+            (.via, "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK\(cseq)"), (.from, "<sip:1001@pbx>;tag=x"), (.to, "<sip:1001@pbx>"),
+            (.callID, callID), (.cseq, "\(cseq) REGISTER"),
+        ])
+        for contact in contacts { headers.append(.contact, contact) }
+        if let expires { headers.append(.expires, String(expires)) }
+        return SIPRequest(method: .register, uri: try! URI(parsing: "sip:pbx"), headers: headers)
+    }
+
+    func decide(_ request: SIPRequest, current: [Binding] = []) -> RegistrarDecision {
+        registrar.decide(request, aor: "1001", current: current, source: "udp:10.0.0.1:5060", transport: "UDP", now: now)
+    }
+
+    @Test func expiresComesFromParameterThenHeaderThenDefault() {
+        let decision = decide(register(["<sip:a@10.0.0.1>;expires=120", "<sip:b@10.0.0.1>"], expires: 300))
+        #expect(decision.statusCode == 200)
+        #expect(decision.bindings.map { $0.remainingSeconds(at: now) } == [120, 300])
+        #expect(decide(register(["<sip:a@10.0.0.1>"])).bindings.first?.remainingSeconds(at: now) == 1800)
+    }
+
+    @Test func tooBriefIsRefusedWithMinExpiresAndTooLongIsShortened() {
+        let brief = decide(register(["<sip:a@10.0.0.1>"], expires: 30))
+        #expect(brief.statusCode == 423)
+        #expect(brief.minExpires == 60)
+        #expect(decide(register(["<sip:a@10.0.0.1>"], expires: 99_999)).bindings.first?.remainingSeconds(at: now) == 3600)
+    }
+
+    @Test func refreshReplacesAndZeroRemoves() {
+        let first = decide(register(["<sip:a@10.0.0.1>", "<sip:b@10.0.0.1>"], expires: 600)).bindings
+        let refreshed = decide(register(["<sip:a@10.0.0.1>"], expires: 900, cseq: 2), current: first)
+        #expect(refreshed.bindings.count == 2)
+        #expect(refreshed.bindings.first { $0.contact == "sip:a@10.0.0.1" }?.remainingSeconds(at: now) == 900)
+        let removed = decide(register(["<sip:a@10.0.0.1>"], expires: 0, cseq: 3), current: refreshed.bindings)
+        #expect(removed.bindings.map(\.contact) == ["sip:b@10.0.0.1"])
+    }
+
+    @Test func wildcardRemovesAllOnlyWithExpiresZero() {
+        let bindings = decide(register(["<sip:a@10.0.0.1>"], expires: 600)).bindings
+        #expect(decide(register(["*"], expires: 0, cseq: 2), current: bindings).bindings.isEmpty)
+        #expect(decide(register(["*"], expires: 60, cseq: 2), current: bindings).statusCode == 400)
+        #expect(decide(register(["*", "<sip:a@10.0.0.1>"], expires: 0, cseq: 2), current: bindings).statusCode == 400)
+    }
+
+    @Test func outOfOrderCSeqIsRefused() {
+        let bindings = decide(register(["<sip:a@10.0.0.1>"], expires: 600, cseq: 5)).bindings
+        #expect(decide(register(["<sip:a@10.0.0.1>"], expires: 600, cseq: 4), current: bindings).statusCode == 500)
+        #expect(decide(register(["<sip:a@10.0.0.1>"], expires: 600, callID: "other", cseq: 1), current: bindings).statusCode == 200)
+    }
+
+    @Test func noContactIsAQueryAndTooManyContactsAreRefused() {
+        let bindings = decide(register(["<sip:a@10.0.0.1>"], expires: 600)).bindings
+        #expect(decide(register([], cseq: 2), current: bindings).bindings == bindings)
+        let many = decide(register((1...4).map { "<sip:\($0)@10.0.0.1>" }, expires: 600))
+        #expect(many.statusCode == 403)
+    }
+
+    @Test func expiredBindingsAreNotReturned() {
+        let old = decide(register(["<sip:a@10.0.0.1>"], expires: 60)).bindings
+        let later = registrar.decide(register([], cseq: 2), aor: "1001", current: old, source: "", transport: "UDP", now: now.addingTimeInterval(61))
+        #expect(later.bindings.isEmpty)
+    }
+
+    @Test func badBoundsAreReported() {
+        #expect(RegistrationBounds().problems.isEmpty)
+        #expect(!RegistrationBounds(minExpires: 100, maxExpires: 50).problems.isEmpty)
+        #expect(!RegistrationBounds(maxContacts: 0).problems.isEmpty)
+    }
+}
+
+@Suite("Location service")
+struct LocationServiceTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func binding(_ contact: String, expires: TimeInterval) -> Binding {
+        Binding(aor: "1001", contact: contact, expiresAt: now.addingTimeInterval(expires), callID: "c", cseq: 1, source: "s",
+                transport: "UDP", userAgent: nil, updatedAt: now)
+    }
+
+    @Test func changesAreQueuedForTheStore() {
+        let location = LocationService()
+        _ = location.update("1001") { _ in ((), [binding("sip:a@h", expires: 60), binding("sip:b@h", expires: 60)]) }
+        _ = location.update("1001") { current in ((), current.filter { $0.contact == "sip:a@h" }) }
+        let writes = location.pendingWrites.take()
+        #expect(writes.count == 3)
+        #expect(writes.last == .remove(aor: "1001", contact: "sip:b@h"))
+        #expect(location.count == 1)
+    }
+
+    @Test func expiryEmptiesAnAORAndLoadDropsExpired() {
+        let location = LocationService()
+        _ = location.update("1001") { _ in ((), [binding("sip:a@h", expires: 10)]) }
+        #expect(location.expire(now: now.addingTimeInterval(5)).isEmpty)
+        #expect(location.expire(now: now.addingTimeInterval(11)) == ["1001"])
+        #expect(location.all().isEmpty)
+        let restored = LocationService()
+        restored.load([binding("sip:a@h", expires: 10).record, binding("sip:b@h", expires: -1).record], now: now)
+        #expect(restored.all().map(\.contact) == ["sip:a@h"])
+        #expect(restored.pendingWrites.take() == [.remove(aor: "1001", contact: "sip:b@h")])
+    }
+}

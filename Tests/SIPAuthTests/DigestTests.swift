@@ -1,0 +1,110 @@
+import SIPAuth
+import SIPCore
+import Testing
+
+@Suite("Digest authentication")
+struct DigestTests {
+    @Test func rfc2617ExampleResponse() {
+        let ha1 = DigestAlgorithm.md5.ha1(username: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life")
+        let response = DigestVerifier.expectedResponse(ha1: ha1, algorithm: .md5, method: "GET", uri: "/dir/index.html",
+                                                       nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093", nonceCount: "00000001",
+                                                       cnonce: "0a4f113b", qop: "auth")
+        #expect(response == "6629fae49393a05397450978507c4ef1")
+    }
+
+    @Test func rfc7616ExampleResponses() {
+        let nonce = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"
+        let cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
+        for (algorithm, expected) in [(DigestAlgorithm.md5, "8ca523f5e9506fed4657c9700eebdbec"),
+                                      (.sha256, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1")] {
+            let ha1 = algorithm.ha1(username: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life")
+            let response = DigestVerifier.expectedResponse(ha1: ha1, algorithm: algorithm, method: "GET", uri: "/dir/index.html",
+                                                           nonce: nonce, nonceCount: "00000001", cnonce: cnonce, qop: "auth")
+            #expect(response == expected)
+        }
+    }
+
+    @Test func credentialsParseQuotedAndTokenValues() throws {
+        let credentials = try DigestCredentials(parsing: #"Digest username="1001",realm="portcullis",cnonce="6b8b4567",nc=00000001,qop=auth,uri="sip:127.0.0.1:5090",nonce="abc",response="6d94",algorithm=MD5"#)
+        #expect(credentials.username == "1001")
+        #expect(credentials.nonceCount == "00000001")
+        #expect(credentials.qop == "auth")
+        #expect(credentials.algorithm == "MD5")
+        #expect(throws: DigestError.self) { try DigestCredentials(parsing: "Basic dXNlcjpwYXNz") }
+        #expect(throws: DigestError.self) { try DigestCredentials(parsing: #"Digest username="unterminated"#) }
+    }
+
+    @Test func noncesAreSignedAndExpire() {
+        let signer = NonceSigner(key: Array("key".utf8), lifetime: 300)
+        let nonce = signer.makeNonce(now: 1_000)
+        #expect(signer.check(nonce, now: 1_100) == .valid(issuedAt: 1_000))
+        #expect(signer.check(nonce, now: 1_301) == .stale)
+        var forged = Array(nonce.utf8)
+        forged[5] = forged[5] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        #expect(signer.check(String(decoding: forged, as: UTF8.self), now: 1_100) == .invalid)
+        #expect(NonceSigner(key: Array("other".utf8)).check(nonce, now: 1_100) == .invalid)
+    }
+
+    struct Fixture {
+        var verifier = DigestVerifier(realm: "portcullis", key: Array("server-key".utf8), nonceLifetime: 60)
+        let uri = try! URI(parsing: "sip:127.0.0.1:5060")
+        let ha1 = DigestAlgorithm.md5.ha1(username: "1001", realm: "portcullis", password: "Secret-1234")
+
+        func answer(_ challenge: DigestChallenge, password: String = "Secret-1234", nc: UInt32 = 1, user: String = "1001") -> DigestCredentials {
+            DigestCredentials(answering: challenge, username: user, password: password, method: .register, uri: uri.description, nonceCount: nc)
+        }
+    }
+
+    @Test func rightPasswordIsAcceptedOnceperNonceCount() {
+        var fixture = Fixture()
+        let challenge = fixture.verifier.challenge(algorithm: .md5, now: 1_000)
+        let credentials = fixture.answer(challenge)
+        let outcome61 = fixture.verifier.verify(credentials, method: .register, requestURI: fixture.uri, ha1: fixture.ha1, now: 1_001)
+        #expect(outcome61 == .accepted)
+        let outcome62 = fixture.verifier.verify(credentials, method: .register, requestURI: fixture.uri, ha1: fixture.ha1, now: 1_002)
+        #expect(outcome62 == .replayedNonceCount)
+        let next = fixture.answer(challenge, nc: 2)
+        let outcome64 = fixture.verifier.verify(next, method: .register, requestURI: fixture.uri, ha1: fixture.ha1, now: 1_003)
+        #expect(outcome64 == .accepted)
+    }
+
+    @Test func wrongPasswordAndUnknownUserGetTheSameVerdict() {
+        var fixture = Fixture()
+        let challenge = fixture.verifier.challenge(algorithm: .md5, now: 1_000)
+        let wrong = fixture.answer(challenge, password: "guess")
+        let outcome71 = fixture.verifier.verify(wrong, method: .register, requestURI: fixture.uri, ha1: fixture.ha1, now: 1_001)
+        #expect(outcome71 == .wrongResponse)
+        let unknown = fixture.answer(challenge, user: "9999")
+        let outcome73 = fixture.verifier.verify(unknown, method: .register, requestURI: fixture.uri, ha1: nil, now: 1_001)
+        #expect(outcome73 == .wrongResponse)
+    }
+
+    @Test func expiredNonceIsStaleOnlyWhenThePasswordIsRight() {
+        var fixture = Fixture()
+        let challenge = fixture.verifier.challenge(algorithm: .sha256, now: 1_000)
+        let sha = DigestAlgorithm.sha256.ha1(username: "1001", realm: "portcullis", password: "Secret-1234")
+        let outcome80 = fixture.verifier.verify(fixture.answer(challenge), method: .register, requestURI: fixture.uri, ha1: sha, now: 1_100)
+        #expect(outcome80 == .staleNonce)
+        let outcome81 = fixture.verifier.verify(fixture.answer(challenge, password: "x"), method: .register, requestURI: fixture.uri, ha1: sha, now: 1_100)
+        #expect(outcome81 == .wrongResponse)
+    }
+
+    @Test func digestURIMustNameTheRequestURI() {
+        var fixture = Fixture()
+        let challenge = fixture.verifier.challenge(algorithm: .md5, now: 1_000)
+        let other = try! URI(parsing: "sip:other.example.com")
+        let outcome88 = fixture.verifier.verify(fixture.answer(challenge), method: .register, requestURI: other, ha1: fixture.ha1, now: 1_001)
+        #expect(outcome88 == .uriMismatch)
+    }
+
+    @Test func trackerIsBoundedAndForgottenNoncesAreNotFresh() {
+        var tracker = NonceCountTracker(capacity: 4, lifetime: 100)
+        for index in 0..<10 {
+            let accepted = tracker.accept(nonce: "n\(index)", nonceCount: 1, issuedAt: UInt64(index), now: 10)
+            #expect(accepted)
+        }
+        #expect(tracker.count <= 4)
+        let outcome95 = tracker.accept(nonce: "n0", nonceCount: 2, issuedAt: 0, now: 10)
+        #expect(!outcome95)
+    }
+}

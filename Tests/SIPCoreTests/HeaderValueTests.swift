@@ -1,0 +1,75 @@
+import SIPCore
+import Testing
+
+@Suite("URIs, addresses, Via and SDP")
+struct HeaderValueTests {
+    @Test func sipURIWithEverything() throws {
+        let uri = try URI(parsing: "sips:alice:secret@[2001:db8::1]:5061;transport=tcp;lr?subject=hi&priority=urgent")
+        guard case .sip(let sip) = uri else {
+            Issue.record("not sip")
+            return
+        }
+        #expect(sip.isSecure)
+        #expect(sip.user == "alice")
+        #expect(sip.password == "secret")
+        #expect(sip.host == "[2001:db8::1]")
+        #expect(sip.port == 5061)
+        #expect(sip.transport == "tcp")
+        #expect(sip.parameters["lr"] == .some(nil))
+        #expect(sip.headers == ["subject=hi", "priority=urgent"])
+        #expect(try URI(parsing: uri.description) == uri)
+    }
+
+    @Test func telAndUnknownSchemes() throws {
+        #expect(try URI(parsing: "tel:+1-201-555-0123;phone-context=example.com").scheme == "tel")
+        if case .tel(let tel) = try URI(parsing: "tel:+1-201-555-0123") { #expect(tel.digits == "+12015550123") }
+        #expect(try URI(parsing: "nobodyKnowsThisScheme:totally-bogus-stuff").scheme == "nobodyKnowsThisScheme")
+    }
+
+    @Test(arguments: ["sip:", "sip:user@", "sip:host:99999", "sip:ho st", "1sip:x", "sip:a@b;=x", "sip:[::1"])
+    func badURIsAreRefused(text: String) {
+        #expect(throws: SIPParseError.self) { try URI(parsing: text) }
+    }
+
+    @Test func nameAddrAndAddrSpecParameters() throws {
+        let bracketed = try NameAddress(parsing: "\"Alice \\\"A\\\"\" <sip:alice@example.com;transport=udp>;tag=1;expires=60")
+        #expect(bracketed.displayName == "Alice \"A\"")
+        #expect(bracketed.uri.sipURI?.transport == "udp")
+        #expect(bracketed.parameters["expires"] == .some("60"))
+        #expect(try NameAddress(parsing: bracketed.description) == bracketed)
+        let bare = try NameAddress(parsing: "sip:bob@example.com;tag=9")
+        #expect(bare.tag == "9")
+        #expect(bare.uri.sipURI?.parameters.isEmpty == true)
+    }
+
+    @Test func viaWithReceivedAndRport() throws {
+        let via = try Via(parsing: "SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKabc;rport;received=192.0.2.1")
+        #expect(via.transport == "UDP")
+        #expect(via.port == 5062)
+        #expect(via.rport == .some(nil))
+        #expect(via.received == "192.0.2.1")
+        #expect(via.hasRFC3261Branch)
+        #expect(try Via(parsing: via.description) == via)
+        let ipv6 = try Via(parsing: "SIP/2.0/TCP [2001:db8::9]:5070;branch=z9hG4bKx;rport=4000")
+        #expect(ipv6.host == "[2001:db8::9]")
+        #expect(ipv6.rport == .some(4000))
+        #expect(throws: SIPParseError.self) { try Via(parsing: "SIP/2.0/UDP host;rport=99999") }
+    }
+
+    @Test func sdpConnectionAndPortsCanBeRewritten() throws {
+        var sdp = try SessionDescription(parsing: RFC4475.sdp(origin: "192.0.2.3", connection: "192.0.2.4"))
+        #expect(sdp.connection?.address == "192.0.2.4")
+        #expect(sdp.media.map(\.port) == [49217, 3227])
+        sdp.rewriteConnections(to: .init(addressType: "IP4", address: "203.0.113.7"))
+        sdp.media[0].port = 40000
+        let again = try SessionDescription(parsing: sdp.serialized())
+        #expect(again.connection?.address == "203.0.113.7")
+        #expect(again.media[0].port == 40000)
+        #expect(again.media[1].attributes("rtpmap") == ["31 LPC"])
+    }
+
+    @Test(arguments: ["", "v=1\r\n", "v=0\r\nc=IN IP9 x\r\n", "v=0\r\nm=audio x RTP/AVP 0\r\n", "v=0\r\nbogus\r\n"])
+    func brokenSDPIsRefused(text: String) {
+        #expect(throws: SDPParseError.self) { try SessionDescription(parsing: Array(text.utf8)) }
+    }
+}

@@ -1,0 +1,111 @@
+import SIPCore
+import SIPStack
+import Testing
+
+@Suite("RFC 3261 transaction state machines on a fake clock")
+struct TransactionTests {
+    let timers = TransactionTimers()
+
+    @Test func clientNonInviteRetransmitsWithBackoffAndTimesOut() {
+        var transaction = ClientNonInviteTransaction(reliable: false, now: .zero)
+        var now = Duration.zero
+        var intervals: [Duration] = []
+        while transaction.state != .terminated {
+            let next = transaction.timers.min { $0.deadline < $1.deadline }!
+            intervals.append(next.deadline - now)
+            now = next.deadline
+            _ = transaction.timerFired(next.name, now: now)
+        }
+        #expect(now == timers.transactionTimeout)
+        #expect(intervals.prefix(4) == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)])
+        #expect(intervals.dropFirst(4).dropLast().allSatisfy { $0 <= .seconds(4) })
+    }
+
+    @Test func clientNonInviteCompletesAndWaitsTimerK() {
+        var transaction = ClientNonInviteTransaction(reliable: false, now: .zero)
+        let outcome25 = transaction.responseReceived(statusCode: 100, now: .milliseconds(100))
+        #expect(outcome25 == [.passToUser])
+        let outcome26 = transaction.responseReceived(statusCode: 200, now: .milliseconds(200))
+        #expect(outcome26 == [.passToUser])
+        let outcome27 = transaction.responseReceived(statusCode: 200, now: .milliseconds(300))
+        #expect(outcome27 == [])
+        #expect(transaction.timers == [TransactionTimer(name: .k, deadline: .milliseconds(200) + timers.t4)])
+        let outcome29 = transaction.timerFired(.k, now: .seconds(6))
+        #expect(outcome29 == [.terminate])
+    }
+
+    @Test func clientInviteAcksErrorsAndAbsorbsTheirRetransmissions() {
+        var transaction = ClientInviteTransaction(reliable: false, now: .zero)
+        let outcome34 = transaction.timerFired(.a, now: .milliseconds(500))
+        #expect(outcome34 == [.transmit])
+        #expect(transaction.timers.contains(TransactionTimer(name: .a, deadline: .milliseconds(1_500))))
+        let outcome36 = transaction.responseReceived(statusCode: 486, now: .seconds(1))
+        #expect(outcome36 == [.sendAck, .passToUser])
+        let outcome37 = transaction.responseReceived(statusCode: 486, now: .seconds(2))
+        #expect(outcome37 == [.sendAck])
+        let outcome38 = transaction.timerFired(.d, now: .seconds(33))
+        #expect(outcome38 == [.terminate])
+    }
+
+    @Test func clientInviteEndsOn2xxAndTimesOutWithoutAnswer() {
+        var answered = ClientInviteTransaction(reliable: true, now: .zero)
+        let outcome43 = answered.responseReceived(statusCode: 200, now: .seconds(1))
+        #expect(outcome43 == [.passToUser, .terminate])
+        var silent = ClientInviteTransaction(reliable: true, now: .zero)
+        #expect(silent.timers == [TransactionTimer(name: .b, deadline: timers.transactionTimeout)])
+        let outcome46 = silent.timerFired(.b, now: timers.transactionTimeout)
+        #expect(outcome46 == [.timeout, .terminate])
+    }
+
+    @Test func serverInviteRetransmitsErrorUntilAck() {
+        var transaction = ServerInviteTransaction(reliable: false)
+        let outcome51 = transaction.send(statusCode: 180, now: .zero)
+        #expect(outcome51 == [.transmit])
+        let outcome52 = transaction.send(statusCode: 404, now: .zero)
+        #expect(outcome52 == [.transmit])
+        let outcome53 = transaction.timerFired(.g, now: .milliseconds(500))
+        #expect(outcome53 == [.transmit])
+        #expect(transaction.timers.contains(TransactionTimer(name: .g, deadline: .milliseconds(1_500))))
+        let outcome55 = transaction.requestRetransmitted()
+        #expect(outcome55 == [.transmit])
+        let outcome56 = transaction.ackReceived(now: .seconds(1))
+        #expect(outcome56 == [])
+        #expect(transaction.state == .confirmed)
+        let outcome58 = transaction.timerFired(.i, now: .seconds(6))
+        #expect(outcome58 == [.terminate])
+    }
+
+    @Test func serverInviteGivesUpAtTimerH() {
+        var transaction = ServerInviteTransaction(reliable: false)
+        _ = transaction.send(statusCode: 500, now: .zero)
+        let outcome64 = transaction.timerFired(.h, now: timers.transactionTimeout)
+        #expect(outcome64 == [.timeout, .terminate])
+    }
+
+    @Test func serverNonInviteAnswersRetransmissionsFromMemory() {
+        var table = ServerTransactionTable()
+        let via = try! Via(parsing: "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKabc")
+        let key = ServerTransactionKey(via: via, method: .register)
+        let outcome71 = table.receive(key, reliable: false)
+        #expect(outcome71 == .new)
+        let outcome72 = table.receive(key, reliable: false)
+        #expect(outcome72 == .retransmission(nil))
+        table.responded(key, bytes: [1, 2, 3], final: true, now: .zero)
+        let outcome74 = table.receive(key, reliable: false)
+        #expect(outcome74 == .retransmission([1, 2, 3]))
+        let outcome75 = table.expire(now: .seconds(31))
+        #expect(outcome75 == 0)
+        let outcome76 = table.expire(now: .seconds(33))
+        #expect(outcome76 == 1)
+        let outcome77 = table.receive(key, reliable: false)
+        #expect(outcome77 == .new)
+    }
+
+    @Test func reliableServerTransactionsEndAtOnce() {
+        var table = ServerTransactionTable()
+        let key = ServerTransactionKey(via: try! Via(parsing: "SIP/2.0/TCP h;branch=z9hG4bKt"), method: .options)
+        _ = table.receive(key, reliable: true)
+        table.responded(key, bytes: [9], final: true, now: .zero)
+        #expect(table.count == 0)
+    }
+}

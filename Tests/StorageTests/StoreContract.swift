@@ -1,0 +1,101 @@
+import Foundation
+import Storage
+import Testing
+
+/// The behaviour every store engine must show. A new engine (PostgreSQL) runs these same checks.
+enum StoreContract {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func record(_ number: String, name: String? = nil) -> ExtensionRecord {
+        ExtensionRecord(number: number, displayName: name, ha1MD5: String(repeating: "a", count: 32),
+                        ha1SHA256: String(repeating: "b", count: 64), createdAt: now, updatedAt: now)
+    }
+
+    static func extensions(_ store: any PortcullisStore) async throws {
+        try await store.createExtension(record("1001", name: "Alice"))
+        try await store.createExtension(record("1002"))
+        await #expect(throws: StoreError.alreadyExists("extension 1001")) { try await store.createExtension(record("1001")) }
+        var alice = try #require(try await store.extensionRecord(number: "1001"))
+        #expect(alice.displayName == "Alice")
+        alice.displayName = "Alice B"
+        try await store.updateExtension(alice)
+        #expect(try await store.extensionRecord(number: "1001")?.displayName == "Alice B")
+        await #expect(throws: StoreError.notFound("extension 9999")) { try await store.updateExtension(record("9999")) }
+        #expect(try await store.deleteExtension(number: "1002"))
+        #expect(try await !store.deleteExtension(number: "1002"))
+        #expect(try await store.extensions().map(\.number) == ["1001"])
+        try await store.replaceConfiguration(extensions: [record("2001"), record("2002")], settings: ["k": "v", "gone": nil])
+        #expect(try await store.extensions().map(\.number) == ["2001", "2002"])
+        #expect(try await store.setting("k") == "v")
+    }
+
+    static func bindings(_ store: any PortcullisStore) async throws {
+        let binding = BindingRecord(aor: "1001", contact: "sip:1001@10.0.0.1:5060", expiresAt: now.addingTimeInterval(60),
+                                    callID: "c1", cseq: 7, source: "udp:10.0.0.1:5060", transport: "UDP", userAgent: "phone", updatedAt: now)
+        var refreshed = binding
+        refreshed.cseq = 8
+        try await store.applyBindingChanges([.upsert(binding), .upsert(refreshed)])
+        #expect(try await store.bindings() == [refreshed])
+        try await store.applyBindingChanges([.remove(aor: "1001", contact: binding.contact)])
+        #expect(try await store.bindings().isEmpty)
+    }
+
+    static func events(_ store: any PortcullisStore) async throws {
+        let events = (0..<5).map { (index: Int) -> EventRecord in
+            let name = index % 2 == 0 ? "Even" : "Odd"
+            let level = index == 4 ? "warning" : "info"
+            return EventRecord(time: now.addingTimeInterval(Double(index)), name: name, category: "registration", level: level,
+                               fields: ["index": String(index)])
+        }
+        try await store.appendEvents(events)
+        #expect(try await store.events(EventQuery()).map { $0.fields["index"] } == ["4", "3", "2", "1", "0"])
+        #expect(try await store.events(EventQuery(names: ["Odd"])).count == 2)
+        #expect(try await store.events(EventQuery(since: now.addingTimeInterval(3))).count == 2)
+        #expect(try await store.events(EventQuery(until: now.addingTimeInterval(1))).count == 2)
+        #expect(try await store.events(EventQuery(level: "warning")).count == 1)
+        #expect(try await store.events(EventQuery(category: "network")).isEmpty)
+        #expect(try await store.events(EventQuery(limit: 2)).count == 2)
+    }
+
+    static func tokensUsersSettings(_ store: any PortcullisStore) async throws {
+        let token = APITokenRecord(id: "t1", name: "ci", secretHash: "hash", role: "Super Administrator", createdAt: now)
+        try await store.createToken(token)
+        #expect(try await store.token(secretHash: "hash") == token)
+        #expect(try await store.token(secretHash: "other") == nil)
+        let user = AdminUserRecord(username: "admin", passwordHash: "$2b$", role: "Super Administrator", createdAt: now)
+        try await store.createAdminUser(user)
+        await #expect(throws: StoreError.self) { try await store.createAdminUser(user) }
+        #expect(try await store.adminUsers() == [user])
+        try await store.setSetting("a", value: "1")
+        try await store.setSetting("a", value: "2")
+        #expect(try await store.setting("a") == "2")
+        try await store.setSetting("a", value: nil)
+        #expect(try await store.setting("a") == nil)
+    }
+}
+
+@Suite("SQLite store contract")
+struct SQLiteStoreTests {
+    func makeStore() throws -> SQLiteStore {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
+    }
+
+    @Test func extensions() async throws { try await StoreContract.extensions(makeStore()) }
+    @Test func bindings() async throws { try await StoreContract.bindings(makeStore()) }
+    @Test func events() async throws { try await StoreContract.events(makeStore()) }
+    @Test func tokensUsersSettings() async throws { try await StoreContract.tokensUsersSettings(makeStore()) }
+
+    @Test func dataSurvivesReopening() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-reopen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("db.sqlite").path
+        try await SQLiteStore(path: path).createExtension(StoreContract.record("3001"))
+        #expect(try await SQLiteStore(path: path).extensionRecord(number: "3001") != nil)
+    }
+
+    @Test func anUnopenablePathIsAClearError() {
+        #expect(throws: StoreError.self) { try SQLiteStore(path: "/proc/portcullis/nope.sqlite") }
+    }
+}
