@@ -49,6 +49,8 @@ public struct SIPParser: Sendable {
             }
             let line = UnsafeRawBufferPointer(rebasing: bytes[position..<lineEnd])
             position = next
+            // A CR that does not end a line could split the message differently in another parser (request smuggling).
+            guard !line.contains(0x0D) else { throw SIPParseError(.malformedHeader, "bare CR inside a line") }
             if startLine == nil {
                 startLine = String(decoding: line, as: UTF8.self)
                 continue
