@@ -8,6 +8,7 @@ import Storage
 enum AdminRouter {
     static func make(service: AdminService, registry: PrometheusCollectorRegistry, trustedSocket: Bool) -> Router<AdminRequestContext> {
         let router = Router(context: AdminRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(service: service, trustedSocket: trustedSocket))
 
         router.get("/healthz") { _, _ -> HealthView in

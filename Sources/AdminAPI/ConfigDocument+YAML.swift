@@ -44,6 +44,7 @@ extension ConfigDocument {
         var sip: [(String, Node)] = [
             ("listen", .sequence(.init(settings.sipListen.map { Node($0) }))),
             ("digestAlgorithms", .sequence(.init(settings.digestAlgorithms.map { Node($0.rawValue) }))),
+            ("nonceLifetime", Node(String(settings.nonceLifetime))),
             ("registration", map([
                 ("minExpires", Node(String(registration.minExpires))), ("maxExpires", Node(String(registration.maxExpires))),
                 ("defaultExpires", Node(String(registration.defaultExpires))), ("maxContacts", Node(String(registration.maxContacts))),
@@ -135,6 +136,8 @@ private struct YAMLReader {
                     }
                     return algorithm
                 }
+            case "nonceLifetime":
+                if let seconds = integer(value, path) { settings.nonceLifetime = UInt64(clamping: seconds) }
             case "tls":
                 for (key, item) in mapping(value, path: path) {
                     switch key {
@@ -180,7 +183,9 @@ private struct YAMLReader {
         for (index, item) in sequence.enumerated() {
             let path = "extensions[\(index)]"
             var entry = ConfigDocument.ExtensionEntry(number: "", line: item.mark?.line ?? 0)
+            var nodes: [String: Node] = [:]
             for (field, value) in mapping(item, path: path) {
+                nodes[field] = value
                 switch field {
                 case "number": entry.number = string(value, "\(path).number") ?? ""
                 case "name": entry.name = string(value, "\(path).name")
@@ -196,17 +201,18 @@ private struct YAMLReader {
                 default: unknown(value, "\(path).\(field)")
                 }
             }
-            if let message = AdminValidation.extensionNumberProblem(entry.number) { problem(item, "\(path).number", message) }
-            if !seen.insert(entry.number).inserted { problem(item, "\(path).number", "extension \(entry.number) is listed twice") }
-            if let name = entry.name, let message = AdminValidation.displayNameProblem(name) { problem(item, "\(path).name", message) }
+            let at = { (field: String) in nodes[field] ?? item }
+            if let message = AdminValidation.extensionNumberProblem(entry.number) { problem(at("number"), "\(path).number", message) }
+            if !seen.insert(entry.number).inserted { problem(at("number"), "\(path).number", "extension \(entry.number) is listed twice") }
+            if let name = entry.name, let message = AdminValidation.displayNameProblem(name) { problem(at("name"), "\(path).name", message) }
             if let password = entry.password, let message = AdminValidation.sipPasswordProblem(password) {
-                problem(item, "\(path).password", message)
+                problem(at("password"), "\(path).password", message)
             }
             if entry.password != nil && (entry.ha1MD5 != nil || entry.ha1SHA256 != nil) {
                 problem(item, path, "give either password or ha1, not both")
             } else if entry.ha1MD5 != nil || entry.ha1SHA256 != nil,
                       let message = AdminValidation.ha1Problem(md5: entry.ha1MD5, sha256: entry.ha1SHA256) {
-                problem(item, "\(path).ha1", message)
+                problem(at("ha1"), "\(path).ha1", message)
             }
             entries.append(entry)
         }

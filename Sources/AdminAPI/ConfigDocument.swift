@@ -93,6 +93,7 @@ public enum AdminValidation {
         if settings.digestAlgorithms.isEmpty || Set(settings.digestAlgorithms).count != settings.digestAlgorithms.count {
             problems.append("sip.digestAlgorithms: list MD5 and/or SHA-256, each once")
         }
+        if !(10...3_600).contains(settings.nonceLifetime) { problems.append("sip.nonceLifetime must be 10-3600 seconds") }
         let limits = settings.limits
         if !(1_024...65_535).contains(limits.maxMessageSize) { problems.append("sip.limits.maxMessageSize must be 1024-65535") }
         if !(16...1_000).contains(limits.maxHeaderCount) { problems.append("sip.limits.maxHeaderCount must be 16-1000") }

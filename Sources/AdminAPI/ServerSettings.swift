@@ -14,6 +14,8 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     public var registration = RegistrationBounds()
     /// Digest algorithms offered in 401 challenges, in order: `MD5`, `SHA-256`.
     public var digestAlgorithms: [DigestAlgorithm] = PBXConfiguration().digestAlgorithms
+    /// Seconds a digest nonce stays valid (10-3600); an older one is answered with `stale=true`.
+    public var nonceLifetime: UInt64 = PBXConfiguration().nonceLifetime
     public var limits = SIPLimits()
 
     public init() {}

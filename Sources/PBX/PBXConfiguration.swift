@@ -6,9 +6,10 @@ public struct PBXConfiguration: Sendable, Equatable {
     /// Digest realm; HA1 digests depend on it, so it is fixed at first start.
     public var realm: String = "portcullis"
     public var registration = RegistrationBounds()
-    /// Offered digest algorithms in order (RFC 8760). MD5 comes first by default because many deployed phones
-    /// (and SIPp 3.6) read only the first challenge; put SHA-256 first when every device supports it.
-    public var digestAlgorithms: [DigestAlgorithm] = [.md5, .sha256]
+    /// Offered digest algorithms, one challenge each, in order (RFC 8760). Only MD5 by default: SIPp 3.6 reads
+    /// only the first challenge and baresip 1.0 (libre) fails the whole REGISTER on a challenge it cannot answer.
+    /// Both HA1 digests are always stored, so `[SHA-256, MD5]` or `[SHA-256]` can be switched on without new passwords.
+    public var digestAlgorithms: [DigestAlgorithm] = [.md5]
     /// Seconds a nonce stays valid; older ones get `stale=true`.
     public var nonceLifetime: UInt64 = 300
     public var limits = SIPLimits()

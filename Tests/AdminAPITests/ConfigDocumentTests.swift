@@ -49,7 +49,7 @@ struct ConfigDocumentTests {
             let text = error.problems.joined(separator: "\n")
             #expect(text.contains("bad.yaml:4: sip.registration.minExpires"))
             #expect(text.contains("bad.yaml:6: extensions[0].number"))
-            #expect(text.contains("extensions[0].password"))
+            #expect(text.contains("bad.yaml:7: extensions[0].password"))
             #expect(text.contains("bad.yaml:9: extensions[1].colour: unknown field"))
             #expect(text.contains("sip.listen"))
         }

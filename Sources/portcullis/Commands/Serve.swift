@@ -57,6 +57,7 @@ struct Serve: AsyncParsableCommand {
         configuration.realm = secrets.realm
         configuration.registration = settings.registration
         configuration.digestAlgorithms = settings.digestAlgorithms
+        configuration.nonceLifetime = settings.nonceLifetime
         configuration.limits = settings.limits
         let bus = EventBus()
         let eventLog = EventLogService(bus: bus, store: store, logger: logger)

@@ -1,0 +1,260 @@
+"""Starts real `portcullis serve` processes on 127.0.0.1 and talks to them the way users and phones do."""
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("PORTCULLIS_BIN", ROOT / ".build" / "debug" / "portcullis"))
+PEERS = Path(os.environ.get("PORTCULLIS_PEERS", ROOT / "tests" / "peers"))
+
+
+def free_port(kind=socket.SOCK_DGRAM, family=socket.AF_INET, host="127.0.0.1"):
+    """A port free for both UDP and TCP on host."""
+    for _ in range(200):
+        port = random.randint(20000, 60000)
+        try:
+            for sock_type in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                with socket.socket(family, sock_type) as probe:
+                    probe.bind((host, port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port")
+
+
+def cli(data_dir, *args, check=True, input_text=None):
+    result = subprocess.run([str(BINARY), *args, "--data-dir", str(data_dir)], capture_output=True, text=True,
+                            input=input_text, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"portcullis {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+class Server:
+    """One `portcullis serve` with its own data directory and ports."""
+
+    def __init__(self, data_dir=None, sip_listen=None, extra_args=()):
+        self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="portcullis-it-"))
+        self.sip_port = free_port()
+        self.api_port = free_port(socket.SOCK_STREAM)
+        self.sip_listen = sip_listen or [f"127.0.0.1:{self.sip_port}"]
+        self.extra_args = list(extra_args)
+        self.process = None
+        self.output = []
+        self.token = None
+
+    def start(self, timeout=30):
+        args = [str(BINARY), "serve", "--data-dir", str(self.data_dir), "--api-listen", f"127.0.0.1:{self.api_port}"]
+        for address in self.sip_listen:
+            args += ["--sip-listen", address]
+        self.log = open(self.data_dir / "server.log", "a")
+        self.process = subprocess.Popen(args + self.extra_args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"server exited with {self.process.returncode}: {(self.data_dir / 'server.log').read_text()}")
+                continue
+            self.output.append(line)
+            if line.startswith("Portcullis SIP listening"):
+                return self
+        raise AssertionError("server did not start: " + "".join(self.output))
+
+    def setup_token(self):
+        for line in self.output:
+            match = re.search(r"--token (setup_[0-9a-f]+)", line)
+            if match:
+                return match.group(1)
+        return None
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=timeout)
+        if self.process:
+            self.process.stdout.close()
+        return self.process.returncode if self.process else None
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def cli(self, *args, check=True, input_text=None):
+        return cli(self.data_dir, *args, check=check, input_text=input_text)
+
+    def api_token(self):
+        if self.token is None:
+            self.token = self.cli("token", "create", "--name", "interop").stdout.strip()
+        return self.token
+
+    def api(self, method, path, body=None, token="auto", content_type="application/json"):
+        """(status, headers, parsed JSON or text) of one admin API call over TCP."""
+        data = None
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.api_port}{path}", data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        if token == "auto":
+            token = self.api_token()
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), decode(response.read(), response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), decode(error.read(), error.headers)
+
+    def registrations(self):
+        return json.loads(self.cli("registration", "list", "--json").stdout)
+
+    def events(self, *names):
+        args = ["events", "--json", "--limit", "1000"]
+        for name in names:
+            args += ["--name", name]
+        return json.loads(self.cli(*args).stdout)
+
+    def wait_for_event(self, name, predicate=lambda event: True, timeout=5):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            matching = [event for event in self.events(name) if predicate(event)]
+            if matching:
+                return matching
+            time.sleep(0.2)
+        raise AssertionError(f"no event {name!r} matching within {timeout}s")
+
+
+def decode(raw, headers):
+    kind = headers.get("Content-Type", "")
+    if "json" in kind:
+        return json.loads(raw) if raw else None
+    return raw.decode(errors="replace")
+
+
+def apply_config(server_or_dir, yaml_text, name="config.yaml"):
+    data_dir = server_or_dir.data_dir if isinstance(server_or_dir, Server) else server_or_dir
+    path = Path(data_dir) / name
+    path.write_text(yaml_text)
+    return cli(data_dir, "config", "apply", str(path), check=False)
+
+
+def strong_password(number):
+    """Strong by the usual rules and free of the extension number (the benchmark's scheme)."""
+    return "Tq" + "".join("abcdefghij"[int(digit)] for digit in str(number)) + "7Zr9"
+
+
+def extensions_yaml(numbers, extra=""):
+    lines = [extra.rstrip(), "extensions:"] if extra else ["extensions:"]
+    for number in numbers:
+        lines.append(f'  - {{number: "{number}", password: {strong_password(number)}}}')
+    return "\n".join(lines) + "\n"
+
+
+class SipClient:
+    """A tiny UDP SIP client that computes digests itself, to send what phones and attackers send."""
+
+    def __init__(self, server_port, host="127.0.0.1", family=socket.AF_INET):
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.sock.settimeout(3)
+        self.host = host
+        self.port = self.sock.getsockname()[1]
+        self.target = (host, server_port)
+        self.server_port = server_port
+        self.cseq = 0
+        self.call_id = f"it-{random.getrandbits(48):x}"
+
+    def close(self):
+        self.sock.close()
+
+    def send_raw(self, data):
+        self.sock.sendto(data if isinstance(data, bytes) else data.encode(), self.target)
+
+    def receive(self):
+        data, _ = self.sock.recvfrom(65535)
+        return parse_response(data)
+
+    def transact(self, message):
+        """Sends a request and retransmits it as RFC 3261 Timer E does (T1 doubling to T2) until answered."""
+        interval, waited = 0.5, 0.0
+        while waited < 32:
+            self.send_raw(message)
+            self.sock.settimeout(interval)
+            try:
+                response = self.receive()
+                if response["status"] >= 200:
+                    return response
+            except socket.timeout:
+                pass
+            finally:
+                self.sock.settimeout(3)
+            waited += interval
+            interval = min(interval * 2, 4)
+        raise TimeoutError("no final response within Timer F")
+
+    def register(self, user, authorization=None, expires=60, contact_user=None, user_agent="interop-test"):
+        self.cseq += 1
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        uri = f"sip:{host}:{self.server_port}"
+        lines = [
+            f"REGISTER {uri} SIP/2.0",
+            f"Via: SIP/2.0/UDP {host}:{self.port};branch=z9hG4bK{random.getrandbits(64):x};rport",
+            f"From: <sip:{user}@{host}>;tag={random.getrandbits(32):x}",
+            f"To: <sip:{user}@{host}>",
+            f"Call-ID: {self.call_id}",
+            f"CSeq: {self.cseq} REGISTER",
+            f"Contact: <sip:{contact_user or user}@{host}:{self.port}>",
+            f"Expires: {expires}",
+            "Max-Forwards: 70",
+            f"User-Agent: {user_agent}",
+        ]
+        if authorization:
+            lines.append(f"Authorization: {authorization}")
+        return self.transact("\r\n".join(lines + ["Content-Length: 0", "", ""])), uri
+
+    def options(self):
+        self.cseq += 1
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return self.transact("\r\n".join([
+            f"OPTIONS sip:{host}:{self.server_port} SIP/2.0",
+            f"Via: SIP/2.0/UDP {host}:{self.port};branch=z9hG4bK{random.getrandbits(64):x};rport",
+            f"From: <sip:probe@{host}>;tag=1", f"To: <sip:{host}>", f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} OPTIONS",
+            "Content-Length: 0", "", ""]))
+
+
+def parse_response(data):
+    head = data.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
+    lines = head.split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    return {"status": status, "reason": lines[0].split(" ", 2)[2] if lines[0].count(" ") >= 2 else "", "headers": headers, "raw": data}
+
+
+def challenge_fields(response):
+    value = response["headers"]["www-authenticate"][0]
+    return dict(re.findall(r'(\w+)="?([^",]+)"?', value[len("Digest "):]))
+
+
+def authorization(user, password, challenge, uri, nc=1, method="REGISTER", realm=None, algorithm="MD5"):
+    realm = realm or challenge["realm"]
+    hash_function = hashlib.md5 if algorithm == "MD5" else hashlib.sha256
+    digest = lambda text: hash_function(text.encode()).hexdigest()
+    ha1 = digest(f"{user}:{realm}:{password}")
+    cnonce = f"{random.getrandbits(32):08x}"
+    nc_text = f"{nc:08x}"
+    response = digest(f"{ha1}:{challenge['nonce']}:{nc_text}:{cnonce}:auth:{digest(f'{method}:{uri}')}")
+    return (f'Digest username="{user}", realm="{realm}", nonce="{challenge["nonce"]}", uri="{uri}", '
+            f'response="{response}", algorithm={algorithm}, qop=auth, nc={nc_text}, cnonce="{cnonce}"')

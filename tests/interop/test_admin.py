@@ -1,0 +1,130 @@
+"""The admin API, the CLI contract, the first-start setup and durability of acknowledged changes."""
+import json
+import signal
+import threading
+import time
+
+from portcullis_harness import Server, apply_config, cli, extensions_yaml
+
+
+def test_api_requires_a_token_and_answers_problem_json(server_factory):
+    server = server_factory().start()
+    status, headers, body = server.api("GET", "/api/v1/extensions", token=None)
+    assert status == 401
+    assert headers["Content-Type"] == "application/problem+json"
+    assert body["type"].endswith("/unauthorized") and body["status"] == 401
+    status, _, _ = server.api("GET", "/api/v1/extensions", token="pct_" + "0" * 64)
+    assert status == 401
+    assert server.api("GET", "/healthz", token=None)[0] == 200
+
+
+def test_extension_lifecycle_through_the_api(server_factory):
+    server = server_factory().start()
+    status, _, created = server.api("POST", "/api/v1/extensions", {"number": "1001", "name": "Alice"})
+    assert status == 201
+    assert len(created["password"]) >= 16
+    status, _, given = server.api("POST", "/api/v1/extensions", {"number": "1002", "password": "Tqbaaa7Zr9x"})
+    assert status == 201 and given.get("password") is None
+    assert server.api("POST", "/api/v1/extensions", {"number": "1002"})[0] == 409
+    status, _, listed = server.api("GET", "/api/v1/extensions")
+    assert [item["number"] for item in listed["items"]] == ["1001", "1002"]
+    assert "password" not in json.dumps(listed) and "ha1" not in json.dumps(listed).lower()
+    status, _, updated = server.api("PATCH", "/api/v1/extensions/1001", {"name": "Alice B", "generatePassword": True})
+    assert status == 200 and updated["extension"]["name"] == "Alice B" and updated["password"]
+    assert server.api("DELETE", "/api/v1/extensions/1002")[0] == 204
+    assert server.api("GET", "/api/v1/extensions/1002")[0] == 404
+
+
+def test_bad_input_gets_a_clear_error_and_changes_nothing(server_factory):
+    server = server_factory().start()
+    for body in ({"number": "12ab"}, {"number": "1003", "password": "short"}, {"number": ""}, {"nonsense": True}):
+        status, headers, problem = server.api("POST", "/api/v1/extensions", body)
+        assert status == 400, body
+        assert headers["Content-Type"] == "application/problem+json"
+    status, _, raw = server.api("POST", "/api/v1/extensions", "{not json", content_type="application/json")
+    assert status == 400
+    assert server.api("GET", "/api/v1/extensions")[2]["items"] == []
+    assert server.alive()
+
+
+def test_cli_contract(server_factory, tmp_path):
+    server = server_factory()
+    added = server.cli("extension", "add", "1001", "--name", "Alice")
+    assert "password:" in added.stdout
+    server.cli("extension", "add", "1002", "--password", "Tqbaaa7Zr9x")
+    weak = server.cli("extension", "add", "1003", "--password", "weak", check=False)
+    assert weak.returncode != 0 and "password" in weak.stderr
+    server.start()
+    listed = json.loads(server.cli("extension", "list", "--json").stdout)
+    assert [item["number"] for item in listed] == ["1001", "1002"]
+    server.cli("extension", "remove", "1002")
+    assert "1002" not in server.cli("extension", "list").stdout
+    token = server.cli("token", "create", "--name", "ops").stdout.strip()
+    assert token.startswith("pct_")
+    assert server.api("GET", "/api/v1/extensions", token=token)[0] == 200
+    server.wait_for_event("Server Started")  # the event log is written behind, within 200 ms
+    events = json.loads(server.cli("events", "--json", "--since", "10m", "--name", "Server Started").stdout)
+    assert [event["name"] for event in events] == ["Server Started"]
+    assert json.loads(server.cli("events", "--json", "--until", "1h", "--name", "Server Started").stdout) == []
+    bad_time = server.cli("events", "--since", "yesterday-ish", check=False)
+    assert bad_time.returncode != 0 and "since" in bad_time.stderr
+
+
+def test_config_apply_rejects_an_invalid_file_and_changes_nothing(server_factory, tmp_path):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    before = server.cli("config", "export").stdout
+    result = apply_config(server, 'sip:\n  listen: ["127.0.0.1:5060"]\nextensions:\n  - number: "1001"\n    password: weak\n  - number: "x"\n', "bad.yaml")
+    assert result.returncode != 0
+    assert "bad.yaml:5: extensions[0].password" in result.stderr
+    assert "bad.yaml:6: extensions[1].number" in result.stderr
+    assert server.cli("config", "export").stdout == before
+    exported = tmp_path / "exported.yaml"
+    exported.write_text(before)
+    again = server.cli("config", "apply", str(exported))
+    assert "0 extension(s) created, 0 updated, 0 removed" in again.stdout
+
+
+def test_first_start_prints_a_one_time_setup_token(server_factory):
+    server = server_factory().start()
+    token = server.setup_token()
+    assert token, "no setup token printed: " + "".join(server.output)
+    created = server.cli("setup", "--token", token, "--username", "admin", "--password", "correct horse battery")
+    api_token = created.stdout.strip().splitlines()[-1]
+    assert server.api("GET", "/api/v1/tokens", token=api_token)[0] == 200
+    reused = server.cli("setup", "--token", token, "--username", "admin2", "--password", "correct horse battery", check=False)
+    assert reused.returncode != 0
+    status, _, _ = server.api("POST", "/api/v1/setup", {"setupToken": token, "username": "x", "password": "y" * 20}, token=None)
+    assert status == 401
+
+
+def test_acknowledged_changes_survive_kill_9(server_factory):
+    server = server_factory().start()
+    token = server.api_token()
+    acknowledged = []
+    stop = threading.Event()
+
+    def writer():
+        number = 5000
+        while not stop.is_set():
+            try:
+                status, _, _ = server.api("POST", "/api/v1/extensions", {"number": str(number)}, token=token)
+            except OSError:
+                return
+            if status == 201:
+                acknowledged.append(str(number))
+            number += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(3)
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    stop.set()
+    thread.join()
+    assert len(acknowledged) > 10
+    restarted = server_factory(data_dir=server.data_dir).start()
+    numbers = {item["number"] for item in json.loads(restarted.cli("extension", "list", "--json").stdout)}
+    missing = [number for number in acknowledged if number not in numbers]
+    assert missing == [], f"{len(missing)} acknowledged changes lost"

@@ -1,0 +1,102 @@
+"""Real phones register: sipp with 100 extensions over UDP and TCP, baresip through a refresh."""
+import json
+import subprocess
+import time
+from pathlib import Path
+
+from portcullis_harness import PEERS, apply_config, extensions_yaml, free_port, strong_password
+
+
+def sipp_register(server, numbers, expires, workdir, transport="u1", local_port=None):
+    users = Path(workdir) / f"users-{expires}-{numbers[0]}.csv"
+    users.write_text("SEQUENTIAL\n" + "".join(
+        f"{n};[authentication username={n} password={strong_password(n)}]\n" for n in numbers))
+    command = ["sipp", "-sf", str(PEERS / "register_csv.xml"), f"127.0.0.1:{server.sip_port}", "-i", "127.0.0.1",
+               "-p", str(local_port or free_port()), "-t", transport, "-inf", str(users), "-key", "expires", str(expires),
+               "-m", str(len(numbers)), "-r", "50", "-nostdin", "-timeout", "60s", "-timeout_error",
+               "-default_behaviors", "all,-bye", "-trace_err", "-error_file", str(Path(workdir) / "sipp-errors.log")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=workdir)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def live_extensions(server):
+    cli = sorted(r["extension"] for r in server.registrations())
+    status, _, body = server.api("GET", "/api/v1/registrations")
+    assert status == 200
+    api = sorted(r["extension"] for r in body["items"])
+    assert cli == api, "the CLI and the API disagree"
+    return cli
+
+
+def test_sipp_registers_and_unregisters_100_extensions(server_factory, tmp_path):
+    server = server_factory()
+    numbers = list(range(1000, 1100))
+    assert apply_config(server, extensions_yaml(numbers)).returncode == 0
+    server.start()
+
+    phone_port = free_port()  # one device: unregistering must name the contact it registered
+    sipp_register(server, numbers, 300, tmp_path, local_port=phone_port)
+    assert live_extensions(server) == [str(n) for n in numbers]
+    contacts = {r["extension"]: r["contact"] for r in server.registrations()}
+    assert all(contact.startswith(f"sip:{number}@127.0.0.1:") for number, contact in contacts.items())
+
+    sipp_register(server, numbers[:50], 0, tmp_path, local_port=phone_port)
+    assert live_extensions(server) == [str(n) for n in numbers[50:]]
+
+    sipp_register(server, numbers[50:], 0, tmp_path, local_port=phone_port)
+    assert live_extensions(server) == []
+    registered = server.wait_for_event("Extension Registered", lambda e: e["fields"]["extension"] == "1099")
+    assert registered[0]["fields"]["user_agent"] == "bars-register"
+
+
+def test_sipp_registers_over_tcp(server_factory, tmp_path):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([2001, 2002])).returncode == 0
+    server.start()
+    sipp_register(server, [2001, 2002], 120, tmp_path, transport="t1")
+    registrations = server.registrations()
+    assert sorted(r["extension"] for r in registrations) == ["2001", "2002"]
+    assert {r["transport"] for r in registrations} == {"TCP"}
+
+
+def test_registrations_survive_a_restart(server_factory, tmp_path):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([3001])).returncode == 0
+    server.start()
+    sipp_register(server, [3001], 300, tmp_path)
+    time.sleep(0.5)  # write-behind interval
+    assert server.stop() == 0
+    restarted = server_factory(data_dir=server.data_dir)
+    restarted.start()
+    assert [r["extension"] for r in restarted.registrations()] == ["3001"]
+
+
+def test_baresip_registers_and_stays_registered_through_a_refresh(server_factory, tmp_path):
+    server = server_factory()
+    settings = "sip:\n  registration: {minExpires: 10, maxExpires: 3600, defaultExpires: 3600, maxContacts: 10}\n"
+    assert apply_config(server, extensions_yaml([1001], extra=settings)).returncode == 0
+    server.start()
+    home = tmp_path / "baresip"
+    home.mkdir()
+    (home / "config").write_text("\n".join([
+        "poll_method epoll", f"sip_listen 127.0.0.1:{free_port()}", "module_path /usr/lib/baresip/modules",
+        "module g711.so", "module_app account.so", "module_app menu.so", "net_interface 127.0.0.1", ""]))
+    (home / "accounts").write_text(
+        f"<sip:1001@127.0.0.1:{server.sip_port};transport=udp>;auth_pass={strong_password(1001)};regint=12\n")
+    phone = subprocess.Popen(["baresip", "-f", str(home), "-t", "60"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and not server.registrations():
+            time.sleep(0.3)
+        first = server.registrations()
+        assert [r["extension"] for r in first] == ["1001"], "baresip did not register"
+        assert "baresip" in (first[0]["userAgent"] or "")
+        time.sleep(16)  # past the 12 s registration: only a refresh keeps it alive
+        later = server.registrations()
+        assert [r["extension"] for r in later] == ["1001"], "the registration lapsed: no refresh"
+        assert later[0]["expiresAt"] > first[0]["expiresAt"], "expiry was not pushed forward by a refresh"
+    finally:
+        phone.terminate()
+        phone.wait(timeout=10)
+    assert len(server.events("Extension Registered")) == 1, "a refresh is not a new registration"
