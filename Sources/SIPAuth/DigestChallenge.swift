@@ -36,7 +36,7 @@ public struct DigestChallenge: Sendable, Equatable {
         self.realm = realm
         self.nonce = nonce
         self.algorithm = algorithm
-        qop = fields["qop"].flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.contains("auth") ? "auth" : nil }
+        qop = fields["qop"].flatMap { $0.split(separator: ",").map { $0.filter { $0 != " " } }.contains("auth") ? "auth" : nil }
         opaque = fields["opaque"]
         stale = fields["stale"]?.lowercased() == "true"
     }

@@ -66,15 +66,6 @@ public struct DigestCredentials: Sendable, Equatable {
     }
 }
 
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        let scalars = Set(set)
-        let start = firstIndex { !scalars.contains($0) } ?? endIndex
-        let end = lastIndex { !scalars.contains($0) }.map { index(after: $0) } ?? start
-        return String(self[start..<Swift.max(start, end)])
-    }
-}
-
 extension String {
     func leftPadded(to length: Int) -> String {
         count >= length ? self : String(repeating: "0", count: length - count) + self

@@ -45,8 +45,8 @@ struct HeaderValueScanner {
         return position > start ? String(decoding: bytes[start..<position], as: UTF8.self) : nil
     }
 
-    /// Reads up to (not including) the first byte in `stops`, or to the end.
-    mutating func read(until stops: Set<UInt8>) -> String {
+    /// Reads up to (not including) the first byte in `stops` (a handful of bytes), or to the end.
+    mutating func read(until stops: [UInt8]) -> String {
         let start = position
         while let byte = peek, !stops.contains(byte) { position += 1 }
         return String(decoding: bytes[start..<position], as: UTF8.self)
@@ -74,7 +74,7 @@ struct HeaderValueScanner {
     }
 
     /// Reads `*(SEMI generic-param)` up to the end of the value or a byte in `stops`.
-    mutating func readParameters(stoppingAt stops: Set<UInt8> = []) throws(SIPParseError) -> GenericParameters {
+    mutating func readParameters(stoppingAt stops: [UInt8] = []) throws(SIPParseError) -> GenericParameters {
         var parameters = GenericParameters()
         while true {
             skipWhitespace()

@@ -33,6 +33,10 @@ enum SIPCharacterClass {
         text.utf8.allSatisfy { table[Int($0)] }
     }
 
+    static func matches(_ bytes: some Sequence<UInt8>, _ table: [Bool]) -> Bool {
+        bytes.allSatisfy { table[Int($0)] }
+    }
+
     private static func table(_ predicate: (UInt8) -> Bool) -> [Bool] {
         (0...255).map { predicate(UInt8($0)) }
     }

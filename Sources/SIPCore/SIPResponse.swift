@@ -20,7 +20,9 @@ public struct SIPResponse: Sendable, Equatable {
             headers.append(field.name, field.value)
         }
         if var to = request.headers[.to] {
-            if let toTag, (try? NameAddress(parsing: to))?.tag == nil {
+            // Parse only when a tag could be there: a REGISTER's To has none, and this runs for every response.
+            let mayHaveTag = to.utf8.contains(UInt8(ascii: ";")) && to.lowercased().contains("tag")
+            if let toTag, !mayHaveTag || (try? NameAddress(parsing: to))?.tag == nil {
                 to += ";tag=" + toTag
             }
             headers.append(.to, to)

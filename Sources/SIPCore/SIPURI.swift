@@ -39,90 +39,96 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    /// Parses what follows `sip:`.
+    /// Parses what follows `sip:`, scanning UTF-8 bytes (this runs several times per request).
     public init(parsing text: String, secure: Bool) throws(SIPParseError) {
         isSecure = secure
-        var rest = Substring(text)
-        if let at = rest.firstIndex(of: "@") {
-            let userInfo = rest[rest.startIndex..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = userInfo.firstIndex(of: ":") {
-                user = String(userInfo[userInfo.startIndex..<colon])
-                password = String(userInfo[userInfo.index(after: colon)...])
-            } else {
-                user = String(userInfo)
-                password = nil
-            }
-            guard let user, !user.isEmpty, SIPCharacterClass.matches(user, SIPCharacterClass.user),
-                  SIPCharacterClass.matches(password ?? "", SIPCharacterClass.password)
+        let bytes = Array(text.utf8)
+        var hostStart = 0
+        user = nil
+        password = nil
+        if let at = bytes.firstIndex(of: UInt8(ascii: "@")) {
+            let userInfo = bytes[..<at]
+            let colon = userInfo.firstIndex(of: UInt8(ascii: ":"))
+            let userBytes = userInfo[..<(colon ?? at)]
+            let passwordBytes = colon.map { userInfo[($0 + 1)...] } ?? []
+            guard !userBytes.isEmpty, SIPCharacterClass.matches(userBytes, SIPCharacterClass.user),
+                  SIPCharacterClass.matches(passwordBytes, SIPCharacterClass.password)
             else { throw SIPParseError(.malformedRequestURI, "bad user part in 'sip:\(text.prefix(64))'") }
-        } else {
-            user = nil
-            password = nil
+            user = String(decoding: userBytes, as: UTF8.self)
+            password = colon.map { _ in String(decoding: passwordBytes, as: UTF8.self) }
+            hostStart = at + 1
         }
-        var headerText: Substring?
-        if let question = rest.firstIndex(of: "?") {
-            headerText = rest[rest.index(after: question)...]
-            rest = rest[rest.startIndex..<question]
+        var end = bytes.count
+        var headerBytes: ArraySlice<UInt8>?
+        if let question = bytes[hostStart...].firstIndex(of: UInt8(ascii: "?")) {
+            headerBytes = bytes[(question + 1)...]
+            end = question
         }
-        var parameterText: Substring = ""
-        if let semicolon = rest.firstIndex(of: ";") {
-            parameterText = rest[semicolon...]
-            rest = rest[rest.startIndex..<semicolon]
+        var hostEnd = end
+        var parameterBytes: ArraySlice<UInt8> = []
+        if let semicolon = bytes[hostStart..<end].firstIndex(of: UInt8(ascii: ";")) {
+            hostEnd = semicolon
+            parameterBytes = bytes[(semicolon + 1)..<end]
         }
-        (host, port) = try SIPURI.parseHostPort(rest, context: text)
+        (host, port) = try SIPURI.parseHostPort(bytes[hostStart..<hostEnd], context: text)
         parameters = GenericParameters()
-        for item in parameterText.split(separator: ";", omittingEmptySubsequences: false).dropFirst() {
-            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = pair.first, !name.isEmpty, SIPCharacterClass.matches(name, SIPCharacterClass.uriParameter),
-                  pair.count == 1 || (!pair[1].isEmpty && SIPCharacterClass.matches(pair[1], SIPCharacterClass.uriParameter))
-            else { throw SIPParseError(.malformedRequestURI, "bad URI parameter '\(item.prefix(32))'") }
-            parameters.append(String(name), value: pair.count == 2 ? String(pair[1]) : nil)
+        if hostEnd < end {
+            for item in parameterBytes.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false) {
+                let equals = item.firstIndex(of: UInt8(ascii: "="))
+                let name = item[..<(equals ?? item.endIndex)]
+                let value = equals.map { item[($0 + 1)...] }
+                guard !name.isEmpty, SIPCharacterClass.matches(name, SIPCharacterClass.uriParameter),
+                      value.map({ !$0.isEmpty && SIPCharacterClass.matches($0, SIPCharacterClass.uriParameter) }) ?? true
+                else { throw SIPParseError(.malformedRequestURI, "bad URI parameter in 'sip:\(text.prefix(64))'") }
+                parameters.append(String(decoding: name, as: UTF8.self), value: value.map { String(decoding: $0, as: UTF8.self) })
+            }
         }
         headers = []
-        if let headerText {
-            for item in headerText.split(separator: "&", omittingEmptySubsequences: false) {
-                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard pair.count == 2, !pair[0].isEmpty, SIPCharacterClass.matches(pair[0], SIPCharacterClass.uriHeader),
-                      SIPCharacterClass.matches(pair[1], SIPCharacterClass.uriHeader)
-                else { throw SIPParseError(.malformedRequestURI, "bad URI header '\(item.prefix(32))'") }
-                headers.append(String(item))
+        if let headerBytes {
+            for item in headerBytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false) {
+                guard let equals = item.firstIndex(of: UInt8(ascii: "=")), equals > item.startIndex,
+                      SIPCharacterClass.matches(item[..<equals], SIPCharacterClass.uriHeader),
+                      SIPCharacterClass.matches(item[(equals + 1)...], SIPCharacterClass.uriHeader)
+                else { throw SIPParseError(.malformedRequestURI, "bad URI header in 'sip:\(text.prefix(64))'") }
+                headers.append(String(decoding: item, as: UTF8.self))
             }
         }
     }
 
-    /// `host[:port]`, with IPv6 references in brackets; the port must be 0-65535.
-    static func parseHostPort(_ text: Substring, context: String) throws(SIPParseError) -> (String, Int?) {
-        var hostText = text
-        var port: Int?
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else {
-                throw SIPParseError(.malformedRequestURI, "unterminated IPv6 reference in '\(context.prefix(64))'")
+    /// `host[:port]`, with IPv6 references in brackets; the port must be 0-65535. The host is lower-cased.
+    static func parseHostPort(_ bytes: ArraySlice<UInt8>, context: String) throws(SIPParseError) -> (String, Int?) {
+        var hostBytes = bytes
+        var portBytes: ArraySlice<UInt8>?
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > bytes.startIndex + 1 else {
+                throw SIPParseError(.malformedRequestURI, "bad IPv6 reference in '\(context.prefix(64))'")
             }
-            hostText = text[text.startIndex...close]
-            let after = text[text.index(after: close)...]
+            hostBytes = bytes[...close]
+            let after = bytes[(close + 1)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw SIPParseError(.malformedRequestURI, "junk after host in '\(context.prefix(64))'") }
-                port = try parsePort(after.dropFirst(), context: context)
+                guard after.first == UInt8(ascii: ":") else { throw SIPParseError(.malformedRequestURI, "junk after host in '\(context.prefix(64))'") }
+                portBytes = after.dropFirst()
             }
-            guard hostText.dropFirst().dropLast().utf8.allSatisfy({ SIPCharacterClass.isAlphanumeric($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }),
-                  hostText.count > 2
+            guard hostBytes.dropFirst().dropLast().allSatisfy({ SIPCharacterClass.isAlphanumeric($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
             else { throw SIPParseError(.malformedRequestURI, "bad IPv6 reference in '\(context.prefix(64))'") }
         } else {
-            if let colon = text.firstIndex(of: ":") {
-                hostText = text[text.startIndex..<colon]
-                port = try parsePort(text[text.index(after: colon)...], context: context)
+            if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+                hostBytes = bytes[..<colon]
+                portBytes = bytes[(colon + 1)...]
             }
-            guard !hostText.isEmpty, hostText.utf8.allSatisfy({ SIPCharacterClass.isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+            guard !hostBytes.isEmpty, hostBytes.allSatisfy({ SIPCharacterClass.isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
             else { throw SIPParseError(.malformedRequestURI, "bad host in '\(context.prefix(64))'") }
         }
-        return (hostText.lowercased(), port)
-    }
-
-    private static func parsePort(_ text: Substring, context: String) throws(SIPParseError) -> Int {
-        guard !text.isEmpty, text.count <= 5, text.utf8.allSatisfy(SIPCharacterClass.isDigit), let port = Int(text), port <= 65_535 else {
-            throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'")
+        var port: Int?
+        if let portBytes {
+            guard (1...5).contains(portBytes.count), portBytes.allSatisfy(SIPCharacterClass.isDigit) else {
+                throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'")
+            }
+            let value = portBytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            guard value <= 65_535 else { throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'") }
+            port = value
         }
-        return port
+        let lowered = hostBytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        return (String(decoding: lowered, as: UTF8.self), port)
     }
 }

@@ -41,7 +41,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         scanner.skipWhitespace()
         let sentBy = scanner.read(until: [UInt8(ascii: ";"), 0x20, 0x09, 0x0D, 0x0A])
         do {
-            (host, port) = try SIPURI.parseHostPort(Substring(sentBy), context: sentBy)
+            (host, port) = try SIPURI.parseHostPort(Array(sentBy.utf8)[...], context: sentBy)
         } catch {
             throw scanner.error("bad sent-by '\(sentBy.prefix(64))'")
         }

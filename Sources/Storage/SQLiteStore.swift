@@ -67,16 +67,16 @@ public final class SQLiteStore: PortcullisStore {
             for change in changes {
                 switch change {
                 case .upsert(let binding):
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (aor, contact) DO UPDATE SET expires_at = excluded.expires_at, call_id = excluded.call_id,
                           cseq = excluded.cseq, source = excluded.source, transport = excluded.transport,
                           user_agent = excluded.user_agent, updated_at = excluded.updated_at
-                        """, arguments: [binding.aor, binding.contact, binding.expiresAt, binding.callID, Int64(binding.cseq),
+                        """).execute(arguments: [binding.aor, binding.contact, binding.expiresAt, binding.callID, Int64(binding.cseq),
                                          binding.source, binding.transport, binding.userAgent, binding.updatedAt])
                 case .remove(let aor, let contact):
-                    try db.execute(sql: "DELETE FROM binding WHERE aor = ? AND contact = ?", arguments: [aor, contact])
+                    try db.cachedStatement(sql: "DELETE FROM binding WHERE aor = ? AND contact = ?").execute(arguments: [aor, contact])
                 }
             }
         }
@@ -96,8 +96,8 @@ public final class SQLiteStore: PortcullisStore {
         try await write { db in
             for event in events {
                 let fields = String(decoding: try JSONEncoder().encode(event.fields), as: UTF8.self)
-                try db.execute(sql: "INSERT INTO event (time, name, category, level, fields) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [event.time, event.name, event.category, event.level, fields])
+                try db.cachedStatement(sql: "INSERT INTO event (time, name, category, level, fields) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [event.time, event.name, event.category, event.level, fields])
             }
         }
     }

@@ -9,4 +9,33 @@ struct Portcullis: AsyncParsableCommand {
             Serve.self, Setup.self, ExtensionCommand.self, RegistrationCommand.self, TokenCommand.self, Events.self,
             ConfigCommand.self,
         ])
+
+    /// Accepts `--data-dir DIR` before the subcommand too (`portcullis --data-dir DIR extension add ...`), as scripts
+    /// write it, by moving it behind the subcommand where ArgumentParser expects it.
+    static func main() async {
+        do {
+            var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first, first.hasPrefix("--data-dir") {
+            leading.append(first)
+            rest = rest.dropFirst()
+            if first == "--data-dir", let value = rest.first {
+                leading.append(value)
+                rest = rest.dropFirst()
+            }
+        }
+        return Array(rest) + leading
+    }
 }

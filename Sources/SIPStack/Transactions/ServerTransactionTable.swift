@@ -35,6 +35,7 @@ public struct ServerTransactionTable: Sendable {
     public init(capacity: Int = 200_000, timers: TransactionTimers = TransactionTimers()) {
         self.capacity = capacity
         self.timers = timers
+        entries.reserveCapacity(min(capacity, 1 << 16))
     }
 
     public var count: Int { entries.count }

@@ -15,8 +15,12 @@ final class SIPDatagramHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: envelope.remoteAddress, transport: .udp))
+        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: envelope.remoteAddress, transport: .udp), flushLater: true)
         SIPInbound.deliver(envelope.data, parser: parser, handler: handler, replier: replier)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -6,10 +6,14 @@ import SIPCore
 public struct SIPReplier: Sendable {
     let channel: any Channel
     public let peer: SIPPeer
+    /// Inside a read cycle the handler flushes once at `channelReadComplete`, so a burst of answers leaves in one
+    /// batch of syscalls instead of one flush per message.
+    let flushLater: Bool
 
-    init(channel: any Channel, peer: SIPPeer) {
+    init(channel: any Channel, peer: SIPPeer, flushLater: Bool = false) {
         self.channel = channel
         self.peer = peer
+        self.flushLater = flushLater
     }
 
     public func send(_ bytes: [UInt8], via: Via?) {
@@ -17,9 +21,18 @@ public struct SIPReplier: Sendable {
         switch peer.transport {
         case .udp:
             let destination = SIPReplier.destination(via: via, source: peer.address)
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
+            let envelope = AddressedEnvelope(remoteAddress: destination, data: buffer)
+            if flushLater {
+                channel.write(envelope, promise: nil)
+            } else {
+                channel.writeAndFlush(envelope, promise: nil)
+            }
         case .tcp, .tls:
-            channel.writeAndFlush(buffer, promise: nil)
+            if flushLater {
+                channel.write(buffer, promise: nil)
+            } else {
+                channel.writeAndFlush(buffer, promise: nil)
+            }
         }
     }
 

@@ -18,8 +18,12 @@ final class SIPStreamHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let remote = context.channel.remoteAddress else { return }
-        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: remote, transport: transport))
+        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: remote, transport: transport), flushLater: true)
         SIPInbound.deliver(unwrapInboundIn(data), parser: parser, handler: handler, replier: replier)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
