@@ -97,18 +97,21 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         let userAgent = request.headers[.userAgent]
         var facts = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue]
         facts["user_agent"] = userAgent
-        func failure(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
+        func recordFailure(_ reason: String, account: String?) {
             var fields = facts
             fields["reason"] = reason
             fields["account"] = account
             metrics.registrationsFailed.increment()
             bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, time: now, fields: fields))
+        }
+        func failure(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
+            recordFailure(reason, account: account)
             return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
         }
 
         switch authenticator.authenticate(request, now: now) {
         case .challenge(let stale, let failureReason):
-            if let failureReason { _ = failure(401, failureReason, account: nil) }
+            if let failureReason { recordFailure(failureReason, account: nil) }
             var response = SIPResponse(replyingTo: request, statusCode: 401, toTag: SIPRequestDispatcher.makeTag())
             for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.wwwAuthenticate, challenge) }
             return response

@@ -13,10 +13,11 @@ public struct SIPService: Service {
     private let transport: SIPTransportServer
     private let addresses: [SIPListenAddress]
     private let tls: SIPTLSConfiguration?
-    private let onBound: @Sendable ([any Channel]) -> Void
+    private let onBound: @Sendable (String) -> Void
 
+    /// `onBound` gets the bound listeners as text (`udp:127.0.0.1:5060, tcp:...`) once they accept traffic.
     public init(runtime: PBXRuntime, group: any EventLoopGroup, addresses: [SIPListenAddress], tls: SIPTLSConfiguration?,
-                onBound: @escaping @Sendable ([any Channel]) -> Void = { _ in }) {
+                onBound: @escaping @Sendable (String) -> Void = { _ in }) {
         self.runtime = runtime
         transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher, logger: runtime.logger)
         self.addresses = addresses
@@ -26,12 +27,12 @@ public struct SIPService: Service {
 
     public func run() async throws {
         let channels = try await transport.bind(addresses, tls: tls)
-        onBound(channels)
         let runtime = runtime
         let bound = zip(channels, addresses.flatMap { address in address.transports.map { (address, $0) } })
             .map { channel, bound in "\(bound.1.rawValue.lowercased()):\(channel.localAddress?.ipAddress ?? bound.0.host):\(channel.localAddress?.port ?? bound.0.port)" }
             .joined(separator: ", ")
         runtime.bus.publish(PortcullisEvent(EventCatalogue.serverStarted, fields: ["sip": bound]))
+        onBound(bound)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

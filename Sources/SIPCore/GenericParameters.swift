@@ -28,20 +28,6 @@ public struct GenericParameters: Sendable, Hashable, Sequence {
         items.append(Parameter(name: name, value: value, quoted: quoted))
     }
 
-    /// Sets or replaces a parameter, keeping its position when present.
-    public mutating func set(_ name: String, value: String?, quoted: Bool = false) {
-        if let index = items.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {
-            items[index].value = value
-            items[index].quoted = quoted
-        } else {
-            append(name, value: value, quoted: quoted)
-        }
-    }
-
-    public mutating func remove(_ name: String) {
-        items.removeAll { $0.name.caseInsensitiveEquals(name) }
-    }
-
     /// `;a=b;c` as written on the wire.
     public var serialized: String {
         var text = ""

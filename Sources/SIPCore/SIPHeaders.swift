@@ -43,23 +43,4 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     public mutating func append(_ name: SIPHeaderName, _ value: String) {
         fields.append(Field(name, value))
     }
-
-    /// Puts the value before all others, as a proxy adds its Via or Record-Route.
-    public mutating func prepend(_ name: SIPHeaderName, _ value: String) {
-        fields.insert(Field(name, value), at: 0)
-    }
-
-    /// Replaces every line of a header by one value, appending it when absent.
-    public mutating func set(_ name: SIPHeaderName, _ value: String) {
-        guard let first = fields.firstIndex(where: { $0.name == name }) else {
-            append(name, value)
-            return
-        }
-        fields[first].value = value
-        fields = fields.enumerated().filter { $0.offset <= first || $0.element.name != name }.map(\.element)
-    }
-
-    public mutating func remove(_ name: SIPHeaderName) {
-        fields.removeAll { $0.name == name }
-    }
 }

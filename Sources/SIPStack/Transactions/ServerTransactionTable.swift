@@ -29,6 +29,10 @@ public struct ServerTransactionTable: Sendable {
     }
 
     private var entries: [ServerTransactionKey: Entry] = [:]
+    /// Completed transactions in the order their Timer J fires: every Timer J has the same length, so insertion
+    /// order is deadline order and expiry costs only what expires, never a scan of the table.
+    private var expiryQueue: [(deadline: Duration, key: ServerTransactionKey)] = []
+    private var expiryHead = 0
     public let capacity: Int
     private let timers: TransactionTimers
 
@@ -62,18 +66,31 @@ public struct ServerTransactionTable: Sendable {
         }
         entry.lastResponse = bytes
         entries[key] = entry
+        if let timerJ = entry.transaction.timers.first(where: { $0.name == .j }) {
+            expiryQueue.append((timerJ.deadline, key))
+        }
     }
 
-    /// Fires due timers; returns how many transactions ended.
+    /// Fires due Timer Js; returns how many transactions ended.
     @discardableResult
     public mutating func expire(now: Duration) -> Int {
-        var ended: [ServerTransactionKey] = []
-        for (key, var entry) in entries {
-            for timer in entry.transaction.timers where timer.deadline <= now {
-                if entry.transaction.timerFired(timer.name, now: now).contains(.terminate) { ended.append(key) }
+        var ended = 0
+        while expiryHead < expiryQueue.count, expiryQueue[expiryHead].deadline <= now {
+            let key = expiryQueue[expiryHead].key
+            expiryHead += 1
+            // The key may have been reused by a newer transaction with a later Timer J: leave that one alone.
+            guard var entry = entries[key], entry.transaction.timers.contains(where: { $0.name == .j && $0.deadline <= now }) else {
+                continue
+            }
+            if entry.transaction.timerFired(.j, now: now).contains(.terminate) {
+                entries[key] = nil
+                ended += 1
             }
         }
-        for key in ended { entries[key] = nil }
-        return ended.count
+        if expiryHead > 4_096, expiryHead * 2 > expiryQueue.count {
+            expiryQueue.removeFirst(expiryHead)
+            expiryHead = 0
+        }
+        return ended
     }
 }

@@ -64,9 +64,8 @@ struct Serve: AsyncParsableCommand {
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, logger: logger)
         let service = AdminService(store: store, realm: secrets.realm, runtime: runtime)
         let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
-        let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls) { channels in
-            let bound = channels.compactMap { $0.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } }
-            Output.line("Portcullis SIP listening on \(bound.joined(separator: ", ")); admin API on http://\(apiAddress); data in \(data.path)")
+        let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls) { bound in
+            Output.line("Portcullis SIP listening on \(bound); admin API on http://\(apiAddress); data in \(data.path)")
         }
         if let setupToken = try await service.issueSetupTokenIfNeeded() {
             Output.line("""

@@ -11,6 +11,7 @@ struct Setup: AsyncParsableCommand {
     @Option(help: "12+ characters; read from standard input when omitted.") var password: String?
 
     func run() async throws {
+        if password == nil { FileHandle.standardError.write(Data("password for \(username) (12+ characters): ".utf8)) }
         let secret = password ?? readLine(strippingNewline: true) ?? ""
         let created = try await withClient(data) { try await $0.setup(SetupRequest(setupToken: token, username: username, password: secret)) }
         print("Super Administrator \(username) created. API token (shown once):")
