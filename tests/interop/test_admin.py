@@ -1,10 +1,11 @@
 """The admin API, the CLI contract, the first-start setup and durability of acknowledged changes."""
 import json
 import signal
+import subprocess
 import threading
 import time
 
-from portcullis_harness import Server, apply_config, cli, extensions_yaml
+from portcullis_harness import BINARY, apply_config, extensions_yaml
 
 
 def test_api_requires_a_token_and_answers_problem_json(server_factory):
@@ -54,6 +55,10 @@ def test_cli_contract(server_factory, tmp_path):
     server.cli("extension", "add", "1002", "--password", "Tqbaaa7Zr9x")
     weak = server.cli("extension", "add", "1003", "--password", "weak", check=False)
     assert weak.returncode != 0 and "password" in weak.stderr
+    leading = subprocess.run([str(BINARY), "--data-dir", str(server.data_dir), "extension", "add", "1004", "--password", "Tqbaae7Zr9"],
+                             capture_output=True, text=True, timeout=60)
+    assert leading.returncode == 0, "scripts put --data-dir before the subcommand"
+    server.cli("extension", "remove", "1004")
     server.start()
     listed = json.loads(server.cli("extension", "list", "--json").stdout)
     assert [item["number"] for item in listed] == ["1001", "1002"]
