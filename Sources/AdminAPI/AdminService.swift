@@ -84,7 +84,7 @@ public struct AdminService: Sendable {
         if let runtime {
             bindings = runtime.location.all()
         } else {
-            bindings = try await storeCall { try await store.bindings() }.map(Binding.init)
+            bindings = try await storeCall { try await store.bindings() }
         }
         return bindings.filter { $0.expiresAt > now }.map { binding in
             RegistrationView(extension: binding.aor, contact: binding.contact, expiresAt: binding.expiresAt,

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SIPCore
 import SIPStack
+import Storage
 import Synchronization
 
 /// The SIP element behind the transports: absorbs retransmissions, answers OPTIONS, runs registration, and turns

@@ -105,7 +105,7 @@ struct LocationServiceTests {
         #expect(location.expire(now: now.addingTimeInterval(11)) == ["1001"])
         #expect(location.all().isEmpty)
         let restored = LocationService()
-        restored.load([binding("sip:a@h", expires: 10).record, binding("sip:b@h", expires: -1).record], now: now)
+        restored.load([binding("sip:a@h", expires: 10), binding("sip:b@h", expires: -1)], now: now)
         #expect(restored.all().map(\.contact) == ["sip:a@h"])
         #expect(restored.pendingWrites.take() == [.remove(aor: "1001", contact: "sip:b@h")])
     }

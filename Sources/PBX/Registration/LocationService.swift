@@ -18,7 +18,7 @@ public final class LocationService: Sendable {
         var loaded: [String: [Binding]] = [:]
         for record in records {
             if record.expiresAt > now {
-                loaded[record.aor, default: []].append(Binding(record))
+                loaded[record.aor, default: []].append(record)
             } else {
                 pendingWrites.append(.remove(aor: record.aor, contact: record.contact))
             }
@@ -83,7 +83,7 @@ public final class LocationService: Sendable {
             pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact))
         }
         for binding in after where !before.contains(binding) {
-            pendingWrites.append(.upsert(binding.record))
+            pendingWrites.append(.upsert(binding))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SIPCore
+import Storage
 
 /// The REGISTER rules of RFC 3261 section 10.3 as a pure function: the request, the AOR's current bindings and
 /// `now` in, the answer and the new bindings out. Authentication happened before.

@@ -6,6 +6,13 @@ struct ExtensionCommand: AsyncParsableCommand {
         commandName: "extension", abstract: "Add, list, show, update and remove extensions.",
         subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self])
 
+    /// A generated password is printed this once; the server keeps only its digests.
+    static func report(_ result: ExtensionWithSecret, done: String, output: OutputOptions) throws {
+        if output.json { return try Output.json(result) }
+        print("extension \(result.extension.number) \(done)")
+        if let generated = result.password { print("password: \(generated)  (shown once, store it now)") }
+    }
+
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an extension; without --password a strong one is generated and printed once.")
         @OptionGroup var data: DataDirectoryOptions
@@ -16,9 +23,7 @@ struct ExtensionCommand: AsyncParsableCommand {
 
         func run() async throws {
             let result = try await withClient(data) { try await $0.createExtension(CreateExtensionRequest(number: number, name: name, password: password)) }
-            if output.json { return try Output.json(result) }
-            print("extension \(result.extension.number) added")
-            if let generated = result.password { print("password: \(generated)  (shown once, store it now)") }
+            try ExtensionCommand.report(result, done: "added", output: output)
         }
     }
 
@@ -60,9 +65,7 @@ struct ExtensionCommand: AsyncParsableCommand {
         func run() async throws {
             let request = UpdateExtensionRequest(name: name, password: password, generatePassword: generatePassword ? true : nil)
             let result = try await withClient(data) { try await $0.updateExtension(number, request) }
-            if output.json { return try Output.json(result) }
-            print("extension \(result.extension.number) updated")
-            if let generated = result.password { print("password: \(generated)  (shown once, store it now)") }
+            try ExtensionCommand.report(result, done: "updated", output: output)
         }
     }
 
