@@ -43,22 +43,26 @@ def cli(data_dir, *args, check=True, input_text=None):
 class Server:
     """One `portcullis serve` with its own data directory and ports."""
 
-    def __init__(self, data_dir=None, sip_listen=None, extra_args=()):
+    def __init__(self, data_dir=None, sip_listen=None, extra_args=(), environment=None):
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="portcullis-it-"))
         self.sip_port = free_port()
         self.api_port = free_port(socket.SOCK_STREAM)
         self.sip_listen = sip_listen or [f"127.0.0.1:{self.sip_port}"]
         self.extra_args = list(extra_args)
+        self.environment = environment
         self.process = None
         self.output = []
         self.token = None
 
     def start(self, timeout=30):
-        args = [str(BINARY), "serve", "--data-dir", str(self.data_dir), "--api-listen", f"127.0.0.1:{self.api_port}"]
-        for address in self.sip_listen:
-            args += ["--sip-listen", address]
+        args = [str(BINARY), "serve"]
+        if self.environment is None:
+            args += ["--data-dir", str(self.data_dir), "--api-listen", f"127.0.0.1:{self.api_port}"]
+            for address in self.sip_listen:
+                args += ["--sip-listen", address]
         self.log = open(self.data_dir / "server.log", "a")
-        self.process = subprocess.Popen(args + self.extra_args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        environment = {**os.environ, **(self.environment or {})}
+        self.process = subprocess.Popen(args + self.extra_args, stdout=subprocess.PIPE, stderr=self.log, text=True, env=environment)
         deadline = time.time() + timeout
         while time.time() < deadline:
             line = self.process.stdout.readline()
@@ -202,7 +206,7 @@ class SipClient:
             interval = min(interval * 2, 4)
         raise TimeoutError("no final response within Timer F")
 
-    def register(self, user, authorization=None, expires=60, contact_user=None, user_agent="interop-test"):
+    def register(self, user, authorization=None, expires=60, contact_user=None, user_agent="interop-test", contact=None):
         self.cseq += 1
         host = f"[{self.host}]" if ":" in self.host else self.host
         uri = f"sip:{host}:{self.server_port}"
@@ -213,7 +217,7 @@ class SipClient:
             f"To: <sip:{user}@{host}>",
             f"Call-ID: {self.call_id}",
             f"CSeq: {self.cseq} REGISTER",
-            f"Contact: <sip:{contact_user or user}@{host}:{self.port}>",
+            f"Contact: {contact or f'<sip:{contact_user or user}@{host}:{self.port}>'}",
             f"Expires: {expires}",
             "Max-Forwards: 70",
             f"User-Agent: {user_agent}",

@@ -133,3 +133,12 @@ def test_acknowledged_changes_survive_kill_9(server_factory):
     numbers = {item["number"] for item in json.loads(restarted.cli("extension", "list", "--json").stdout)}
     missing = [number for number in acknowledged if number not in numbers]
     assert missing == [], f"{len(missing)} acknowledged changes lost"
+
+
+def test_a_second_server_on_the_same_data_directory_is_refused(server_factory):
+    first = server_factory().start()
+    second = subprocess.run([str(BINARY), "serve", "--data-dir", str(first.data_dir), "--sip-listen", "127.0.0.1:0",
+                             "--api-listen", "127.0.0.1:1"], capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0
+    assert "already serving" in second.stderr
+    assert first.alive() and first.cli("extension", "list").returncode == 0

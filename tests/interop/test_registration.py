@@ -4,7 +4,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from portcullis_harness import PEERS, apply_config, extensions_yaml, free_port, strong_password
+from portcullis_harness import (PEERS, Server, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
+                                free_port, strong_password)
 
 
 def sipp_register(server, numbers, expires, workdir, transport="u1", local_port=None):
@@ -69,6 +70,37 @@ def test_registrations_survive_a_restart(server_factory, tmp_path):
     restarted = server_factory(data_dir=server.data_dir)
     restarted.start()
     assert [r["extension"] for r in restarted.registrations()] == ["3001"]
+    assert restarted.events("Server Stopped"), "a graceful stop is recorded"
+
+
+def test_several_contacts_and_unregistering_all_with_a_star(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    desk, mobile = SipClient(server.sip_port), SipClient(server.sip_port)
+    for phone in (desk, mobile):
+        challenge, uri = phone.register("1001")
+        answer, _ = phone.register("1001", authorization("1001", strong_password(1001), challenge_fields(challenge), uri))
+        assert answer["status"] == 200
+    assert len(answer["headers"]["contact"]) == 2, "a 200 lists every binding of the extension"
+    assert len(server.registrations()) == 2
+    challenge, uri = desk.register("1001", contact="*", expires=0)
+    answer, _ = desk.register("1001", authorization("1001", strong_password(1001), challenge_fields(challenge), uri),
+                              contact="*", expires=0)
+    assert answer["status"] == 200
+    assert server.registrations() == []
+    server.wait_for_event("Extension Unregistered", lambda e: e["fields"].get("reason") == "unregistered by the device")
+
+
+def test_environment_variables_configure_serve(server_factory, tmp_path):
+    probe = Server()
+    environment = {"PORTCULLIS_DATA_DIR": str(probe.data_dir), "PORTCULLIS_SIP_LISTEN": f"127.0.0.1:{probe.sip_port}",
+                   "PORTCULLIS_API_LISTEN": f"127.0.0.1:{probe.api_port}"}
+    server = server_factory(data_dir=probe.data_dir, environment=environment)
+    server.sip_port, server.api_port = probe.sip_port, probe.api_port
+    server.start()
+    assert SipClient(server.sip_port).options()["status"] == 200
+    assert server.api("GET", "/healthz", token=None)[0] == 200
 
 
 def test_baresip_registers_and_stays_registered_through_a_refresh(server_factory, tmp_path):

@@ -37,6 +37,10 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         try data.prepare()
+        if let running = await SocketAdminClient.connect(socketPath: data.socketPath) {
+            await running.shutdown()
+            throw ValidationError("another Portcullis is already serving \(data.path) (its socket answers); stop it first")
+        }
         let store = try SQLiteStore(path: data.databasePath)
         let secrets = try await AdminService.secrets(store)
         var settings = try await AdminService.settings(store)
