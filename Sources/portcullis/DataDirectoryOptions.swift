@@ -9,7 +9,9 @@ struct DataDirectoryOptions: ParsableArguments {
     var path: String {
         if let dataDirectory { return dataDirectory }
         if let environment = ProcessInfo.processInfo.environment["PORTCULLIS_DATA_DIR"], !environment.isEmpty { return environment }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".portcullis").path
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return (home as NSString).appendingPathComponent(".portcullis")
     }
 
     var databasePath: String { (path as NSString).appendingPathComponent("portcullis.sqlite") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Portcullis: AsyncParsableCommand {
@@ -13,6 +14,8 @@ struct Portcullis: AsyncParsableCommand {
     /// Accepts `--data-dir DIR` before the subcommand too (`portcullis --data-dir DIR extension add ...`), as scripts
     /// write it, by moving it behind the subcommand where ArgumentParser expects it.
     static func main() async {
+        // The data directory holds the database, secrets and the control socket: nothing in it is for other users.
+        umask(0o077)
         do {
             var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {

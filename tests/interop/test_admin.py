@@ -142,3 +142,13 @@ def test_a_second_server_on_the_same_data_directory_is_refused(server_factory):
     assert second.returncode != 0
     assert "already serving" in second.stderr
     assert first.alive() and first.cli("extension", "list").returncode == 0
+
+
+def test_the_default_data_directory_is_private_and_in_home(tmp_path):
+    result = subprocess.run([str(BINARY), "extension", "add", "1001"], capture_output=True, text=True, timeout=60,
+                            env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    data = tmp_path / ".portcullis"
+    assert (data / "portcullis.sqlite").exists()
+    assert oct(data.stat().st_mode & 0o777) == "0o700"
+    assert oct((data / "portcullis.sqlite").stat().st_mode & 0o777) == "0o600"
