@@ -48,6 +48,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MaxMind DB and Tor range readers; the network guard's country rule reads them.
+        .target(name: "GeoIP", swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: [
@@ -120,6 +122,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "EventsTests",
             dependencies: ["Events", "Storage", .product(name: "Logging", package: "swift-log")],
