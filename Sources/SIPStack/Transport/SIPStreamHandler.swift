@@ -1,8 +1,9 @@
 import NIOCore
 import SIPCore
 
-/// Receives framed messages of one TCP/TLS connection; a framing error gets a 400 where possible, then the
-/// connection is closed, since its byte stream can no longer be trusted.
+/// Receives framed messages of one TCP/TLS connection. A message that frames but does not parse gets its 400 like a
+/// datagram; a framing error (no end of headers within the limits, no Content-Length) is counted and the connection
+/// closed, since its byte stream can no longer be cut into messages.
 final class SIPStreamHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
