@@ -16,7 +16,8 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var text = ""
         if let displayName {
-            text += SIPCharacterClass.isToken(displayName.replacingSpaces()) ? displayName : HeaderValueScanner.quoted(displayName)
+            let plainWords = displayName.split(separator: " ", omittingEmptySubsequences: false).allSatisfy { SIPCharacterClass.isToken($0) }
+            text += plainWords ? displayName : HeaderValueScanner.quoted(displayName)
             text += " "
         }
         return text + "<" + uri.description + ">" + parameters.serialized
@@ -67,11 +68,5 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
             }
         }
         parameters = try scanner.readParameters()
-    }
-}
-
-extension String {
-    fileprivate func replacingSpaces() -> String {
-        String(map { $0 == " " ? "x" : $0 })
     }
 }
