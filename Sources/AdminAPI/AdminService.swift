@@ -234,8 +234,9 @@ public struct AdminService: Sendable {
             let value = keyHex
             try await storeCall { try await store.setSetting(nonceKeyKey, value: value) }
         }
-        let hex = Array((keyHex ?? "").utf8)
-        let key = stride(from: 0, to: hex.count - 1, by: 2).compactMap { UInt8(String(decoding: hex[$0...$0 + 1], as: UTF8.self), radix: 16) }
+        guard let key = Hex.decode(keyHex ?? ""), key.count >= 16 else {
+            throw AdminError(.internalError, "the stored nonce key is damaged; delete the setting \(nonceKeyKey) to make a new one")
+        }
         return (realm ?? "portcullis", key)
     }
 

@@ -1,4 +1,5 @@
 import Crypto
+import SIPAuth
 
 /// Random secrets from the system CSPRNG.
 enum SecretGenerator {
@@ -20,16 +21,10 @@ enum SecretGenerator {
     static func token(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return prefix + bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
+        return prefix + Hex.encode(bytes)
     }
 
     static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String($0, radix: 16).leftPadded(2) }.joined()
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 }

@@ -13,6 +13,12 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var tag: String? { parameters["tag"] ?? nil }
 
+    /// The `expires` parameter of a Contact, by the same delta-seconds rule as the Expires header; nil when absent.
+    public func expires() throws(SIPParseError) -> UInt32? {
+        guard let parameter = parameters["expires"] else { return nil }
+        return try SIPMessageValidator.deltaSeconds(parameter ?? "", header: "Contact expires")
+    }
+
     public var description: String {
         var text = ""
         if let displayName {

@@ -30,6 +30,12 @@ struct RegistrarTests {
         #expect(decide(register(["<sip:a@10.0.0.1>"])).bindings.first?.remainingSeconds(at: now) == 1800)
     }
 
+    @Test func aBadExpiresParameterIsRefusedAndAHugeOneIsShortened() {
+        #expect(decide(register(["<sip:a@10.0.0.1>;expires=soon"])).statusCode == 400)
+        #expect(decide(register(["<sip:a@10.0.0.1>;expires"])).statusCode == 400)
+        #expect(decide(register(["<sip:a@10.0.0.1>;expires=99999999999999"])).bindings.first?.remainingSeconds(at: now) == 3600)
+    }
+
     @Test func tooBriefIsRefusedWithMinExpiresAndTooLongIsShortened() {
         let brief = decide(register(["<sip:a@10.0.0.1>"], expires: 30))
         #expect(brief.statusCode == 423)

@@ -40,12 +40,11 @@ public struct Registrar: Sendable {
 
         var result = live
         for case .address(let address) in contacts {
-            var requested = headerExpires ?? bounds.defaultExpires
-            if let parameter = address.parameters["expires"] {
-                guard let text = parameter, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), !text.isEmpty else {
-                    return .failure(400, "bad expires parameter", bindings: live)
-                }
-                requested = UInt32(clamping: UInt64(text.prefix(10)) ?? UInt64(UInt32.max))
+            let requested: UInt32
+            do {
+                requested = try address.expires() ?? headerExpires ?? bounds.defaultExpires
+            } catch {
+                return .failure(400, error.detail, bindings: live)
             }
             if requested != 0 && requested < bounds.minExpires {
                 return RegistrarDecision(statusCode: 423, reason: nil, bindings: live, minExpires: bounds.minExpires)
