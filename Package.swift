@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -50,6 +52,19 @@ let package = Package(
         ),
         // MaxMind DB and Tor range readers; the network guard's country rule reads them.
         .target(name: "GeoIP", swiftSettings: strict),
+        // The defense layers: pure decisions (Network/NetworkGuard, ...) and the services that feed them.
+        .target(
+            name: "Defense",
+            dependencies: [
+                "GeoIP", "Storage", "Events",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -69,7 +84,7 @@ let package = Package(
         .target(
             name: "PBX",
             dependencies: [
-                "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events",
+                "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events", "Defense", "GeoIP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,8 +96,12 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "PBX", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack",
+                "PBX", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "GeoIP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -94,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Storage", "Events", "SIPCore", "SIPStack",
+                "PBX", "AdminAPI", "Storage", "Events", "SIPCore", "SIPStack", "Defense",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,12 +129,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Prints the network guard's per-decision cost and memory (Benchmarks/README.md); not a test.
+        .executableTarget(
+            name: "NetworkGuardBenchmark",
+            dependencies: ["Defense", "GeoIP"],
+            path: "Benchmarks/NetworkGuardBenchmark",
+            swiftSettings: strict
+        ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strict),
         .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore"], swiftSettings: strict),
         .testTarget(
             name: "SIPStackTests",
             dependencies: [
                 "SIPStack", "SIPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DefenseTests",
+            dependencies: [
+                "Defense", "GeoIP", "Storage", "Events",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

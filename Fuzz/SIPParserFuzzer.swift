@@ -16,7 +16,7 @@ public func fuzzSIPParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(length <= size, "framer claimed \(length) of \(size) bytes")
     }
     if let failure = (Result { () throws(SIPParseError) in try parser.parse(bytes) }).failure {
-        _ = SIPBadRequest.response(for: bytes, error: failure)
+        _ = SIPRawReply.badRequest(for: bytes, error: failure)
     }
     return 0
 }

@@ -6,6 +6,8 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidConfiguration = "invalid-configuration"
         case notFound = "not-found"
         case conflict
+        /// The change would cut off the caller; repeat with force.
+        case wouldLockOut = "would-lock-out"
         case unauthorized
         case internalError = "internal-error"
 
@@ -14,7 +16,7 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .invalidInput: 400
             case .invalidConfiguration: 422
             case .notFound: 404
-            case .conflict: 409
+            case .conflict, .wouldLockOut: 409
             case .unauthorized: 401
             case .internalError: 500
             }
@@ -26,6 +28,7 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .invalidConfiguration: "Invalid configuration"
             case .notFound: "Not found"
             case .conflict: "Conflict"
+            case .wouldLockOut: "Would lock you out"
             case .unauthorized: "Unauthorized"
             case .internalError: "Internal error"
             }

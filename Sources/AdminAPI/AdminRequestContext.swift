@@ -1,4 +1,6 @@
+import Defense
 import Foundation
+import GeoIP
 import Hummingbird
 
 /// Per-request state of the admin API: who is calling, once the authentication middleware has decided.
@@ -6,9 +8,14 @@ public struct AdminRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Token name, or "local socket" for the owner-only Unix socket.
     public var caller: String?
+    /// The caller's IP address on the TCP listener (nil on the Unix socket): changes that would cut it off are refused.
+    public let remoteAddress: IPAddress?
+    public let localPort: Int
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress.flatMap(IPAddress.init)
+        localPort = source.channel.localAddress?.port ?? 0
     }
 
     public var requestDecoder: JSONDecoder {

@@ -1,3 +1,4 @@
+import Defense
 import Foundation
 import Hummingbird
 import PBX
@@ -53,11 +54,49 @@ enum AdminRouter {
             let yaml = try await service.exportConfiguration()
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: yaml)))
         }
-        api.put("config") { request, _ -> ConfigApplyResult in
+        api.put("config") { request, context -> ConfigApplyResult in
             let body = try await request.body.collect(upTo: 1 << 20)
             let file = request.uri.queryParameters.get("file") ?? "config.yaml"
-            return try await service.applyConfiguration(yaml: String(buffer: body), file: file)
+            return try await service.applyConfiguration(yaml: String(buffer: body), file: file, caller: context.remoteAddress,
+                                                        callerPort: context.localPort, force: force(request))
         }
+        addNetworkRoutes(to: api, service: service)
         return router
+    }
+
+    private static func addNetworkRoutes(to api: RouterGroup<AdminRequestContext>, service: AdminService) {
+        api.get("network") { _, _ in try await service.networkSettings() }
+        api.put("network") { request, context in
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            let settings: NetworkSettings
+            do {
+                settings = try JSONDecoder().decode(NetworkSettings.self, from: Data(body.readableBytesView))
+            } catch let error as DecodingError {
+                throw AdminError(.invalidInput, "the body is not valid network settings: \(error.readable)")
+            }
+            return try await service.updateNetworkSettings(settings, caller: context.remoteAddress, callerPort: context.localPort,
+                                                           force: force(request))
+        }
+        api.get("network/blocks") { request, _ in
+            let parameters = request.uri.queryParameters
+            var query = NetworkBlockQuery(source: parameters.get("source"), defenseType: parameters.get("defenseType"))
+            if let limit = parameters.get("limit") {
+                guard let value = Int(limit), value > 0 else { throw AdminError(.invalidInput, "limit must be a positive whole number") }
+                query.limit = min(value, 1_000_000)
+            }
+            return ListResponse(items: try await service.blocks(query))
+        }
+        api.post("network/blocks") { request, context -> EditedResponse<NetworkBlockRecord> in
+            let body = try await request.decode(as: ManualBlockRequest.self, context: context)
+            let created = try await service.block(body, caller: context.remoteAddress, actor: context.caller ?? "unknown")
+            return EditedResponse(status: .created, response: created)
+        }
+        api.delete("network/blocks/:target") { _, context in
+            ListResponse(items: try await service.unblock(try context.parameters.require("target"), actor: context.caller ?? "unknown"))
+        }
+    }
+
+    private static func force(_ request: Request) -> Bool {
+        request.uri.queryParameters.get("force").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
     }
 }

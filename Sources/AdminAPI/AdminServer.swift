@@ -1,16 +1,24 @@
+import Defense
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
+import PBX
 import Logging
 import Prometheus
 import ServiceLifecycle
 
 /// The admin API's two listeners: TCP (token authentication, 127.0.0.1:8088 by default) and a Unix socket in the
-/// data directory with owner-only permissions, which the CLI uses.
+/// data directory with owner-only permissions, which the CLI uses. The network guard (service `api`) watches the TCP
+/// listener; the socket is guarded by its file permissions.
 public enum AdminServer {
     public static func services(service: AdminService, registry: PrometheusCollectorRegistry, listen: APIListenAddress,
                                 socketPath: String, logger: Logger) -> [any Service] {
+        let shards = service.runtime?.network.shards
         let tcp = Application(
             router: AdminRouter.make(service: service, registry: registry, trustedSocket: false),
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: shards.map { [HTTPNetworkGuard(shards: $0)] } ?? [])),
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             logger: logger)
         try? FileManager.default.removeItem(atPath: socketPath)

@@ -1,6 +1,9 @@
+import Defense
 import Events
 import Foundation
+import GeoIP
 import HummingbirdBcrypt
+import Logging
 import PBX
 import SIPAuth
 import Storage
@@ -11,11 +14,15 @@ public struct AdminService: Sendable {
     public let store: any PortcullisStore
     public let realm: String
     public let runtime: PBXRuntime?
+    /// The live network defense when serving; otherwise one that edits the store (events go straight to the log).
+    let network: NetworkDefense
 
     public init(store: any PortcullisStore, realm: String, runtime: PBXRuntime?) {
         self.store = store
         self.realm = realm
         self.runtime = runtime
+        network = runtime?.network ?? NetworkDefense(store: store, publishEvent: { event in try? await store.appendEvents([event.record]) },
+                                                     logger: Logger(label: "portcullis"), shards: nil)
     }
 
     // MARK: Extensions
@@ -155,16 +162,22 @@ public struct AdminService: Sendable {
 
     public func exportConfiguration() async throws(AdminError) -> String {
         let records = try await storeCall { try await store.extensions() }
-        let document = ConfigDocument(settings: try await settings(), extensions: records.map {
+        let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), extensions: records.map {
             ConfigDocument.ExtensionEntry(number: $0.number, name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5,
                                           ha1SHA256: $0.ha1SHA256, line: 0)
         })
         return document.yaml()
     }
 
-    /// Makes the stored configuration equal to the document, in one transaction; nothing changes if it is invalid.
-    public func applyConfiguration(yaml: String, file: String) async throws(AdminError) -> ConfigApplyResult {
+    /// Makes the stored configuration equal to the document, in one transaction; nothing changes if it is invalid or
+    /// its network section would cut off `caller` (unless `force`).
+    public func applyConfiguration(yaml: String, file: String, caller: IPAddress? = nil, callerPort: Int = 0,
+                                   force: Bool = false) async throws(AdminError) -> ConfigApplyResult {
         let document = try ConfigDocument(yaml: yaml, file: file)
+        var network: NetworkDefense.PreparedSettings?
+        if let settings = document.network {
+            network = try await networkCall { try await self.network.prepare(settings, caller: caller, callerPort: callerPort, force: force) }
+        }
         let current = Dictionary(uniqueKeysWithValues: try await storeCall { try await store.extensions() }.map { ($0.number, $0) })
         let now = Date()
         var records: [ExtensionRecord] = []
@@ -196,10 +209,13 @@ public struct AdminService: Sendable {
         let removed = Set(current.keys).subtracting(records.map(\.number))
         let previous = try await settings()
         let encoded = String(decoding: (try? JSONEncoder().encode(document.settings)) ?? Data(), as: UTF8.self)
-        let finalRecords = records
-        try await storeCall {
-            try await store.replaceConfiguration(extensions: finalRecords, settings: [ServerSettings.storeKey: encoded])
+        var stored: [String: String?] = [ServerSettings.storeKey: encoded]
+        if let network {
+            stored[NetworkSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(network.settings)) ?? Data(), as: UTF8.self)
         }
+        let finalRecords = records, finalSettings = stored
+        try await storeCall { try await store.replaceConfiguration(extensions: finalRecords, settings: finalSettings) }
+        if let network { try await networkCall { try await self.network.activate(network, persist: false) } }
         if let runtime {
             runtime.directory.replaceAll(finalRecords)
             for number in removed { runtime.location.removeAll(number) }

@@ -1,3 +1,4 @@
+import Defense
 import Foundation
 import PBX
 import SIPAuth
@@ -15,6 +16,7 @@ extension ConfigDocument {
             throw AdminError(.invalidConfiguration, "\(file): not valid YAML", problems: ["\(file): \(error)"])
         }
         var settings = ServerSettings()
+        var network: NetworkSettings?
         var extensions: [ExtensionEntry] = []
         if let root {
             for (key, value) in reader.mapping(root, path: "") {
@@ -25,6 +27,7 @@ extension ConfigDocument {
                         guard field == "listen" else { reader.unknown(node, "api.\(field)"); continue }
                         if let listen = reader.string(node, "api.listen") { settings.apiListen = listen }
                     }
+                case "network": network = reader.readNetwork(value)
                 case "extensions": extensions = reader.readExtensions(value)
                 default: reader.unknown(value, key)
                 }
@@ -34,7 +37,7 @@ extension ConfigDocument {
         guard reader.problems.isEmpty else {
             throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed", problems: reader.problems)
         }
-        self.init(settings: settings, extensions: extensions)
+        self.init(settings: settings, network: network, extensions: extensions)
     }
 
     /// YAML of this document; extensions carry HA1 digests, never passwords.
@@ -65,11 +68,11 @@ extension ConfigDocument {
             }
             return map(pairs)
         }
-        let root = map([
-            ("sip", map(sip)),
-            ("api", map([("listen", Node(settings.apiListen))])),
-            ("extensions", .sequence(.init(extensionNodes))),
-        ])
+        var sections = [("sip", map(sip)), ("api", map([("listen", Node(settings.apiListen))]))]
+        if let network, let node = (try? YAMLEncoder().encode(network)).flatMap({ try? Yams.compose(yaml: $0) }) {
+            sections.append(("network", node))
+        }
+        let root = map(sections + [("extensions", .sequence(.init(extensionNodes)))])
         return (try? Yams.serialize(node: root)) ?? ""
     }
 }
@@ -171,6 +174,36 @@ private struct YAMLReader {
                 unknown(value, path)
             }
         }
+    }
+
+    /// The network section decodes as `NetworkSettings` (unknown fields refused), then validates as a whole.
+    mutating func readNetwork(_ node: Node) -> NetworkSettings {
+        do {
+            let settings = try YAMLDecoder().decode(NetworkSettings.self, from: node)
+            for message in settings.problems { problems.append("\(file)\(node.mark.map { ":\($0.line)" } ?? ""): \(message)") }
+            return settings
+        } catch let error as DecodingError {
+            let (path, reason) = error.fieldAndReason
+            problem(YAMLReader.node(in: node, at: path) ?? node, "network" + DecodingError.pathText(path), reason)
+        } catch {
+            problem(node, "network", "\(error)")
+        }
+        return NetworkSettings()
+    }
+
+    /// The node a decoding path points at, for its line number.
+    private static func node(in root: Node, at path: [any CodingKey]) -> Node? {
+        var current = root
+        for key in path {
+            if let index = key.intValue, case .sequence(let sequence) = current, sequence.indices.contains(index) {
+                current = sequence[index]
+            } else if case .mapping(let mapping) = current, let value = mapping[Node(key.stringValue)] {
+                current = value
+            } else {
+                return current
+            }
+        }
+        return current
     }
 
     mutating func readExtensions(_ node: Node) -> [ConfigDocument.ExtensionEntry] {

@@ -1,3 +1,4 @@
+import Defense
 import PBX
 import SIPCore
 import SIPStack
@@ -26,10 +27,14 @@ public struct ConfigDocument: Sendable, Equatable {
     }
 
     public var settings: ServerSettings
+    /// Nil when the document has no `network:` section: the network settings then stay as they are, so a file
+    /// written for extensions cannot silently drop an allow list or a country rule.
+    public var network: NetworkSettings?
     public var extensions: [ExtensionEntry]
 
-    public init(settings: ServerSettings, extensions: [ExtensionEntry]) {
+    public init(settings: ServerSettings, network: NetworkSettings? = nil, extensions: [ExtensionEntry]) {
         self.settings = settings
+        self.network = network
         self.extensions = extensions
     }
 }

@@ -1,3 +1,5 @@
+import Defense
+import Storage
 import Hummingbird
 
 /// Lists are wrapped in an object, so fields (paging, totals) can be added later without breaking clients.
@@ -12,3 +14,5 @@ extension ExtensionView: ResponseEncodable {}
 extension CreatedToken: ResponseEncodable {}
 extension ConfigApplyResult: ResponseEncodable {}
 extension HealthView: ResponseEncodable {}
+extension NetworkSettings: ResponseEncodable {}
+extension NetworkBlockRecord: ResponseEncodable {}

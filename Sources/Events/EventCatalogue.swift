@@ -6,10 +6,14 @@ public enum EventCatalogue {
     public static let extensionUnregistered = EventKind(name: "Extension Unregistered", category: .registration, level: .info)
     public static let registrationFailed = EventKind(name: "Extension Registration Failed", category: .registration, level: .warning)
     public static let configurationChanged = EventKind(name: "Configuration Changed", category: .system, level: .notice)
+    public static let autoDefenseBlocked = EventKind(name: "Auto Defense IP Blocked Out", category: .network, level: .alert)
+    public static let ipBlocked = EventKind(name: "IP Blocked", category: .network, level: .notice)
+    public static let ipUnblocked = EventKind(name: "IP Unblocked", category: .network, level: .notice)
+    public static let geoIPUnavailable = EventKind(name: "Geo-IP Database Unavailable", category: .network, level: .warning)
 
     public static let all: [EventKind] = [
         serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed,
-        configurationChanged,
+        configurationChanged, autoDefenseBlocked, ipBlocked, ipUnblocked, geoIPUnavailable,
     ]
 
     public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }

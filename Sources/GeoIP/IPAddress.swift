@@ -61,3 +61,13 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension IPAddress {
+    /// The address as one 128-bit number; IPv4 maps into `::ffff:0:0/96` so both families share one key space.
+    public var v6Value: UInt128 {
+        switch self {
+        case .v4(let value): UInt128(0xFFFF) << 32 | UInt128(value)
+        case .v6(let high, let low): UInt128(high) << 64 | UInt128(low)
+        }
+    }
+}

@@ -3,16 +3,35 @@ import Foundation
 /// Tor's geo-IP range files (`/usr/share/tor/geoip` and `geoip6`, Debian package tor-geoipdb): `#` comments, then
 /// sorted `low,high,CC` lines, IPv4 as decimal numbers and IPv6 as addresses. Lookup is a binary search.
 public struct TorGeoIPDatabase: Sendable, CountryLookup {
-    private struct Range: Sendable {
-        let low: IPAddress
-        let high: IPAddress
-        let country: CountryCode?
+    /// Ranges of one family as flat sorted arrays: a lookup is a binary search over integers.
+    private struct Ranges<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
+        var lows: [Key] = []
+        var highs: [Key] = []
+        var countries: [CountryCode?] = []
+
+        mutating func sort() {
+            let order = lows.indices.sorted { lows[$0] < lows[$1] }
+            lows = order.map { lows[$0] }
+            highs = order.map { highs[$0] }
+            countries = order.map { countries[$0] }
+        }
+
+        func country(for key: Key) -> CountryCode? {
+            var low = 0
+            var high = highs.count
+            while low < high {
+                let middle = (low + high) / 2
+                if highs[middle] < key { low = middle + 1 } else { high = middle }
+            }
+            guard low < highs.count, lows[low] <= key else { return nil }
+            return countries[low]
+        }
     }
 
-    private var v4: [Range] = []
-    private var v6: [Range] = []
+    private var v4 = Ranges<UInt32>()
+    private var v6 = Ranges<UInt128>()
 
-    public var rangeCount: Int { v4.count + v6.count }
+    public var rangeCount: Int { v4.lows.count + v6.lows.count }
 
     /// Reads one or both files; a line that does not parse is an error naming the file and line.
     public init(paths: [String]) throws(MaxMindDatabaseError) {
@@ -20,8 +39,8 @@ public struct TorGeoIPDatabase: Sendable, CountryLookup {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw MaxMindDatabaseError("cannot read \(path)") }
             try load(text, file: path)
         }
-        v4.sort { $0.low < $1.low }
-        v6.sort { $0.low < $1.low }
+        v4.sort()
+        v6.sort()
     }
 
     private mutating func load(_ text: String, file: String) throws(MaxMindDatabaseError) {
@@ -30,34 +49,29 @@ public struct TorGeoIPDatabase: Sendable, CountryLookup {
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == 3 else { throw MaxMindDatabaseError("\(file):\(number + 1): expected low,high,CC") }
-            let range: Range
+            let country = CountryCode(String(fields[2]))
             if let low = UInt32(fields[0]), let high = UInt32(fields[1]) {
-                range = Range(low: .v4(low), high: .v4(high), country: CountryCode(String(fields[2])))
-            } else if let low = IPAddress(String(fields[0])), let high = IPAddress(String(fields[1])), case .v6 = low, case .v6 = high {
-                range = Range(low: low, high: high, country: CountryCode(String(fields[2])))
+                guard low <= high else { throw MaxMindDatabaseError("\(file):\(number + 1): range ends before it starts") }
+                v4.lows.append(low)
+                v4.highs.append(high)
+                v4.countries.append(country)
+            } else if let first = IPAddress(String(fields[0])), let last = IPAddress(String(fields[1])), case .v6 = first, case .v6 = last {
+                let low = first.v6Value, high = last.v6Value
+                guard low <= high else { throw MaxMindDatabaseError("\(file):\(number + 1): range ends before it starts") }
+                v6.lows.append(low)
+                v6.highs.append(high)
+                v6.countries.append(country)
             } else {
                 throw MaxMindDatabaseError("\(file):\(number + 1): bad range '\(trimmed.prefix(60))'")
             }
-            guard !(range.high < range.low) else { throw MaxMindDatabaseError("\(file):\(number + 1): range ends before it starts") }
-            if case .v4 = range.low { v4.append(range) } else { v6.append(range) }
         }
     }
 
     public func country(for address: IPAddress) -> CountryCode? {
-        let ranges: [Range]
-        if case .v4 = address { ranges = v4 } else { ranges = v6 }
-        var low = 0
-        var high = ranges.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ranges[middle].high < address {
-                low = middle + 1
-            } else {
-                high = middle
-            }
+        switch address {
+        case .v4(let value): v4.country(for: value)
+        case .v6: v6.country(for: address.v6Value)
         }
-        guard low < ranges.count, !(address < ranges[low].low) else { return nil }
-        return ranges[low].country
     }
 }
 

@@ -1,10 +1,12 @@
+import Defense
 import Events
 import Foundation
 import Logging
+import NIOCore
 import Storage
 
 /// The live PBX state shared by the SIP side and the admin API: one directory, one location service, one
-/// dispatcher, one event bus. Built once at start from the store.
+/// dispatcher, one event bus, one network defense. Built once at start from the store.
 public final class PBXRuntime: Sendable {
     public let configuration: PBXConfiguration
     public let store: any PortcullisStore
@@ -12,10 +14,13 @@ public final class PBXRuntime: Sendable {
     public let directory: ExtensionDirectory
     public let location: LocationService
     public let dispatcher: SIPRequestDispatcher
+    public let network: NetworkDefense
     public let logger: Logger
 
     /// Loads extensions and live bindings; `nonceKey` signs digest nonces (kept in the store, so nonces survive restarts).
-    public init(configuration: PBXConfiguration, store: any PortcullisStore, bus: EventBus, nonceKey: [UInt8], logger: Logger) async throws {
+    /// `loops` are the event loops the listeners run on: the network guard keeps one shard of counters per loop.
+    public init(configuration: PBXConfiguration, store: any PortcullisStore, bus: EventBus, nonceKey: [UInt8], loops: [any EventLoop],
+                logger: Logger) async throws {
         self.configuration = configuration
         self.store = store
         self.bus = bus
@@ -25,6 +30,9 @@ public final class PBXRuntime: Sendable {
         location.load(try await store.bindings(), now: Date())
         let authenticator = RegistrationAuthenticator(configuration: configuration, key: nonceKey, directory: directory)
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator, location: location, bus: bus, logger: logger)
+        let shards = NetworkGuardShards(loops: loops, snapshot: NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil))
+        network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
+        try await network.load()
     }
 
     func writeBindings(_ batch: [BindingChange]) async {

@@ -1,3 +1,4 @@
+import Defense
 import Events
 import Foundation
 import Logging
@@ -19,7 +20,8 @@ public struct SIPService: Service {
     public init(runtime: PBXRuntime, group: any EventLoopGroup, addresses: [SIPListenAddress], tls: SIPTLSConfiguration?,
                 onBound: @escaping @Sendable (String) -> Void = { _ in }) {
         self.runtime = runtime
-        transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher, logger: runtime.logger)
+        transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher,
+                                       admission: runtime.network.shards.map(SIPNetworkAdmission.init), logger: runtime.logger)
         self.addresses = addresses
         self.tls = tls
         self.onBound = onBound
@@ -40,6 +42,9 @@ public struct SIPService: Service {
                         try? await Task.sleep(for: .seconds(1))
                         runtime.dispatcher.sweep()
                     }
+                }
+                group.addTask {
+                    await runtime.network.run()
                 }
                 group.addTask {
                     await runtime.location.pendingWrites.run(every: .milliseconds(200)) { batch in

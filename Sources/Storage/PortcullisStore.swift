@@ -26,6 +26,15 @@ public protocol PortcullisStore: Sendable {
     func createAdminUser(_ user: AdminUserRecord) async throws
     func adminUsers() async throws -> [AdminUserRecord]
 
+    /// Stores the blocks and returns them with their ids.
+    func insertBlocks(_ blocks: [NetworkBlockRecord]) async throws -> [NetworkBlockRecord]
+    /// Removes and returns the blocks with these ids.
+    func deleteBlocks(ids: [Int64]) async throws -> [NetworkBlockRecord]
+    /// Removes and returns the blocks that expired at or before `time`.
+    func deleteBlocks(expiredAt time: Date) async throws -> [NetworkBlockRecord]
+    func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord]
+    func addBlockHits(_ hits: [Int64: Int]) async throws
+
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, value: String?) async throws
 }

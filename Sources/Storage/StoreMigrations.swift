@@ -49,6 +49,28 @@ enum StoreMigrations {
                   value TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2 network blocks") { db in
+            try db.execute(sql: """
+                CREATE TABLE network_block (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  source TEXT NOT NULL,
+                  defense_type TEXT NOT NULL,
+                  block_type TEXT NOT NULL,
+                  service TEXT,
+                  account TEXT,
+                  protocol TEXT,
+                  port INTEGER,
+                  attacked_at DATETIME NOT NULL,
+                  rule TEXT NOT NULL,
+                  note TEXT,
+                  created_at DATETIME NOT NULL,
+                  expires_at DATETIME,
+                  hits INTEGER NOT NULL DEFAULT 0,
+                  offense INTEGER NOT NULL DEFAULT 1);
+                CREATE INDEX network_block_source ON network_block (source);
+                CREATE INDEX network_block_expires ON network_block (expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,7 @@
 import AdminAPI
+import Defense
 import Foundation
+import Storage
 
 /// What the CLI needs from a Portcullis, whether a server answers on the data directory's socket or not.
 protocol AdminClient: Sendable {
@@ -14,7 +16,12 @@ protocol AdminClient: Sendable {
     func tokens() async throws -> [TokenView]
     func setup(_ request: SetupRequest) async throws -> CreatedToken
     func exportConfiguration() async throws -> String
-    func applyConfiguration(yaml: String, file: String) async throws -> ConfigApplyResult
+    func applyConfiguration(yaml: String, file: String, force: Bool) async throws -> ConfigApplyResult
+    func networkSettings() async throws -> NetworkSettings
+    func updateNetworkSettings(_ settings: NetworkSettings, force: Bool) async throws -> NetworkSettings
+    func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord]
+    func block(_ request: ManualBlockRequest) async throws -> NetworkBlockRecord
+    func unblock(_ target: String) async throws -> [NetworkBlockRecord]
     func shutdown() async
 }
 

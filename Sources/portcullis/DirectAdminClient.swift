@@ -1,4 +1,5 @@
 import AdminAPI
+import Defense
 import Foundation
 import Storage
 
@@ -31,8 +32,15 @@ struct DirectAdminClient: AdminClient {
     func tokens() async throws -> [TokenView] { try await service.tokens() }
     func setup(_ request: SetupRequest) async throws -> CreatedToken { try await service.setup(request) }
     func exportConfiguration() async throws -> String { try await service.exportConfiguration() }
-    func applyConfiguration(yaml: String, file: String) async throws -> ConfigApplyResult {
-        try await service.applyConfiguration(yaml: yaml, file: file)
+    func applyConfiguration(yaml: String, file: String, force: Bool) async throws -> ConfigApplyResult {
+        try await service.applyConfiguration(yaml: yaml, file: file, force: force)
     }
+    func networkSettings() async throws -> NetworkSettings { try await service.networkSettings() }
+    func updateNetworkSettings(_ settings: NetworkSettings, force: Bool) async throws -> NetworkSettings {
+        try await service.updateNetworkSettings(settings, caller: nil, force: force)
+    }
+    func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord] { try await service.blocks(query) }
+    func block(_ request: ManualBlockRequest) async throws -> NetworkBlockRecord { try await service.block(request, caller: nil, actor: "cli") }
+    func unblock(_ target: String) async throws -> [NetworkBlockRecord] { try await service.unblock(target, actor: "cli") }
     func shutdown() async {}
 }

@@ -1,8 +1,10 @@
 import AdminAPI
 import AsyncHTTPClient
+import Defense
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Storage
 
 /// Talks to the running server's admin API over the owner-only Unix socket in the data directory.
 struct SocketAdminClient: AdminClient {
@@ -36,10 +38,7 @@ struct SocketAdminClient: AdminClient {
     func registrations() async throws -> [RegistrationView] { try items(try await send(.GET, "/api/v1/registrations")) }
 
     func events(_ parameters: [(String, String)]) async throws -> [EventView] {
-        var components = URLComponents()
-        components.path = "/api/v1/events"
-        components.queryItems = parameters.isEmpty ? nil : parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-        return try items(try await send(.GET, components.string ?? "/api/v1/events"))
+        try items(try await send(.GET, path("/api/v1/events", parameters)))
     }
 
     func createToken(name: String) async throws -> CreatedToken {
@@ -49,11 +48,33 @@ struct SocketAdminClient: AdminClient {
     func setup(_ request: SetupRequest) async throws -> CreatedToken { try decode(try await send(.POST, "/api/v1/setup", json: request)) }
     func exportConfiguration() async throws -> String { String(decoding: try await send(.GET, "/api/v1/config"), as: UTF8.self) }
 
-    func applyConfiguration(yaml: String, file: String) async throws -> ConfigApplyResult {
+    func applyConfiguration(yaml: String, file: String, force: Bool) async throws -> ConfigApplyResult {
+        let uri = path("/api/v1/config", [("file", file)] + (force ? [("force", "true")] : []))
+        return try decode(try await send(.PUT, uri, body: Array(yaml.utf8), contentType: "application/yaml"))
+    }
+
+    func networkSettings() async throws -> NetworkSettings { try decode(try await send(.GET, "/api/v1/network")) }
+    func updateNetworkSettings(_ settings: NetworkSettings, force: Bool) async throws -> NetworkSettings {
+        try decode(try await send(.PUT, path("/api/v1/network", force ? [("force", "true")] : []), json: settings))
+    }
+    func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord] {
+        var parameters = [("limit", String(query.limit))]
+        if let source = query.source { parameters.append(("source", source)) }
+        if let type = query.defenseType { parameters.append(("defenseType", type)) }
+        return try items(try await send(.GET, path("/api/v1/network/blocks", parameters)))
+    }
+    func block(_ request: ManualBlockRequest) async throws -> NetworkBlockRecord {
+        try decode(try await send(.POST, "/api/v1/network/blocks", json: request))
+    }
+    func unblock(_ target: String) async throws -> [NetworkBlockRecord] {
+        try items(try await send(.DELETE, "/api/v1/network/blocks/\(target.pathEscaped)"))
+    }
+
+    private func path(_ path: String, _ parameters: [(String, String)]) -> String {
         var components = URLComponents()
-        components.path = "/api/v1/config"
-        components.queryItems = [URLQueryItem(name: "file", value: file)]
-        return try decode(try await send(.PUT, components.string ?? "/api/v1/config", body: Array(yaml.utf8), contentType: "application/yaml"))
+        components.path = path
+        components.queryItems = parameters.isEmpty ? nil : parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return components.string ?? path
     }
 
     func shutdown() async { try? await client.shutdown() }

@@ -83,7 +83,7 @@ struct ParserLimitsTests {
     @Test func badRequestResponseNamesTheProblem() throws {
         let bytes = Self.register(body: "abc", contentLength: 400)
         let error = SIPParseError(.contentLengthMismatch, "Content-Length 400 but 3 bytes follow")
-        let response = try #require(bytes.withUnsafeBytes { SIPBadRequest.response(for: $0, error: error) })
+        let response = try #require(bytes.withUnsafeBytes { SIPRawReply.badRequest(for: $0, error: error) })
         guard case .response(let parsed) = try SIPParser().parse(response) else {
             Issue.record("not a response")
             return
@@ -95,6 +95,6 @@ struct ParserLimitsTests {
 
     @Test func garbageGetsNoResponse() {
         let bytes = Array("\u{01}\u{02}garbage\r\n\r\n".utf8)
-        #expect(bytes.withUnsafeBytes { SIPBadRequest.response(for: $0, error: SIPParseError(.malformedStartLine, "x")) } == nil)
+        #expect(bytes.withUnsafeBytes { SIPRawReply.badRequest(for: $0, error: SIPParseError(.malformedStartLine, "x")) } == nil)
     }
 }

@@ -23,7 +23,7 @@ struct StreamPipelineTests {
         let channel = EmbeddedChannel()
         let limits = SIPLimits()
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: limits))))
-        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: SIPParser(limits: limits), handler: handler, transport: .tcp))
+        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: SIPParser(limits: limits), handler: handler, transport: .tcp, admission: nil))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5555)).wait()
         return channel
     }

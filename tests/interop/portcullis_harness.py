@@ -43,8 +43,11 @@ def cli(data_dir, *args, check=True, input_text=None):
 class Server:
     """One `portcullis serve` with its own data directory and ports."""
 
-    def __init__(self, data_dir=None, sip_listen=None, extra_args=(), environment=None):
+    def __init__(self, data_dir=None, sip_listen=None, extra_args=(), environment=None, allow_loopback=True):
+        """allow_loopback puts 127.0.0.1 on the network allow list, so tests that drive load from it are not
+        blocked by the auto-defense rules; network tests attack from other 127.0.0.0/8 addresses."""
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="portcullis-it-"))
+        self.allow_loopback = allow_loopback
         self.sip_port = free_port()
         self.api_port = free_port(socket.SOCK_STREAM)
         self.sip_listen = sip_listen or [f"127.0.0.1:{self.sip_port}"]
@@ -55,6 +58,8 @@ class Server:
         self.token = None
 
     def start(self, timeout=30):
+        if self.allow_loopback:
+            cli(self.data_dir, "network", "allow", "add", "127.0.0.1", check=False)
         args = [str(BINARY), "serve"]
         if self.environment is None:
             args += ["--data-dir", str(self.data_dir), "--api-listen", f"127.0.0.1:{self.api_port}"]
@@ -72,8 +77,21 @@ class Server:
                 continue
             self.output.append(line)
             if line.startswith("Portcullis SIP listening"):
+                self.wait_for_api(deadline)
                 return self
         raise AssertionError("server did not start: " + "".join(self.output))
+
+    def wait_for_api(self, deadline):
+        """The admin API binds beside the SIP listeners; tests start once both answer."""
+        if self.environment is not None:
+            return
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.api_port}/healthz", timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.05)
+        raise AssertionError("the admin API did not start")
 
     def setup_token(self):
         for line in self.output:
@@ -167,11 +185,13 @@ def extensions_yaml(numbers, extra=""):
 class SipClient:
     """A tiny UDP SIP client that computes digests itself, to send what phones and attackers send."""
 
-    def __init__(self, server_port, host="127.0.0.1", family=socket.AF_INET):
+    def __init__(self, server_port, host="127.0.0.1", family=socket.AF_INET, source=None):
+        """source: the local address to send from (another 127.0.0.0/8 address plays another machine)."""
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
-        self.sock.bind((host, 0))
+        self.sock.bind((source or host, 0))
         self.sock.settimeout(3)
         self.host = host
+        self.local = source or host
         self.port = self.sock.getsockname()[1]
         self.target = (host, server_port)
         self.server_port = server_port
@@ -209,15 +229,16 @@ class SipClient:
     def register(self, user, authorization=None, expires=60, contact_user=None, user_agent="interop-test", contact=None):
         self.cseq += 1
         host = f"[{self.host}]" if ":" in self.host else self.host
+        local = f"[{self.local}]" if ":" in self.local else self.local
         uri = f"sip:{host}:{self.server_port}"
         lines = [
             f"REGISTER {uri} SIP/2.0",
-            f"Via: SIP/2.0/UDP {host}:{self.port};branch=z9hG4bK{random.getrandbits(64):x};rport",
+            f"Via: SIP/2.0/UDP {local}:{self.port};branch=z9hG4bK{random.getrandbits(64):x};rport",
             f"From: <sip:{user}@{host}>;tag={random.getrandbits(32):x}",
             f"To: <sip:{user}@{host}>",
             f"Call-ID: {self.call_id}",
             f"CSeq: {self.cseq} REGISTER",
-            f"Contact: {contact or f'<sip:{contact_user or user}@{host}:{self.port}>'}",
+            f"Contact: {contact or f'<sip:{contact_user or user}@{local}:{self.port}>'}",
             f"Expires: {expires}",
             "Max-Forwards: 70",
             f"User-Agent: {user_agent}",
@@ -227,13 +248,28 @@ class SipClient:
         return self.transact("\r\n".join(lines + ["Content-Length: 0", "", ""])), uri
 
     def options(self):
+        return self.transact(self.options_message())
+
+    def probe(self, timeout=1.0):
+        """One OPTIONS, no retransmission: the response, or None when nothing came back within timeout."""
+        self.send_raw(self.options_message())
+        self.sock.settimeout(timeout)
+        try:
+            return self.receive()
+        except socket.timeout:
+            return None
+        finally:
+            self.sock.settimeout(3)
+
+    def options_message(self):
         self.cseq += 1
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return self.transact("\r\n".join([
+        local = f"[{self.local}]" if ":" in self.local else self.local
+        return "\r\n".join([
             f"OPTIONS sip:{host}:{self.server_port} SIP/2.0",
-            f"Via: SIP/2.0/UDP {host}:{self.port};branch=z9hG4bK{random.getrandbits(64):x};rport",
+            f"Via: SIP/2.0/UDP {local}:{self.port};branch=z9hG4bK{random.getrandbits(64):x};rport",
             f"From: <sip:probe@{host}>;tag=1", f"To: <sip:{host}>", f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} OPTIONS",
-            "Content-Length: 0", "", ""]))
+            "Content-Length: 0", "", ""])
 
 
 def parse_response(data):

@@ -1,22 +1,40 @@
 import NIOCore
 import SIPCore
 
-/// One UDP datagram in, one parse, straight to the handler on the event loop: no Task, no actor hop.
-final class SIPDatagramHandler: ChannelInboundHandler, Sendable {
+/// One UDP datagram in, admission control, one parse, straight to the handler on the event loop: no Task, no actor
+/// hop. A refused datagram is never parsed.
+final class SIPDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let parser: SIPParser
     private let handler: any SIPMessageHandler
+    private let admission: (any SIPAdmissionControl)?
+    private var localPort = 0
 
-    init(parser: SIPParser, handler: any SIPMessageHandler) {
+    init(parser: SIPParser, handler: any SIPMessageHandler, admission: (any SIPAdmissionControl)?) {
         self.parser = parser
         self.handler = handler
+        self.admission = admission
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        localPort = context.channel.localAddress?.port ?? 0
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: envelope.remoteAddress, transport: .udp), flushLater: true)
-        SIPInbound.deliver(envelope.data, parser: parser, handler: handler, replier: replier)
+        let peer = SIPPeer(address: envelope.remoteAddress, transport: .udp)
+        if let admission {
+            switch admission.admit(envelope.remoteAddress, transport: .udp, localPort: localPort, on: context.eventLoop) {
+            case .admit: break
+            case .drop: return
+            case .reject:
+                SIPInbound.refuse(envelope.data, replier: SIPReplier(channel: context.channel, peer: peer, flushLater: true))
+                return
+            }
+        }
+        SIPInbound.deliver(envelope.data, parser: parser, handler: handler, replier: SIPReplier(channel: context.channel, peer: peer, flushLater: true))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -43,8 +61,14 @@ enum SIPInbound {
             handler.handle(message, replier: replier)
         case .failure(let error):
             if error.code == .incomplete, buffer.readableBytes <= 4 { return }
-            let badRequest = buffer.withUnsafeReadableBytes { SIPBadRequest.response(for: $0, error: error) }
+            let badRequest = buffer.withUnsafeReadableBytes { SIPRawReply.badRequest(for: $0, error: error) }
             handler.handleMalformed(error, badRequest: badRequest, replier: replier)
         }
+    }
+
+    /// Answers a request refused by a network rule with 403, read from the raw bytes (nothing else is parsed).
+    static func refuse(_ buffer: ByteBuffer, replier: SIPReplier) {
+        let response = buffer.withUnsafeReadableBytes { SIPRawReply.response(for: $0, statusCode: 403, reason: "Forbidden") }
+        if let response { replier.send(response, via: nil) }
     }
 }

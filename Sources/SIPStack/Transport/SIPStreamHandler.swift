@@ -4,21 +4,30 @@ import SIPCore
 /// Receives framed messages of one TCP/TLS connection. A message that frames but does not parse gets its 400 like a
 /// datagram; a framing error (no end of headers within the limits, no Content-Length) is counted and the connection
 /// closed, since its byte stream can no longer be cut into messages.
-final class SIPStreamHandler: ChannelInboundHandler, Sendable {
+/// Admission control sees every framed message too (rate rules count messages, and a block made mid-connection
+/// ends it).
+final class SIPStreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let parser: SIPParser
     private let handler: any SIPMessageHandler
     private let transport: SIPTransportKind
+    private let admission: (any SIPAdmissionControl)?
 
-    init(parser: SIPParser, handler: any SIPMessageHandler, transport: SIPTransportKind) {
+    init(parser: SIPParser, handler: any SIPMessageHandler, transport: SIPTransportKind, admission: (any SIPAdmissionControl)?) {
         self.parser = parser
         self.handler = handler
         self.transport = transport
+        self.admission = admission
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let remote = context.channel.remoteAddress else { return }
+        if let admission,
+           admission.admit(remote, transport: transport, localPort: context.channel.localAddress?.port ?? 0, on: context.eventLoop) != .admit {
+            context.close(promise: nil)
+            return
+        }
         let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: remote, transport: transport), flushLater: true)
         SIPInbound.deliver(unwrapInboundIn(data), parser: parser, handler: handler, replier: replier)
     }

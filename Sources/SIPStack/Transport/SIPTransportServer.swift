@@ -9,14 +9,18 @@ public final class SIPTransportServer: Sendable {
     private let group: any EventLoopGroup
     private let parser: SIPParser
     private let handler: any SIPMessageHandler
+    private let admission: (any SIPAdmissionControl)?
     private let logger: Logger
     /// Kernel receive buffer per UDP socket, so bursts queue instead of being dropped.
     public static let receiveBufferBytes = 8 << 20
 
-    public init(group: any EventLoopGroup, limits: SIPLimits, handler: any SIPMessageHandler, logger: Logger) {
+    /// `admission` sees every datagram, connection and stream message before it is parsed.
+    public init(group: any EventLoopGroup, limits: SIPLimits, handler: any SIPMessageHandler, admission: (any SIPAdmissionControl)? = nil,
+                logger: Logger) {
         self.group = group
         parser = SIPParser(limits: limits)
         self.handler = handler
+        self.admission = admission
         self.logger = logger
     }
 
@@ -40,6 +44,7 @@ public final class SIPTransportServer: Sendable {
     private func bind(_ address: SIPListenAddress, transport: SIPTransportKind, tls: SIPTLSConfiguration?) async throws -> any Channel {
         let parser = parser
         let handler = handler
+        let admission = admission
         switch transport {
         case .udp:
             return try await DatagramBootstrap(group: group)
@@ -49,7 +54,7 @@ public final class SIPTransportServer: Sendable {
                 .channelOption(.maxMessagesPerRead, value: 16)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(parser: parser, handler: handler))
+                        try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(parser: parser, handler: handler, admission: admission))
                     }
                 }
                 .bind(host: address.host, port: address.port).get()
@@ -69,13 +74,16 @@ public final class SIPTransportServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let admission {
+                            try channel.pipeline.syncOperations.addHandler(SIPConnectionGuard(admission: admission, transport: transport))
+                        }
                         if let context {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                         }
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: parser.limits)),
                                                  maximumBufferSize: parser.limits.maxMessageSize * 2))
-                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: parser, handler: handler, transport: transport))
+                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: parser, handler: handler, transport: transport, admission: admission))
                     }
                 }
                 .bind(host: address.host, port: address.port).get()

@@ -12,13 +12,14 @@ struct ConfigCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "YAML file.") var file: String
+        @Flag(help: "Apply even when the network section would cut off this machine's access to the admin API.") var force = false
 
         func run() async throws {
             guard let yaml = try? String(contentsOfFile: file, encoding: .utf8) else {
                 Output.error("cannot read \(file)")
                 throw ExitCode.failure
             }
-            let result = try await withClient(data) { try await $0.applyConfiguration(yaml: yaml, file: file) }
+            let result = try await withClient(data) { try await $0.applyConfiguration(yaml: yaml, file: file, force: force) }
             if output.json { return try Output.json(result) }
             print("applied \(file): \(result.extensionsCreated) extension(s) created, \(result.extensionsUpdated) updated, \(result.extensionsRemoved) removed")
             if result.restartRequired { print("listener or limit changes take effect when the server restarts") }

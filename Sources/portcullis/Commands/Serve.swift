@@ -65,7 +65,8 @@ struct Serve: AsyncParsableCommand {
         configuration.limits = settings.limits
         let bus = EventBus()
         let eventLog = EventLogService(bus: bus, store: store, logger: logger)
-        let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, logger: logger)
+        let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey,
+                                         loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
         let service = AdminService(store: store, realm: secrets.realm, runtime: runtime)
         let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
         let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls) { bound in

@@ -1,0 +1,152 @@
+// NetworkGuard decision cost with a million blocked entries, the full Tor geo-IP database and a country rule on.
+// Prints a table: median and p99 nanoseconds per decision for several traffic mixes, and the memory the guard's
+// snapshot takes. Run: swift run -c release --scratch-path .build-release NetworkGuardBenchmark [TOR_GEOIP TOR_GEOIP6]
+import Defense
+import Foundation
+import GeoIP
+
+struct Generator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func residentBytes() -> Int {
+    let fields = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ") ?? []
+    return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func nanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+func publicV4(_ random: inout Generator) -> UInt32 {
+    while true {
+        let value = UInt32.random(in: 0x0100_0000...0xDFFF_FFFF, using: &random)
+        let first = value >> 24
+        if first != 10 && first != 127 && first != 100 && first != 172 && first != 192 && first != 169 { return value }
+    }
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let torFiles = arguments.isEmpty ? ["/usr/share/tor/geoip", "/usr/share/tor/geoip6"] : Array(arguments)
+var random = Generator(state: 2026)
+
+let baseline = residentBytes()
+let geoStart = nanoseconds()
+let tor: TorGeoIPDatabase
+do {
+    tor = try TorGeoIPDatabase(paths: torFiles)
+} catch {
+    print("cannot load the Tor geo-IP files \(torFiles): \(error) (apt-get install tor-geoipdb)")
+    exit(1)
+}
+let geoSeconds = Double(nanoseconds() - geoStart) / 1e9
+let afterGeo = residentBytes()
+
+// 1,000,000 blocked entries: IPv4 /32s and CIDRs, IPv6 /64s and /128s.
+var blocks: [ActiveBlock] = []
+blocks.reserveCapacity(1_000_000)
+var blockedV4: [UInt32] = []
+var blockedV6: [(UInt64, UInt64)] = []
+let v6Base: UInt64 = 0x2001_0DB8 << 32
+for id in 0..<1_000_000 {
+    let network: IPNetwork
+    switch id % 10 {
+    case 0..<6:
+        let value = publicV4(&random)
+        blockedV4.append(value)
+        network = IPNetwork(containing: .v4(value), prefixLength: 32)
+    case 6:
+        network = IPNetwork(containing: .v4(publicV4(&random)), prefixLength: Int.random(in: 16...28, using: &random))
+    case 7, 8:
+        let high = v6Base | UInt64.random(in: 0...UInt64(UInt32.max), using: &random)
+        blockedV6.append((high, 1))
+        network = IPNetwork(containing: .v6(high: high, low: 0), prefixLength: 64)
+    default:
+        let high = v6Base | UInt64.random(in: 0...UInt64(UInt32.max), using: &random)
+        network = IPNetwork(containing: .v6(high: high, low: random.next()), prefixLength: 128)
+    }
+    blocks.append(ActiveBlock(id: Int64(id + 1), network: network, services: .all, expiresAt: .max))
+}
+// 100 allowed ranges.
+let allow = (0..<100).map { _ in IPNetwork(containing: .v4(publicV4(&random)), prefixLength: 24) }
+
+var settings = NetworkSettings()
+settings.countries.sip = CountryRule(enabled: true, allow: ["GB", "IE", "FR", "DE", "NL", "BE", "ES", "IT", "US", "CA"])
+settings.rules = (0..<10).map { StaticRule(name: "drop \($0)", action: .drop, sources: ["198.18.\($0).0/24"], services: [.sip]) }
+let beforeSnapshot = residentBytes()
+let buildStart = nanoseconds()
+let snapshot = NetworkSnapshot(settings: settings, allow: allow, blocks: blocks, countries: tor)
+let buildSeconds = Double(nanoseconds() - buildStart) / 1e9
+blocks = []
+let snapshotBytes = residentBytes() - beforeSnapshot
+
+let endpoint = NetworkEndpoint(service: .sip, transport: .udp, port: 5060)
+
+/// Times `count` decisions one by one (minus the clock's own cost) and returns sorted nanoseconds.
+func measure(_ sources: [IPAddress], counters: inout RateCounters) -> [Double] {
+    var overhead: [UInt64] = []
+    for _ in 0..<10_000 {
+        let start = nanoseconds()
+        overhead.append(nanoseconds() - start)
+    }
+    overhead.sort()
+    let clock = Double(overhead[overhead.count / 2])
+    var samples: [Double] = []
+    samples.reserveCapacity(sources.count)
+    var now: Int64 = 1_800_000_000_000_000_000
+    var admitted = 0
+    for source in sources {
+        now += 10_000
+        let start = nanoseconds()
+        let decision = NetworkGuard.decide(source: source, endpoint: endpoint, now: now, snapshot: snapshot, counters: &counters)
+        let elapsed = nanoseconds() - start
+        if decision.verdict == .admit { admitted += 1 }
+        samples.append(max(Double(elapsed) - clock, 0))
+    }
+    precondition(admitted >= 0)
+    return samples.sorted()
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+
+let count = 1_000_000
+let phones = (0..<10_000).map { _ in IPAddress.v4(publicV4(&random)) }
+let mixes: [(String, [IPAddress])] = [
+    ("random public IPv4 (new sources)", (0..<count).map { _ in .v4(publicV4(&random)) }),
+    ("10,000 returning IPv4 sources", (0..<count).map { _ in phones[Int.random(in: 0..<phones.count, using: &random)] }),
+    ("blocked IPv4 /32s", (0..<count).map { _ in .v4(blockedV4[Int.random(in: 0..<blockedV4.count, using: &random)]) }),
+    ("IPv6 in blocked /64s", (0..<count).map { _ in
+        let entry = blockedV6[Int.random(in: 0..<blockedV6.count, using: &random)]
+        return .v6(high: entry.0, low: random.next())
+    }),
+    ("random IPv6", (0..<count).map { _ in .v6(high: 0x2A00_0000_0000_0000 | random.next() >> 8, low: random.next()) }),
+]
+
+print("NetworkGuard.decide: \(snapshot.blockCount) blocked entries, 100 allowed ranges, 10 static rules,",
+      "Tor geo-IP \(tor.rangeCount) ranges, country rule on (10 countries), default rate rules")
+print("")
+print("| traffic | median ns | p99 ns | mean ns |")
+print("| --- | ---: | ---: | ---: |")
+var medians: [Double] = []
+for (name, sources) in mixes {
+    var counters = RateCounters(capacity: settings.autoDefense.maxTrackedSources)
+    _ = measure(Array(sources.prefix(100_000)), counters: &counters)
+    let samples = measure(sources, counters: &counters)
+    let mean = samples.reduce(0, +) / Double(samples.count)
+    medians.append(percentile(samples, 0.5))
+    print(String(format: "| %@ | %.0f | %.0f | %.0f |", name, percentile(samples, 0.5), percentile(samples, 0.99), mean))
+}
+print("")
+print(String(format: "worst median %.0f ns (target <= 150 ns)", medians.max() ?? 0))
+print(String(format: "memory: snapshot %.1f MB (1M blocks, allow list, rules) + Tor geo-IP %.1f MB = %.1f MB (target <= 100 MB)",
+             Double(snapshotBytes) / 1e6, Double(afterGeo - baseline) / 1e6, Double(snapshotBytes + afterGeo - baseline) / 1e6))
+print(String(format: "snapshot build %.2f s; Tor geo-IP load %.2f s", buildSeconds, geoSeconds))

@@ -1,0 +1,59 @@
+import Defense
+import GeoIP
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// The network guard in front of the admin API: asked at accept (before any HTTP byte is parsed) and for every
+/// request, as service `api`. Refused at accept: the connection is closed; refused later: 403 for a reject, closed
+/// for a drop.
+final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let shards: NetworkGuardShards
+    private var refusing = false
+
+    init(shards: NetworkGuardShards) {
+        self.shards = shards
+    }
+
+    private func verdict(_ context: ChannelHandlerContext) -> NetworkVerdict {
+        guard let remote = context.channel.remoteAddress.flatMap(IPAddress.init) else { return .admit }
+        let endpoint = NetworkEndpoint(service: .api, transport: .tcp, port: context.channel.localAddress?.port ?? 0)
+        return shards.decide(remote, endpoint: endpoint, on: context.eventLoop)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard verdict(context) == .admit else {
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if refusing { return }
+        guard case .head = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
+            return
+        }
+        switch verdict(context) {
+        case .admit:
+            context.fireChannelRead(data)
+        case .drop:
+            refusing = true
+            context.close(promise: nil)
+        case .reject:
+            refusing = true
+            var fields = HTTPFields()
+            fields[.connection] = "close"
+            fields[.contentLength] = "0"
+            context.write(wrapOutboundOut(.head(HTTPResponse(status: .forbidden, headerFields: fields))), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

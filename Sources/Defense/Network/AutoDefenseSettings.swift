@@ -1,0 +1,121 @@
+/// Rate rules that block a source sending too much, and how blocks grow for repeat offenders.
+public struct AutoDefenseSettings: Codable, Sendable, Equatable {
+    public var rules: [AutoDefenseRule] = AutoDefenseRule.defaults
+    /// Each further block of the same source within `memory` seconds lasts `factor` times longer; the
+    /// `permanentAfter`-th is permanent (0: never).
+    public var escalation = Escalation()
+    /// IPv6 sources are counted and blocked per prefix of this length: one host usually owns a whole /64.
+    public var ipv6PrefixLength = 64
+    /// Sources tracked per event loop; past it the oldest is forgotten (and counted in a metric).
+    public var maxTrackedSources = 100_000
+
+    public init() {}
+
+    public struct Escalation: Codable, Sendable, Equatable {
+        public var factor = 4
+        public var permanentAfter = 4
+        public var memory = 86_400
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case factor, permanentAfter, memory }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+            factor = try container.decodeIfPresent(Int.self, forKey: .factor) ?? 4
+            permanentAfter = try container.decodeIfPresent(Int.self, forKey: .permanentAfter) ?? 4
+            memory = try container.decodeIfPresent(Int.self, forKey: .memory) ?? 86_400
+        }
+
+        /// Seconds the `offense`-th block lasts (1-based), nil for permanent.
+        public func duration(base: Int, offense: Int) -> Int? {
+            if permanentAfter > 0 && offense >= permanentAfter { return nil }
+            var seconds = base
+            for _ in 1..<max(offense, 1) { seconds = min(seconds * factor, 365 * 86_400) }
+            return seconds
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case rules, escalation, ipv6PrefixLength, maxTrackedSources }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        rules = try container.decodeIfPresent([AutoDefenseRule].self, forKey: .rules) ?? AutoDefenseRule.defaults
+        escalation = try container.decodeIfPresent(Escalation.self, forKey: .escalation) ?? Escalation()
+        ipv6PrefixLength = try container.decodeIfPresent(Int.self, forKey: .ipv6PrefixLength) ?? 64
+        maxTrackedSources = try container.decodeIfPresent(Int.self, forKey: .maxTrackedSources) ?? 100_000
+    }
+}
+
+public enum ProtocolMatch: String, Codable, Sendable {
+    case udp, tcp, both
+
+    func matches(_ transport: TransportProtocol) -> Bool {
+        self == .both || rawValue == transport.rawValue
+    }
+}
+
+/// More than `packets` packets (SIP messages, HTTP requests, connections) within `interval` seconds from one
+/// source, on the rule's service or ports, blocks it for `blockDuration` seconds, or only reports it when
+/// `monitorOnly`.
+public struct AutoDefenseRule: Codable, Sendable, Equatable {
+    public var name: String
+    /// Applies to whatever ports the service listens on; or give `ports` instead.
+    public var service: NetworkService?
+    /// `PORT` or `LOW-HIGH`.
+    public var ports: String?
+    public var `protocol`: ProtocolMatch
+    public var packets: Int
+    public var interval: Int
+    public var blockDuration = 600
+    public var enabled = true
+    public var monitorOnly = false
+
+    public init(name: String, service: NetworkService? = nil, ports: String? = nil, protocol: ProtocolMatch, packets: Int, interval: Int,
+                blockDuration: Int = 600, enabled: Bool = true, monitorOnly: Bool = false) {
+        self.name = name
+        self.service = service
+        self.ports = ports
+        self.protocol = `protocol`
+        self.packets = packets
+        self.interval = interval
+        self.blockDuration = blockDuration
+        self.enabled = enabled
+        self.monitorOnly = monitorOnly
+    }
+
+    /// Yeastar P-Series' defaults, on our listeners.
+    public static let defaults = [
+        AutoDefenseRule(name: "SIP UDP", service: .sip, protocol: .udp, packets: 40, interval: 2),
+        AutoDefenseRule(name: "SIP TCP", service: .sip, protocol: .tcp, packets: 40, interval: 2),
+        AutoDefenseRule(name: "HTTP", service: .api, protocol: .tcp, packets: 120, interval: 60),
+        AutoDefenseRule(name: "HTTPS", service: .https, protocol: .tcp, packets: 120, interval: 60),
+        AutoDefenseRule(name: "SSH", service: .ssh, protocol: .tcp, packets: 10, interval: 60),
+    ]
+
+    /// The port range of `ports`, nil when absent or malformed.
+    var portRange: ClosedRange<Int>? {
+        guard let ports else { return nil }
+        let parts = ports.split(separator: "-", omittingEmptySubsequences: false).map { Int(String($0)) }
+        guard (1...2).contains(parts.count), let low = parts[0], let high = parts.last ?? nil,
+              (1...65_535).contains(low), (low...65_535).contains(high) else { return nil }
+        return low...high
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, service, ports, `protocol`, packets, interval, blockDuration, enabled, monitorOnly
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        service = try container.decodeIfPresent(NetworkService.self, forKey: .service)
+        ports = try container.decodeIfPresent(String.self, forKey: .ports)
+        `protocol` = try container.decodeIfPresent(ProtocolMatch.self, forKey: .protocol) ?? .both
+        packets = try container.decode(Int.self, forKey: .packets)
+        interval = try container.decode(Int.self, forKey: .interval)
+        blockDuration = try container.decodeIfPresent(Int.self, forKey: .blockDuration) ?? 600
+        enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        monitorOnly = try container.decodeIfPresent(Bool.self, forKey: .monitorOnly) ?? false
+    }
+}

@@ -1,0 +1,20 @@
+/// Body of `POST /api/v1/network/blocks` and the options of `portcullis block add`.
+public struct ManualBlockRequest: Codable, Sendable {
+    /// An address or CIDR range.
+    public var source: String
+    /// Seconds; omit for a permanent block.
+    public var duration: Int?
+    /// Omit to block every service.
+    public var service: NetworkService?
+    public var note: String?
+    /// Block even when it would cut off the caller.
+    public var force: Bool?
+
+    public init(source: String, duration: Int? = nil, service: NetworkService? = nil, note: String? = nil, force: Bool? = nil) {
+        self.source = source
+        self.duration = duration
+        self.service = service
+        self.note = note
+        self.force = force
+    }
+}

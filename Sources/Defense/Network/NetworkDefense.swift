@@ -1,0 +1,407 @@
+import Events
+import Foundation
+import GeoIP
+import Logging
+import Storage
+
+/// The network layer's owner: keeps the settings, the block list and the geo-IP database, compiles them into
+/// snapshots for the guard, turns the guard's trips into persistent, escalating blocks with events, and expires
+/// them. Without `shards` (the CLI with no server running) it edits the store only.
+public actor NetworkDefense {
+    public static let defenseTypeAuto = "auto defense"
+    public static let defenseTypeManual = "manual"
+
+    private let store: any PortcullisStore
+    private let publishEvent: @Sendable (PortcullisEvent) async -> Void
+    private let logger: Logger
+    public nonisolated let shards: NetworkGuardShards?
+
+    private var settings = NetworkSettings()
+    private var blocks: [Int64: ActiveBlock] = [:]
+    private var allow: [IPNetwork] = []
+    private var geoIP: GeoIPSource?
+    /// Blocks per automatic unit within the escalation memory: how many, and when the last one was made.
+    private var offenses: [IPNetwork: (count: Int, last: Date)] = [:]
+    private var tripsApplied: UInt64 = 0
+    private var pendingHits: [Int64: Int] = [:]
+    private var nextExpiry: Date?
+    private var settingsLoaded = false
+
+    static let maxOffenseMemory = 100_000
+
+    public init(store: any PortcullisStore, publishEvent: @escaping @Sendable (PortcullisEvent) async -> Void, logger: Logger,
+                shards: NetworkGuardShards?) {
+        self.store = store
+        self.publishEvent = publishEvent
+        self.logger = logger
+        self.shards = shards
+    }
+
+    /// Reads the stored settings and blocks and publishes the first snapshot. A country rule whose database cannot
+    /// be opened fails closed (its service admits exempt and allowed sources only) and raises an event.
+    public func load() async throws {
+        settings = try await NetworkDefense.storedSettings(store)
+        settingsLoaded = true
+        blocks = [:]
+        for record in try await store.blocks(NetworkBlockQuery(limit: 1_000_000)) {
+            if let active = Self.active(record) { blocks[active.id] = active }
+        }
+        allow = await resolveAllowList(settings.allow)
+        if settings.countries.sip.enabled || settings.countries.api.enabled {
+            do {
+                geoIP = try GeoIPSource.open(settings.geoIP)
+            } catch {
+                await geoIPFailed(error)
+            }
+        }
+        publishSnapshot()
+    }
+
+    public static func storedSettings(_ store: any PortcullisStore) async throws -> NetworkSettings {
+        guard let json = try await store.setting(NetworkSettings.storeKey) else { return NetworkSettings() }
+        return try JSONDecoder().decode(NetworkSettings.self, from: Data(json.utf8))
+    }
+
+    public func currentSettings() async throws(NetworkDefenseError) -> NetworkSettings {
+        try await loadSettingsIfNeeded()
+        return settings
+    }
+
+    /// Without `load()` (the CLI editing the store), settings are read on first use.
+    private func loadSettingsIfNeeded() async throws(NetworkDefenseError) {
+        guard !settingsLoaded else { return }
+        settings = try await storeCall { try await NetworkDefense.storedSettings(store) }
+        settingsLoaded = true
+    }
+
+    public var snapshot: NetworkSnapshot? { shards?.snapshot }
+
+    // MARK: Settings
+
+    /// A checked change: valid, its geo-IP database readable, and not cutting off `caller` (unless forced).
+    public struct PreparedSettings: Sendable {
+        public let settings: NetworkSettings
+        fileprivate let allow: [IPNetwork]
+        fileprivate let geoIP: GeoIPSource?
+    }
+
+    public func prepare(_ candidate: NetworkSettings, caller: IPAddress?, callerPort: Int = 0,
+                        force: Bool) async throws(NetworkDefenseError) -> PreparedSettings {
+        try await loadSettingsIfNeeded()
+        let problems = candidate.problems
+        guard problems.isEmpty else {
+            throw NetworkDefenseError(.invalidInput, "\(problems.count) problem(s) in the network settings, nothing was changed",
+                                      problems: problems)
+        }
+        var source: GeoIPSource?
+        if candidate.countries.sip.enabled || candidate.countries.api.enabled {
+            source = candidate.geoIP == settings.geoIP ? geoIP : nil
+            if source == nil { source = try GeoIPSource.open(candidate.geoIP) }
+        }
+        let resolved = await resolveAllowList(candidate.allow)
+        if let caller, !force {
+            let trial = NetworkSnapshot(settings: candidate, allow: resolved, blocks: [], countries: source?.lookup)
+            var scratch = RateCounters(capacity: 1)
+            let endpoint = NetworkEndpoint(service: .api, transport: .tcp, port: callerPort)
+            let decision = NetworkGuard.decide(source: caller, endpoint: endpoint, now: 0, snapshot: trial, counters: &scratch)
+            if decision.verdict != .admit {
+                throw NetworkDefenseError(.wouldLockOut, """
+                    these settings would cut you off: your address \(caller) would be refused on the admin API \
+                    (\(Self.describe(decision.verdict, settings: candidate))); \
+                    add it to network.allow, or repeat with force to apply anyway
+                    """)
+            }
+        }
+        return PreparedSettings(settings: candidate, allow: resolved, geoIP: source)
+    }
+
+    /// Makes prepared settings live; `persist` false when the caller already stored them (a whole-configuration apply).
+    public func activate(_ prepared: PreparedSettings, persist: Bool = true) async throws(NetworkDefenseError) {
+        if persist {
+            let json = String(decoding: (try? JSONEncoder().encode(prepared.settings)) ?? Data(), as: UTF8.self)
+            do {
+                try await store.setSetting(NetworkSettings.storeKey, value: json)
+            } catch {
+                throw NetworkDefenseError(.storage, "cannot store the network settings: \(error)")
+            }
+        }
+        settings = prepared.settings
+        allow = prepared.allow
+        geoIP = prepared.geoIP
+        publishSnapshot()
+    }
+
+    // MARK: Block list
+
+    public func blockList(_ query: NetworkBlockQuery) async throws(NetworkDefenseError) -> [NetworkBlockRecord] {
+        try await storeCall { try await store.blocks(query) }
+    }
+
+    public func block(_ request: ManualBlockRequest, caller: IPAddress?, by actor: String) async throws(NetworkDefenseError) -> NetworkBlockRecord {
+        try await loadSettingsIfNeeded()
+        let network: IPNetwork
+        do {
+            network = try IPNetwork(parsing: request.source)
+        } catch {
+            throw NetworkDefenseError(.invalidInput, "source: \(error.description)")
+        }
+        if let duration = request.duration, !(1...31_536_000).contains(duration) {
+            throw NetworkDefenseError(.invalidInput, "duration must be 1-31536000 seconds, or left out for a permanent block")
+        }
+        if let note = request.note, note.count > 200 || note.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            throw NetworkDefenseError(.invalidInput, "note must be at most 200 printable characters")
+        }
+        let covered = await resolveAllowList(settings.allow)
+        if covered.contains(where: { $0.contains(network.address) || network.contains($0.address) }) {
+            throw NetworkDefenseError(.conflict, "\(network) is on the allow list (network.allow); remove it there first")
+        }
+        if let caller, request.force != true, network.contains(caller), request.service == nil || request.service == .api {
+            throw NetworkDefenseError(.wouldLockOut, "\(network) contains your own address \(caller); repeat with force to block it anyway")
+        }
+        let now = Date()
+        let record = NetworkBlockRecord(source: network.description, defenseType: Self.defenseTypeManual, service: request.service?.rawValue,
+                                        attackedAt: now, rule: "manual by \(actor)", note: request.note, createdAt: now,
+                                        expiresAt: request.duration.map { now.addingTimeInterval(TimeInterval($0)) })
+        let stored = try await storeCall { try await store.insertBlocks([record]) }.first ?? record
+        if let active = Self.active(stored) { blocks[active.id] = active }
+        publishSnapshot()
+        await publishEvent(PortcullisEvent(EventCatalogue.ipBlocked, time: now, fields: Self.fields(stored)))
+        return stored
+    }
+
+    /// Removes blocks by id (digits) or by source (address or range); the guard admits the source at once.
+    public func unblock(_ target: String, by actor: String) async throws(NetworkDefenseError) -> [NetworkBlockRecord] {
+        var ids: [Int64]
+        if let id = Int64(target) {
+            ids = [id]
+        } else {
+            let network: IPNetwork
+            do {
+                network = try IPNetwork(parsing: target)
+            } catch {
+                throw NetworkDefenseError(.invalidInput, "give a block id or a source address/range: \(error.description)")
+            }
+            ids = try await storeCall { try await store.blocks(NetworkBlockQuery(source: network.description, limit: 1_000_000)) }.compactMap(\.id)
+            offenses[network] = nil
+        }
+        let removed = try await storeCall { try await store.deleteBlocks(ids: ids) }
+        guard !removed.isEmpty else { throw NetworkDefenseError(.notFound, "no block matches '\(target.prefix(60))'") }
+        for record in removed {
+            if let id = record.id { blocks[id] = nil }
+            if let network = try? IPNetwork(parsing: record.source) { offenses[network] = nil }
+        }
+        publishSnapshot()
+        for record in removed {
+            var fields = Self.fields(record)
+            fields["unblockedBy"] = actor
+            await publishEvent(PortcullisEvent(EventCatalogue.ipUnblocked, fields: fields))
+        }
+        return removed
+    }
+
+    // MARK: Running
+
+    /// Consumes the guard's reports and keeps time: expiry every second, hit counts every 5 s, the geo-IP files
+    /// checked every 10 s, domain names resolved again every 5 minutes.
+    public func run() async {
+        guard let shards else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await report in shards.reports { await self.handle(report) }
+            }
+            group.addTask {
+                var tick = 0
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    tick += 1
+                    await self.expire(now: Date())
+                    if tick % 5 == 0 {
+                        shards.flushHits()
+                        await self.writeHits()
+                    }
+                    if tick % 10 == 0 { await self.reloadGeoIPIfChanged() }
+                    if tick % 300 == 0 { await self.refreshAllowList() }
+                }
+                shards.finish()
+            }
+        }
+        await writeHits()
+    }
+
+    private func handle(_ report: NetworkGuardShards.Report) async {
+        switch report {
+        case .hits(let hits):
+            for (id, count) in hits { pendingHits[id, default: 0] += count }
+        case .trip(let trip, let sequence):
+            tripsApplied = max(tripsApplied, sequence)
+            await record(trip)
+        }
+    }
+
+    /// A rate rule fired: announce it, and unless monitor-only, block the source for an escalating time. The new
+    /// snapshot also tells the shards which of their own local blocks it now carries.
+    func record(_ trip: AutoDefenseTrip) async {
+        guard settings.autoDefense.rules.indices.contains(trip.rule) else { return }
+        let rule = settings.autoDefense.rules[trip.rule]
+        let now = Date(timeIntervalSince1970: TimeInterval(trip.time) / 1e9)
+        var fields: [String: String] = [
+            "source": trip.source.description, "defenseType": Self.defenseTypeAuto, "blockType": "ip",
+            "blockRange": "service \(trip.endpoint.service.rawValue)", "protocol": trip.endpoint.transport.rawValue,
+            "port": String(trip.endpoint.port), "attackedAt": ISO8601DateFormatter().string(from: now), "rule": rule.name,
+            "packets": String(trip.packets), "limit": "\(rule.packets)/\(rule.interval)s",
+        ]
+        if trip.monitorOnly {
+            fields["action"] = "monitored (rule is monitor-only, not blocked)"
+            await publishEvent(PortcullisEvent(EventCatalogue.autoDefenseBlocked, time: now, fields: fields))
+            return
+        }
+        defer { publishSnapshot() }
+        let service = trip.endpoint.service
+        if blocks.values.contains(where: { $0.network == trip.source && $0.services.contains(service) && $0.expiresAt > trip.time }) { return }
+        let previous = offenses[trip.source].flatMap { now.timeIntervalSince($0.last) < TimeInterval(settings.autoDefense.escalation.memory) ? $0.count : nil } ?? 0
+        let offense = previous + 1
+        let duration = settings.autoDefense.escalation.duration(base: rule.blockDuration, offense: offense)
+        if offenses.count >= Self.maxOffenseMemory, offenses[trip.source] == nil,
+           let stalest = offenses.min(by: { $0.value.last < $1.value.last }) {
+            offenses[stalest.key] = nil
+        }
+        offenses[trip.source] = (offense, now)
+        let record = NetworkBlockRecord(source: trip.source.description, defenseType: Self.defenseTypeAuto, service: service.rawValue,
+                                        protocol: trip.endpoint.transport.rawValue, port: trip.endpoint.port, attackedAt: now,
+                                        rule: rule.name, createdAt: now, expiresAt: duration.map { now.addingTimeInterval(TimeInterval($0)) },
+                                        offense: offense)
+        do {
+            let stored = try await store.insertBlocks([record]).first ?? record
+            if let active = Self.active(stored) { blocks[active.id] = active }
+            fields = Self.fields(stored)
+            fields["packets"] = String(trip.packets)
+            fields["limit"] = "\(rule.packets)/\(rule.interval)s"
+            fields["action"] = "blocked"
+        } catch {
+            logger.error("cannot store an automatic block", metadata: ["source": "\(trip.source)", "error": "\(error)"])
+            return
+        }
+        logger.notice("auto defense blocked a source", metadata: ["source": "\(trip.source)", "rule": "\(rule.name)",
+                                                                  "duration": "\(duration.map { "\($0)s" } ?? "permanent")"])
+        await publishEvent(PortcullisEvent(EventCatalogue.autoDefenseBlocked, time: now, fields: fields))
+    }
+
+    func expire(now: Date) async {
+        guard let due = nextExpiry, due <= now else { return }
+        let removed: [NetworkBlockRecord]
+        do {
+            removed = try await store.deleteBlocks(expiredAt: now)
+        } catch {
+            logger.error("cannot expire blocks", metadata: ["error": "\(error)"])
+            return
+        }
+        for record in removed {
+            if let id = record.id { blocks[id] = nil }
+        }
+        publishSnapshot()
+        for record in removed {
+            var fields = Self.fields(record)
+            fields["unblockedBy"] = "expiry"
+            await publishEvent(PortcullisEvent(EventCatalogue.ipUnblocked, time: now, fields: fields))
+        }
+    }
+
+    private func writeHits() async {
+        guard !pendingHits.isEmpty else { return }
+        let hits = pendingHits
+        pendingHits = [:]
+        do {
+            try await store.addBlockHits(hits)
+        } catch {
+            logger.warning("cannot store block hit counts", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func reloadGeoIPIfChanged() async {
+        guard let current = geoIP, current.currentSignature() != current.signature else { return }
+        do {
+            geoIP = try GeoIPSource.open(settings.geoIP)
+            logger.notice("geo-IP database reloaded", metadata: ["source": "\(geoIP?.description ?? "")"])
+            publishSnapshot()
+        } catch {
+            // Keep answering from the copy in memory; the operator is told.
+            geoIP = GeoIPSource(lookup: current.lookup, signature: current.currentSignature(), description: current.description)
+            await geoIPFailed(error)
+        }
+    }
+
+    private func refreshAllowList() async {
+        let resolved = await resolveAllowList(settings.allow)
+        if resolved != allow {
+            allow = resolved
+            publishSnapshot()
+        }
+    }
+
+    private func geoIPFailed(_ error: NetworkDefenseError) async {
+        logger.error("geo-IP database unavailable", metadata: ["error": "\(error.description)"])
+        await publishEvent(PortcullisEvent(EventCatalogue.geoIPUnavailable, fields: ["error": error.description]))
+    }
+
+    private func resolveAllowList(_ entries: [String]) async -> [IPNetwork] {
+        let (networks, unresolved) = await AllowListResolver.resolve(entries)
+        if !unresolved.isEmpty { logger.warning("allow-list names did not resolve", metadata: ["names": "\(unresolved)"]) }
+        return networks
+    }
+
+    private func publishSnapshot() {
+        nextExpiry = blocks.values.lazy.filter { $0.expiresAt != .max }.map { Date(timeIntervalSince1970: TimeInterval($0.expiresAt) / 1e9) }.min()
+        shards?.publish(NetworkSnapshot(settings: settings, allow: allow, blocks: Array(blocks.values), countries: geoIP?.lookup,
+                                        tripsApplied: tripsApplied))
+    }
+
+    // MARK: Helpers
+
+    /// The guard's view of a stored block; nil for blocks the network layer does not enforce (IP+account).
+    static func active(_ record: NetworkBlockRecord) -> ActiveBlock? {
+        guard let id = record.id, record.blockType == "ip", let network = try? IPNetwork(parsing: record.source) else { return nil }
+        let services = record.service.flatMap(NetworkService.init(rawValue:)).map { ServiceSet([$0]) } ?? .all
+        let expiresAt = record.expiresAt.map { Int64($0.timeIntervalSince1970 * 1e9) } ?? .max
+        return ActiveBlock(id: id, network: network, services: services, expiresAt: expiresAt)
+    }
+
+    /// A block's columns as event fields.
+    static func fields(_ record: NetworkBlockRecord) -> [String: String] {
+        let formatter = ISO8601DateFormatter()
+        var fields: [String: String] = [
+            "source": record.source, "defenseType": record.defenseType, "blockType": record.blockType,
+            "blockRange": record.service.map { "service \($0)" } ?? "all services", "attackedAt": formatter.string(from: record.attackedAt),
+            "rule": record.rule, "expiresAt": record.expiresAt.map(formatter.string) ?? "permanent", "hits": String(record.hits),
+            "offense": String(record.offense),
+        ]
+        if let id = record.id { fields["id"] = String(id) }
+        if let value = record.protocol { fields["protocol"] = value }
+        if let value = record.port { fields["port"] = String(value) }
+        if let value = record.account { fields["account"] = value }
+        if let value = record.note { fields["note"] = value }
+        if let expires = record.expiresAt { fields["duration"] = "\(Int(expires.timeIntervalSince(record.createdAt).rounded()))s" }
+        return fields
+    }
+
+    static func describe(_ verdict: NetworkVerdict, settings: NetworkSettings) -> String {
+        let reason: NetworkReason
+        switch verdict {
+        case .admit: return "admitted"
+        case .drop(let value), .reject(let value): reason = value
+        }
+        switch reason {
+        case .staticRule(let index): return "static rule '\(settings.rules[index].name)'"
+        case .blocked(let id): return "block \(id)"
+        case .country(let code): return "country \(code?.rawValue ?? "unknown") is not in the allowed list"
+        case .autoDefense(let rule): return "auto-defense rule '\(settings.autoDefense.rules[rule].name)'"
+        }
+    }
+
+    private func storeCall<T>(_ body: () async throws -> T) async throws(NetworkDefenseError) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw NetworkDefenseError(.storage, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import GeoIP
+import Metrics
+import NIOCore
+import Synchronization
+
+/// Runs `NetworkGuard` on the event loops. Each loop owns a shard (rate counters, blocks it made itself and has
+/// not yet seen in a snapshot, hit tallies), touched only from that loop, so the per-packet path takes no lock.
+/// A new snapshot is noticed through one atomic generation counter.
+public final class NetworkGuardShards: Sendable {
+    /// What the shards tell `NetworkDefense`: rate rules that fired, and hits on blocked sources.
+    public enum Report: Sendable {
+        case trip(AutoDefenseTrip, sequence: UInt64)
+        case hits([Int64: Int])
+    }
+
+    private let loops: [ObjectIdentifier]
+    private let shards: [LoopShard]
+    /// For callers on a thread that is not one of the loops (tests, other event loop groups).
+    private let fallback: Mutex<ShardState>
+    private let published: Mutex<NetworkSnapshot>
+    private let generation = Atomic<UInt64>(1)
+    private let tripSequence = Atomic<UInt64>(0)
+    private let continuation: AsyncStream<Report>.Continuation
+    public let reports: AsyncStream<Report>
+    private let metrics = GuardMetrics()
+
+    public init(loops: [any EventLoop], snapshot: NetworkSnapshot) {
+        self.loops = loops.map { ObjectIdentifier($0) }
+        shards = loops.map { LoopShard(loop: $0, state: ShardState(snapshot: snapshot, generation: 1)) }
+        fallback = Mutex(ShardState(snapshot: snapshot, generation: 1))
+        published = Mutex(snapshot)
+        (reports, continuation) = AsyncStream.makeStream(of: Report.self, bufferingPolicy: .bufferingNewest(100_000))
+    }
+
+    public var snapshot: NetworkSnapshot { published.withLock { $0 } }
+
+    /// Makes `snapshot` the one every later decision reads.
+    public func publish(_ snapshot: NetworkSnapshot) {
+        published.withLock { $0 = snapshot }
+        generation.add(1, ordering: .releasing)
+    }
+
+    /// Decides for one packet or connection from `address`; call it on `loop`, the channel's event loop.
+    public func decide(_ address: IPAddress, endpoint: NetworkEndpoint, on loop: any EventLoop) -> NetworkVerdict {
+        let id = ObjectIdentifier(loop)
+        if let index = loops.firstIndex(of: id) {
+            let shard = shards[index]
+            shard.loop.preconditionInEventLoop()
+            return decide(address, endpoint: endpoint, state: &shard.state)
+        }
+        return fallback.withLock { decide(address, endpoint: endpoint, state: &$0) }
+    }
+
+    private func decide(_ address: IPAddress, endpoint: NetworkEndpoint, state: inout ShardState) -> NetworkVerdict {
+        let current = generation.load(ordering: .acquiring)
+        if current != state.generation { state.adopt(published.withLock { $0 }, generation: current) }
+        let now = NetworkClock.now()
+        if !state.localBlocks.isEmpty, let verdict = state.localVerdict(address, endpoint: endpoint, now: now) {
+            metrics.autoDefense.increment()
+            return verdict
+        }
+        let evictions = state.counters.evictions
+        let decision = NetworkGuard.decide(source: address, endpoint: endpoint, now: now, snapshot: state.snapshot, counters: &state.counters)
+        if state.counters.evictions != evictions { metrics.evicted(state.counters.evictions - evictions) }
+        if let trip = decision.trip {
+            let sequence = tripSequence.add(1, ordering: .relaxed).newValue
+            if !trip.monitorOnly {
+                let duration = Int64(state.snapshot.settings.autoDefense.rules[trip.rule].blockDuration) * 1_000_000_000
+                state.localBlocks[trip.source] = ShardState.LocalBlock(rule: trip.rule, service: endpoint.service, expiresAt: now + duration,
+                                                                        sequence: sequence)
+            }
+            continuation.yield(.trip(trip, sequence: sequence))
+        }
+        switch decision.verdict {
+        case .admit: metrics.admitted()
+        case .drop(let reason), .reject(let reason):
+            metrics.dropped(reason)
+            if case .blocked(let id) = reason { state.countHit(id) }
+        }
+        return decision.verdict
+    }
+
+    /// Sends each shard's hit tallies as reports; call it periodically.
+    public func flushHits() {
+        for shard in shards {
+            shard.loop.execute { [continuation] in
+                let hits = shard.state.takeHits()
+                if !hits.isEmpty { continuation.yield(.hits(hits)) }
+            }
+        }
+        let hits = fallback.withLock { $0.takeHits() }
+        if !hits.isEmpty { continuation.yield(.hits(hits)) }
+    }
+
+    public func finish() { continuation.finish() }
+}
+
+/// A shard and its loop; `state` is only touched on `loop`.
+private final class LoopShard: @unchecked Sendable {
+    let loop: any EventLoop
+    var state: ShardState
+
+    init(loop: any EventLoop, state: ShardState) {
+        self.loop = loop
+        self.state = state
+    }
+}
+
+struct ShardState {
+    struct LocalBlock {
+        let rule: Int
+        let service: NetworkService
+        let expiresAt: Int64
+        let sequence: UInt64
+    }
+
+    static let maxPendingHits = 10_000
+
+    private(set) var snapshot: NetworkSnapshot
+    private(set) var generation: UInt64
+    var counters: RateCounters
+    /// Blocks this shard made from its own trips, until a snapshot carries them.
+    var localBlocks: [IPNetwork: LocalBlock] = [:]
+    private var pendingHits: [Int64: Int] = [:]
+
+    init(snapshot: NetworkSnapshot, generation: UInt64) {
+        self.snapshot = snapshot
+        self.generation = generation
+        counters = RateCounters(capacity: snapshot.settings.autoDefense.maxTrackedSources)
+    }
+
+    mutating func adopt(_ snapshot: NetworkSnapshot, generation: UInt64) {
+        if snapshot.settings.autoDefense != self.snapshot.settings.autoDefense {
+            counters = RateCounters(capacity: snapshot.settings.autoDefense.maxTrackedSources)
+        }
+        self.snapshot = snapshot
+        self.generation = generation
+        localBlocks = localBlocks.filter { $0.value.sequence > snapshot.tripsApplied }
+    }
+
+    func localVerdict(_ address: IPAddress, endpoint: NetworkEndpoint, now: Int64) -> NetworkVerdict? {
+        guard !snapshot.isAllowed(address), let block = localBlocks[snapshot.rateUnit(of: address)],
+              block.service == endpoint.service, now < block.expiresAt else { return nil }
+        return .drop(.autoDefense(rule: block.rule))
+    }
+
+    mutating func countHit(_ id: Int64) {
+        if pendingHits[id] != nil || pendingHits.count < ShardState.maxPendingHits { pendingHits[id, default: 0] += 1 }
+    }
+
+    mutating func takeHits() -> [Int64: Int] {
+        defer { pendingHits = [:] }
+        return pendingHits
+    }
+}
+
+/// Counters for `/metrics`: what the guard admitted and dropped, by reason, and forgotten rate-tracked sources.
+private struct GuardMetrics: Sendable {
+    let admittedCounter = Counter(label: "portcullis_network_admitted_total")
+    let staticRule = Counter(label: "portcullis_network_dropped_total", dimensions: [("reason", "static_rule")])
+    let blocked = Counter(label: "portcullis_network_dropped_total", dimensions: [("reason", "blocked")])
+    let country = Counter(label: "portcullis_network_dropped_total", dimensions: [("reason", "country")])
+    let autoDefense = Counter(label: "portcullis_network_dropped_total", dimensions: [("reason", "auto_defense")])
+    let evictions = Counter(label: "portcullis_network_tracked_sources_evicted_total")
+
+    func admitted() { admittedCounter.increment() }
+
+    func dropped(_ reason: NetworkReason) {
+        switch reason {
+        case .staticRule: staticRule.increment()
+        case .blocked: blocked.increment()
+        case .country: country.increment()
+        case .autoDefense: autoDefense.increment()
+        }
+    }
+
+    func evicted(_ count: Int) { evictions.increment(by: count) }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func insertBlocks(_ blocks: [NetworkBlockRecord]) async throws -> [NetworkBlockRecord] {
+        try await write { db in
+            try blocks.map { block in
+                try db.cachedStatement(sql: """
+                    INSERT INTO network_block (source, defense_type, block_type, service, account, protocol, port, attacked_at,
+                      rule, note, created_at, expires_at, hits, offense) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [block.source, block.defenseType, block.blockType, block.service, block.account,
+                                             block.protocol, block.port, block.attackedAt, block.rule, block.note, block.createdAt,
+                                             block.expiresAt, block.hits, block.offense])
+                var stored = block
+                stored.id = db.lastInsertedRowID
+                return stored
+            }
+        }
+    }
+
+    public func deleteBlocks(ids: [Int64]) async throws -> [NetworkBlockRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try await write { db in
+            var removed: [NetworkBlockRecord] = []
+            for id in ids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM network_block WHERE id = ?", arguments: [id]) else { continue }
+                removed.append(Self.blockRecord(row))
+                try db.execute(sql: "DELETE FROM network_block WHERE id = ?", arguments: [id])
+            }
+            return removed
+        }
+    }
+
+    public func deleteBlocks(expiredAt time: Date) async throws -> [NetworkBlockRecord] {
+        try await write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM network_block WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                                        arguments: [time])
+            try db.execute(sql: "DELETE FROM network_block WHERE expires_at IS NOT NULL AND expires_at <= ?", arguments: [time])
+            return rows.map(Self.blockRecord)
+        }
+    }
+
+    public func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord] {
+        try await read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let source = query.source {
+                conditions.append("source = ?")
+                arguments += [source]
+            }
+            if let defenseType = query.defenseType {
+                conditions.append("defense_type = ?")
+                arguments += [defenseType]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [query.limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM network_block \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments)
+                .map(Self.blockRecord)
+        }
+    }
+
+    public func addBlockHits(_ hits: [Int64: Int]) async throws {
+        guard !hits.isEmpty else { return }
+        try await write { db in
+            for (id, count) in hits {
+                try db.cachedStatement(sql: "UPDATE network_block SET hits = hits + ? WHERE id = ?").execute(arguments: [count, id])
+            }
+        }
+    }
+
+    private static func blockRecord(_ row: Row) -> NetworkBlockRecord {
+        NetworkBlockRecord(id: row["id"], source: row["source"], defenseType: row["defense_type"], blockType: row["block_type"],
+                           service: row["service"], account: row["account"], protocol: row["protocol"], port: row["port"],
+                           attackedAt: row["attacked_at"], rule: row["rule"], note: row["note"], createdAt: row["created_at"],
+                           expiresAt: row["expires_at"], hits: row["hits"], offense: row["offense"])
+    }
+}
