@@ -50,3 +50,9 @@ public struct CountryCode: Hashable, Sendable, Codable, CustomStringConvertible,
 public protocol CountryLookup: Sendable {
     func country(for address: IPAddress) -> CountryCode?
 }
+
+/// A lookup that can also list its ranges, so a country rule can be compiled into "allowed" ranges ahead of time.
+public protocol CountryRangeListing: CountryLookup {
+    var v4: SortedIntervals<UInt32, CountryCode?> { get }
+    var v6: SortedIntervals<UInt128, CountryCode?> { get }
+}

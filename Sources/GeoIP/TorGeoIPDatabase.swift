@@ -2,48 +2,34 @@ import Foundation
 
 /// Tor's geo-IP range files (`/usr/share/tor/geoip` and `geoip6`, Debian package tor-geoipdb): `#` comments, then
 /// sorted `low,high,CC` lines, IPv4 as decimal numbers and IPv6 as addresses. Lookup is a binary search.
-public struct TorGeoIPDatabase: Sendable, CountryLookup {
-    /// Ranges of one family as flat sorted arrays: a lookup is a binary search over integers.
-    private struct Ranges<Key: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
-        var lows: [Key] = []
-        var highs: [Key] = []
-        var countries: [CountryCode?] = []
+public struct TorGeoIPDatabase: Sendable, CountryLookup, CountryRangeListing {
+    /// One family's ranges while the files are read; sorted into `SortedIntervals` at the end.
+    private struct Loading<Key: FixedWidthInteger & UnsignedInteger & Sendable> {
+        var ranges: [(low: Key, high: Key, country: CountryCode?)] = []
 
-        mutating func sort() {
-            let order = lows.indices.sorted { lows[$0] < lows[$1] }
-            lows = order.map { lows[$0] }
-            highs = order.map { highs[$0] }
-            countries = order.map { countries[$0] }
-        }
-
-        func country(for key: Key) -> CountryCode? {
-            var low = 0
-            var high = highs.count
-            while low < high {
-                let middle = (low + high) / 2
-                if highs[middle] < key { low = middle + 1 } else { high = middle }
-            }
-            guard low < highs.count, lows[low] <= key else { return nil }
-            return countries[low]
+        func sorted() -> SortedIntervals<Key, CountryCode?> {
+            let ordered = ranges.sorted { $0.low < $1.low }
+            return SortedIntervals(lows: ordered.map(\.low), highs: ordered.map(\.high), values: ordered.map(\.country))
         }
     }
 
-    private var v4 = Ranges<UInt32>()
-    private var v6 = Ranges<UInt128>()
+    public private(set) var v4 = SortedIntervals<UInt32, CountryCode?>()
+    public private(set) var v6 = SortedIntervals<UInt128, CountryCode?>()
 
-    public var rangeCount: Int { v4.lows.count + v6.lows.count }
+    public var rangeCount: Int { v4.count + v6.count }
 
     /// Reads one or both files; a line that does not parse is an error naming the file and line.
     public init(paths: [String]) throws(MaxMindDatabaseError) {
+        var v4 = Loading<UInt32>(), v6 = Loading<UInt128>()
         for path in paths {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw MaxMindDatabaseError("cannot read \(path)") }
-            try load(text, file: path)
+            try TorGeoIPDatabase.load(text, file: path, v4: &v4, v6: &v6)
         }
-        v4.sort()
-        v6.sort()
+        self.v4 = v4.sorted()
+        self.v6 = v6.sorted()
     }
 
-    private mutating func load(_ text: String, file: String) throws(MaxMindDatabaseError) {
+    private static func load(_ text: String, file: String, v4: inout Loading<UInt32>, v6: inout Loading<UInt128>) throws(MaxMindDatabaseError) {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
@@ -52,15 +38,11 @@ public struct TorGeoIPDatabase: Sendable, CountryLookup {
             let country = CountryCode(String(fields[2]))
             if let low = UInt32(fields[0]), let high = UInt32(fields[1]) {
                 guard low <= high else { throw MaxMindDatabaseError("\(file):\(number + 1): range ends before it starts") }
-                v4.lows.append(low)
-                v4.highs.append(high)
-                v4.countries.append(country)
+                v4.ranges.append((low, high, country))
             } else if let first = IPAddress(String(fields[0])), let last = IPAddress(String(fields[1])), case .v6 = first, case .v6 = last {
                 let low = first.v6Value, high = last.v6Value
                 guard low <= high else { throw MaxMindDatabaseError("\(file):\(number + 1): range ends before it starts") }
-                v6.lows.append(low)
-                v6.highs.append(high)
-                v6.countries.append(country)
+                v6.ranges.append((low, high, country))
             } else {
                 throw MaxMindDatabaseError("\(file):\(number + 1): bad range '\(trimmed.prefix(60))'")
             }
@@ -69,8 +51,8 @@ public struct TorGeoIPDatabase: Sendable, CountryLookup {
 
     public func country(for address: IPAddress) -> CountryCode? {
         switch address {
-        case .v4(let value): v4.country(for: value)
-        case .v6: v6.country(for: address.v6Value)
+        case .v4(let value): v4.value(for: value) ?? nil
+        case .v6: v6.value(for: address.v6Value) ?? nil
         }
     }
 }

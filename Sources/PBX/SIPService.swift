@@ -17,11 +17,13 @@ public struct SIPService: Service {
     private let onBound: @Sendable (String) -> Void
 
     /// `onBound` gets the bound listeners as text (`udp:127.0.0.1:5060, tcp:...`) once they accept traffic.
+    /// `networkGuard` false leaves the SIP listeners unguarded (measurement and troubleshooting only).
     public init(runtime: PBXRuntime, group: any EventLoopGroup, addresses: [SIPListenAddress], tls: SIPTLSConfiguration?,
-                onBound: @escaping @Sendable (String) -> Void = { _ in }) {
+                networkGuard: Bool = true, onBound: @escaping @Sendable (String) -> Void = { _ in }) {
         self.runtime = runtime
         transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher,
-                                       admission: runtime.network.shards.map(SIPNetworkAdmission.init), logger: runtime.logger)
+                                       admission: networkGuard ? runtime.network.shards.map(SIPNetworkAdmission.init) : nil,
+                                       logger: runtime.logger)
         self.addresses = addresses
         self.tls = tls
         self.onBound = onBound

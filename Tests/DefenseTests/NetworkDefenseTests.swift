@@ -45,6 +45,7 @@ struct NetworkDefenseTests {
         try await defense.load()
         let start = Date()
         await defense.record(try trip("192.0.2.1", at: start))
+        await defense.publishIfStale()
         var stored = try await store.blocks(NetworkBlockQuery())
         #expect(stored.count == 1)
         let first = try #require(stored.first)
@@ -71,6 +72,7 @@ struct NetworkDefenseTests {
         await defense.record(try trip("192.0.2.2"))
         let id = try #require(try await store.blocks(NetworkBlockQuery()).first?.id)
         await defense.expire(now: Date().addingTimeInterval(601))
+        await defense.publishIfStale()
         #expect(try await store.blocks(NetworkBlockQuery()).isEmpty)
         #expect(events.last("IP Unblocked")?["unblockedBy"] == "expiry" && events.last("IP Unblocked")?["id"] == String(id))
         #expect(verdict("192.0.2.2", sip) == .admit)
@@ -139,5 +141,25 @@ struct NetworkDefenseTests {
         try await defense.activate(forced)
         #expect(verdict("1.0.0.1", NetworkEndpoint(service: .api, transport: .tcp, port: 8088)) == .drop(.country(CountryCode("AU"))))
         #expect(try await NetworkDefense.storedSettings(store) == settings)
+    }
+
+    @Test func aChangedGeoIPFileIsReloaded() async throws {
+        try await defense.load()
+        let geo = FileManager.default.temporaryDirectory.appendingPathComponent("geo-\(UUID().uuidString)").path
+        try "# v1\n16777216,16777471,AU\n".write(toFile: geo, atomically: true, encoding: .utf8)
+        var settings = NetworkSettings()
+        settings.countries.sip = CountryRule(enabled: true, allow: ["AU"])
+        settings.countries.exempt = []
+        settings.geoIP.torFiles = [geo]
+        try await defense.activate(try await defense.prepare(settings, caller: nil, force: false))
+        #expect(verdict("1.0.0.1", sip) == .admit)
+        try "# version two of the file\n16777216,16777471,NZ\n".write(toFile: geo, atomically: true, encoding: .utf8)
+        await defense.reloadGeoIPIfChanged()
+        #expect(verdict("1.0.0.1", sip) == .drop(.country(CountryCode("NZ"))))
+        // A file that turns unreadable keeps the copy in memory and says so.
+        try "garbage".write(toFile: geo, atomically: true, encoding: .utf8)
+        await defense.reloadGeoIPIfChanged()
+        #expect(verdict("1.0.0.1", sip) == .drop(.country(CountryCode("NZ"))))
+        #expect(events.names().contains("Geo-IP Database Unavailable"))
     }
 }

@@ -63,8 +63,18 @@ struct NetworkSettingsTests {
     @Test func allowEntriesAreNetworksOrDomainNames() {
         #expect(NetworkSettings.allowEntry("192.0.2.0/24") == .network(try! IPNetwork(parsing: "192.0.2.0/24")))
         #expect(NetworkSettings.allowEntry("Office.Example.COM") == .domain("office.example.com"))
-        for bad in ["localhost", "-a.example.com", "1.2.3", "a..b", "exa mple.com", String(repeating: "a", count: 64) + ".com"] {
+        #expect(NetworkSettings.allowEntry("localhost") == .domain("localhost"))
+        for bad in ["-a.example.com", "1.2.3", "a..b", "exa mple.com", String(repeating: "a", count: 64) + ".com", "", "10.0.0.0/33"] {
             #expect(NetworkSettings.allowEntry(bad) == nil, "\(bad)")
         }
+    }
+}
+
+struct AllowListResolverTests {
+    @Test func namesAreResolvedAndAddressesKept() async throws {
+        let (networks, unresolved) = await AllowListResolver.resolve(["localhost", "192.0.2.0/24"])
+        #expect(networks.contains(try IPNetwork(parsing: "127.0.0.1")))
+        #expect(networks.contains(try IPNetwork(parsing: "192.0.2.0/24")))
+        #expect(unresolved.isEmpty)
     }
 }

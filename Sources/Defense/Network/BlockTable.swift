@@ -17,21 +17,28 @@ public struct ActiveBlock: Sendable, Equatable {
     }
 }
 
-/// The block list in lookup form: single hosts and IPv6 /64s in hash tables (the bulk of automatic blocks), other
-/// ranges in a `RangeTable`. A lookup is at most two hash probes and one binary search.
+/// One block as a lookup answers it.
+struct BlockEntry: Sendable {
+    let expiresAt: Int64
+    let id: Int64
+    let services: ServiceSet
+
+    /// No service at all marks a free hash slot.
+    static let empty = BlockEntry(expiresAt: 0, id: 0, services: ServiceSet(rawValue: 0))
+    var isEmpty: Bool { services.rawValue == 0 }
+
+    func applies(to service: NetworkService, now: Int64) -> Bool { services.contains(service) && now < expiresAt }
+}
+
+/// The block list in lookup form: IPv4 hosts, IPv6 hosts and IPv6 /64s (the bulk of automatic blocks) in hash
+/// indexes, other ranges in a `RangeTable`. A lookup is at most two filtered hash probes and one indexed binary search.
 struct BlockTable: Sendable {
-    struct Entry: Sendable {
-        let id: Int64
-        let services: ServiceSet
-        let expiresAt: Int64
-
-        func applies(to service: NetworkService, now: Int64) -> Bool { services.contains(service) && now < expiresAt }
-    }
-
-    private var entries: [Entry] = []
-    private var hosts: [UInt128: Int32] = [:]
-    private var prefixes64: [UInt64: Int32] = [:]
+    private var v4Hosts = HostIndex<UInt32>()
+    private var v6Hosts = HostIndex<UInt128>()
+    private var v6Prefixes = HostIndex<UInt64>()
     private var ranges = RangeTable()
+    private var rangeEntries: [BlockEntry] = []
+    private(set) var count = 0
 
     init() {}
 
@@ -49,33 +56,35 @@ struct BlockTable: Sendable {
                 merged.append(block)
             }
         }
-        entries = merged.map { Entry(id: $0.id, services: $0.services, expiresAt: $0.expiresAt) }
-        var rangeList: [(bounds: ClosedRange<UInt128>, value: Int32)] = []
-        hosts.reserveCapacity(merged.count)
-        for (position, block) in merged.enumerated() {
-            let network = block.network, slot = Int32(position)
-            if network.isHost {
-                hosts[network.address.v6Value] = slot
-            } else if network.prefixLength == 64, case .v6 = network.address {
-                prefixes64[UInt64(truncatingIfNeeded: network.address.v6Value >> 64)] = slot
-            } else {
-                rangeList.append((network.bounds, slot))
+        count = merged.count
+        var v4: [(key: UInt32, entry: BlockEntry)] = [], v6: [(key: UInt128, entry: BlockEntry)] = []
+        var prefixes: [(key: UInt64, entry: BlockEntry)] = [], rangeList: [(network: IPNetwork, value: Int32)] = []
+        for block in merged {
+            let network = block.network, entry = BlockEntry(expiresAt: block.expiresAt, id: block.id, services: block.services)
+            switch network.address {
+            case .v4(let value) where network.isHost: v4.append((value, entry))
+            case .v6 where network.isHost: v6.append((network.address.v6Value, entry))
+            case .v6(let high, _) where network.prefixLength == 64: prefixes.append((high, entry))
+            default:
+                rangeList.append((network, Int32(rangeEntries.count)))
+                rangeEntries.append(entry)
             }
         }
+        v4Hosts = HostIndex(v4)
+        v6Hosts = HostIndex(v6)
+        v6Prefixes = HostIndex(prefixes)
         ranges = RangeTable(rangeList)
     }
 
-    var count: Int { entries.count }
-
-    func match(_ key: UInt128, isV6: Bool, service: NetworkService, now: Int64) -> Entry? {
-        if let slot = hosts[key], entries[Int(slot)].applies(to: service, now: now) { return entries[Int(slot)] }
-        if isV6, !prefixes64.isEmpty, let slot = prefixes64[UInt64(truncatingIfNeeded: key >> 64)],
-           entries[Int(slot)].applies(to: service, now: now) {
-            return entries[Int(slot)]
+    func match(_ address: IPAddress, service: NetworkService, now: Int64) -> BlockEntry? {
+        switch address {
+        case .v4(let value):
+            if let entry = v4Hosts.entry(for: value), entry.applies(to: service, now: now) { return entry }
+        case .v6(let high, let low):
+            if let entry = v6Hosts.entry(for: UInt128(high) << 64 | UInt128(low)), entry.applies(to: service, now: now) { return entry }
+            if let entry = v6Prefixes.entry(for: high), entry.applies(to: service, now: now) { return entry }
         }
-        if ranges.count > 0, let slot = ranges.value(for: key), entries[Int(slot)].applies(to: service, now: now) {
-            return entries[Int(slot)]
-        }
-        return nil
+        guard !ranges.isEmpty, let slot = ranges.value(for: address), rangeEntries[Int(slot)].applies(to: service, now: now) else { return nil }
+        return rangeEntries[Int(slot)]
     }
 }

@@ -1,7 +1,6 @@
 import GeoIP
 
 /// An address block in CIDR notation (`192.0.2.0/24`, `2001:db8::/32`); a bare address is a single host.
-/// Bounds live in one 128-bit space (IPv4 mapped into `::ffff:0:0/96`) so every table has one key type.
 public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     /// The first address of the block.
     public let address: IPAddress
@@ -42,16 +41,11 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
 
     public var isHost: Bool { prefixLength == address.bitCount }
 
-    /// The first and last address in the shared 128-bit space.
-    public var bounds: ClosedRange<UInt128> {
-        let width = 128 - (address.bitCount - prefixLength)
-        let low = address.v6Value
-        let hostMask: UInt128 = width == 0 ? ~0 : (width == 128 ? 0 : ~UInt128(0) >> width)
-        return low...(low | hostMask)
-    }
-
     public func contains(_ other: IPAddress) -> Bool {
-        bounds.contains(other.v6Value) && other.bitCount == address.bitCount
+        switch other {
+        case .v4(let value): v4Bounds?.contains(value) ?? false
+        case .v6: v6Bounds?.contains(other.v6Value) ?? false
+        }
     }
 
     public var description: String { isHost ? address.description : "\(address)/\(prefixLength)" }

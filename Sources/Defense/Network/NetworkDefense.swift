@@ -26,6 +26,9 @@ public actor NetworkDefense {
     private var pendingHits: [Int64: Int] = [:]
     private var nextExpiry: Date?
     private var settingsLoaded = false
+    /// Automatic changes (trips, expiry) mark the snapshot stale; it is rebuilt at most every 100 ms, so a storm of
+    /// trips costs one rebuild, not one each. Until then each shard drops what it tripped on itself.
+    private var snapshotStale = false
 
     static let maxOffenseMemory = 100_000
 
@@ -44,7 +47,7 @@ public actor NetworkDefense {
         settingsLoaded = true
         blocks = [:]
         for record in try await store.blocks(NetworkBlockQuery(limit: 1_000_000)) {
-            if let active = Self.active(record) { blocks[active.id] = active }
+            if let active = Self.active(record) { track(active) }
         }
         allow = await resolveAllowList(settings.allow)
         if settings.countries.sip.enabled || settings.countries.api.enabled {
@@ -163,7 +166,7 @@ public actor NetworkDefense {
                                         attackedAt: now, rule: "manual by \(actor)", note: request.note, createdAt: now,
                                         expiresAt: request.duration.map { now.addingTimeInterval(TimeInterval($0)) })
         let stored = try await storeCall { try await store.insertBlocks([record]) }.first ?? record
-        if let active = Self.active(stored) { blocks[active.id] = active }
+        if let active = Self.active(stored) { track(active) }
         publishSnapshot()
         await publishEvent(PortcullisEvent(EventCatalogue.ipBlocked, time: now, fields: Self.fields(stored)))
         return stored
@@ -201,8 +204,8 @@ public actor NetworkDefense {
 
     // MARK: Running
 
-    /// Consumes the guard's reports and keeps time: expiry every second, hit counts every 5 s, the geo-IP files
-    /// checked every 10 s, domain names resolved again every 5 minutes.
+    /// Consumes the guard's reports and keeps time: a stale snapshot rebuilt within 100 ms, expiry every second, hit
+    /// counts every 5 s, the geo-IP files checked every 10 s, domain names resolved again every 5 minutes.
     public func run() async {
         guard let shards else { return }
         await withTaskGroup(of: Void.self) { group in
@@ -212,15 +215,17 @@ public actor NetworkDefense {
             group.addTask {
                 var tick = 0
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
+                    try? await Task.sleep(for: .milliseconds(100))
+                    await self.publishIfStale()
                     tick += 1
+                    guard tick % 10 == 0 else { continue }
                     await self.expire(now: Date())
-                    if tick % 5 == 0 {
+                    if tick % 50 == 0 {
                         shards.flushHits()
                         await self.writeHits()
                     }
-                    if tick % 10 == 0 { await self.reloadGeoIPIfChanged() }
-                    if tick % 300 == 0 { await self.refreshAllowList() }
+                    if tick % 100 == 0 { await self.reloadGeoIPIfChanged() }
+                    if tick % 3_000 == 0 { await self.refreshAllowList() }
                 }
                 shards.finish()
             }
@@ -233,8 +238,9 @@ public actor NetworkDefense {
         case .hits(let hits):
             for (id, count) in hits { pendingHits[id, default: 0] += count }
         case .trip(let trip, let sequence):
-            tripsApplied = max(tripsApplied, sequence)
             await record(trip)
+            // Only now: a snapshot published while the block was being stored must not release the shard's own copy.
+            tripsApplied = max(tripsApplied, sequence)
         }
     }
 
@@ -255,7 +261,7 @@ public actor NetworkDefense {
             await publishEvent(PortcullisEvent(EventCatalogue.autoDefenseBlocked, time: now, fields: fields))
             return
         }
-        defer { publishSnapshot() }
+        defer { snapshotStale = true }
         let service = trip.endpoint.service
         if blocks.values.contains(where: { $0.network == trip.source && $0.services.contains(service) && $0.expiresAt > trip.time }) { return }
         let previous = offenses[trip.source].flatMap { now.timeIntervalSince($0.last) < TimeInterval(settings.autoDefense.escalation.memory) ? $0.count : nil } ?? 0
@@ -272,7 +278,7 @@ public actor NetworkDefense {
                                         offense: offense)
         do {
             let stored = try await store.insertBlocks([record]).first ?? record
-            if let active = Self.active(stored) { blocks[active.id] = active }
+            if let active = Self.active(stored) { track(active) }
             fields = Self.fields(stored)
             fields["packets"] = String(trip.packets)
             fields["limit"] = "\(rule.packets)/\(rule.interval)s"
@@ -298,7 +304,7 @@ public actor NetworkDefense {
         for record in removed {
             if let id = record.id { blocks[id] = nil }
         }
-        publishSnapshot()
+        snapshotStale = true
         for record in removed {
             var fields = Self.fields(record)
             fields["unblockedBy"] = "expiry"
@@ -317,7 +323,7 @@ public actor NetworkDefense {
         }
     }
 
-    private func reloadGeoIPIfChanged() async {
+    func reloadGeoIPIfChanged() async {
         guard let current = geoIP, current.currentSignature() != current.signature else { return }
         do {
             geoIP = try GeoIPSource.open(settings.geoIP)
@@ -349,7 +355,21 @@ public actor NetworkDefense {
         return networks
     }
 
+    private func track(_ block: ActiveBlock) {
+        blocks[block.id] = block
+        if block.expiresAt != .max {
+            let expiry = Date(timeIntervalSince1970: TimeInterval(block.expiresAt) / 1e9)
+            nextExpiry = min(nextExpiry ?? expiry, expiry)
+        }
+    }
+
+    func publishIfStale() {
+        if snapshotStale { publishSnapshot() }
+    }
+
+    /// Compiles and hands the guard a new snapshot now; operator changes take this path so they apply at once.
     private func publishSnapshot() {
+        snapshotStale = false
         nextExpiry = blocks.values.lazy.filter { $0.expiresAt != .max }.map { Date(timeIntervalSince1970: TimeInterval($0.expiresAt) / 1e9) }.min()
         shards?.publish(NetworkSnapshot(settings: settings, allow: allow, blocks: Array(blocks.values), countries: geoIP?.lookup,
                                         tripsApplied: tripsApplied))

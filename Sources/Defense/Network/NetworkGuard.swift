@@ -10,33 +10,26 @@ import GeoIP
 public enum NetworkGuard {
     public static func decide(source: IPAddress, endpoint: NetworkEndpoint, now: Int64, snapshot: NetworkSnapshot,
                               counters: inout RateCounters) -> NetworkDecision {
-        let key = source.v6Value
-        if snapshot.allow.count > 0, snapshot.allow.value(for: key) != nil { return .admit }
-        for (index, rule) in snapshot.rules.enumerated() where rule.services.contains(endpoint.service) {
-            if let sources = rule.sources, sources.value(for: key) == nil { continue }
-            switch rule.action {
+        if snapshot.isAllowed(source) { return .admit }
+        if let rule = snapshot.firstRule(for: source, service: endpoint.service) {
+            switch snapshot.ruleActions[Int(rule)] {
             case .accept: return .admit
-            case .drop: return NetworkDecision(verdict: .drop(.staticRule(index: index)), trip: nil)
-            case .reject: return NetworkDecision(verdict: .reject(.staticRule(index: index)), trip: nil)
+            case .drop: return NetworkDecision(verdict: .drop(.staticRule(index: Int(rule))), trip: nil)
+            case .reject: return NetworkDecision(verdict: .reject(.staticRule(index: Int(rule))), trip: nil)
             }
         }
-        let isV6: Bool
-        if case .v6 = source { isV6 = true } else { isV6 = false }
-        if let block = snapshot.blocks.match(key, isV6: isV6, service: endpoint.service, now: now) {
+        if let block = snapshot.blocks.match(source, service: endpoint.service, now: now) {
             return NetworkDecision(verdict: .drop(.blocked(id: block.id)), trip: nil)
         }
-        if let allowed = snapshot.allowedCountries[endpoint.service.position], snapshot.exempt.value(for: key) == nil {
-            let country = snapshot.countries?.country(for: source)
-            if country.map({ !allowed.contains($0) }) ?? true {
-                return NetworkDecision(verdict: .drop(.country(country)), trip: nil)
-            }
+        if snapshot.countryServices.contains(endpoint.service), snapshot.exempt.isEmpty || snapshot.exempt.value(for: source) == nil {
+            let verdict = snapshot.countryVerdict(source, service: endpoint.service)
+            if !verdict.allowed { return NetworkDecision(verdict: .drop(.country(verdict.country)), trip: nil) }
         }
         var decision = NetworkDecision.admit
         for rule in snapshot.rateRules where rule.matches(endpoint) {
-            let unit = snapshot.rateUnit(of: source)
-            guard let count = counters.hit(source: unit.address.v6Value, rule: rule.index, limit: rule.packets,
+            guard let count = counters.hit(source: snapshot.rateKey(of: source), rule: rule.index, limit: rule.packets,
                                            interval: rule.interval, now: now) else { continue }
-            let trip = AutoDefenseTrip(rule: Int(rule.index), source: unit, endpoint: endpoint, packets: count,
+            let trip = AutoDefenseTrip(rule: Int(rule.index), source: snapshot.rateUnit(of: source), endpoint: endpoint, packets: count,
                                        monitorOnly: rule.monitorOnly, time: now)
             if rule.monitorOnly {
                 decision.trip = trip
@@ -45,16 +38,5 @@ public enum NetworkGuard {
             }
         }
         return decision
-    }
-}
-
-extension NetworkService {
-    var position: Int {
-        switch self {
-        case .sip: 0
-        case .api: 1
-        case .https: 2
-        case .ssh: 3
-        }
     }
 }

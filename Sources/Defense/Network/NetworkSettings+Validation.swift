@@ -3,6 +3,8 @@ import GeoIP
 extension NetworkSettings {
     static let maxAllowEntries = 10_000
     static let maxRules = 1_000
+    /// Static rules compile into one table per service; large lists belong on the block or allow list.
+    static let maxRuleSources = 2_000
     static let maxAutoDefenseRules = 100
 
     /// Every problem as `network.FIELD: message`, all at once; empty when the settings can be used.
@@ -19,6 +21,9 @@ extension NetworkSettings {
             problems.append("network.allow[\(index)]: \(reason)")
         }
         if rules.count > NetworkSettings.maxRules { problems.append("network.rules: at most \(NetworkSettings.maxRules) rules") }
+        if rules.reduce(0, { $0 + $1.sources.count }) > NetworkSettings.maxRuleSources {
+            problems.append("network.rules: at most \(NetworkSettings.maxRuleSources) sources in all rules together")
+        }
         problems += Self.nameProblems(rules.map(\.name), path: "network.rules")
         for (index, rule) in rules.enumerated() {
             problems += Self.networkProblems(rule.sources, path: "network.rules[\(index)].sources")
@@ -75,8 +80,10 @@ extension NetworkSettings {
     /// An allow-list entry as a network, or as a domain name to resolve; nil when it is neither.
     public static func allowEntry(_ text: String) -> AllowEntry? {
         if let network = try? IPNetwork(parsing: text) { return .network(network) }
+        // A host name (RFC 1123): dot-separated labels of letters, digits and inner hyphens; a last label of digits
+        // only would be a mistyped address. Single labels are allowed for names the local resolver knows.
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = text.count <= 253 && labels.count >= 2 && labels.allSatisfy { label in
+        let valid = text.count <= 253 && labels.allSatisfy { label in
             (1...63).contains(label.count) && label.first != "-" && label.last != "-"
                 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         } && !(labels.last?.allSatisfy(\.isNumber) ?? true)

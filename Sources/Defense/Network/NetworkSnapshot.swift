@@ -1,15 +1,9 @@
 import GeoIP
 
 /// Everything the guard reads, compiled once per change and swapped in whole: the hot path never sees a
-/// half-applied change and never takes a lock to read it.
+/// half-applied change, takes no lock to read it, and finds each answer with one hash probe or one indexed binary
+/// search (static rules are compiled into "first matching rule" per address range).
 public final class NetworkSnapshot: Sendable {
-    struct Rule: Sendable {
-        let action: StaticRuleAction
-        /// Nil matches every source.
-        let sources: RangeTable?
-        let services: ServiceSet
-    }
-
     struct RateRule: Sendable {
         let index: Int32
         let service: NetworkService?
@@ -30,10 +24,21 @@ public final class NetworkSnapshot: Sendable {
     /// Trips (by sequence number) whose blocks this snapshot already holds.
     public let tripsApplied: UInt64
     let allow: RangeTable
-    let rules: [Rule]
+    /// Per service, the index of the first static rule whose sources cover an address.
+    private let sipRules: RangeTable
+    private let apiRules: RangeTable
+    private let httpsRules: RangeTable
+    private let sshRules: RangeTable
+    let ruleActions: [StaticRuleAction]
     let blocks: BlockTable
-    /// Allowed countries per service, by `NetworkService.allCases` position; nil where no country rule is on.
-    let allowedCountries: [Set<CountryCode>?]
+    /// Services with a country rule on, and per service the allowed countries as a 26 x 26 letter grid.
+    let countryServices: ServiceSet
+    private let allowedCountries: [Bool]
+    /// With a database that lists its ranges, each country rule compiled into the ranges it allows: one lookup
+    /// in a table a fraction of the database's size.
+    private let countriesCompiled: Bool
+    private let sipAllowedRanges: RangeTable
+    private let apiAllowedRanges: RangeTable
     let exempt: RangeTable
     let countries: (any CountryLookup)?
     let rateRules: [RateRule]
@@ -44,18 +49,41 @@ public final class NetworkSnapshot: Sendable {
                 tripsApplied: UInt64 = 0) {
         self.settings = settings
         self.tripsApplied = tripsApplied
-        self.allow = RangeTable(allow.map { ($0.bounds, 0) })
-        rules = settings.rules.map { rule in
-            let sources = rule.sources.compactMap { try? IPNetwork(parsing: $0) }
-            return Rule(action: rule.action, sources: sources.isEmpty ? nil : RangeTable(sources.map { ($0.bounds, 0) }),
-                        services: ServiceSet(rule.services))
+        self.allow = RangeTable(allow.map { ($0, 0) })
+        func rules(for service: NetworkService) -> RangeTable {
+            let everywhere = [try? IPNetwork(parsing: "0.0.0.0/0"), try? IPNetwork(parsing: "::/0")].compactMap { $0 }
+            return RangeTable(priority: settings.rules.enumerated().flatMap { index, rule -> [(network: IPNetwork, value: Int32)] in
+                guard ServiceSet(rule.services).contains(service) else { return [] }
+                let sources = rule.sources.isEmpty ? everywhere : rule.sources.compactMap { try? IPNetwork(parsing: $0) }
+                return sources.map { ($0, Int32(index)) }
+            })
         }
+        sipRules = rules(for: .sip)
+        apiRules = rules(for: .api)
+        httpsRules = rules(for: .https)
+        sshRules = rules(for: .ssh)
+        ruleActions = settings.rules.map(\.action)
         self.blocks = BlockTable(blocks)
-        allowedCountries = NetworkService.allCases.map { service in
-            guard let rule = settings.countries.rule(for: service), rule.enabled else { return nil }
-            return Set(rule.allow.compactMap(CountryCode.init))
+        var grid = [Bool](repeating: false, count: NetworkService.allCases.count * 676)
+        var services: [NetworkService] = []
+        for service in NetworkService.allCases {
+            guard let rule = settings.countries.rule(for: service), rule.enabled else { continue }
+            services.append(service)
+            for code in rule.allow.compactMap(CountryCode.init) { grid[service.position * 676 + code.gridIndex] = true }
         }
-        exempt = RangeTable(settings.countries.exempt.compactMap { try? IPNetwork(parsing: $0) }.map { ($0.bounds, 0) })
+        countryServices = services.isEmpty ? ServiceSet(rawValue: 0) : ServiceSet(services)
+        allowedCountries = grid
+        let listing = countries as? any CountryRangeListing
+        countriesCompiled = listing != nil
+        func allowedRanges(_ rule: CountryRule) -> RangeTable {
+            guard rule.enabled, let listing else { return RangeTable() }
+            let allowed = Set(rule.allow.compactMap(CountryCode.init))
+            let mark = { (code: CountryCode?) -> Int32? in code.map(allowed.contains) == true ? 1 : nil }
+            return RangeTable(v4: listing.v4.compacted(mark), v6: listing.v6.compacted(mark))
+        }
+        sipAllowedRanges = allowedRanges(settings.countries.sip)
+        apiAllowedRanges = allowedRanges(settings.countries.api)
+        exempt = RangeTable(settings.countries.exempt.compactMap { try? IPNetwork(parsing: $0) }.map { ($0, 0) })
         self.countries = countries
         rateRules = settings.autoDefense.rules.enumerated().compactMap { index, rule in
             guard rule.enabled else { return nil }
@@ -68,13 +96,57 @@ public final class NetworkSnapshot: Sendable {
     public var blockCount: Int { blocks.count }
 
     /// Whether the allow list covers `address` (automatic blocks are never made for it).
-    public func isAllowed(_ address: IPAddress) -> Bool { allow.value(for: address.v6Value) != nil }
+    public func isAllowed(_ address: IPAddress) -> Bool { !allow.isEmpty && allow.value(for: address) != nil }
+
+    func firstRule(for address: IPAddress, service: NetworkService) -> Int32? {
+        switch service {
+        case .sip: sipRules.isEmpty ? nil : sipRules.value(for: address)
+        case .api: apiRules.isEmpty ? nil : apiRules.value(for: address)
+        case .https: httpsRules.isEmpty ? nil : httpsRules.value(for: address)
+        case .ssh: sshRules.isEmpty ? nil : sshRules.value(for: address)
+        }
+    }
+
+    /// Whether the service's country rule admits `address`; the country is looked up only when it does not
+    /// (for the reason), or when the database cannot list its ranges.
+    func countryVerdict(_ address: IPAddress, service: NetworkService) -> (allowed: Bool, country: CountryCode?) {
+        if countriesCompiled {
+            let allowed = service == .sip ? sipAllowedRanges.value(for: address) != nil : apiAllowedRanges.value(for: address) != nil
+            return allowed ? (true, nil) : (false, countries?.country(for: address))
+        }
+        guard let country = countries?.country(for: address) else { return (false, nil) }
+        return (allowedCountries[service.position * 676 + country.gridIndex], country)
+    }
 
     /// The unit a rate rule counts and blocks: the IPv4 address, or the IPv6 prefix.
     func rateUnit(of address: IPAddress) -> IPNetwork {
         switch address {
         case .v4: IPNetwork(containing: address, prefixLength: 32)
         case .v6: IPNetwork(containing: address, prefixLength: ipv6Unit)
+        }
+    }
+
+    /// `rateUnit` as a counter key, without building the network (IPv4 as its IPv4-mapped IPv6 address).
+    func rateKey(of address: IPAddress) -> UInt128 {
+        switch address {
+        case .v4(let value): UInt128(0xFFFF) << 32 | UInt128(value)
+        case .v6(let high, let low): (UInt128(high) << 64 | UInt128(low)) & ~(UInt128.max >> ipv6Unit)
+        }
+    }
+}
+
+extension CountryCode {
+    /// Position in a 26 x 26 grid of two-letter codes.
+    var gridIndex: Int { Int((packed >> 8) - 65) * 26 + Int((packed & 0xFF) - 65) }
+}
+
+extension NetworkService {
+    var position: Int {
+        switch self {
+        case .sip: 0
+        case .api: 1
+        case .https: 2
+        case .ssh: 3
         }
     }
 }

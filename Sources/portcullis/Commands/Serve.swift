@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-certificate"), help: "PEM certificate chain for tls: listeners.") var tlsCertificate: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key for tls: listeners.") var tlsKey: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Flag(name: .customLong("no-network-guard"),
+          help: "Leave the SIP listeners without the network guard (no allow/block list, country or rate rules): for measuring its cost or ruling it out, never for production.")
+    var noNetworkGuard = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -69,7 +72,9 @@ struct Serve: AsyncParsableCommand {
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
         let service = AdminService(store: store, realm: secrets.realm, runtime: runtime)
         let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
-        let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls) { bound in
+        if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
+        let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
+                             networkGuard: !noNetworkGuard) { bound in
             Output.line("Portcullis SIP listening on \(bound); admin API on http://\(apiAddress); data in \(data.path)")
         }
         if let setupToken = try await service.issueSetupTokenIfNeeded() {
