@@ -165,6 +165,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "Storage", "Events"], swiftSettings: strict),
-        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Storage", "PBX", "SIPAuth", "SIPCore"], swiftSettings: strict),
+        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense"], swiftSettings: strict),
     ]
 )

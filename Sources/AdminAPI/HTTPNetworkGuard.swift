@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTPTypes
 
 /// The network guard in front of the admin API: asked at accept (before any HTTP byte is parsed) and for every
-/// request, as service `api`. Refused at accept: the connection is closed; refused later: 403 for a reject, closed
-/// for a drop.
+/// request, as service `api`, so a connection and each request count towards the HTTP rate rule. Refused at
+/// accept: the connection is closed; refused later: 403 for a reject, closed for a drop.
 final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -15,6 +15,7 @@ final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let shards: NetworkGuardShards
     private var refusing = false
+    private var connectionChecked = false
 
     init(shards: NetworkGuardShards) {
         self.shards = shards
@@ -26,12 +27,24 @@ final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
         return shards.decide(remote, endpoint: endpoint, on: context.eventLoop)
     }
 
+    /// Hummingbird adds this handler to a child channel that is already active, so the accept check runs here;
+    /// `channelActive` covers pipelines built before activation.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { checkConnection(context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
-        guard verdict(context) == .admit else {
+        checkConnection(context)
+        if !refusing { context.fireChannelActive() }
+    }
+
+    private func checkConnection(_ context: ChannelHandlerContext) {
+        guard !connectionChecked else { return }
+        connectionChecked = true
+        if verdict(context) != .admit {
+            refusing = true
             context.close(promise: nil)
-            return
         }
-        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

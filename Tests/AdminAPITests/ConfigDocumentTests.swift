@@ -1,4 +1,5 @@
 import AdminAPI
+import Defense
 import Foundation
 import PBX
 import SIPAuth
@@ -58,12 +59,18 @@ struct ConfigDocumentTests {
     @Test func exportReadsBackToTheSameDocument() throws {
         var settings = ServerSettings()
         settings.sipListen = ["udp:[::1]:5070"]
-        let document = ConfigDocument(settings: settings, extensions: [
+        var network = NetworkSettings()
+        network.allow = ["203.0.113.0/24", "office.example.com"]
+        network.rules = [StaticRule(name: "partner", action: .accept, sources: ["198.51.100.0/24"], services: [.sip])]
+        network.countries.sip = CountryRule(enabled: true, allow: ["GB", "IE"])
+        network.autoDefense.rules[0].monitorOnly = true
+        let document = ConfigDocument(settings: settings, network: network, extensions: [
             .init(number: "1001", name: "Alice", password: nil, ha1MD5: String(repeating: "a", count: 32),
                   ha1SHA256: String(repeating: "b", count: 64), line: 0),
         ])
         let again = try ConfigDocument(yaml: document.yaml(), file: "export.yaml")
         #expect(again.settings == document.settings)
+        #expect(again.network == network)
         #expect(again.extensions.map(\.number) == ["1001"])
         #expect(again.extensions.first?.ha1SHA256 == String(repeating: "b", count: 64))
     }
@@ -71,6 +78,24 @@ struct ConfigDocumentTests {
 
 @Suite("Admin operations on a store")
 struct AdminServiceTests {
+    @Test func aDocumentWithoutANetworkSectionLeavesTheNetworkSettingsAlone() async throws {
+        let service = try makeService()
+        var network = NetworkSettings()
+        network.allow = ["192.0.2.0/24"]
+        _ = try await service.updateNetworkSettings(network, caller: nil, force: false)
+        _ = try await service.applyConfiguration(yaml: "extensions: []\n", file: "plain.yaml")
+        #expect(try await service.networkSettings().allow == ["192.0.2.0/24"])
+        _ = try await service.applyConfiguration(yaml: "network:\n  allow: []\nextensions: []\n", file: "net.yaml")
+        #expect(try await service.networkSettings().allow == [])
+        do {
+            _ = try await service.applyConfiguration(yaml: "network:\n  allow: [10.0.0.1/8]\nextensions: []\n", file: "bad.yaml")
+            Issue.record("an invalid network section was applied")
+        } catch {
+            #expect(error.kind == .invalidConfiguration && error.problems.contains { $0.contains("network.allow[0]") && $0.contains("host bits") })
+        }
+        #expect(try await service.networkSettings().allow == [])
+    }
+
     func makeService() throws -> AdminService {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-admin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 @testable import Defense
 
-/// The defense over a real SQLite store, its guard decided from the test thread (the shards' fallback path).
+/// The defense over a real SQLite store, its guard decided from the test thread (the shards' shared, locked state).
 struct NetworkDefenseTests {
     final class Events: Sendable {
         let list = Mutex<[PortcullisEvent]>([])
@@ -31,7 +31,7 @@ struct NetworkDefenseTests {
                                  logger: Logger(label: "test"), shards: shards)
     }
 
-    /// Decided off the event loops, as a test thread is: the shards' locked fallback.
+    /// Decided off the event loops, as a test thread is: the shards' shared, locked state.
     func verdict(_ source: String, _ endpoint: NetworkEndpoint) -> NetworkVerdict {
         shards.decide(IPAddress(source)!, endpoint: endpoint, on: EmbeddedEventLoop())
     }

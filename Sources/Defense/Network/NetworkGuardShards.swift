@@ -4,8 +4,11 @@ import NIOCore
 import Synchronization
 
 /// Runs `NetworkGuard` on the event loops. Each loop owns a shard (rate counters, blocks it made itself and has
-/// not yet seen in a snapshot, hit tallies), touched only from that loop, so the per-packet path takes no lock.
-/// A new snapshot is noticed through one atomic generation counter.
+/// not yet seen in a snapshot, hit tallies), touched only from that loop, so the per-packet path takes no lock: a
+/// UDP socket belongs to one loop, so a source is always counted in one place. TCP connections of one source are
+/// spread over the loops, so TCP (connections, stream messages, HTTP requests: far fewer than datagrams) is
+/// counted in one shared shard behind a lock, which keeps its limits exact. A new snapshot is noticed through one
+/// atomic generation counter.
 public final class NetworkGuardShards: Sendable {
     /// What the shards tell `NetworkDefense`: rate rules that fired, and hits on blocked sources.
     public enum Report: Sendable {
@@ -15,8 +18,8 @@ public final class NetworkGuardShards: Sendable {
 
     private let loops: [ObjectIdentifier]
     private let shards: [LoopShard]
-    /// For callers on a thread that is not one of the loops (tests, other event loop groups).
-    private let fallback: Mutex<ShardState>
+    /// For TCP, and for callers on a thread that is not one of the loops (tests, other event loop groups).
+    private let shared: Mutex<ShardState>
     private let published: Mutex<NetworkSnapshot>
     private let generation = Atomic<UInt64>(1)
     private let tripSequence = Atomic<UInt64>(0)
@@ -27,7 +30,7 @@ public final class NetworkGuardShards: Sendable {
     public init(loops: [any EventLoop], snapshot: NetworkSnapshot) {
         self.loops = loops.map { ObjectIdentifier($0) }
         shards = loops.map { LoopShard(loop: $0, state: ShardState(snapshot: snapshot, generation: 1)) }
-        fallback = Mutex(ShardState(snapshot: snapshot, generation: 1))
+        shared = Mutex(ShardState(snapshot: snapshot, generation: 1))
         published = Mutex(snapshot)
         (reports, continuation) = AsyncStream.makeStream(of: Report.self, bufferingPolicy: .bufferingNewest(100_000))
     }
@@ -43,12 +46,12 @@ public final class NetworkGuardShards: Sendable {
     /// Decides for one packet or connection from `address`; call it on `loop`, the channel's event loop.
     public func decide(_ address: IPAddress, endpoint: NetworkEndpoint, on loop: any EventLoop) -> NetworkVerdict {
         let id = ObjectIdentifier(loop)
-        if let index = loops.firstIndex(of: id) {
+        if endpoint.transport == .udp, let index = loops.firstIndex(of: id) {
             let shard = shards[index]
             shard.loop.preconditionInEventLoop()
             return decide(address, endpoint: endpoint, state: &shard.state)
         }
-        return fallback.withLock { decide(address, endpoint: endpoint, state: &$0) }
+        return shared.withLock { decide(address, endpoint: endpoint, state: &$0) }
     }
 
     private func decide(_ address: IPAddress, endpoint: NetworkEndpoint, state: inout ShardState) -> NetworkVerdict {
@@ -88,7 +91,7 @@ public final class NetworkGuardShards: Sendable {
                 if !hits.isEmpty { continuation.yield(.hits(hits)) }
             }
         }
-        let hits = fallback.withLock { $0.takeHits() }
+        let hits = shared.withLock { $0.takeHits() }
         if !hits.isEmpty { continuation.yield(.hits(hits)) }
     }
 
