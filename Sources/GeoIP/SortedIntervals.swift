@@ -74,4 +74,40 @@ public struct SortedIntervals<Key: FixedWidthInteger & UnsignedInteger & Sendabl
         }
         return SortedIntervals<Key, T>(lows: lows, highs: highs, values: values)
     }
+
+    /// Both tables laid over each other: each stretch of keys where neither changes gets `combine` of the two values
+    /// found there (nil where a table has none); stretches where `combine` gives nil are left out. Linear in both.
+    public func overlay<Other: Sendable, Result: Equatable & Sendable>(
+        _ other: SortedIntervals<Key, Other>, _ combine: (Value?, Other?) -> Result?
+    ) -> SortedIntervals<Key, Result> {
+        var lows: [Key] = [], highs: [Key] = [], values: [Result] = []
+        var first = 0, second = 0
+        var cursor: Key = 0
+        while true {
+            while first < intervals.count && intervals[first].high < cursor { first += 1 }
+            while second < other.intervals.count && other.intervals[second].high < cursor { second += 1 }
+            var end = Key.max
+            var mine: Value?, theirs: Other?
+            if first < intervals.count {
+                let interval = intervals[first]
+                if interval.low <= cursor { mine = interval.value; end = min(end, interval.high) } else { end = min(end, interval.low - 1) }
+            }
+            if second < other.intervals.count {
+                let interval = other.intervals[second]
+                if interval.low <= cursor { theirs = interval.value; end = min(end, interval.high) } else { end = min(end, interval.low - 1) }
+            }
+            if let value = combine(mine, theirs) {
+                if let last = highs.last, last &+ 1 == cursor, values.last == value {
+                    highs[highs.count - 1] = end
+                } else {
+                    lows.append(cursor)
+                    highs.append(end)
+                    values.append(value)
+                }
+            }
+            if end == Key.max || (first >= intervals.count && second >= other.intervals.count) { break }
+            cursor = end + 1
+        }
+        return SortedIntervals<Key, Result>(lows: lows, highs: highs, values: values)
+    }
 }

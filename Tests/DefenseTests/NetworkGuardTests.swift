@@ -1,3 +1,4 @@
+import Foundation
 import GeoIP
 import Testing
 @testable import Defense
@@ -153,5 +154,68 @@ struct NetworkGuardTests {
         let tcp5075 = NetworkEndpoint(service: .sip, transport: .tcp, port: 5075)
         #expect((0..<10).allSatisfy { decide("192.0.2.1", sipUDP, at: Int64($0), snapshot, &counters) == .admit })
         #expect((0..<3).map { decide("192.0.2.1", tcp5075, at: Int64($0), snapshot, &counters).trip != nil } == [false, false, true])
+    }
+}
+
+/// The compiled path (range blocks, exempt ranges and a country rule folded into one table) must decide exactly
+/// like looking each piece up on its own.
+struct CompiledVerdictTests {
+    struct PointLookup: CountryLookup {
+        let base: TorGeoIPDatabase
+        func country(for address: IPAddress) -> CountryCode? { base.country(for: address) }
+    }
+
+    @Test func compiledTablesDecideLikeSeparateLookups() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tor-\(UUID().uuidString)").path
+        try """
+            # test ranges
+            16777216,16777471,AU
+            16777472,16778239,CN
+            167772160,184549375,FR
+            1357971456,1358004223,GB
+            1358004224,1358036991,UK
+            2001:218::,2001:218:ffff:ffff:ffff:ffff:ffff:ffff,JP
+            2a00::,2a00:00ff:ffff:ffff:ffff:ffff:ffff:ffff,GB
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let tor = try TorGeoIPDatabase(paths: [path])
+        var settings = NetworkSettings()
+        settings.countries.sip = CountryRule(enabled: true, allow: ["GB", "JP"])
+        settings.countries.api = CountryRule(enabled: true, allow: ["AU"])
+        settings.countries.exempt = ["10.1.0.0/16", "2a00:10::/32"]
+        let blocks = try [
+            ActiveBlock(id: 1, network: IPNetwork(parsing: "80.241.0.0/16"), services: ServiceSet([.sip]), expiresAt: .max),
+            ActiveBlock(id: 2, network: IPNetwork(parsing: "80.241.80.0/24"), services: .all, expiresAt: 5),
+            ActiveBlock(id: 3, network: IPNetwork(parsing: "1.0.0.0/25"), services: ServiceSet([.api]), expiresAt: .max),
+            ActiveBlock(id: 4, network: IPNetwork(parsing: "10.1.2.0/24"), services: .all, expiresAt: .max),
+            ActiveBlock(id: 5, network: IPNetwork(parsing: "80.241.81.7"), services: .all, expiresAt: .max),
+            ActiveBlock(id: 6, network: IPNetwork(parsing: "2001:218:0:1::/64"), services: .all, expiresAt: .max),
+            ActiveBlock(id: 7, network: IPNetwork(parsing: "2001:218:1::/48"), services: ServiceSet([.sip]), expiresAt: .max),
+        ]
+        let compiled = NetworkSnapshot(settings: settings, allow: [], blocks: blocks, countries: tor)
+        let separate = NetworkSnapshot(settings: settings, allow: [], blocks: blocks, countries: PointLookup(base: tor))
+        let addresses = ["1.0.0.1", "1.0.0.200", "1.0.1.1", "10.0.0.1", "10.1.0.1", "10.1.2.3", "10.2.0.0", "80.241.0.0",
+                         "80.241.80.5", "80.241.81.7", "80.241.81.8", "80.241.255.255", "80.242.0.1", "81.0.0.1", "0.0.0.0",
+                         "255.255.255.255", "2001:218::1", "2001:218:0:1::5", "2001:218:1::9", "2a00::1", "2a00:10::1",
+                         "2a00:11::1", "2c0f::1", "::1"]
+        for service in [NetworkService.sip, .api, .https, .ssh] {
+            for now in [Int64(0), 10] {
+                for text in addresses {
+                    let endpoint = NetworkEndpoint(service: service, transport: .tcp, port: 5060)
+                    var first = RateCounters(capacity: 100), second = RateCounters(capacity: 100)
+                    let a = NetworkGuard.decide(source: IPAddress(text)!, endpoint: endpoint, now: now, snapshot: compiled, counters: &first)
+                    let b = NetworkGuard.decide(source: IPAddress(text)!, endpoint: endpoint, now: now, snapshot: separate, counters: &second)
+                    #expect(a == b, "\(service) \(text) at \(now)")
+                }
+            }
+        }
+        // Spot checks that the table is not trivially empty.
+        var counters = RateCounters(capacity: 100)
+        let sip = NetworkEndpoint(service: .sip, transport: .udp, port: 5060)
+        #expect(NetworkGuard.decide(source: IPAddress("80.241.0.9")!, endpoint: sip, now: 0, snapshot: compiled, counters: &counters).verdict
+                == .drop(.blocked(id: 1)))
+        #expect(NetworkGuard.decide(source: IPAddress("80.241.255.1")!, endpoint: NetworkEndpoint(service: .api, transport: .tcp, port: 1),
+                                    now: 0, snapshot: compiled, counters: &counters).verdict == .drop(.country(CountryCode("GB"))))
+        #expect(NetworkGuard.decide(source: IPAddress("10.1.9.9")!, endpoint: sip, now: 0, snapshot: compiled, counters: &counters) == .admit)
     }
 }

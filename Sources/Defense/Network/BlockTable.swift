@@ -36,7 +36,8 @@ struct BlockTable: Sendable {
     private var v4Hosts = HostIndex<UInt32>()
     private var v6Hosts = HostIndex<UInt128>()
     private var v6Prefixes = HostIndex<UInt64>()
-    private var ranges = RangeTable()
+    /// Blocks of whole ranges: the value is an index into `rangeEntries`.
+    private(set) var ranges = RangeTable()
     private var rangeEntries: [BlockEntry] = []
     private(set) var count = 0
 
@@ -77,6 +78,13 @@ struct BlockTable: Sendable {
     }
 
     func match(_ address: IPAddress, service: NetworkService, now: Int64) -> BlockEntry? {
+        if let entry = hostMatch(address, service: service, now: now) { return entry }
+        guard !ranges.isEmpty, let slot = ranges.value(for: address) else { return nil }
+        return rangeMatch(slot, service: service, now: now)
+    }
+
+    /// Blocks of single hosts and IPv6 /64s only.
+    func hostMatch(_ address: IPAddress, service: NetworkService, now: Int64) -> BlockEntry? {
         switch address {
         case .v4(let value):
             if let entry = v4Hosts.entry(for: value), entry.applies(to: service, now: now) { return entry }
@@ -84,7 +92,11 @@ struct BlockTable: Sendable {
             if let entry = v6Hosts.entry(for: UInt128(high) << 64 | UInt128(low)), entry.applies(to: service, now: now) { return entry }
             if let entry = v6Prefixes.entry(for: high), entry.applies(to: service, now: now) { return entry }
         }
-        guard !ranges.isEmpty, let slot = ranges.value(for: address), rangeEntries[Int(slot)].applies(to: service, now: now) else { return nil }
-        return rangeEntries[Int(slot)]
+        return nil
+    }
+
+    /// The range block at `slot` (a value of `ranges`), when it applies.
+    func rangeMatch(_ slot: Int32, service: NetworkService, now: Int64) -> BlockEntry? {
+        rangeEntries[Int(slot)].applies(to: service, now: now) ? rangeEntries[Int(slot)] : nil
     }
 }

@@ -18,12 +18,27 @@ public enum NetworkGuard {
             case .reject: return NetworkDecision(verdict: .reject(.staticRule(index: Int(rule))), trip: nil)
             }
         }
-        if let block = snapshot.blocks.match(source, service: endpoint.service, now: now) {
-            return NetworkDecision(verdict: .drop(.blocked(id: block.id)), trip: nil)
-        }
-        if snapshot.countryServices.contains(endpoint.service), snapshot.exempt.isEmpty || snapshot.exempt.value(for: source) == nil {
-            let verdict = snapshot.countryVerdict(source, service: endpoint.service)
-            if !verdict.allowed { return NetworkDecision(verdict: .drop(.country(verdict.country)), trip: nil) }
+        if snapshot.hasRangeVerdicts(for: endpoint.service) {
+            // One lookup answers both the range blocks and the country rule (exempt ranges count as allowed).
+            if let block = snapshot.blocks.hostMatch(source, service: endpoint.service, now: now) {
+                return NetworkDecision(verdict: .drop(.blocked(id: block.id)), trip: nil)
+            }
+            let verdict = snapshot.rangeVerdict(source, service: endpoint.service)
+            let slot = verdict & ~NetworkSnapshot.allowedBit
+            if slot > 0, let block = snapshot.blocks.rangeMatch(slot - 1, service: endpoint.service, now: now) {
+                return NetworkDecision(verdict: .drop(.blocked(id: block.id)), trip: nil)
+            }
+            if verdict & NetworkSnapshot.allowedBit == 0 {
+                return NetworkDecision(verdict: .drop(.country(snapshot.countries?.country(for: source))), trip: nil)
+            }
+        } else {
+            if let block = snapshot.blocks.match(source, service: endpoint.service, now: now) {
+                return NetworkDecision(verdict: .drop(.blocked(id: block.id)), trip: nil)
+            }
+            if snapshot.countryServices.contains(endpoint.service), snapshot.exempt.isEmpty || snapshot.exempt.value(for: source) == nil {
+                let verdict = snapshot.countryVerdict(source, service: endpoint.service)
+                if !verdict.allowed { return NetworkDecision(verdict: .drop(.country(verdict.country)), trip: nil) }
+            }
         }
         var decision = NetworkDecision.admit
         for rule in snapshot.rateRules where rule.matches(endpoint) {

@@ -34,11 +34,14 @@ public final class NetworkSnapshot: Sendable {
     /// Services with a country rule on, and per service the allowed countries as a 26 x 26 letter grid.
     let countryServices: ServiceSet
     private let allowedCountries: [Bool]
-    /// With a database that lists its ranges, each country rule compiled into the ranges it allows: one lookup
-    /// in a table a fraction of the database's size.
+    /// With a database that lists its ranges, each service's country rule is compiled together with its exempt
+    /// ranges and the range blocks into one table: a single lookup answers "blocked range?" and "country allowed?".
+    /// Values pack the range-block slot + 1 (bits 0-29, 0 for none) and "allowed" (bit 30); no interval means
+    /// neither blocked nor allowed.
     private let countriesCompiled: Bool
-    private let sipAllowedRanges: RangeTable
-    private let apiAllowedRanges: RangeTable
+    private let sipRangeVerdicts: RangeTable
+    private let apiRangeVerdicts: RangeTable
+    static let allowedBit: Int32 = 1 << 30
     let exempt: RangeTable
     let countries: (any CountryLookup)?
     let rateRules: [RateRule]
@@ -75,15 +78,22 @@ public final class NetworkSnapshot: Sendable {
         allowedCountries = grid
         let listing = countries as? any CountryRangeListing
         countriesCompiled = listing != nil
-        func allowedRanges(_ rule: CountryRule) -> RangeTable {
+        let exempt = RangeTable(settings.countries.exempt.compactMap { try? IPNetwork(parsing: $0) }.map { ($0, 0) })
+        let blockRanges = self.blocks.ranges
+        func rangeVerdicts(_ rule: CountryRule) -> RangeTable {
             guard rule.enabled, let listing else { return RangeTable() }
             let allowed = Set(rule.allow.compactMap(CountryCode.init))
-            let mark = { (code: CountryCode?) -> Int32? in code.map(allowed.contains) == true ? 1 : nil }
-            return RangeTable(v4: listing.v4.compacted(mark), v6: listing.v6.compacted(mark))
+            let mark = { (code: CountryCode?) -> Int32? in code.map(allowed.contains) == true ? NetworkSnapshot.allowedBit : nil }
+            let passing = RangeTable(v4: listing.v4.compacted(mark), v6: listing.v6.compacted(mark))
+                .overlay(exempt) { allowed, exempt in allowed != nil || exempt != nil ? NetworkSnapshot.allowedBit : nil }
+            return passing.overlay(blockRanges) { allowed, slot in
+                let value = (allowed ?? 0) | (slot.map { $0 + 1 } ?? 0)
+                return value == 0 ? nil : value
+            }
         }
-        sipAllowedRanges = allowedRanges(settings.countries.sip)
-        apiAllowedRanges = allowedRanges(settings.countries.api)
-        exempt = RangeTable(settings.countries.exempt.compactMap { try? IPNetwork(parsing: $0) }.map { ($0, 0) })
+        sipRangeVerdicts = rangeVerdicts(settings.countries.sip)
+        apiRangeVerdicts = rangeVerdicts(settings.countries.api)
+        self.exempt = exempt
         self.countries = countries
         rateRules = settings.autoDefense.rules.enumerated().compactMap { index, rule in
             guard rule.enabled else { return nil }
@@ -107,13 +117,19 @@ public final class NetworkSnapshot: Sendable {
         }
     }
 
-    /// Whether the service's country rule admits `address`; the country is looked up only when it does not
-    /// (for the reason), or when the database cannot list its ranges.
+    /// Whether the service's range verdicts are compiled (a country rule on, over a database that lists ranges).
+    func hasRangeVerdicts(for service: NetworkService) -> Bool {
+        countriesCompiled && countryServices.contains(service)
+    }
+
+    /// The compiled verdict for `address` (see `sipRangeVerdicts`), 0 when no interval covers it.
+    func rangeVerdict(_ address: IPAddress, service: NetworkService) -> Int32 {
+        (service == .sip ? sipRangeVerdicts.value(for: address) : apiRangeVerdicts.value(for: address)) ?? 0
+    }
+
+    /// Whether the service's country rule admits `address` by looking the country up: for databases that cannot
+    /// list their ranges.
     func countryVerdict(_ address: IPAddress, service: NetworkService) -> (allowed: Bool, country: CountryCode?) {
-        if countriesCompiled {
-            let allowed = service == .sip ? sipAllowedRanges.value(for: address) != nil : apiAllowedRanges.value(for: address) != nil
-            return allowed ? (true, nil) : (false, countries?.country(for: address))
-        }
         guard let country = countries?.country(for: address) else { return (false, nil) }
         return (allowedCountries[service.position * 676 + country.gridIndex], country)
     }

@@ -27,6 +27,11 @@ struct RangeTable: Sendable {
     }
 
     var count: Int { v4.count + v6.count }
+
+    /// Both tables laid over each other (see `SortedIntervals.overlay`), per family.
+    func overlay(_ other: RangeTable, _ combine: (Int32?, Int32?) -> Int32?) -> RangeTable {
+        RangeTable(v4: v4.overlay(other.v4, combine), v6: v6.overlay(other.v6, combine))
+    }
     var isEmpty: Bool { v4.isEmpty && v6.isEmpty }
 
     func value(for address: IPAddress) -> Int32? {
