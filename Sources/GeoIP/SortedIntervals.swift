@@ -61,18 +61,11 @@ public struct SortedIntervals<Key: FixedWidthInteger & UnsignedInteger & Sendabl
     /// The intervals whose transformed value is not nil, neighbours with equal values merged: e.g. a country table
     /// turned into "allowed" ranges, a fraction of the size.
     public func compacted<T: Equatable & Sendable>(_ transform: (Value) -> T?) -> SortedIntervals<Key, T> {
-        var lows: [Key] = [], highs: [Key] = [], values: [T] = []
+        var builder = SortedIntervalsBuilder<Key, T>()
         for interval in intervals {
-            guard let value = transform(interval.value) else { continue }
-            if let last = highs.last, last &+ 1 == interval.low, values.last == value {
-                highs[highs.count - 1] = interval.high
-            } else {
-                lows.append(interval.low)
-                highs.append(interval.high)
-                values.append(value)
-            }
+            if let value = transform(interval.value) { builder.append(interval.low, interval.high, value) }
         }
-        return SortedIntervals<Key, T>(lows: lows, highs: highs, values: values)
+        return builder.intervals
     }
 
     /// Both tables laid over each other: each stretch of keys where neither changes gets `combine` of the two values
@@ -80,7 +73,7 @@ public struct SortedIntervals<Key: FixedWidthInteger & UnsignedInteger & Sendabl
     public func overlay<Other: Sendable, Result: Equatable & Sendable>(
         _ other: SortedIntervals<Key, Other>, _ combine: (Value?, Other?) -> Result?
     ) -> SortedIntervals<Key, Result> {
-        var lows: [Key] = [], highs: [Key] = [], values: [Result] = []
+        var builder = SortedIntervalsBuilder<Key, Result>()
         var first = 0, second = 0
         var cursor: Key = 0
         while true {
@@ -96,18 +89,10 @@ public struct SortedIntervals<Key: FixedWidthInteger & UnsignedInteger & Sendabl
                 let interval = other.intervals[second]
                 if interval.low <= cursor { theirs = interval.value; end = min(end, interval.high) } else { end = min(end, interval.low - 1) }
             }
-            if let value = combine(mine, theirs) {
-                if let last = highs.last, last &+ 1 == cursor, values.last == value {
-                    highs[highs.count - 1] = end
-                } else {
-                    lows.append(cursor)
-                    highs.append(end)
-                    values.append(value)
-                }
-            }
+            if let value = combine(mine, theirs) { builder.append(cursor, end, value) }
             if end == Key.max || (first >= intervals.count && second >= other.intervals.count) { break }
             cursor = end + 1
         }
-        return SortedIntervals<Key, Result>(lows: lows, highs: highs, values: values)
+        return builder.intervals
     }
 }

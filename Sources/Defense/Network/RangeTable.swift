@@ -79,11 +79,10 @@ struct RangeTable: Sendable {
     }
 }
 
-/// Appends disjoint intervals left to right, merging neighbours with the same value.
+/// Walks the key space left to right for the two builds above: `skip` moves past keys no range covers, `emit`
+/// gives the keys up to `high` a value.
 private struct IntervalBuilder<Key: FixedWidthInteger & UnsignedInteger & Sendable> {
-    private var lows: [Key] = []
-    private var highs: [Key] = []
-    private var values: [Int32] = []
+    private var builder = SortedIntervalsBuilder<Key, Int32>()
     private var cursor: Key = 0
     private var exhausted = false
 
@@ -93,17 +92,11 @@ private struct IntervalBuilder<Key: FixedWidthInteger & UnsignedInteger & Sendab
 
     mutating func emit(upTo high: Key, value: Int32) {
         guard !exhausted, cursor <= high else { return }
-        if let last = highs.last, last &+ 1 == cursor, values.last == value {
-            highs[highs.count - 1] = high
-        } else {
-            lows.append(cursor)
-            highs.append(high)
-            values.append(value)
-        }
+        builder.append(cursor, high, value)
         if high == .max { exhausted = true } else { cursor = high + 1 }
     }
 
-    var intervals: SortedIntervals<Key, Int32> { SortedIntervals(lows: lows, highs: highs, values: values) }
+    var intervals: SortedIntervals<Key, Int32> { builder.intervals }
 }
 
 extension IPNetwork {
