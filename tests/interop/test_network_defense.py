@@ -294,3 +294,18 @@ class SourceHandler(urllib.request.HTTPHandler):
                 super().__init__(host, source_address=(source, 0), **kwargs)
 
         return self.do_open(Connection, request)
+
+
+def test_an_ipv6_flood_blocks_its_slash_64(server_factory):
+    port = free_port(family=socket.AF_INET6, host="::1")
+    server = server_factory(sip_listen=[f"[::1]:{port}"])
+    server.start()
+    flood = subprocess.run(
+        ["sipp", "-sf", str(PEERS / "options_flood.xml"), f"[::1]:{port}", "-i", "::1", "-p", str(free_port(family=socket.AF_INET6, host="::1")),
+         "-m", "100", "-r", "200", "-nostdin", "-timeout", "30s"], capture_output=True, text=True, timeout=60)
+    assert "::/64" in block_sources(server), flood.stdout[-1000:]
+    event = server.wait_for_event(BLOCKED_EVENT, lambda e: e["fields"]["source"] == "::/64")[0]["fields"]
+    assert event["rule"] == "SIP UDP" and event["blockRange"] == "service sip"
+    client = SipClient(port, host="::1", family=socket.AF_INET6)
+    assert client.probe() is None
+    client.close()
