@@ -9,11 +9,14 @@ public enum EventCatalogue {
     public static let autoDefenseBlocked = EventKind(name: "Auto Defense IP Blocked Out", category: .network, level: .alert)
     public static let ipBlocked = EventKind(name: "IP Blocked", category: .network, level: .notice)
     public static let ipUnblocked = EventKind(name: "IP Unblocked", category: .network, level: .notice)
+    public static let registrationBlocked = EventKind(name: "Extension Registration Blocked Out", category: .registration, level: .alert)
+    public static let registrationLocked = EventKind(name: "Extension Registration Locked", category: .registration, level: .alert)
     public static let geoIPUnavailable = EventKind(name: "Geo-IP Database Unavailable", category: .network, level: .warning)
 
     public static let all: [EventKind] = [
         serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed,
         configurationChanged, autoDefenseBlocked, ipBlocked, ipUnblocked, geoIPUnavailable,
+        registrationBlocked, registrationLocked,
     ]
 
     public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }

@@ -29,8 +29,10 @@ public final class PBXRuntime: Sendable {
         location = LocationService()
         location.load(try await store.bindings(), now: Date())
         let authenticator = RegistrationAuthenticator(configuration: configuration, key: nonceKey, directory: directory)
-        dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator, location: location, bus: bus, logger: logger)
         let shards = NetworkGuardShards(loops: loops, snapshot: NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil))
+        let registrationGuard = RegistrationGuard(shards: shards) { bus.publish($0) }
+        dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator, registrationGuard: registrationGuard,
+                                          location: location, bus: bus, logger: logger)
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()
     }

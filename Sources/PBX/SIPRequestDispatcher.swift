@@ -1,6 +1,8 @@
 import CoreMetrics
+import Defense
 import Events
 import Foundation
+import GeoIP
 import Logging
 import SIPCore
 import SIPStack
@@ -11,6 +13,7 @@ import Synchronization
 /// every decision into a response and, where it matters, an event. Runs on the event loop; never awaits.
 public final class SIPRequestDispatcher: SIPMessageHandler {
     private let authenticator: RegistrationAuthenticator
+    private let registrationGuard: RegistrationGuard?
     private let location: LocationService
     private let registrar: Mutex<Registrar>
     private let transactions: Mutex<ServerTransactionTable>
@@ -20,9 +23,11 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private let clock: @Sendable () -> Date
     private let start = ContinuousClock.now
 
-    public init(configuration: PBXConfiguration, authenticator: RegistrationAuthenticator, location: LocationService,
-                bus: EventBus, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// `registrationGuard` counts failures and locks out guessers; nil leaves registration without lockout.
+    public init(configuration: PBXConfiguration, authenticator: RegistrationAuthenticator, registrationGuard: RegistrationGuard? = nil,
+                location: LocationService, bus: EventBus, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.authenticator = authenticator
+        self.registrationGuard = registrationGuard
         self.location = location
         registrar = Mutex(Registrar(bounds: configuration.registration))
         transactions = Mutex(ServerTransactionTable())
@@ -109,6 +114,18 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             recordFailure(reason, account: account)
             return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
         }
+        let address = IPAddress(peer.address)
+        func attempt(_ account: String?) -> RegistrationAttempt? {
+            address.map { RegistrationAttempt(address: $0, port: peer.port, localPort: peer.localPort,
+                                              transport: peer.transport == .udp ? .udp : .tcp, account: account, userAgent: userAgent) }
+        }
+        /// A failure that counts towards the lockout: a wrong answer to the challenge, not a missing one.
+        func guessed(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
+            if let registrationGuard, let attempt = attempt(account) {
+                registrationGuard.failed(attempt, known: account.map(authenticator.knows) ?? false, reason: reason, now: now)
+            }
+            return failure(status, reason, account: account)
+        }
 
         switch authenticator.authenticate(request, now: now) {
         case .challenge(let stale, let failureReason):
@@ -119,8 +136,11 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         case .malformed(let reason):
             return failure(400, reason, account: nil)
         case .forbidden(let reason, let username):
-            return failure(403, reason, account: username)
+            return guessed(403, reason, account: username)
         case .authenticated(let account):
+            if let registrationGuard, let address, registrationGuard.refuses(account: account.number, from: address, now: now) {
+                return guessed(403, "account locked after distributed guessing", account: account.number)
+            }
             let aor: String?
             switch (try? request.to())?.uri {
             case .sip(let uri): aor = uri.user
@@ -128,7 +148,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             default: aor = nil
             }
             guard aor == account.number else {
-                return failure(403, "authenticated as \(account.number) but registering \(aor ?? "nothing")", account: account.number)
+                return guessed(403, "authenticated as \(account.number) but registering \(aor ?? "nothing")", account: account.number)
             }
             let registrar = registrar.withLock { $0 }
             let (decision, before) = location.update(account.number) { current in
@@ -142,6 +162,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return response
             }
             metrics.registrationsAccepted.increment()
+            if let registrationGuard, let attempt = attempt(account.number) { registrationGuard.succeeded(attempt, account: account.number, now: now) }
             var fields = facts
             fields["extension"] = account.number
             if before.isEmpty && !decision.bindings.isEmpty {

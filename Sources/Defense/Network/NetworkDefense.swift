@@ -241,6 +241,9 @@ public actor NetworkDefense {
             await record(trip)
             // Only now: a snapshot published while the block was being stored must not release the shard's own copy.
             tripsApplied = max(tripsApplied, sequence)
+        case .block(let block, let sequence):
+            await record(block)
+            tripsApplied = max(tripsApplied, sequence)
         }
     }
 
@@ -249,47 +252,61 @@ public actor NetworkDefense {
     func record(_ trip: AutoDefenseTrip) async {
         guard settings.autoDefense.rules.indices.contains(trip.rule) else { return }
         let rule = settings.autoDefense.rules[trip.rule]
-        let now = Date(timeIntervalSince1970: TimeInterval(trip.time) / 1e9)
-        var fields: [String: String] = [
-            "source": trip.source.description, "defenseType": Self.defenseTypeAuto, "blockType": "ip",
-            "blockRange": "service \(trip.endpoint.service.rawValue)", "protocol": trip.endpoint.transport.rawValue,
-            "port": String(trip.endpoint.port), "attackedAt": ISO8601DateFormatter().string(from: now), "rule": rule.name,
-            "packets": String(trip.packets), "limit": "\(rule.packets)/\(rule.interval)s",
-        ]
+        let details = ["packets": String(trip.packets), "limit": "\(rule.packets)/\(rule.interval)s"]
         if trip.monitorOnly {
+            let now = Date(timeIntervalSince1970: TimeInterval(trip.time) / 1e9)
+            var fields = details.merging([
+                "source": trip.source.description, "defenseType": Self.defenseTypeAuto, "blockType": "ip",
+                "blockRange": "service \(trip.endpoint.service.rawValue)", "protocol": trip.endpoint.transport.rawValue,
+                "port": String(trip.endpoint.port), "attackedAt": ISO8601DateFormatter().string(from: now), "rule": rule.name,
+            ]) { $1 }
             fields["action"] = "monitored (rule is monitor-only, not blocked)"
             await publishEvent(PortcullisEvent(EventCatalogue.autoDefenseBlocked, time: now, fields: fields))
             return
         }
+        await storeAutomaticBlock(AutomaticBlock(source: trip.source, endpoint: trip.endpoint, defenseType: Self.defenseTypeAuto,
+                                                 rule: rule.name, baseDuration: rule.blockDuration, time: trip.time,
+                                                 event: EventCatalogue.autoDefenseBlocked, details: details))
+    }
+
+    /// Another layer (registration lockout) blocked a source: the same escalation, record and event path.
+    func record(_ block: AutomaticBlock) async {
+        await storeAutomaticBlock(block)
+    }
+
+    /// Stores an automatic block with its escalated duration and announces it; nothing when the source is already
+    /// blocked for the service.
+    private func storeAutomaticBlock(_ block: AutomaticBlock) async {
         defer { snapshotStale = true }
-        let service = trip.endpoint.service
-        if blocks.values.contains(where: { $0.network == trip.source && $0.services.contains(service) && $0.expiresAt > trip.time }) { return }
-        let previous = offenses[trip.source].flatMap { now.timeIntervalSince($0.last) < TimeInterval(settings.autoDefense.escalation.memory) ? $0.count : nil } ?? 0
+        let now = Date(timeIntervalSince1970: TimeInterval(block.time) / 1e9)
+        let service = block.endpoint.service
+        if blocks.values.contains(where: { $0.network == block.source && $0.services.contains(service) && $0.expiresAt > block.time }) { return }
+        let escalation = settings.autoDefense.escalation
+        let previous = offenses[block.source].flatMap { now.timeIntervalSince($0.last) < TimeInterval(escalation.memory) ? $0.count : nil } ?? 0
         let offense = previous + 1
-        let duration = settings.autoDefense.escalation.duration(base: rule.blockDuration, offense: offense)
-        if offenses.count >= Self.maxOffenseMemory, offenses[trip.source] == nil,
+        let duration = escalation.duration(base: block.baseDuration, offense: offense)
+        if offenses.count >= Self.maxOffenseMemory, offenses[block.source] == nil,
            let stalest = offenses.min(by: { $0.value.last < $1.value.last }) {
             offenses[stalest.key] = nil
         }
-        offenses[trip.source] = (offense, now)
-        let record = NetworkBlockRecord(source: trip.source.description, defenseType: Self.defenseTypeAuto, service: service.rawValue,
-                                        protocol: trip.endpoint.transport.rawValue, port: trip.endpoint.port, attackedAt: now,
-                                        rule: rule.name, createdAt: now, expiresAt: duration.map { now.addingTimeInterval(TimeInterval($0)) },
-                                        offense: offense)
+        offenses[block.source] = (offense, now)
+        let record = NetworkBlockRecord(source: block.source.description, defenseType: block.defenseType, service: service.rawValue,
+                                        account: block.details["account"], protocol: block.endpoint.transport.rawValue,
+                                        port: block.endpoint.port, attackedAt: now, rule: block.rule, createdAt: now,
+                                        expiresAt: duration.map { now.addingTimeInterval(TimeInterval($0)) }, offense: offense)
+        let fields: [String: String]
         do {
             let stored = try await store.insertBlocks([record]).first ?? record
             if let active = Self.active(stored) { track(active) }
-            fields = Self.fields(stored)
-            fields["packets"] = String(trip.packets)
-            fields["limit"] = "\(rule.packets)/\(rule.interval)s"
-            fields["action"] = "blocked"
+            fields = Self.fields(stored).merging(block.details) { $1 }.merging(["action": "blocked"]) { $1 }
         } catch {
-            logger.error("cannot store an automatic block", metadata: ["source": "\(trip.source)", "error": "\(error)"])
+            logger.error("cannot store an automatic block", metadata: ["source": "\(block.source)", "error": "\(error)"])
             return
         }
-        logger.notice("auto defense blocked a source", metadata: ["source": "\(trip.source)", "rule": "\(rule.name)",
-                                                                  "duration": "\(duration.map { "\($0)s" } ?? "permanent")"])
-        await publishEvent(PortcullisEvent(EventCatalogue.autoDefenseBlocked, time: now, fields: fields))
+        logger.notice("\(block.defenseType) blocked a source", metadata: [
+            "source": "\(block.source)", "rule": "\(block.rule)", "duration": "\(duration.map { "\($0)s" } ?? "permanent")",
+        ])
+        await publishEvent(PortcullisEvent(block.event, time: now, fields: fields))
     }
 
     func expire(now: Date) async {
@@ -414,6 +431,7 @@ public actor NetworkDefense {
         case .blocked(let id): return "block \(id)"
         case .country(let code): return "country \(code?.rawValue ?? "unknown") is not in the allowed list"
         case .autoDefense(let rule): return "auto-defense rule '\(settings.autoDefense.rules[rule].name)'"
+        case .justBlocked: return "a block being recorded"
         }
     }
 

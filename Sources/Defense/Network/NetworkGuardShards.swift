@@ -13,6 +13,7 @@ public final class NetworkGuardShards: Sendable {
     /// What the shards tell `NetworkDefense`: rate rules that fired, and hits on blocked sources.
     public enum Report: Sendable {
         case trip(AutoDefenseTrip, sequence: UInt64)
+        case block(AutomaticBlock, sequence: UInt64)
         case hits([Int64: Int])
     }
 
@@ -23,6 +24,10 @@ public final class NetworkGuardShards: Sendable {
     private let published: Mutex<NetworkSnapshot>
     private let generation = Atomic<UInt64>(1)
     private let tripSequence = Atomic<UInt64>(0)
+    /// Blocks made by other layers, in force at once on every loop until a snapshot carries them; the counter spares
+    /// the per-packet path the lock while there are none.
+    private let immediate = Mutex<[IPNetwork: ShardState.LocalBlock]>([:])
+    private let immediateCount = Atomic<Int>(0)
     private let continuation: AsyncStream<Report>.Continuation
     public let reports: AsyncStream<Report>
     private let metrics = GuardMetrics()
@@ -41,6 +46,25 @@ public final class NetworkGuardShards: Sendable {
     public func publish(_ snapshot: NetworkSnapshot) {
         published.withLock { $0 = snapshot }
         generation.add(1, ordering: .releasing)
+        immediate.withLock { blocks in
+            blocks = blocks.filter { $0.value.sequence > snapshot.tripsApplied }
+            immediateCount.store(blocks.count, ordering: .releasing)
+        }
+    }
+
+    /// The unit the guard counts and blocks `address` by (the address, or its IPv6 prefix).
+    public func unit(of address: IPAddress) -> IPNetwork { snapshot.rateUnit(of: address) }
+
+    /// Drops `block.source` for its service from now on, on every loop, and has it recorded. Not for allowed sources.
+    public func block(_ block: AutomaticBlock) {
+        guard !snapshot.isAllowed(block.source.address) else { return }
+        let sequence = tripSequence.add(1, ordering: .relaxed).newValue
+        let expiresAt = block.time + Int64(block.baseDuration) * 1_000_000_000
+        immediate.withLock { blocks in
+            blocks[block.source] = ShardState.LocalBlock(rule: -1, service: block.endpoint.service, expiresAt: expiresAt, sequence: sequence)
+            immediateCount.store(blocks.count, ordering: .releasing)
+        }
+        continuation.yield(.block(block, sequence: sequence))
     }
 
     /// Decides for one packet or connection from `address`; call it on `loop`, the channel's event loop.
@@ -61,6 +85,13 @@ public final class NetworkGuardShards: Sendable {
         if !state.localBlocks.isEmpty, let verdict = state.localVerdict(address, endpoint: endpoint, now: now) {
             metrics.autoDefense.increment()
             return verdict
+        }
+        if immediateCount.load(ordering: .acquiring) > 0, !state.snapshot.isAllowed(address) {
+            let unit = state.snapshot.rateUnit(of: address)
+            if let block = immediate.withLock({ $0[unit] }), block.service == endpoint.service, now < block.expiresAt {
+                metrics.blocked.increment()
+                return .drop(.justBlocked)
+            }
         }
         let evictions = state.counters.evictions
         let decision = NetworkGuard.decide(source: address, endpoint: endpoint, now: now, snapshot: state.snapshot, counters: &state.counters)
@@ -174,6 +205,7 @@ private struct GuardMetrics: Sendable {
         case .blocked: blocked.increment()
         case .country: country.increment()
         case .autoDefense: autoDefense.increment()
+        case .justBlocked: blocked.increment()
         }
     }
 

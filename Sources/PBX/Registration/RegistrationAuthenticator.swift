@@ -26,6 +26,9 @@ public final class RegistrationAuthenticator: Sendable {
         algorithms = configuration.digestAlgorithms
     }
 
+    /// Whether `username` names an extension (lockout counts failures per account only for real ones).
+    public func knows(_ username: String) -> Bool { directory.credentials(for: username) != nil }
+
     /// WWW-Authenticate values, one per offered algorithm, sharing one nonce.
     public func challenges(now: Date, stale: Bool) -> [String] {
         let seconds = UInt64(max(0, now.timeIntervalSince1970))

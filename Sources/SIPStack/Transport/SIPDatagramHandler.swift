@@ -24,7 +24,7 @@ final class SIPDatagramHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let peer = SIPPeer(address: envelope.remoteAddress, transport: .udp)
+        let peer = SIPPeer(address: envelope.remoteAddress, transport: .udp, localPort: localPort)
         if let admission {
             switch admission.admit(envelope.remoteAddress, transport: .udp, localPort: localPort, on: context.eventLoop) {
             case .admit: break

@@ -4,10 +4,13 @@ import NIOCore
 public struct SIPPeer: Sendable, CustomStringConvertible {
     public let address: SocketAddress
     public let transport: SIPTransportKind
+    /// The port of our listener it reached (the "attacked port" of a block); 0 when unknown.
+    public let localPort: Int
 
-    public init(address: SocketAddress, transport: SIPTransportKind) {
+    public init(address: SocketAddress, transport: SIPTransportKind, localPort: Int = 0) {
         self.address = address
         self.transport = transport
+        self.localPort = localPort
     }
 
     /// The source IP as text.

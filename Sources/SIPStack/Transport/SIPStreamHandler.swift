@@ -23,12 +23,13 @@ final class SIPStreamHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let remote = context.channel.remoteAddress else { return }
-        if let admission,
-           admission.admit(remote, transport: transport, localPort: context.channel.localAddress?.port ?? 0, on: context.eventLoop) != .admit {
+        let localPort = context.channel.localAddress?.port ?? 0
+        if let admission, admission.admit(remote, transport: transport, localPort: localPort, on: context.eventLoop) != .admit {
             context.close(promise: nil)
             return
         }
-        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: remote, transport: transport), flushLater: true)
+        let replier = SIPReplier(channel: context.channel, peer: SIPPeer(address: remote, transport: transport, localPort: localPort),
+                                 flushLater: true)
         SIPInbound.deliver(unwrapInboundIn(data), parser: parser, handler: handler, replier: replier)
     }
 

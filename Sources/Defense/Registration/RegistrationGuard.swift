@@ -1,0 +1,78 @@
+import Events
+import Foundation
+import GeoIP
+import Synchronization
+
+/// Carries out `RegistrationLockout` for the registrar: counts failures as they happen on the event loop, blocks a
+/// source through the network guard at once (its next packet is dropped before parsing), locks accounts, and
+/// raises the events. Locks are held for microseconds; nothing here awaits.
+public final class RegistrationGuard: Sendable {
+    public static let defenseType = "extension registration"
+
+    private let lockout: Mutex<RegistrationLockout>
+    private let shards: NetworkGuardShards?
+    private let publish: @Sendable (PortcullisEvent) -> Void
+
+    public init(settings: RegistrationLockoutSettings = RegistrationLockoutSettings(), shards: NetworkGuardShards?,
+                publish: @escaping @Sendable (PortcullisEvent) -> Void) {
+        lockout = Mutex(RegistrationLockout(settings: settings))
+        self.shards = shards
+        self.publish = publish
+    }
+
+    /// Whether `account` is locked against `address` (which never registered it) after distributed guessing.
+    public func refuses(account: String, from address: IPAddress, now: Date) -> Bool {
+        lockout.withLock { $0.refuses(account: account, from: address, now: Int64(now.timeIntervalSince1970)) }
+    }
+
+    /// One failed attempt: wrong password, unknown user, locked account, ...
+    public func failed(_ attempt: RegistrationAttempt, known: Bool, reason: String, now: Date) {
+        let (outcome, settings) = lockout.withLock {
+            ($0.failure(source: attempt.address, account: attempt.account, known: known, now: Int64(now.timeIntervalSince1970)), $0.settings)
+        }
+        var details = ["ip": attempt.address.description, "sourcePort": String(attempt.port), "transport": attempt.transport.rawValue,
+                       "reason": reason, "attempts": String(outcome.sourceFailures)]
+        details["account"] = attempt.account
+        details["userAgent"] = attempt.userAgent
+        if outcome.blockSource, let shards {
+            let limit = outcome.trustedPair ? settings.failuresPerTrustedPair : settings.failuresPerSource
+            details["limit"] = "\(limit) failures / \(settings.window)s\(outcome.trustedPair ? " (a pair that registered before)" : "")"
+            shards.block(AutomaticBlock(
+                source: shards.unit(of: attempt.address),
+                endpoint: NetworkEndpoint(service: .sip, transport: attempt.transport, port: attempt.localPort),
+                defenseType: RegistrationGuard.defenseType, rule: "registration failures", baseDuration: settings.blockDuration,
+                time: Int64(now.timeIntervalSince1970 * 1e9), event: EventCatalogue.registrationBlocked, details: details))
+        }
+        if outcome.lockAccount, let account = attempt.account {
+            publish(PortcullisEvent(EventCatalogue.registrationLocked, time: now, fields: [
+                "account": account, "attempts": String(outcome.accountFailures),
+                "limit": "\(settings.failuresPerAccount) failures / \(settings.accountWindow)s from any address",
+                "lockedFor": "\(settings.accountLockDuration)s", "rule": "distributed guessing", "lastSource": attempt.address.description,
+                "note": "addresses that registered this account before keep working",
+            ]))
+        }
+    }
+
+    public func succeeded(_ attempt: RegistrationAttempt, account: String, now: Date) {
+        lockout.withLock { $0.success(source: attempt.address, account: account, now: Int64(now.timeIntervalSince1970)) }
+    }
+}
+
+/// Who tried to register, as the lockout and its events need it.
+public struct RegistrationAttempt: Sendable {
+    public var address: IPAddress
+    public var port: Int
+    public var localPort: Int
+    public var transport: TransportProtocol
+    public var account: String?
+    public var userAgent: String?
+
+    public init(address: IPAddress, port: Int, localPort: Int, transport: TransportProtocol, account: String?, userAgent: String?) {
+        self.address = address
+        self.port = port
+        self.localPort = localPort
+        self.transport = transport
+        self.account = account
+        self.userAgent = userAgent
+    }
+}

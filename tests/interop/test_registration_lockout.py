@@ -1,0 +1,92 @@
+"""Password guessing meets the registration lockout: SIPVicious' svcrack is blocked at the fifth failure and never
+finds the password; a guess spread over 50 addresses locks the account for everyone who never registered it;
+the office phone keeps registering through both."""
+import json
+import subprocess
+import time
+
+from portcullis_harness import (PEERS, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
+                                free_port, strong_password)
+
+PHONE = "127.0.0.10"
+
+
+def register(server, user, password, source):
+    """A full digest registration from source: the final status code."""
+    client = SipClient(server.sip_port, source=source)
+    try:
+        challenge, uri = client.register(user)
+        if challenge["status"] != 401:
+            return challenge["status"]
+        answer, _ = client.register(user, authorization(user, password, challenge_fields(challenge), uri))
+        return answer["status"]
+    finally:
+        client.close()
+
+
+def start_phone(server, tmp_path, count, rate):
+    return subprocess.Popen(
+        ["sipp", "-sf", str(PEERS / "register_uac.xml"), f"127.0.0.1:{server.sip_port}", "-i", PHONE,
+         "-p", str(free_port(host=PHONE)), "-au", "1001", "-ap", strong_password(1001), "-m", str(count), "-r", str(rate),
+         "-nostdin", "-timeout", "90s", "-timeout_error"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+
+
+def test_svcrack_is_blocked_at_the_fifth_failure_and_never_finds_the_password(server_factory, tmp_path):
+    # sipvicious 0.3.4's svcrack ignores its --bindingip, so it attacks from 127.0.0.1: keep that off the allow list.
+    server = server_factory(allow_loopback=False)
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    phone = start_phone(server, tmp_path, count=20, rate=1)
+    words = tmp_path / "words.txt"
+    words.write_text("".join(f"Guess-{n}-Pass\n" for n in range(300)) + strong_password(1001) + "\n")
+    crack = subprocess.run(["sipvicious_svcrack", "-u", "1001", "-d", str(words), "-p", str(server.sip_port), "127.0.0.1"],
+                           capture_output=True, text=True, timeout=180)
+    assert strong_password(1001) not in crack.stdout + crack.stderr
+    assert "found nothing" in crack.stdout + crack.stderr
+    blocks = json.loads(server.cli("block", "list", "--json").stdout)
+    assert [(b["source"], b["defenseType"], b["rule"], b["service"]) for b in blocks] == [
+        ("127.0.0.1", "extension registration", "registration failures", "sip")]
+    event = server.wait_for_event("Extension Registration Blocked Out")[0]["fields"]
+    assert event["account"] == "1001" and event["attempts"] == "5" and event["userAgent"] == "friendly-scanner"
+    assert event["port"] == str(server.sip_port) and event["limit"].startswith("5 failures / 60s")
+    time.sleep(0.5)  # the event log is written behind
+    failed = server.events("Extension Registration Failed")
+    assert len([e for e in failed if e["fields"].get("ip") == "127.0.0.1"]) == 5, "guesses after the block reached the registrar"
+    out, _ = phone.communicate(timeout=120)
+    assert phone.returncode == 0, out[-2000:]
+
+
+def test_distributed_guessing_locks_the_account_but_not_its_phone(server_factory, tmp_path):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    assert register(server, "1001", strong_password(1001), PHONE) == 200
+    for host in range(1, 51):
+        status = register(server, "1001", f"Wrong-Guess-{host}", f"127.0.1.{host}")
+        assert status == 403
+    locked = server.wait_for_event("Extension Registration Locked")[0]["fields"]
+    assert locked["account"] == "1001" and locked["attempts"] == "20" and locked["rule"] == "distributed guessing"
+    # No single address crossed its own threshold.
+    assert json.loads(server.cli("block", "list", "--json").stdout) == []
+    # Even the right password is refused from an address that never registered 1001 ...
+    assert register(server, "1001", strong_password(1001), "127.0.1.60") == 403
+    server.wait_for_event("Extension Registration Failed",
+                          lambda e: e["fields"].get("reason") == "account locked after distributed guessing")
+    # ... while the phone that did keeps registering.
+    phone = start_phone(server, tmp_path, count=5, rate=2)
+    out, _ = phone.communicate(timeout=60)
+    assert phone.returncode == 0, out[-2000:]
+    assert register(server, "1001", strong_password(1001), PHONE) == 200
+
+
+def test_unknown_users_count_like_wrong_passwords(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    statuses = [register(server, f"77{n}", "Wrong-Pass-123", "127.0.2.1") for n in range(5)]
+    assert statuses == [403] * 5
+    assert [b["source"] for b in json.loads(server.cli("block", "list", "--json").stdout)] == ["127.0.2.1"]
+    client = SipClient(server.sip_port, source="127.0.2.1")
+    assert client.probe() is None
+    client.close()
+    assert register(server, "1001", strong_password(1001), "127.0.2.2") == 200
