@@ -220,12 +220,14 @@ public struct AdminService: Sendable {
             runtime.directory.replaceAll(finalRecords)
             for number in removed { runtime.location.removeAll(number) }
             runtime.dispatcher.update(bounds: document.settings.registration)
+            runtime.registrationGuard.update(document.settings.lockout)
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))
         }
         var restart = previous
         restart.registration = document.settings.registration
+        restart.lockout = document.settings.lockout
         return ConfigApplyResult(extensionsCreated: created, extensionsUpdated: updated, extensionsRemoved: removed.count,
                                  restartRequired: restart != document.settings)
     }

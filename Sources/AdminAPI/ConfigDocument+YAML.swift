@@ -6,6 +6,15 @@ import SIPCore
 import Yams
 
 extension ConfigDocument {
+    /// The `sip.lockout` fields, in the order they are written.
+    static var lockoutFields: [(name: String, path: WritableKeyPath<RegistrationLockoutSettings, Int>)] {
+        [
+            ("failuresPerSource", \.failuresPerSource), ("failuresPerTrustedPair", \.failuresPerTrustedPair), ("window", \.window),
+            ("failuresPerAccount", \.failuresPerAccount), ("accountWindow", \.accountWindow),
+            ("accountLockDuration", \.accountLockDuration), ("blockDuration", \.blockDuration),
+        ]
+    }
+
     /// Reads and validates a YAML document; every problem is reported as `file:line: field: message`, all at once.
     public init(yaml: String, file: String) throws(AdminError) {
         var reader = YAMLReader(file: file)
@@ -56,6 +65,7 @@ extension ConfigDocument {
                 ("maxMessageSize", Node(String(limits.maxMessageSize))), ("maxHeaderCount", Node(String(limits.maxHeaderCount))),
                 ("maxLineLength", Node(String(limits.maxLineLength))),
             ])),
+            ("lockout", map(ConfigDocument.lockoutFields.map { name, path in (name, Node(String(settings.lockout[keyPath: path]))) })),
         ]
         if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
             sip.append(("tls", map([("certificate", Node(certificate)), ("key", Node(key))])))
@@ -169,6 +179,11 @@ private struct YAMLReader {
                     case "maxLineLength": settings.limits.maxLineLength = number
                     default: unknown(item, "\(path).\(key)")
                     }
+                }
+            case "lockout":
+                for (key, item) in mapping(value, path: path) {
+                    guard let field = ConfigDocument.lockoutFields.first(where: { $0.name == key }) else { unknown(item, "\(path).\(key)"); continue }
+                    if let number = integer(item, "\(path).\(key)") { settings.lockout[keyPath: field.path] = number }
                 }
             default:
                 unknown(value, path)

@@ -95,6 +95,7 @@ public enum AdminValidation {
             problems.append("api.listen: \(error)")
         }
         problems += settings.registration.problems.map { "sip.registration: \($0)" }
+        problems += settings.lockout.problems
         if settings.digestAlgorithms.isEmpty || Set(settings.digestAlgorithms).count != settings.digestAlgorithms.count {
             problems.append("sip.digestAlgorithms: list MD5 and/or SHA-256, each once")
         }

@@ -1,3 +1,4 @@
+import Defense
 import PBX
 import SIPAuth
 import SIPCore
@@ -17,8 +18,29 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     /// Seconds a digest nonce stays valid (10-3600); an older one is answered with `stale=true`.
     public var nonceLifetime: UInt64 = PBXConfiguration().nonceLifetime
     public var limits = SIPLimits()
+    /// When failed registrations block a source or lock an account.
+    public var lockout = RegistrationLockoutSettings()
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout
+    }
+
+    /// Settings stored by an older version lack newer fields: those take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ServerSettings()
+        sipListen = try container.decodeIfPresent([String].self, forKey: .sipListen) ?? defaults.sipListen
+        apiListen = try container.decodeIfPresent(String.self, forKey: .apiListen) ?? defaults.apiListen
+        tlsCertificate = try container.decodeIfPresent(String.self, forKey: .tlsCertificate)
+        tlsKey = try container.decodeIfPresent(String.self, forKey: .tlsKey)
+        registration = try container.decodeIfPresent(RegistrationBounds.self, forKey: .registration) ?? defaults.registration
+        digestAlgorithms = try container.decodeIfPresent([DigestAlgorithm].self, forKey: .digestAlgorithms) ?? defaults.digestAlgorithms
+        nonceLifetime = try container.decodeIfPresent(UInt64.self, forKey: .nonceLifetime) ?? defaults.nonceLifetime
+        limits = try container.decodeIfPresent(SIPLimits.self, forKey: .limits) ?? defaults.limits
+        lockout = try container.decodeIfPresent(RegistrationLockoutSettings.self, forKey: .lockout) ?? defaults.lockout
+    }
 
     static let storeKey = "server.settings"
 }

@@ -1,3 +1,4 @@
+import Defense
 import SIPAuth
 import SIPCore
 
@@ -13,6 +14,8 @@ public struct PBXConfiguration: Sendable, Equatable {
     /// Seconds a nonce stays valid; older ones get `stale=true`.
     public var nonceLifetime: UInt64 = 300
     public var limits = SIPLimits()
+    /// When failed registrations block a source or lock an account.
+    public var lockout = RegistrationLockoutSettings()
 
     public init() {}
 }

@@ -15,6 +15,7 @@ public final class PBXRuntime: Sendable {
     public let location: LocationService
     public let dispatcher: SIPRequestDispatcher
     public let network: NetworkDefense
+    public let registrationGuard: RegistrationGuard
     public let logger: Logger
 
     /// Loads extensions and live bindings; `nonceKey` signs digest nonces (kept in the store, so nonces survive restarts).
@@ -30,7 +31,7 @@ public final class PBXRuntime: Sendable {
         location.load(try await store.bindings(), now: Date())
         let authenticator = RegistrationAuthenticator(configuration: configuration, key: nonceKey, directory: directory)
         let shards = NetworkGuardShards(loops: loops, snapshot: NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil))
-        let registrationGuard = RegistrationGuard(shards: shards) { bus.publish($0) }
+        registrationGuard = RegistrationGuard(settings: configuration.lockout, shards: shards) { bus.publish($0) }
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator, registrationGuard: registrationGuard,
                                           location: location, bus: bus, logger: logger)
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)

@@ -59,6 +59,8 @@ struct ConfigDocumentTests {
     @Test func exportReadsBackToTheSameDocument() throws {
         var settings = ServerSettings()
         settings.sipListen = ["udp:[::1]:5070"]
+        settings.lockout.failuresPerSource = 3
+        settings.lockout.accountLockDuration = 3_600
         var network = NetworkSettings()
         network.allow = ["203.0.113.0/24", "office.example.com"]
         network.rules = [StaticRule(name: "partner", action: .accept, sources: ["198.51.100.0/24"], services: [.sip])]
@@ -73,6 +75,23 @@ struct ConfigDocumentTests {
         #expect(again.network == network)
         #expect(again.extensions.map(\.number) == ["1001"])
         #expect(again.extensions.first?.ha1SHA256 == String(repeating: "b", count: 64))
+    }
+}
+
+struct LockoutSettingsTests {
+    @Test func lockoutIsReadValidatedAndDefaultedForOlderStoredSettings() throws {
+        let document = try ConfigDocument(yaml: "sip:\n  lockout: {failuresPerSource: 4, window: 120}\n", file: "l.yaml")
+        #expect(document.settings.lockout.failuresPerSource == 4 && document.settings.lockout.window == 120)
+        #expect(document.settings.lockout.failuresPerAccount == 20)
+        do {
+            _ = try ConfigDocument(yaml: "sip:\n  lockout:\n    failuresPerSource: 0\n    failuresPerTrustedPair: 2\n    windw: 5\n", file: "bad.yaml")
+            Issue.record("an invalid lockout was accepted")
+        } catch {
+            #expect(error.problems.contains("bad.yaml: sip.lockout.failuresPerSource: must be 1-1000, got 0"))
+            #expect(error.problems.contains("bad.yaml:5: sip.lockout.windw: unknown field"))
+        }
+        let old = try JSONDecoder().decode(ServerSettings.self, from: Data(#"{"sipListen": ["127.0.0.1:5060"], "apiListen": "127.0.0.1:8088"}"#.utf8))
+        #expect(old.lockout == RegistrationLockoutSettings() && old.sipListen == ["127.0.0.1:5060"] && old.limits == SIPLimits())
     }
 }
 

@@ -90,3 +90,17 @@ def test_unknown_users_count_like_wrong_passwords(server_factory):
     assert client.probe() is None
     client.close()
     assert register(server, "1001", strong_password(1001), "127.0.2.2") == 200
+
+
+def test_the_thresholds_are_configuration(server_factory, tmp_path):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    config = extensions_yaml([1001], extra="sip:\n  lockout: {failuresPerSource: 2, window: 30, blockDuration: 60}\n")
+    assert apply_config(server, config).returncode == 0
+    assert [register(server, "1001", "Wrong-Pass-123", "127.0.3.1") for _ in range(2)] == [403, 403]
+    assert [b["source"] for b in json.loads(server.cli("block", "list", "--json").stdout)] == ["127.0.3.1"]
+    bad = apply_config(server, extensions_yaml([1001], extra="sip:\n  lockout: {failuresPerSource: 0}\n"))
+    assert bad.returncode != 0 and "sip.lockout.failuresPerSource: must be 1-1000, got 0" in bad.stderr
+    exported = server.cli("config", "export").stdout
+    assert "failuresPerSource: 2" in exported

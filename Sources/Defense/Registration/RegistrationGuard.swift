@@ -20,6 +20,11 @@ public final class RegistrationGuard: Sendable {
         self.publish = publish
     }
 
+    /// New thresholds apply from the next failure; counts so far are kept.
+    public func update(_ settings: RegistrationLockoutSettings) {
+        lockout.withLock { $0.settings = settings }
+    }
+
     /// Whether `account` is locked against `address` (which never registered it) after distributed guessing.
     public func refuses(account: String, from address: IPAddress, now: Date) -> Bool {
         lockout.withLock { $0.refuses(account: account, from: address, now: Int64(now.timeIntervalSince1970)) }
