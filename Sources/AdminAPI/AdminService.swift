@@ -31,9 +31,11 @@ public struct AdminService: Sendable {
         var problems: [String] = []
         if let problem = AdminValidation.extensionNumberProblem(request.number) { problems.append("number: \(problem)") }
         if let name = request.name, let problem = AdminValidation.displayNameProblem(name) { problems.append("name: \(problem)") }
-        if let password = request.password, let problem = AdminValidation.sipPasswordProblem(password) { problems.append("password: \(problem)") }
+        if let password = request.password {
+            problems += AdminValidation.sipPasswordProblems(password, number: request.number, name: request.name).map { "password: \($0)" }
+        }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
-        let generated = request.password == nil ? SecretGenerator.password() : nil
+        let generated = request.password == nil ? SecretGenerator.password(number: request.number, name: request.name) : nil
         let password = request.password ?? generated ?? ""
         let now = Date()
         let record = ExtensionRecord(number: request.number, displayName: request.name, ha1MD5: ha1(request.number, password, .md5),
@@ -55,11 +57,14 @@ public struct AdminService: Sendable {
         var record = try await existing(number)
         var problems: [String] = []
         if let name = request.name, let problem = AdminValidation.displayNameProblem(name) { problems.append("name: \(problem)") }
-        if let password = request.password, let problem = AdminValidation.sipPasswordProblem(password) { problems.append("password: \(problem)") }
+        let name = request.name.map { $0.isEmpty ? nil : $0 } ?? record.displayName
+        if let password = request.password {
+            problems += AdminValidation.sipPasswordProblems(password, number: number, name: name).map { "password: \($0)" }
+        }
         if request.password != nil && request.generatePassword == true { problems.append("give password or generatePassword, not both") }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
-        if let name = request.name { record.displayName = name.isEmpty ? nil : name }
-        let generated = request.generatePassword == true ? SecretGenerator.password() : nil
+        record.displayName = name
+        let generated = request.generatePassword == true ? SecretGenerator.password(number: number, name: name) : nil
         if let password = request.password ?? generated {
             record.ha1MD5 = ha1(number, password, .md5)
             record.ha1SHA256 = ha1(number, password, .sha256)

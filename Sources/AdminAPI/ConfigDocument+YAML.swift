@@ -253,8 +253,10 @@ private struct YAMLReader {
             if let message = AdminValidation.extensionNumberProblem(entry.number) { problem(at("number"), "\(path).number", message) }
             if !seen.insert(entry.number).inserted { problem(at("number"), "\(path).number", "extension \(entry.number) is listed twice") }
             if let name = entry.name, let message = AdminValidation.displayNameProblem(name) { problem(at("name"), "\(path).name", message) }
-            if let password = entry.password, let message = AdminValidation.sipPasswordProblem(password) {
-                problem(at("password"), "\(path).password", message)
+            if let password = entry.password {
+                for message in AdminValidation.sipPasswordProblems(password, number: entry.number, name: entry.name) {
+                    problem(at("password"), "\(path).password", message)
+                }
             }
             if entry.password != nil && (entry.ha1MD5 != nil || entry.ha1SHA256 != nil) {
                 problem(item, path, "give either password or ha1, not both")

@@ -56,16 +56,9 @@ public enum AdminValidation {
         return nil
     }
 
-    /// The baseline for SIP passwords: long enough to resist guessing, printable, no spaces.
-    public static func sipPasswordProblem(_ password: String) -> String? {
-        guard (10...128).contains(password.count) else { return "password must be 10-128 characters" }
-        guard password.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }) else {
-            return "password must be printable ASCII without spaces"
-        }
-        let hasUpper = password.contains { $0.isUppercase }, hasLower = password.contains { $0.isLowercase }
-        let hasDigit = password.contains { $0.isNumber }
-        guard hasUpper && hasLower && hasDigit else { return "password must mix upper case, lower case and digits" }
-        return nil
+    /// Every credential rule a SIP password breaks (see `CredentialRules`), for the extension it is set on.
+    public static func sipPasswordProblems(_ password: String, number: String, name: String?) -> [String] {
+        CredentialRules.problems(password, number: number, names: name.map { [$0] } ?? [])
     }
 
     public static func ha1Problem(md5: String?, sha256: String?) -> String? {

@@ -126,7 +126,7 @@ struct AdminServiceTests {
         let created = try await service.createExtension(CreateExtensionRequest(number: "1001"))
         let password = try #require(created.password)
         #expect(password.count >= 16)
-        #expect(AdminValidation.sipPasswordProblem(password) == nil)
+        #expect(AdminValidation.sipPasswordProblems(password, number: "1001", name: nil).isEmpty)
         let stored = try #require(try await service.store.extensionRecord(number: "1001"))
         #expect(!stored.ha1MD5.contains(password))
         #expect(try await service.extensionView("1001").number == "1001")

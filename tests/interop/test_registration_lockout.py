@@ -104,3 +104,17 @@ def test_the_thresholds_are_configuration(server_factory, tmp_path):
     assert bad.returncode != 0 and "sip.lockout.failuresPerSource: must be 1-1000, got 0" in bad.stderr
     exported = server.cli("config", "export").stdout
     assert "failuresPerSource: 2" in exported
+
+
+def test_weak_secrets_are_refused_with_every_broken_rule(server_factory, tmp_path):
+    server = server_factory()
+    server.start()
+    result = server.cli("extension", "add", "4321", "--password", "pass4321word", "--name", "Bob", check=False)
+    assert result.returncode != 0
+    for rule in ("upper-case letter", "run of 4 repeated or consecutive digits ('4321')", "extension number"):
+        assert rule in result.stderr, result.stderr
+    status, _, body = server.api("POST", "/api/v1/extensions", {"number": "2002", "name": "Carol", "password": "CarolXyz12"})
+    assert status == 400 and any("must not contain the name 'Carol'" in p for p in body["problems"])
+    bad = apply_config(server, "extensions:\n  - {number: \"3003\", password: Abcdef1111gh}\n")
+    assert bad.returncode != 0 and "extensions[0].password: must not contain a run of 4 repeated or consecutive digits" in bad.stderr
+    assert json.loads(server.cli("extension", "list", "--json").stdout) == []
