@@ -225,7 +225,7 @@ public struct AdminService: Sendable {
             runtime.directory.replaceAll(finalRecords)
             for number in removed { runtime.location.removeAll(number) }
             runtime.dispatcher.update(bounds: document.settings.registration)
-            runtime.registrationGuard.update(document.settings.lockout)
+            runtime.registrationGuard.update(document.settings.lockout, scanners: document.settings.scanners)
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))
@@ -233,6 +233,7 @@ public struct AdminService: Sendable {
         var restart = previous
         restart.registration = document.settings.registration
         restart.lockout = document.settings.lockout
+        restart.scanners = document.settings.scanners
         return ConfigApplyResult(extensionsCreated: created, extensionsUpdated: updated, extensionsRemoved: removed.count,
                                  restartRequired: restart != document.settings)
     }

@@ -66,6 +66,10 @@ extension ConfigDocument {
                 ("maxLineLength", Node(String(limits.maxLineLength))),
             ])),
             ("lockout", map(ConfigDocument.lockoutFields.map { name, path in (name, Node(String(settings.lockout[keyPath: path]))) })),
+            ("scanners", map([
+                ("action", Node(settings.scanners.action.rawValue)),
+                ("userAgents", .sequence(.init(settings.scanners.userAgents.map { Node($0) }))),
+            ])),
         ]
         if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
             sip.append(("tls", map([("certificate", Node(certificate)), ("key", Node(key))])))
@@ -177,6 +181,22 @@ private struct YAMLReader {
                     case "maxMessageSize": settings.limits.maxMessageSize = number
                     case "maxHeaderCount": settings.limits.maxHeaderCount = number
                     case "maxLineLength": settings.limits.maxLineLength = number
+                    default: unknown(item, "\(path).\(key)")
+                    }
+                }
+            case "scanners":
+                for (key, item) in mapping(value, path: path) {
+                    switch key {
+                    case "action":
+                        guard let text = string(item, "\(path).action") else { continue }
+                        guard let action = ScannerPolicy.Action(rawValue: text) else {
+                            problem(item, "\(path).action", "must be block, drop or off, got '\(text.prefix(20))'")
+                            continue
+                        }
+                        settings.scanners.action = action
+                    case "userAgents":
+                        guard case .sequence(let sequence) = item else { problem(item, "\(path).userAgents", "expected a list"); continue }
+                        settings.scanners.userAgents = sequence.compactMap { string($0, "\(path).userAgents") }
                     default: unknown(item, "\(path).\(key)")
                     }
                 }

@@ -20,11 +20,13 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     public var limits = SIPLimits()
     /// When failed registrations block a source or lock an account.
     public var lockout = RegistrationLockoutSettings()
+    /// Requests from known scanners: dropped and their source blocked by default.
+    public var scanners = ScannerPolicy()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout
+        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout, scanners
     }
 
     /// Settings stored by an older version lack newer fields: those take their defaults.
@@ -40,6 +42,7 @@ public struct ServerSettings: Codable, Sendable, Equatable {
         nonceLifetime = try container.decodeIfPresent(UInt64.self, forKey: .nonceLifetime) ?? defaults.nonceLifetime
         limits = try container.decodeIfPresent(SIPLimits.self, forKey: .limits) ?? defaults.limits
         lockout = try container.decodeIfPresent(RegistrationLockoutSettings.self, forKey: .lockout) ?? defaults.lockout
+        scanners = try container.decodeIfPresent(ScannerPolicy.self, forKey: .scanners) ?? defaults.scanners
     }
 
     static let storeKey = "server.settings"

@@ -16,6 +16,7 @@ public struct PBXConfiguration: Sendable, Equatable {
     public var limits = SIPLimits()
     /// When failed registrations block a source or lock an account.
     public var lockout = RegistrationLockoutSettings()
+    public var scanners = ScannerPolicy()
 
     public init() {}
 }

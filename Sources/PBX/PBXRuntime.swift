@@ -31,7 +31,9 @@ public final class PBXRuntime: Sendable {
         location.load(try await store.bindings(), now: Date())
         let authenticator = RegistrationAuthenticator(configuration: configuration, key: nonceKey, directory: directory)
         let shards = NetworkGuardShards(loops: loops, snapshot: NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil))
-        registrationGuard = RegistrationGuard(settings: configuration.lockout, shards: shards) { bus.publish($0) }
+        registrationGuard = RegistrationGuard(settings: configuration.lockout, scanners: configuration.scanners, shards: shards) {
+            bus.publish($0)
+        }
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator, registrationGuard: registrationGuard,
                                           location: location, bus: bus, logger: logger)
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)

@@ -10,6 +10,7 @@ struct SIPMetrics: Sendable {
     let retransmissions: Counter
     let registrationsAccepted: Counter
     let registrationsFailed: Counter
+    let scannersDropped: Counter
 
     static let knownMethods = ["REGISTER", "OPTIONS", "INVITE", "ACK", "BYE", "CANCEL", "SUBSCRIBE", "NOTIFY", "MESSAGE", "REFER", "INFO", "UPDATE", "PRACK", "PUBLISH"]
 
@@ -23,6 +24,7 @@ struct SIPMetrics: Sendable {
         retransmissions = Counter(label: "portcullis_sip_retransmissions_total")
         registrationsAccepted = Counter(label: "portcullis_registrations_total", dimensions: [("result", "accepted")])
         registrationsFailed = Counter(label: "portcullis_registrations_total", dimensions: [("result", "failed")])
+        scannersDropped = Counter(label: "portcullis_sip_scanner_requests_dropped_total")
     }
 
     func request(_ method: String) {

@@ -48,6 +48,15 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         metrics.request(request.method.rawValue)
         guard request.method != .ack else { return }
+        if let registrationGuard, let userAgent = request.headers[.userAgent], let address = IPAddress(replier.peer.address) {
+            let peer = replier.peer
+            let attempt = RegistrationAttempt(address: address, port: peer.port, localPort: peer.localPort,
+                                              transport: peer.transport == .udp ? .udp : .tcp, account: nil, userAgent: userAgent)
+            if registrationGuard.isScanner(attempt, method: request.method.rawValue, now: clock()) {
+                metrics.scannersDropped.increment()
+                return
+            }
+        }
         let via = try? request.topVia()
         let key = via.map { ServerTransactionKey(via: $0, method: request.method) }
         if let key, via?.hasRFC3261Branch == true {

@@ -90,8 +90,16 @@ struct LockoutSettingsTests {
             #expect(error.problems.contains("bad.yaml: sip.lockout.failuresPerSource: must be 1-1000, got 0"))
             #expect(error.problems.contains("bad.yaml:5: sip.lockout.windw: unknown field"))
         }
+        let scanners = try ConfigDocument(yaml: "sip:\n  scanners: {action: drop, userAgents: [evil-tool]}\n", file: "s.yaml")
+        #expect(scanners.settings.scanners.action == .drop && scanners.settings.scanners.userAgents == ["evil-tool"])
+        do {
+            _ = try ConfigDocument(yaml: "sip:\n  scanners: {action: explode}\n", file: "s.yaml")
+            Issue.record("an unknown scanner action was accepted")
+        } catch {
+            #expect(error.problems.contains { $0.contains("sip.scanners.action: must be block, drop or off") })
+        }
         let old = try JSONDecoder().decode(ServerSettings.self, from: Data(#"{"sipListen": ["127.0.0.1:5060"], "apiListen": "127.0.0.1:8088"}"#.utf8))
-        #expect(old.lockout == RegistrationLockoutSettings() && old.sipListen == ["127.0.0.1:5060"] && old.limits == SIPLimits())
+        #expect(old.lockout == RegistrationLockoutSettings() && old.scanners == ScannerPolicy() && old.sipListen == ["127.0.0.1:5060"] && old.limits == SIPLimits())
     }
 }
 

@@ -33,8 +33,9 @@ def start_phone(server, tmp_path, count, rate):
 
 def test_svcrack_is_blocked_at_the_fifth_failure_and_never_finds_the_password(server_factory, tmp_path):
     # sipvicious 0.3.4's svcrack ignores its --bindingip, so it attacks from 127.0.0.1: keep that off the allow list.
+    # Its User-Agent would get it dropped at the first packet; switch that off to test the failure threshold.
     server = server_factory(allow_loopback=False)
-    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    assert apply_config(server, extensions_yaml([1001], extra="sip:\n  scanners: {action: \"off\"}\n")).returncode == 0
     server.start()
     phone = start_phone(server, tmp_path, count=20, rate=1)
     words = tmp_path / "words.txt"
@@ -118,3 +119,31 @@ def test_weak_secrets_are_refused_with_every_broken_rule(server_factory, tmp_pat
     bad = apply_config(server, "extensions:\n  - {number: \"3003\", password: Abcdef1111gh}\n")
     assert bad.returncode != 0 and "extensions[0].password: must not contain a run of 4 repeated or consecutive digits" in bad.stderr
     assert json.loads(server.cli("extension", "list", "--json").stdout) == []
+
+
+def test_svwar_finds_no_extension_and_scanners_are_dropped_at_the_first_packet(server_factory, tmp_path):
+    server = server_factory(allow_loopback=False)
+    assert apply_config(server, extensions_yaml(range(1000, 1010))).returncode == 0
+    server.start()
+    scan = subprocess.run(["sipvicious_svwar", "-e1000-1099", "-p", str(server.sip_port), "127.0.0.1"],
+                          capture_output=True, text=True, timeout=120)
+    assert "found nothing" in scan.stdout + scan.stderr, scan.stdout + scan.stderr
+    for number in range(1000, 1010):
+        assert f"| {number}" not in scan.stdout
+    block = json.loads(server.cli("block", "list", "--json").stdout)[0]
+    assert block["source"] == "127.0.0.1" and block["rule"] == "scanner user agent"
+    event = server.wait_for_event("Extension Registration Blocked Out")[0]["fields"]
+    assert event["userAgent"] == "friendly-scanner" and event["reason"] == "scanner user agent 'friendly-scanner'"
+    # A phone elsewhere is untouched, and asking the scanner's way from another address gets no answer either.
+    assert register(server, "1001", strong_password(1001), PHONE) == 200
+    client = SipClient(server.sip_port, source="127.0.0.31")
+    client.send_raw(client.options_message().replace("Content-Length: 0", "User-Agent: sipcli/v1.8\r\nContent-Length: 0"))
+    client.sock.settimeout(1)
+    try:
+        client.receive()
+        raise AssertionError("a scanner's request was answered")
+    except TimeoutError:
+        pass
+    finally:
+        client.close()
+    assert "127.0.0.31" in {b["source"] for b in json.loads(server.cli("block", "list", "--json").stdout)}

@@ -10,19 +10,42 @@ public final class RegistrationGuard: Sendable {
     public static let defenseType = "extension registration"
 
     private let lockout: Mutex<RegistrationLockout>
+    private let scanners: Mutex<ScannerPolicy>
     private let shards: NetworkGuardShards?
     private let publish: @Sendable (PortcullisEvent) -> Void
 
-    public init(settings: RegistrationLockoutSettings = RegistrationLockoutSettings(), shards: NetworkGuardShards?,
-                publish: @escaping @Sendable (PortcullisEvent) -> Void) {
+    public init(settings: RegistrationLockoutSettings = RegistrationLockoutSettings(), scanners: ScannerPolicy = ScannerPolicy(),
+                shards: NetworkGuardShards?, publish: @escaping @Sendable (PortcullisEvent) -> Void) {
         lockout = Mutex(RegistrationLockout(settings: settings))
+        self.scanners = Mutex(scanners)
         self.shards = shards
         self.publish = publish
     }
 
     /// New thresholds apply from the next failure; counts so far are kept.
-    public func update(_ settings: RegistrationLockoutSettings) {
+    public func update(_ settings: RegistrationLockoutSettings, scanners policy: ScannerPolicy) {
         lockout.withLock { $0.settings = settings }
+        scanners.withLock { $0 = policy }
+    }
+
+    /// Whether a request with this User-Agent must go unanswered; with the `block` action its source is blocked at
+    /// once and "Extension Registration Blocked Out" names the scanner.
+    public func isScanner(_ attempt: RegistrationAttempt, method: String, now: Date) -> Bool {
+        guard let userAgent = attempt.userAgent else { return false }
+        let policy = scanners.withLock { $0 }
+        guard let scanner = policy.scanner(in: userAgent) else { return false }
+        if policy.action == .block, let shards {
+            var details = ["ip": attempt.address.description, "sourcePort": String(attempt.port), "transport": attempt.transport.rawValue,
+                           "userAgent": userAgent, "method": method, "reason": "scanner user agent '\(scanner)'", "attempts": "1"]
+            details["account"] = attempt.account
+            shards.block(AutomaticBlock(
+                source: shards.unit(of: attempt.address),
+                endpoint: NetworkEndpoint(service: .sip, transport: attempt.transport, port: attempt.localPort),
+                defenseType: RegistrationGuard.defenseType, rule: "scanner user agent",
+                baseDuration: lockout.withLock { $0.settings.blockDuration }, time: Int64(now.timeIntervalSince1970 * 1e9),
+                event: EventCatalogue.registrationBlocked, details: details))
+        }
+        return true
     }
 
     /// Whether `account` is locked against `address` (which never registered it) after distributed guessing.

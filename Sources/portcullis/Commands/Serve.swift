@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         configuration.nonceLifetime = settings.nonceLifetime
         configuration.limits = settings.limits
         configuration.lockout = settings.lockout
+        configuration.scanners = settings.scanners
         let bus = EventBus()
         let eventLog = EventLogService(bus: bus, store: store, logger: logger)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey,
