@@ -7,25 +7,54 @@ public struct CreateExtensionRequest: Codable, Sendable {
     public var name: String?
     /// Omit to have a strong password generated and returned once.
     public var password: String?
+    /// Registration policy; omitted fields take the defaults (any device, anywhere, one device at a time).
+    public var userAgentPrefixes: [String]?
+    public var permittedNetworks: [String]?
+    public var maxRegistrations: Int?
+    public var replaceOldestRegistration: Bool?
 
-    public init(number: String, name: String? = nil, password: String? = nil) {
+    public init(number: String, name: String? = nil, password: String? = nil, userAgentPrefixes: [String]? = nil,
+                permittedNetworks: [String]? = nil, maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
         self.number = number
         self.name = name
         self.password = password
+        self.userAgentPrefixes = userAgentPrefixes
+        self.permittedNetworks = permittedNetworks
+        self.maxRegistrations = maxRegistrations
+        self.replaceOldestRegistration = replaceOldestRegistration
     }
 }
 
-/// Body of `PATCH /api/v1/extensions/{number}`.
+/// Body of `PATCH /api/v1/extensions/{number}`: omitted fields stay as they are; an empty list lifts a restriction.
 public struct UpdateExtensionRequest: Codable, Sendable {
     public var name: String?
     public var password: String?
     /// Generate a new password and return it once.
     public var generatePassword: Bool?
+    public var userAgentPrefixes: [String]?
+    public var permittedNetworks: [String]?
+    public var maxRegistrations: Int?
+    public var replaceOldestRegistration: Bool?
 
-    public init(name: String? = nil, password: String? = nil, generatePassword: Bool? = nil) {
+    public init(name: String? = nil, password: String? = nil, generatePassword: Bool? = nil, userAgentPrefixes: [String]? = nil,
+                permittedNetworks: [String]? = nil, maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
         self.name = name
         self.password = password
         self.generatePassword = generatePassword
+        self.userAgentPrefixes = userAgentPrefixes
+        self.permittedNetworks = permittedNetworks
+        self.maxRegistrations = maxRegistrations
+        self.replaceOldestRegistration = replaceOldestRegistration
+    }
+
+    /// `policy` with this request's changes.
+    func applied(to policy: ExtensionPolicy) -> ExtensionPolicy {
+        var policy = policy
+        if let userAgentPrefixes { policy.userAgentPrefixes = userAgentPrefixes }
+        if let permittedNetworks { policy.permittedNetworks = permittedNetworks }
+        if let maxRegistrations { policy.maxRegistrations = maxRegistrations }
+        if let replaceOldestRegistration { policy.replaceOldest = replaceOldestRegistration }
+        return policy
     }
 }
 
@@ -34,6 +63,11 @@ public struct ExtensionView: Codable, Sendable, Equatable {
     public var number: String
     public var name: String?
     public var registeredContacts: Int
+    /// Registration policy: User-Agent prefixes (empty: any), permitted networks (empty: anywhere), devices at once.
+    public var userAgentPrefixes: [String]
+    public var permittedNetworks: [String]
+    public var maxRegistrations: Int
+    public var replaceOldestRegistration: Bool
     public var createdAt: Date
     public var updatedAt: Date
 }

@@ -34,12 +34,16 @@ public struct AdminService: Sendable {
         if let password = request.password {
             problems += AdminValidation.sipPasswordProblems(password, number: request.number, name: request.name).map { "password: \($0)" }
         }
+        let policy = UpdateExtensionRequest(userAgentPrefixes: request.userAgentPrefixes, permittedNetworks: request.permittedNetworks,
+                                            maxRegistrations: request.maxRegistrations,
+                                            replaceOldestRegistration: request.replaceOldestRegistration).applied(to: ExtensionPolicy())
+        problems += AdminValidation.policyProblems(policy).map { "\($0.field): \($0.message)" }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         let generated = request.password == nil ? SecretGenerator.password(number: request.number, name: request.name) : nil
         let password = request.password ?? generated ?? ""
         let now = Date()
         let record = ExtensionRecord(number: request.number, displayName: request.name, ha1MD5: ha1(request.number, password, .md5),
-                                     ha1SHA256: ha1(request.number, password, .sha256), createdAt: now, updatedAt: now)
+                                     ha1SHA256: ha1(request.number, password, .sha256), createdAt: now, updatedAt: now, policy: policy)
         try await storeCall { try await store.createExtension(record) }
         runtime?.directory.upsert(record)
         return ExtensionWithSecret(extension: view(record), password: generated)
@@ -62,8 +66,11 @@ public struct AdminService: Sendable {
             problems += AdminValidation.sipPasswordProblems(password, number: number, name: name).map { "password: \($0)" }
         }
         if request.password != nil && request.generatePassword == true { problems.append("give password or generatePassword, not both") }
+        let policy = request.applied(to: record.policy)
+        problems += AdminValidation.policyProblems(policy).map { "\($0.field): \($0.message)" }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         record.displayName = name
+        record.policy = policy
         let generated = request.generatePassword == true ? SecretGenerator.password(number: number, name: name) : nil
         if let password = request.password ?? generated {
             record.ha1MD5 = ha1(number, password, .md5)
@@ -169,7 +176,7 @@ public struct AdminService: Sendable {
         let records = try await storeCall { try await store.extensions() }
         let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), extensions: records.map {
             ConfigDocument.ExtensionEntry(number: $0.number, name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5,
-                                          ha1SHA256: $0.ha1SHA256, line: 0)
+                                          ha1SHA256: $0.ha1SHA256, policy: $0.policy, line: 0)
         })
         return document.yaml()
     }
@@ -192,6 +199,7 @@ public struct AdminService: Sendable {
             let existing = current[entry.number]
             var record = existing ?? ExtensionRecord(number: entry.number, displayName: nil, ha1MD5: "", ha1SHA256: "", createdAt: now, updatedAt: now)
             record.displayName = entry.name
+            record.policy = entry.policy
             if let password = entry.password {
                 record.ha1MD5 = ha1(entry.number, password, .md5)
                 record.ha1SHA256 = ha1(entry.number, password, .sha256)
@@ -289,6 +297,8 @@ public struct AdminService: Sendable {
     private func view(_ record: ExtensionRecord) -> ExtensionView {
         ExtensionView(number: record.number, name: record.displayName,
                       registeredContacts: runtime?.location.bindings(for: record.number).count ?? 0,
+                      userAgentPrefixes: record.policy.userAgentPrefixes, permittedNetworks: record.policy.permittedNetworks,
+                      maxRegistrations: record.policy.maxRegistrations, replaceOldestRegistration: record.policy.replaceOldest,
                       createdAt: record.createdAt, updatedAt: record.updatedAt)
     }
 

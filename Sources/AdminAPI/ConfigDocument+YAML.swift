@@ -3,6 +3,7 @@ import Foundation
 import PBX
 import SIPAuth
 import SIPCore
+import Storage
 import Yams
 
 extension ConfigDocument {
@@ -80,6 +81,11 @@ extension ConfigDocument {
             if let md5 = entry.ha1MD5, let sha256 = entry.ha1SHA256 {
                 pairs.append(("ha1", map([("md5", Node(md5)), ("sha256", Node(sha256))])))
             }
+            let policy = entry.policy
+            if !policy.userAgentPrefixes.isEmpty { pairs.append(("userAgents", .sequence(.init(policy.userAgentPrefixes.map { Node($0) })))) }
+            if !policy.permittedNetworks.isEmpty { pairs.append(("permittedNetworks", .sequence(.init(policy.permittedNetworks.map { Node($0) })))) }
+            if policy.maxRegistrations != 1 { pairs.append(("maxRegistrations", Node(String(policy.maxRegistrations)))) }
+            if policy.replaceOldest { pairs.append(("replaceOldest", Node("true"))) }
             return map(pairs)
         }
         var sections = [("sip", map(sip)), ("api", map([("listen", Node(settings.apiListen))]))]
@@ -125,6 +131,14 @@ private struct YAMLReader {
             return nil
         }
         return scalar.string
+    }
+
+    mutating func strings(_ node: Node, _ path: String) -> [String] {
+        guard case .sequence(let sequence) = node else {
+            problem(node, path, "expected a list")
+            return []
+        }
+        return sequence.compactMap { string($0, path) }
     }
 
     mutating func integer(_ node: Node, _ path: String) -> Int? {
@@ -194,9 +208,7 @@ private struct YAMLReader {
                             continue
                         }
                         settings.scanners.action = action
-                    case "userAgents":
-                        guard case .sequence(let sequence) = item else { problem(item, "\(path).userAgents", "expected a list"); continue }
-                        settings.scanners.userAgents = sequence.compactMap { string($0, "\(path).userAgents") }
+                    case "userAgents": settings.scanners.userAgents = strings(item, "\(path).userAgents")
                     default: unknown(item, "\(path).\(key)")
                     }
                 }
@@ -258,6 +270,16 @@ private struct YAMLReader {
                 case "number": entry.number = string(value, "\(path).number") ?? ""
                 case "name": entry.name = string(value, "\(path).name")
                 case "password": entry.password = string(value, "\(path).password")
+                case "userAgents": entry.policy.userAgentPrefixes = strings(value, "\(path).userAgents")
+                case "permittedNetworks": entry.policy.permittedNetworks = strings(value, "\(path).permittedNetworks")
+                case "maxRegistrations":
+                    if let number = integer(value, "\(path).maxRegistrations") { entry.policy.maxRegistrations = number }
+                case "replaceOldest":
+                    switch string(value, "\(path).replaceOldest") {
+                    case "true": entry.policy.replaceOldest = true
+                    case "false": entry.policy.replaceOldest = false
+                    default: problem(value, "\(path).replaceOldest", "expected true or false")
+                    }
                 case "ha1":
                     for (key, digest) in mapping(value, path: "\(path).ha1") {
                         switch key {
@@ -273,6 +295,10 @@ private struct YAMLReader {
             if let message = AdminValidation.extensionNumberProblem(entry.number) { problem(at("number"), "\(path).number", message) }
             if !seen.insert(entry.number).inserted { problem(at("number"), "\(path).number", "extension \(entry.number) is listed twice") }
             if let name = entry.name, let message = AdminValidation.displayNameProblem(name) { problem(at("name"), "\(path).name", message) }
+            for (field, message) in AdminValidation.policyProblems(entry.policy) {
+                let name = field == "userAgentPrefixes" ? "userAgents" : field
+                problem(at(name), "\(path).\(name)", message)
+            }
             if let password = entry.password {
                 for message in AdminValidation.sipPasswordProblems(password, number: entry.number, name: entry.name) {
                     problem(at("password"), "\(path).password", message)

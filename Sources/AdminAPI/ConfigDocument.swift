@@ -2,6 +2,7 @@ import Defense
 import PBX
 import SIPCore
 import SIPStack
+import Storage
 
 /// The declarative configuration `config apply` takes and `config export` writes: everything this version knows.
 public struct ConfigDocument: Sendable, Equatable {
@@ -12,16 +13,19 @@ public struct ConfigDocument: Sendable, Equatable {
         public var password: String?
         public var ha1MD5: String?
         public var ha1SHA256: String?
+        /// Fields left out take the defaults (declarative, like the extension list itself).
+        public var policy: ExtensionPolicy
         /// Line in the file, for error messages.
         public var line: Int
 
         public init(number: String, name: String? = nil, password: String? = nil, ha1MD5: String? = nil, ha1SHA256: String? = nil,
-                    line: Int = 0) {
+                    policy: ExtensionPolicy = ExtensionPolicy(), line: Int = 0) {
             self.number = number
             self.name = name
             self.password = password
             self.ha1MD5 = ha1MD5
             self.ha1SHA256 = ha1SHA256
+            self.policy = policy
             self.line = line
         }
     }
@@ -59,6 +63,29 @@ public enum AdminValidation {
     /// Every credential rule a SIP password breaks (see `CredentialRules`), for the extension it is set on.
     public static func sipPasswordProblems(_ password: String, number: String, name: String?) -> [String] {
         CredentialRules.problems(password, number: number, names: name.map { [$0] } ?? [])
+    }
+
+    /// Registration policy limits, as (field, message): at most 32 User-Agent prefixes of 1-64 printable characters,
+    /// 32 valid CIDR ranges, 1-100 devices.
+    public static func policyProblems(_ policy: ExtensionPolicy) -> [(field: String, message: String)] {
+        var problems: [(field: String, message: String)] = []
+        if policy.userAgentPrefixes.count > 32 { problems.append(("userAgentPrefixes", "at most 32")) }
+        for prefix in policy.userAgentPrefixes
+        where !(1...64).contains(prefix.count) || prefix.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            problems.append(("userAgentPrefixes", "'\(prefix.prefix(64))' must be 1-64 printable characters"))
+        }
+        if policy.permittedNetworks.count > 32 { problems.append(("permittedNetworks", "at most 32")) }
+        for network in policy.permittedNetworks {
+            do throws(NetworkInputError) {
+                _ = try IPNetwork(parsing: network)
+            } catch {
+                problems.append(("permittedNetworks", error.description))
+            }
+        }
+        if !(1...100).contains(policy.maxRegistrations) {
+            problems.append(("maxRegistrations", "must be 1-100 devices, got \(policy.maxRegistrations)"))
+        }
+        return problems
     }
 
     public static func ha1Problem(md5: String?, sha256: String?) -> String? {

@@ -1,16 +1,36 @@
+import Defense
+import GeoIP
 import Storage
 import Synchronization
 
-/// What the hot path needs to authenticate an extension.
+/// What the hot path needs to authenticate an extension and apply its registration policy.
 public struct ExtensionCredentials: Sendable, Equatable {
     public let number: String
     public let ha1MD5: String
     public let ha1SHA256: String
+    /// Empty: any device.
+    public let userAgentPrefixes: [String]
+    /// Empty: anywhere.
+    public let permittedNetworks: [IPNetwork]
+    public let maxRegistrations: Int
+    public let replaceOldest: Bool
 
     public init(_ record: ExtensionRecord) {
         number = record.number
         ha1MD5 = record.ha1MD5
         ha1SHA256 = record.ha1SHA256
+        userAgentPrefixes = record.policy.userAgentPrefixes
+        permittedNetworks = record.policy.permittedNetworks.compactMap { try? IPNetwork(parsing: $0) }
+        maxRegistrations = record.policy.maxRegistrations
+        replaceOldest = record.policy.replaceOldest
+    }
+
+    public func permits(_ address: IPAddress) -> Bool {
+        permittedNetworks.isEmpty || permittedNetworks.contains { $0.contains(address) }
+    }
+
+    public func accepts(userAgent: String?) -> Bool {
+        userAgentPrefixes.isEmpty || userAgentPrefixes.contains { userAgent?.hasPrefix($0) == true }
     }
 }
 

@@ -136,6 +136,11 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             return failure(status, reason, account: account)
         }
 
+        // An extension that may only register from some networks refuses the others before the challenge, so no
+        // password is ever tested from there.
+        if let number = request.toUser, let address, let policy = authenticator.extensionPolicy(number), !policy.permits(address) {
+            return failure(403, "source not in the extension's permitted networks", account: number)
+        }
         switch authenticator.authenticate(request, now: now) {
         case .challenge(let stale, let failureReason):
             if let failureReason { recordFailure(failureReason, account: nil) }
@@ -150,19 +155,18 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             if let registrationGuard, let address, registrationGuard.refuses(account: account.number, from: address, now: now) {
                 return guessed(403, "account locked after distributed guessing", account: account.number)
             }
-            let aor: String?
-            switch (try? request.to())?.uri {
-            case .sip(let uri): aor = uri.user
-            case .tel(let uri): aor = uri.digits
-            default: aor = nil
+            if !account.accepts(userAgent: userAgent) {
+                return guessed(403, "user agent '\(userAgent?.prefix(64) ?? "")' is not allowed for the extension", account: account.number)
             }
+            let aor = request.toUser
             guard aor == account.number else {
                 return guessed(403, "authenticated as \(account.number) but registering \(aor ?? "nothing")", account: account.number)
             }
             let registrar = registrar.withLock { $0 }
             let (decision, before) = location.update(account.number) { current in
                 let decision = registrar.decide(request, aor: account.number, current: current, source: peer.description,
-                                                transport: peer.transport.rawValue, now: now)
+                                                transport: peer.transport.rawValue, now: now, devices: account.maxRegistrations,
+                                                replaceOldest: account.replaceOldest)
                 return (decision, decision.statusCode == 200 ? decision.bindings : nil)
             }
             guard decision.statusCode == 200 else {
@@ -191,5 +195,16 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
 
     static func makeTag() -> String {
         String(UInt64.random(in: 1 ... .max), radix: 36)
+    }
+}
+
+extension SIPRequest {
+    /// The user part of the To URI: the extension a REGISTER is for.
+    var toUser: String? {
+        switch (try? to())?.uri {
+        case .sip(let uri): uri.user
+        case .tel(let uri): uri.digits
+        default: nil
+        }
     }
 }

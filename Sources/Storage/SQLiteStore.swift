@@ -33,8 +33,8 @@ public final class SQLiteStore: PortcullisStore {
     public func updateExtension(_ record: ExtensionRecord) async throws {
         try await write { db in
             try db.execute(sql: """
-                UPDATE extension SET display_name = ?, ha1_md5 = ?, ha1_sha256 = ?, updated_at = ? WHERE number = ?
-                """, arguments: [record.displayName, record.ha1MD5, record.ha1SHA256, record.updatedAt, record.number])
+                UPDATE extension SET display_name = ?, ha1_md5 = ?, ha1_sha256 = ?, updated_at = ?, policy = ? WHERE number = ?
+                """, arguments: [record.displayName, record.ha1MD5, record.ha1SHA256, record.updatedAt, Self.json(record.policy), record.number])
             if db.changesCount == 0 { throw StoreError.notFound("extension \(record.number)") }
         }
     }
@@ -198,13 +198,20 @@ public final class SQLiteStore: PortcullisStore {
 
     private static func insert(_ record: ExtensionRecord, _ db: Database) throws {
         try db.execute(sql: """
-            INSERT INTO extension (number, display_name, ha1_md5, ha1_sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [record.number, record.displayName, record.ha1MD5, record.ha1SHA256, record.createdAt, record.updatedAt])
+            INSERT INTO extension (number, display_name, ha1_md5, ha1_sha256, created_at, updated_at, policy) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [record.number, record.displayName, record.ha1MD5, record.ha1SHA256, record.createdAt, record.updatedAt,
+                             json(record.policy)])
+    }
+
+    private static func json(_ policy: ExtensionPolicy) -> String {
+        String(decoding: (try? JSONEncoder().encode(policy)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     private static func extensionRecord(_ row: Row) -> ExtensionRecord {
-        ExtensionRecord(number: row["number"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
-                        ha1SHA256: row["ha1_sha256"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+        let policy = (row["policy"] as String?).flatMap { try? JSONDecoder().decode(ExtensionPolicy.self, from: Data($0.utf8)) }
+        return ExtensionRecord(number: row["number"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
+                               ha1SHA256: row["ha1_sha256"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+                               policy: policy ?? ExtensionPolicy())
     }
 
     private static func tokenRecord(_ row: Row) -> APITokenRecord {

@@ -71,6 +71,9 @@ enum StoreMigrations {
                 CREATE INDEX network_block_expires ON network_block (expires_at);
                 """)
         }
+        migrator.registerMigration("v3 extension policy") { db in
+            try db.execute(sql: "ALTER TABLE extension ADD COLUMN policy TEXT NOT NULL DEFAULT '{}'")
+        }
         return migrator
     }
 }

@@ -8,14 +8,17 @@ public struct ExtensionRecord: Sendable, Equatable, Codable {
     public var ha1SHA256: String
     public var createdAt: Date
     public var updatedAt: Date
+    public var policy: ExtensionPolicy
 
-    public init(number: String, displayName: String?, ha1MD5: String, ha1SHA256: String, createdAt: Date, updatedAt: Date) {
+    public init(number: String, displayName: String?, ha1MD5: String, ha1SHA256: String, createdAt: Date, updatedAt: Date,
+                policy: ExtensionPolicy = ExtensionPolicy()) {
         self.number = number
         self.displayName = displayName
         self.ha1MD5 = ha1MD5
         self.ha1SHA256 = ha1SHA256
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.policy = policy
     }
 }
 

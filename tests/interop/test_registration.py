@@ -75,7 +75,7 @@ def test_registrations_survive_a_restart(server_factory, tmp_path):
 
 def test_several_contacts_and_unregistering_all_with_a_star(server_factory):
     server = server_factory()
-    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    assert apply_config(server, 'extensions:\n  - {number: "1001", password: %s, maxRegistrations: 2}\n' % strong_password(1001)).returncode == 0
     server.start()
     desk, mobile = SipClient(server.sip_port), SipClient(server.sip_port)
     for phone in (desk, mobile):

@@ -11,14 +11,14 @@ from portcullis_harness import (PEERS, SipClient, apply_config, authorization, c
 PHONE = "127.0.0.10"
 
 
-def register(server, user, password, source):
+def register(server, user, password, source, user_agent="interop-test"):
     """A full digest registration from source: the final status code."""
     client = SipClient(server.sip_port, source=source)
     try:
-        challenge, uri = client.register(user)
+        challenge, uri = client.register(user, user_agent=user_agent)
         if challenge["status"] != 401:
             return challenge["status"]
-        answer, _ = client.register(user, authorization(user, password, challenge_fields(challenge), uri))
+        answer, _ = client.register(user, authorization(user, password, challenge_fields(challenge), uri), user_agent=user_agent)
         return answer["status"]
     finally:
         client.close()
@@ -59,7 +59,8 @@ def test_svcrack_is_blocked_at_the_fifth_failure_and_never_finds_the_password(se
 
 def test_distributed_guessing_locks_the_account_but_not_its_phone(server_factory, tmp_path):
     server = server_factory()
-    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    # The phone registers from two ports here (two contacts): allow it two devices.
+    assert apply_config(server, 'extensions:\n  - {number: "1001", password: %s, maxRegistrations: 3}\n' % strong_password(1001)).returncode == 0
     server.start()
     assert register(server, "1001", strong_password(1001), PHONE) == 200
     for host in range(1, 51):
@@ -147,3 +148,62 @@ def test_svwar_finds_no_extension_and_scanners_are_dropped_at_the_first_packet(s
     finally:
         client.close()
     assert "127.0.0.31" in {b["source"] for b in json.loads(server.cli("block", "list", "--json").stdout)}
+
+
+def register_as(server, user, source, user_agent="interop-test"):
+    return register(server, user, strong_password(int(user)), source, user_agent)
+
+
+def test_a_second_device_is_refused_by_default_and_accepted_with_a_limit_of_two(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    assert register_as(server, "1001", "127.0.6.1") == 200
+    assert register_as(server, "1001", "127.0.6.2") == 403
+    assert len(server.registrations()) == 1
+    server.wait_for_event("Extension Registration Failed", lambda e: "device" in e["fields"].get("reason", ""))
+    server.cli("extension", "update", "1001", "--max-registrations", "2")
+    assert register_as(server, "1001", "127.0.6.2") == 200
+    assert len(server.registrations()) == 2
+    assert register_as(server, "1001", "127.0.6.3") == 403
+    server.cli("extension", "update", "1001", "--enable-replace-oldest")
+    assert register_as(server, "1001", "127.0.6.3") == 200
+    assert sorted(r["source"].split(":")[1] for r in server.registrations()) == ["127.0.6.2", "127.0.6.3"]
+
+
+def test_user_agent_and_network_restrictions(server_factory):
+    server = server_factory()
+    config = ('extensions:\n'
+              f'  - {{number: "1001", password: {strong_password(1001)}, userAgents: ["Yealink SIP-T4"]}}\n'
+              f'  - {{number: "1002", password: {strong_password(1002)}, permittedNetworks: [127.0.7.0/24, "::1"]}}\n')
+    assert apply_config(server, config).returncode == 0
+    server.start()
+    assert register_as(server, "1001", "127.0.8.1", user_agent="Linphone/5.0") == 403
+    failed = server.wait_for_event("Extension Registration Failed", lambda e: "user agent" in e["fields"].get("reason", ""))
+    assert failed[0]["fields"]["account"] == "1001"
+    assert register_as(server, "1001", "127.0.8.1", user_agent="Yealink SIP-T46S 66.86.0.15") == 200
+    # From outside its networks 1002 is refused before any challenge: no password is tested there.
+    client = SipClient(server.sip_port, source="127.0.9.1")
+    first, _ = client.register("1002")
+    client.close()
+    assert first["status"] == 403 and "www-authenticate" not in first["headers"]
+    assert register_as(server, "1002", "127.0.7.42") == 200
+    shown = json.loads(server.cli("extension", "show", "1002", "--json").stdout)
+    assert shown["permittedNetworks"] == ["127.0.7.0/24", "::1"] and shown["maxRegistrations"] == 1
+
+
+def test_bad_registration_policies_are_refused_and_change_nothing(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    before = server.cli("extension", "show", "1001", "--json").stdout
+    for args, expected in ((["--user-agent", "x" * 65], "userAgentPrefixes"), (["--permit", "10.0.0.1/8"], "host bits"),
+                           (["--permit", "300.0.0.0/8"], "not an IP address"), (["--max-registrations", "0"], "must be 1-100 devices")):
+        result = server.cli("extension", "update", "1001", *args, check=False)
+        assert result.returncode != 0 and expected in result.stderr, (args, result.stderr)
+    status, _, body = server.api("POST", "/api/v1/extensions", {"number": "1005", "maxRegistrations": 0})
+    assert status == 400 and "maxRegistrations: must be 1-100 devices, got 0" in body["problems"]
+    bad = apply_config(server, 'extensions:\n  - {number: "1001", permittedNetworks: [nonsense]}\n')
+    assert bad.returncode != 0 and "extensions[0].permittedNetworks" in bad.stderr
+    assert server.cli("extension", "show", "1001", "--json").stdout == before
+    assert [e["number"] for e in json.loads(server.cli("extension", "list", "--json").stdout)] == ["1001"]

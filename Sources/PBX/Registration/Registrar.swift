@@ -11,8 +11,10 @@ public struct Registrar: Sendable {
         self.bounds = bounds
     }
 
+    /// `devices` limits the distinct contacts of this AOR (the extension's own limit, within `bounds.maxContacts`);
+    /// over it the least recently registered are replaced when `replaceOldest`, else the request is refused.
     public func decide(_ request: SIPRequest, aor: String, current: [Binding], source: String, transport: String,
-                       now: Date) -> RegistrarDecision {
+                       now: Date, devices: Int = .max, replaceOldest: Bool = false) -> RegistrarDecision {
         let live = current.filter { $0.expiresAt > now }
         let contacts: [ContactValue]
         let headerExpires: UInt32?
@@ -73,6 +75,13 @@ public struct Registrar: Sendable {
         }
         guard result.count <= bounds.maxContacts else {
             return .failure(403, "more than \(bounds.maxContacts) contacts registered", bindings: live)
+        }
+        if result.count > devices {
+            guard replaceOldest else {
+                return .failure(403, "more than \(devices) device\(devices == 1 ? "" : "s") registered at once (the extension's limit)", bindings: live)
+            }
+            // This request's contacts were just updated to `now`; the others go oldest first.
+            result = Array(result.sorted { $0.updatedAt > $1.updatedAt }.prefix(devices))
         }
         return RegistrarDecision(statusCode: 200, reason: nil, bindings: result, minExpires: nil)
     }

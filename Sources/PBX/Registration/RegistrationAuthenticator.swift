@@ -29,6 +29,9 @@ public final class RegistrationAuthenticator: Sendable {
     /// Whether `username` names an extension (lockout counts failures per account only for real ones).
     public func knows(_ username: String) -> Bool { directory.credentials(for: username) != nil }
 
+    /// The extension's registration policy, when it exists.
+    public func extensionPolicy(_ number: String) -> ExtensionCredentials? { directory.credentials(for: number) }
+
     /// WWW-Authenticate values, one per offered algorithm, sharing one nonce.
     public func challenges(now: Date, stale: Bool) -> [String] {
         let seconds = UInt64(max(0, now.timeIntervalSince1970))

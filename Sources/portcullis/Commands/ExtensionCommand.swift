@@ -20,9 +20,18 @@ struct ExtensionCommand: AsyncParsableCommand {
         @Argument(help: "Extension number (1-15 digits).") var number: String
         @Option(help: "SIP password (10+ characters, upper and lower case and digits).") var password: String?
         @Option(help: "Display name.") var name: String?
+        @Option(name: .customLong("user-agent"), help: "Only devices whose User-Agent starts with this may register (repeatable).")
+        var userAgents: [String] = []
+        @Option(name: .customLong("permit"), help: "Only this address or CIDR range may register (repeatable).") var permits: [String] = []
+        @Option(help: "Devices registered at once (default 1).") var maxRegistrations: Int?
+        @Flag(help: "Over the limit, replace the oldest device instead of refusing the new one.") var replaceOldest = false
 
         func run() async throws {
-            let result = try await withClient(data) { try await $0.createExtension(CreateExtensionRequest(number: number, name: name, password: password)) }
+            let request = CreateExtensionRequest(number: number, name: name, password: password,
+                                                 userAgentPrefixes: userAgents.isEmpty ? nil : userAgents,
+                                                 permittedNetworks: permits.isEmpty ? nil : permits, maxRegistrations: maxRegistrations,
+                                                 replaceOldestRegistration: replaceOldest ? true : nil)
+            let result = try await withClient(data) { try await $0.createExtension(request) }
             try ExtensionCommand.report(result, done: "added", output: output)
         }
     }
@@ -50,20 +59,38 @@ struct ExtensionCommand: AsyncParsableCommand {
             if output.json { return try Output.json(item) }
             Output.table(["NUMBER", "NAME", "CONTACTS", "UPDATED"],
                          [[item.number, item.name ?? "", String(item.registeredContacts), Output.time(item.updatedAt)]])
+            print("user agents: \(item.userAgentPrefixes.isEmpty ? "any" : item.userAgentPrefixes.joined(separator: ", "))")
+            print("permitted networks: \(item.permittedNetworks.isEmpty ? "anywhere" : item.permittedNetworks.joined(separator: ", "))")
+            print("devices at once: \(item.maxRegistrations)\(item.replaceOldestRegistration ? " (the oldest is replaced)" : "")")
         }
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change an extension's name or password.")
+        static let configuration = CommandConfiguration(abstract: "Change an extension's name, password or registration policy.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
         @Argument var number: String
         @Option var name: String?
         @Option var password: String?
         @Flag(help: "Generate a new password and print it once.") var generatePassword = false
+        @Option(name: .customLong("user-agent"), help: "Replace the allowed User-Agent prefixes (repeatable).") var userAgents: [String] = []
+        @Flag(help: "Let any device register.") var anyUserAgent = false
+        @Option(name: .customLong("permit"), help: "Replace the permitted addresses or CIDR ranges (repeatable).") var permits: [String] = []
+        @Flag(help: "Let the extension register from anywhere.") var permitAnywhere = false
+        @Option(help: "Devices registered at once.") var maxRegistrations: Int?
+        @Flag(inversion: .prefixedEnableDisable, help: "Over the limit, replace the oldest device instead of refusing the new one.")
+        var replaceOldest: Bool?
+
+        func validate() throws {
+            if anyUserAgent && !userAgents.isEmpty { throw ValidationError("give --user-agent or --any-user-agent, not both") }
+            if permitAnywhere && !permits.isEmpty { throw ValidationError("give --permit or --permit-anywhere, not both") }
+        }
 
         func run() async throws {
-            let request = UpdateExtensionRequest(name: name, password: password, generatePassword: generatePassword ? true : nil)
+            let request = UpdateExtensionRequest(name: name, password: password, generatePassword: generatePassword ? true : nil,
+                                                 userAgentPrefixes: anyUserAgent ? [] : (userAgents.isEmpty ? nil : userAgents),
+                                                 permittedNetworks: permitAnywhere ? [] : (permits.isEmpty ? nil : permits),
+                                                 maxRegistrations: maxRegistrations, replaceOldestRegistration: replaceOldest)
             let result = try await withClient(data) { try await $0.updateExtension(number, request) }
             try ExtensionCommand.report(result, done: "updated", output: output)
         }
