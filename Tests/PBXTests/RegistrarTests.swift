@@ -23,6 +23,24 @@ struct RegistrarTests {
         registrar.decide(request, aor: "1001", current: current, source: "udp:10.0.0.1:5060", transport: "UDP", now: now)
     }
 
+    @Test func theExtensionsDeviceLimitRefusesOrReplacesTheOldest() {
+        let first = registrar.decide(register(["<sip:desk@10.0.0.1>"]), aor: "1001", current: [], source: "", transport: "UDP",
+                                     now: now, devices: 1)
+        #expect(first.statusCode == 200 && first.bindings.count == 1)
+        let later = now.addingTimeInterval(10)
+        let second = registrar.decide(register(["<sip:mobile@10.0.0.2>"], callID: "call-2"), aor: "1001", current: first.bindings,
+                                      source: "", transport: "UDP", now: later, devices: 1)
+        #expect(second.statusCode == 403 && second.reason?.contains("1 device registered at once") == true)
+        #expect(second.bindings.map(\.contact) == ["sip:desk@10.0.0.1"])
+        let replaced = registrar.decide(register(["<sip:mobile@10.0.0.2>"], callID: "call-2"), aor: "1001", current: first.bindings,
+                                        source: "", transport: "UDP", now: later, devices: 1, replaceOldest: true)
+        #expect(replaced.statusCode == 200 && replaced.bindings.map(\.contact) == ["sip:mobile@10.0.0.2"])
+        // A refresh of the same device is not a second device.
+        let refresh = registrar.decide(register(["<sip:desk@10.0.0.1>"], cseq: 2), aor: "1001", current: first.bindings, source: "",
+                                       transport: "UDP", now: later, devices: 1)
+        #expect(refresh.statusCode == 200)
+    }
+
     @Test func expiresComesFromParameterThenHeaderThenDefault() {
         let decision = decide(register(["<sip:a@10.0.0.1>;expires=120", "<sip:b@10.0.0.1>"], expires: 300))
         #expect(decision.statusCode == 200)
