@@ -58,7 +58,9 @@ def answers(server, source):
 
 def test_scanners_are_blocked_while_a_phone_keeps_registering(server_factory, tmp_path):
     server = server_factory()
-    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    # svmap's User-Agent alone would get it blocked at its first packet (see test_registration_lockout); switched
+    # off here, its burst must trip the SIP UDP rate rule.
+    assert apply_config(server, extensions_yaml([1001], extra="sip:\n  scanners: {action: \"off\"}\n")).returncode == 0
     server.start()
     phone = subprocess.Popen(
         ["sipp", "-sf", str(PEERS / "register_uac.xml"), f"127.0.0.1:{server.sip_port}", "-i", "127.0.0.3",
