@@ -61,6 +61,17 @@ enum AdminRouter {
                                                         callerPort: context.localPort, force: force(request))
         }
         addNetworkRoutes(to: api, service: service)
+        api.get("registration-defense") { _, _ in try await service.registrationDefense() }
+        api.put("registration-defense") { request, context in
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            let settings: RegistrationDefenseSettings
+            do {
+                settings = try JSONDecoder().decode(RegistrationDefenseSettings.self, from: Data(body.readableBytesView))
+            } catch let error as DecodingError {
+                throw AdminError(.invalidInput, "the body is not valid registration defense settings: \(error.readable)")
+            }
+            return try await service.updateRegistrationDefense(settings)
+        }
         return router
     }
 

@@ -302,7 +302,7 @@ public struct AdminService: Sendable {
                       createdAt: record.createdAt, updatedAt: record.updatedAt)
     }
 
-    private func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {
+    func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {
         try await AdminService.storeCall(body)
     }
 

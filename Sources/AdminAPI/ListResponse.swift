@@ -16,3 +16,4 @@ extension ConfigApplyResult: ResponseEncodable {}
 extension HealthView: ResponseEncodable {}
 extension NetworkSettings: ResponseEncodable {}
 extension NetworkBlockRecord: ResponseEncodable {}
+extension RegistrationDefenseSettings: ResponseEncodable {}

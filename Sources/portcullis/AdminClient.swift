@@ -22,6 +22,8 @@ protocol AdminClient: Sendable {
     func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord]
     func block(_ request: ManualBlockRequest) async throws -> NetworkBlockRecord
     func unblock(_ target: String) async throws -> [NetworkBlockRecord]
+    func registrationDefense() async throws -> RegistrationDefenseSettings
+    func updateRegistrationDefense(_ settings: RegistrationDefenseSettings) async throws -> RegistrationDefenseSettings
     func shutdown() async
 }
 

@@ -42,5 +42,9 @@ struct DirectAdminClient: AdminClient {
     func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord] { try await service.blocks(query) }
     func block(_ request: ManualBlockRequest) async throws -> NetworkBlockRecord { try await service.block(request, caller: nil, actor: "cli") }
     func unblock(_ target: String) async throws -> [NetworkBlockRecord] { try await service.unblock(target, actor: "cli") }
+    func registrationDefense() async throws -> RegistrationDefenseSettings { try await service.registrationDefense() }
+    func updateRegistrationDefense(_ settings: RegistrationDefenseSettings) async throws -> RegistrationDefenseSettings {
+        try await service.updateRegistrationDefense(settings)
+    }
     func shutdown() async {}
 }

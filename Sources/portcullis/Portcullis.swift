@@ -8,7 +8,7 @@ struct Portcullis: AsyncParsableCommand {
         abstract: "A SIP PBX that defends itself against toll fraud.",
         subcommands: [
             Serve.self, Setup.self, ExtensionCommand.self, RegistrationCommand.self, TokenCommand.self, Events.self,
-            ConfigCommand.self, BlockCommand.self, NetworkCommand.self,
+            ConfigCommand.self, BlockCommand.self, NetworkCommand.self, LockoutCommand.self, ScannersCommand.self,
         ])
 
     /// Accepts `--data-dir DIR` before the subcommand too (`portcullis --data-dir DIR extension add ...`), as scripts

@@ -70,6 +70,11 @@ struct SocketAdminClient: AdminClient {
         try items(try await send(.DELETE, "/api/v1/network/blocks/\(target.pathEscaped)"))
     }
 
+    func registrationDefense() async throws -> RegistrationDefenseSettings { try decode(try await send(.GET, "/api/v1/registration-defense")) }
+    func updateRegistrationDefense(_ settings: RegistrationDefenseSettings) async throws -> RegistrationDefenseSettings {
+        try decode(try await send(.PUT, "/api/v1/registration-defense", json: settings))
+    }
+
     private func path(_ path: String, _ parameters: [(String, String)]) -> String {
         var components = URLComponents()
         components.path = path

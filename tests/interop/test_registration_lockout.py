@@ -207,3 +207,25 @@ def test_bad_registration_policies_are_refused_and_change_nothing(server_factory
     assert bad.returncode != 0 and "extensions[0].permittedNetworks" in bad.stderr
     assert server.cli("extension", "show", "1001", "--json").stdout == before
     assert [e["number"] for e in json.loads(server.cli("extension", "list", "--json").stdout)] == ["1001"]
+
+
+def test_lockout_and_scanner_policy_through_the_cli_and_api(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    server.cli("lockout", "set", "--failures-per-source", "2", "--block-duration", "60")
+    assert "after 2 failures within 60 s" in server.cli("lockout", "show").stdout
+    assert [register(server, "1001", "Wrong-Pass-123", "127.0.10.1") for _ in range(2)] == [403, 403]
+    assert [b["source"] for b in json.loads(server.cli("block", "list", "--json").stdout)] == ["127.0.10.1"]
+    bad = server.cli("lockout", "set", "--failures-per-source", "0", check=False)
+    assert bad.returncode != 0 and "sip.lockout.failuresPerSource: must be 1-1000, got 0" in bad.stderr
+    assert json.loads(server.cli("lockout", "show", "--json").stdout)["failuresPerSource"] == 2
+    server.cli("scanners", "set", "--action", "off")
+    status, _, body = server.api("GET", "/api/v1/registration-defense")
+    assert status == 200 and body["scanners"]["action"] == "off" and body["lockout"]["failuresPerSource"] == 2
+    # With the policy off a scanner's User-Agent is answered like anyone's.
+    assert register(server, "1001", strong_password(1001), "127.0.10.2", user_agent="friendly-scanner") == 200
+    body["scanners"]["action"] = "explode"
+    status, _, problem = server.api("PUT", "/api/v1/registration-defense", body)
+    assert status == 400 and "scanners.action" in problem["detail"]
+    assert server.api("GET", "/api/v1/registration-defense")[2]["scanners"]["action"] == "off"
