@@ -100,40 +100,79 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             response.headers.append(.allow, "REGISTER, OPTIONS")
             response.headers.append(.accept, "application/sdp")
             return response
+        case .invite, .subscribe, .message, .refer, .publish:
+            return authenticated(request, peer: peer)
         default:
-            var response = SIPResponse(replyingTo: request, statusCode: 501, toTag: SIPRequestDispatcher.makeTag())
-            response.headers.append(.allow, "REGISTER, OPTIONS")
+            return notImplemented(request)
+        }
+    }
+
+    /// Records a refused request ("Extension Registration Failed", with the method when it is not REGISTER) and
+    /// answers it; a `guess` (a wrong answer to a challenge) also counts towards the lockout.
+    private func failed(_ request: SIPRequest, peer: SIPPeer, status: Int, reason: String, account: String?, guess: Bool,
+                        now: Date) -> SIPResponse {
+        let userAgent = request.headers[.userAgent]
+        var fields = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue, "reason": reason]
+        fields["account"] = account
+        fields["user_agent"] = userAgent
+        if request.method != .register { fields["method"] = request.method.rawValue }
+        metrics.registrationsFailed.increment()
+        bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, time: now, fields: fields))
+        if guess, let registrationGuard, let address = IPAddress(peer.address) {
+            let attempt = RegistrationAttempt(address: address, port: peer.port, localPort: peer.localPort,
+                                              transport: peer.transport == .udp ? .udp : .tcp, account: account, userAgent: userAgent)
+            registrationGuard.failed(attempt, known: account.map(authenticator.knows) ?? false, reason: reason, now: now)
+        }
+        return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
+    }
+
+    private func notImplemented(_ request: SIPRequest) -> SIPResponse {
+        var response = SIPResponse(replyingTo: request, statusCode: 501, toTag: SIPRequestDispatcher.makeTag())
+        response.headers.append(.allow, "REGISTER, OPTIONS")
+        return response
+    }
+
+    /// Requests that can cost money or reveal state must authenticate (407, Proxy-Authorization) before anything
+    /// else, and a wrong answer counts towards the same lockout as a wrong REGISTER. Calls arrive with the call
+    /// router; until then an authenticated request is answered 501.
+    private func authenticated(_ request: SIPRequest, peer: SIPPeer) -> SIPResponse {
+        let now = clock()
+        func failure(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
+            failed(request, peer: peer, status: status, reason: reason, account: account, guess: true, now: now)
+        }
+        switch authenticator.authenticate(request, header: .proxyAuthorization, now: now) {
+        case .challenge(let stale, _):
+            var response = SIPResponse(replyingTo: request, statusCode: 407, toTag: SIPRequestDispatcher.makeTag())
+            for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.proxyAuthenticate, challenge) }
             return response
+        case .malformed(let reason):
+            return SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Request (\(reason.prefix(80)))",
+                               toTag: SIPRequestDispatcher.makeTag())
+        case .forbidden(let reason, let username):
+            return failure(403, reason, account: username)
+        case .authenticated(let account):
+            if let registrationGuard, let address = IPAddress(peer.address), registrationGuard.refuses(account: account.number, from: address, now: now) {
+                return failure(403, "account locked after distributed guessing", account: account.number)
+            }
+            return notImplemented(request)
         }
     }
 
     private func register(_ request: SIPRequest, peer: SIPPeer) -> SIPResponse {
         let now = clock()
         let userAgent = request.headers[.userAgent]
-        var facts = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue]
-        facts["user_agent"] = userAgent
-        func recordFailure(_ reason: String, account: String?) {
-            var fields = facts
-            fields["reason"] = reason
-            fields["account"] = account
-            metrics.registrationsFailed.increment()
-            bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, time: now, fields: fields))
-        }
         func failure(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
-            recordFailure(reason, account: account)
-            return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
-        }
-        let address = IPAddress(peer.address)
-        func attempt(_ account: String?) -> RegistrationAttempt? {
-            address.map { RegistrationAttempt(address: $0, port: peer.port, localPort: peer.localPort,
-                                              transport: peer.transport == .udp ? .udp : .tcp, account: account, userAgent: userAgent) }
+            failed(request, peer: peer, status: status, reason: reason, account: account, guess: false, now: now)
         }
         /// A failure that counts towards the lockout: a wrong answer to the challenge, not a missing one.
         func guessed(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
-            if let registrationGuard, let attempt = attempt(account) {
-                registrationGuard.failed(attempt, known: account.map(authenticator.knows) ?? false, reason: reason, now: now)
-            }
-            return failure(status, reason, account: account)
+            failed(request, peer: peer, status: status, reason: reason, account: account, guess: true, now: now)
+        }
+        let address = IPAddress(peer.address)
+        var facts = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue]
+        facts["user_agent"] = userAgent
+        func recordFailure(_ reason: String, account: String?) {
+            _ = failed(request, peer: peer, status: 401, reason: reason, account: account, guess: false, now: now)
         }
 
         // An extension that may only register from some networks refuses the others before the challenge, so no
@@ -175,7 +214,11 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return response
             }
             metrics.registrationsAccepted.increment()
-            if let registrationGuard, let attempt = attempt(account.number) { registrationGuard.succeeded(attempt, account: account.number, now: now) }
+            if let registrationGuard, let address {
+                let attempt = RegistrationAttempt(address: address, port: peer.port, localPort: peer.localPort,
+                                                  transport: peer.transport == .udp ? .udp : .tcp, account: account.number, userAgent: userAgent)
+                registrationGuard.succeeded(attempt, account: account.number, now: now)
+            }
             var fields = facts
             fields["extension"] = account.number
             if before.isEmpty && !decision.bindings.isEmpty {

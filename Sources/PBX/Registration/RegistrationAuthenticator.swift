@@ -45,8 +45,9 @@ public final class RegistrationAuthenticator: Sendable {
         }
     }
 
-    public func authenticate(_ request: SIPRequest, now: Date) -> AuthenticationOutcome {
-        guard let header = request.headers[.authorization] else { return .challenge(stale: false, failure: nil) }
+    /// `header` is Authorization for REGISTER (401 challenges) and Proxy-Authorization for other requests (407).
+    public func authenticate(_ request: SIPRequest, header name: SIPHeaderName = .authorization, now: Date) -> AuthenticationOutcome {
+        guard let header = request.headers[name] else { return .challenge(stale: false, failure: nil) }
         let credentials: DigestCredentials
         do {
             credentials = try DigestCredentials(parsing: header)
