@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""REGISTER + digest throughput of one Portcullis release build with the network guard on and off, in one run.
+"""REGISTER + digest throughput of one Portcullis release build with a defense layer on and off, in one run.
+
+--layer network (default):
 
 "on": 1,000,000 blocked entries (IPv4 /32s and CIDRs, IPv6 /64s and /128s), 10 static rules, the full Tor geo-IP
 database plus a range placing 127.0.0.0/8 in GB, the SIP country rule on with no exempt ranges (so loopback is
 really looked up), and the rate rules raised out of the way so every packet is counted but none is blocked.
 "off": the same binary with --no-network-guard. Modes alternate (off, on, off, on, ...) and each point is SIPp
 offering more than the server can take, so the achieved rate is the throughput, then a point at a rate both
-sustain (failures must be 0); the server's CPU time per registration is the steadier figure. Prints a Markdown
+sustain (failures must be 0); the server's CPU time per registration is the steadier figure.
+
+--layer registration: "on" is the default server (failure lockout and scanner checks) with every extension
+restricted to SIPp's User-Agent, to 127.0.0.0/8 and to one device; "off" is --no-registration-guard with plain
+extensions. 127.0.0.1 is on the allow list in both, so the network guard's rate rule stays out of it. Prints a Markdown
 table. Run as root on a quiet machine:
     Benchmarks/guard-throughput.sh [--rounds 3] [--seconds 10] [--rate 20000] [--sustained 5000]
 """
@@ -40,11 +46,15 @@ def cli(data, *args, stdin=None):
     return result.stdout
 
 
-def provision(data, guarded, workdir):
-    lines = ["extensions:"] + [f'  - {{number: "{u}", password: {password(u)}}}' for u in USERS]
+def provision(data, guarded, workdir, layer):
+    policy = ', userAgents: ["sipp-anchor"], permittedNetworks: [127.0.0.0/8], maxRegistrations: 1' if guarded and layer == "registration" else ""
+    lines = ["extensions:"] + [f'  - {{number: "{u}", password: {password(u)}{policy}}}' for u in USERS]
     config = workdir / "extensions.yaml"
     config.write_text("\n".join(lines) + "\n")
     cli(data, "config", "apply", str(config))
+    if layer == "registration":
+        cli(data, "network", "allow", "add", "127.0.0.1")
+        return
     if not guarded:
         return
     local = workdir / "loopback-geoip"
@@ -93,11 +103,11 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start(data, port, guarded):
+def start(data, port, guarded, layer):
     args = [str(BINARY), "serve", "--data-dir", str(data), "--sip-listen", f"udp:127.0.0.1:{port}",
             "--api-listen", f"127.0.0.1:{free_port()}", "--log-level", "error"]
     if not guarded:
-        args.append("--no-network-guard")
+        args.append("--no-network-guard" if layer == "network" else "--no-registration-guard")
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -109,13 +119,13 @@ def start(data, port, guarded):
     raise SystemExit("server did not start")
 
 
-def sipp(port, rate, count, workdir, label):
+def sipp(port, local_port, rate, count, workdir, label):
     users = workdir / "users.csv"
     users.write_text("SEQUENTIAL\n" + "".join(f"{u};pbx.test;{password(u)};[authentication username={u} password={password(u)}]\n" for u in USERS))
     stat = workdir / f"{label}.csv"
     if stat.exists():
         stat.unlink()
-    command = ["sipp", f"127.0.0.1:{port}", "-sf", str(HERE / "peers" / "register_auth.xml"), "-i", "127.0.0.1", "-p", str(free_port()),
+    command = ["sipp", f"127.0.0.1:{port}", "-sf", str(HERE / "peers" / "register_auth.xml"), "-i", "127.0.0.1", "-p", str(local_port),
                "-t", "u1", "-r", str(rate), "-m", str(count), "-l", str(max(200, rate)), "-timeout", f"{int(count / rate + 20)}s",
                "-nostdin", "-inf", str(users), "-default_behaviors", "all,-bye", "-buff_size", "4194304",
                "-trace_stat", "-stf", str(stat), "-fd", "1"]
@@ -134,17 +144,19 @@ def sipp(port, rate, count, workdir, label):
 
 def point(guarded, arguments, workdir):
     data = Path(tempfile.mkdtemp(prefix=f"guard-{'on' if guarded else 'off'}-"))
-    provision(data, guarded, workdir)
+    provision(data, guarded, workdir, arguments.layer)
     port = free_port()
-    server = start(data, port, guarded)
+    server = start(data, port, guarded, arguments.layer)
+    # One phone port for the whole point: each extension stays one device (a new port would be a second one).
+    local_port = free_port()
     try:
-        success, failed, _ = sipp(port, 500, len(USERS), workdir, "preflight")
+        success, failed, _ = sipp(port, local_port, 500, len(USERS), workdir, "preflight")
         if success != len(USERS):
             raise SystemExit(f"preflight: {success} of {len(USERS)} registered (guard {'on' if guarded else 'off'}), {failed} failed")
         result = {}
         for name, rate in (("saturated", arguments.rate), ("sustained", arguments.sustained)):
             before = cpu_seconds(server.pid)
-            success, failed, seconds = sipp(port, rate, rate * arguments.seconds, workdir, name)
+            success, failed, seconds = sipp(port, local_port, rate, rate * arguments.seconds, workdir, name)
             cpu = cpu_seconds(server.pid) - before
             result[name] = {"rate": success / seconds, "failed": failed, "cpu_us": cpu / max(success, 1) * 1e6}
         return result
@@ -159,6 +171,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rate", type=int, default=20000, help="offered registrations per second (above capacity)")
     parser.add_argument("--sustained", type=int, default=5000, help="a rate both modes sustain")
+    parser.add_argument("--layer", choices=["network", "registration"], default="network")
     arguments = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="guard-throughput-"))
     results = {False: [], True: []}
@@ -178,11 +191,16 @@ def main():
         for guarded in (False, True):
             rows = [r[name] for r in results[guarded]]
             medians[(name, guarded)] = (statistics.median(r["rate"] for r in rows), statistics.median(r["cpu_us"] for r in rows))
-            label = "on (1M blocks, Tor geo-IP, country rule, 10 rules)" if guarded else "off (--no-network-guard)"
+            if arguments.layer == "network":
+                label = "on (1M blocks, Tor geo-IP, country rule, 10 rules)" if guarded else "off (--no-network-guard)"
+            else:
+                label = "on (lockout, scanners, User-Agent, network and device rules)" if guarded else "off (--no-registration-guard)"
             print(f"| {label} | {offered} | {medians[(name, guarded)][0]:.0f} | {medians[(name, guarded)][1]:.1f} | "
                   f"{sum(r['failed'] for r in rows)} |")
     print()
-    print(f"throughput on/off at saturation: {medians[('saturated', True)][0] / medians[('saturated', False)][0]:.3f} (target >= 0.95); "
+    target = "0.95" if arguments.layer == "network" else "0.9"
+    print(f"{arguments.layer} guard, throughput on/off at saturation: "
+          f"{medians[('saturated', True)][0] / medians[('saturated', False)][0]:.3f} (target >= {target}); "
           f"CPU per registration off/on: saturated {medians[('saturated', False)][1] / medians[('saturated', True)][1]:.3f}, "
           f"sustained {medians[('sustained', False)][1] / medians[('sustained', True)][1]:.3f}")
 

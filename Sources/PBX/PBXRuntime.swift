@@ -34,7 +34,8 @@ public final class PBXRuntime: Sendable {
         registrationGuard = RegistrationGuard(settings: configuration.lockout, scanners: configuration.scanners, shards: shards) {
             bus.publish($0)
         }
-        dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator, registrationGuard: registrationGuard,
+        dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
+                                          registrationGuard: configuration.registrationGuard ? registrationGuard : nil,
                                           location: location, bus: bus, logger: logger)
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()

@@ -177,8 +177,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
 
         // An extension that may only register from some networks refuses the others before the challenge, so no
         // password is ever tested from there.
-        if let number = request.toUser, let address, let policy = authenticator.extensionPolicy(number), !policy.permits(address) {
-            return failure(403, "source not in the extension's permitted networks", account: number)
+        let aor = request.toUser
+        if let aor, let address, let policy = authenticator.extensionPolicy(aor), !policy.permits(address) {
+            return failure(403, "source not in the extension's permitted networks", account: aor)
         }
         switch authenticator.authenticate(request, now: now) {
         case .challenge(let stale, let failureReason):
@@ -197,7 +198,6 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             if !account.accepts(userAgent: userAgent) {
                 return guessed(403, "user agent '\(userAgent?.prefix(64) ?? "")' is not allowed for the extension", account: account.number)
             }
-            let aor = request.toUser
             guard aor == account.number else {
                 return guessed(403, "authenticated as \(account.number) but registering \(aor ?? "nothing")", account: account.number)
             }

@@ -10,14 +10,14 @@ public final class RegistrationGuard: Sendable {
     public static let defenseType = "extension registration"
 
     private let lockout: Mutex<RegistrationLockout>
-    private let scanners: Mutex<ScannerPolicy>
+    private let scanners: Mutex<ScannerPolicy.Matcher>
     private let shards: NetworkGuardShards?
     private let publish: @Sendable (PortcullisEvent) -> Void
 
     public init(settings: RegistrationLockoutSettings = RegistrationLockoutSettings(), scanners: ScannerPolicy = ScannerPolicy(),
                 shards: NetworkGuardShards?, publish: @escaping @Sendable (PortcullisEvent) -> Void) {
         lockout = Mutex(RegistrationLockout(settings: settings))
-        self.scanners = Mutex(scanners)
+        self.scanners = Mutex(ScannerPolicy.Matcher(scanners))
         self.shards = shards
         self.publish = publish
     }
@@ -25,7 +25,7 @@ public final class RegistrationGuard: Sendable {
     /// New thresholds apply from the next failure; counts so far are kept.
     public func update(_ settings: RegistrationLockoutSettings, scanners policy: ScannerPolicy) {
         lockout.withLock { $0.settings = settings }
-        scanners.withLock { $0 = policy }
+        scanners.withLock { $0 = ScannerPolicy.Matcher(policy) }
     }
 
     /// Whether a request with this User-Agent must go unanswered; with the `block` action its source is blocked at

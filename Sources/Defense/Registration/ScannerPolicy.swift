@@ -24,9 +24,37 @@ public struct ScannerPolicy: Codable, Sendable, Equatable {
 
     /// The scanner name found in `userAgent`, if any.
     public func scanner(in userAgent: String) -> String? {
-        guard action != .off else { return nil }
-        let lowered = userAgent.lowercased()
-        return userAgents.first { lowered.contains($0.lowercased()) }
+        Matcher(self).scanner(in: userAgent)
+    }
+
+    /// The policy compiled for the per-request check: patterns as lower-case bytes, matched without allocating.
+    public struct Matcher: Sendable {
+        public let action: Action
+        private let patterns: [(name: String, bytes: [UInt8])]
+
+        public init(_ policy: ScannerPolicy) {
+            action = policy.action
+            patterns = policy.action == .off ? [] : policy.userAgents.map { ($0, Array($0.utf8).map(Matcher.lower)) }
+        }
+
+        public func scanner(in userAgent: String) -> String? {
+            guard !patterns.isEmpty else { return nil }
+            var text = userAgent
+            return text.withUTF8 { bytes in
+                patterns.first { pattern in Matcher.contains(bytes, pattern.bytes) }?.name
+            }
+        }
+
+        private static func lower(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
+
+        private static func contains(_ text: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8]) -> Bool {
+            guard !pattern.isEmpty, text.count >= pattern.count else { return pattern.isEmpty }
+            outer: for start in 0...(text.count - pattern.count) {
+                for offset in 0..<pattern.count where lower(text[start + offset]) != pattern[offset] { continue outer }
+                return true
+            }
+            return false
+        }
     }
 
     public var problems: [String] {

@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-network-guard"),
           help: "Leave the SIP listeners without the network guard (no allow/block list, country or rate rules): for measuring its cost or ruling it out, never for production.")
     var noNetworkGuard = false
+    @Flag(name: .customLong("no-registration-guard"),
+          help: "Leave REGISTER and INVITE without the failure lockout and scanner checks: for measuring their cost, never for production.")
+    var noRegistrationGuard = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -68,6 +71,8 @@ struct Serve: AsyncParsableCommand {
         configuration.limits = settings.limits
         configuration.lockout = settings.lockout
         configuration.scanners = settings.scanners
+        configuration.registrationGuard = !noRegistrationGuard
+        if noRegistrationGuard { logger.warning("--no-registration-guard: failed registrations are not locked out, scanners not dropped") }
         let bus = EventBus()
         let eventLog = EventLogService(bus: bus, store: store, logger: logger)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey,
