@@ -63,14 +63,8 @@ enum AdminRouter {
         addNetworkRoutes(to: api, service: service)
         api.get("registration-defense") { _, _ in try await service.registrationDefense() }
         api.put("registration-defense") { request, context in
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            let settings: RegistrationDefenseSettings
-            do {
-                settings = try JSONDecoder().decode(RegistrationDefenseSettings.self, from: Data(body.readableBytesView))
-            } catch let error as DecodingError {
-                throw AdminError(.invalidInput, "the body is not valid registration defense settings: \(error.readable)")
-            }
-            return try await service.updateRegistrationDefense(settings)
+            try await service.updateRegistrationDefense(
+                try await decodeSettings(RegistrationDefenseSettings.self, request, context, what: "registration defense settings"))
         }
         return router
     }
@@ -78,13 +72,7 @@ enum AdminRouter {
     private static func addNetworkRoutes(to api: RouterGroup<AdminRequestContext>, service: AdminService) {
         api.get("network") { _, _ in try await service.networkSettings() }
         api.put("network") { request, context in
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            let settings: NetworkSettings
-            do {
-                settings = try JSONDecoder().decode(NetworkSettings.self, from: Data(body.readableBytesView))
-            } catch let error as DecodingError {
-                throw AdminError(.invalidInput, "the body is not valid network settings: \(error.readable)")
-            }
+            let settings = try await decodeSettings(NetworkSettings.self, request, context, what: "network settings")
             return try await service.updateNetworkSettings(settings, caller: context.remoteAddress, callerPort: context.localPort,
                                                            force: force(request))
         }
@@ -104,6 +92,17 @@ enum AdminRouter {
         }
         api.delete("network/blocks/:target") { _, context in
             ListResponse(items: try await service.unblock(try context.parameters.require("target"), actor: context.caller ?? "unknown"))
+        }
+    }
+
+    /// A JSON body decoded here rather than by Hummingbird, so a wrong field is named in the problem detail.
+    private static func decodeSettings<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AdminRequestContext,
+                                                     what: String) async throws -> T {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        do {
+            return try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw AdminError(.invalidInput, "the body is not valid \(what): \(error.readable)")
         }
     }
 

@@ -48,10 +48,8 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         metrics.request(request.method.rawValue)
         guard request.method != .ack else { return }
-        if let registrationGuard, let userAgent = request.headers[.userAgent], let address = IPAddress(replier.peer.address) {
-            let peer = replier.peer
-            let attempt = RegistrationAttempt(address: address, port: peer.port, localPort: peer.localPort,
-                                              transport: peer.transport == .udp ? .udp : .tcp, account: nil, userAgent: userAgent)
+        if let registrationGuard, let userAgent = request.headers[.userAgent],
+           let attempt = RegistrationAttempt(replier.peer, account: nil, userAgent: userAgent) {
             if registrationGuard.isScanner(attempt, method: request.method.rawValue, now: clock()) {
                 metrics.scannersDropped.increment()
                 return
@@ -111,19 +109,28 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     /// answers it; a `guess` (a wrong answer to a challenge) also counts towards the lockout.
     private func failed(_ request: SIPRequest, peer: SIPPeer, status: Int, reason: String, account: String?, guess: Bool,
                         now: Date) -> SIPResponse {
+        recordFailure(request, peer: peer, reason: reason, account: account, guess: guess, now: now)
+        return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
+    }
+
+    private func recordFailure(_ request: SIPRequest, peer: SIPPeer, reason: String, account: String?, guess: Bool, now: Date) {
         let userAgent = request.headers[.userAgent]
-        var fields = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue, "reason": reason]
+        var fields = SIPRequestDispatcher.facts(peer, userAgent: userAgent)
+        fields["reason"] = reason
         fields["account"] = account
-        fields["user_agent"] = userAgent
         if request.method != .register { fields["method"] = request.method.rawValue }
         metrics.registrationsFailed.increment()
         bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, time: now, fields: fields))
-        if guess, let registrationGuard, let address = IPAddress(peer.address) {
-            let attempt = RegistrationAttempt(address: address, port: peer.port, localPort: peer.localPort,
-                                              transport: peer.transport == .udp ? .udp : .tcp, account: account, userAgent: userAgent)
+        if guess, let registrationGuard, let attempt = RegistrationAttempt(peer, account: account, userAgent: userAgent) {
             registrationGuard.failed(attempt, known: account.map(authenticator.knows) ?? false, reason: reason, now: now)
         }
-        return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
+    }
+
+    /// Who sent a request, as every registration event names them.
+    private static func facts(_ peer: SIPPeer, userAgent: String?) -> [String: String] {
+        var facts = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue]
+        facts["user_agent"] = userAgent
+        return facts
     }
 
     private func notImplemented(_ request: SIPRequest) -> SIPResponse {
@@ -169,11 +176,6 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             failed(request, peer: peer, status: status, reason: reason, account: account, guess: true, now: now)
         }
         let address = IPAddress(peer.address)
-        var facts = ["ip": peer.ip, "port": String(peer.port), "transport": peer.transport.rawValue]
-        facts["user_agent"] = userAgent
-        func recordFailure(_ reason: String, account: String?) {
-            _ = failed(request, peer: peer, status: 401, reason: reason, account: account, guess: false, now: now)
-        }
 
         // An extension that may only register from some networks refuses the others before the challenge, so no
         // password is ever tested from there.
@@ -183,7 +185,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         switch authenticator.authenticate(request, now: now) {
         case .challenge(let stale, let failureReason):
-            if let failureReason { recordFailure(failureReason, account: nil) }
+            if let failureReason { recordFailure(request, peer: peer, reason: failureReason, account: nil, guess: false, now: now) }
             var response = SIPResponse(replyingTo: request, statusCode: 401, toTag: SIPRequestDispatcher.makeTag())
             for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.wwwAuthenticate, challenge) }
             return response
@@ -214,12 +216,10 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return response
             }
             metrics.registrationsAccepted.increment()
-            if let registrationGuard, let address {
-                let attempt = RegistrationAttempt(address: address, port: peer.port, localPort: peer.localPort,
-                                                  transport: peer.transport == .udp ? .udp : .tcp, account: account.number, userAgent: userAgent)
+            if let registrationGuard, let attempt = RegistrationAttempt(peer, account: account.number, userAgent: userAgent) {
                 registrationGuard.succeeded(attempt, account: account.number, now: now)
             }
-            var fields = facts
+            var fields = SIPRequestDispatcher.facts(peer, userAgent: userAgent)
             fields["extension"] = account.number
             if before.isEmpty && !decision.bindings.isEmpty {
                 fields["contact"] = decision.bindings.map(\.contact).joined(separator: ", ")
@@ -238,6 +238,15 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
 
     static func makeTag() -> String {
         String(UInt64.random(in: 1 ... .max), radix: 36)
+    }
+}
+
+extension RegistrationAttempt {
+    /// The attempt as the lockout sees it; nil for a peer without an IP address.
+    init?(_ peer: SIPPeer, account: String?, userAgent: String?) {
+        guard let address = IPAddress(peer.address) else { return nil }
+        self.init(address: address, port: peer.port, localPort: peer.localPort, transport: peer.transport == .udp ? .udp : .tcp,
+                  account: account, userAgent: userAgent)
     }
 }
 

@@ -74,6 +74,7 @@ public actor NetworkDefense {
     private func loadSettingsIfNeeded() async throws(NetworkDefenseError) {
         guard !settingsLoaded else { return }
         settings = try await storeCall { try await NetworkDefense.storedSettings(store) }
+        allow = await resolveAllowList(settings.allow)
         settingsLoaded = true
     }
 
@@ -154,8 +155,7 @@ public actor NetworkDefense {
         if let note = request.note, note.count > 200 || note.unicodeScalars.contains(where: { $0.value < 0x20 }) {
             throw NetworkDefenseError(.invalidInput, "note must be at most 200 printable characters")
         }
-        let covered = await resolveAllowList(settings.allow)
-        if covered.contains(where: { $0.contains(network.address) || network.contains($0.address) }) {
+        if allow.contains(where: { $0.contains(network.address) || network.contains($0.address) }) {
             throw NetworkDefenseError(.conflict, "\(network) is on the allow list (network.allow); remove it there first")
         }
         if let caller, request.force != true, network.contains(caller), request.service == nil || request.service == .api {
@@ -174,7 +174,7 @@ public actor NetworkDefense {
 
     /// Removes blocks by id (digits) or by source (address or range); the guard admits the source at once.
     public func unblock(_ target: String, by actor: String) async throws(NetworkDefenseError) -> [NetworkBlockRecord] {
-        var ids: [Int64]
+        let ids: [Int64]
         if let id = Int64(target) {
             ids = [id]
         } else {
@@ -185,7 +185,6 @@ public actor NetworkDefense {
                 throw NetworkDefenseError(.invalidInput, "give a block id or a source address/range: \(error.description)")
             }
             ids = try await storeCall { try await store.blocks(NetworkBlockQuery(source: network.description, limit: 1_000_000)) }.compactMap(\.id)
-            offenses[network] = nil
         }
         let removed = try await storeCall { try await store.deleteBlocks(ids: ids) }
         guard !removed.isEmpty else { throw NetworkDefenseError(.notFound, "no block matches '\(target.prefix(60))'") }
@@ -264,19 +263,14 @@ public actor NetworkDefense {
             await publishEvent(PortcullisEvent(EventCatalogue.autoDefenseBlocked, time: now, fields: fields))
             return
         }
-        await storeAutomaticBlock(AutomaticBlock(source: trip.source, endpoint: trip.endpoint, defenseType: Self.defenseTypeAuto,
+        await record(AutomaticBlock(source: trip.source, endpoint: trip.endpoint, defenseType: Self.defenseTypeAuto,
                                                  rule: rule.name, baseDuration: rule.blockDuration, time: trip.time,
                                                  event: EventCatalogue.autoDefenseBlocked, details: details))
     }
 
-    /// Another layer (registration lockout) blocked a source: the same escalation, record and event path.
+    /// Stores an automatic block (from a rate rule or another layer such as the registration lockout) with its
+    /// escalated duration and announces it; nothing when the source is already blocked for the service.
     func record(_ block: AutomaticBlock) async {
-        await storeAutomaticBlock(block)
-    }
-
-    /// Stores an automatic block with its escalated duration and announces it; nothing when the source is already
-    /// blocked for the service.
-    private func storeAutomaticBlock(_ block: AutomaticBlock) async {
         defer { snapshotStale = true }
         let now = Date(timeIntervalSince1970: TimeInterval(block.time) / 1e9)
         let service = block.endpoint.service

@@ -88,7 +88,7 @@ public final class NetworkGuardShards: Sendable {
         }
         if immediateCount.load(ordering: .acquiring) > 0, !state.snapshot.isAllowed(address) {
             let unit = state.snapshot.rateUnit(of: address)
-            if let block = immediate.withLock({ $0[unit] }), block.service == endpoint.service, now < block.expiresAt {
+            if let block = immediate.withLock({ $0[unit] }), block.drops(endpoint.service, now: now) {
                 metrics.blocked.increment()
                 return .drop(.justBlocked)
             }
@@ -146,6 +146,8 @@ struct ShardState {
         let service: NetworkService
         let expiresAt: Int64
         let sequence: UInt64
+
+        func drops(_ service: NetworkService, now: Int64) -> Bool { self.service == service && now < expiresAt }
     }
 
     static let maxPendingHits = 10_000
@@ -174,7 +176,7 @@ struct ShardState {
 
     func localVerdict(_ address: IPAddress, endpoint: NetworkEndpoint, now: Int64) -> NetworkVerdict? {
         guard !snapshot.isAllowed(address), let block = localBlocks[snapshot.rateUnit(of: address)],
-              block.service == endpoint.service, now < block.expiresAt else { return nil }
+              block.drops(endpoint.service, now: now) else { return nil }
         return .drop(.autoDefense(rule: block.rule))
     }
 

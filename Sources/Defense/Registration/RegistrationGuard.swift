@@ -34,16 +34,10 @@ public final class RegistrationGuard: Sendable {
         guard let userAgent = attempt.userAgent else { return false }
         let policy = scanners.withLock { $0 }
         guard let scanner = policy.scanner(in: userAgent) else { return false }
-        if policy.action == .block, let shards {
-            var details = ["ip": attempt.address.description, "sourcePort": String(attempt.port), "transport": attempt.transport.rawValue,
-                           "userAgent": userAgent, "method": method, "reason": "scanner user agent '\(scanner)'", "attempts": "1"]
-            details["account"] = attempt.account
-            shards.block(AutomaticBlock(
-                source: shards.unit(of: attempt.address),
-                endpoint: NetworkEndpoint(service: .sip, transport: attempt.transport, port: attempt.localPort),
-                defenseType: RegistrationGuard.defenseType, rule: "scanner user agent",
-                baseDuration: lockout.withLock { $0.settings.blockDuration }, time: Int64(now.timeIntervalSince1970 * 1e9),
-                event: EventCatalogue.registrationBlocked, details: details))
+        if policy.action == .block {
+            var details = RegistrationGuard.details(attempt, reason: "scanner user agent '\(scanner)'", attempts: 1)
+            details["method"] = method
+            block(attempt, rule: "scanner user agent", duration: lockout.withLock { $0.settings.blockDuration }, details: details, now: now)
         }
         return true
     }
@@ -58,18 +52,11 @@ public final class RegistrationGuard: Sendable {
         let (outcome, settings) = lockout.withLock {
             ($0.failure(source: attempt.address, account: attempt.account, known: known, now: Int64(now.timeIntervalSince1970)), $0.settings)
         }
-        var details = ["ip": attempt.address.description, "sourcePort": String(attempt.port), "transport": attempt.transport.rawValue,
-                       "reason": reason, "attempts": String(outcome.sourceFailures)]
-        details["account"] = attempt.account
-        details["userAgent"] = attempt.userAgent
-        if outcome.blockSource, let shards {
+        if outcome.blockSource {
+            var details = RegistrationGuard.details(attempt, reason: reason, attempts: outcome.sourceFailures)
             let limit = outcome.trustedPair ? settings.failuresPerTrustedPair : settings.failuresPerSource
             details["limit"] = "\(limit) failures / \(settings.window)s\(outcome.trustedPair ? " (a pair that registered before)" : "")"
-            shards.block(AutomaticBlock(
-                source: shards.unit(of: attempt.address),
-                endpoint: NetworkEndpoint(service: .sip, transport: attempt.transport, port: attempt.localPort),
-                defenseType: RegistrationGuard.defenseType, rule: "registration failures", baseDuration: settings.blockDuration,
-                time: Int64(now.timeIntervalSince1970 * 1e9), event: EventCatalogue.registrationBlocked, details: details))
+            block(attempt, rule: "registration failures", duration: settings.blockDuration, details: details, now: now)
         }
         if outcome.lockAccount, let account = attempt.account {
             publish(PortcullisEvent(EventCatalogue.registrationLocked, time: now, fields: [
@@ -79,6 +66,25 @@ public final class RegistrationGuard: Sendable {
                 "note": "addresses that registered this account before keep working",
             ]))
         }
+    }
+
+    /// Blocks the attempt's source for SIP through the network guard, at once, recorded as a registration block.
+    private func block(_ attempt: RegistrationAttempt, rule: String, duration: Int, details: [String: String], now: Date) {
+        guard let shards else { return }
+        shards.block(AutomaticBlock(
+            source: shards.unit(of: attempt.address),
+            endpoint: NetworkEndpoint(service: .sip, transport: attempt.transport, port: attempt.localPort),
+            defenseType: RegistrationGuard.defenseType, rule: rule, baseDuration: duration, time: Int64(now.timeIntervalSince1970 * 1e9),
+            event: EventCatalogue.registrationBlocked, details: details))
+    }
+
+    /// The event fields every registration block carries.
+    private static func details(_ attempt: RegistrationAttempt, reason: String, attempts: Int) -> [String: String] {
+        var details = ["ip": attempt.address.description, "sourcePort": String(attempt.port), "transport": attempt.transport.rawValue,
+                       "reason": reason, "attempts": String(attempts)]
+        details["account"] = attempt.account
+        details["userAgent"] = attempt.userAgent
+        return details
     }
 
     public func succeeded(_ attempt: RegistrationAttempt, account: String, now: Date) {
