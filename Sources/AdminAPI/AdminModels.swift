@@ -4,20 +4,27 @@ import Storage
 /// Body of `POST /api/v1/extensions`.
 public struct CreateExtensionRequest: Codable, Sendable {
     public var number: String
+    /// The digest user name; omitted, the number.
+    public var registrationName: String?
     public var name: String?
     /// Omit to have a strong password generated and returned once.
     public var password: String?
-    /// Registration policy; omitted fields take the defaults (any device, anywhere, one device at a time).
+    /// Registration policy; omitted fields take the defaults (any device, anywhere, one device at a time). Giving
+    /// prefixes switches the User-Agent check on unless `restrictUserAgents` says otherwise.
+    public var restrictUserAgents: Bool?
     public var userAgentPrefixes: [String]?
     public var permittedNetworks: [String]?
     public var maxRegistrations: Int?
     public var replaceOldestRegistration: Bool?
 
-    public init(number: String, name: String? = nil, password: String? = nil, userAgentPrefixes: [String]? = nil,
-                permittedNetworks: [String]? = nil, maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
+    public init(number: String, registrationName: String? = nil, name: String? = nil, password: String? = nil,
+                restrictUserAgents: Bool? = nil, userAgentPrefixes: [String]? = nil, permittedNetworks: [String]? = nil,
+                maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
         self.number = number
+        self.registrationName = registrationName
         self.name = name
         self.password = password
+        self.restrictUserAgents = restrictUserAgents
         self.userAgentPrefixes = userAgentPrefixes
         self.permittedNetworks = permittedNetworks
         self.maxRegistrations = maxRegistrations
@@ -27,20 +34,27 @@ public struct CreateExtensionRequest: Codable, Sendable {
 
 /// Body of `PATCH /api/v1/extensions/{number}`: omitted fields stay as they are; an empty list lifts a restriction.
 public struct UpdateExtensionRequest: Codable, Sendable {
+    /// A new digest user name needs a new password too: the stored digests are computed over the name.
+    public var registrationName: String?
     public var name: String?
     public var password: String?
     /// Generate a new password and return it once.
     public var generatePassword: Bool?
+    /// Switches the User-Agent check on or off; new prefixes alone switch it on.
+    public var restrictUserAgents: Bool?
     public var userAgentPrefixes: [String]?
     public var permittedNetworks: [String]?
     public var maxRegistrations: Int?
     public var replaceOldestRegistration: Bool?
 
-    public init(name: String? = nil, password: String? = nil, generatePassword: Bool? = nil, userAgentPrefixes: [String]? = nil,
-                permittedNetworks: [String]? = nil, maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
+    public init(registrationName: String? = nil, name: String? = nil, password: String? = nil, generatePassword: Bool? = nil,
+                restrictUserAgents: Bool? = nil, userAgentPrefixes: [String]? = nil, permittedNetworks: [String]? = nil,
+                maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
+        self.registrationName = registrationName
         self.name = name
         self.password = password
         self.generatePassword = generatePassword
+        self.restrictUserAgents = restrictUserAgents
         self.userAgentPrefixes = userAgentPrefixes
         self.permittedNetworks = permittedNetworks
         self.maxRegistrations = maxRegistrations
@@ -50,7 +64,11 @@ public struct UpdateExtensionRequest: Codable, Sendable {
     /// `policy` with this request's changes.
     func applied(to policy: ExtensionPolicy) -> ExtensionPolicy {
         var policy = policy
-        if let userAgentPrefixes { policy.userAgentPrefixes = userAgentPrefixes }
+        if let userAgentPrefixes {
+            policy.userAgentPrefixes = userAgentPrefixes
+            policy.restrictsUserAgents = !userAgentPrefixes.isEmpty
+        }
+        if let restrictUserAgents { policy.restrictsUserAgents = restrictUserAgents }
         if let permittedNetworks { policy.permittedNetworks = permittedNetworks }
         if let maxRegistrations { policy.maxRegistrations = maxRegistrations }
         if let replaceOldestRegistration { policy.replaceOldest = replaceOldestRegistration }
@@ -61,9 +79,12 @@ public struct UpdateExtensionRequest: Codable, Sendable {
 /// An extension as the API shows it: never a secret.
 public struct ExtensionView: Codable, Sendable, Equatable {
     public var number: String
+    public var registrationName: String
     public var name: String?
     public var registeredContacts: Int
-    /// Registration policy: User-Agent prefixes (empty: any), permitted networks (empty: anywhere), devices at once.
+    /// Registration policy: the User-Agent check and its prefixes, permitted networks (empty: anywhere), devices at
+    /// once.
+    public var restrictUserAgents: Bool
     public var userAgentPrefixes: [String]
     public var permittedNetworks: [String]
     public var maxRegistrations: Int

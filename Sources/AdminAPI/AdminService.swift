@@ -30,23 +30,26 @@ public struct AdminService: Sendable {
     public func createExtension(_ request: CreateExtensionRequest) async throws(AdminError) -> ExtensionWithSecret {
         var problems: [String] = []
         if let problem = AdminValidation.extensionNumberProblem(request.number) { problems.append("number: \(problem)") }
+        let registrationName = request.registrationName ?? request.number
+        if let problem = AdminValidation.registrationNameProblem(registrationName) { problems.append("registrationName: \(problem)") }
         if let name = request.name, let problem = AdminValidation.displayNameProblem(name) { problems.append("name: \(problem)") }
         if let password = request.password {
-            problems += AdminValidation.sipPasswordProblems(password, number: request.number, name: request.name).map { "password: \($0)" }
+            problems += AdminValidation.sipPasswordProblems(password, number: request.number, registrationName: registrationName,
+                                                            name: request.name).map { "password: \($0)" }
         }
-        let policy = UpdateExtensionRequest(userAgentPrefixes: request.userAgentPrefixes, permittedNetworks: request.permittedNetworks,
-                                            maxRegistrations: request.maxRegistrations,
+        let policy = UpdateExtensionRequest(restrictUserAgents: request.restrictUserAgents, userAgentPrefixes: request.userAgentPrefixes,
+                                            permittedNetworks: request.permittedNetworks, maxRegistrations: request.maxRegistrations,
                                             replaceOldestRegistration: request.replaceOldestRegistration).applied(to: ExtensionPolicy())
         problems += AdminValidation.policyProblems(policy).map { "\($0.field): \($0.message)" }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
-        let generated = request.password == nil ? SecretGenerator.password(number: request.number, name: request.name) : nil
-        let password = request.password ?? generated ?? ""
         let now = Date()
-        let record = ExtensionRecord(number: request.number, displayName: request.name, ha1MD5: ha1(request.number, password, .md5),
-                                     ha1SHA256: ha1(request.number, password, .sha256), createdAt: now, updatedAt: now, policy: policy)
-        try await storeCall { try await store.createExtension(record) }
-        runtime?.directory.upsert(record)
-        return ExtensionWithSecret(extension: view(record), password: generated)
+        var record = ExtensionRecord(number: request.number, registrationName: registrationName, displayName: request.name,
+                                     ha1MD5: "", ha1SHA256: "", createdAt: now, updatedAt: now, policy: policy)
+        let generated = setPassword(request.password, generate: request.password == nil, of: &record)
+        let created = record
+        try await storeCall { try await store.createExtension(created) }
+        runtime?.directory.upsert(created)
+        return ExtensionWithSecret(extension: view(created), password: generated)
     }
 
     public func extensions() async throws(AdminError) -> [ExtensionView] {
@@ -60,22 +63,26 @@ public struct AdminService: Sendable {
     public func updateExtension(_ number: String, _ request: UpdateExtensionRequest) async throws(AdminError) -> ExtensionWithSecret {
         var record = try await existing(number)
         var problems: [String] = []
+        let registrationName = request.registrationName ?? record.registrationName
+        if let problem = AdminValidation.registrationNameProblem(registrationName) { problems.append("registrationName: \(problem)") }
         if let name = request.name, let problem = AdminValidation.displayNameProblem(name) { problems.append("name: \(problem)") }
         let name = request.name.map { $0.isEmpty ? nil : $0 } ?? record.displayName
         if let password = request.password {
-            problems += AdminValidation.sipPasswordProblems(password, number: number, name: name).map { "password: \($0)" }
+            problems += AdminValidation.sipPasswordProblems(password, number: number, registrationName: registrationName, name: name)
+                .map { "password: \($0)" }
         }
         if request.password != nil && request.generatePassword == true { problems.append("give password or generatePassword, not both") }
+        if registrationName != record.registrationName && request.password == nil && request.generatePassword != true {
+            problems.append("registrationName: a new registration name needs a new password (password or generatePassword): "
+                            + "the stored digests are computed over the name")
+        }
         let policy = request.applied(to: record.policy)
         problems += AdminValidation.policyProblems(policy).map { "\($0.field): \($0.message)" }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
+        record.registrationName = registrationName
         record.displayName = name
         record.policy = policy
-        let generated = request.generatePassword == true ? SecretGenerator.password(number: number, name: name) : nil
-        if let password = request.password ?? generated {
-            record.ha1MD5 = ha1(number, password, .md5)
-            record.ha1SHA256 = ha1(number, password, .sha256)
-        }
+        let generated = setPassword(request.password, generate: request.generatePassword == true, of: &record)
         record.updatedAt = Date()
         let updated = record
         try await storeCall { try await store.updateExtension(updated) }
@@ -175,8 +182,9 @@ public struct AdminService: Sendable {
     public func exportConfiguration() async throws(AdminError) -> String {
         let records = try await storeCall { try await store.extensions() }
         let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), extensions: records.map {
-            ConfigDocument.ExtensionEntry(number: $0.number, name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5,
-                                          ha1SHA256: $0.ha1SHA256, policy: $0.policy, line: 0)
+            ConfigDocument.ExtensionEntry(number: $0.number, registrationName: $0.registrationName == $0.number ? nil : $0.registrationName,
+                                          name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5, ha1SHA256: $0.ha1SHA256,
+                                          policy: $0.policy, line: 0)
         })
         return document.yaml()
     }
@@ -198,16 +206,19 @@ public struct AdminService: Sendable {
         for entry in document.extensions {
             let existing = current[entry.number]
             var record = existing ?? ExtensionRecord(number: entry.number, displayName: nil, ha1MD5: "", ha1SHA256: "", createdAt: now, updatedAt: now)
+            record.registrationName = entry.registrationName ?? entry.number
             record.displayName = entry.name
             record.policy = entry.policy
             if let password = entry.password {
-                record.ha1MD5 = ha1(entry.number, password, .md5)
-                record.ha1SHA256 = ha1(entry.number, password, .sha256)
+                setPassword(password, generate: false, of: &record)
             } else if let md5 = entry.ha1MD5, let sha256 = entry.ha1SHA256 {
                 record.ha1MD5 = md5.lowercased()
                 record.ha1SHA256 = sha256.lowercased()
             } else if existing == nil {
                 problems.append("\(file):\(entry.line): extensions: extension \(entry.number) is new and needs a password or ha1")
+            } else if existing?.registrationName != record.registrationName {
+                problems.append("\(file):\(entry.line): extensions: extension \(entry.number) has a new registration name and needs "
+                                + "a password or ha1 (the digests are computed over the name)")
             }
             if let existing {
                 if existing != record { record.updatedAt = now; updated += 1 }
@@ -290,14 +301,22 @@ public struct AdminService: Sendable {
         return record
     }
 
-    private func ha1(_ number: String, _ password: String, _ algorithm: DigestAlgorithm) -> String {
-        algorithm.ha1(username: number, realm: realm, password: password)
+    /// Stores the digests of `password`, or of a generated one (returned, to be shown once), over the record's
+    /// registration name.
+    @discardableResult
+    private func setPassword(_ password: String?, generate: Bool, of record: inout ExtensionRecord) -> String? {
+        let names = AdminValidation.credentialNames(number: record.number, registrationName: record.registrationName, name: record.displayName)
+        let generated = generate ? SecretGenerator.password(number: record.number, names: names) : nil
+        guard let secret = password ?? generated else { return nil }
+        record.ha1MD5 = DigestAlgorithm.md5.ha1(username: record.registrationName, realm: realm, password: secret)
+        record.ha1SHA256 = DigestAlgorithm.sha256.ha1(username: record.registrationName, realm: realm, password: secret)
+        return generated
     }
 
     private func view(_ record: ExtensionRecord) -> ExtensionView {
-        ExtensionView(number: record.number, name: record.displayName,
+        ExtensionView(number: record.number, registrationName: record.registrationName, name: record.displayName,
                       registeredContacts: runtime?.location.bindings(for: record.number).count ?? 0,
-                      userAgentPrefixes: record.policy.userAgentPrefixes, permittedNetworks: record.policy.permittedNetworks,
+                      restrictUserAgents: record.policy.restrictsUserAgents, userAgentPrefixes: record.policy.userAgentPrefixes, permittedNetworks: record.policy.permittedNetworks,
                       maxRegistrations: record.policy.maxRegistrations, replaceOldestRegistration: record.policy.replaceOldest,
                       createdAt: record.createdAt, updatedAt: record.updatedAt)
     }

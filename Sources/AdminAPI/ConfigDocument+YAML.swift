@@ -77,12 +77,16 @@ extension ConfigDocument {
         }
         let extensionNodes = extensions.map { entry -> Node in
             var pairs: [(String, Node)] = [("number", Node(entry.number, Tag(.str), .doubleQuoted))]
+            if let registrationName = entry.registrationName { pairs.append(("registrationName", Node(registrationName, Tag(.str), .doubleQuoted))) }
             if let name = entry.name { pairs.append(("name", Node(name))) }
             if let md5 = entry.ha1MD5, let sha256 = entry.ha1SHA256 {
                 pairs.append(("ha1", map([("md5", Node(md5)), ("sha256", Node(sha256))])))
             }
             let policy = entry.policy
             if !policy.userAgentPrefixes.isEmpty { pairs.append(("userAgents", .sequence(.init(policy.userAgentPrefixes.map { Node($0) })))) }
+            if policy.restrictsUserAgents == policy.userAgentPrefixes.isEmpty {
+                pairs.append(("restrictUserAgents", Node(String(policy.restrictsUserAgents))))
+            }
             if !policy.permittedNetworks.isEmpty { pairs.append(("permittedNetworks", .sequence(.init(policy.permittedNetworks.map { Node($0) })))) }
             if policy.maxRegistrations != 1 { pairs.append(("maxRegistrations", Node(String(policy.maxRegistrations)))) }
             if policy.replaceOldest { pairs.append(("replaceOldest", Node("true"))) }
@@ -139,6 +143,17 @@ private struct YAMLReader {
             return []
         }
         return sequence.compactMap { string($0, path) }
+    }
+
+    mutating func boolean(_ node: Node, _ path: String) -> Bool? {
+        switch string(node, path) {
+        case "true": return true
+        case "false": return false
+        case nil: return nil
+        default:
+            problem(node, path, "expected true or false")
+            return nil
+        }
     }
 
     mutating func integer(_ node: Node, _ path: String) -> Int? {
@@ -260,26 +275,28 @@ private struct YAMLReader {
         }
         var entries: [ConfigDocument.ExtensionEntry] = []
         var seen: Set<String> = []
+        /// Numbers and registration names: each identifies one extension.
+        var identities: [String: String] = [:]
+        var registrationNames: [(name: String, number: String, node: Node, path: String)] = []
         for (index, item) in sequence.enumerated() {
             let path = "extensions[\(index)]"
             var entry = ConfigDocument.ExtensionEntry(number: "", line: item.mark?.line ?? 0)
             var nodes: [String: Node] = [:]
+            var restrictsUserAgents: Bool?
             for (field, value) in mapping(item, path: path) {
                 nodes[field] = value
                 switch field {
                 case "number": entry.number = string(value, "\(path).number") ?? ""
+                case "registrationName": entry.registrationName = string(value, "\(path).registrationName")
                 case "name": entry.name = string(value, "\(path).name")
                 case "password": entry.password = string(value, "\(path).password")
                 case "userAgents": entry.policy.userAgentPrefixes = strings(value, "\(path).userAgents")
+                case "restrictUserAgents": restrictsUserAgents = boolean(value, "\(path).restrictUserAgents")
                 case "permittedNetworks": entry.policy.permittedNetworks = strings(value, "\(path).permittedNetworks")
                 case "maxRegistrations":
                     if let number = integer(value, "\(path).maxRegistrations") { entry.policy.maxRegistrations = number }
                 case "replaceOldest":
-                    switch string(value, "\(path).replaceOldest") {
-                    case "true": entry.policy.replaceOldest = true
-                    case "false": entry.policy.replaceOldest = false
-                    default: problem(value, "\(path).replaceOldest", "expected true or false")
-                    }
+                    if let replace = boolean(value, "\(path).replaceOldest") { entry.policy.replaceOldest = replace }
                 case "ha1":
                     for (key, digest) in mapping(value, path: "\(path).ha1") {
                         switch key {
@@ -291,16 +308,25 @@ private struct YAMLReader {
                 default: unknown(value, "\(path).\(field)")
                 }
             }
+            entry.policy.restrictsUserAgents = restrictsUserAgents ?? !entry.policy.userAgentPrefixes.isEmpty
             let at = { (field: String) in nodes[field] ?? item }
             if let message = AdminValidation.extensionNumberProblem(entry.number) { problem(at("number"), "\(path).number", message) }
             if !seen.insert(entry.number).inserted { problem(at("number"), "\(path).number", "extension \(entry.number) is listed twice") }
+            identities[entry.number] = entry.number
+            if let registrationName = entry.registrationName {
+                if let message = AdminValidation.registrationNameProblem(registrationName) {
+                    problem(at("registrationName"), "\(path).registrationName", message)
+                }
+                registrationNames.append((registrationName, entry.number, at("registrationName"), "\(path).registrationName"))
+            }
             if let name = entry.name, let message = AdminValidation.displayNameProblem(name) { problem(at("name"), "\(path).name", message) }
             for (field, message) in AdminValidation.policyProblems(entry.policy) {
                 let name = field == "userAgentPrefixes" ? "userAgents" : field
                 problem(at(name), "\(path).\(name)", message)
             }
             if let password = entry.password {
-                for message in AdminValidation.sipPasswordProblems(password, number: entry.number, name: entry.name) {
+                for message in AdminValidation.sipPasswordProblems(password, number: entry.number, registrationName: entry.registrationName,
+                                                                   name: entry.name) {
                     problem(at("password"), "\(path).password", message)
                 }
             }
@@ -311,6 +337,11 @@ private struct YAMLReader {
                 problem(at("ha1"), "\(path).ha1", message)
             }
             entries.append(entry)
+        }
+        for (name, number, node, path) in registrationNames where name != number {
+            if let owner = identities.updateValue(number, forKey: name), owner != number {
+                problem(node, path, "'\(name)' already identifies extension \(owner)")
+            }
         }
         return entries
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Defense
 import PBX
 import SIPCore
@@ -9,6 +10,8 @@ public struct ConfigDocument: Sendable, Equatable {
     /// One extension; credentials are a password, or the two HA1 digests (as exported), or nothing to keep the current ones.
     public struct ExtensionEntry: Sendable, Equatable {
         public var number: String
+        /// Nil: the number.
+        public var registrationName: String?
         public var name: String?
         public var password: String?
         public var ha1MD5: String?
@@ -18,9 +21,10 @@ public struct ConfigDocument: Sendable, Equatable {
         /// Line in the file, for error messages.
         public var line: Int
 
-        public init(number: String, name: String? = nil, password: String? = nil, ha1MD5: String? = nil, ha1SHA256: String? = nil,
-                    policy: ExtensionPolicy = ExtensionPolicy(), line: Int = 0) {
+        public init(number: String, registrationName: String? = nil, name: String? = nil, password: String? = nil,
+                    ha1MD5: String? = nil, ha1SHA256: String? = nil, policy: ExtensionPolicy = ExtensionPolicy(), line: Int = 0) {
             self.number = number
+            self.registrationName = registrationName
             self.name = name
             self.password = password
             self.ha1MD5 = ha1MD5
@@ -60,9 +64,24 @@ public enum AdminValidation {
         return nil
     }
 
-    /// Every credential rule a SIP password breaks (see `CredentialRules`), for the extension it is set on.
-    public static func sipPasswordProblems(_ password: String, number: String, name: String?) -> [String] {
-        CredentialRules.problems(password, number: number, names: name.map { [$0] } ?? [])
+    /// Digest user names: 1-64 letters, digits and `.`, `_`, `-`; what every phone's "authentication name" field
+    /// takes, and nothing that needs escaping in a URI or a digest header.
+    public static func registrationNameProblem(_ name: String) -> String? {
+        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+        guard (1...64).contains(name.count), allowed else {
+            return "registration name must be 1-64 letters, digits, '.', '_' or '-', got '\(name.prefix(64))'"
+        }
+        return nil
+    }
+
+    /// Every credential rule a SIP password breaks (see `CredentialRules`), for the extension it is set on: it may
+    /// contain neither the number nor the registration name nor the display name.
+    public static func sipPasswordProblems(_ password: String, number: String, registrationName: String?, name: String?) -> [String] {
+        CredentialRules.problems(password, number: number, names: credentialNames(number: number, registrationName: registrationName, name: name))
+    }
+
+    static func credentialNames(number: String, registrationName: String?, name: String?) -> [String] {
+        [registrationName, name].compactMap { $0 }.filter { $0 != number }
     }
 
     /// Registration policy limits, as (field, message): at most 32 User-Agent prefixes of 1-64 printable characters,
@@ -70,6 +89,9 @@ public enum AdminValidation {
     public static func policyProblems(_ policy: ExtensionPolicy) -> [(field: String, message: String)] {
         var problems: [(field: String, message: String)] = []
         if policy.userAgentPrefixes.count > 32 { problems.append(("userAgentPrefixes", "at most 32")) }
+        if policy.restrictsUserAgents && policy.userAgentPrefixes.isEmpty {
+            problems.append(("userAgentPrefixes", "the User-Agent check is on but no prefix is listed"))
+        }
         for prefix in policy.userAgentPrefixes
         where !(1...64).contains(prefix.count) || prefix.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             problems.append(("userAgentPrefixes", "'\(prefix.prefix(64))' must be 1-64 printable characters"))

@@ -10,7 +10,7 @@ enum SecretGenerator {
 
     /// A SIP password of upper and lower case letters and digits (look-alike characters left out) that passes
     /// every credential rule for this extension; 20 characters, about 117 bits.
-    static func password(length: Int = 20, number: String = "", name: String? = nil) -> String {
+    static func password(length: Int = 20, number: String = "", names: [String] = []) -> String {
         var generator = SystemRandomNumberGenerator()
         let all = upper + lower + digits
         while true {
@@ -18,7 +18,7 @@ enum SecretGenerator {
                               digits.randomElement(using: &generator)!]
             while characters.count < length { characters.append(all.randomElement(using: &generator)!) }
             let candidate = String(characters.shuffled(using: &generator))
-            if CredentialRules.problems(candidate, number: number, names: name.map { [$0] } ?? []).isEmpty { return candidate }
+            if CredentialRules.problems(candidate, number: number, names: names).isEmpty { return candidate }
         }
     }
 

@@ -6,9 +6,11 @@ import Synchronization
 /// What the hot path needs to authenticate an extension and apply its registration policy.
 public struct ExtensionCredentials: Sendable, Equatable {
     public let number: String
+    /// The digest user name; lockout counters and locks are kept under it.
+    public let registrationName: String
     public let ha1MD5: String
     public let ha1SHA256: String
-    /// Empty: any device.
+    /// Empty: any device (also when the check is switched off).
     public let userAgentPrefixes: [String]
     /// Empty: anywhere.
     public let permittedNetworks: [IPNetwork]
@@ -17,9 +19,10 @@ public struct ExtensionCredentials: Sendable, Equatable {
 
     public init(_ record: ExtensionRecord) {
         number = record.number
+        registrationName = record.registrationName
         ha1MD5 = record.ha1MD5
         ha1SHA256 = record.ha1SHA256
-        userAgentPrefixes = record.policy.userAgentPrefixes
+        userAgentPrefixes = record.policy.restrictsUserAgents ? record.policy.userAgentPrefixes : []
         permittedNetworks = record.policy.permittedNetworks.compactMap { try? IPNetwork(parsing: $0) }
         maxRegistrations = record.policy.maxRegistrations
         replaceOldest = record.policy.replaceOldest
@@ -35,30 +38,52 @@ public struct ExtensionCredentials: Sendable, Equatable {
 }
 
 /// The extensions, as an immutable snapshot replaced whole on every change: readers never wait for writers
-/// and never see a half-applied change.
+/// and never see a half-applied change. Indexed by number (the address of record) and by registration name (the
+/// digest user name).
 public final class ExtensionDirectory: Sendable {
-    private let snapshot = Mutex<[String: ExtensionCredentials]>([:])
+    private struct Tables {
+        var byNumber: [String: ExtensionCredentials] = [:]
+        var byRegistrationName: [String: ExtensionCredentials] = [:]
+
+        mutating func insert(_ credentials: ExtensionCredentials) {
+            remove(credentials.number)
+            byNumber[credentials.number] = credentials
+            byRegistrationName[credentials.registrationName] = credentials
+        }
+
+        mutating func remove(_ number: String) {
+            guard let old = byNumber.removeValue(forKey: number) else { return }
+            byRegistrationName.removeValue(forKey: old.registrationName)
+        }
+    }
+
+    private let snapshot = Mutex(Tables())
 
     public init(_ records: [ExtensionRecord] = []) {
         replaceAll(records)
     }
 
-    public func credentials(for number: String) -> ExtensionCredentials? {
-        snapshot.withLock { $0[number] }
+    public func credentials(number: String) -> ExtensionCredentials? {
+        snapshot.withLock { $0.byNumber[number] }
     }
 
-    public var count: Int { snapshot.withLock { $0.count } }
+    public func credentials(registrationName: String) -> ExtensionCredentials? {
+        snapshot.withLock { $0.byRegistrationName[registrationName] }
+    }
+
+    public var count: Int { snapshot.withLock { $0.byNumber.count } }
 
     public func replaceAll(_ records: [ExtensionRecord]) {
-        let table = Dictionary(records.map { ($0.number, ExtensionCredentials($0)) }, uniquingKeysWith: { _, last in last })
-        snapshot.withLock { $0 = table }
+        var tables = Tables()
+        for record in records { tables.insert(ExtensionCredentials(record)) }
+        snapshot.withLock { $0 = tables }
     }
 
     public func upsert(_ record: ExtensionRecord) {
-        snapshot.withLock { $0[record.number] = ExtensionCredentials(record) }
+        snapshot.withLock { $0.insert(ExtensionCredentials(record)) }
     }
 
     public func remove(_ number: String) {
-        _ = snapshot.withLock { $0.removeValue(forKey: number) }
+        snapshot.withLock { $0.remove(number) }
     }
 }

@@ -158,8 +158,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         case .forbidden(let reason, let username):
             return failure(403, reason, account: username)
         case .authenticated(let account):
-            if let registrationGuard, let address = IPAddress(peer.address), registrationGuard.refuses(account: account.number, from: address, now: now) {
-                return failure(403, "account locked after distributed guessing", account: account.number)
+            if let registrationGuard, let address = IPAddress(peer.address),
+               registrationGuard.refuses(account: account.registrationName, from: address, now: now) {
+                return failure(403, "account locked after distributed guessing", account: account.registrationName)
             }
             return notImplemented(request)
         }
@@ -194,14 +195,16 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         case .forbidden(let reason, let username):
             return guessed(403, reason, account: username)
         case .authenticated(let account):
-            if let registrationGuard, let address, registrationGuard.refuses(account: account.number, from: address, now: now) {
-                return guessed(403, "account locked after distributed guessing", account: account.number)
+            if let registrationGuard, let address, registrationGuard.refuses(account: account.registrationName, from: address, now: now) {
+                return guessed(403, "account locked after distributed guessing", account: account.registrationName)
             }
             if !account.accepts(userAgent: userAgent) {
-                return guessed(403, "user agent '\(userAgent?.prefix(64) ?? "")' is not allowed for the extension", account: account.number)
+                return guessed(403, "user agent '\(userAgent?.prefix(64) ?? "")' is not allowed for the extension",
+                               account: account.registrationName)
             }
             guard aor == account.number else {
-                return guessed(403, "authenticated as \(account.number) but registering \(aor ?? "nothing")", account: account.number)
+                return guessed(403, "authenticated for extension \(account.number) but registering \(aor ?? "nothing")",
+                               account: account.registrationName)
             }
             let registrar = registrar.withLock { $0 }
             let (decision, before) = location.update(account.number) { current in
@@ -211,13 +214,13 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return (decision, decision.statusCode == 200 ? decision.bindings : nil)
             }
             guard decision.statusCode == 200 else {
-                var response = failure(decision.statusCode, decision.reason ?? "interval too brief", account: account.number)
+                var response = failure(decision.statusCode, decision.reason ?? "interval too brief", account: account.registrationName)
                 if let minExpires = decision.minExpires { response.headers.append(.minExpires, String(minExpires)) }
                 return response
             }
             metrics.registrationsAccepted.increment()
-            if let registrationGuard, let attempt = RegistrationAttempt(peer, account: account.number, userAgent: userAgent) {
-                registrationGuard.succeeded(attempt, account: account.number, now: now)
+            if let registrationGuard, let attempt = RegistrationAttempt(peer, account: account.registrationName, userAgent: userAgent) {
+                registrationGuard.succeeded(attempt, account: account.registrationName, now: now)
             }
             var fields = SIPRequestDispatcher.facts(peer, userAgent: userAgent)
             fields["extension"] = account.number

@@ -1,7 +1,10 @@
 /// Where and how an extension may register, kept with it: the device (User-Agent prefixes), the networks, and how
-/// many devices at once. Empty lists mean no restriction.
+/// many devices at once. An empty network list means anywhere.
 public struct ExtensionPolicy: Sendable, Equatable, Codable {
-    /// When not empty, a REGISTER whose User-Agent starts with none of these is refused and counted as a failure.
+    /// The switch for `userAgentPrefixes`: the list can be kept while the check is off.
+    public var restrictsUserAgents = false
+    /// With `restrictsUserAgents`, a REGISTER whose User-Agent starts with none of these is refused and counted as a
+    /// failure.
     public var userAgentPrefixes: [String] = []
     /// When not empty, a REGISTER from any other address is refused before the challenge.
     public var permittedNetworks: [String] = []
@@ -10,19 +13,23 @@ public struct ExtensionPolicy: Sendable, Equatable, Codable {
     /// Over the limit, replace the least recently registered device instead of refusing the new one.
     public var replaceOldest = false
 
-    public init(userAgentPrefixes: [String] = [], permittedNetworks: [String] = [], maxRegistrations: Int = 1, replaceOldest: Bool = false) {
+    /// `restrictsUserAgents` defaults to whether any prefix is given.
+    public init(restrictsUserAgents: Bool? = nil, userAgentPrefixes: [String] = [], permittedNetworks: [String] = [],
+                maxRegistrations: Int = 1, replaceOldest: Bool = false) {
+        self.restrictsUserAgents = restrictsUserAgents ?? !userAgentPrefixes.isEmpty
         self.userAgentPrefixes = userAgentPrefixes
         self.permittedNetworks = permittedNetworks
         self.maxRegistrations = maxRegistrations
         self.replaceOldest = replaceOldest
     }
 
-    enum CodingKeys: String, CodingKey { case userAgentPrefixes, permittedNetworks, maxRegistrations, replaceOldest }
+    enum CodingKeys: String, CodingKey { case restrictsUserAgents, userAgentPrefixes, permittedNetworks, maxRegistrations, replaceOldest }
 
     /// Fields added later take their defaults when reading what an older version stored.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         userAgentPrefixes = try container.decodeIfPresent([String].self, forKey: .userAgentPrefixes) ?? []
+        restrictsUserAgents = try container.decodeIfPresent(Bool.self, forKey: .restrictsUserAgents) ?? !userAgentPrefixes.isEmpty
         permittedNetworks = try container.decodeIfPresent([String].self, forKey: .permittedNetworks) ?? []
         maxRegistrations = try container.decodeIfPresent(Int.self, forKey: .maxRegistrations) ?? 1
         replaceOldest = try container.decodeIfPresent(Bool.self, forKey: .replaceOldest) ?? false

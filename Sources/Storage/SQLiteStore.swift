@@ -26,15 +26,19 @@ public final class SQLiteStore: PortcullisStore {
             if try Row.fetchOne(db, sql: "SELECT 1 FROM extension WHERE number = ?", arguments: [record.number]) != nil {
                 throw StoreError.alreadyExists("extension \(record.number)")
             }
+            try Self.checkRegistrationName(record, db)
             try Self.insert(record, db)
         }
     }
 
     public func updateExtension(_ record: ExtensionRecord) async throws {
         try await write { db in
+            try Self.checkRegistrationName(record, db)
             try db.execute(sql: """
-                UPDATE extension SET display_name = ?, ha1_md5 = ?, ha1_sha256 = ?, updated_at = ?, policy = ? WHERE number = ?
-                """, arguments: [record.displayName, record.ha1MD5, record.ha1SHA256, record.updatedAt, Self.json(record.policy), record.number])
+                UPDATE extension SET registration_name = ?, display_name = ?, ha1_md5 = ?, ha1_sha256 = ?, updated_at = ?, policy = ?
+                WHERE number = ?
+                """, arguments: [record.registrationName, record.displayName, record.ha1MD5, record.ha1SHA256, record.updatedAt,
+                                 Self.json(record.policy), record.number])
             if db.changesCount == 0 { throw StoreError.notFound("extension \(record.number)") }
         }
     }
@@ -198,9 +202,18 @@ public final class SQLiteStore: PortcullisStore {
 
     private static func insert(_ record: ExtensionRecord, _ db: Database) throws {
         try db.execute(sql: """
-            INSERT INTO extension (number, display_name, ha1_md5, ha1_sha256, created_at, updated_at, policy) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [record.number, record.displayName, record.ha1MD5, record.ha1SHA256, record.createdAt, record.updatedAt,
-                             json(record.policy)])
+            INSERT INTO extension (number, registration_name, display_name, ha1_md5, ha1_sha256, created_at, updated_at, policy)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [record.number, record.registrationName, record.displayName, record.ha1MD5, record.ha1SHA256,
+                             record.createdAt, record.updatedAt, json(record.policy)])
+    }
+
+    /// A digest user name identifies one extension: it may not be another extension's name or number.
+    private static func checkRegistrationName(_ record: ExtensionRecord, _ db: Database) throws {
+        let clash = try String.fetchOne(db, sql: """
+            SELECT number FROM extension WHERE number != ? AND (registration_name = ? OR number = ?) LIMIT 1
+            """, arguments: [record.number, record.registrationName, record.registrationName])
+        if let clash { throw StoreError.alreadyExists("registration name '\(record.registrationName)' (used by extension \(clash))") }
     }
 
     private static func json(_ policy: ExtensionPolicy) -> String {
@@ -209,7 +222,7 @@ public final class SQLiteStore: PortcullisStore {
 
     private static func extensionRecord(_ row: Row) -> ExtensionRecord {
         let policy = (row["policy"] as String?).flatMap { try? JSONDecoder().decode(ExtensionPolicy.self, from: Data($0.utf8)) }
-        return ExtensionRecord(number: row["number"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
+        return ExtensionRecord(number: row["number"], registrationName: row["registration_name"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
                                ha1SHA256: row["ha1_sha256"], createdAt: row["created_at"], updatedAt: row["updated_at"],
                                policy: policy ?? ExtensionPolicy())
     }

@@ -74,6 +74,13 @@ enum StoreMigrations {
         migrator.registerMigration("v3 extension policy") { db in
             try db.execute(sql: "ALTER TABLE extension ADD COLUMN policy TEXT NOT NULL DEFAULT '{}'")
         }
+        migrator.registerMigration("v4 registration name") { db in
+            try db.execute(sql: """
+                ALTER TABLE extension ADD COLUMN registration_name TEXT;
+                UPDATE extension SET registration_name = number;
+                CREATE UNIQUE INDEX extension_registration_name ON extension (registration_name);
+                """)
+        }
         return migrator
     }
 }

@@ -3,6 +3,9 @@ import Foundation
 /// An extension as stored: its secrets only as HA1 digests, never the password.
 public struct ExtensionRecord: Sendable, Equatable, Codable {
     public var number: String
+    /// The digest user name the extension's devices authenticate with; the number unless set otherwise, so that
+    /// knowing the number is not half of the credentials. The HA1 digests are computed over it.
+    public var registrationName: String
     public var displayName: String?
     public var ha1MD5: String
     public var ha1SHA256: String
@@ -10,9 +13,10 @@ public struct ExtensionRecord: Sendable, Equatable, Codable {
     public var updatedAt: Date
     public var policy: ExtensionPolicy
 
-    public init(number: String, displayName: String?, ha1MD5: String, ha1SHA256: String, createdAt: Date, updatedAt: Date,
-                policy: ExtensionPolicy = ExtensionPolicy()) {
+    public init(number: String, registrationName: String? = nil, displayName: String?, ha1MD5: String, ha1SHA256: String,
+                createdAt: Date, updatedAt: Date, policy: ExtensionPolicy = ExtensionPolicy()) {
         self.number = number
+        self.registrationName = registrationName ?? number
         self.displayName = displayName
         self.ha1MD5 = ha1MD5
         self.ha1SHA256 = ha1SHA256

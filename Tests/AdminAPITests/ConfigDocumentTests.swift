@@ -134,7 +134,7 @@ struct AdminServiceTests {
         let created = try await service.createExtension(CreateExtensionRequest(number: "1001"))
         let password = try #require(created.password)
         #expect(password.count >= 16)
-        #expect(AdminValidation.sipPasswordProblems(password, number: "1001", name: nil).isEmpty)
+        #expect(AdminValidation.sipPasswordProblems(password, number: "1001", registrationName: nil, name: nil).isEmpty)
         let stored = try #require(try await service.store.extensionRecord(number: "1001"))
         #expect(!stored.ha1MD5.contains(password))
         #expect(try await service.extensionView("1001").number == "1001")
@@ -151,6 +151,72 @@ struct AdminServiceTests {
         await #expect { try await service.createExtension(CreateExtensionRequest(number: "1001")) } throws: {
             ($0 as? AdminError)?.kind == .conflict
         }
+    }
+
+    @Test func aRegistrationNameIsTheDigestUserNameAndNeedsANewPasswordToChange() async throws {
+        let service = try makeService()
+        let created = try await service.createExtension(CreateExtensionRequest(number: "1001", registrationName: "k7-desk", name: "Alice"))
+        let password = try #require(created.password)
+        let stored = try #require(try await service.store.extensionRecord(number: "1001"))
+        #expect(stored.ha1MD5 == DigestAlgorithm.md5.ha1(username: "k7-desk", realm: "portcullis", password: password))
+        #expect(created.extension.registrationName == "k7-desk")
+
+        let problems = { (request: UpdateExtensionRequest) async -> [String] in
+            do {
+                _ = try await service.updateExtension("1001", request)
+                return []
+            } catch let error as AdminError {
+                return error.problems
+            } catch {
+                return ["\(error)"]
+            }
+        }
+        #expect(await problems(UpdateExtensionRequest(registrationName: "k8-desk")).contains { $0.contains("needs a new password") })
+        #expect(await problems(UpdateExtensionRequest(registrationName: "bad name")).contains { $0.hasPrefix("registrationName:") })
+        #expect(await problems(UpdateExtensionRequest(password: "Xk7-deskQ92z")).contains { $0.contains("'k7-desk'") })
+        #expect(try await service.store.extensionRecord(number: "1001") == stored)
+
+        let renamed = try await service.updateExtension("1001", UpdateExtensionRequest(registrationName: "k8-desk", password: "Tqbaaa7Zr9x"))
+        #expect(renamed.extension.registrationName == "k8-desk")
+        let after = try #require(try await service.store.extensionRecord(number: "1001"))
+        #expect(after.ha1SHA256 == DigestAlgorithm.sha256.ha1(username: "k8-desk", realm: "portcullis", password: "Tqbaaa7Zr9x"))
+        await #expect { try await service.createExtension(CreateExtensionRequest(number: "1002", registrationName: "k8-desk")) } throws: {
+            ($0 as? AdminError)?.kind == .conflict
+        }
+        await #expect(throws: AdminError.self) {
+            try await service.createExtension(CreateExtensionRequest(number: "1003", registrationName: "1001"))
+        }
+        #expect(try await service.extensions().map(\.number) == ["1001"])
+    }
+
+    @Test func registrationNamesAndTheUserAgentSwitchRoundTripThroughYAML() async throws {
+        let service = try makeService()
+        _ = try await service.applyConfiguration(yaml: """
+            extensions:
+              - {number: "1001", registrationName: k7-desk, password: Tqbaaa7Zr9x, userAgents: [Yealink], restrictUserAgents: false}
+              - {number: "1002", password: Tqbaaa7Zr9x, userAgents: [Grandstream]}
+            """, file: "a.yaml")
+        let view = try await service.extensionView("1001")
+        #expect(view.registrationName == "k7-desk" && !view.restrictUserAgents && view.userAgentPrefixes == ["Yealink"])
+        #expect(try await service.extensionView("1002").restrictUserAgents)
+        let exported = try await service.exportConfiguration()
+        #expect(try ConfigDocument(yaml: exported, file: "export.yaml").extensions.first?.registrationName == "k7-desk")
+        let result = try await service.applyConfiguration(yaml: exported, file: "export.yaml")
+        #expect(result.extensionsUpdated == 0)
+
+        for (yaml, message) in [
+            ("- {number: \"1001\", registrationName: \"1002\", password: Tqbaaa7Zr9x}\n- {number: \"1002\", password: Tqbaaa7Zr9x}",
+             "already identifies extension 1002"),
+            ("- {number: \"1001\", registrationName: k9-desk}", "new registration name and needs a password or ha1"),
+            ("- {number: \"1001\", password: Tqbaaa7Zr9x, restrictUserAgents: true}", "no prefix is listed"),
+            ("- {number: \"1001\", password: Tqbaaa7Zr9x, restrictUserAgents: maybe}", "expected true or false"),
+        ] {
+            await #expect { try await service.applyConfiguration(yaml: "extensions:\n" + yaml.split(separator: "\n").map { "  " + $0 }
+                .joined(separator: "\n") + "\n", file: "b.yaml") } throws: {
+                ($0 as? AdminError)?.problems.contains { $0.contains(message) } == true
+            }
+        }
+        #expect(try await service.exportConfiguration() == exported)
     }
 
     @Test func applyingAnInvalidFileLeavesEverythingAsItWas() async throws {

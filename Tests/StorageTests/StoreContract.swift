@@ -21,6 +21,16 @@ enum StoreContract {
         try await store.updateExtension(alice)
         #expect(try await store.extensionRecord(number: "1001")?.displayName == "Alice B")
         await #expect(throws: StoreError.notFound("extension 9999")) { try await store.updateExtension(record("9999")) }
+        alice.registrationName = "alice.desk"
+        try await store.updateExtension(alice)
+        #expect(try await store.extensionRecord(number: "1001")?.registrationName == "alice.desk")
+        #expect(try await store.extensionRecord(number: "1002")?.registrationName == "1002")
+        var clash = try #require(try await store.extensionRecord(number: "1002"))
+        for name in ["alice.desk", "1001"] {
+            clash.registrationName = name
+            await #expect(throws: StoreError.self) { try await store.updateExtension(clash) }
+        }
+        #expect(try await store.extensionRecord(number: "1002")?.registrationName == "1002")
         #expect(try await store.deleteExtension(number: "1002"))
         #expect(try await !store.deleteExtension(number: "1002"))
         #expect(try await store.extensions().map(\.number) == ["1001"])

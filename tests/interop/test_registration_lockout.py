@@ -13,14 +13,16 @@ from portcullis_harness import (PEERS, SipClient, apply_config, authorization, c
 PHONE = "127.0.0.10"
 
 
-def register(server, user, password, source, user_agent="interop-test"):
-    """A full digest registration from source: the final status code."""
+def register(server, user, password, source, user_agent="interop-test", username=None):
+    """A full digest registration of extension `user` from source, authenticating as `username` (default: user): the
+    final status code."""
     client = SipClient(server.sip_port, source=source)
     try:
         challenge, uri = client.register(user, user_agent=user_agent)
         if challenge["status"] != 401:
             return challenge["status"]
-        answer, _ = client.register(user, authorization(user, password, challenge_fields(challenge), uri), user_agent=user_agent)
+        answer, _ = client.register(user, authorization(username or user, password, challenge_fields(challenge), uri),
+                                    user_agent=user_agent)
         return answer["status"]
     finally:
         client.close()
@@ -192,6 +194,54 @@ def test_user_agent_and_network_restrictions(server_factory):
     assert register_as(server, "1002", "127.0.7.42") == 200
     shown = json.loads(server.cli("extension", "show", "1002", "--json").stdout)
     assert shown["permittedNetworks"] == ["127.0.7.0/24", "::1"] and shown["maxRegistrations"] == 1
+
+
+def test_a_registration_name_authenticates_and_the_number_alone_does_not(server_factory, tmp_path):
+    server = server_factory()
+    server.start()
+    password = strong_password(1001)
+    server.cli("extension", "add", "1001", "--registration-name", "k7-desk", "--password", password, "--max-registrations", "3")
+    # A real phone: sipp registers extension 1001 (To) with the authentication name k7-desk.
+    phone = subprocess.run(
+        ["sipp", "-sf", str(PEERS / "register_uac.xml"), f"127.0.0.1:{server.sip_port}", "-i", PHONE,
+         "-p", str(free_port(host=PHONE)), "-au", "k7-desk", "-ap", password, "-m", "1", "-nostdin", "-timeout", "15s",
+         "-timeout_error"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    assert phone.returncode == 0, phone.stdout[-2000:]
+    assert [r["extension"] for r in server.registrations()] == ["1001"]
+    # The number with the right password is an unknown user: knowing the number is not half of the credentials.
+    assert register(server, "1001", password, "127.0.10.1") == 403
+    failed = server.wait_for_event("Extension Registration Failed", lambda e: e["fields"].get("ip") == "127.0.10.1")
+    assert failed[0]["fields"]["reason"] == "unknown user"
+    # A renamed extension needs a new password (the digests are computed over the name); nothing changes without.
+    refused = server.cli("extension", "update", "1001", "--registration-name", "k8-desk", check=False)
+    assert refused.returncode != 0 and "needs a new password" in refused.stderr
+    clash = server.cli("extension", "add", "1002", "--registration-name", "k7-desk", check=False)
+    assert clash.returncode != 0 and "k7-desk" in clash.stderr
+    weak = server.cli("extension", "update", "1001", "--password", "K7-desk-Zq81", check=False)
+    assert weak.returncode != 0 and "must not contain the name 'k7-desk'" in weak.stderr
+    shown = json.loads(server.cli("extension", "show", "1001", "--json").stdout)
+    assert shown["registrationName"] == "k7-desk"
+    assert register(server, "1001", password, "127.0.10.2", username="k7-desk") == 200
+    renamed = json.loads(server.cli("extension", "update", "1001", "--registration-name", "k8-desk", "--generate-password",
+                                    "--json").stdout)
+    assert register(server, "1001", renamed["password"], "127.0.10.3", username="k8-desk") == 200
+    assert register(server, "1001", password, "127.0.10.4", username="k7-desk") == 403
+
+
+def test_the_user_agent_check_has_a_switch(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    server.cli("extension", "update", "1001", "--user-agent", "Yealink")
+    assert register_as(server, "1001", "127.0.11.1", user_agent="Linphone/5.0") == 403
+    server.cli("extension", "update", "1001", "--disable-user-agent-check")
+    shown = json.loads(server.cli("extension", "show", "1001", "--json").stdout)
+    assert not shown["restrictUserAgents"] and shown["userAgentPrefixes"] == ["Yealink"]
+    assert register_as(server, "1001", "127.0.11.1", user_agent="Linphone/5.0") == 200
+    server.cli("extension", "update", "1001", "--enable-user-agent-check")
+    assert register_as(server, "1001", "127.0.11.1", user_agent="Linphone/5.0") == 403
+    empty = server.cli("extension", "update", "1001", "--any-user-agent", "--enable-user-agent-check", check=False)
+    assert empty.returncode != 0 and "no prefix is listed" in empty.stderr
 
 
 def test_bad_registration_policies_are_refused_and_change_nothing(server_factory):

@@ -26,11 +26,12 @@ public final class RegistrationAuthenticator: Sendable {
         algorithms = configuration.digestAlgorithms
     }
 
-    /// Whether `username` names an extension (lockout counts failures per account only for real ones).
-    public func knows(_ username: String) -> Bool { directory.credentials(for: username) != nil }
+    /// Whether `username` is an extension's registration name (lockout counts failures per account only for real
+    /// ones).
+    public func knows(_ username: String) -> Bool { directory.credentials(registrationName: username) != nil }
 
-    /// The extension's registration policy, when it exists.
-    public func extensionPolicy(_ number: String) -> ExtensionCredentials? { directory.credentials(for: number) }
+    /// The registration policy of the extension numbered `number`, when it exists.
+    public func extensionPolicy(_ number: String) -> ExtensionCredentials? { directory.credentials(number: number) }
 
     /// WWW-Authenticate values, one per offered algorithm, sharing one nonce.
     public func challenges(now: Date, stale: Bool) -> [String] {
@@ -54,7 +55,7 @@ public final class RegistrationAuthenticator: Sendable {
         } catch {
             return .malformed(error.description)
         }
-        let account = directory.credentials(for: credentials.username)
+        let account = directory.credentials(registrationName: credentials.username)
         let algorithm = DigestAlgorithm(parameter: credentials.algorithm)
         let ha1 = account.map { algorithm == .sha256 ? $0.ha1SHA256 : $0.ha1MD5 }
         let seconds = UInt64(max(0, now.timeIntervalSince1970))

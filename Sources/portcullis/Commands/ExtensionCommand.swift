@@ -18,6 +18,7 @@ struct ExtensionCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Extension number (1-15 digits).") var number: String
+        @Option(help: "User name the devices authenticate with (default: the number).") var registrationName: String?
         @Option(help: "SIP password (10+ characters, upper and lower case and digits).") var password: String?
         @Option(help: "Display name.") var name: String?
         @Option(name: .customLong("user-agent"), help: "Only devices whose User-Agent starts with this may register (repeatable).")
@@ -27,7 +28,7 @@ struct ExtensionCommand: AsyncParsableCommand {
         @Flag(help: "Over the limit, replace the oldest device instead of refusing the new one.") var replaceOldest = false
 
         func run() async throws {
-            let request = CreateExtensionRequest(number: number, name: name, password: password,
+            let request = CreateExtensionRequest(number: number, registrationName: registrationName, name: name, password: password,
                                                  userAgentPrefixes: userAgents.isEmpty ? nil : userAgents,
                                                  permittedNetworks: permits.isEmpty ? nil : permits, maxRegistrations: maxRegistrations,
                                                  replaceOldestRegistration: replaceOldest ? true : nil)
@@ -44,7 +45,8 @@ struct ExtensionCommand: AsyncParsableCommand {
         func run() async throws {
             let items = try await withClient(data) { try await $0.extensions() }
             if output.json { return try Output.json(items) }
-            Output.table(["NUMBER", "NAME", "CONTACTS"], items.map { [$0.number, $0.name ?? "", String($0.registeredContacts)] })
+            Output.table(["NUMBER", "REGISTRATION NAME", "NAME", "CONTACTS"],
+                         items.map { [$0.number, $0.registrationName, $0.name ?? "", String($0.registeredContacts)] })
         }
     }
 
@@ -57,24 +59,28 @@ struct ExtensionCommand: AsyncParsableCommand {
         func run() async throws {
             let item = try await withClient(data) { try await $0.extensionView(number) }
             if output.json { return try Output.json(item) }
-            Output.table(["NUMBER", "NAME", "CONTACTS", "UPDATED"],
-                         [[item.number, item.name ?? "", String(item.registeredContacts), Output.time(item.updatedAt)]])
-            print("user agents: \(item.userAgentPrefixes.isEmpty ? "any" : item.userAgentPrefixes.joined(separator: ", "))")
+            Output.table(["NUMBER", "REGISTRATION NAME", "NAME", "CONTACTS", "UPDATED"],
+                         [[item.number, item.registrationName, item.name ?? "", String(item.registeredContacts), Output.time(item.updatedAt)]])
+            let prefixes = item.userAgentPrefixes.joined(separator: ", ")
+            print("user agents: \(item.restrictUserAgents ? prefixes : "any" + (prefixes.isEmpty ? "" : " (check off; listed: \(prefixes))"))")
             print("permitted networks: \(item.permittedNetworks.isEmpty ? "anywhere" : item.permittedNetworks.joined(separator: ", "))")
             print("devices at once: \(item.maxRegistrations)\(item.replaceOldestRegistration ? " (the oldest is replaced)" : "")")
         }
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change an extension's name, password or registration policy.")
+        static let configuration = CommandConfiguration(abstract: "Change an extension's names, password or registration policy.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
         @Argument var number: String
+        @Option(help: "New user name for authentication; needs --password or --generate-password too.") var registrationName: String?
         @Option var name: String?
         @Option var password: String?
         @Flag(help: "Generate a new password and print it once.") var generatePassword = false
         @Option(name: .customLong("user-agent"), help: "Replace the allowed User-Agent prefixes (repeatable).") var userAgents: [String] = []
-        @Flag(help: "Let any device register.") var anyUserAgent = false
+        @Flag(help: "Let any device register (forgets the prefixes).") var anyUserAgent = false
+        @Flag(inversion: .prefixedEnableDisable, help: "Switch the User-Agent check on or off, keeping the prefixes.")
+        var userAgentCheck: Bool?
         @Option(name: .customLong("permit"), help: "Replace the permitted addresses or CIDR ranges (repeatable).") var permits: [String] = []
         @Flag(help: "Let the extension register from anywhere.") var permitAnywhere = false
         @Option(help: "Devices registered at once.") var maxRegistrations: Int?
@@ -87,7 +93,8 @@ struct ExtensionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let request = UpdateExtensionRequest(name: name, password: password, generatePassword: generatePassword ? true : nil,
+            let request = UpdateExtensionRequest(registrationName: registrationName, name: name, password: password,
+                                                 generatePassword: generatePassword ? true : nil, restrictUserAgents: userAgentCheck,
                                                  userAgentPrefixes: anyUserAgent ? [] : (userAgents.isEmpty ? nil : userAgents),
                                                  permittedNetworks: permitAnywhere ? [] : (permits.isEmpty ? nil : permits),
                                                  maxRegistrations: maxRegistrations, replaceOldestRegistration: replaceOldest)
