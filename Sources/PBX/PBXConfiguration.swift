@@ -17,6 +17,8 @@ public struct PBXConfiguration: Sendable, Equatable {
     /// When failed registrations block a source or lock an account.
     public var lockout = RegistrationLockoutSettings()
     public var scanners = ScannerPolicy()
+    /// Ring timeout, maximum call duration, call limit.
+    public var calls = CallRouter.Settings()
     /// False leaves REGISTER without lockout and scanner checks (measurement and troubleshooting only).
     public var registrationGuard = true
 

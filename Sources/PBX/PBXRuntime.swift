@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Logging
 import NIOCore
+import SIPStack
 import Storage
 
 /// The live PBX state shared by the SIP side and the admin API: one directory, one location service, one
@@ -14,6 +15,9 @@ public final class PBXRuntime: Sendable {
     public let directory: ExtensionDirectory
     public let location: LocationService
     public let dispatcher: SIPRequestDispatcher
+    public let router: CallRouter
+    /// The server's UDP sockets and open connections, for requests the PBX starts.
+    public let flows = SIPFlowTable()
     public let network: NetworkDefense
     public let registrationGuard: RegistrationGuard
     public let logger: Logger
@@ -34,8 +38,9 @@ public final class PBXRuntime: Sendable {
         registrationGuard = RegistrationGuard(settings: configuration.lockout, scanners: configuration.scanners, shards: shards) {
             bus.publish($0)
         }
+        router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, logger: logger)
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
-                                          registrationGuard: configuration.registrationGuard ? registrationGuard : nil,
+                                          registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
                                           location: location, bus: bus, logger: logger)
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()

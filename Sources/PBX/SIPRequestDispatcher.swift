@@ -14,6 +14,7 @@ import Synchronization
 public final class SIPRequestDispatcher: SIPMessageHandler {
     private let authenticator: RegistrationAuthenticator
     private let registrationGuard: RegistrationGuard?
+    private let router: CallRouter?
     private let location: LocationService
     private let registrar: Mutex<Registrar>
     private let transactions: Mutex<ServerTransactionTable>
@@ -24,10 +25,16 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private let start = ContinuousClock.now
 
     /// `registrationGuard` counts failures and locks out guessers; nil leaves registration without lockout.
+    /// The methods this element takes part in: registration, OPTIONS, and calls through the B2BUA.
+    static let allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO"
+
+    /// `router` takes authenticated INVITEs and everything inside calls; nil answers INVITE 501 after authentication.
     public init(configuration: PBXConfiguration, authenticator: RegistrationAuthenticator, registrationGuard: RegistrationGuard? = nil,
-                location: LocationService, bus: EventBus, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+                router: CallRouter? = nil, location: LocationService, bus: EventBus, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
         self.authenticator = authenticator
         self.registrationGuard = registrationGuard
+        self.router = router
         self.location = location
         registrar = Mutex(Registrar(bounds: configuration.registration))
         transactions = Mutex(ServerTransactionTable())
@@ -44,10 +51,10 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     public func handle(_ message: SIPMessage, replier: SIPReplier) {
         guard case .request(let request) = message else {
             metrics.responses.increment()
+            if case .response(let response) = message { router?.receive(response, replier: replier) }
             return
         }
         metrics.request(request.method.rawValue)
-        guard request.method != .ack else { return }
         if let registrationGuard, let userAgent = request.headers[.userAgent],
            let attempt = RegistrationAttempt(replier.peer, account: nil, userAgent: userAgent) {
             if registrationGuard.isScanner(attempt, method: request.method.rawValue, now: clock()) {
@@ -55,8 +62,11 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return
             }
         }
+        if let router, router.receive(request, replier: replier) { return }
+        guard request.method != .ack else { return }
         let via = try? request.topVia()
-        let key = via.map { ServerTransactionKey(via: $0, method: request.method) }
+        // INVITE server transactions live in the call router; a challenged INVITE sent again is challenged again.
+        let key = request.method == .invite ? nil : via.map { ServerTransactionKey(via: $0, method: request.method) }
         if let key, via?.hasRFC3261Branch == true {
             if case .retransmission(let bytes) = transactions.withLock({ $0.receive(key, reliable: replier.peer.transport.isReliable) }) {
                 metrics.retransmissions.increment()
@@ -64,7 +74,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return
             }
         }
-        let response = respond(to: request, peer: replier.peer)
+        guard let response = respond(to: request, replier: replier) else { return }
         let bytes = response.serialized()
         replier.send(bytes, via: via)
         if let key, via?.hasRFC3261Branch == true {
@@ -89,17 +99,18 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         transactions.withLock { _ = $0.expire(now: elapsed) }
     }
 
-    private func respond(to request: SIPRequest, peer: SIPPeer) -> SIPResponse {
+    /// Nil when the call router answers by itself.
+    private func respond(to request: SIPRequest, replier: SIPReplier) -> SIPResponse? {
         switch request.method {
         case .register:
-            return register(request, peer: peer)
+            return register(request, peer: replier.peer)
         case .options:
             var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPRequestDispatcher.makeTag())
-            response.headers.append(.allow, "REGISTER, OPTIONS")
+            response.headers.append(.allow, SIPRequestDispatcher.allowed)
             response.headers.append(.accept, "application/sdp")
             return response
         case .invite, .subscribe, .message, .refer, .publish:
-            return authenticated(request, peer: peer)
+            return authenticated(request, replier: replier)
         default:
             return notImplemented(request)
         }
@@ -135,14 +146,15 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
 
     private func notImplemented(_ request: SIPRequest) -> SIPResponse {
         var response = SIPResponse(replyingTo: request, statusCode: 501, toTag: SIPRequestDispatcher.makeTag())
-        response.headers.append(.allow, "REGISTER, OPTIONS")
+        response.headers.append(.allow, SIPRequestDispatcher.allowed)
         return response
     }
 
     /// Requests that can cost money or reveal state must authenticate (407, Proxy-Authorization) before anything
-    /// else, and a wrong answer counts towards the same lockout as a wrong REGISTER. Calls arrive with the call
-    /// router; until then an authenticated request is answered 501.
-    private func authenticated(_ request: SIPRequest, peer: SIPPeer) -> SIPResponse {
+    /// else, and a wrong answer counts towards the same lockout as a wrong REGISTER. An authenticated INVITE goes to
+    /// the call router; the other methods are answered 501.
+    private func authenticated(_ request: SIPRequest, replier: SIPReplier) -> SIPResponse? {
+        let peer = replier.peer
         let now = clock()
         func failure(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
             failed(request, peer: peer, status: status, reason: reason, account: account, guess: true, now: now)
@@ -161,6 +173,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             if let registrationGuard, let address = IPAddress(peer.address),
                registrationGuard.refuses(account: account.registrationName, from: address, now: now) {
                 return failure(403, "account locked after distributed guessing", account: account.registrationName)
+            }
+            if request.method == .invite, let router {
+                return router.invite(request, caller: account.number, replier: replier, now: now)
             }
             return notImplemented(request)
         }

@@ -23,7 +23,7 @@ public struct SIPService: Service {
         self.runtime = runtime
         transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher,
                                        admission: networkGuard ? runtime.network.shards.map(SIPNetworkAdmission.init) : nil,
-                                       logger: runtime.logger)
+                                       flows: runtime.flows, logger: runtime.logger)
         self.addresses = addresses
         self.tls = tls
         self.onBound = onBound

@@ -64,9 +64,15 @@ public struct DigestVerifier: Sendable {
     }
 
     /// The digest-uri must name the Request-URI (RFC 2617 section 3.2.2.5); compared as parsed URIs.
+    /// The digest names the Request-URI, or the same host and port without the user part: SIPp and several phones
+    /// put the server's address there in INVITEs. The nonce and its count already bind the answer to one request,
+    /// so the user part adds no protection worth refusing them for.
     static func sameURI(_ digestURI: String, _ requestURI: URI) -> Bool {
         if digestURI == requestURI.description { return true }
         guard let parsed = try? URI(parsing: digestURI) else { return false }
-        return parsed == requestURI
+        if parsed == requestURI { return true }
+        guard let digest = parsed.sipURI, let request = requestURI.sipURI, digest.user == nil else { return false }
+        return digest.isSecure == request.isSecure && digest.host.lowercased() == request.host.lowercased()
+            && (digest.port ?? 5060) == (request.port ?? 5060)
     }
 }

@@ -89,6 +89,15 @@ struct DigestTests {
         #expect(outcome81 == .wrongResponse)
     }
 
+    @Test func aDigestURIWithoutTheUserPartNamesTheSameServer() throws {
+        let invite = try URI(parsing: "sip:1002@127.0.0.1:5060")
+        #expect(DigestVerifier.sameURI("sip:127.0.0.1:5060", invite))
+        #expect(DigestVerifier.sameURI("sip:127.0.0.1", invite))
+        #expect(!DigestVerifier.sameURI("sip:127.0.0.2:5060", invite))
+        #expect(!DigestVerifier.sameURI("sip:1003@127.0.0.1:5060", invite))
+        #expect(!DigestVerifier.sameURI("sips:127.0.0.1:5060", invite))
+    }
+
     @Test func digestURIMustNameTheRequestURI() {
         var fixture = Fixture()
         let challenge = fixture.verifier.challenge(algorithm: .md5, now: 1_000)

@@ -16,6 +16,15 @@ public struct SIPReplier: Sendable {
         self.flushLater = flushLater
     }
 
+    /// The event loop of the flow: timers of what is sent on it run there.
+    public var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// Our address on this flow, for Via and Contact of requests the PBX sends.
+    public var localAddress: SocketAddress? { channel.localAddress }
+
+    /// The same flow, flushing each message at once: for use outside the read cycle it was created in.
+    public var detached: SIPReplier { SIPReplier(channel: channel, peer: peer) }
+
     public func send(_ bytes: [UInt8], via: Via?) {
         let buffer = channel.allocator.buffer(bytes: bytes)
         switch peer.transport {

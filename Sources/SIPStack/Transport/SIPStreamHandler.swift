@@ -13,12 +13,30 @@ final class SIPStreamHandler: ChannelInboundHandler {
     private let handler: any SIPMessageHandler
     private let transport: SIPTransportKind
     private let admission: (any SIPAdmissionControl)?
+    private let flows: SIPFlowTable?
+    private var peer: SIPPeer?
 
-    init(parser: SIPParser, handler: any SIPMessageHandler, transport: SIPTransportKind, admission: (any SIPAdmissionControl)?) {
+    init(parser: SIPParser, handler: any SIPMessageHandler, transport: SIPTransportKind, admission: (any SIPAdmissionControl)?,
+         flows: SIPFlowTable?) {
         self.parser = parser
         self.handler = handler
         self.transport = transport
         self.admission = admission
+        self.flows = flows
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let remote = context.channel.remoteAddress {
+            let peer = SIPPeer(address: remote, transport: transport, localPort: context.channel.localAddress?.port ?? 0)
+            self.peer = peer
+            flows?.add(stream: context.channel, peer: peer)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let peer { flows?.remove(stream: context.channel, peer: peer) }
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

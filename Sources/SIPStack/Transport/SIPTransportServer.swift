@@ -10,13 +10,16 @@ public final class SIPTransportServer: Sendable {
     private let parser: SIPParser
     private let handler: any SIPMessageHandler
     private let admission: (any SIPAdmissionControl)?
+    /// Every bound UDP socket and open connection, for requests the PBX starts.
+    public let flows: SIPFlowTable
     private let logger: Logger
     /// Kernel receive buffer per UDP socket, so bursts queue instead of being dropped.
     public static let receiveBufferBytes = 8 << 20
 
     /// `admission` sees every datagram, connection and stream message before it is parsed.
     public init(group: any EventLoopGroup, limits: SIPLimits, handler: any SIPMessageHandler, admission: (any SIPAdmissionControl)? = nil,
-                logger: Logger) {
+                flows: SIPFlowTable = SIPFlowTable(), logger: Logger) {
+        self.flows = flows
         self.group = group
         parser = SIPParser(limits: limits)
         self.handler = handler
@@ -45,9 +48,10 @@ public final class SIPTransportServer: Sendable {
         let parser = parser
         let handler = handler
         let admission = admission
+        let flows = flows
         switch transport {
         case .udp:
-            return try await DatagramBootstrap(group: group)
+            let channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(SIPTransportServer.receiveBufferBytes))
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: parser.limits.maxMessageSize + 1))
@@ -58,6 +62,8 @@ public final class SIPTransportServer: Sendable {
                     }
                 }
                 .bind(host: address.host, port: address.port).get()
+            flows.add(datagram: channel)
+            return channel
         case .tcp, .tls:
             var sslContext: NIOSSLContext?
             if transport == .tls {
@@ -83,7 +89,8 @@ public final class SIPTransportServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: parser.limits)),
                                                  maximumBufferSize: parser.limits.maxMessageSize * 2))
-                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: parser, handler: handler, transport: transport, admission: admission))
+                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: parser, handler: handler, transport: transport, admission: admission,
+                                                                                         flows: flows))
                     }
                 }
                 .bind(host: address.host, port: address.port).get()

@@ -1,0 +1,56 @@
+import Foundation
+import NIOCore
+import SIPCore
+import SIPStack
+
+/// One call through the B2BUA: the caller's leg (we are its UAS) and one callee leg per contact rung (we are
+/// their UAC). The first callee to answer wins; the others are cancelled.
+struct Call: Sendable {
+    enum Phase: Sendable, Equatable {
+        case ringing
+        case answered
+        /// Final state reached; kept a few seconds to answer retransmissions.
+        case ended
+    }
+
+    /// One contact of the callee being rung.
+    struct Fork: Sendable {
+        var dialog: CallDialog
+        var invite: OutgoingRequest
+        var transaction: ClientInviteTransaction
+        var provisional = false
+        var finalStatus: Int?
+        var cancelled = false
+        /// The ACK sent for its 2xx, resent when the 2xx is retransmitted.
+        var ack: [UInt8]?
+    }
+
+    let id: UInt64
+    let caller: String
+    let callee: String
+    let invite: SIPRequest
+    let inviteKey: ServerTransactionKey
+    var callerDialog: CallDialog
+    var forks: [Fork] = []
+    var winner: Int?
+    var phase: Phase = .ringing
+    /// Last provisional and the final response sent to the caller, for INVITE retransmissions.
+    var lastProvisional: [UInt8]?
+    var finalResponse: (status: Int, bytes: [UInt8])?
+    var callerAcknowledged = false
+    var record: CallRecord
+    /// Long timers (ring timeout, maximum duration), cancelled when the call ends.
+    var longTimers: [Scheduled<Void>] = []
+
+    var answered: Fork? { winner.map { forks[$0] } }
+}
+
+/// What the call detail record needs, filled as the call goes.
+struct CallRecord: Sendable {
+    var start: Date
+    var answer: Date?
+    var end: Date?
+    var disposition = "no answer"
+    var hangupSide: String?
+    var cause: String?
+}

@@ -1,0 +1,613 @@
+import Foundation
+import Logging
+import NIOCore
+import SIPCore
+import SIPStack
+import Storage
+import Synchronization
+
+/// The B2BUA (RFC 3261 sections 12-17 on both sides): an authenticated INVITE from an extension becomes one call
+/// leg per registered contact of the callee; responses, CANCEL, BYE and in-dialog requests are relayed between the
+/// legs; everything the PBX sends over UDP is retransmitted until answered. Runs on the event loops: the table is
+/// behind one mutex held for microseconds, messages go out after it is released, and timers are NIO scheduled
+/// tasks on the flow's loop.
+public final class CallRouter: Sendable {
+    public struct Settings: Sendable, Equatable {
+        /// Ringing longer than this is cancelled (480 to the caller).
+        public var ringTimeout: Duration = .seconds(60)
+        /// The global maximum call duration (the seed's 10800 s); at it both legs get a BYE.
+        public var maxDuration: Duration = .seconds(10_800)
+        /// Calls at once; the next gets 503.
+        public var maxCalls = 10_000
+        /// Our host in Via and Contact when a listener is bound to a wildcard address.
+        public var advertisedHost: String?
+        public var timers = TransactionTimers()
+
+        public init() {}
+    }
+
+    /// Where a call ends up, for the call detail record and the event log.
+    public struct Ended: Sendable {
+        public var caller: String
+        public var callee: String
+        public var start: Date
+        public var answer: Date?
+        public var end: Date
+        public var disposition: String
+        public var hangupSide: String?
+        public var cause: String?
+    }
+
+    private struct Pending: Sendable {
+        var call: UInt64
+        var outgoing: OutgoingRequest
+    }
+
+    /// A request relayed from one leg to the other, waiting for the other side's final response.
+    private struct Relay: Sendable {
+        var call: UInt64
+        var original: SIPRequest
+        var replier: SIPReplier
+        var toCallee: Bool
+    }
+
+    private struct Table: Sendable {
+        var calls: [UInt64: Call] = [:]
+        var byInvite: [ServerTransactionKey: UInt64] = [:]
+        var byCallerCallID: [String: UInt64] = [:]
+        var byForkBranch: [String: (call: UInt64, fork: Int)] = [:]
+        var byCalleeCallID: [String: (call: UInt64, fork: Int)] = [:]
+        /// Non-INVITE requests we sent (BYE, CANCEL, relayed), by branch and method, until answered.
+        var outgoing: [String: Pending] = [:]
+        var relays: [String: Relay] = [:]
+        var nextID: UInt64 = 1
+    }
+
+    private enum Timer: Sendable {
+        case fork(call: UInt64, fork: Int, name: TransactionTimer.Name)
+        case finalRetransmit(call: UInt64, interval: Duration, elapsed: Duration)
+        case outgoingRetransmit(key: String, interval: Duration, elapsed: Duration)
+        case ringTimeout(call: UInt64)
+        case maxDuration(call: UInt64)
+        case remove(call: UInt64)
+    }
+
+    /// What to do once the lock is released.
+    private struct Outbox {
+        var sends: [(SIPReplier, [UInt8])] = []
+        var timers: [(any EventLoop, Duration, Timer)] = []
+        var ended: [Ended] = []
+
+        mutating func send(_ bytes: [UInt8], on flow: SIPReplier) { sends.append((flow, bytes)) }
+        mutating func after(_ delay: Duration, on flow: SIPReplier, _ timer: Timer) { timers.append((flow.eventLoop, delay, timer)) }
+    }
+
+    private let table = Mutex(Table())
+    private let settings: Mutex<Settings>
+    private let location: LocationService
+    private let directory: ExtensionDirectory
+    private let flows: SIPFlowTable
+    private let logger: Logger
+    private let onEnded: @Sendable (Ended) -> Void
+    private let start = ContinuousClock.now
+
+    public init(settings: Settings = Settings(), location: LocationService, directory: ExtensionDirectory, flows: SIPFlowTable,
+                logger: Logger, onEnded: @escaping @Sendable (Ended) -> Void = { _ in }) {
+        self.settings = Mutex(settings)
+        self.location = location
+        self.directory = directory
+        self.flows = flows
+        self.logger = logger
+        self.onEnded = onEnded
+    }
+
+    public func update(_ settings: Settings) { self.settings.withLock { $0 = settings } }
+
+    /// Calls in the table (ringing, answered, or ended and still absorbing retransmissions).
+    public var count: Int { table.withLock { $0.calls.count } }
+    public var pendingRequests: Int { table.withLock { $0.outgoing.count + $0.relays.count } }
+
+    // MARK: Requests
+
+    /// Takes what belongs to an existing call: INVITE retransmissions, ACK, CANCEL and requests inside a dialog
+    /// (To has a tag). Returns false for what the dispatcher must handle itself (a new INVITE, REGISTER, ...).
+    public func receive(_ request: SIPRequest, replier: SIPReplier) -> Bool {
+        guard request.method != .register, let via = try? request.topVia(), let callID = request.callID else { return false }
+        let flow = replier.detached
+        var outbox = Outbox()
+        let handled: Bool = table.withLock { table in
+            switch request.method {
+            case .invite:
+                if let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)], let call = table.calls[id] {
+                    if let bytes = call.finalResponse?.bytes ?? call.lastProvisional { outbox.send(bytes, on: flow) }
+                    return true
+                }
+            case .ack:
+                acknowledge(request, via: via, callID: callID, &table)
+                return true
+            case .cancel:
+                cancel(request, via: via, flow: flow, &table, &outbox)
+                return true
+            default:
+                break
+            }
+            guard (try? request.to())?.tag != nil else { return false }
+            inDialog(request, callID: callID, flow: flow, &table, &outbox)
+            return true
+        }
+        carryOut(outbox)
+        return handled
+    }
+
+    /// A new authenticated INVITE from extension `caller`. Answers itself (100 Trying, then what the callee says);
+    /// returns an immediate final response instead when the call cannot start.
+    public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, now: Date = Date()) -> SIPResponse? {
+        func refuse(_ status: Int, _ warning: String? = nil) -> SIPResponse {
+            var response = SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
+            if let warning { response.headers.append(.warning, "399 portcullis \"\(warning)\"") }
+            return response
+        }
+        guard let via = try? request.topVia(), let callID = request.callID, let from = try? request.from(), from.tag != nil,
+              (try? request.cseq()) != nil else {
+            return refuse(400, "missing or malformed Via, From tag, Call-ID or CSeq")
+        }
+        let maxForwards = ((try? request.maxForwards()) ?? nil) ?? 70
+        guard maxForwards > 0 else { return refuse(483) }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard !request.body.isEmpty, contentType.hasPrefix("application/sdp") else { return refuse(488, "an SDP offer is required") }
+        do {
+            _ = try SessionDescription(parsing: request.body)
+        } catch {
+            return refuse(488, "unreadable SDP: \(error)")
+        }
+        guard let target = request.uri.sipURI?.user ?? request.toUser else { return refuse(404) }
+        guard directory.credentials(number: target) != nil else { return refuse(404) }
+        let settings = settings.withLock { $0 }
+        let flow = replier.detached
+        let contacts = location.bindings(for: target).compactMap { binding -> (Binding, SIPReplier)? in
+            guard let peer = SIPPeer(binding: binding), let out = flows.replier(to: peer) else { return nil }
+            return (binding, out)
+        }
+        guard !contacts.isEmpty else { return refuse(480) }
+        let callerContact = (try? request.contacts().first).flatMap { contact -> String? in
+            if case .address(let address) = contact { return address.uri.description }
+            return nil
+        } ?? request.uri.description
+
+        var outbox = Outbox()
+        let refused: SIPResponse? = table.withLock { table in
+            guard table.calls.count < settings.maxCalls else { return refuse(503, "call limit reached") }
+            let id = table.nextID
+            table.nextID += 1
+            let ourTag = CallMessages.newTag()
+            let callerDialog = CallDialog(
+                callID: callID, localTag: ourTag, remoteTag: from.tag,
+                localAddress: CallMessages.withoutTag(request.headers[.to] ?? ""), remoteAddress: CallMessages.withoutTag(request.headers[.from] ?? ""),
+                remoteTarget: callerContact, localSequence: 1, flow: flow,
+                contact: CallMessages.contact(flow, user: target, advertised: settings.advertisedHost))
+            var call = Call(id: id, caller: caller, callee: target, invite: request, inviteKey: ServerTransactionKey(via: via, method: .invite),
+                            callerDialog: callerDialog, record: CallRecord(start: now))
+            let trying = CallMessages.response(to: request, status: 100, toTag: ourTag, contact: nil)
+            call.lastProvisional = trying
+            outbox.send(trying, on: flow)
+            let elapsed = self.elapsed
+            for (index, (binding, out)) in contacts.enumerated() {
+                let host = CallMessages.hostPort(out, advertised: settings.advertisedHost)
+                var dialog = CallDialog(
+                    callID: CallMessages.token() + "@portcullis", localTag: CallMessages.newTag(), remoteTag: nil,
+                    localAddress: "<sip:\(caller)@\(host)>", remoteAddress: "<sip:\(target)@\(host)>", remoteTarget: binding.contact,
+                    localSequence: 0, flow: out, contact: CallMessages.contact(out, user: caller, advertised: settings.advertisedHost))
+                let invite = dialog.request(.invite, body: request.body, contentType: request.headers[.contentType],
+                                            maxForwards: maxForwards - 1, extra: [(.allow, SIPRequestDispatcher.allowed)])
+                let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: elapsed, timers: settings.timers)
+                call.forks.append(Call.Fork(dialog: dialog, invite: invite, transaction: transaction))
+                table.byForkBranch[invite.branch] = (id, index)
+                table.byCalleeCallID[dialog.callID] = (id, index)
+                outbox.send(invite.bytes, on: out)
+                for timer in transaction.timers {
+                    outbox.after(timer.deadline - elapsed, on: out, .fork(call: id, fork: index, name: timer.name))
+                }
+            }
+            outbox.after(settings.ringTimeout, on: flow, .ringTimeout(call: id))
+            table.calls[id] = call
+            table.byInvite[call.inviteKey] = id
+            table.byCallerCallID[callID] = id
+            return nil
+        }
+        carryOut(outbox)
+        return refused
+    }
+
+    private func acknowledge(_ request: SIPRequest, via: Via, callID: String, _ table: inout Table) {
+        // An ACK for a non-2xx final carries the INVITE's branch; an ACK for a 2xx is a new transaction in the dialog.
+        let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)] ?? table.byCallerCallID[callID]
+        guard let id, var call = table.calls[id], call.finalResponse != nil else { return }
+        call.callerAcknowledged = true
+        table.calls[id] = call
+    }
+
+    private func cancel(_ request: SIPRequest, via: Via, flow: SIPReplier, _ table: inout Table, _ outbox: inout Outbox) {
+        guard let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)], var call = table.calls[id] else {
+            outbox.send(SIPResponse(replyingTo: request, statusCode: 481, toTag: CallMessages.newTag()).serialized(), on: flow)
+            return
+        }
+        outbox.send(SIPResponse(replyingTo: request, statusCode: 200, toTag: call.callerDialog.localTag).serialized(), on: flow)
+        guard call.phase == .ringing, call.finalResponse == nil else { return }
+        call.record.disposition = "cancelled"
+        call.record.hangupSide = "caller"
+        call.record.cause = "CANCEL before answer"
+        cancelForks(&call, &table, &outbox)
+        sendFinal(487, to: &call, &outbox)
+        table.calls[id] = call
+        finish(id, &table, &outbox)
+    }
+
+    /// BYE ends the call on both legs; anything else in the dialog (re-INVITE, UPDATE, INFO) is relayed.
+    private func inDialog(_ request: SIPRequest, callID: String, flow: SIPReplier, _ table: inout Table, _ outbox: inout Outbox) {
+        let fromCaller: Bool
+        let id: UInt64
+        if let caller = table.byCallerCallID[callID] {
+            (fromCaller, id) = (true, caller)
+        } else if let callee = table.byCalleeCallID[callID], table.calls[callee.call]?.winner == callee.fork {
+            (fromCaller, id) = (false, callee.call)
+        } else {
+            outbox.send(SIPResponse(replyingTo: request, statusCode: 481).serialized(), on: flow)
+            return
+        }
+        guard var call = table.calls[id] else { return }
+        if request.method == .bye {
+            outbox.send(SIPResponse(replyingTo: request, statusCode: 200).serialized(), on: flow)
+            guard call.phase == .answered else { return }
+            call.record.hangupSide = fromCaller ? "caller" : "callee"
+            call.record.cause = "BYE"
+            table.calls[id] = call
+            hangUp(id, tellCaller: !fromCaller, tellCallee: fromCaller, &table, &outbox)
+            finish(id, &table, &outbox)
+            return
+        }
+        guard call.phase == .answered, let winner = call.winner else {
+            outbox.send(SIPResponse(replyingTo: request, statusCode: 481).serialized(), on: flow)
+            return
+        }
+        if request.method == .ack { return }
+        let out: OutgoingRequest
+        if fromCaller {
+            out = call.forks[winner].dialog.request(request.method, body: request.body, contentType: request.headers[.contentType])
+        } else {
+            out = call.callerDialog.request(request.method, body: request.body, contentType: request.headers[.contentType])
+        }
+        table.calls[id] = call
+        table.relays[out.branch] = Relay(call: id, original: request, replier: flow, toCallee: fromCaller)
+        send(out, call: id, &table, &outbox)
+    }
+
+    // MARK: Responses
+
+    /// A response to something the PBX sent, matched by the branch of our Via.
+    public func receive(_ response: SIPResponse, replier: SIPReplier) {
+        guard let branch = (try? response.topVia())?.branch, let cseq = try? response.cseq() else { return }
+        var outbox = Outbox()
+        table.withLock { table in
+            if cseq.method == .invite, let (id, index) = table.byForkBranch[branch] {
+                forkResponse(response, call: id, fork: index, &table, &outbox)
+            } else if let relay = table.relays[branch], cseq.method != .cancel {
+                if response.statusCode >= 200 {
+                    table.relays[branch] = nil
+                    table.outgoing[branch + cseq.method.rawValue] = nil
+                }
+                relayResponse(response, relay: relay, &table, &outbox)
+            } else if response.statusCode >= 200 {
+                table.outgoing[branch + cseq.method.rawValue] = nil
+            }
+        }
+        carryOut(outbox)
+    }
+
+    private func forkResponse(_ response: SIPResponse, call id: UInt64, fork index: Int, _ table: inout Table, _ outbox: inout Outbox) {
+        guard var call = table.calls[id] else { return }
+        var fork = call.forks[index]
+        let status = response.statusCode
+        let actions = fork.transaction.responseReceived(statusCode: status, now: elapsed)
+        let toTag = (try? response.to())?.tag
+        if actions.contains(.sendAck) {
+            outbox.send(nonSuccessAck(fork, response: response), on: fork.dialog.flow)
+        }
+        guard actions.contains(.passToUser) || (200..<300).contains(status) else {
+            call.forks[index] = fork
+            table.calls[id] = call
+            return
+        }
+        switch status {
+        case 101..<200:
+            fork.provisional = true
+            if let toTag { fork.dialog.remoteTag = toTag }
+            if call.phase == .ringing && call.finalResponse == nil {
+                let bytes = CallMessages.response(to: call.invite, status: status, reason: response.reasonPhrase, toTag: call.callerDialog.localTag,
+                                                  contact: call.callerDialog.contact, body: response.body,
+                                                  contentType: response.headers[.contentType])
+                call.lastProvisional = bytes
+                outbox.send(bytes, on: call.callerDialog.flow)
+            }
+            if fork.cancelled { sendCancel(fork, call: id, &table, &outbox) }
+        case 200..<300:
+            if let toTag { fork.dialog.remoteTag = toTag }
+            if let contact = (try? response.contacts().first), case .address(let address) = contact {
+                fork.dialog.remoteTarget = address.uri.description
+            }
+            if fork.ack == nil {
+                var dialog = fork.dialog
+                fork.ack = dialog.request(.ack, sequence: fork.invite.request.cseqNumber).bytes
+            }
+            if let ack = fork.ack { outbox.send(ack, on: fork.dialog.flow) }
+            let firstAnswer = fork.finalStatus == nil
+            fork.finalStatus = status
+            call.forks[index] = fork
+            if call.phase == .ringing && call.winner == nil && call.finalResponse == nil {
+                call.winner = index
+                call.phase = .answered
+                call.record.answer = Date()
+                call.record.disposition = "answered"
+                sendFinal(status, to: &call, body: response.body, contentType: response.headers[.contentType], &outbox)
+                cancelForks(&call, &table, &outbox)
+                for timer in call.longTimers { timer.cancel() }
+                call.longTimers = []
+                outbox.after(settings.withLock { $0.maxDuration }, on: call.callerDialog.flow, .maxDuration(call: id))
+            } else if call.winner != index && firstAnswer {
+                // A second answer (forking race) or an answer after the caller gave up: take it and end it.
+                let bye = call.forks[index].dialog.request(.bye)
+                send(bye, call: id, &table, &outbox)
+            }
+            table.calls[id] = call
+            return
+        default:
+            fork.finalStatus = status
+            call.forks[index] = fork
+            if call.phase == .ringing && call.finalResponse == nil && call.forks.allSatisfy({ $0.finalStatus != nil }) {
+                let final = CallRouter.callerStatus(call.forks.compactMap(\.finalStatus))
+                call.record.disposition = final == 486 || final == 600 || final == 603 ? "busy" : "failed"
+                call.record.hangupSide = "callee"
+                call.record.cause = "\(status) \(response.reasonPhrase)"
+                sendFinal(final, to: &call, &outbox)
+                table.calls[id] = call
+                finish(id, &table, &outbox)
+                return
+            }
+        }
+        call.forks[index] = fork
+        table.calls[id] = call
+    }
+
+    /// The one answer the caller gets when every contact failed: busy if anyone was busy, else the first failure.
+    static func callerStatus(_ statuses: [Int]) -> Int {
+        if let busy = statuses.first(where: { [486, 600, 603].contains($0) }) { return busy }
+        if statuses.allSatisfy({ $0 == 408 || $0 == 487 }) { return 480 }
+        return statuses.first { $0 != 408 && $0 != 487 } ?? 480
+    }
+
+    private func relayResponse(_ response: SIPResponse, relay: Relay, _ table: inout Table, _ outbox: inout Outbox) {
+        guard response.statusCode > 100, var call = table.calls[relay.call] else { return }
+        if relay.original.method == .invite && (200..<300).contains(response.statusCode), let winner = call.winner,
+           let cseq = try? response.cseq() {
+            // We ACK the far side's 2xx at once and absorb the near side's ACK.
+            if relay.toCallee {
+                outbox.send(call.forks[winner].dialog.request(.ack, sequence: cseq.sequence).bytes, on: call.forks[winner].dialog.flow)
+            } else {
+                outbox.send(call.callerDialog.request(.ack, sequence: cseq.sequence).bytes, on: call.callerDialog.flow)
+            }
+        }
+        let tag = relay.toCallee ? call.callerDialog.localTag : call.winner.map { call.forks[$0].dialog.localTag }
+        let contact = relay.toCallee ? call.callerDialog.contact : call.winner.map { call.forks[$0].dialog.contact }
+        let bytes = CallMessages.response(to: relay.original, status: response.statusCode, reason: response.reasonPhrase, toTag: tag ?? "",
+                                          contact: contact, body: response.body, contentType: response.headers[.contentType])
+        outbox.send(bytes, on: relay.replier)
+        table.calls[relay.call] = call
+    }
+
+    // MARK: Timers
+
+    private func fire(_ timer: Timer) {
+        var outbox = Outbox()
+        table.withLock { table in
+            switch timer {
+            case .fork(let id, let index, let name):
+                guard var call = table.calls[id], index < call.forks.count else { return }
+                let now = elapsed
+                let actions = call.forks[index].transaction.timerFired(name, now: now)
+                let fork = call.forks[index]
+                if actions.contains(.transmit) {
+                    outbox.send(fork.invite.bytes, on: fork.dialog.flow)
+                    for next in fork.transaction.timers where next.name == name {
+                        outbox.after(next.deadline - now, on: fork.dialog.flow, .fork(call: id, fork: index, name: name))
+                    }
+                }
+                table.calls[id] = call
+                if actions.contains(.timeout) {
+                    call.forks[index].finalStatus = 408
+                    table.calls[id] = call
+                    if call.phase == .ringing && call.finalResponse == nil && call.forks.allSatisfy({ $0.finalStatus != nil }) {
+                        call.record.cause = "no response from the callee"
+                        sendFinal(CallRouter.callerStatus(call.forks.compactMap(\.finalStatus)), to: &call, &outbox)
+                        table.calls[id] = call
+                        finish(id, &table, &outbox)
+                    }
+                }
+            case .finalRetransmit(let id, let interval, let elapsed):
+                guard var call = table.calls[id], !call.callerAcknowledged, let final = call.finalResponse else { return }
+                let limit = settings.withLock { $0.timers.transactionTimeout }
+                if elapsed >= limit {
+                    call.callerAcknowledged = true
+                    table.calls[id] = call
+                    if final.status < 300 && call.phase == .answered {
+                        call.record.hangupSide = "caller"
+                        call.record.cause = "no ACK for the answer"
+                        table.calls[id] = call
+                        hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
+                        finish(id, &table, &outbox)
+                    }
+                    return
+                }
+                outbox.send(final.bytes, on: call.callerDialog.flow)
+                let next = min(interval * 2, settings.withLock { $0.timers.t2 })
+                outbox.after(next, on: call.callerDialog.flow, .finalRetransmit(call: id, interval: next, elapsed: elapsed + next))
+            case .outgoingRetransmit(let key, let interval, let elapsed):
+                guard let pending = table.outgoing[key] else { return }
+                let timers = settings.withLock { $0.timers }
+                guard elapsed < timers.transactionTimeout else {
+                    table.outgoing[key] = nil
+                    table.relays[pending.outgoing.branch] = nil
+                    return
+                }
+                outbox.send(pending.outgoing.bytes, on: pending.outgoing.flow)
+                let next = min(interval * 2, timers.t2)
+                outbox.after(next, on: pending.outgoing.flow, .outgoingRetransmit(key: key, interval: next, elapsed: elapsed + next))
+            case .ringTimeout(let id):
+                guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil else { return }
+                call.record.disposition = "no answer"
+                call.record.cause = "ring timeout"
+                cancelForks(&call, &table, &outbox)
+                sendFinal(480, to: &call, &outbox)
+                table.calls[id] = call
+                finish(id, &table, &outbox)
+            case .maxDuration(let id):
+                guard var call = table.calls[id], call.phase == .answered else { return }
+                call.record.hangupSide = "pbx"
+                call.record.cause = "maximum call duration reached"
+                table.calls[id] = call
+                hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
+                finish(id, &table, &outbox)
+            case .remove(let id):
+                guard let call = table.calls.removeValue(forKey: id) else { return }
+                table.byInvite[call.inviteKey] = nil
+                table.byCallerCallID[call.callerDialog.callID] = nil
+                for fork in call.forks {
+                    table.byForkBranch[fork.invite.branch] = nil
+                    table.byCalleeCallID[fork.dialog.callID] = nil
+                }
+            }
+        }
+        carryOut(outbox)
+    }
+
+    // MARK: Steps
+
+    private var elapsed: Duration { ContinuousClock.now - start }
+
+    /// The caller's final response, retransmitted over UDP until the ACK.
+    private func sendFinal(_ status: Int, to call: inout Call, body: [UInt8] = [], contentType: String? = nil, _ outbox: inout Outbox) {
+        let bytes = CallMessages.response(to: call.invite, status: status, toTag: call.callerDialog.localTag, contact: call.callerDialog.contact,
+                                          body: body, contentType: contentType)
+        call.finalResponse = (status, bytes)
+        outbox.send(bytes, on: call.callerDialog.flow)
+        if !call.callerDialog.flow.peer.transport.isReliable || status < 300 {
+            let t1 = settings.withLock { $0.timers.t1 }
+            outbox.after(t1, on: call.callerDialog.flow, .finalRetransmit(call: call.id, interval: t1, elapsed: t1))
+        }
+    }
+
+    private func cancelForks(_ call: inout Call, _ table: inout Table, _ outbox: inout Outbox) {
+        for index in call.forks.indices where call.forks[index].finalStatus == nil && !call.forks[index].cancelled && index != call.winner {
+            call.forks[index].cancelled = true
+            // RFC 3261 section 9.1: a CANCEL waits for a provisional response.
+            if call.forks[index].provisional { sendCancel(call.forks[index], call: call.id, &table, &outbox) }
+        }
+    }
+
+    private func sendCancel(_ fork: Call.Fork, call id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+        var headers = SIPHeaders()
+        for field in fork.invite.request.headers where [.via, .from, .to, .callID, .maxForwards].contains(field.name) {
+            headers.append(field.name, field.value)
+        }
+        headers.append(.cseq, "\(fork.invite.request.cseqNumber) CANCEL")
+        let request = SIPRequest(method: .cancel, uri: fork.invite.request.uri, headers: headers)
+        send(OutgoingRequest(request: request, bytes: request.serialized(), branch: fork.invite.branch, flow: fork.dialog.flow),
+             call: id, &table, &outbox)
+    }
+
+    /// RFC 3261 section 17.1.1.3: same branch and Request-URI as the INVITE, To from the response.
+    private func nonSuccessAck(_ fork: Call.Fork, response: SIPResponse) -> [UInt8] {
+        var headers = SIPHeaders()
+        for field in fork.invite.request.headers where [.via, .from, .callID, .maxForwards].contains(field.name) {
+            headers.append(field.name, field.value)
+        }
+        headers.append(.to, response.headers[.to] ?? fork.dialog.remoteAddress)
+        headers.append(.cseq, "\(fork.invite.request.cseqNumber) ACK")
+        return SIPRequest(method: .ack, uri: fork.invite.request.uri, headers: headers).serialized()
+    }
+
+    /// A BYE to each leg that should hear of the end.
+    private func hangUp(_ id: UInt64, tellCaller: Bool, tellCallee: Bool, _ table: inout Table, _ outbox: inout Outbox) {
+        guard var call = table.calls[id] else { return }
+        var byes: [OutgoingRequest] = []
+        if tellCaller { byes.append(call.callerDialog.request(.bye)) }
+        if tellCallee, let winner = call.winner { byes.append(call.forks[winner].dialog.request(.bye)) }
+        table.calls[id] = call
+        for bye in byes { send(bye, call: id, &table, &outbox) }
+    }
+
+    /// Sends a non-INVITE request, retransmitted over UDP until a final response.
+    private func send(_ outgoing: OutgoingRequest, call id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+        outbox.send(outgoing.bytes, on: outgoing.flow)
+        let key = outgoing.branch + outgoing.request.method.rawValue
+        table.outgoing[key] = Pending(call: id, outgoing: outgoing)
+        if !outgoing.flow.peer.transport.isReliable {
+            let t1 = settings.withLock { $0.timers.t1 }
+            outbox.after(t1, on: outgoing.flow, .outgoingRetransmit(key: key, interval: t1, elapsed: t1))
+        } else {
+            let timeout = settings.withLock { $0.timers.transactionTimeout }
+            outbox.after(timeout, on: outgoing.flow, .outgoingRetransmit(key: key, interval: timeout, elapsed: timeout))
+        }
+    }
+
+    /// The call has its final state: record it and forget it once retransmissions are over.
+    private func finish(_ id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+        guard var call = table.calls[id], call.phase != .ended else { return }
+        call.phase = .ended
+        call.record.end = Date()
+        for timer in call.longTimers { timer.cancel() }
+        call.longTimers = []
+        table.calls[id] = call
+        outbox.ended.append(Ended(caller: call.caller, callee: call.callee, start: call.record.start, answer: call.record.answer,
+                                  end: call.record.end ?? Date(), disposition: call.record.disposition, hangupSide: call.record.hangupSide,
+                                  cause: call.record.cause))
+        let linger = settings.withLock { $0.timers.transactionTimeout }
+        outbox.after(linger, on: call.callerDialog.flow, .remove(call: id))
+    }
+
+    private func carryOut(_ outbox: Outbox) {
+        for (flow, bytes) in outbox.sends { flow.send(bytes, via: nil) }
+        for (loop, delay, timer) in outbox.timers {
+            let scheduled = loop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000
+                                                               + Int64(delay.components.attoseconds / 1_000_000_000))) { [self] in
+                fire(timer)
+            }
+            switch timer {
+            case .ringTimeout(let id), .maxDuration(let id):
+                table.withLock { table in
+                    if table.calls[id]?.phase != .ended { table.calls[id]?.longTimers.append(scheduled) } else { scheduled.cancel() }
+                }
+            default:
+                break
+            }
+        }
+        for ended in outbox.ended { onEnded(ended) }
+    }
+}
+
+extension SIPRequest {
+    /// The CSeq number of a request we built ourselves.
+    var cseqNumber: UInt32 { (try? cseq())?.sequence ?? 1 }
+}
+
+extension SIPPeer {
+    /// Where a binding's device is reached: the source its REGISTER came from (`udp:1.2.3.4:5060`).
+    init?(binding: Binding) {
+        let parts = binding.source.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let transport = SIPTransportKind(rawValue: parts[0].uppercased()) else { return nil }
+        let rest = String(parts[1])
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]) else { return nil }
+        var host = String(rest[..<colon])
+        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
+        self.init(address: address, transport: transport)
+    }
+}
