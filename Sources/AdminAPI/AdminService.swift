@@ -245,6 +245,7 @@ public struct AdminService: Sendable {
             for number in removed { runtime.location.removeAll(number) }
             runtime.dispatcher.update(bounds: document.settings.registration)
             runtime.registrationGuard.update(document.settings.lockout, scanners: document.settings.scanners)
+            runtime.router.update(document.settings.calls)
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))
@@ -253,6 +254,7 @@ public struct AdminService: Sendable {
         restart.registration = document.settings.registration
         restart.lockout = document.settings.lockout
         restart.scanners = document.settings.scanners
+        restart.calls = document.settings.calls
         return ConfigApplyResult(extensionsCreated: created, extensionsUpdated: updated, extensionsRemoved: removed.count,
                                  restartRequired: restart != document.settings)
     }

@@ -71,6 +71,10 @@ extension ConfigDocument {
                 ("action", Node(settings.scanners.action.rawValue)),
                 ("userAgents", .sequence(.init(settings.scanners.userAgents.map { Node($0) }))),
             ])),
+            ("calls", map([
+                ("ringTimeout", Node(String(settings.calls.ringTimeout))), ("maxDuration", Node(String(settings.calls.maxDuration))),
+                ("maxCalls", Node(String(settings.calls.maxCalls))),
+            ] + (settings.calls.advertisedHost.map { [("advertisedHost", Node($0))] } ?? []))),
         ]
         if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
             sip.append(("tls", map([("certificate", Node(certificate)), ("key", Node(key))])))
@@ -224,6 +228,16 @@ private struct YAMLReader {
                         }
                         settings.scanners.action = action
                     case "userAgents": settings.scanners.userAgents = strings(item, "\(path).userAgents")
+                    default: unknown(item, "\(path).\(key)")
+                    }
+                }
+            case "calls":
+                for (key, item) in mapping(value, path: path) {
+                    switch key {
+                    case "ringTimeout": settings.calls.ringTimeout = integer(item, "\(path).\(key)") ?? settings.calls.ringTimeout
+                    case "maxDuration": settings.calls.maxDuration = integer(item, "\(path).\(key)") ?? settings.calls.maxDuration
+                    case "maxCalls": settings.calls.maxCalls = integer(item, "\(path).\(key)") ?? settings.calls.maxCalls
+                    case "advertisedHost": settings.calls.advertisedHost = string(item, "\(path).\(key)")
                     default: unknown(item, "\(path).\(key)")
                     }
                 }

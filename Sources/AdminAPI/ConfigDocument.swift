@@ -139,6 +139,7 @@ public enum AdminValidation {
         problems += settings.registration.problems.map { "sip.registration: \($0)" }
         problems += settings.lockout.problems
         problems += settings.scanners.problems
+        problems += settings.calls.problems
         if settings.digestAlgorithms.isEmpty || Set(settings.digestAlgorithms).count != settings.digestAlgorithms.count {
             problems.append("sip.digestAlgorithms: list MD5 and/or SHA-256, each once")
         }

@@ -22,11 +22,13 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     public var lockout = RegistrationLockoutSettings()
     /// Requests from known scanners: dropped and their source blocked by default.
     public var scanners = ScannerPolicy()
+    /// Ring timeout, maximum call duration, calls at once.
+    public var calls = CallSettings()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout, scanners
+        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout, scanners, calls
     }
 
     /// Settings stored by an older version lack newer fields: those take their defaults.
@@ -43,6 +45,7 @@ public struct ServerSettings: Codable, Sendable, Equatable {
         limits = try container.decodeIfPresent(SIPLimits.self, forKey: .limits) ?? defaults.limits
         lockout = try container.decodeIfPresent(RegistrationLockoutSettings.self, forKey: .lockout) ?? defaults.lockout
         scanners = try container.decodeIfPresent(ScannerPolicy.self, forKey: .scanners) ?? defaults.scanners
+        calls = try container.decodeIfPresent(CallSettings.self, forKey: .calls) ?? defaults.calls
     }
 
     static let storeKey = "server.settings"

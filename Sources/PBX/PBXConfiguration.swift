@@ -18,7 +18,7 @@ public struct PBXConfiguration: Sendable, Equatable {
     public var lockout = RegistrationLockoutSettings()
     public var scanners = ScannerPolicy()
     /// Ring timeout, maximum call duration, call limit.
-    public var calls = CallRouter.Settings()
+    public var calls = CallSettings()
     /// False leaves REGISTER without lockout and scanner checks (measurement and troubleshooting only).
     public var registrationGuard = true
 

@@ -208,8 +208,9 @@ class SipClient:
         data, _ = self.sock.recvfrom(65535)
         return parse_response(data)
 
-    def transact(self, message):
-        """Sends a request and retransmits it as RFC 3261 Timer E does (T1 doubling to T2) until answered."""
+    def transact(self, message, wait=40):
+        """Sends a request and retransmits it as RFC 3261 Timer E does (T1 doubling to T2) until answered; after a
+        provisional response it only waits (up to `wait` seconds) for the final one."""
         interval, waited = 0.5, 0.0
         while waited < 32:
             self.send_raw(message)
@@ -218,6 +219,10 @@ class SipClient:
                 response = self.receive()
                 if response["status"] >= 200:
                     return response
+                self.sock.settimeout(wait)
+                while response["status"] < 200:
+                    response = self.receive()
+                return response
             except socket.timeout:
                 pass
             finally:
@@ -270,6 +275,37 @@ class SipClient:
             f"Via: SIP/2.0/UDP {local}:{self.port};branch=z9hG4bK{random.getrandbits(64):x};rport",
             f"From: <sip:probe@{host}>;tag=1", f"To: <sip:{host}>", f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} OPTIONS",
             "Content-Length: 0", "", ""])
+
+
+SDP = ("v=0\r\no=it 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+       "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n")
+
+
+def invite_message(client, caller="1001", callee="1002", authorization_header=None, body=SDP, content_type="application/sdp",
+                   branch=None, call_id=None):
+    """An INVITE from caller to callee through the server, with Proxy-Authorization when given."""
+    client.cseq += 1
+    uri = f"sip:{callee}@127.0.0.1:{client.server_port}"
+    branch = branch or f"z9hG4bK{client.cseq}x{random.getrandbits(32):x}"
+    lines = [f"INVITE {uri} SIP/2.0", f"Via: SIP/2.0/UDP {client.local}:{client.port};branch={branch};rport",
+             f"From: <sip:{caller}@127.0.0.1>;tag=inv{caller}", f"To: <{uri}>", f"Call-ID: {call_id or 'invite-' + client.call_id}",
+             f"CSeq: {client.cseq} INVITE", f"Contact: <sip:{caller}@{client.local}:{client.port}>", "Max-Forwards: 70"]
+    if authorization_header:
+        lines.append(f"Proxy-Authorization: {authorization_header}")
+    if body:
+        lines.append(f"Content-Type: {content_type}")
+    payload = body.encode() if isinstance(body, str) else (body or b"")
+    return "\r\n".join(lines + [f"Content-Length: {len(payload)}", "", ""]).encode() + payload, uri
+
+
+def invite(client, authorization_header=None, **fields):
+    """Sends an INVITE (retransmitted until a final response) and returns that response and the Request-URI."""
+    message, uri = invite_message(client, authorization_header=authorization_header, **fields)
+    return client.transact(message), uri
+
+
+def proxy_fields(response):
+    return dict(re.findall(r'(\w+)="?([^",]+)"?', response["headers"]["proxy-authenticate"][0][len("Digest "):]))
 
 
 def parse_response(data):

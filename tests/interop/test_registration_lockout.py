@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from portcullis_harness import (PEERS, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
-                                free_port, strong_password)
+                                free_port, invite, proxy_fields, strong_password)
 
 PHONE = "127.0.0.10"
 
@@ -283,34 +283,18 @@ def test_lockout_and_scanner_policy_through_the_cli_and_api(server_factory):
     assert server.api("GET", "/api/v1/registration-defense")[2]["scanners"]["action"] == "off"
 
 
-def invite(client, server, authorization_header=None):
-    """An INVITE from 1001 to 1002, with Proxy-Authorization when given: the final response."""
-    client.cseq += 1
-    uri = f"sip:1002@127.0.0.1:{server.sip_port}"
-    lines = [f"INVITE {uri} SIP/2.0", f"Via: SIP/2.0/UDP {client.local}:{client.port};branch=z9hG4bK{client.cseq}x{random.getrandbits(32):x};rport",
-             "From: <sip:1001@127.0.0.1>;tag=inv", f"To: <{uri}>", f"Call-ID: invite-{client.call_id}", f"CSeq: {client.cseq} INVITE",
-             f"Contact: <sip:1001@{client.local}:{client.port}>", "Max-Forwards: 70"]
-    if authorization_header:
-        lines.append(f"Proxy-Authorization: {authorization_header}")
-    return client.transact("\r\n".join(lines + ["Content-Length: 0", "", ""])), uri
-
-
-def proxy_fields(response):
-    return dict(re.findall(r'(\w+)="?([^",]+)"?', response["headers"]["proxy-authenticate"][0][len("Digest "):]))
-
-
 def test_invites_must_authenticate_and_wrong_answers_count(server_factory):
     server = server_factory()
     assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
     server.start()
     client = SipClient(server.sip_port, source="127.0.11.1")
-    challenge, uri = invite(client, server)
+    challenge, uri = invite(client)
     assert challenge["status"] == 407 and challenge["headers"]["proxy-authenticate"][0].startswith("Digest ")
-    answer, _ = invite(client, server, authorization("1001", strong_password(1001), proxy_fields(challenge), uri, method="INVITE"))
-    assert answer["status"] == 501, "an authenticated INVITE reaches the (not yet built) call router"
+    answer, _ = invite(client, authorization("1001", strong_password(1001), proxy_fields(challenge), uri, method="INVITE"))
+    assert answer["status"] == 480, "an authenticated INVITE reaches the call router (1002 is not registered)"
     for n in range(5):
-        challenge, uri = invite(client, server)
-        answer, _ = invite(client, server, authorization("1001", f"Wrong-Pass-{n}", proxy_fields(challenge), uri, method="INVITE"))
+        challenge, uri = invite(client)
+        answer, _ = invite(client, authorization("1001", f"Wrong-Pass-{n}", proxy_fields(challenge), uri, method="INVITE"))
         assert answer["status"] == 403
     assert client.probe() is None
     client.close()

@@ -12,20 +12,6 @@ import Synchronization
 /// behind one mutex held for microseconds, messages go out after it is released, and timers are NIO scheduled
 /// tasks on the flow's loop.
 public final class CallRouter: Sendable {
-    public struct Settings: Sendable, Equatable {
-        /// Ringing longer than this is cancelled (480 to the caller).
-        public var ringTimeout: Duration = .seconds(60)
-        /// The global maximum call duration (the seed's 10800 s); at it both legs get a BYE.
-        public var maxDuration: Duration = .seconds(10_800)
-        /// Calls at once; the next gets 503.
-        public var maxCalls = 10_000
-        /// Our host in Via and Contact when a listener is bound to a wildcard address.
-        public var advertisedHost: String?
-        public var timers = TransactionTimers()
-
-        public init() {}
-    }
-
     /// Where a call ends up, for the call detail record and the event log.
     public struct Ended: Sendable {
         public var caller: String
@@ -83,7 +69,8 @@ public final class CallRouter: Sendable {
     }
 
     private let table = Mutex(Table())
-    private let settings: Mutex<Settings>
+    private let settings: Mutex<CallSettings>
+    private let timers: TransactionTimers
     private let location: LocationService
     private let directory: ExtensionDirectory
     private let flows: SIPFlowTable
@@ -91,9 +78,10 @@ public final class CallRouter: Sendable {
     private let onEnded: @Sendable (Ended) -> Void
     private let start = ContinuousClock.now
 
-    public init(settings: Settings = Settings(), location: LocationService, directory: ExtensionDirectory, flows: SIPFlowTable,
-                logger: Logger, onEnded: @escaping @Sendable (Ended) -> Void = { _ in }) {
+    public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
+                directory: ExtensionDirectory, flows: SIPFlowTable, logger: Logger, onEnded: @escaping @Sendable (Ended) -> Void = { _ in }) {
         self.settings = Mutex(settings)
+        self.timers = timers
         self.location = location
         self.directory = directory
         self.flows = flows
@@ -101,7 +89,8 @@ public final class CallRouter: Sendable {
         self.onEnded = onEnded
     }
 
-    public func update(_ settings: Settings) { self.settings.withLock { $0 = settings } }
+    /// New limits apply to the next call; the ring and duration timers of running calls keep theirs.
+    public func update(_ settings: CallSettings) { self.settings.withLock { $0 = settings } }
 
     /// Calls in the table (ringing, answered, or ended and still absorbing retransmissions).
     public var count: Int { table.withLock { $0.calls.count } }
@@ -199,7 +188,7 @@ public final class CallRouter: Sendable {
                     localSequence: 0, flow: out, contact: CallMessages.contact(out, user: caller, advertised: settings.advertisedHost))
                 let invite = dialog.request(.invite, body: request.body, contentType: request.headers[.contentType],
                                             maxForwards: maxForwards - 1, extra: [(.allow, SIPRequestDispatcher.allowed)])
-                let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: elapsed, timers: settings.timers)
+                let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: elapsed, timers: timers)
                 call.forks.append(Call.Fork(dialog: dialog, invite: invite, transaction: transaction))
                 table.byForkBranch[invite.branch] = (id, index)
                 table.byCalleeCallID[dialog.callID] = (id, index)
@@ -208,7 +197,7 @@ public final class CallRouter: Sendable {
                     outbox.after(timer.deadline - elapsed, on: out, .fork(call: id, fork: index, name: timer.name))
                 }
             }
-            outbox.after(settings.ringTimeout, on: flow, .ringTimeout(call: id))
+            outbox.after(.seconds(settings.ringTimeout), on: flow, .ringTimeout(call: id))
             table.calls[id] = call
             table.byInvite[call.inviteKey] = id
             table.byCallerCallID[callID] = id
@@ -351,7 +340,7 @@ public final class CallRouter: Sendable {
                 cancelForks(&call, &table, &outbox)
                 for timer in call.longTimers { timer.cancel() }
                 call.longTimers = []
-                outbox.after(settings.withLock { $0.maxDuration }, on: call.callerDialog.flow, .maxDuration(call: id))
+                outbox.after(.seconds(settings.withLock { $0.maxDuration }), on: call.callerDialog.flow, .maxDuration(call: id))
             } else if call.winner != index && firstAnswer {
                 // A second answer (forking race) or an answer after the caller gave up: take it and end it.
                 let bye = call.forks[index].dialog.request(.bye)
@@ -433,7 +422,7 @@ public final class CallRouter: Sendable {
                 }
             case .finalRetransmit(let id, let interval, let elapsed):
                 guard var call = table.calls[id], !call.callerAcknowledged, let final = call.finalResponse else { return }
-                let limit = settings.withLock { $0.timers.transactionTimeout }
+                let limit = timers.transactionTimeout
                 if elapsed >= limit {
                     call.callerAcknowledged = true
                     table.calls[id] = call
@@ -447,11 +436,10 @@ public final class CallRouter: Sendable {
                     return
                 }
                 outbox.send(final.bytes, on: call.callerDialog.flow)
-                let next = min(interval * 2, settings.withLock { $0.timers.t2 })
+                let next = min(interval * 2, timers.t2)
                 outbox.after(next, on: call.callerDialog.flow, .finalRetransmit(call: id, interval: next, elapsed: elapsed + next))
             case .outgoingRetransmit(let key, let interval, let elapsed):
                 guard let pending = table.outgoing[key] else { return }
-                let timers = settings.withLock { $0.timers }
                 guard elapsed < timers.transactionTimeout else {
                     table.outgoing[key] = nil
                     table.relays[pending.outgoing.branch] = nil
@@ -499,7 +487,7 @@ public final class CallRouter: Sendable {
         call.finalResponse = (status, bytes)
         outbox.send(bytes, on: call.callerDialog.flow)
         if !call.callerDialog.flow.peer.transport.isReliable || status < 300 {
-            let t1 = settings.withLock { $0.timers.t1 }
+            let t1 = timers.t1
             outbox.after(t1, on: call.callerDialog.flow, .finalRetransmit(call: call.id, interval: t1, elapsed: t1))
         }
     }
@@ -550,10 +538,10 @@ public final class CallRouter: Sendable {
         let key = outgoing.branch + outgoing.request.method.rawValue
         table.outgoing[key] = Pending(call: id, outgoing: outgoing)
         if !outgoing.flow.peer.transport.isReliable {
-            let t1 = settings.withLock { $0.timers.t1 }
+            let t1 = timers.t1
             outbox.after(t1, on: outgoing.flow, .outgoingRetransmit(key: key, interval: t1, elapsed: t1))
         } else {
-            let timeout = settings.withLock { $0.timers.transactionTimeout }
+            let timeout = timers.transactionTimeout
             outbox.after(timeout, on: outgoing.flow, .outgoingRetransmit(key: key, interval: timeout, elapsed: timeout))
         }
     }
@@ -569,7 +557,7 @@ public final class CallRouter: Sendable {
         outbox.ended.append(Ended(caller: call.caller, callee: call.callee, start: call.record.start, answer: call.record.answer,
                                   end: call.record.end ?? Date(), disposition: call.record.disposition, hangupSide: call.record.hangupSide,
                                   cause: call.record.cause))
-        let linger = settings.withLock { $0.timers.transactionTimeout }
+        let linger = timers.transactionTimeout
         outbox.after(linger, on: call.callerDialog.flow, .remove(call: id))
     }
 

@@ -71,6 +71,7 @@ struct Serve: AsyncParsableCommand {
         configuration.limits = settings.limits
         configuration.lockout = settings.lockout
         configuration.scanners = settings.scanners
+        configuration.calls = settings.calls
         configuration.registrationGuard = !noRegistrationGuard
         if noRegistrationGuard { logger.warning("--no-registration-guard: failed registrations are not locked out, scanners not dropped") }
         let bus = EventBus()

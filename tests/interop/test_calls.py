@@ -1,0 +1,181 @@
+"""Calls through the B2BUA with real SIP peers: SIPp plays the phones. The caller dials from 127.0.0.10, callees
+register from 127.0.0.20-21 and then answer, ring, refuse or hang up on the port they registered from."""
+import subprocess
+import time
+
+import pytest
+
+from portcullis_harness import (PEERS, SipClient, apply_config, authorization, extensions_yaml, free_port, invite,
+                                invite_message, proxy_fields, strong_password)
+
+CALLER = "127.0.0.10"
+
+
+@pytest.fixture
+def media_dir(tmp_path):
+    """SIPp's call scenarios play the pcaps Debian's sip-tester installs, from ./pcap."""
+    (tmp_path / "pcap").symlink_to("/usr/share/sip-tester")
+    return tmp_path
+
+
+def sipp(*args):
+    return ["sipp", *args, "-nostdin", "-timeout", "40s", "-timeout_error"]
+
+
+def register_phone(server, number, source, maximum=None):
+    """Registers `number` with SIPp from source:port and returns the port; the phone then answers there."""
+    port = free_port(host=source)
+    result = subprocess.run(
+        sipp("-sf", str(PEERS / "register_as.xml"), f"127.0.0.1:{server.sip_port}", "-i", source, "-p", str(port), "-s", str(number),
+             "-au", str(number), "-ap", strong_password(number), "-m", "1"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-1500:]
+    return port
+
+
+def phone(source, port, scenario, cwd, *extra):
+    """A SIPp callee on the port its extension registered from: `uas` is SIPp's built-in answering phone."""
+    which = ["-sn", "uas"] if scenario == "uas" else ["-sf", str(PEERS / scenario)]
+    return subprocess.Popen(sipp(*which, "-i", source, "-p", str(port), "-m", "1", *extra), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=cwd)
+
+
+def dial(server, callee, cwd, scenario="call_uac.xml"):
+    return subprocess.run(
+        sipp("-sf", str(PEERS / scenario), f"127.0.0.1:{server.sip_port}", "-i", CALLER, "-p", str(free_port(host=CALLER)),
+             "-au", "1001", "-ap", strong_password(1001), "-s", str(callee), "-m", "1"), capture_output=True, text=True, cwd=cwd)
+
+
+def finished(process, timeout=40):
+    output, _ = process.communicate(timeout=timeout)
+    return process.returncode, output[-1500:]
+
+
+def authenticated_invite(client, callee, **fields):
+    """INVITE, 407, INVITE with credentials: the final response, the Request-URI and the branch."""
+    challenge, uri = invite(client, callee=callee, **fields)
+    assert challenge["status"] == 407, challenge["status"]
+    ack(client, challenge, uri)
+    branch = f"z9hG4bKauth{client.cseq}"
+    answer, _ = invite(client, authorization("1001", strong_password(1001), proxy_fields(challenge), uri, method="INVITE"),
+                       callee=callee, branch=branch, **fields)
+    return answer, uri, branch
+
+
+def ack(client, response, uri):
+    """The ACK for a non-2xx final response (RFC 3261 section 17.1.1.3): the INVITE's Via, the response's To."""
+    headers = response["headers"]
+    lines = [f"ACK {uri} SIP/2.0", f"Via: {headers['via'][0]}", f"From: {headers['from'][0]}", f"To: {headers['to'][0]}",
+             f"Call-ID: {headers['call-id'][0]}",
+             f"CSeq: {response['headers']['cseq'][0].split()[0]} ACK", "Max-Forwards: 70", "Content-Length: 0", "", ""]
+    client.send_raw("\r\n".join(lines))
+
+
+def test_an_extension_calls_another_and_either_side_hangs_up(server_factory, media_dir):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, "uas", media_dir, "-rtp_echo")
+    time.sleep(0.3)
+    caller = dial(server, 1002, media_dir)
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(callee)[0] == 0, "the callee got the call, answered it and the caller's BYE"
+
+    callee = phone("127.0.0.20", port, "callee_hangup.xml", media_dir)
+    time.sleep(0.3)
+    caller = dial(server, 1002, media_dir, scenario="call_wait_bye.xml")
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(callee)[0] == 0, "the callee's BYE reached the caller and was answered"
+
+
+def test_busy_unreachable_unknown_and_bad_offers_get_their_answers(server_factory, media_dir):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002, 1003])).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, "callee_busy.xml", media_dir)
+    time.sleep(0.3)
+    client = SipClient(server.sip_port, source=CALLER)
+    try:
+        answer, uri, branch = authenticated_invite(client, 1002)
+        assert answer["status"] == 486
+        ack(client, answer, uri)
+        assert finished(callee)[0] == 0, "the callee's 486 was acknowledged by the PBX"
+        assert authenticated_invite(client, 1003)[0]["status"] == 480, "exists, not registered"
+        assert authenticated_invite(client, 1099)[0]["status"] == 404
+        assert authenticated_invite(client, 1002, body=None)[0]["status"] == 488, "no offer"
+        broken = authenticated_invite(client, 1002, body="this is not SDP\r\n")[0]
+        assert broken["status"] == 488 and "SDP" in broken["headers"]["warning"][0]
+    finally:
+        client.close()
+
+
+def test_the_caller_cancels_before_the_answer(server_factory, media_dir):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, "callee_ring.xml", media_dir)
+    time.sleep(0.3)
+    client = SipClient(server.sip_port, source=CALLER)
+    try:
+        challenge, uri = invite(client, callee=1002)
+        message, _ = invite_message(client, authorization_header=authorization(
+            "1001", strong_password(1001), proxy_fields(challenge), uri, method="INVITE"), branch="z9hG4bKcancelme")
+        client.send_raw(message)
+        statuses = []
+        while 180 not in statuses:
+            statuses.append(client.receive()["status"])
+        cseq = client.cseq
+        client.send_raw("\r\n".join([
+            f"CANCEL {uri} SIP/2.0", f"Via: SIP/2.0/UDP {client.local}:{client.port};branch=z9hG4bKcancelme;rport",
+            "From: <sip:1001@127.0.0.1>;tag=inv1001", f"To: <{uri}>", f"Call-ID: invite-{client.call_id}", f"CSeq: {cseq} CANCEL",
+            "Max-Forwards: 70", "Content-Length: 0", "", ""]))
+        answers = {client.receive()["status"] for _ in range(2)}
+        assert answers == {200, 487}
+        assert finished(callee)[0] == 0, "the callee saw the CANCEL, answered 487 and got the ACK"
+    finally:
+        client.close()
+
+
+def test_an_unanswered_call_times_out_and_the_first_answer_wins(server_factory, media_dir):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {ringTimeout: 5}")).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    ringing = phone("127.0.0.20", port, "callee_ring.xml", media_dir)
+    time.sleep(0.3)
+    client = SipClient(server.sip_port, source=CALLER)
+    started = time.monotonic()
+    answer, uri, branch = authenticated_invite(client, 1002)
+    assert answer["status"] == 480 and 4.5 < time.monotonic() - started < 8
+    ack(client, answer, uri)
+    client.close()
+    assert finished(ringing)[0] == 0, "the ringing phone was cancelled"
+
+    # Two devices: one only rings, the other answers; the ringing one is cancelled.
+    server.cli("extension", "update", "1002", "--max-registrations", "2")
+    other = register_phone(server, 1002, "127.0.0.21")
+    ringing = phone("127.0.0.20", port, "callee_ring.xml", media_dir)
+    answering = phone("127.0.0.21", other, "uas", media_dir)
+    time.sleep(0.3)
+    caller = dial(server, 1002, media_dir)
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(answering)[0] == 0
+    assert finished(ringing)[0] == 0, "the device that lost the race got a CANCEL"
+
+
+def test_a_call_at_its_maximum_duration_is_ended_on_both_legs(server_factory, media_dir):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {maxDuration: 5}")).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, "uas", media_dir)
+    time.sleep(0.3)
+    started = time.monotonic()
+    caller = dial(server, 1002, media_dir, scenario="call_wait_bye.xml")
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(callee)[0] == 0, "the callee got the PBX's BYE too"
+    assert 4.5 < time.monotonic() - started < 10
+    bad = apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {maxDuration: 0}"))
+    assert bad.returncode != 0 and "sip.calls.maxDuration must be 1-86400 seconds, got 0" in bad.stderr
