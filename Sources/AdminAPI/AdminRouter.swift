@@ -42,8 +42,15 @@ enum AdminRouter {
         }
         api.get("registrations") { _, _ in ListResponse(items: try await service.registrations()) }
         api.get("events") { request, _ in
-            let parameters = Dictionary(grouping: request.uri.queryParameters, by: { String($0.key) }).mapValues { $0.map { String($0.value) } }
-            return ListResponse(items: try await service.events(try EventQueryParameters.query(parameters)))
+            ListResponse(items: try await service.events(try parameters(request).events()))
+        }
+        api.get("cdr") { request, context -> Response in
+            let records = try await service.callRecords(try parameters(request).calls())
+            if request.uri.queryParameters.get("format") == "csv" {
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: CallDetailRecord.csv(records))))
+            }
+            return try ListResponse(items: records).response(from: request, context: context)
         }
         api.get("tokens") { _, _ in ListResponse(items: try await service.tokens()) }
         api.post("tokens") { request, context -> EditedResponse<CreatedToken> in
@@ -104,6 +111,10 @@ enum AdminRouter {
         } catch let error as DecodingError {
             throw AdminError(.invalidInput, "the body is not valid \(what): \(error.readable)")
         }
+    }
+
+    private static func parameters(_ request: Request) -> QueryParameters {
+        QueryParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
     }
 
     private static func force(_ request: Request) -> Bool {

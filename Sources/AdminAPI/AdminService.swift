@@ -101,6 +101,12 @@ public struct AdminService: Sendable {
         }
     }
 
+    // MARK: Call records
+
+    public func callRecords(_ query: CallDetailQuery) async throws(AdminError) -> [CallDetailRecord] {
+        try await storeCall { try await store.callRecords(query) }
+    }
+
     // MARK: Registrations and events
 
     /// Live bindings: from memory when the server runs, from the store (unexpired only) otherwise.

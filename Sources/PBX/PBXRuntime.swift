@@ -16,6 +16,8 @@ public final class PBXRuntime: Sendable {
     public let location: LocationService
     public let dispatcher: SIPRequestDispatcher
     public let router: CallRouter
+    /// Finished calls waiting to be written; drained by `SIPService`.
+    public let callRecords = WriteBehindQueue<CallDetailRecord>()
     /// The server's UDP sockets and open connections, for requests the PBX starts.
     public let flows = SIPFlowTable()
     public let network: NetworkDefense
@@ -38,12 +40,24 @@ public final class PBXRuntime: Sendable {
         registrationGuard = RegistrationGuard(settings: configuration.lockout, scanners: configuration.scanners, shards: shards) {
             bus.publish($0)
         }
-        router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, logger: logger)
+        let callRecords = callRecords
+        router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, logger: logger) {
+            callRecords.append($0)
+        }
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
                                           registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
                                           location: location, bus: bus, logger: logger)
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()
+    }
+
+    func writeCallRecords(_ batch: [CallDetailRecord]) async {
+        guard !batch.isEmpty else { return }
+        do {
+            try await store.appendCallRecords(batch)
+        } catch {
+            logger.error("call record write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
+        }
     }
 
     func writeBindings(_ batch: [BindingChange]) async {

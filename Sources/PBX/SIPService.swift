@@ -53,9 +53,15 @@ public struct SIPService: Service {
                         await runtime.writeBindings(batch)
                     }
                 }
+                group.addTask {
+                    await runtime.callRecords.run(every: .milliseconds(500)) { batch in
+                        await runtime.writeCallRecords(batch)
+                    }
+                }
             }
         }
         for channel in channels { try? await channel.close() }
         await runtime.writeBindings(runtime.location.pendingWrites.take())
+        await runtime.writeCallRecords(runtime.callRecords.take())
     }
 }

@@ -19,6 +19,9 @@ public protocol PortcullisStore: Sendable {
     func appendEvents(_ events: [EventRecord]) async throws
     func events(_ query: EventQuery) async throws -> [EventRecord]
 
+    func appendCallRecords(_ records: [CallDetailRecord]) async throws
+    func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord]
+
     func createToken(_ token: APITokenRecord) async throws
     func token(secretHash: String) async throws -> APITokenRecord?
     func tokens() async throws -> [APITokenRecord]

@@ -81,6 +81,30 @@ enum StoreMigrations {
                 CREATE UNIQUE INDEX extension_registration_name ON extension (registration_name);
                 """)
         }
+        migrator.registerMigration("v5 call detail records") { db in
+            try db.execute(sql: """
+                CREATE TABLE cdr (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  call_id TEXT NOT NULL,
+                  caller TEXT NOT NULL,
+                  callee TEXT NOT NULL,
+                  dialed TEXT NOT NULL,
+                  sent TEXT,
+                  route TEXT,
+                  trunk TEXT,
+                  start DATETIME NOT NULL,
+                  answer DATETIME,
+                  end DATETIME NOT NULL,
+                  disposition TEXT NOT NULL,
+                  hangup_side TEXT,
+                  cause TEXT,
+                  decision TEXT,
+                  decision_reason TEXT);
+                CREATE INDEX cdr_start ON cdr (start);
+                CREATE INDEX cdr_caller ON cdr (caller, start);
+                CREATE INDEX cdr_callee ON cdr (callee, start);
+                """)
+        }
         return migrator
     }
 }

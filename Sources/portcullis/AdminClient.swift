@@ -12,6 +12,7 @@ protocol AdminClient: Sendable {
     func deleteExtension(_ number: String) async throws
     func registrations() async throws -> [RegistrationView]
     func events(_ parameters: [(String, String)]) async throws -> [EventView]
+    func callRecords(_ parameters: [(String, String)]) async throws -> [CallDetailRecord]
     func createToken(name: String) async throws -> CreatedToken
     func tokens() async throws -> [TokenView]
     func setup(_ request: SetupRequest) async throws -> CreatedToken

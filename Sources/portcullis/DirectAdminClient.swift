@@ -24,8 +24,11 @@ struct DirectAdminClient: AdminClient {
     func registrations() async throws -> [RegistrationView] { try await service.registrations() }
 
     func events(_ parameters: [(String, String)]) async throws -> [EventView] {
-        let grouped = Dictionary(grouping: parameters, by: \.0).mapValues { $0.map(\.1) }
-        return try await service.events(try EventQueryParameters.query(grouped))
+        try await service.events(try QueryParameters(parameters).events())
+    }
+
+    func callRecords(_ parameters: [(String, String)]) async throws -> [CallDetailRecord] {
+        try await service.callRecords(try QueryParameters(parameters).calls())
     }
 
     func createToken(name: String) async throws -> CreatedToken { try await service.createToken(name: name) }

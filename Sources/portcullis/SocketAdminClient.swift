@@ -41,6 +41,10 @@ struct SocketAdminClient: AdminClient {
         try items(try await send(.GET, path("/api/v1/events", parameters)))
     }
 
+    func callRecords(_ parameters: [(String, String)]) async throws -> [CallDetailRecord] {
+        try items(try await send(.GET, path("/api/v1/cdr", parameters)))
+    }
+
     func createToken(name: String) async throws -> CreatedToken {
         try decode(try await send(.POST, "/api/v1/tokens", json: CreateTokenRequest(name: name)))
     }

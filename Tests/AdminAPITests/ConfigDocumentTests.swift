@@ -245,4 +245,16 @@ struct AdminServiceTests {
         }
         #expect(try await service.issueSetupTokenIfNeeded() == nil)
     }
+
+    @Test func callRecordsExportAsCSVThatASpreadsheetCannotRun() {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let record = CallDetailRecord(id: 7, callID: "x,y", caller: "1001", callee: "1002", dialed: "=HYPERLINK(\"evil\")", start: start,
+                                      answer: start.addingTimeInterval(1), end: start.addingTimeInterval(11), disposition: "answered",
+                                      cause: "said \"bye\"")
+        let lines = CallDetailRecord.csv([record]).components(separatedBy: "\r\n")
+        #expect(lines[0].hasPrefix("id,call_id,caller,callee,dialed,"))
+        #expect(lines[1].hasPrefix("7,\"x,y\",1001,1002,\"'=HYPERLINK(\"\"evil\"\")\","))
+        #expect(lines[1].contains(",10,answered,,\"said \"\"bye\"\"\","))
+        #expect(lines.count == 3 && lines[2].isEmpty)
+    }
 }

@@ -1,4 +1,4 @@
-import SIPAuth
+@testable import SIPAuth
 import SIPCore
 import Testing
 

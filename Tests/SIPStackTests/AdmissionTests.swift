@@ -81,4 +81,17 @@ struct AdmissionTests {
         try channel.writeInbound(channel.allocator.buffer(bytes: StreamPipelineTests.options))
         #expect(!channel.isActive && handler.messages.withLock { $0.isEmpty })
     }
+
+    @Test func anOpenConnectionIsAFlowUntilItCloses() throws {
+        let channel = EmbeddedChannel()
+        let flows = SIPFlowTable()
+        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: SIPParser(limits: SIPLimits()), handler: RecordingHandler(),
+                                                                        transport: .tcp, admission: nil, flows: flows))
+        try channel.connect(to: peer).wait()
+        let device = SIPPeer(address: peer, transport: .tcp)
+        #expect(flows.replier(to: device) != nil && flows.connectionCount == 1)
+        #expect(flows.replier(to: SIPPeer(address: peer, transport: .tls)) == nil, "another transport is another flow")
+        _ = try channel.finish()
+        #expect(flows.replier(to: device) == nil && flows.connectionCount == 0)
+    }
 }

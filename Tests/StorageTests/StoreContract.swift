@@ -50,6 +50,27 @@ enum StoreContract {
         #expect(try await store.bindings().isEmpty)
     }
 
+    static func callRecords(_ store: any PortcullisStore) async throws {
+        let answered = CallDetailRecord(callID: "a@x", caller: "1001", callee: "1002", dialed: "1002", start: now,
+                                        answer: now.addingTimeInterval(3), end: now.addingTimeInterval(63.4), disposition: "answered",
+                                        hangupSide: "caller", cause: "BYE")
+        let busy = CallDetailRecord(callID: "b@x", caller: "1003", callee: "1001", dialed: "1001", start: now.addingTimeInterval(100),
+                                    end: now.addingTimeInterval(101), disposition: "busy", hangupSide: "callee", cause: "486 Busy Here")
+        let refused = CallDetailRecord(callID: "c@x", caller: "1002", callee: "0044207946", dialed: "90044207946", sent: "0044207946",
+                                       route: "International", trunk: "carrier", start: now.addingTimeInterval(200),
+                                       end: now.addingTimeInterval(200), disposition: "refused", decision: "refuse",
+                                       decisionReason: "country not allowed")
+        try await store.appendCallRecords([answered, busy, refused])
+        let all = try await store.callRecords(CallDetailQuery())
+        #expect(all.map(\.callID) == ["c@x", "b@x", "a@x"], "newest first")
+        #expect(all.last?.duration == 60 && all.first?.duration == 0)
+        #expect(all.first?.decisionReason == "country not allowed" && all.first?.trunk == "carrier")
+        #expect(try await store.callRecords(CallDetailQuery(party: "1001")).map(\.callID) == ["b@x", "a@x"])
+        #expect(try await store.callRecords(CallDetailQuery(disposition: "busy")).map(\.callID) == ["b@x"])
+        #expect(try await store.callRecords(CallDetailQuery(since: now.addingTimeInterval(150))).map(\.callID) == ["c@x"])
+        #expect(try await store.callRecords(CallDetailQuery(limit: 1)).count == 1)
+    }
+
     static func events(_ store: any PortcullisStore) async throws {
         let events = (0..<5).map { (index: Int) -> EventRecord in
             let name = index % 2 == 0 ? "Even" : "Odd"
@@ -95,6 +116,7 @@ struct SQLiteStoreTests {
     @Test func extensions() async throws { try await StoreContract.extensions(makeStore()) }
     @Test func bindings() async throws { try await StoreContract.bindings(makeStore()) }
     @Test func events() async throws { try await StoreContract.events(makeStore()) }
+    @Test func callRecords() async throws { try await StoreContract.callRecords(makeStore()) }
     @Test func tokensUsersSettings() async throws { try await StoreContract.tokensUsersSettings(makeStore()) }
 
     @Test func dataSurvivesReopening() async throws {

@@ -1,5 +1,6 @@
 """Calls through the B2BUA with real SIP peers: SIPp plays the phones. The caller dials from 127.0.0.10, callees
 register from 127.0.0.20-21 and then answer, ring, refuse or hang up on the port they registered from."""
+import json
 import subprocess
 import time
 
@@ -70,6 +71,16 @@ def ack(client, response, uri):
     client.send_raw("\r\n".join(lines))
 
 
+def call_records(server, count, timeout=5):
+    """The newest `count` call records, oldest first, once the write-behind has stored them."""
+    deadline = time.time() + timeout
+    while True:
+        records = json.loads(server.cli("cdr", "list", "--json").stdout)
+        if len(records) >= count or time.time() > deadline:
+            return list(reversed(records[:count]))
+        time.sleep(0.2)
+
+
 def test_an_extension_calls_another_and_either_side_hangs_up(server_factory, media_dir):
     server = server_factory()
     assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
@@ -86,6 +97,11 @@ def test_an_extension_calls_another_and_either_side_hangs_up(server_factory, med
     caller = dial(server, 1002, media_dir, scenario="call_wait_bye.xml")
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(callee)[0] == 0, "the callee's BYE reached the caller and was answered"
+    first, second = call_records(server, 2)
+    assert (first["caller"], first["callee"], first["disposition"], first["hangupSide"]) == ("1001", "1002", "answered", "caller")
+    assert second["hangupSide"] == "callee" and second["answer"] and second["end"] >= second["answer"]
+    csv = server.cli("cdr", "list", "--csv").stdout.splitlines()
+    assert csv[0].startswith("id,call_id,caller,callee,dialed,") and len(csv) == 3
 
 
 def test_busy_unreachable_unknown_and_bad_offers_get_their_answers(server_factory, media_dir):
@@ -106,6 +122,11 @@ def test_busy_unreachable_unknown_and_bad_offers_get_their_answers(server_factor
         assert authenticated_invite(client, 1002, body=None)[0]["status"] == 488, "no offer"
         broken = authenticated_invite(client, 1002, body="this is not SDP\r\n")[0]
         assert broken["status"] == 488 and "SDP" in broken["headers"]["warning"][0]
+        records = call_records(server, 5)
+        assert [(r["callee"], r["disposition"]) for r in records] == [
+            ("1002", "busy"), ("1003", "failed"), ("1099", "failed"), ("1002", "failed"), ("1002", "failed")]
+        assert records[0]["cause"] == "486 Busy Here" and records[2]["cause"] == "404 Not Found"
+        assert "unreadable SDP" in records[4]["cause"]
     finally:
         client.close()
 
@@ -134,6 +155,8 @@ def test_the_caller_cancels_before_the_answer(server_factory, media_dir):
         answers = {client.receive()["status"] for _ in range(2)}
         assert answers == {200, 487}
         assert finished(callee)[0] == 0, "the callee saw the CANCEL, answered 487 and got the ACK"
+        record = call_records(server, 1)[0]
+        assert (record["disposition"], record["hangupSide"]) == ("cancelled", "caller") and "answer" not in record
     finally:
         client.close()
 
@@ -152,6 +175,8 @@ def test_an_unanswered_call_times_out_and_the_first_answer_wins(server_factory, 
     ack(client, answer, uri)
     client.close()
     assert finished(ringing)[0] == 0, "the ringing phone was cancelled"
+    record = call_records(server, 1)[0]
+    assert (record["disposition"], record["cause"]) == ("no answer", "ring timeout")
 
     # Two devices: one only rings, the other answers; the ringing one is cancelled.
     server.cli("extension", "update", "1002", "--max-registrations", "2")
@@ -177,5 +202,7 @@ def test_a_call_at_its_maximum_duration_is_ended_on_both_legs(server_factory, me
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(callee)[0] == 0, "the callee got the PBX's BYE too"
     assert 4.5 < time.monotonic() - started < 10
+    record = call_records(server, 1)[0]
+    assert (record["hangupSide"], record["cause"]) == ("pbx", "maximum call duration reached")
     bad = apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {maxDuration: 0}"))
     assert bad.returncode != 0 and "sip.calls.maxDuration must be 1-86400 seconds, got 0" in bad.stderr

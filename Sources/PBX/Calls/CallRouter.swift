@@ -12,18 +12,6 @@ import Synchronization
 /// behind one mutex held for microseconds, messages go out after it is released, and timers are NIO scheduled
 /// tasks on the flow's loop.
 public final class CallRouter: Sendable {
-    /// Where a call ends up, for the call detail record and the event log.
-    public struct Ended: Sendable {
-        public var caller: String
-        public var callee: String
-        public var start: Date
-        public var answer: Date?
-        public var end: Date
-        public var disposition: String
-        public var hangupSide: String?
-        public var cause: String?
-    }
-
     private struct Pending: Sendable {
         var call: UInt64
         var outgoing: OutgoingRequest
@@ -62,7 +50,7 @@ public final class CallRouter: Sendable {
     private struct Outbox {
         var sends: [(SIPReplier, [UInt8])] = []
         var timers: [(any EventLoop, Duration, Timer)] = []
-        var ended: [Ended] = []
+        var ended: [CallDetailRecord] = []
 
         mutating func send(_ bytes: [UInt8], on flow: SIPReplier) { sends.append((flow, bytes)) }
         mutating func after(_ delay: Duration, on flow: SIPReplier, _ timer: Timer) { timers.append((flow.eventLoop, delay, timer)) }
@@ -75,11 +63,11 @@ public final class CallRouter: Sendable {
     private let directory: ExtensionDirectory
     private let flows: SIPFlowTable
     private let logger: Logger
-    private let onEnded: @Sendable (Ended) -> Void
+    private let onEnded: @Sendable (CallDetailRecord) -> Void
     private let start = ContinuousClock.now
 
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
-                directory: ExtensionDirectory, flows: SIPFlowTable, logger: Logger, onEnded: @escaping @Sendable (Ended) -> Void = { _ in }) {
+                directory: ExtensionDirectory, flows: SIPFlowTable, logger: Logger, onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in }) {
         self.settings = Mutex(settings)
         self.timers = timers
         self.location = location
@@ -129,11 +117,15 @@ public final class CallRouter: Sendable {
     }
 
     /// A new authenticated INVITE from extension `caller`. Answers itself (100 Trying, then what the callee says);
-    /// returns an immediate final response instead when the call cannot start.
+    /// returns an immediate final response instead when the call cannot start (recorded as a failed attempt).
     public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, now: Date = Date()) -> SIPResponse? {
+        let dialed = request.uri.sipURI?.user ?? request.toUser ?? ""
         func refuse(_ status: Int, _ warning: String? = nil) -> SIPResponse {
             var response = SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
             if let warning { response.headers.append(.warning, "399 portcullis \"\(warning)\"") }
+            onEnded(CallDetailRecord(callID: request.callID ?? "", caller: caller, callee: dialed, dialed: dialed, start: now, end: now,
+                                     disposition: status == 503 ? "refused" : "failed",
+                                     cause: "\(status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? "")))
             return response
         }
         guard let via = try? request.topVia(), let callID = request.callID, let from = try? request.from(), from.tag != nil,
@@ -149,7 +141,7 @@ public final class CallRouter: Sendable {
         } catch {
             return refuse(488, "unreadable SDP: \(error)")
         }
-        guard let target = request.uri.sipURI?.user ?? request.toUser else { return refuse(404) }
+        let target = dialed
         guard directory.credentials(number: target) != nil else { return refuse(404) }
         let settings = settings.withLock { $0 }
         let flow = replier.detached
@@ -554,9 +546,9 @@ public final class CallRouter: Sendable {
         for timer in call.longTimers { timer.cancel() }
         call.longTimers = []
         table.calls[id] = call
-        outbox.ended.append(Ended(caller: call.caller, callee: call.callee, start: call.record.start, answer: call.record.answer,
-                                  end: call.record.end ?? Date(), disposition: call.record.disposition, hangupSide: call.record.hangupSide,
-                                  cause: call.record.cause))
+        outbox.ended.append(CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.callee,
+                                             start: call.record.start, answer: call.record.answer, end: call.record.end ?? Date(),
+                                             disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause))
         let linger = timers.transactionTimeout
         outbox.after(linger, on: call.callerDialog.flow, .remove(call: id))
     }

@@ -17,7 +17,7 @@ final class SIPStreamHandler: ChannelInboundHandler {
     private var peer: SIPPeer?
 
     init(parser: SIPParser, handler: any SIPMessageHandler, transport: SIPTransportKind, admission: (any SIPAdmissionControl)?,
-         flows: SIPFlowTable?) {
+         flows: SIPFlowTable? = nil) {
         self.parser = parser
         self.handler = handler
         self.transport = transport

@@ -1,0 +1,42 @@
+import Foundation
+import Storage
+
+/// List filters from query parameters or CLI options, parsed the same way for both.
+public struct QueryParameters: Sendable {
+    private let values: [String: [String]]
+
+    public init(_ values: [String: [String]]) {
+        self.values = values
+    }
+
+    public init(_ pairs: [(String, String)]) {
+        values = Dictionary(grouping: pairs, by: \.0).mapValues { $0.map(\.1) }
+    }
+
+    /// Event log: `since`/`until` as ISO 8601 or relative (`15m`, `2h`, `7d`), `name` repeatable, `category`,
+    /// `level`, `limit` (1-10000).
+    public func events() throws(AdminError) -> EventQuery {
+        EventQuery(since: try date("since"), until: try date("until"), names: values["name"] ?? [], category: values["category"]?.first,
+                   level: values["level"]?.first, limit: try limit(maximum: 10_000))
+    }
+
+    /// Call records: `since`/`until`, `party` (caller or callee), `disposition`, `limit` (1-100000).
+    public func calls() throws(AdminError) -> CallDetailQuery {
+        CallDetailQuery(since: try date("since"), until: try date("until"), party: values["party"]?.first,
+                        disposition: values["disposition"]?.first, limit: try limit(maximum: 100_000))
+    }
+
+    private func date(_ key: String) throws(AdminError) -> Date? {
+        guard let text = values[key]?.first else { return nil }
+        guard let date = TimeExpression.date(text, now: Date()) else {
+            throw AdminError(.invalidInput, "\(key): expected an ISO 8601 time or a duration like 15m, 2h, 7d")
+        }
+        return date
+    }
+
+    private func limit(maximum: Int) throws(AdminError) -> Int {
+        guard let text = values["limit"]?.first else { return 100 }
+        guard let value = Int(text), (1...maximum).contains(value) else { throw AdminError(.invalidInput, "limit must be 1-\(maximum)") }
+        return value
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// One call attempt, answered or not: who called whom, what was dialed and sent, by which route and trunk, when it
+/// rang, was answered and ended, how it ended, and the policy decision that let it through or stopped it.
+public struct CallDetailRecord: Sendable, Equatable, Codable {
+    public var id: Int64?
+    /// The caller's Call-ID, to find the call in traces.
+    public var callID: String
+    public var caller: String
+    public var callee: String
+    /// The number as the caller dialed it.
+    public var dialed: String
+    /// The number sent to the far end (after strip/prepend), when different or through a trunk.
+    public var sent: String?
+    public var route: String?
+    public var trunk: String?
+    public var start: Date
+    public var answer: Date?
+    public var end: Date
+    /// answered, busy, no answer, cancelled, failed, refused.
+    public var disposition: String
+    /// caller, callee or pbx.
+    public var hangupSide: String?
+    public var cause: String?
+    /// allow, refuse, pin: the outbound policy's decision and its reason.
+    public var decision: String?
+    public var decisionReason: String?
+
+    public init(id: Int64? = nil, callID: String, caller: String, callee: String, dialed: String, sent: String? = nil, route: String? = nil,
+                trunk: String? = nil, start: Date, answer: Date? = nil, end: Date, disposition: String, hangupSide: String? = nil,
+                cause: String? = nil, decision: String? = nil, decisionReason: String? = nil) {
+        self.id = id
+        self.callID = callID
+        self.caller = caller
+        self.callee = callee
+        self.dialed = dialed
+        self.sent = sent
+        self.route = route
+        self.trunk = trunk
+        self.start = start
+        self.answer = answer
+        self.end = end
+        self.disposition = disposition
+        self.hangupSide = hangupSide
+        self.cause = cause
+        self.decision = decision
+        self.decisionReason = decisionReason
+    }
+
+    /// Seconds from the answer to the end; zero for a call never answered.
+    public var duration: Int { answer.map { max(0, Int(end.timeIntervalSince($0).rounded())) } ?? 0 }
+}
+
+/// Filters for call records; every field optional, results newest first.
+public struct CallDetailQuery: Sendable, Equatable {
+    public var since: Date?
+    public var until: Date?
+    /// Calls where this extension or number is the caller or the callee.
+    public var party: String?
+    public var disposition: String?
+    public var limit: Int
+
+    public init(since: Date? = nil, until: Date? = nil, party: String? = nil, disposition: String? = nil, limit: Int = 100) {
+        self.since = since
+        self.until = until
+        self.party = party
+        self.disposition = disposition
+        self.limit = max(1, min(limit, 100_000))
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func appendCallRecords(_ records: [CallDetailRecord]) async throws {
+        try await write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO cdr (call_id, caller, callee, dialed, sent, route, trunk, start, answer, end, disposition, hangup_side, cause,
+                                 decision, decision_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for record in records {
+                try statement.execute(arguments: [record.callID, record.caller, record.callee, record.dialed, record.sent, record.route,
+                                                  record.trunk, record.start, record.answer, record.end, record.disposition, record.hangupSide,
+                                                  record.cause, record.decision, record.decisionReason])
+            }
+        }
+    }
+
+    public func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord] {
+        var clauses: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let since = query.since { clauses.append("start >= ?"); arguments.append(since) }
+        if let until = query.until { clauses.append("start <= ?"); arguments.append(until) }
+        if let party = query.party { clauses.append("(caller = ? OR callee = ?)"); arguments += [party, party] }
+        if let disposition = query.disposition { clauses.append("disposition = ?"); arguments.append(disposition) }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let sql = "SELECT * FROM cdr \(whereClause) ORDER BY start DESC, id DESC LIMIT \(query.limit)"
+        let statementArguments = StatementArguments(arguments)
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+                CallDetailRecord(id: row["id"], callID: row["call_id"], caller: row["caller"], callee: row["callee"], dialed: row["dialed"],
+                                 sent: row["sent"], route: row["route"], trunk: row["trunk"], start: row["start"], answer: row["answer"],
+                                 end: row["end"], disposition: row["disposition"], hangupSide: row["hangup_side"], cause: row["cause"],
+                                 decision: row["decision"], decisionReason: row["decision_reason"])
+            }
+        }
+    }
+}
