@@ -52,20 +52,21 @@ public final class PBXRuntime: Sendable {
     }
 
     func writeCallRecords(_ batch: [CallDetailRecord]) async {
-        guard !batch.isEmpty else { return }
-        do {
-            try await store.appendCallRecords(batch)
-        } catch {
-            logger.error("call record write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
-        }
+        await write(batch, what: "call records") { try await $0.appendCallRecords($1) }
     }
 
     func writeBindings(_ batch: [BindingChange]) async {
+        await write(batch, what: "location") { try await $0.applyBindingChanges($1) }
+    }
+
+    /// One write-behind batch; a failure is logged, never thrown at the hot path that queued it.
+    private func write<Item: Sendable>(_ batch: [Item], what: String,
+                                       _ body: (any PortcullisStore, [Item]) async throws -> Void) async {
         guard !batch.isEmpty else { return }
         do {
-            try await store.applyBindingChanges(batch)
+            try await body(store, batch)
         } catch {
-            logger.error("location write failed", metadata: ["error": "\(error)", "changes": "\(batch.count)"])
+            logger.error("\(what) write failed", metadata: ["error": "\(error)", "items": "\(batch.count)"])
         }
     }
 }

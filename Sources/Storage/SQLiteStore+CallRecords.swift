@@ -18,15 +18,13 @@ extension SQLiteStore {
     }
 
     public func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord] {
-        var clauses: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let since = query.since { clauses.append("start >= ?"); arguments.append(since) }
-        if let until = query.until { clauses.append("start <= ?"); arguments.append(until) }
-        if let party = query.party { clauses.append("(caller = ? OR callee = ?)"); arguments += [party, party] }
-        if let disposition = query.disposition { clauses.append("disposition = ?"); arguments.append(disposition) }
-        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let sql = "SELECT * FROM cdr \(whereClause) ORDER BY start DESC, id DESC LIMIT \(query.limit)"
-        let statementArguments = StatementArguments(arguments)
+        var filter = SQLFilter()
+        filter.add("start >= ?", query.since)
+        filter.add("start <= ?", query.until)
+        filter.add("(caller = ? OR callee = ?)", query.party, repeated: 2)
+        filter.add("disposition = ?", query.disposition)
+        let sql = "SELECT * FROM cdr \(filter.whereClause) ORDER BY start DESC, id DESC LIMIT \(query.limit)"
+        let statementArguments = filter.arguments
         return try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
                 CallDetailRecord(id: row["id"], callID: row["call_id"], caller: row["caller"], callee: row["callee"], dialed: row["dialed"],

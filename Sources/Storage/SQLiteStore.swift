@@ -107,19 +107,14 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func events(_ query: EventQuery) async throws -> [EventRecord] {
-        var clauses: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let since = query.since { clauses.append("time >= ?"); arguments.append(since) }
-        if let until = query.until { clauses.append("time <= ?"); arguments.append(until) }
-        if !query.names.isEmpty {
-            clauses.append("name IN (\(query.names.map { _ in "?" }.joined(separator: ",")))")
-            arguments += query.names.map { $0 }
-        }
-        if let category = query.category { clauses.append("category = ?"); arguments.append(category) }
-        if let level = query.level { clauses.append("level = ?"); arguments.append(level) }
-        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let sql = "SELECT * FROM event \(whereClause) ORDER BY time DESC, id DESC LIMIT \(query.limit)"
-        let statementArguments = StatementArguments(arguments)
+        var filter = SQLFilter()
+        filter.add("time >= ?", query.since)
+        filter.add("time <= ?", query.until)
+        filter.add("name", in: query.names)
+        filter.add("category = ?", query.category)
+        filter.add("level = ?", query.level)
+        let sql = "SELECT * FROM event \(filter.whereClause) ORDER BY time DESC, id DESC LIMIT \(query.limit)"
+        let statementArguments = filter.arguments
         return try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
                 let json: String = row["fields"]
