@@ -81,10 +81,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The RTP/RTCP relay between the legs of a call.
+        .target(
+            name: "Media",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "PBX",
             dependencies: [
-                "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events", "Defense", "GeoIP",
+                "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events", "Defense", "GeoIP", "Media",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +106,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "PBX", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "GeoIP",
+                "PBX", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "GeoIP", "Media",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Defense
+import Media
 import Foundation
 import PBX
 import SIPAuth
@@ -75,6 +76,10 @@ extension ConfigDocument {
                 ("ringTimeout", Node(String(settings.calls.ringTimeout))), ("maxDuration", Node(String(settings.calls.maxDuration))),
                 ("maxCalls", Node(String(settings.calls.maxCalls))),
             ] + (settings.calls.advertisedHost.map { [("advertisedHost", Node($0))] } ?? []))),
+            ("media", map([
+                ("relay", Node(String(settings.media.relay))), ("portMin", Node(String(settings.media.portMin))),
+                ("portMax", Node(String(settings.media.portMax))), ("rtpTimeout", Node(String(settings.media.rtpTimeout))),
+            ])),
         ]
         if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
             sip.append(("tls", map([("certificate", Node(certificate)), ("key", Node(key))])))
@@ -238,6 +243,16 @@ private struct YAMLReader {
                     case "maxDuration": settings.calls.maxDuration = integer(item, "\(path).\(key)") ?? settings.calls.maxDuration
                     case "maxCalls": settings.calls.maxCalls = integer(item, "\(path).\(key)") ?? settings.calls.maxCalls
                     case "advertisedHost": settings.calls.advertisedHost = string(item, "\(path).\(key)")
+                    default: unknown(item, "\(path).\(key)")
+                    }
+                }
+            case "media":
+                for (key, item) in mapping(value, path: path) {
+                    switch key {
+                    case "relay": settings.media.relay = boolean(item, "\(path).\(key)") ?? settings.media.relay
+                    case "portMin": settings.media.portMin = integer(item, "\(path).\(key)") ?? settings.media.portMin
+                    case "portMax": settings.media.portMax = integer(item, "\(path).\(key)") ?? settings.media.portMax
+                    case "rtpTimeout": settings.media.rtpTimeout = integer(item, "\(path).\(key)") ?? settings.media.rtpTimeout
                     default: unknown(item, "\(path).\(key)")
                     }
                 }

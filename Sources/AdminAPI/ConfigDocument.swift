@@ -1,5 +1,6 @@
 import Foundation
 import Defense
+import Media
 import PBX
 import SIPCore
 import SIPStack
@@ -140,6 +141,7 @@ public enum AdminValidation {
         problems += settings.lockout.problems
         problems += settings.scanners.problems
         problems += settings.calls.problems
+        problems += settings.media.problems
         if settings.digestAlgorithms.isEmpty || Set(settings.digestAlgorithms).count != settings.digestAlgorithms.count {
             problems.append("sip.digestAlgorithms: list MD5 and/or SHA-256, each once")
         }

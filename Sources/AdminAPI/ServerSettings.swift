@@ -1,4 +1,5 @@
 import Defense
+import Media
 import PBX
 import SIPAuth
 import SIPCore
@@ -24,11 +25,13 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     public var scanners = ScannerPolicy()
     /// Ring timeout, maximum call duration, calls at once.
     public var calls = CallSettings()
+    /// The RTP relay (restart to change).
+    public var media = MediaSettings()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout, scanners, calls
+        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout, scanners, calls, media
     }
 
     /// Settings stored by an older version lack newer fields: those take their defaults.
@@ -46,6 +49,7 @@ public struct ServerSettings: Codable, Sendable, Equatable {
         lockout = try container.decodeIfPresent(RegistrationLockoutSettings.self, forKey: .lockout) ?? defaults.lockout
         scanners = try container.decodeIfPresent(ScannerPolicy.self, forKey: .scanners) ?? defaults.scanners
         calls = try container.decodeIfPresent(CallSettings.self, forKey: .calls) ?? defaults.calls
+        media = try container.decodeIfPresent(MediaSettings.self, forKey: .media) ?? defaults.media
     }
 
     static let storeKey = "server.settings"

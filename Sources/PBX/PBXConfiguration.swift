@@ -1,4 +1,5 @@
 import Defense
+import Media
 import SIPAuth
 import SIPCore
 
@@ -19,6 +20,8 @@ public struct PBXConfiguration: Sendable, Equatable {
     public var scanners = ScannerPolicy()
     /// Ring timeout, maximum call duration, call limit.
     public var calls = CallSettings()
+    /// The RTP relay: on or off, its port range, the silence timeout.
+    public var media = MediaSettings()
     /// False leaves REGISTER without lockout and scanner checks (measurement and troubleshooting only).
     public var registrationGuard = true
 

@@ -2,6 +2,7 @@ import Defense
 import Events
 import Foundation
 import Logging
+import Media
 import NIOCore
 import SIPStack
 import Storage
@@ -16,6 +17,8 @@ public final class PBXRuntime: Sendable {
     public let location: LocationService
     public let dispatcher: SIPRequestDispatcher
     public let router: CallRouter
+    /// Nil when media is not relayed.
+    public let media: MediaRelay?
     /// Finished calls waiting to be written; drained by `SIPService`.
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
     /// The server's UDP sockets and open connections, for requests the PBX starts.
@@ -41,7 +44,9 @@ public final class PBXRuntime: Sendable {
             bus.publish($0)
         }
         let callRecords = callRecords
-        router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, logger: logger) {
+        media = configuration.media.relay ? MediaRelay(settings: configuration.media) : nil
+        router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, media: media,
+                            rtpTimeout: configuration.media.rtpTimeout, logger: logger) {
             callRecords.append($0)
         }
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,

@@ -97,6 +97,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         let elapsed = ContinuousClock.now - start
         transactions.withLock { _ = $0.expire(now: elapsed) }
+        router?.sweep()
     }
 
     /// Nil when the call router answers by itself.

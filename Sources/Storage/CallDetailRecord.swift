@@ -25,10 +25,16 @@ public struct CallDetailRecord: Sendable, Equatable, Codable {
     /// allow, refuse, pin: the outbound policy's decision and its reason.
     public var decision: String?
     public var decisionReason: String?
+    /// RTP and RTCP packets the relay received from each side: zero one way is one-way audio.
+    public var packetsFromCaller: Int?
+    public var packetsFromCallee: Int?
 
     public init(id: Int64? = nil, callID: String, caller: String, callee: String, dialed: String, sent: String? = nil, route: String? = nil,
                 trunk: String? = nil, start: Date, answer: Date? = nil, end: Date, disposition: String, hangupSide: String? = nil,
-                cause: String? = nil, decision: String? = nil, decisionReason: String? = nil) {
+                cause: String? = nil, decision: String? = nil, decisionReason: String? = nil, packetsFromCaller: Int? = nil,
+                packetsFromCallee: Int? = nil) {
+        self.packetsFromCaller = packetsFromCaller
+        self.packetsFromCallee = packetsFromCallee
         self.id = id
         self.callID = callID
         self.caller = caller

@@ -99,7 +99,9 @@ enum StoreMigrations {
                   hangup_side TEXT,
                   cause TEXT,
                   decision TEXT,
-                  decision_reason TEXT);
+                  decision_reason TEXT,
+                  packets_from_caller INTEGER,
+                  packets_from_callee INTEGER);
                 CREATE INDEX cdr_start ON cdr (start);
                 CREATE INDEX cdr_caller ON cdr (caller, start);
                 CREATE INDEX cdr_callee ON cdr (callee, start);

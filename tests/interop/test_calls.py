@@ -99,6 +99,8 @@ def test_an_extension_calls_another_and_either_side_hangs_up(server_factory, med
     assert finished(callee)[0] == 0, "the callee's BYE reached the caller and was answered"
     first, second = call_records(server, 2)
     assert (first["caller"], first["callee"], first["disposition"], first["hangupSide"]) == ("1001", "1002", "answered", "caller")
+    # The caller played a G.711 recording into the relay and the callee echoed it back through the relay.
+    assert first["packetsFromCaller"] > 50 and first["packetsFromCallee"] > 50, first
     assert second["hangupSide"] == "callee" and second["answer"] and second["end"] >= second["answer"]
     csv = server.cli("cdr", "list", "--csv").stdout.splitlines()
     assert csv[0].startswith("id,call_id,caller,callee,dialed,") and len(csv) == 3

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import NIOCore
 import SIPCore
 import SIPStack
@@ -39,6 +40,8 @@ struct Call: Sendable {
     var finalResponse: (status: Int, bytes: [UInt8])?
     var callerAcknowledged = false
     var record: CallRecord
+    /// The relay session, once its sockets are bound; nil when media flows directly.
+    var media: MediaSession?
     /// Long timers (ring timeout, maximum duration), cancelled when the call ends.
     var longTimers: [Scheduled<Void>] = []
 

@@ -13,11 +13,16 @@ enum CallMessages {
 
     /// `host:port` of our end of a flow; a wildcard listener answers with the advertised host.
     static func hostPort(_ flow: SIPReplier, advertised: String?) -> String {
-        let local = flow.localAddress
-        var host = local?.ipAddress ?? "127.0.0.1"
-        if host == "0.0.0.0" || host == "::", let advertised { host = advertised }
+        var host = host(flow, advertised: advertised)
         if host.contains(":") { host = "[\(host)]" }
-        return "\(host):\(local?.port ?? 5060)"
+        return "\(host):\(flow.localAddress?.port ?? 5060)"
+    }
+
+    /// Our IP address on a flow (for SDP), the advertised host when the listener is bound to a wildcard address.
+    static func host(_ flow: SIPReplier, advertised: String?) -> String {
+        let host = flow.localAddress?.ipAddress ?? "127.0.0.1"
+        if host == "0.0.0.0" || host == "::", let advertised { return advertised }
+        return host
     }
 
     static func via(_ flow: SIPReplier, branch: String, advertised: String? = nil) -> String {

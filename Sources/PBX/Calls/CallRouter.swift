@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Media
 import NIOCore
 import SIPCore
 import SIPStack
@@ -51,6 +52,7 @@ public final class CallRouter: Sendable {
         var sends: [(SIPReplier, [UInt8])] = []
         var timers: [(any EventLoop, Duration, Timer)] = []
         var ended: [CallDetailRecord] = []
+        var closing: [MediaSession] = []
 
         mutating func send(_ bytes: [UInt8], on flow: SIPReplier) { sends.append((flow, bytes)) }
         mutating func after(_ delay: Duration, on flow: SIPReplier, _ timer: Timer) { timers.append((flow.eventLoop, delay, timer)) }
@@ -62,12 +64,18 @@ public final class CallRouter: Sendable {
     private let location: LocationService
     private let directory: ExtensionDirectory
     private let flows: SIPFlowTable
+    /// Nil when media flows directly between the phones (`sip.media.relay: false`).
+    private let media: MediaRelay?
+    private let rtpTimeout: Int
     private let logger: Logger
     private let onEnded: @Sendable (CallDetailRecord) -> Void
     private let start = ContinuousClock.now
 
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
-                directory: ExtensionDirectory, flows: SIPFlowTable, logger: Logger, onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in }) {
+                directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, logger: Logger,
+                onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in }) {
+        self.media = media
+        self.rtpTimeout = rtpTimeout
         self.settings = Mutex(settings)
         self.timers = timers
         self.location = location
@@ -156,6 +164,7 @@ public final class CallRouter: Sendable {
         } ?? request.uri.description
 
         var outbox = Outbox()
+        var opened: UInt64?
         let refused: SIPResponse? = table.withLock { table in
             guard table.calls.count < settings.maxCalls else { return refuse(503, "call limit reached") }
             let id = table.nextID
@@ -171,32 +180,70 @@ public final class CallRouter: Sendable {
             let trying = CallMessages.response(to: request, status: 100, toTag: ourTag, contact: nil)
             call.lastProvisional = trying
             outbox.send(trying, on: flow)
-            let elapsed = self.elapsed
-            for (index, (binding, out)) in contacts.enumerated() {
-                let host = CallMessages.hostPort(out, advertised: settings.advertisedHost)
-                var dialog = CallDialog(
-                    callID: CallMessages.token() + "@portcullis", localTag: CallMessages.newTag(), remoteTag: nil,
-                    localAddress: "<sip:\(caller)@\(host)>", remoteAddress: "<sip:\(target)@\(host)>", remoteTarget: binding.contact,
-                    localSequence: 0, flow: out, contact: CallMessages.contact(out, user: caller, advertised: settings.advertisedHost))
-                let invite = dialog.request(.invite, body: request.body, contentType: request.headers[.contentType],
-                                            maxForwards: maxForwards - 1, extra: [(.allow, SIPRequestDispatcher.allowed)])
-                let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: elapsed, timers: timers)
-                call.forks.append(Call.Fork(dialog: dialog, invite: invite, transaction: transaction))
-                table.byForkBranch[invite.branch] = (id, index)
-                table.byCalleeCallID[dialog.callID] = (id, index)
-                outbox.send(invite.bytes, on: out)
-                for timer in transaction.timers {
-                    outbox.after(timer.deadline - elapsed, on: out, .fork(call: id, fork: index, name: timer.name))
-                }
-            }
             outbox.after(.seconds(settings.ringTimeout), on: flow, .ringTimeout(call: id))
             table.calls[id] = call
             table.byInvite[call.inviteKey] = id
             table.byCallerCallID[callID] = id
+            if media == nil { ring(id, contacts, maxForwards: maxForwards - 1, &table, &outbox) }
+            opened = id
             return nil
         }
         carryOut(outbox)
+        if let id = opened, let media {
+            // The relay's sockets are bound on the caller's loop first; the callee's phones ring once they exist.
+            media.openSession(on: flow.eventLoop).whenComplete { [self] result in
+                var outbox = Outbox()
+                table.withLock { table in
+                    guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil, case .success(let session) = result else {
+                        if case .success(let session) = result { session.close() }
+                        if var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil {
+                            call.record.disposition = "failed"
+                            call.record.cause = "503: no free media ports"
+                            sendFinal(503, to: &call, &outbox)
+                            table.calls[id] = call
+                            finish(id, &table, &outbox)
+                        }
+                        return
+                    }
+                    if let target = CallMedia.audioTarget(call.invite.body) {
+                        session.setPeer(.caller, host: target.host, port: target.port, signalling: call.callerDialog.flow.peer.ip)
+                    }
+                    call.media = session
+                    table.calls[id] = call
+                    ring(id, contacts, maxForwards: maxForwards - 1, &table, &outbox)
+                }
+                carryOut(outbox)
+            }
+        }
         return refused
+    }
+
+    /// Sends the INVITE to every contact of the callee (forking), the offer pointing at the relay when there is one.
+    private func ring(_ id: UInt64, _ contacts: [(Binding, SIPReplier)], maxForwards: Int, _ table: inout Table, _ outbox: inout Outbox) {
+        guard var call = table.calls[id] else { return }
+        let advertised = settings.withLock { $0.advertisedHost }
+        let elapsed = self.elapsed
+        for (binding, out) in contacts {
+            let index = call.forks.count
+            let host = CallMessages.hostPort(out, advertised: advertised)
+            var dialog = CallDialog(
+                callID: CallMessages.token() + "@portcullis", localTag: CallMessages.newTag(), remoteTag: nil,
+                localAddress: "<sip:\(call.caller)@\(host)>", remoteAddress: "<sip:\(call.callee)@\(host)>", remoteTarget: binding.contact,
+                localSequence: 0, flow: out, contact: CallMessages.contact(out, user: call.caller, advertised: advertised))
+            let offer = call.media.flatMap { CallMedia.rewrite(call.invite.body, host: CallMessages.host(out, advertised: advertised),
+                                                               port: $0.port(facing: .callee)) } ?? call.invite.body
+            let invite = dialog.request(.invite, body: offer, contentType: call.invite.headers[.contentType], maxForwards: maxForwards,
+                                        extra: [(.allow, SIPRequestDispatcher.allowed)])
+            let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: elapsed, timers: timers)
+            call.forks.append(Call.Fork(dialog: dialog, invite: invite, transaction: transaction))
+            table.byForkBranch[invite.branch] = (id, index)
+            table.byCalleeCallID[dialog.callID] = (id, index)
+            outbox.send(invite.bytes, on: out)
+            for timer in transaction.timers {
+                outbox.after(timer.deadline - elapsed, on: out, .fork(call: id, fork: index, name: timer.name))
+            }
+        }
+        table.calls[id] = call
     }
 
     private func acknowledge(_ request: SIPRequest, via: Via, callID: String, _ table: inout Table) {
@@ -252,10 +299,11 @@ public final class CallRouter: Sendable {
         }
         if request.method == .ack { return }
         let out: OutgoingRequest
+        let body = relayed(request.body, from: fromCaller ? .caller : .callee, of: call, fork: call.forks[winner])
         if fromCaller {
-            out = call.forks[winner].dialog.request(request.method, body: request.body, contentType: request.headers[.contentType])
+            out = call.forks[winner].dialog.request(request.method, body: body, contentType: request.headers[.contentType])
         } else {
-            out = call.callerDialog.request(request.method, body: request.body, contentType: request.headers[.contentType])
+            out = call.callerDialog.request(request.method, body: body, contentType: request.headers[.contentType])
         }
         table.calls[id] = call
         table.relays[out.branch] = Relay(call: id, original: request, replier: flow, toCallee: fromCaller)
@@ -304,7 +352,7 @@ public final class CallRouter: Sendable {
             if let toTag { fork.dialog.remoteTag = toTag }
             if call.phase == .ringing && call.finalResponse == nil {
                 let bytes = CallMessages.response(to: call.invite, status: status, reason: response.reasonPhrase, toTag: call.callerDialog.localTag,
-                                                  contact: call.callerDialog.contact, body: response.body,
+                                                  contact: call.callerDialog.contact, body: relayed(response.body, from: .callee, of: call, fork: fork),
                                                   contentType: response.headers[.contentType])
                 call.lastProvisional = bytes
                 outbox.send(bytes, on: call.callerDialog.flow)
@@ -328,7 +376,8 @@ public final class CallRouter: Sendable {
                 call.phase = .answered
                 call.record.answer = Date()
                 call.record.disposition = "answered"
-                sendFinal(status, to: &call, body: response.body, contentType: response.headers[.contentType], &outbox)
+                sendFinal(status, to: &call, body: relayed(response.body, from: .callee, of: call, fork: fork),
+                          contentType: response.headers[.contentType], &outbox)
                 cancelForks(&call, &table, &outbox)
                 for timer in call.longTimers { timer.cancel() }
                 call.longTimers = []
@@ -378,13 +427,31 @@ public final class CallRouter: Sendable {
         }
         let tag = relay.toCallee ? call.callerDialog.localTag : call.winner.map { call.forks[$0].dialog.localTag }
         let contact = relay.toCallee ? call.callerDialog.contact : call.winner.map { call.forks[$0].dialog.contact }
+        let body = call.answered.map { relayed(response.body, from: relay.toCallee ? .callee : .caller, of: call, fork: $0) } ?? response.body
         let bytes = CallMessages.response(to: relay.original, status: response.statusCode, reason: response.reasonPhrase, toTag: tag ?? "",
-                                          contact: contact, body: response.body, contentType: response.headers[.contentType])
+                                          contact: contact, body: body, contentType: response.headers[.contentType])
         outbox.send(bytes, on: relay.replier)
         table.calls[relay.call] = call
     }
 
     // MARK: Timers
+
+    /// Hangs up answered calls whose media went silent on both sides for `rtpTimeout` seconds (a phone that lost
+    /// power or network never sends BYE). Called about once a second.
+    public func sweep() {
+        var outbox = Outbox()
+        let limit = TimeAmount.seconds(Int64(rtpTimeout))
+        table.withLock { table in
+            let silent = table.calls.values.filter { $0.phase == .answered && ($0.media?.idle ?? .zero) > limit }.map(\.id)
+            for id in silent {
+                table.calls[id]?.record.hangupSide = "pbx"
+                table.calls[id]?.record.cause = "no RTP for \(rtpTimeout) s"
+                hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
+                finish(id, &table, &outbox)
+            }
+        }
+        carryOut(outbox)
+    }
 
     private func fire(_ timer: Timer) {
         var outbox = Outbox()
@@ -470,6 +537,18 @@ public final class CallRouter: Sendable {
 
     // MARK: Steps
 
+    /// An SDP body from one side as the other side must see it: the sender's address goes to the relay, and the
+    /// body points at the relay's port facing the receiver. Unchanged without a relay or without SDP.
+    private func relayed(_ body: [UInt8], from side: MediaSession.Side, of call: Call, fork: Call.Fork) -> [UInt8] {
+        guard let session = call.media, !body.isEmpty, let target = CallMedia.audioTarget(body) else { return body }
+        let senderFlow = side == .caller ? call.callerDialog.flow : fork.dialog.flow
+        let receiverFlow = side == .caller ? fork.dialog.flow : call.callerDialog.flow
+        let receiver: MediaSession.Side = side == .caller ? .callee : .caller
+        session.setPeer(side, host: target.host, port: target.port, signalling: senderFlow.peer.ip)
+        let advertised = settings.withLock { $0.advertisedHost }
+        return CallMedia.rewrite(body, host: CallMessages.host(receiverFlow, advertised: advertised), port: session.port(facing: receiver)) ?? body
+    }
+
     private var elapsed: Duration { ContinuousClock.now - start }
 
     /// The caller's final response, retransmitted over UDP until the ACK.
@@ -546,9 +625,14 @@ public final class CallRouter: Sendable {
         for timer in call.longTimers { timer.cancel() }
         call.longTimers = []
         table.calls[id] = call
-        outbox.ended.append(CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.callee,
-                                             start: call.record.start, answer: call.record.answer, end: call.record.end ?? Date(),
-                                             disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause))
+        var record = CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.callee,
+                                      start: call.record.start, answer: call.record.answer, end: call.record.end ?? Date(),
+                                      disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause)
+        if let session = call.media {
+            (record.packetsFromCaller, record.packetsFromCallee) = session.packets
+            outbox.closing.append(session)
+        }
+        outbox.ended.append(record)
         let linger = timers.transactionTimeout
         outbox.after(linger, on: call.callerDialog.flow, .remove(call: id))
     }
@@ -569,6 +653,7 @@ public final class CallRouter: Sendable {
                 break
             }
         }
+        for session in outbox.closing { session.close() }
         for ended in outbox.ended { onEnded(ended) }
     }
 }

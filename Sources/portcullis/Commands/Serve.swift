@@ -72,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         configuration.lockout = settings.lockout
         configuration.scanners = settings.scanners
         configuration.calls = settings.calls
+        configuration.media = settings.media
         configuration.registrationGuard = !noRegistrationGuard
         if noRegistrationGuard { logger.warning("--no-registration-guard: failed registrations are not locked out, scanners not dropped") }
         let bus = EventBus()

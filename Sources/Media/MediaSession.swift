@@ -1,0 +1,124 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The two legs of one call's media through the relay. Each leg has an RTP and an RTCP socket on the PBX; what
+/// arrives on one leg leaves on the other towards that side's address. A side is latched to the first source that
+/// sends from the address its SDP or its signalling named (symmetric RTP, so phones behind NAT are reached where
+/// they really are); packets from anyone else are dropped, so a scanner spraying the port range cannot take over
+/// the audio.
+public final class MediaSession: Sendable {
+    public enum Side: Int, Sendable { case caller = 0, callee = 1 }
+
+    struct Leg: Sendable {
+        var rtp: any Channel
+        var rtcp: any Channel
+        var port: Int
+    }
+
+    private struct Peer: Sendable {
+        /// From SDP: where to send until the side is latched.
+        var declared: SocketAddress?
+        /// Addresses a first packet may come from: the SDP's and the signalling source's.
+        var trusted: Set<String> = []
+        var latchedRTP: SocketAddress?
+        var latchedRTCP: SocketAddress?
+        var packets = 0
+    }
+
+    private struct State: Sendable {
+        var peers = [Peer(), Peer()]
+        var lastPacket: NIODeadline
+        var closed = false
+    }
+
+    private let legs: [Leg]
+    private let state: NIOLockedValueBox<State>
+    private let onClose: @Sendable () -> Void
+
+    init(caller: Leg, callee: Leg, onClose: @escaping @Sendable () -> Void) {
+        legs = [caller, callee]
+        state = NIOLockedValueBox(State(lastPacket: .now()))
+        self.onClose = onClose
+    }
+
+    /// The PBX port this side sends its RTP to (RTCP one above).
+    public func port(facing side: Side) -> Int { legs[side.rawValue].port }
+
+    /// Where this side wants media (its SDP), and the signalling source it may also send from.
+    public func setPeer(_ side: Side, host: String, port: Int, signalling: String?) {
+        let address = try? SocketAddress(ipAddress: host, port: port)
+        state.withLockedValue { state in
+            state.peers[side.rawValue].declared = address
+            state.peers[side.rawValue].trusted = Set([host, signalling].compactMap { $0 })
+        }
+    }
+
+    /// Packets received from each side.
+    public var packets: (caller: Int, callee: Int) {
+        state.withLockedValue { ($0.peers[0].packets, $0.peers[1].packets) }
+    }
+
+    /// Time since the last packet from either side.
+    public var idle: TimeAmount { .now() - state.withLockedValue { $0.lastPacket } }
+
+    func received(_ envelope: AddressedEnvelope<ByteBuffer>, from side: Side, rtcp: Bool) {
+        let other = side == .caller ? Side.callee : Side.caller
+        let target: SocketAddress? = state.withLockedValue { state in
+            guard !state.closed else { return nil }
+            var peer = state.peers[side.rawValue]
+            let latched = rtcp ? peer.latchedRTCP : peer.latchedRTP
+            if let latched {
+                guard latched == envelope.remoteAddress else { return nil }
+            } else {
+                guard let ip = envelope.remoteAddress.ipAddress, peer.trusted.contains(ip) else { return nil }
+                if rtcp { peer.latchedRTCP = envelope.remoteAddress } else { peer.latchedRTP = envelope.remoteAddress }
+            }
+            peer.packets += 1
+            state.peers[side.rawValue] = peer
+            state.lastPacket = .now()
+            let destination = state.peers[other.rawValue]
+            if rtcp {
+                return destination.latchedRTCP ?? destination.declared.flatMap { try? SocketAddress(ipAddress: $0.ipAddress ?? "", port: ($0.port ?? 0) + 1) }
+            }
+            return destination.latchedRTP ?? destination.declared
+        }
+        guard let target else { return }
+        let leg = legs[other.rawValue]
+        (rtcp ? leg.rtcp : leg.rtp).writeAndFlush(AddressedEnvelope(remoteAddress: target, data: envelope.data), promise: nil)
+    }
+
+    /// Closes the four sockets and gives the ports back; safe to call more than once.
+    public func close() {
+        let first = state.withLockedValue { state -> Bool in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        for leg in legs {
+            leg.rtp.close(promise: nil)
+            leg.rtcp.close(promise: nil)
+        }
+        onClose()
+    }
+}
+
+/// Hands each datagram of one relay socket to its session.
+final class MediaForwarder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let session: NIOLockedValueBox<MediaSession?>
+    private let side: MediaSession.Side
+    private let rtcp: Bool
+
+    init(side: MediaSession.Side, rtcp: Bool) {
+        session = NIOLockedValueBox(nil)
+        self.side = side
+        self.rtcp = rtcp
+    }
+
+    func attach(_ session: MediaSession) { self.session.withLockedValue { $0 = session } }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        session.withLockedValue { $0 }?.received(unwrapInboundIn(data), from: side, rtcp: rtcp)
+    }
+}
