@@ -81,6 +81,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Dial patterns and number rewriting: pure, shared by routes and the call policy.
+        .target(name: "Dialplan", swiftSettings: strict),
         // The RTP/RTCP relay between the legs of a call.
         .target(
             name: "Media",
@@ -94,7 +96,7 @@ let package = Package(
         .target(
             name: "PBX",
             dependencies: [
-                "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events", "Defense", "GeoIP", "Media",
+                "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events", "Defense", "GeoIP", "Media", "Dialplan",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,7 +108,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "PBX", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "GeoIP", "Media",
+                "PBX", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "GeoIP", "Media", "Dialplan",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

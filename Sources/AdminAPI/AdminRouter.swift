@@ -68,6 +68,7 @@ enum AdminRouter {
                                                         callerPort: context.localPort, force: force(request))
         }
         addNetworkRoutes(to: api, service: service)
+        addRoutingRoutes(to: api, service: service)
         api.get("registration-defense") { _, _ in try await service.registrationDefense() }
         api.put("registration-defense") { request, context in
             try await service.updateRegistrationDefense(
@@ -99,6 +100,30 @@ enum AdminRouter {
         }
         api.delete("network/blocks/:target") { _, context in
             ListResponse(items: try await service.unblock(try context.parameters.require("target"), actor: context.caller ?? "unknown"))
+        }
+    }
+
+    private static func addRoutingRoutes(to api: RouterGroup<AdminRequestContext>, service: AdminService) {
+        api.get("routing") { _, _ in try await service.routing() }
+        api.get("trunks") { _, _ in ListResponse(items: try await service.routing().trunks) }
+        api.get("routes") { _, _ in ListResponse(items: try await service.routing().routes) }
+        api.get("inbound-routes") { _, _ in ListResponse(items: try await service.routing().inboundRoutes) }
+        api.post("trunks") { request, context -> EditedResponse<RoutingSettings> in
+            let trunk = try await decodeSettings(TrunkSettings.self, request, context, what: "trunk")
+            return EditedResponse(status: .created, response: try await service.addTrunk(trunk))
+        }
+        api.post("routes") { request, context -> EditedResponse<RoutingSettings> in
+            let route = try await decodeSettings(OutboundRoute.self, request, context, what: "outbound route")
+            return EditedResponse(status: .created, response: try await service.addRoute(route))
+        }
+        api.post("inbound-routes") { request, context -> EditedResponse<RoutingSettings> in
+            let route = try await decodeSettings(InboundRoute.self, request, context, what: "inbound route")
+            return EditedResponse(status: .created, response: try await service.addInboundRoute(route))
+        }
+        for (path, kind) in [("trunks", RoutingKind.trunk), ("routes", .route), ("inbound-routes", .inboundRoute)] {
+            api.delete("\(path)/:name") { _, context in
+                try await service.removeRouting(kind, named: try context.parameters.require("name"))
+            }
         }
     }
 

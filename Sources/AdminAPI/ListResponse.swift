@@ -1,6 +1,7 @@
 import Defense
 import Storage
 import Hummingbird
+import PBX
 
 /// Lists are wrapped in an object, so fields (paging, totals) can be added later without breaking clients.
 public struct ListResponse<Item: Codable & Sendable>: Codable, Sendable, ResponseEncodable {
@@ -17,3 +18,4 @@ extension HealthView: ResponseEncodable {}
 extension NetworkSettings: ResponseEncodable {}
 extension NetworkBlockRecord: ResponseEncodable {}
 extension RegistrationDefenseSettings: ResponseEncodable {}
+extension RoutingSettings: ResponseEncodable {}

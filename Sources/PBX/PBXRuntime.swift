@@ -52,6 +52,10 @@ public final class PBXRuntime: Sendable {
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
                                           registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
                                           location: location, bus: bus, logger: logger)
+        if let json = try await store.setting(RoutingSettings.storeKey),
+           let routing = try? JSONDecoder().decode(RoutingSettings.self, from: Data(json.utf8)) {
+            router.update(routing: RoutingTable(routing))
+        }
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()
     }

@@ -111,6 +111,10 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             response.headers.append(.accept, "application/sdp")
             return response
         case .invite, .subscribe, .message, .refer, .publish:
+            if request.method == .invite, let router, let trunk = router.trunk(from: replier.peer.ip) {
+                let caller = (try? request.from())?.uri.sipURI?.user ?? "anonymous"
+                return router.invite(request, caller: caller, replier: replier, from: trunk, now: clock())
+            }
             return authenticated(request, replier: replier)
         default:
             return notImplemented(request)

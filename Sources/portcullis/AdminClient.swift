@@ -1,6 +1,7 @@
 import AdminAPI
 import Defense
 import Foundation
+import PBX
 import Storage
 
 /// What the CLI needs from a Portcullis, whether a server answers on the data directory's socket or not.
@@ -25,6 +26,11 @@ protocol AdminClient: Sendable {
     func unblock(_ target: String) async throws -> [NetworkBlockRecord]
     func registrationDefense() async throws -> RegistrationDefenseSettings
     func updateRegistrationDefense(_ settings: RegistrationDefenseSettings) async throws -> RegistrationDefenseSettings
+    func routing() async throws -> RoutingSettings
+    func addTrunk(_ trunk: TrunkSettings) async throws -> RoutingSettings
+    func addRoute(_ route: OutboundRoute) async throws -> RoutingSettings
+    func addInboundRoute(_ route: InboundRoute) async throws -> RoutingSettings
+    func removeRouting(_ kind: RoutingKind, named name: String) async throws -> RoutingSettings
     func shutdown() async
 }
 

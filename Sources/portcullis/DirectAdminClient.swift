@@ -1,6 +1,7 @@
 import AdminAPI
 import Defense
 import Foundation
+import PBX
 import Storage
 
 /// Runs admin operations on the store itself, for when no server is running (provisioning before first start).
@@ -46,6 +47,13 @@ struct DirectAdminClient: AdminClient {
     func block(_ request: ManualBlockRequest) async throws -> NetworkBlockRecord { try await service.block(request, caller: nil, actor: "cli") }
     func unblock(_ target: String) async throws -> [NetworkBlockRecord] { try await service.unblock(target, actor: "cli") }
     func registrationDefense() async throws -> RegistrationDefenseSettings { try await service.registrationDefense() }
+    func routing() async throws -> RoutingSettings { try await service.routing() }
+    func addTrunk(_ trunk: TrunkSettings) async throws -> RoutingSettings { try await service.addTrunk(trunk) }
+    func addRoute(_ route: OutboundRoute) async throws -> RoutingSettings { try await service.addRoute(route) }
+    func addInboundRoute(_ route: InboundRoute) async throws -> RoutingSettings { try await service.addInboundRoute(route) }
+    func removeRouting(_ kind: RoutingKind, named name: String) async throws -> RoutingSettings {
+        try await service.removeRouting(kind, named: name)
+    }
     func updateRegistrationDefense(_ settings: RegistrationDefenseSettings) async throws -> RegistrationDefenseSettings {
         try await service.updateRegistrationDefense(settings)
     }

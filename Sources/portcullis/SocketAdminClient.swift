@@ -2,6 +2,7 @@ import AdminAPI
 import AsyncHTTPClient
 import Defense
 import Foundation
+import PBX
 import NIOCore
 import NIOHTTP1
 import Storage
@@ -72,6 +73,21 @@ struct SocketAdminClient: AdminClient {
     }
     func unblock(_ target: String) async throws -> [NetworkBlockRecord] {
         try items(try await send(.DELETE, "/api/v1/network/blocks/\(target.pathEscaped)"))
+    }
+
+    func routing() async throws -> RoutingSettings { try decode(try await send(.GET, "/api/v1/routing")) }
+    func addTrunk(_ trunk: TrunkSettings) async throws -> RoutingSettings { try decode(try await send(.POST, "/api/v1/trunks", json: trunk)) }
+    func addRoute(_ route: OutboundRoute) async throws -> RoutingSettings { try decode(try await send(.POST, "/api/v1/routes", json: route)) }
+    func addInboundRoute(_ route: InboundRoute) async throws -> RoutingSettings {
+        try decode(try await send(.POST, "/api/v1/inbound-routes", json: route))
+    }
+    func removeRouting(_ kind: RoutingKind, named name: String) async throws -> RoutingSettings {
+        let collection = switch kind {
+        case .trunk: "trunks"
+        case .route: "routes"
+        case .inboundRoute: "inbound-routes"
+        }
+        return try decode(try await send(.DELETE, "/api/v1/\(collection)/\(name.pathEscaped)"))
     }
 
     func registrationDefense() async throws -> RegistrationDefenseSettings { try decode(try await send(.GET, "/api/v1/registration-defense")) }

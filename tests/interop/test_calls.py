@@ -208,3 +208,77 @@ def test_a_call_at_its_maximum_duration_is_ended_on_both_legs(server_factory, me
     assert (record["hangupSide"], record["cause"]) == ("pbx", "maximum call duration reached")
     bad = apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {maxDuration: 0}"))
     assert bad.returncode != 0 and "sip.calls.maxDuration must be 1-86400 seconds, got 0" in bad.stderr
+
+
+PROVIDER = "127.0.0.30"
+
+
+def test_calls_leave_through_a_trunk_and_arrive_by_did(server_factory, media_dir):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    provider_port = free_port(host=PROVIDER)
+    server.cli("trunk", "add", "carrier", "--host", f"{PROVIDER}:{provider_port}", "--username", "pbx-acct", "--password", "Prov1der-Secret")
+    server.cli("route", "add", "international", "--pattern", "9.", "--strip", "1", "--trunk", "carrier", "--extension", "1001")
+    listed = json.loads(server.cli("trunk", "list", "--json").stdout)
+    assert listed == [{"name": "carrier", "host": f"{PROVIDER}:{provider_port}", "username": "pbx-acct"}], "no password shown"
+
+    # Out: the provider challenges the PBX, which answers with the trunk's credentials and sends the rewritten number.
+    provider = phone(PROVIDER, provider_port, "provider_uas.xml", media_dir, "-rtp_echo")
+    time.sleep(0.3)
+    caller = dial(server, "900442079460000", media_dir)
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(provider)[0] == 0
+    record = call_records(server, 1)[0]
+    assert (record["dialed"], record["sent"], record["route"], record["trunk"], record["disposition"]) == (
+        "900442079460000", "00442079460000", "international", "carrier", "answered")
+    assert record["packetsFromCallee"] > 50, "the provider's echo came back through the relay"
+
+    # In: the provider's address identifies the trunk; the DID picks the extension.
+    server.cli("inbound-route", "add", "main", "--did", "442079460123", "--extension", "1002")
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, "uas", media_dir)
+    time.sleep(0.3)
+    inbound = subprocess.run(sipp("-sf", str(PEERS / "trunk_call_uac.xml"), f"127.0.0.1:{server.sip_port}", "-i", PROVIDER,
+                                  "-p", str(free_port(host=PROVIDER)), "-s", "442079460123", "-m", "1"), capture_output=True, text=True)
+    assert inbound.returncode == 0, inbound.stdout[-1500:]
+    assert finished(callee)[0] == 0
+    record = call_records(server, 1)[0]
+    assert (record["caller"], record["callee"], record["dialed"], record["trunk"], record["route"]) == (
+        "442071234567", "1002", "442079460123", "carrier", "main")
+
+    # A trunk reaches extensions only through inbound routes, never another trunk.
+    client = SipClient(server.sip_port, source=PROVIDER)
+    try:
+        for number in ("900442079460000", "442079469999"):
+            answer, _ = invite(client, caller="442071234567", callee=number)
+            assert answer["status"] == 404, (number, answer["status"])
+    finally:
+        client.close()
+
+
+def test_bad_trunks_and_routes_are_refused_and_change_nothing(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    server.cli("trunk", "add", "carrier", "--host", "127.0.0.30:5060")
+    server.cli("route", "add", "local", "--pattern", "0[1-9]XXXXXXXX", "--trunk", "carrier")
+    before = server.cli("route", "list", "--json").stdout
+    for args, expected in (
+        (["route", "add", "x", "--pattern", "9.5", "--trunk", "carrier"], "'.' may only end the pattern"),
+        (["route", "add", "x", "--pattern", "9[a]", "--trunk", "carrier"], "a [set] holds digits"),
+        (["route", "add", "x", "--pattern", "9.", "--trunk", "nowhere"], "no trunk named 'nowhere'"),
+        (["route", "add", "x", "--pattern", "9.", "--trunk", "carrier", "--extension", "4444"], "no extension 4444"),
+        (["route", "add", "x", "--pattern", "9.", "--trunk", "carrier", "--prepend", "12a"], "prepend must be"),
+        (["route", "add", "local", "--pattern", "9.", "--trunk", "carrier"], "already exists"),
+        (["trunk", "add", "bad", "--host", "no-port-here"], "host must be HOST:PORT"),
+        (["trunk", "add", "bad", "--host", "127.0.0.1:5060", "--username", "only"], "both username and password"),
+        (["trunk", "remove", "carrier"], "used by route(s) local"),
+        (["inbound-route", "add", "in", "--did", "1234", "--extension", "9999"], "no extension 9999"),
+    ):
+        result = server.cli(*args, check=False)
+        assert result.returncode != 0 and expected in result.stderr, (args, result.stderr)
+    assert server.cli("route", "list", "--json").stdout == before
+    assert [t["name"] for t in json.loads(server.cli("trunk", "list", "--json").stdout)] == ["carrier"]
+    status, _, body = server.api("POST", "/api/v1/routes", {"name": "y", "patterns": [{"pattern": "!!"}], "trunks": ["carrier"]})
+    assert status == 400 and "'!' may only end the pattern" in body["detail"]

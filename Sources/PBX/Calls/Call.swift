@@ -24,6 +24,9 @@ struct Call: Sendable {
         var cancelled = false
         /// The ACK sent for its 2xx, resent when the 2xx is retransmitted.
         var ack: [UInt8]?
+        /// The trunk it goes through; its credentials answer one challenge.
+        var trunk: TrunkSettings?
+        var answeredChallenge = false
     }
 
     let id: UInt64
@@ -40,6 +43,9 @@ struct Call: Sendable {
     var finalResponse: (status: Int, bytes: [UInt8])?
     var callerAcknowledged = false
     var record: CallRecord
+    var maxForwards = 69
+    /// Trunks of the route not tried yet, in failover order.
+    var pendingTrunks: [RoutingTable.Trunk] = []
     /// The relay session, once its sockets are bound; nil when media flows directly.
     var media: MediaSession?
     /// Long timers (ring timeout, maximum duration), cancelled when the call ends.
@@ -56,4 +62,8 @@ struct CallRecord: Sendable {
     var disposition = "no answer"
     var hangupSide: String?
     var cause: String?
+    var dialed = ""
+    var route: String?
+    var trunk: String?
+    var sent: String?
 }

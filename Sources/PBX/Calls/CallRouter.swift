@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Media
 import NIOCore
+import SIPAuth
 import SIPCore
 import SIPStack
 import Storage
@@ -59,6 +60,7 @@ public final class CallRouter: Sendable {
     }
 
     private let table = Mutex(Table())
+    private let routing = Mutex(RoutingTable())
     private let settings: Mutex<CallSettings>
     private let timers: TransactionTimers
     private let location: LocationService
@@ -84,6 +86,12 @@ public final class CallRouter: Sendable {
         self.logger = logger
         self.onEnded = onEnded
     }
+
+    /// New trunks and routes apply to the next call.
+    public func update(routing table: RoutingTable) { routing.withLock { $0 = table } }
+
+    /// The trunk a source address belongs to: its calls come in without a challenge.
+    public func trunk(from ip: String) -> RoutingTable.Trunk? { routing.withLock { $0.trunk(from: ip) } }
 
     /// New limits apply to the next call; the ring and duration timers of running calls keep theirs.
     public func update(_ settings: CallSettings) { self.settings.withLock { $0 = settings } }
@@ -124,9 +132,12 @@ public final class CallRouter: Sendable {
         return handled
     }
 
-    /// A new authenticated INVITE from extension `caller`. Answers itself (100 Trying, then what the callee says);
-    /// returns an immediate final response instead when the call cannot start (recorded as a failed attempt).
-    public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, now: Date = Date()) -> SIPResponse? {
+    /// A new INVITE: from extension `caller` once authenticated, or from `trunk` (then `caller` is the calling
+    /// number, and only an inbound route can take the call: a trunk never reaches another trunk through us). Answers
+    /// itself (100 Trying, then what the callee says); returns an immediate final response instead when the call
+    /// cannot start (recorded as a failed attempt).
+    public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, from trunk: RoutingTable.Trunk? = nil,
+                       now: Date = Date()) -> SIPResponse? {
         let dialed = request.uri.sipURI?.user ?? request.toUser ?? ""
         func refuse(_ status: Int, _ warning: String? = nil) -> SIPResponse {
             var response = SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
@@ -149,15 +160,21 @@ public final class CallRouter: Sendable {
         } catch {
             return refuse(488, "unreadable SDP: \(error)")
         }
-        let target = dialed
-        guard directory.credentials(number: target) != nil else { return refuse(404) }
+        let inbound = trunk.flatMap { _ in routing.withLock { $0.inbound(dialed) } }
+        if trunk != nil && inbound == nil { return refuse(404, "no inbound route for \(dialed.prefix(32))") }
+        let target = inbound?.extension ?? dialed
         let settings = settings.withLock { $0 }
         let flow = replier.detached
-        let contacts = location.bindings(for: target).compactMap { binding -> (Binding, SIPReplier)? in
-            guard let peer = SIPPeer(binding: binding), let out = flows.replier(to: peer) else { return nil }
-            return (binding, out)
+        var outbound: RoutingTable.Outbound?
+        let contacts: [CallDestination]
+        if directory.credentials(number: target) != nil {
+            contacts = destinations(extension: target, caller: caller, advertised: settings.advertisedHost)
+            guard !contacts.isEmpty else { return refuse(480) }
+        } else {
+            guard let route = routing.withLock({ $0.outbound(dialed, caller: caller) }) else { return refuse(404) }
+            outbound = route
+            contacts = []
         }
-        guard !contacts.isEmpty else { return refuse(480) }
         let callerContact = (try? request.contacts().first).flatMap { contact -> String? in
             if case .address(let address) = contact { return address.uri.description }
             return nil
@@ -177,6 +194,17 @@ public final class CallRouter: Sendable {
                 contact: CallMessages.contact(flow, user: target, advertised: settings.advertisedHost))
             var call = Call(id: id, caller: caller, callee: target, invite: request, inviteKey: ServerTransactionKey(via: via, method: .invite),
                             callerDialog: callerDialog, record: CallRecord(start: now))
+            call.maxForwards = maxForwards - 1
+            call.record.dialed = dialed
+            if let trunk, let inbound {
+                call.record.trunk = trunk.settings.name
+                call.record.route = inbound.name
+            }
+            if let outbound {
+                call.record.route = outbound.route
+                call.record.sent = outbound.number
+                call.pendingTrunks = outbound.trunks
+            }
             let trying = CallMessages.response(to: request, status: 100, toTag: ourTag, contact: nil)
             call.lastProvisional = trying
             outbox.send(trying, on: flow)
@@ -184,7 +212,7 @@ public final class CallRouter: Sendable {
             table.calls[id] = call
             table.byInvite[call.inviteKey] = id
             table.byCallerCallID[callID] = id
-            if media == nil { ring(id, contacts, maxForwards: maxForwards - 1, &table, &outbox) }
+            if media == nil { ring(id, contacts, &table, &outbox) }
             opened = id
             return nil
         }
@@ -210,7 +238,7 @@ public final class CallRouter: Sendable {
                     }
                     call.media = session
                     table.calls[id] = call
-                    ring(id, contacts, maxForwards: maxForwards - 1, &table, &outbox)
+                    ring(id, contacts, &table, &outbox)
                 }
                 carryOut(outbox)
             }
@@ -218,24 +246,59 @@ public final class CallRouter: Sendable {
         return refused
     }
 
-    /// Sends the INVITE to every contact of the callee (forking), the offer pointing at the relay when there is one.
-    private func ring(_ id: UInt64, _ contacts: [(Binding, SIPReplier)], maxForwards: Int, _ table: inout Table, _ outbox: inout Outbox) {
+    /// Every registered contact of an extension that a flow still reaches.
+    private func destinations(extension number: String, caller: String, advertised: String?) -> [CallDestination] {
+        location.bindings(for: number).compactMap { binding in
+            guard let peer = SIPPeer(binding: binding), let out = flows.replier(to: peer) else { return nil }
+            return CallDestination(uri: binding.contact, to: "<sip:\(number)@\(CallMessages.hostPort(out, advertised: advertised))>",
+                                   fromUser: caller, flow: out, trunk: nil)
+        }
+    }
+
+    /// The next trunk of the call's route that has an address, as a destination; nil when none is left.
+    private func nextTrunk(_ call: inout Call) -> CallDestination? {
+        while !call.pendingTrunks.isEmpty {
+            let trunk = call.pendingTrunks.removeFirst()
+            guard let address = trunk.address, let out = flows.replier(to: SIPPeer(address: address, transport: .udp)),
+                  let number = call.record.sent else { continue }
+            call.record.trunk = trunk.settings.name
+            let target = "sip:\(number)@\(trunk.settings.host)"
+            return CallDestination(uri: target, to: "<\(target)>", fromUser: trunk.settings.username ?? call.caller, flow: out,
+                                   trunk: trunk.settings)
+        }
+        return nil
+    }
+
+    /// Sends the INVITE to every destination (forking to an extension's contacts, or to the route's next trunk),
+    /// the offer pointing at the relay when there is one.
+    private func ring(_ id: UInt64, _ destinations: [CallDestination], _ table: inout Table, _ outbox: inout Outbox) {
         guard var call = table.calls[id] else { return }
+        var destinations = destinations
+        if destinations.isEmpty, let trunk = nextTrunk(&call) { destinations = [trunk] }
+        guard !destinations.isEmpty else {
+            call.record.disposition = "failed"
+            call.record.cause = "no trunk of route '\(call.record.route ?? "")' is reachable"
+            sendFinal(503, to: &call, &outbox)
+            table.calls[id] = call
+            finish(id, &table, &outbox)
+            return
+        }
         let advertised = settings.withLock { $0.advertisedHost }
         let elapsed = self.elapsed
-        for (binding, out) in contacts {
+        for destination in destinations {
             let index = call.forks.count
-            let host = CallMessages.hostPort(out, advertised: advertised)
+            let out = destination.flow
             var dialog = CallDialog(
                 callID: CallMessages.token() + "@portcullis", localTag: CallMessages.newTag(), remoteTag: nil,
-                localAddress: "<sip:\(call.caller)@\(host)>", remoteAddress: "<sip:\(call.callee)@\(host)>", remoteTarget: binding.contact,
-                localSequence: 0, flow: out, contact: CallMessages.contact(out, user: call.caller, advertised: advertised))
+                localAddress: "<sip:\(destination.fromUser)@\(CallMessages.hostPort(out, advertised: advertised))>", remoteAddress: destination.to,
+                remoteTarget: destination.uri, localSequence: 0, flow: out,
+                contact: CallMessages.contact(out, user: destination.fromUser, advertised: advertised))
             let offer = call.media.flatMap { CallMedia.rewrite(call.invite.body, host: CallMessages.host(out, advertised: advertised),
                                                                port: $0.port(facing: .callee)) } ?? call.invite.body
-            let invite = dialog.request(.invite, body: offer, contentType: call.invite.headers[.contentType], maxForwards: maxForwards,
+            let invite = dialog.request(.invite, body: offer, contentType: call.invite.headers[.contentType], maxForwards: call.maxForwards,
                                         extra: [(.allow, SIPRequestDispatcher.allowed)])
             let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: elapsed, timers: timers)
-            call.forks.append(Call.Fork(dialog: dialog, invite: invite, transaction: transaction))
+            call.forks.append(Call.Fork(dialog: dialog, invite: invite, transaction: transaction, trunk: destination.trunk))
             table.byForkBranch[invite.branch] = (id, index)
             table.byCalleeCallID[dialog.callID] = (id, index)
             outbox.send(invite.bytes, on: out)
@@ -390,21 +453,66 @@ public final class CallRouter: Sendable {
             table.calls[id] = call
             return
         default:
-            fork.finalStatus = status
-            call.forks[index] = fork
-            if call.phase == .ringing && call.finalResponse == nil && call.forks.allSatisfy({ $0.finalStatus != nil }) {
-                let final = CallRouter.callerStatus(call.forks.compactMap(\.finalStatus))
-                call.record.disposition = final == 486 || final == 600 || final == 603 ? "busy" : "failed"
-                call.record.hangupSide = "callee"
-                call.record.cause = "\(status) \(response.reasonPhrase)"
-                sendFinal(final, to: &call, &outbox)
+            if status == 401 || status == 407, call.phase == .ringing, call.finalResponse == nil,
+               let answered = answerChallenge(response, fork: fork, call: call) {
+                // The provider wants credentials: the same INVITE again, answering its challenge, once.
+                table.byForkBranch[fork.invite.branch] = nil
+                call.forks[index] = answered
+                table.byForkBranch[answered.invite.branch] = (id, index)
+                outbox.send(answered.invite.bytes, on: answered.dialog.flow)
+                let now = elapsed
+                for timer in answered.transaction.timers {
+                    outbox.after(timer.deadline - now, on: answered.dialog.flow, .fork(call: id, fork: index, name: timer.name))
+                }
                 table.calls[id] = call
-                finish(id, &table, &outbox)
                 return
             }
+            fork.finalStatus = status
+            call.forks[index] = fork
+            table.calls[id] = call
+            forkFailed(id, cause: "\(status) \(response.reasonPhrase)", &table, &outbox)
+            return
         }
         call.forks[index] = fork
         table.calls[id] = call
+    }
+
+    /// `fork`'s INVITE again with credentials for the provider's 401/407, or nil when it has none to give or already
+    /// answered a challenge (a second one means the credentials are wrong).
+    private func answerChallenge(_ response: SIPResponse, fork: Call.Fork, call: Call) -> Call.Fork? {
+        guard !fork.answeredChallenge, let username = fork.trunk?.username, let password = fork.trunk?.password,
+              let header = response.headers[response.statusCode == 401 ? .wwwAuthenticate : .proxyAuthenticate],
+              let challenge = try? DigestChallenge(parsing: header) else { return nil }
+        var answered = fork
+        let credentials = DigestCredentials(answering: challenge, username: username, password: password, method: .invite,
+                                            uri: fork.dialog.remoteTarget, cnonce: CallMessages.token())
+        answered.invite = answered.dialog.request(
+            .invite, body: fork.invite.request.body, contentType: fork.invite.request.headers[.contentType], maxForwards: call.maxForwards,
+            extra: [(.allow, SIPRequestDispatcher.allowed),
+                    (response.statusCode == 401 ? .authorization : .proxyAuthorization, credentials.headerValue)])
+        answered.transaction = ClientInviteTransaction(reliable: fork.dialog.flow.peer.transport.isReliable, now: elapsed, timers: timers)
+        answered.answeredChallenge = true
+        answered.provisional = false
+        return answered
+    }
+
+    /// A destination gave up. Once every one has, the call fails over to the route's next trunk, or the caller
+    /// gets the best answer (busy if anyone was busy); a busy callee or a cancelled call never fails over.
+    private func forkFailed(_ id: UInt64, cause: String, _ table: inout Table, _ outbox: inout Outbox) {
+        guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil,
+              call.forks.allSatisfy({ $0.finalStatus != nil }) else { return }
+        let final = CallRouter.callerStatus(call.forks.compactMap(\.finalStatus))
+        let busy = final == 486 || final == 600 || final == 603
+        if !busy && !call.pendingTrunks.isEmpty {
+            ring(id, [], &table, &outbox)
+            return
+        }
+        call.record.disposition = busy ? "busy" : "failed"
+        call.record.hangupSide = "callee"
+        call.record.cause = cause
+        sendFinal(final, to: &call, &outbox)
+        table.calls[id] = call
+        finish(id, &table, &outbox)
     }
 
     /// The one answer the caller gets when every contact failed: busy if anyone was busy, else the first failure.
@@ -472,12 +580,7 @@ public final class CallRouter: Sendable {
                 if actions.contains(.timeout) {
                     call.forks[index].finalStatus = 408
                     table.calls[id] = call
-                    if call.phase == .ringing && call.finalResponse == nil && call.forks.allSatisfy({ $0.finalStatus != nil }) {
-                        call.record.cause = "no response from the callee"
-                        sendFinal(CallRouter.callerStatus(call.forks.compactMap(\.finalStatus)), to: &call, &outbox)
-                        table.calls[id] = call
-                        finish(id, &table, &outbox)
-                    }
+                    forkFailed(id, cause: "no response from \(fork.trunk.map { "trunk '\($0.name)'" } ?? "the callee")", &table, &outbox)
                 }
             case .finalRetransmit(let id, let interval, let elapsed):
                 guard var call = table.calls[id], !call.callerAcknowledged, let final = call.finalResponse else { return }
@@ -625,7 +728,8 @@ public final class CallRouter: Sendable {
         for timer in call.longTimers { timer.cancel() }
         call.longTimers = []
         table.calls[id] = call
-        var record = CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.callee,
+        var record = CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.record.dialed,
+                                      sent: call.record.sent, route: call.record.route, trunk: call.record.trunk,
                                       start: call.record.start, answer: call.record.answer, end: call.record.end ?? Date(),
                                       disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause)
         if let session = call.media {

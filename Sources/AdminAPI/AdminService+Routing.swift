@@ -1,0 +1,87 @@
+import Events
+import Foundation
+import PBX
+import Storage
+
+/// Trunks, outbound routes and inbound routes: one stored setting, validated whole on every change, live at once.
+/// Trunk passwords are kept to answer providers' challenges and never leave the server.
+extension AdminService {
+    /// What is routed, without trunk passwords.
+    public func routing() async throws(AdminError) -> RoutingSettings {
+        var routing = try await storedRouting()
+        for index in routing.trunks.indices where routing.trunks[index].password != nil { routing.trunks[index].password = nil }
+        return routing
+    }
+
+    public func addTrunk(_ trunk: TrunkSettings) async throws(AdminError) -> RoutingSettings {
+        try await changeRouting { routing throws(AdminError) in
+            guard !routing.trunks.contains(where: { $0.name == trunk.name }) else { throw AdminError(.conflict, "trunk '\(trunk.name)' already exists") }
+            routing.trunks.append(trunk)
+        }
+    }
+
+    public func addRoute(_ route: OutboundRoute) async throws(AdminError) -> RoutingSettings {
+        try await changeRouting { routing throws(AdminError) in
+            guard !routing.routes.contains(where: { $0.name == route.name }) else { throw AdminError(.conflict, "route '\(route.name)' already exists") }
+            routing.routes.append(route)
+        }
+    }
+
+    public func addInboundRoute(_ route: InboundRoute) async throws(AdminError) -> RoutingSettings {
+        try await changeRouting { routing throws(AdminError) in
+            guard !routing.inboundRoutes.contains(where: { $0.name == route.name }) else {
+                throw AdminError(.conflict, "inbound route '\(route.name)' already exists")
+            }
+            routing.inboundRoutes.append(route)
+        }
+    }
+
+    /// Removes a trunk (refused while a route uses it), a route or an inbound route by name.
+    public func removeRouting(_ kind: RoutingKind, named name: String) async throws(AdminError) -> RoutingSettings {
+        try await changeRouting { routing throws(AdminError) in
+            let before = routing
+            switch kind {
+            case .trunk:
+                let users = routing.routes.filter { $0.trunks.contains(name) }.map(\.name)
+                guard users.isEmpty else {
+                    throw AdminError(.conflict, "trunk '\(name)' is used by route(s) \(users.joined(separator: ", ")); remove it there first")
+                }
+                routing.trunks.removeAll { $0.name == name }
+            case .route: routing.routes.removeAll { $0.name == name }
+            case .inboundRoute: routing.inboundRoutes.removeAll { $0.name == name }
+            }
+            guard routing != before else { throw AdminError(.notFound, "\(kind.rawValue) '\(name)' does not exist") }
+        }
+    }
+
+    func storedRouting() async throws(AdminError) -> RoutingSettings {
+        guard let json = try await storeCall({ try await store.setting(RoutingSettings.storeKey) }) else { return RoutingSettings() }
+        do {
+            return try JSONDecoder().decode(RoutingSettings.self, from: Data(json.utf8))
+        } catch {
+            throw AdminError(.internalError, "stored routing is unreadable: \(error)")
+        }
+    }
+
+    private func changeRouting(_ change: (inout RoutingSettings) throws(AdminError) -> Void) async throws(AdminError) -> RoutingSettings {
+        var routing = try await storedRouting()
+        try change(&routing)
+        let numbers = Set(try await storeCall { try await store.extensions() }.map(\.number))
+        let problems = routing.problems(extensions: numbers)
+        guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
+        let encoded = String(decoding: (try? JSONEncoder().encode(routing)) ?? Data(), as: UTF8.self)
+        try await storeCall { try await store.setSetting(RoutingSettings.storeKey, value: encoded) }
+        if let runtime {
+            runtime.router.update(routing: RoutingTable(routing))
+            runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
+        }
+        return try await self.routing()
+    }
+}
+
+/// What `removeRouting` removes.
+public enum RoutingKind: String, Sendable, CaseIterable {
+    case trunk
+    case route
+    case inboundRoute = "inbound route"
+}

@@ -1,0 +1,14 @@
+import SIPStack
+
+/// Where one leg of a call is sent: a registered contact of an extension, or a trunk.
+struct CallDestination: Sendable {
+    /// Request-URI of the INVITE.
+    var uri: String
+    /// To header value.
+    var to: String
+    /// User part of our From.
+    var fromUser: String
+    var flow: SIPReplier
+    /// The trunk, whose credentials answer the provider's challenge.
+    var trunk: TrunkSettings?
+}

@@ -1,0 +1,168 @@
+import Dialplan
+import Foundation
+
+/// A SIP trunk: a registration trunk when it has a username (the PBX registers to the provider and answers its
+/// challenges), a peer trunk otherwise (calls are accepted from its address without a challenge).
+public struct TrunkSettings: Sendable, Equatable, Codable {
+    public var name: String
+    /// `HOST:PORT` of the provider; an IP address or a name resolved when the routing is loaded.
+    public var host: String
+    public var username: String?
+    /// Kept to answer the provider's digest challenges; never shown or exported.
+    public var password: String?
+
+    public init(name: String, host: String, username: String? = nil, password: String? = nil) {
+        self.name = name
+        self.host = host
+        self.username = username
+        self.password = password
+    }
+
+    public var registers: Bool { username != nil }
+}
+
+/// One dial pattern of an outbound route, with what to strip and prepend when it matches.
+public struct RoutePattern: Sendable, Equatable, Codable {
+    public var pattern: String
+    public var strip: Int
+    public var prepend: String
+
+    public init(pattern: String, strip: Int = 0, prepend: String = "") {
+        self.pattern = pattern
+        self.strip = strip
+        self.prepend = prepend
+    }
+
+    enum CodingKeys: String, CodingKey { case pattern, strip, prepend }
+
+    /// Strip and prepend may be left out (nothing changed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pattern = try container.decode(String.self, forKey: .pattern)
+        strip = try container.decodeIfPresent(Int.self, forKey: .strip) ?? 0
+        prepend = try container.decodeIfPresent(String.self, forKey: .prepend) ?? ""
+    }
+}
+
+/// Calls matching one of the patterns leave through the first trunk that takes them, in order. Routes are tried
+/// in list order; the first whose pattern matches and that permits the caller decides.
+public struct OutboundRoute: Sendable, Equatable, Codable {
+    public var name: String
+    public var patterns: [RoutePattern]
+    public var trunks: [String]
+    /// Extensions allowed to use the route; empty allows every extension.
+    public var extensions: [String]
+
+    public init(name: String, patterns: [RoutePattern], trunks: [String], extensions: [String] = []) {
+        self.name = name
+        self.patterns = patterns
+        self.trunks = trunks
+        self.extensions = extensions
+    }
+
+    enum CodingKeys: String, CodingKey { case name, patterns, trunks, extensions }
+
+    /// `extensions` may be left out (every extension).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        patterns = try container.decode([RoutePattern].self, forKey: .patterns)
+        trunks = try container.decode([String].self, forKey: .trunks)
+        extensions = try container.decodeIfPresent([String].self, forKey: .extensions) ?? []
+    }
+}
+
+/// Calls arriving from a trunk whose number (DID) matches go to an extension.
+public struct InboundRoute: Sendable, Equatable, Codable {
+    public var name: String
+    public var did: String
+    public var `extension`: String
+
+    public init(name: String, did: String, extension: String) {
+        self.name = name
+        self.did = did
+        self.extension = `extension`
+    }
+}
+
+/// Trunks and routes, stored as one setting and replaced whole.
+public struct RoutingSettings: Sendable, Equatable, Codable {
+    public var trunks: [TrunkSettings] = []
+    public var routes: [OutboundRoute] = []
+    public var inboundRoutes: [InboundRoute] = []
+
+    public init(trunks: [TrunkSettings] = [], routes: [OutboundRoute] = [], inboundRoutes: [InboundRoute] = []) {
+        self.trunks = trunks
+        self.routes = routes
+        self.inboundRoutes = inboundRoutes
+    }
+
+    public static let storeKey = "pbx.routing"
+
+    /// Every problem, each naming the trunk or route; empty when valid. `extensions` are the existing numbers.
+    public func problems(extensions: Set<String>) -> [String] {
+        var problems: [String] = []
+        let trunkNames = Set(trunks.map(\.name))
+        for (kind, names) in [("trunk", trunks.map(\.name)), ("route", routes.map(\.name)), ("inbound route", inboundRoutes.map(\.name))] {
+            for name in names where !RoutingSettings.validName(name) {
+                problems.append("\(kind) '\(name.prefix(40))': names are 1-40 letters, digits, '.', '_' or '-'")
+            }
+            for name in Set(names) where names.filter({ $0 == name }).count > 1 { problems.append("\(kind) '\(name)' is defined twice") }
+        }
+        for trunk in trunks {
+            if RoutingSettings.hostPort(trunk.host) == nil {
+                problems.append("trunk '\(trunk.name)': host must be HOST:PORT, got '\(trunk.host.prefix(80))'")
+            }
+            if (trunk.username == nil) != (trunk.password == nil) {
+                problems.append("trunk '\(trunk.name)': give both username and password, or neither (a peer trunk)")
+            }
+            if let username = trunk.username, !(1...64).contains(username.count) || username.contains(where: { $0 == "\"" || $0.isWhitespace }) {
+                problems.append("trunk '\(trunk.name)': username must be 1-64 characters without quotes or spaces")
+            }
+            if let password = trunk.password, !(1...128).contains(password.count) {
+                problems.append("trunk '\(trunk.name)': password must be 1-128 characters")
+            }
+        }
+        for route in routes {
+            if route.patterns.isEmpty { problems.append("route '\(route.name)': at least one pattern") }
+            for pattern in route.patterns {
+                do throws(DialPatternError) {
+                    _ = try DialPattern(parsing: pattern.pattern)
+                } catch {
+                    problems.append("route '\(route.name)': \(error)")
+                }
+                problems += NumberRewrite(strip: pattern.strip, prepend: pattern.prepend).problems.map { "route '\(route.name)': \($0)" }
+            }
+            if route.trunks.isEmpty { problems.append("route '\(route.name)': at least one trunk") }
+            for trunk in route.trunks where !trunkNames.contains(trunk) { problems.append("route '\(route.name)': no trunk named '\(trunk)'") }
+            for number in route.extensions where !extensions.contains(number) {
+                problems.append("route '\(route.name)': no extension \(number)")
+            }
+        }
+        for route in inboundRoutes {
+            do throws(DialPatternError) {
+                _ = try DialPattern(parsing: route.did)
+            } catch {
+                problems.append("inbound route '\(route.name)': \(error)")
+            }
+            if !extensions.contains(route.extension) { problems.append("inbound route '\(route.name)': no extension \(route.extension)") }
+        }
+        if trunks.count > 1_000 || routes.count > 1_000 || inboundRoutes.count > 10_000 {
+            problems.append("at most 1000 trunks, 1000 routes and 10000 inbound routes")
+        }
+        return problems
+    }
+
+    static func validName(_ name: String) -> Bool {
+        (1...40).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
+    /// Host and port of `HOST:PORT` (IPv6 in brackets).
+    public static func hostPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, host.count <= 253, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { return nil }
+        return (host, port)
+    }
+}

@@ -1,0 +1,147 @@
+import AdminAPI
+import ArgumentParser
+import PBX
+
+/// Prints what a routing change left, or the whole routing as JSON.
+private func report(_ routing: RoutingSettings, _ message: String, output: OutputOptions) throws {
+    if output.json { return try Output.json(routing) }
+    print(message)
+}
+
+struct TrunkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "trunk", abstract: "SIP trunks to providers.",
+                                                    subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a trunk: a registration trunk with --username/--password, a peer trunk (known by its address) without.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var name: String
+        @Option(help: "The provider's HOST:PORT.") var host: String
+        @Option(help: "Account at the provider.") var username: String?
+        @Option(help: "Password at the provider (kept to answer its challenges, never shown).") var password: String?
+
+        func run() async throws {
+            let trunk = TrunkSettings(name: name, host: host, username: username, password: password)
+            try report(try await withClient(data) { try await $0.addTrunk(trunk) }, "trunk \(name) added", output: output)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List trunks.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let trunks = try await withClient(data) { try await $0.routing() }.trunks
+            if output.json { return try Output.json(trunks) }
+            Output.table(["NAME", "HOST", "TYPE", "USERNAME"], trunks.map { [$0.name, $0.host, $0.registers ? "register" : "peer", $0.username ?? ""] })
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a trunk no route uses.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var name: String
+
+        func run() async throws {
+            try report(try await withClient(data) { try await $0.removeRouting(.trunk, named: name) }, "trunk \(name) removed", output: output)
+        }
+    }
+}
+
+struct RouteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "route", abstract: "Outbound routes: dial patterns to trunks.",
+                                                    subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add an outbound route after the existing ones (the first route that matches and permits the caller decides).")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var name: String
+        @Option(help: "Dial pattern: digits, X (0-9), Z (1-9), N (2-9), [1-5], trailing . (one or more) or ! (zero or more); repeatable.")
+        var pattern: [String] = []
+        @Option(help: "Digits to strip from the front of the dialed number.") var strip = 0
+        @Option(help: "Digits to put in front after stripping.") var prepend = ""
+        @Option(help: "Trunk to send through, in failover order; repeatable.") var trunk: [String] = []
+        @Option(help: "Extension allowed to use the route; repeatable (none given: every extension).") var `extension`: [String] = []
+
+        func run() async throws {
+            let route = OutboundRoute(name: name, patterns: pattern.map { RoutePattern(pattern: $0, strip: strip, prepend: prepend) },
+                                      trunks: trunk, extensions: `extension`)
+            try report(try await withClient(data) { try await $0.addRoute(route) }, "route \(name) added", output: output)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List outbound routes in the order they are tried.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let routes = try await withClient(data) { try await $0.routing() }.routes
+            if output.json { return try Output.json(routes) }
+            Output.table(["NAME", "PATTERNS", "TRUNKS", "EXTENSIONS"], routes.map { route in
+                [route.name, route.patterns.map { "\($0.pattern) (-\($0.strip) +\($0.prepend))" }.joined(separator: ", "),
+                 route.trunks.joined(separator: ", "), route.extensions.isEmpty ? "all" : route.extensions.joined(separator: ", ")]
+            })
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an outbound route.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var name: String
+
+        func run() async throws {
+            try report(try await withClient(data) { try await $0.removeRouting(.route, named: name) }, "route \(name) removed", output: output)
+        }
+    }
+}
+
+struct InboundRouteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inbound-route", abstract: "Inbound routes: numbers from trunks to extensions.",
+                                                    subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send calls from trunks whose number matches the DID pattern to an extension.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var name: String
+        @Option(help: "DID pattern (same syntax as route patterns).") var did: String
+        @Option(help: "The extension that rings.") var `extension`: String
+
+        func run() async throws {
+            let route = InboundRoute(name: name, did: did, extension: `extension`)
+            try report(try await withClient(data) { try await $0.addInboundRoute(route) }, "inbound route \(name) added", output: output)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List inbound routes in the order they are tried.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let routes = try await withClient(data) { try await $0.routing() }.inboundRoutes
+            if output.json { return try Output.json(routes) }
+            Output.table(["NAME", "DID", "EXTENSION"], routes.map { [$0.name, $0.did, $0.extension] })
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an inbound route.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var name: String
+
+        func run() async throws {
+            try report(try await withClient(data) { try await $0.removeRouting(.inboundRoute, named: name) }, "inbound route \(name) removed",
+                       output: output)
+        }
+    }
+}
