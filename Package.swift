@@ -176,7 +176,12 @@ let package = Package(
             dependencies: ["Events", "Storage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "Storage", "Events"], swiftSettings: strict),
+        .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "SIPStack", "Storage", "Events", "Media",
+                                                    .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], swiftSettings: strict),
+        .testTarget(name: "MediaTests", dependencies: ["Media", .product(name: "NIOCore", package: "swift-nio"),
+                                                      .product(name: "NIOPosix", package: "swift-nio"),
+                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense"], swiftSettings: strict),
     ]
 )
