@@ -99,6 +99,7 @@ let package = Package(
                 "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events", "Defense", "GeoIP", "Media", "Dialplan",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -9,12 +9,18 @@ extension AdminService {
     /// What is routed, without trunk passwords.
     public func routing() async throws(AdminError) -> RoutingSettings {
         var routing = try await storedRouting()
-        for index in routing.trunks.indices where routing.trunks[index].password != nil { routing.trunks[index].password = nil }
+        let statuses = runtime?.trunkRegistrar.statuses ?? [:]
+        for index in routing.trunks.indices {
+            routing.trunks[index].password = nil
+            routing.trunks[index].status = routing.trunks[index].registers ? statuses[routing.trunks[index].name] ?? "not running" : nil
+        }
         return routing
     }
 
     public func addTrunk(_ trunk: TrunkSettings) async throws(AdminError) -> RoutingSettings {
-        try await changeRouting { routing throws(AdminError) in
+        var trunk = trunk
+        trunk.status = nil
+        return try await changeRouting { routing throws(AdminError) in
             guard !routing.trunks.contains(where: { $0.name == trunk.name }) else { throw AdminError(.conflict, "trunk '\(trunk.name)' already exists") }
             routing.trunks.append(trunk)
         }
@@ -72,7 +78,7 @@ extension AdminService {
         let encoded = String(decoding: (try? JSONEncoder().encode(routing)) ?? Data(), as: UTF8.self)
         try await storeCall { try await store.setSetting(RoutingSettings.storeKey, value: encoded) }
         if let runtime {
-            runtime.router.update(routing: RoutingTable(routing))
+            runtime.apply(routing: RoutingTable(routing))
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
         }
         return try await self.routing()

@@ -12,11 +12,13 @@ public enum EventCatalogue {
     public static let registrationBlocked = EventKind(name: "Extension Registration Blocked Out", category: .registration, level: .alert)
     public static let registrationLocked = EventKind(name: "Extension Registration Locked", category: .registration, level: .alert)
     public static let geoIPUnavailable = EventKind(name: "Geo-IP Database Unavailable", category: .network, level: .warning)
+    public static let trunkRegistrationFailed = EventKind(name: "SIP Trunk Registration Failed", category: .call, level: .warning)
+    public static let trunkRegistered = EventKind(name: "SIP Trunk Registered", category: .call, level: .info)
 
     public static let all: [EventKind] = [
         serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed,
         configurationChanged, autoDefenseBlocked, ipBlocked, ipUnblocked, geoIPUnavailable,
-        registrationBlocked, registrationLocked,
+        registrationBlocked, registrationLocked, trunkRegistrationFailed, trunkRegistered,
     ]
 
     public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }

@@ -15,6 +15,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private let authenticator: RegistrationAuthenticator
     private let registrationGuard: RegistrationGuard?
     private let router: CallRouter?
+    private let trunkRegistrar: TrunkRegistrar?
     private let location: LocationService
     private let registrar: Mutex<Registrar>
     private let transactions: Mutex<ServerTransactionTable>
@@ -30,8 +31,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
 
     /// `router` takes authenticated INVITEs and everything inside calls; nil answers INVITE 501 after authentication.
     public init(configuration: PBXConfiguration, authenticator: RegistrationAuthenticator, registrationGuard: RegistrationGuard? = nil,
-                router: CallRouter? = nil, location: LocationService, bus: EventBus, logger: Logger,
+                router: CallRouter? = nil, trunkRegistrar: TrunkRegistrar? = nil, location: LocationService, bus: EventBus, logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.trunkRegistrar = trunkRegistrar
         self.authenticator = authenticator
         self.registrationGuard = registrationGuard
         self.router = router
@@ -51,7 +53,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     public func handle(_ message: SIPMessage, replier: SIPReplier) {
         guard case .request(let request) = message else {
             metrics.responses.increment()
-            if case .response(let response) = message { router?.receive(response, replier: replier) }
+            if case .response(let response) = message, trunkRegistrar?.receive(response) != true {
+                router?.receive(response, replier: replier)
+            }
             return
         }
         metrics.request(request.method.rawValue)

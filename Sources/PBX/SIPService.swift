@@ -37,6 +37,7 @@ public struct SIPService: Service {
             .joined(separator: ", ")
         runtime.bus.publish(PortcullisEvent(EventCatalogue.serverStarted, fields: ["sip": bound]))
         onBound(bound)
+        runtime.startTrunks()
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

@@ -282,3 +282,26 @@ def test_bad_trunks_and_routes_are_refused_and_change_nothing(server_factory):
     assert [t["name"] for t in json.loads(server.cli("trunk", "list", "--json").stdout)] == ["carrier"]
     status, _, body = server.api("POST", "/api/v1/routes", {"name": "y", "patterns": [{"pattern": "!!"}], "trunks": ["carrier"]})
     assert status == 400 and "'!' may only end the pattern" in body["detail"]
+
+
+def test_a_registration_trunk_registers_and_a_refusal_raises_an_event(server_factory, media_dir):
+    server = server_factory()
+    server.start()
+    port = free_port(host=PROVIDER)
+    provider = phone(PROVIDER, port, "provider_register.xml", media_dir)
+    time.sleep(0.3)
+    server.cli("trunk", "add", "carrier", "--host", f"{PROVIDER}:{port}", "--username", "pbx-acct", "--password", "Prov1der-Secret")
+    assert finished(provider)[0] == 0
+    registered = server.wait_for_event("SIP Trunk Registered", lambda e: e["fields"]["trunk"] == "carrier")
+    assert registered[0]["fields"]["expires"] == "60"
+    assert json.loads(server.cli("trunk", "list", "--json").stdout)[0]["status"] == "registered for 60 s"
+
+    other = free_port(host=PROVIDER)
+    provider = phone(PROVIDER, other, "provider_register.xml", media_dir)
+    time.sleep(0.3)
+    server.cli("trunk", "add", "wrong", "--host", f"{PROVIDER}:{other}", "--username", "pbx-acct", "--password", "Not-The-Secret")
+    assert finished(provider)[0] == 0
+    failed = server.wait_for_event("SIP Trunk Registration Failed", lambda e: e["fields"]["trunk"] == "wrong")[0]["fields"]
+    assert failed["reason"] == "403 Forbidden" and "Not-The-Secret" not in json.dumps(server.events())
+    statuses = {t["name"]: t["status"] for t in json.loads(server.cli("trunk", "list", "--json").stdout)}
+    assert statuses["wrong"] == "failed: 403 Forbidden"

@@ -10,6 +10,8 @@ public struct TrunkSettings: Sendable, Equatable, Codable {
     public var username: String?
     /// Kept to answer the provider's digest challenges; never shown or exported.
     public var password: String?
+    /// Registration state, filled in when shown (never stored).
+    public var status: String?
 
     public init(name: String, host: String, username: String? = nil, password: String? = nil) {
         self.name = name

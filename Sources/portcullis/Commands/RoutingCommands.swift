@@ -36,7 +36,9 @@ struct TrunkCommand: AsyncParsableCommand {
         func run() async throws {
             let trunks = try await withClient(data) { try await $0.routing() }.trunks
             if output.json { return try Output.json(trunks) }
-            Output.table(["NAME", "HOST", "TYPE", "USERNAME"], trunks.map { [$0.name, $0.host, $0.registers ? "register" : "peer", $0.username ?? ""] })
+            Output.table(["NAME", "HOST", "TYPE", "USERNAME", "STATUS"], trunks.map {
+                [$0.name, $0.host, $0.registers ? "register" : "peer", $0.username ?? "", $0.status ?? ""]
+            })
         }
     }
 
