@@ -187,7 +187,8 @@ public struct AdminService: Sendable {
 
     public func exportConfiguration() async throws(AdminError) -> String {
         let records = try await storeCall { try await store.extensions() }
-        let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), extensions: records.map {
+        let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), routing: try await storedRouting(),
+                                      extensions: records.map {
             ConfigDocument.ExtensionEntry(number: $0.number, registrationName: $0.registrationName == $0.number ? nil : $0.registrationName,
                                           name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5, ha1SHA256: $0.ha1SHA256,
                                           policy: $0.policy, line: 0)
@@ -243,6 +244,22 @@ public struct AdminService: Sendable {
         if let network {
             stored[NetworkSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(network.settings)) ?? Data(), as: UTF8.self)
         }
+        var routing = document.routing
+        if var changed = routing {
+            // Trunk passwords left out of the file (as exported) are kept from the stored routing.
+            let current = try await storedRouting()
+            for index in changed.trunks.indices where changed.trunks[index].password == nil && changed.trunks[index].username != nil {
+                changed.trunks[index].password = current.trunks.first { $0.name == changed.trunks[index].name }?.password
+                if changed.trunks[index].password == nil {
+                    problems.append("\(file): trunk '\(changed.trunks[index].name)' is new and needs a password")
+                }
+            }
+            routing = changed
+            stored[RoutingSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(changed)) ?? Data(), as: UTF8.self)
+        }
+        guard problems.isEmpty else {
+            throw AdminError(.invalidConfiguration, "\(file): \(problems.count) problem(s), nothing was changed", problems: problems)
+        }
         let finalRecords = records, finalSettings = stored
         try await storeCall { try await store.replaceConfiguration(extensions: finalRecords, settings: finalSettings) }
         if let network { try await networkCall { try await self.network.activate(network, persist: false) } }
@@ -252,6 +269,7 @@ public struct AdminService: Sendable {
             runtime.dispatcher.update(bounds: document.settings.registration)
             runtime.registrationGuard.update(document.settings.lockout, scanners: document.settings.scanners)
             runtime.router.update(document.settings.calls)
+            if let routing { runtime.apply(routing: RoutingTable(routing)) }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))

@@ -28,6 +28,7 @@ extension ConfigDocument {
         }
         var settings = ServerSettings()
         var network: NetworkSettings?
+        var routing: RoutingSettings?
         var extensions: [ExtensionEntry] = []
         if let root {
             for (key, value) in reader.mapping(root, path: "") {
@@ -38,7 +39,19 @@ extension ConfigDocument {
                         guard field == "listen" else { reader.unknown(node, "api.\(field)"); continue }
                         if let listen = reader.string(node, "api.listen") { settings.apiListen = listen }
                     }
-                case "network": network = reader.readNetwork(value)
+                case "network": network = reader.decodeSection(NetworkSettings.self, value, "network").map { settings in
+                    for message in settings.problems { reader.problems.append("\(file)\(value.mark.map { ":\($0.line)" } ?? ""): \(message)") }
+                    return settings
+                }
+                case "trunks":
+                    routing = routing ?? RoutingSettings()
+                    routing?.trunks = reader.decodeSection([TrunkSettings].self, value, "trunks") ?? []
+                case "routes":
+                    routing = routing ?? RoutingSettings()
+                    routing?.routes = reader.decodeSection([OutboundRoute].self, value, "routes") ?? []
+                case "inboundRoutes":
+                    routing = routing ?? RoutingSettings()
+                    routing?.inboundRoutes = reader.decodeSection([InboundRoute].self, value, "inboundRoutes") ?? []
                 case "extensions": extensions = reader.readExtensions(value)
                 default: reader.unknown(value, key)
                 }
@@ -48,7 +61,19 @@ extension ConfigDocument {
         guard reader.problems.isEmpty else {
             throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed", problems: reader.problems)
         }
-        self.init(settings: settings, network: network, extensions: extensions)
+        if let routing {
+            let numbers = Set(extensions.map(\.number))
+            // Trunk passwords may be left out (as exported): the stored ones are kept, so only unknown trunks need one.
+            var checked = routing
+            for index in checked.trunks.indices where checked.trunks[index].username != nil && checked.trunks[index].password == nil {
+                checked.trunks[index].password = "kept"
+            }
+            reader.problems += checked.problems(extensions: numbers).map { "\(file): \($0)" }
+        }
+        guard reader.problems.isEmpty else {
+            throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed", problems: reader.problems)
+        }
+        self.init(settings: settings, network: network, routing: routing, extensions: extensions)
     }
 
     /// YAML of this document; extensions carry HA1 digests, never passwords.
@@ -104,6 +129,17 @@ extension ConfigDocument {
         var sections = [("sip", map(sip)), ("api", map([("listen", Node(settings.apiListen))]))]
         if let network, let node = (try? YAMLEncoder().encode(network)).flatMap({ try? Yams.compose(yaml: $0) }) {
             sections.append(("network", node))
+        }
+        if let routing {
+            var shown = routing
+            for index in shown.trunks.indices {
+                shown.trunks[index].password = nil
+                shown.trunks[index].status = nil
+            }
+            for (name, value) in [("trunks", try? YAMLEncoder().encode(shown.trunks)), ("routes", try? YAMLEncoder().encode(shown.routes)),
+                                  ("inboundRoutes", try? YAMLEncoder().encode(shown.inboundRoutes))] {
+                if let node = value.flatMap({ try? Yams.compose(yaml: $0) }) { sections.append((name, node)) }
+            }
         }
         let root = map(sections + [("extensions", .sequence(.init(extensionNodes)))])
         return (try? Yams.serialize(node: root)) ?? ""
@@ -267,19 +303,18 @@ private struct YAMLReader {
         }
     }
 
-    /// The network section decodes as `NetworkSettings` (unknown fields refused), then validates as a whole.
-    mutating func readNetwork(_ node: Node) -> NetworkSettings {
+    /// A section that decodes as a whole (`network`, `trunks`, `routes`, `inboundRoutes`); a decoding error names
+    /// its field and line. Nil when it does not decode.
+    mutating func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node, _ name: String) -> T? {
         do {
-            let settings = try YAMLDecoder().decode(NetworkSettings.self, from: node)
-            for message in settings.problems { problems.append("\(file)\(node.mark.map { ":\($0.line)" } ?? ""): \(message)") }
-            return settings
+            return try YAMLDecoder().decode(type, from: node)
         } catch let error as DecodingError {
             let (path, reason) = error.fieldAndReason
-            problem(YAMLReader.node(in: node, at: path) ?? node, "network" + DecodingError.pathText(path), reason)
+            problem(YAMLReader.node(in: node, at: path) ?? node, name + DecodingError.pathText(path), reason)
         } catch {
-            problem(node, "network", "\(error)")
+            problem(node, name, "\(error)")
         }
-        return NetworkSettings()
+        return nil
     }
 
     /// The node a decoding path points at, for its line number.

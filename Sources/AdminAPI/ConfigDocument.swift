@@ -39,11 +39,14 @@ public struct ConfigDocument: Sendable, Equatable {
     /// Nil when the document has no `network:` section: the network settings then stay as they are, so a file
     /// written for extensions cannot silently drop an allow list or a country rule.
     public var network: NetworkSettings?
+    /// Nil when the document has none of `trunks`, `routes`, `inboundRoutes`: the routing then stays as it is.
+    public var routing: RoutingSettings?
     public var extensions: [ExtensionEntry]
 
-    public init(settings: ServerSettings, network: NetworkSettings? = nil, extensions: [ExtensionEntry]) {
+    public init(settings: ServerSettings, network: NetworkSettings? = nil, routing: RoutingSettings? = nil, extensions: [ExtensionEntry]) {
         self.settings = settings
         self.network = network
+        self.routing = routing
         self.extensions = extensions
     }
 }

@@ -257,4 +257,37 @@ struct AdminServiceTests {
         #expect(lines[1].contains(",10,answered,,\"said \"\"bye\"\"\","))
         #expect(lines.count == 3 && lines[2].isEmpty)
     }
+
+    @Test func trunksAndRoutesRoundTripThroughYAMLWithoutTheirPasswords() async throws {
+        let service = try makeService()
+        let yaml = """
+            extensions:
+              - {number: "1001", password: Tqbaaa7Zr9x}
+            trunks:
+              - {name: carrier, host: "192.0.2.10:5060", username: acct, password: Prov1der-Secret}
+            routes:
+              - {name: international, patterns: [{pattern: "900.", strip: 1}], trunks: [carrier], extensions: ["1001"]}
+            inboundRoutes:
+              - {name: main, did: "44207946012X", extension: "1001"}
+            """
+        _ = try await service.applyConfiguration(yaml: yaml, file: "a.yaml")
+        let exported = try await service.exportConfiguration()
+        #expect(exported.contains("trunks:") && exported.contains("international") && !exported.contains("Prov1der-Secret"))
+        _ = try await service.applyConfiguration(yaml: exported, file: "export.yaml")
+        let stored = try #require(try await service.store.setting(RoutingSettings.storeKey))
+        #expect(stored.contains("Prov1der-Secret"), "a password left out of the file is kept")
+        #expect(try await service.routing().routes.first?.patterns.first?.strip == 1)
+
+        for (bad, message) in [
+            ("routes:\n  - {name: x, patterns: [{pattern: \"9.5\"}], trunks: [carrier]}\ntrunks:\n  - {name: carrier, host: \"192.0.2.10:5060\"}",
+             "'.' may only end the pattern"),
+            ("trunks:\n  - {name: newone, host: \"192.0.2.11:5060\", username: u}", "trunk 'newone' is new and needs a password"),
+            ("trunks:\n  - {name: t, hots: \"192.0.2.11:5060\"}", "trunks[0].host"),
+        ] {
+            await #expect { try await service.applyConfiguration(yaml: "extensions:\n  - {number: \"1001\"}\n" + bad + "\n", file: "b.yaml") } throws: {
+                ($0 as? AdminError)?.problems.contains { $0.contains(message) } == true
+            }
+        }
+        #expect(try await service.exportConfiguration() == exported)
+    }
 }
