@@ -91,6 +91,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            exclude: ["Prompts/README.md"],
+            resources: [.copy("Prompts")],
             swiftSettings: strict
         ),
         .target(

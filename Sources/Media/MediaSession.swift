@@ -29,6 +29,8 @@ public final class MediaSession: Sendable {
         var peers = [Peer(), Peer()]
         var lastPacket: NIODeadline
         var closed = false
+        /// A side the PBX itself talks to (prompts, DTMF): its packets go to the endpoint, nothing is relayed to it.
+        var endpoints: [MediaEndpoint?] = [nil, nil]
     }
 
     private let legs: [Leg]
@@ -61,8 +63,34 @@ public final class MediaSession: Sendable {
     /// Time since the last packet from either side.
     public var idle: TimeAmount { .now() - state.withLockedValue { $0.lastPacket } }
 
+    /// The PBX takes over `side`: plays to it and listens to it until the endpoint is released.
+    public func takeOver(_ side: Side, audioPayloadType: UInt8, dtmfPayloadType: UInt8?) -> MediaEndpoint {
+        let endpoint = MediaEndpoint(session: self, side: side, audioPayloadType: audioPayloadType, dtmfPayloadType: dtmfPayloadType,
+                                     loop: legs[side.rawValue].rtp.eventLoop)
+        state.withLockedValue { $0.endpoints[side.rawValue] = endpoint }
+        return endpoint
+    }
+
+    func release(_ endpoint: MediaEndpoint) {
+        state.withLockedValue { state in
+            if state.endpoints[endpoint.side.rawValue] === endpoint { state.endpoints[endpoint.side.rawValue] = nil }
+        }
+    }
+
+    /// An RTP packet from the PBX to `side`, on that side's leg.
+    func send(_ bytes: [UInt8], to side: Side) {
+        let target: SocketAddress? = state.withLockedValue { state in
+            guard !state.closed else { return nil }
+            return state.peers[side.rawValue].latchedRTP ?? state.peers[side.rawValue].declared
+        }
+        guard let target else { return }
+        let channel = legs[side.rawValue].rtp
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
     func received(_ envelope: AddressedEnvelope<ByteBuffer>, from side: Side, rtcp: Bool) {
         let other = side == .caller ? Side.callee : Side.caller
+        var listener: MediaEndpoint?
         let target: SocketAddress? = state.withLockedValue { state in
             guard !state.closed else { return nil }
             var peer = state.peers[side.rawValue]
@@ -76,12 +104,18 @@ public final class MediaSession: Sendable {
             peer.packets += 1
             state.peers[side.rawValue] = peer
             state.lastPacket = .now()
+            if let endpoint = state.endpoints[side.rawValue] {
+                if !rtcp { listener = endpoint }
+                return nil
+            }
+            guard state.endpoints[other.rawValue] == nil else { return nil }
             let destination = state.peers[other.rawValue]
             if rtcp {
                 return destination.latchedRTCP ?? destination.declared.flatMap { try? SocketAddress(ipAddress: $0.ipAddress ?? "", port: ($0.port ?? 0) + 1) }
             }
             return destination.latchedRTP ?? destination.declared
         }
+        if let listener { listener.received(Array(envelope.data.readableBytesView)) }
         guard let target else { return }
         let leg = legs[other.rawValue]
         (rtcp ? leg.rtcp : leg.rtp).writeAndFlush(AddressedEnvelope(remoteAddress: target, data: envelope.data), promise: nil)
@@ -94,6 +128,7 @@ public final class MediaSession: Sendable {
             return !state.closed
         }
         guard first else { return }
+        for endpoint in state.withLockedValue({ $0.endpoints }) { endpoint?.stop() }
         for leg in legs {
             leg.rtp.close(promise: nil)
             leg.rtcp.close(promise: nil)
