@@ -172,4 +172,10 @@ public struct HealthView: Codable, Sendable {
     public var status: String
     public var extensions: Int
     public var registrations: Int
+    /// Calls in the router's table, ended ones included until their retransmissions are over (32 s).
+    public var calls: Int
+    /// Media relay sessions open (four sockets each).
+    public var mediaSessions: Int
+    /// Requests the PBX sent and still waits on (BYE, CANCEL, relayed requests).
+    public var pendingRequests: Int
 }

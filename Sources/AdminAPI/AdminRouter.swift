@@ -2,6 +2,7 @@ import Defense
 import Foundation
 import Hummingbird
 import PBX
+import Media
 import Prometheus
 import Storage
 
@@ -13,7 +14,10 @@ enum AdminRouter {
         router.add(middleware: AuthenticationMiddleware(service: service, trustedSocket: trustedSocket))
 
         router.get("/healthz") { _, _ -> HealthView in
-            HealthView(status: "ok", extensions: service.runtime?.directory.count ?? 0, registrations: service.runtime?.location.count ?? 0)
+            let runtime = service.runtime
+            return HealthView(status: "ok", extensions: runtime?.directory.count ?? 0, registrations: runtime?.location.count ?? 0,
+                              calls: runtime?.router.count ?? 0, mediaSessions: runtime?.media?.openSessions ?? 0,
+                              pendingRequests: runtime?.router.pendingRequests ?? 0)
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -3,6 +3,7 @@ register from 127.0.0.20-21 and then answer, ring, refuse or hang up on the port
 import json
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
@@ -307,3 +308,33 @@ def test_a_registration_trunk_registers_and_a_refusal_raises_an_event(server_fac
     assert failed["reason"] == "403 Forbidden" and "Not-The-Secret" not in json.dumps(server.events())
     statuses = {t["name"]: t["status"] for t in json.loads(server.cli("trunk", "list", "--json").stdout)}
     assert statuses["wrong"] == "failed: 403 Forbidden"
+
+
+def health(server):
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.api_port}/healthz", timeout=2) as response:
+        return json.loads(response.read())
+
+
+def test_after_many_calls_nothing_is_left_open(server_factory, media_dir):
+    """500 calls at 50/s from 127.0.0.1 (allow-listed: that load is far over the SIP auto-defense rate): afterwards
+    no call, relay session or outstanding request is left once retransmissions are over (64*T1 = 32 s)."""
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.1")
+    callee = phone("127.0.0.1", port, "uas", media_dir, calls=500)
+    time.sleep(0.3)
+    caller = subprocess.run(
+        sipp("-sf", str(PEERS / "call_short.xml"), f"127.0.0.1:{server.sip_port}", "-i", "127.0.0.1", "-p", str(free_port()),
+             "-au", "1001", "-ap", strong_password(1001), "-s", "1002", "-m", "500", "-r", "50"), capture_output=True, text=True)
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(callee, timeout=60)[0] == 0
+    during = health(server)
+    assert during["mediaSessions"] == 0 and during["calls"] > 0, during
+    deadline = time.time() + 45
+    while time.time() < deadline and health(server)["calls"] > 0:
+        time.sleep(1)
+    assert health(server) | {"extensions": 0, "registrations": 0} == {
+        "status": "ok", "extensions": 0, "registrations": 0, "calls": 0, "mediaSessions": 0, "pendingRequests": 0}
+    records = json.loads(server.cli("cdr", "list", "--json", "--limit", "1000").stdout)
+    assert len(records) == 500 and {r["disposition"] for r in records} == {"answered"}
