@@ -326,7 +326,8 @@ def test_after_many_calls_nothing_is_left_open(server_factory, media_dir):
     time.sleep(0.3)
     caller = subprocess.run(
         sipp("-sf", str(PEERS / "call_short.xml"), f"127.0.0.1:{server.sip_port}", "-i", "127.0.0.1", "-p", str(free_port()),
-             "-au", "1001", "-ap", strong_password(1001), "-s", "1002", "-m", "500", "-r", "50"), capture_output=True, text=True)
+             "-au", "1001", "-ap", strong_password(1001), "-s", "1002", "-m", "500", "-r", "50", "-d", "100"), capture_output=True,
+        text=True)
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(callee, timeout=60)[0] == 0
     during = health(server)
