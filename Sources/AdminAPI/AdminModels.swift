@@ -178,4 +178,6 @@ public struct HealthView: Codable, Sendable {
     public var mediaSessions: Int
     /// Requests the PBX sent and still waits on (BYE, CANCEL, relayed requests).
     public var pendingRequests: Int
+    /// Non-INVITE server transactions remembered to answer retransmissions (32 s after their answer).
+    public var serverTransactions: Int
 }

@@ -17,7 +17,8 @@ enum AdminRouter {
             let runtime = service.runtime
             return HealthView(status: "ok", extensions: runtime?.directory.count ?? 0, registrations: runtime?.location.count ?? 0,
                               calls: runtime?.router.count ?? 0, mediaSessions: runtime?.media?.openSessions ?? 0,
-                              pendingRequests: runtime?.router.pendingRequests ?? 0)
+                              pendingRequests: runtime?.router.pendingRequests ?? 0,
+                              serverTransactions: runtime?.dispatcher.serverTransactions ?? 0)
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -45,6 +45,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         self.clock = clock
     }
 
+    /// Non-INVITE server transactions still remembered (answered ones until Timer J).
+    public var serverTransactions: Int { transactions.withLock { $0.count } }
+
     /// New registration bounds take effect for the next REGISTER.
     public func update(bounds: RegistrationBounds) {
         registrar.withLock { $0.bounds = bounds }

@@ -32,7 +32,7 @@ struct Call: Sendable {
     let id: UInt64
     let caller: String
     let callee: String
-    let invite: SIPRequest
+    var invite: SIPRequest
     let inviteKey: ServerTransactionKey
     var callerDialog: CallDialog
     var forks: [Fork] = []

@@ -570,7 +570,7 @@ public final class CallRouter: Sendable {
                 let now = elapsed
                 let actions = call.forks[index].transaction.timerFired(name, now: now)
                 let fork = call.forks[index]
-                if actions.contains(.transmit) {
+                if actions.contains(.transmit) && call.phase != .ended {
                     outbox.send(fork.invite.bytes, on: fork.dialog.flow)
                     for next in fork.transaction.timers where next.name == name {
                         outbox.after(next.deadline - now, on: fork.dialog.flow, .fork(call: id, fork: index, name: name))
@@ -737,6 +737,15 @@ public final class CallRouter: Sendable {
             outbox.closing.append(session)
         }
         outbox.ended.append(record)
+        // What stays for the retransmissions: the final response, the ACKs, the indexes. Bodies and sent bytes go.
+        call.media = nil
+        call.lastProvisional = nil
+        call.invite.body = []
+        for index in call.forks.indices {
+            call.forks[index].invite.bytes = []
+            call.forks[index].invite.request.body = []
+        }
+        table.calls[id] = call
         let linger = timers.transactionTimeout
         outbox.after(linger, on: call.callerDialog.flow, .remove(call: id))
     }
