@@ -30,33 +30,27 @@ public final class MediaRelay: Sendable {
                 self.closeLeg(caller)
                 throw error
             }.map { callee in
-                let session = MediaSession(caller: caller.leg, callee: callee.leg) { [self] in
+                let session = MediaSession(caller: caller, callee: callee) { [self] in
                     pool.withLockedValue { pool in
-                        pool.release(caller.leg.port)
-                        pool.release(callee.leg.port)
+                        pool.release(caller.port)
+                        pool.release(callee.port)
                     }
                     open.withLockedValue { $0 -= 1 }
                 }
-                caller.forwarders.forEach { $0.attach(session) }
-                callee.forwarders.forEach { $0.attach(session) }
+                for forwarder in caller.forwarders + callee.forwarders { forwarder.attach(session) }
                 self.open.withLockedValue { $0 += 1 }
                 return session
             }
         }
     }
 
-    private struct OpenedLeg {
-        var leg: MediaSession.Leg
-        var forwarders: [MediaForwarder]
-    }
-
     /// Binds an even port and the odd one above it; a port taken by someone else is skipped (a few tries).
-    private func openLeg(_ side: MediaSession.Side, on loop: any EventLoop, attempt: Int = 0) -> EventLoopFuture<OpenedLeg> {
+    private func openLeg(_ side: MediaSession.Side, on loop: any EventLoop, attempt: Int = 0) -> EventLoopFuture<MediaSession.Leg> {
         guard attempt < 8, let port = pool.withLockedValue({ $0.take() }) else { return loop.makeFailedFuture(OpenError.noPorts) }
         let rtpForwarder = MediaForwarder(side: side, rtcp: false), rtcpForwarder = MediaForwarder(side: side, rtcp: true)
         return bind(port, rtpForwarder, on: loop).flatMap { rtp in
             self.bind(port + 1, rtcpForwarder, on: loop).map { rtcp in
-                OpenedLeg(leg: MediaSession.Leg(rtp: rtp, rtcp: rtcp, port: port), forwarders: [rtpForwarder, rtcpForwarder])
+                MediaSession.Leg(rtp: rtp, rtcp: rtcp, port: port, forwarders: [rtpForwarder, rtcpForwarder])
             }.flatMapError { error in
                 rtp.close(promise: nil)
                 return loop.makeFailedFuture(error)
@@ -75,9 +69,9 @@ public final class MediaRelay: Sendable {
             .bind(host: host, port: port)
     }
 
-    private func closeLeg(_ opened: OpenedLeg) {
-        opened.leg.rtp.close(promise: nil)
-        opened.leg.rtcp.close(promise: nil)
-        pool.withLockedValue { $0.release(opened.leg.port) }
+    private func closeLeg(_ leg: MediaSession.Leg) {
+        leg.rtp.close(promise: nil)
+        leg.rtcp.close(promise: nil)
+        pool.withLockedValue { $0.release(leg.port) }
     }
 }

@@ -13,6 +13,9 @@ public final class MediaSession: Sendable {
         var rtp: any Channel
         var rtcp: any Channel
         var port: Int
+        /// The handlers that hold this session; let go of it at close, or the session and its sockets would keep
+        /// each other alive.
+        var forwarders: [MediaForwarder] = []
     }
 
     private struct Peer: Sendable {
@@ -130,6 +133,7 @@ public final class MediaSession: Sendable {
         guard first else { return }
         for endpoint in state.withLockedValue({ $0.endpoints }) { endpoint?.stop() }
         for leg in legs {
+            for forwarder in leg.forwarders { forwarder.detach() }
             leg.rtp.close(promise: nil)
             leg.rtcp.close(promise: nil)
         }
@@ -152,6 +156,8 @@ final class MediaForwarder: ChannelInboundHandler, Sendable {
     }
 
     func attach(_ session: MediaSession) { self.session.withLockedValue { $0 = session } }
+
+    func detach() { session.withLockedValue { $0 = nil } }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         session.withLockedValue { $0 }?.received(unwrapInboundIn(data), from: side, rtcp: rtcp)
