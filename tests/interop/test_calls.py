@@ -340,3 +340,15 @@ def test_after_many_calls_nothing_is_left_open(server_factory, media_dir):
         "serverTransactions": 0}
     records = json.loads(server.cli("cdr", "list", "--json", "--limit", "1000").stdout)
     assert len(records) == 500 and {r["disposition"] for r in records} == {"answered"}
+
+
+def test_re_invite_and_update_are_relayed_inside_the_call(server_factory, media_dir):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, "callee_reinvite.xml", media_dir)
+    time.sleep(0.3)
+    caller = dial(server, 1002, media_dir, scenario="call_reinvite.xml")
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(callee)[0] == 0, "the hold offer reached the callee and its answer came back, then UPDATE and BYE"
