@@ -47,6 +47,17 @@ def dial(server, callee, cwd, scenario="call_uac.xml"):
              "-au", "1001", "-ap", strong_password(1001), "-s", str(callee), "-m", "1"), capture_output=True, text=True, cwd=cwd)
 
 
+def pbx_with_callee(server_factory, media_dir, scenario, *phone_args, numbers=(1001, 1002), **config):
+    """A started PBX with `numbers`, 1002 registered from 127.0.0.20 and a SIPp callee running `scenario` there."""
+    server = server_factory()
+    assert apply_config(server, extensions_yaml(list(numbers), **config)).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, scenario, media_dir, *phone_args)
+    time.sleep(0.3)
+    return server, port, callee
+
+
 def finished(process, timeout=40):
     output, _ = process.communicate(timeout=timeout)
     return process.returncode, output[-1500:]
@@ -83,12 +94,7 @@ def call_records(server, count, timeout=5):
 
 
 def test_an_extension_calls_another_and_either_side_hangs_up(server_factory, media_dir):
-    server = server_factory()
-    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
-    server.start()
-    port = register_phone(server, 1002, "127.0.0.20")
-    callee = phone("127.0.0.20", port, "uas", media_dir, "-rtp_echo")
-    time.sleep(0.3)
+    server, port, callee = pbx_with_callee(server_factory, media_dir, "uas", "-rtp_echo")
     caller = dial(server, 1002, media_dir)
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(callee)[0] == 0, "the callee got the call, answered it and the caller's BYE"
@@ -108,12 +114,7 @@ def test_an_extension_calls_another_and_either_side_hangs_up(server_factory, med
 
 
 def test_busy_unreachable_unknown_and_bad_offers_get_their_answers(server_factory, media_dir):
-    server = server_factory()
-    assert apply_config(server, extensions_yaml([1001, 1002, 1003])).returncode == 0
-    server.start()
-    port = register_phone(server, 1002, "127.0.0.20")
-    callee = phone("127.0.0.20", port, "callee_busy.xml", media_dir)
-    time.sleep(0.3)
+    server, port, callee = pbx_with_callee(server_factory, media_dir, "callee_busy.xml", numbers=[1001, 1002, 1003])
     client = SipClient(server.sip_port, source=CALLER)
     try:
         answer, uri, branch = authenticated_invite(client, 1002)
@@ -135,12 +136,7 @@ def test_busy_unreachable_unknown_and_bad_offers_get_their_answers(server_factor
 
 
 def test_the_caller_cancels_before_the_answer(server_factory, media_dir):
-    server = server_factory()
-    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
-    server.start()
-    port = register_phone(server, 1002, "127.0.0.20")
-    callee = phone("127.0.0.20", port, "callee_ring.xml", media_dir)
-    time.sleep(0.3)
+    server, port, callee = pbx_with_callee(server_factory, media_dir, "callee_ring.xml")
     client = SipClient(server.sip_port, source=CALLER)
     try:
         challenge, uri = invite(client, callee=1002)
@@ -165,12 +161,8 @@ def test_the_caller_cancels_before_the_answer(server_factory, media_dir):
 
 
 def test_an_unanswered_call_times_out_and_the_first_answer_wins(server_factory, media_dir):
-    server = server_factory()
-    assert apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {ringTimeout: 5}")).returncode == 0
-    server.start()
-    port = register_phone(server, 1002, "127.0.0.20")
-    ringing = phone("127.0.0.20", port, "callee_ring.xml", media_dir)
-    time.sleep(0.3)
+    server, port, ringing = pbx_with_callee(server_factory, media_dir, "callee_ring.xml",
+                                            extra="sip:\n  calls: {ringTimeout: 5}")
     client = SipClient(server.sip_port, source=CALLER)
     started = time.monotonic()
     answer, uri, branch = authenticated_invite(client, 1002)
@@ -194,12 +186,8 @@ def test_an_unanswered_call_times_out_and_the_first_answer_wins(server_factory, 
 
 
 def test_a_call_at_its_maximum_duration_is_ended_on_both_legs(server_factory, media_dir):
-    server = server_factory()
-    assert apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {maxDuration: 5}")).returncode == 0
-    server.start()
-    port = register_phone(server, 1002, "127.0.0.20")
-    callee = phone("127.0.0.20", port, "uas", media_dir)
-    time.sleep(0.3)
+    server, port, callee = pbx_with_callee(server_factory, media_dir, "uas",
+                                            extra="sip:\n  calls: {maxDuration: 5}")
     started = time.monotonic()
     caller = dial(server, 1002, media_dir, scenario="call_wait_bye.xml")
     assert caller.returncode == 0, caller.stdout[-1500:]
@@ -343,12 +331,7 @@ def test_after_many_calls_nothing_is_left_open(server_factory, media_dir):
 
 
 def test_re_invite_and_update_are_relayed_inside_the_call(server_factory, media_dir):
-    server = server_factory()
-    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
-    server.start()
-    port = register_phone(server, 1002, "127.0.0.20")
-    callee = phone("127.0.0.20", port, "callee_reinvite.xml", media_dir)
-    time.sleep(0.3)
+    server, port, callee = pbx_with_callee(server_factory, media_dir, "callee_reinvite.xml")
     caller = dial(server, 1002, media_dir, scenario="call_reinvite.xml")
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(callee)[0] == 0, "the hold offer reached the callee and its answer came back, then UPDATE and BYE"
