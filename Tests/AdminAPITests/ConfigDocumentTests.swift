@@ -282,7 +282,8 @@ struct AdminServiceTests {
             ("routes:\n  - {name: x, patterns: [{pattern: \"9.5\"}], trunks: [carrier]}\ntrunks:\n  - {name: carrier, host: \"192.0.2.10:5060\"}",
              "'.' may only end the pattern"),
             ("trunks:\n  - {name: newone, host: \"192.0.2.11:5060\", username: u}", "trunk 'newone' is new and needs a password"),
-            ("trunks:\n  - {name: t, hots: \"192.0.2.11:5060\"}", "trunks[0].host"),
+            ("trunks:\n  - {name: t, hots: \"192.0.2.11:5060\"}", "trunks[0].hots: unknown field"),
+            ("inboundRoutes:\n  - {name: i, did: \"1\", extension: \"1001\", ring: all}", "inboundRoutes[0].ring: unknown field"),
         ] {
             await #expect { try await service.applyConfiguration(yaml: "extensions:\n  - {number: \"1001\"}\n" + bad + "\n", file: "b.yaml") } throws: {
                 ($0 as? AdminError)?.problems.contains { $0.contains(message) } == true

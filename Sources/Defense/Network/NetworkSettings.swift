@@ -133,7 +133,7 @@ public struct GeoIPSettings: Codable, Sendable, Equatable {
 
 extension Decoder {
     /// A keyed container that refuses keys the type does not know, so a misspelt field is an error, not a no-op.
-    func strictContainer<Key: CodingKey & CaseIterable>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+    public func strictContainer<Key: CodingKey & CaseIterable>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let any = try container(keyedBy: AnyCodingKey.self)
         let known = Set(Key.allCases.map(\.stringValue))
         if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {

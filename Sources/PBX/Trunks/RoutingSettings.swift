@@ -1,3 +1,4 @@
+import Defense
 import Dialplan
 import Foundation
 
@@ -21,6 +22,18 @@ public struct TrunkSettings: Sendable, Equatable, Codable {
     }
 
     public var registers: Bool { username != nil }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, host, username, password, status }
+
+    /// Unknown fields are refused, so a misspelt one in a configuration file is an error, not a no-op.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        host = try container.decode(String.self, forKey: .host)
+        username = try container.decodeIfPresent(String.self, forKey: .username)
+        password = try container.decodeIfPresent(String.self, forKey: .password)
+        status = try container.decodeIfPresent(String.self, forKey: .status)
+    }
 }
 
 /// One dial pattern of an outbound route, with what to strip and prepend when it matches.
@@ -35,11 +48,11 @@ public struct RoutePattern: Sendable, Equatable, Codable {
         self.prepend = prepend
     }
 
-    enum CodingKeys: String, CodingKey { case pattern, strip, prepend }
+    enum CodingKeys: String, CodingKey, CaseIterable { case pattern, strip, prepend }
 
-    /// Strip and prepend may be left out (nothing changed).
+    /// Strip and prepend may be left out (nothing changed); unknown fields are refused.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         pattern = try container.decode(String.self, forKey: .pattern)
         strip = try container.decodeIfPresent(Int.self, forKey: .strip) ?? 0
         prepend = try container.decodeIfPresent(String.self, forKey: .prepend) ?? ""
@@ -62,11 +75,11 @@ public struct OutboundRoute: Sendable, Equatable, Codable {
         self.extensions = extensions
     }
 
-    enum CodingKeys: String, CodingKey { case name, patterns, trunks, extensions }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, patterns, trunks, extensions }
 
-    /// `extensions` may be left out (every extension).
+    /// `extensions` may be left out (every extension); unknown fields are refused.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         patterns = try container.decode([RoutePattern].self, forKey: .patterns)
         trunks = try container.decode([String].self, forKey: .trunks)
@@ -84,6 +97,16 @@ public struct InboundRoute: Sendable, Equatable, Codable {
         self.name = name
         self.did = did
         self.extension = `extension`
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, did, `extension` }
+
+    /// Unknown fields are refused.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        did = try container.decode(String.self, forKey: .did)
+        `extension` = try container.decode(String.self, forKey: .extension)
     }
 }
 

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import Media
+import NIOCore
+import SIPAuth
+import SIPCore
+import SIPStack
+import Storage
+import Synchronization
+
+/// The steps the handlers share: final responses, CANCEL and BYE, ending a call, and carrying out an outbox once
+/// the table's lock is released.
+extension CallRouter {
+    // MARK: Steps
+
+    /// An SDP body from one side as the other side must see it: the sender's address goes to the relay, and the
+    /// body points at the relay's port facing the receiver. Unchanged without a relay or without SDP.
+    func relayed(_ body: [UInt8], from side: MediaSession.Side, of call: Call, fork: Call.Fork) -> [UInt8] {
+        guard let session = call.media, !body.isEmpty, let target = CallMedia.audioTarget(body) else { return body }
+        let senderFlow = side == .caller ? call.callerDialog.flow : fork.dialog.flow
+        let receiverFlow = side == .caller ? fork.dialog.flow : call.callerDialog.flow
+        let receiver: MediaSession.Side = side == .caller ? .callee : .caller
+        session.setPeer(side, host: target.host, port: target.port, signalling: senderFlow.peer.ip)
+        let advertised = settings.withLock { $0.advertisedHost }
+        return CallMedia.rewrite(body, host: CallMessages.host(receiverFlow, advertised: advertised), port: session.port(facing: receiver)) ?? body
+    }
+
+    var elapsed: Duration { ContinuousClock.now - start }
+
+    /// The caller's final response, retransmitted over UDP until the ACK.
+    func sendFinal(_ status: Int, to call: inout Call, body: [UInt8] = [], contentType: String? = nil, _ outbox: inout Outbox) {
+        let bytes = CallMessages.response(to: call.invite, status: status, toTag: call.callerDialog.localTag, contact: call.callerDialog.contact,
+                                          body: body, contentType: contentType)
+        call.finalResponse = (status, bytes)
+        outbox.send(bytes, on: call.callerDialog.flow)
+        if !call.callerDialog.flow.peer.transport.isReliable || status < 300 {
+            let t1 = timers.t1
+            outbox.after(t1, on: call.callerDialog.flow, .finalRetransmit(call: call.id, interval: t1, elapsed: t1))
+        }
+    }
+
+    /// Ends a call that was not answered: CANCEL to every destination still ringing, `status` to the caller.
+    func stopRinging(_ call: inout Call, status: Int, _ table: inout Table, _ outbox: inout Outbox) {
+        cancelForks(&call, &table, &outbox)
+        sendFinal(status, to: &call, &outbox)
+        table.calls[call.id] = call
+        finish(call.id, &table, &outbox)
+    }
+
+    func cancelForks(_ call: inout Call, _ table: inout Table, _ outbox: inout Outbox) {
+        for index in call.forks.indices where call.forks[index].finalStatus == nil && !call.forks[index].cancelled && index != call.winner {
+            call.forks[index].cancelled = true
+            // RFC 3261 section 9.1: a CANCEL waits for a provisional response.
+            if call.forks[index].provisional { sendCancel(call.forks[index], call: call.id, &table, &outbox) }
+        }
+    }
+
+    func sendCancel(_ fork: Call.Fork, call id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+        var headers = SIPHeaders()
+        for field in fork.invite.request.headers where [.via, .from, .to, .callID, .maxForwards].contains(field.name) {
+            headers.append(field.name, field.value)
+        }
+        headers.append(.cseq, "\(fork.invite.request.cseqNumber) CANCEL")
+        let request = SIPRequest(method: .cancel, uri: fork.invite.request.uri, headers: headers)
+        send(OutgoingRequest(request: request, bytes: request.serialized(), branch: fork.invite.branch, flow: fork.dialog.flow),
+             call: id, &table, &outbox)
+    }
+
+    /// RFC 3261 section 17.1.1.3: same branch and Request-URI as the INVITE, To from the response.
+    func nonSuccessAck(_ fork: Call.Fork, response: SIPResponse) -> [UInt8] {
+        var headers = SIPHeaders()
+        for field in fork.invite.request.headers where [.via, .from, .callID, .maxForwards].contains(field.name) {
+            headers.append(field.name, field.value)
+        }
+        headers.append(.to, response.headers[.to] ?? fork.dialog.remoteAddress)
+        headers.append(.cseq, "\(fork.invite.request.cseqNumber) ACK")
+        return SIPRequest(method: .ack, uri: fork.invite.request.uri, headers: headers).serialized()
+    }
+
+    /// A BYE to each leg that should hear of the end.
+    func hangUp(_ id: UInt64, tellCaller: Bool, tellCallee: Bool, _ table: inout Table, _ outbox: inout Outbox) {
+        guard var call = table.calls[id] else { return }
+        var byes: [OutgoingRequest] = []
+        if tellCaller { byes.append(call.callerDialog.request(.bye)) }
+        if tellCallee, let winner = call.winner { byes.append(call.forks[winner].dialog.request(.bye)) }
+        table.calls[id] = call
+        for bye in byes { send(bye, call: id, &table, &outbox) }
+    }
+
+    /// Sends a non-INVITE request, retransmitted over UDP until a final response.
+    func send(_ outgoing: OutgoingRequest, call id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+        outbox.send(outgoing.bytes, on: outgoing.flow)
+        let key = outgoing.branch + outgoing.request.method.rawValue
+        table.outgoing[key] = Pending(call: id, outgoing: outgoing)
+        if !outgoing.flow.peer.transport.isReliable {
+            let t1 = timers.t1
+            outbox.after(t1, on: outgoing.flow, .outgoingRetransmit(key: key, interval: t1, elapsed: t1))
+        } else {
+            let timeout = timers.transactionTimeout
+            outbox.after(timeout, on: outgoing.flow, .outgoingRetransmit(key: key, interval: timeout, elapsed: timeout))
+        }
+    }
+
+    /// The call has its final state: record it and forget it once retransmissions are over.
+    func finish(_ id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+        guard var call = table.calls[id], call.phase != .ended else { return }
+        call.phase = .ended
+        call.record.end = Date()
+        for timer in call.longTimers { timer.cancel() }
+        call.longTimers = []
+        table.calls[id] = call
+        var record = CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.record.dialed,
+                                      sent: call.record.sent, route: call.record.route, trunk: call.record.trunk,
+                                      start: call.record.start, answer: call.record.answer, end: call.record.end ?? Date(),
+                                      disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause)
+        if let session = call.media {
+            (record.packetsFromCaller, record.packetsFromCallee) = session.packets
+            outbox.closing.append(session)
+        }
+        outbox.ended.append(record)
+        // What stays for the retransmissions: the final response, the ACKs, the indexes. Bodies and sent bytes go.
+        call.media = nil
+        call.lastProvisional = nil
+        call.invite.body = []
+        for index in call.forks.indices {
+            call.forks[index].invite.bytes = []
+            call.forks[index].invite.request.body = []
+        }
+        table.calls[id] = call
+        let linger = timers.transactionTimeout
+        outbox.after(linger, on: call.callerDialog.flow, .remove(call: id))
+    }
+
+    func carryOut(_ outbox: Outbox) {
+        for (flow, bytes) in outbox.sends { flow.send(bytes, via: nil) }
+        for (loop, delay, timer) in outbox.timers {
+            let scheduled = loop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000
+                                                               + Int64(delay.components.attoseconds / 1_000_000_000))) { [self] in
+                fire(timer)
+            }
+            switch timer {
+            case .ringTimeout(let id), .maxDuration(let id):
+                table.withLock { table in
+                    if table.calls[id]?.phase != .ended { table.calls[id]?.longTimers.append(scheduled) } else { scheduled.cancel() }
+                }
+            default:
+                break
+            }
+        }
+        for session in outbox.closing { session.close() }
+        for ended in outbox.ended { onEnded(ended) }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import Media
+import NIOCore
+import SIPAuth
+import SIPCore
+import SIPStack
+import Storage
+import Synchronization
+
+/// What happens when nobody speaks: retransmissions, ring timeout, maximum duration, silent media, and forgetting
+/// ended calls.
+extension CallRouter {
+    // MARK: Timers
+
+    /// Hangs up answered calls whose media went silent on both sides for `rtpTimeout` seconds (a phone that lost
+    /// power or network never sends BYE). Called about once a second.
+    public func sweep() {
+        var outbox = Outbox()
+        let limit = TimeAmount.seconds(Int64(rtpTimeout))
+        table.withLock { table in
+            let silent = table.calls.values.filter { $0.phase == .answered && ($0.media?.idle ?? .zero) > limit }.map(\.id)
+            for id in silent {
+                table.calls[id]?.record.hangupSide = "pbx"
+                table.calls[id]?.record.cause = "no RTP for \(rtpTimeout) s"
+                hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
+                finish(id, &table, &outbox)
+            }
+        }
+        carryOut(outbox)
+    }
+
+    func fire(_ timer: Timer) {
+        var outbox = Outbox()
+        table.withLock { table in
+            switch timer {
+            case .fork(let id, let index, let name):
+                guard var call = table.calls[id], index < call.forks.count else { return }
+                let now = elapsed
+                let actions = call.forks[index].transaction.timerFired(name, now: now)
+                let fork = call.forks[index]
+                if actions.contains(.transmit) && call.phase != .ended {
+                    outbox.send(fork.invite.bytes, on: fork.dialog.flow)
+                    for next in fork.transaction.timers where next.name == name {
+                        outbox.after(next.deadline - now, on: fork.dialog.flow, .fork(call: id, fork: index, name: name))
+                    }
+                }
+                table.calls[id] = call
+                if actions.contains(.timeout) {
+                    call.forks[index].finalStatus = 408
+                    table.calls[id] = call
+                    forkFailed(id, cause: "no response from \(fork.trunk.map { "trunk '\($0.name)'" } ?? "the callee")", &table, &outbox)
+                }
+            case .finalRetransmit(let id, let interval, let elapsed):
+                guard var call = table.calls[id], !call.callerAcknowledged, let final = call.finalResponse else { return }
+                let limit = timers.transactionTimeout
+                if elapsed >= limit {
+                    call.callerAcknowledged = true
+                    table.calls[id] = call
+                    if final.status < 300 && call.phase == .answered {
+                        call.record.hangupSide = "caller"
+                        call.record.cause = "no ACK for the answer"
+                        table.calls[id] = call
+                        hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
+                        finish(id, &table, &outbox)
+                    }
+                    return
+                }
+                outbox.send(final.bytes, on: call.callerDialog.flow)
+                let next = min(interval * 2, timers.t2)
+                outbox.after(next, on: call.callerDialog.flow, .finalRetransmit(call: id, interval: next, elapsed: elapsed + next))
+            case .outgoingRetransmit(let key, let interval, let elapsed):
+                guard let pending = table.outgoing[key] else { return }
+                guard elapsed < timers.transactionTimeout else {
+                    table.outgoing[key] = nil
+                    table.relays[pending.outgoing.branch] = nil
+                    return
+                }
+                outbox.send(pending.outgoing.bytes, on: pending.outgoing.flow)
+                let next = min(interval * 2, timers.t2)
+                outbox.after(next, on: pending.outgoing.flow, .outgoingRetransmit(key: key, interval: next, elapsed: elapsed + next))
+            case .ringTimeout(let id):
+                guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil else { return }
+                call.record.disposition = "no answer"
+                call.record.cause = "ring timeout"
+                stopRinging(&call, status: 480, &table, &outbox)
+            case .maxDuration(let id):
+                guard var call = table.calls[id], call.phase == .answered else { return }
+                call.record.hangupSide = "pbx"
+                call.record.cause = "maximum call duration reached"
+                table.calls[id] = call
+                hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
+                finish(id, &table, &outbox)
+            case .remove(let id):
+                guard let call = table.calls.removeValue(forKey: id) else { return }
+                table.byInvite[call.inviteKey] = nil
+                table.byCallerCallID[call.callerDialog.callID] = nil
+                for fork in call.forks {
+                    table.byForkBranch[fork.invite.branch] = nil
+                    table.byCalleeCallID[fork.dialog.callID] = nil
+                }
+            }
+        }
+        carryOut(outbox)
+    }
+}
