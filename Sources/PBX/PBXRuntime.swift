@@ -6,7 +6,6 @@ import Media
 import NIOCore
 import SIPStack
 import Storage
-import Synchronization
 
 /// The live PBX state shared by the SIP side and the admin API: one directory, one location service, one
 /// dispatcher, one event bus, one network defense. Built once at start from the store.
@@ -22,7 +21,6 @@ public final class PBXRuntime: Sendable {
     public let media: MediaRelay?
     /// Keeps registration trunks registered at their providers.
     public let trunkRegistrar: TrunkRegistrar
-    private let routing = Mutex(RoutingTable())
     /// Finished calls waiting to be written; drained by `SIPService`.
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
     /// The server's UDP sockets and open connections, for requests the PBX starts.
@@ -59,9 +57,7 @@ public final class PBXRuntime: Sendable {
                                           trunkRegistrar: trunkRegistrar, location: location, bus: bus, logger: logger)
         if let json = try await store.setting(RoutingSettings.storeKey),
            let settings = try? JSONDecoder().decode(RoutingSettings.self, from: Data(json.utf8)) {
-            let table = RoutingTable(settings)
-            router.update(routing: table)
-            routing.withLock { $0 = table }
+            router.update(routing: RoutingTable(settings))
         }
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()
@@ -69,14 +65,13 @@ public final class PBXRuntime: Sendable {
 
     /// New trunks and routes: the router uses them for the next call, registration trunks (re)register.
     public func apply(routing table: RoutingTable) {
-        routing.withLock { $0 = table }
         router.update(routing: table)
         trunkRegistrar.update(table)
     }
 
     /// Once the listeners are bound: registration trunks can reach their providers.
     func startTrunks() {
-        trunkRegistrar.update(routing.withLock { $0 })
+        trunkRegistrar.update(router.routingTable)
     }
 
     func writeCallRecords(_ batch: [CallDetailRecord]) async {

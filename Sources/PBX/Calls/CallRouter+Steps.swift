@@ -39,7 +39,8 @@ extension CallRouter {
         }
     }
 
-    /// Ends a call that was not answered: CANCEL to every destination still ringing, `status` to the caller.
+    /// Ends a call that was not answered: CANCEL to every destination still ringing (none when all have failed),
+    /// `status` to the caller.
     func stopRinging(_ call: inout Call, status: Int, _ table: inout Table, _ outbox: inout Outbox) {
         cancelForks(&call, &table, &outbox)
         sendFinal(status, to: &call, &outbox)
@@ -75,6 +76,15 @@ extension CallRouter {
         headers.append(.to, response.headers[.to] ?? fork.dialog.remoteAddress)
         headers.append(.cseq, "\(fork.invite.request.cseqNumber) ACK")
         return SIPRequest(method: .ack, uri: fork.invite.request.uri, headers: headers).serialized()
+    }
+
+    /// Ends an answered call: records who ended it and why, BYEs the legs that should hear of it.
+    func hangUp(_ id: UInt64, side: String, cause: String, tellCaller: Bool = true, tellCallee: Bool = true, _ table: inout Table,
+                _ outbox: inout Outbox) {
+        table.calls[id]?.record.hangupSide = side
+        table.calls[id]?.record.cause = cause
+        hangUp(id, tellCaller: tellCaller, tellCallee: tellCallee, &table, &outbox)
+        finish(id, &table, &outbox)
     }
 
     /// A BYE to each leg that should hear of the end.
@@ -134,10 +144,7 @@ extension CallRouter {
     func carryOut(_ outbox: Outbox) {
         for (flow, bytes) in outbox.sends { flow.send(bytes, via: nil) }
         for (loop, delay, timer) in outbox.timers {
-            let scheduled = loop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000
-                                                               + Int64(delay.components.attoseconds / 1_000_000_000))) { [self] in
-                fire(timer)
-            }
+            let scheduled = loop.scheduleTask(in: TimeAmount(delay)) { [self] in fire(timer) }
             switch timer {
             case .ringTimeout(let id), .maxDuration(let id):
                 table.withLock { table in

@@ -20,12 +20,7 @@ extension CallRouter {
         let limit = TimeAmount.seconds(Int64(rtpTimeout))
         table.withLock { table in
             let silent = table.calls.values.filter { $0.phase == .answered && ($0.media?.idle ?? .zero) > limit }.map(\.id)
-            for id in silent {
-                table.calls[id]?.record.hangupSide = "pbx"
-                table.calls[id]?.record.cause = "no RTP for \(rtpTimeout) s"
-                hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
-                finish(id, &table, &outbox)
-            }
+            for id in silent { hangUp(id, side: "pbx", cause: "no RTP for \(rtpTimeout) s", &table, &outbox) }
         }
         carryOut(outbox)
     }
@@ -58,11 +53,7 @@ extension CallRouter {
                     call.callerAcknowledged = true
                     table.calls[id] = call
                     if final.status < 300 && call.phase == .answered {
-                        call.record.hangupSide = "caller"
-                        call.record.cause = "no ACK for the answer"
-                        table.calls[id] = call
-                        hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
-                        finish(id, &table, &outbox)
+                        hangUp(id, side: "caller", cause: "no ACK for the answer", &table, &outbox)
                     }
                     return
                 }
@@ -85,12 +76,8 @@ extension CallRouter {
                 call.record.cause = "ring timeout"
                 stopRinging(&call, status: 480, &table, &outbox)
             case .maxDuration(let id):
-                guard var call = table.calls[id], call.phase == .answered else { return }
-                call.record.hangupSide = "pbx"
-                call.record.cause = "maximum call duration reached"
-                table.calls[id] = call
-                hangUp(id, tellCaller: true, tellCallee: true, &table, &outbox)
-                finish(id, &table, &outbox)
+                guard table.calls[id]?.phase == .answered else { return }
+                hangUp(id, side: "pbx", cause: "maximum call duration reached", &table, &outbox)
             case .remove(let id):
                 guard let call = table.calls.removeValue(forKey: id) else { return }
                 table.byInvite[call.inviteKey] = nil

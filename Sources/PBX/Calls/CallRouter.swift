@@ -90,6 +90,9 @@ public final class CallRouter: Sendable {
     /// New trunks and routes apply to the next call.
     public func update(routing table: RoutingTable) { routing.withLock { $0 = table } }
 
+    /// The trunks and routes in use.
+    public var routingTable: RoutingTable { routing.withLock { $0 } }
+
     /// The trunk a source address belongs to: its calls come in without a challenge.
     public func trunk(from ip: String) -> RoutingTable.Trunk? { routing.withLock { $0.trunk(from: ip) } }
 
@@ -227,9 +230,7 @@ public final class CallRouter: Sendable {
                         if var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil {
                             call.record.disposition = "failed"
                             call.record.cause = "503: no free media ports"
-                            sendFinal(503, to: &call, &outbox)
-                            table.calls[id] = call
-                            finish(id, &table, &outbox)
+                            stopRinging(&call, status: 503, &table, &outbox)
                         }
                         return
                     }
@@ -278,9 +279,7 @@ public final class CallRouter: Sendable {
         guard !destinations.isEmpty else {
             call.record.disposition = "failed"
             call.record.cause = "no trunk of route '\(call.record.route ?? "")' is reachable"
-            sendFinal(503, to: &call, &outbox)
-            table.calls[id] = call
-            finish(id, &table, &outbox)
+            stopRinging(&call, status: 503, &table, &outbox)
             return
         }
         let advertised = settings.withLock { $0.advertisedHost }
@@ -346,11 +345,7 @@ public final class CallRouter: Sendable {
         if request.method == .bye {
             outbox.send(SIPResponse(replyingTo: request, statusCode: 200).serialized(), on: flow)
             guard call.phase == .answered else { return }
-            call.record.hangupSide = fromCaller ? "caller" : "callee"
-            call.record.cause = "BYE"
-            table.calls[id] = call
-            hangUp(id, tellCaller: !fromCaller, tellCallee: fromCaller, &table, &outbox)
-            finish(id, &table, &outbox)
+            hangUp(id, side: fromCaller ? "caller" : "callee", cause: "BYE", tellCaller: !fromCaller, tellCallee: fromCaller, &table, &outbox)
             return
         }
         guard call.phase == .answered, let winner = call.winner else {

@@ -156,7 +156,7 @@ public final class TrunkRegistrar: Sendable {
 
     /// Timer E and F of a non-INVITE client transaction over UDP.
     private func retransmit(_ name: String, attempt: Int, interval: Duration, elapsed: Duration, on flow: SIPReplier) {
-        flow.eventLoop.scheduleTask(in: .nanoseconds(Int64(interval / .nanoseconds(1)))) { [self] in
+        flow.eventLoop.scheduleTask(in: TimeAmount(interval)) { [self] in
             var event: PortcullisEvent?
             let resend: [UInt8]? = registrations.withLock { registrations in
                 guard var registration = registrations[name], registration.attempt == attempt, !registration.branch.isEmpty else { return nil }
