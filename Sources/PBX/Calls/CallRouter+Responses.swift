@@ -98,10 +98,7 @@ extension CallRouter {
                 call.forks[index] = answered
                 table.byForkBranch[answered.invite.branch] = (id, index)
                 outbox.send(answered.invite.bytes, on: answered.dialog.flow)
-                let now = elapsed
-                for timer in answered.transaction.timers {
-                    outbox.after(timer.deadline - now, on: answered.dialog.flow, .fork(call: id, fork: index, name: timer.name))
-                }
+                outbox.arm(answered.transaction.timers, now: elapsed, on: answered.dialog.flow) { .fork(call: id, fork: index, name: $0) }
                 table.calls[id] = call
                 return
             }

@@ -97,18 +97,15 @@ extension CallRouter {
         for bye in byes { send(bye, call: id, &table, &outbox) }
     }
 
-    /// Sends a non-INVITE request, retransmitted over UDP until a final response.
+    /// Sends a non-INVITE request as a client transaction: retransmitted over UDP (Timer E) until a final response,
+    /// given up at Timer F.
     func send(_ outgoing: OutgoingRequest, call id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
         outbox.send(outgoing.bytes, on: outgoing.flow)
         let key = outgoing.branch + outgoing.request.method.rawValue
-        table.outgoing[key] = Pending(call: id, outgoing: outgoing)
-        if !outgoing.flow.peer.transport.isReliable {
-            let t1 = timers.t1
-            outbox.after(t1, on: outgoing.flow, .outgoingRetransmit(key: key, interval: t1, elapsed: t1))
-        } else {
-            let timeout = timers.transactionTimeout
-            outbox.after(timeout, on: outgoing.flow, .outgoingRetransmit(key: key, interval: timeout, elapsed: timeout))
-        }
+        let now = elapsed
+        let transaction = ClientNonInviteTransaction(reliable: outgoing.flow.peer.transport.isReliable, now: now, timers: timers)
+        table.outgoing[key] = Pending(call: id, outgoing: outgoing, transaction: transaction)
+        outbox.arm(transaction.timers, now: now, on: outgoing.flow) { .outgoing(key: key, name: $0) }
     }
 
     /// The call has its final state: record it and forget it once retransmissions are over.

@@ -36,9 +36,7 @@ extension CallRouter {
                 let fork = call.forks[index]
                 if actions.contains(.transmit) && call.phase != .ended {
                     outbox.send(fork.invite.bytes, on: fork.dialog.flow)
-                    for next in fork.transaction.timers where next.name == name {
-                        outbox.after(next.deadline - now, on: fork.dialog.flow, .fork(call: id, fork: index, name: name))
-                    }
+                    outbox.arm(fork.transaction.timers, only: name, now: now, on: fork.dialog.flow) { .fork(call: id, fork: index, name: $0) }
                 }
                 table.calls[id] = call
                 if actions.contains(.timeout) {
@@ -60,16 +58,20 @@ extension CallRouter {
                 outbox.send(final.bytes, on: call.callerDialog.flow)
                 let next = min(interval * 2, timers.t2)
                 outbox.after(next, on: call.callerDialog.flow, .finalRetransmit(call: id, interval: next, elapsed: elapsed + next))
-            case .outgoingRetransmit(let key, let interval, let elapsed):
-                guard let pending = table.outgoing[key] else { return }
-                guard elapsed < timers.transactionTimeout else {
+            case .outgoing(let key, let name):
+                guard var pending = table.outgoing[key] else { return }
+                let now = elapsed
+                let actions = pending.transaction.timerFired(name, now: now)
+                if actions.contains(.timeout) {
                     table.outgoing[key] = nil
                     table.relays[pending.outgoing.branch] = nil
                     return
                 }
-                outbox.send(pending.outgoing.bytes, on: pending.outgoing.flow)
-                let next = min(interval * 2, timers.t2)
-                outbox.after(next, on: pending.outgoing.flow, .outgoingRetransmit(key: key, interval: next, elapsed: elapsed + next))
+                table.outgoing[key] = pending
+                if actions.contains(.transmit) {
+                    outbox.send(pending.outgoing.bytes, on: pending.outgoing.flow)
+                    outbox.arm(pending.transaction.timers, only: name, now: now, on: pending.outgoing.flow) { .outgoing(key: key, name: $0) }
+                }
             case .ringTimeout(let id):
                 guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil else { return }
                 call.record.disposition = "no answer"

@@ -17,6 +17,8 @@ public final class CallRouter: Sendable {
     struct Pending: Sendable {
         var call: UInt64
         var outgoing: OutgoingRequest
+        /// Timers E and F; a final response removes the entry.
+        var transaction: ClientNonInviteTransaction
     }
 
     /// A request relayed from one leg to the other, waiting for the other side's final response.
@@ -42,7 +44,7 @@ public final class CallRouter: Sendable {
     enum Timer: Sendable {
         case fork(call: UInt64, fork: Int, name: TransactionTimer.Name)
         case finalRetransmit(call: UInt64, interval: Duration, elapsed: Duration)
-        case outgoingRetransmit(key: String, interval: Duration, elapsed: Duration)
+        case outgoing(key: String, name: TransactionTimer.Name)
         case ringTimeout(call: UInt64)
         case maxDuration(call: UInt64)
         case remove(call: UInt64)
@@ -57,6 +59,14 @@ public final class CallRouter: Sendable {
 
         mutating func send(_ bytes: [UInt8], on flow: SIPReplier) { sends.append((flow, bytes)) }
         mutating func after(_ delay: Duration, on flow: SIPReplier, _ timer: Timer) { timers.append((flow.eventLoop, delay, timer)) }
+
+        /// Arms a transaction's timers (only `name` after one fired), each firing as `make(name)`.
+        mutating func arm(_ transactionTimers: [TransactionTimer], only name: TransactionTimer.Name? = nil, now: Duration,
+                          on flow: SIPReplier, _ make: (TransactionTimer.Name) -> Timer) {
+            for timer in transactionTimers where name == nil || timer.name == name {
+                after(timer.deadline - now, on: flow, make(timer.name))
+            }
+        }
     }
 
     let table = Mutex(Table())
@@ -301,9 +311,7 @@ public final class CallRouter: Sendable {
             table.byForkBranch[invite.branch] = (id, index)
             table.byCalleeCallID[dialog.callID] = (id, index)
             outbox.send(invite.bytes, on: out)
-            for timer in transaction.timers {
-                outbox.after(timer.deadline - elapsed, on: out, .fork(call: id, fork: index, name: timer.name))
-            }
+            outbox.arm(transaction.timers, now: elapsed, on: out) { .fork(call: id, fork: index, name: $0) }
         }
         table.calls[id] = call
     }

@@ -24,6 +24,8 @@ public final class TrunkRegistrar: Sendable {
         var sequence: UInt32 = 0
         var branch = ""
         var bytes: [UInt8] = []
+        /// Timers E and F of the REGISTER in flight.
+        var transaction: ClientNonInviteTransaction?
         var answeredChallenge = false
         var registered = false
         var failing = false
@@ -37,6 +39,7 @@ public final class TrunkRegistrar: Sendable {
     private let advertisedHost: String?
     private let publish: @Sendable (PortcullisEvent) -> Void
     private let timers: TransactionTimers
+    private let start = ContinuousClock.now
 
     public init(flows: SIPFlowTable, advertisedHost: String?, timers: TransactionTimers = TransactionTimers(),
                 publish: @escaping @Sendable (PortcullisEvent) -> Void) {
@@ -149,33 +152,47 @@ public final class TrunkRegistrar: Sendable {
         if let authorization { headers.append(authorization.0, authorization.1) }
         let uri = (try? URI(parsing: "sip:\(registration.trunk.host)")) ?? .sip(SIPURI(host: registration.address.ipAddress ?? ""))
         registration.bytes = SIPRequest(method: .register, uri: uri, headers: headers).serialized()
+        let now = ContinuousClock.now - start
+        let transaction = ClientNonInviteTransaction(reliable: false, now: now, timers: timers)
+        registration.transaction = transaction
         registrations[name] = registration
         flow.send(registration.bytes, via: nil)
-        retransmit(name, attempt: registration.attempt, interval: timers.t1, elapsed: .zero, on: flow)
+        arm(transaction.timers, trunk: name, attempt: registration.attempt, now: now, on: flow)
     }
 
-    /// Timer E and F of a non-INVITE client transaction over UDP.
-    private func retransmit(_ name: String, attempt: Int, interval: Duration, elapsed: Duration, on flow: SIPReplier) {
-        flow.eventLoop.scheduleTask(in: TimeAmount(interval)) { [self] in
-            var event: PortcullisEvent?
-            let resend: [UInt8]? = registrations.withLock { registrations in
-                guard var registration = registrations[name], registration.attempt == attempt, !registration.branch.isEmpty else { return nil }
-                if elapsed + interval >= timers.transactionTimeout {
-                    registration.branch = ""
-                    event = failed(&registration, name: name, reason: "no answer from \(registration.trunk.host)")
-                    registrations[name] = registration
-                    return nil
-                }
-                return registration.bytes
+    /// Schedules the REGISTER transaction's timers (only `timerName` after one fired).
+    private func arm(_ transactionTimers: [TransactionTimer], only timerName: TransactionTimer.Name? = nil, trunk name: String,
+                     attempt: Int, now: Duration, on flow: SIPReplier) {
+        for timer in transactionTimers where timerName == nil || timer.name == timerName {
+            flow.eventLoop.scheduleTask(in: TimeAmount(timer.deadline - now)) { [self] in
+                fired(timer.name, trunk: name, attempt: attempt, on: flow)
             }
-            if let event {
-                publish(event)
-                schedule(name, after: TrunkRegistrar.retryAfter)
-            }
-            guard let resend else { return }
-            flow.send(resend, via: nil)
-            retransmit(name, attempt: attempt, interval: min(interval * 2, timers.t2), elapsed: elapsed + interval, on: flow)
         }
+    }
+
+    /// Timer E resends the REGISTER; Timer F gives up, records the failure and retries later.
+    private func fired(_ timerName: TransactionTimer.Name, trunk name: String, attempt: Int, on flow: SIPReplier) {
+        let now = ContinuousClock.now - start
+        var event: PortcullisEvent?
+        var timedOut = false
+        let resend: (bytes: [UInt8], timers: [TransactionTimer])? = registrations.withLock { registrations in
+            guard var registration = registrations[name], registration.attempt == attempt, !registration.branch.isEmpty,
+                  var transaction = registration.transaction else { return nil }
+            let actions = transaction.timerFired(timerName, now: now)
+            registration.transaction = transaction
+            if actions.contains(.timeout) {
+                registration.branch = ""
+                timedOut = true
+                event = failed(&registration, name: name, reason: "no answer from \(registration.trunk.host)")
+            }
+            registrations[name] = registration
+            return actions.contains(.transmit) ? (registration.bytes, transaction.timers) : nil
+        }
+        if let event { publish(event) }
+        if timedOut { schedule(name, after: TrunkRegistrar.retryAfter) }
+        guard let resend else { return }
+        flow.send(resend.bytes, via: nil)
+        arm(resend.timers, only: timerName, trunk: name, attempt: attempt, now: now, on: flow)
     }
 
     private func schedule(_ name: String, after delay: TimeAmount) {
