@@ -56,13 +56,15 @@ let package = Package(
         .target(
             name: "Defense",
             dependencies: [
-                "GeoIP", "Storage", "Events",
+                "GeoIP", "Storage", "Events", "Dialplan", "SIPAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["Outbound/CallingCodes/README.md"],
+            resources: [.copy("Outbound/CallingCodes/country-calling-codes.csv"), .copy("Outbound/CallingCodes/nanp-area-codes.csv")],
             swiftSettings: strict
         ),
         .target(
@@ -165,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "DefenseTests",
             dependencies: [
-                "Defense", "GeoIP", "Storage", "Events",
+                "Defense", "GeoIP", "Storage", "Events", "Dialplan",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

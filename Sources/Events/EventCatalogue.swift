@@ -14,11 +14,18 @@ public enum EventCatalogue {
     public static let geoIPUnavailable = EventKind(name: "Geo-IP Database Unavailable", category: .network, level: .warning)
     public static let trunkRegistrationFailed = EventKind(name: "SIP Trunk Registration Failed", category: .call, level: .warning)
     public static let trunkRegistered = EventKind(name: "SIP Trunk Registered", category: .call, level: .info)
+    public static let disallowedCountry = EventKind(name: "Outbound Call to a Disallowed Country", category: .call, level: .alert)
+    public static let callFrequencyExceeded = EventKind(name: "Outbound Call Frequency Exceeded", category: .call, level: .alert)
+    public static let blockedNumberDialed = EventKind(name: "Outbound Call to a Blocked Number", category: .call, level: .warning)
+    public static let emergencyCall = EventKind(name: "Emergency Call Dialed Out", category: .call, level: .alert)
+    public static let wrongPIN = EventKind(name: "Outbound Call PIN Failed", category: .call, level: .warning)
+    public static let outboundLocked = EventKind(name: "Extension Outbound Calls Locked", category: .call, level: .alert)
 
     public static let all: [EventKind] = [
         serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed,
         configurationChanged, autoDefenseBlocked, ipBlocked, ipUnblocked, geoIPUnavailable,
-        registrationBlocked, registrationLocked, trunkRegistrationFailed, trunkRegistered,
+        registrationBlocked, registrationLocked, trunkRegistrationFailed, trunkRegistered, disallowedCountry, callFrequencyExceeded,
+        blockedNumberDialed, emergencyCall, wrongPIN, outboundLocked,
     ]
 
     public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }

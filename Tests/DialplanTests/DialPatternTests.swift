@@ -31,3 +31,19 @@ struct DialPatternTests {
         #expect(NumberRewrite(strip: 2, prepend: "+#*1").problems.isEmpty)
     }
 }
+
+struct PatternIndexTests {
+    @Test func findsEveryPatternANumberMatchesAndNothingElse() throws {
+        let patterns = ["9.", "90044X.", "900[1-5]!", "112", "1ZXX", "+44.", "NXXXXXX"]
+        var index = PatternIndex<Int>()
+        for (position, pattern) in patterns.enumerated() { index.insert(try DialPattern(parsing: pattern), position) }
+        for number in ["900442079460000", "9001", "900", "112", "1234", "1034", "+442079", "2345678", "99", "+", ""] {
+            var found: [Int] = []
+            index.forEachMatch(number) { found.append($0); return true }
+            let expected = try patterns.enumerated().filter { try DialPattern(parsing: $0.element).matches(number) }.map(\.offset)
+            #expect(found.sorted() == expected, "\(number)")
+        }
+        #expect(index.count == patterns.count)
+        #expect(index.matchesAny("112") && !index.matchesAny("113"))
+    }
+}

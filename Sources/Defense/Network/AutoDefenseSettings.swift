@@ -1,3 +1,4 @@
+import Storage
 /// Rate rules that block a source sending too much, and how blocks grow for repeat offenders.
 public struct AutoDefenseSettings: Codable, Sendable, Equatable {
     public var rules: [AutoDefenseRule] = AutoDefenseRule.defaults

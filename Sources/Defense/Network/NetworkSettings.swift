@@ -1,4 +1,5 @@
 import GeoIP
+import Storage
 
 /// The network layer's configuration, as kept in the store and written in the YAML `network:` section.
 /// Every field has a default, so a document names only what it changes; unknown fields are refused.
@@ -128,27 +129,5 @@ public struct GeoIPSettings: Codable, Sendable, Equatable {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         database = try container.decodeIfPresent(String.self, forKey: .database)
         torFiles = try container.decodeIfPresent([String].self, forKey: .torFiles) ?? GeoIPSettings.debianTorFiles
-    }
-}
-
-extension Decoder {
-    /// A keyed container that refuses keys the type does not know, so a misspelt field is an error, not a no-op.
-    public func strictContainer<Key: CodingKey & CaseIterable>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        let any = try container(keyedBy: AnyCodingKey.self)
-        let known = Set(Key.allCases.map(\.stringValue))
-        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [unknown], debugDescription: "unknown field"))
-        }
-        return try container(keyedBy: type)
-    }
-}
-
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) {
-        stringValue = String(intValue)
-        self.intValue = intValue
     }
 }

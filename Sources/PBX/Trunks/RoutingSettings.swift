@@ -1,6 +1,7 @@
 import Defense
 import Dialplan
 import Foundation
+import Storage
 
 /// A SIP trunk: a registration trunk when it has a username (the PBX registers to the provider and answers its
 /// challenges), a peer trunk otherwise (calls are accepted from its address without a challenge).

@@ -1,0 +1,7 @@
+/// Which calls a rule applies to: leaving through a trunk, arriving from one, or both.
+public enum CallDirection: String, Sendable, Codable {
+    case outbound, inbound, both
+
+    public var outbound: Bool { self != .inbound }
+    public var inbound: Bool { self != .outbound }
+}
