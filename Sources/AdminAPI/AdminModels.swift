@@ -16,10 +16,13 @@ public struct CreateExtensionRequest: Codable, Sendable {
     public var permittedNetworks: [String]?
     public var maxRegistrations: Int?
     public var replaceOldestRegistration: Bool?
+    /// Outbound restrictions; omitted: none (the global duration limit and the `default` frequency rule).
+    public var outbound: ExtensionCallRules?
 
     public init(number: String, registrationName: String? = nil, name: String? = nil, password: String? = nil,
                 restrictUserAgents: Bool? = nil, userAgentPrefixes: [String]? = nil, permittedNetworks: [String]? = nil,
-                maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
+                maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil, outbound: ExtensionCallRules? = nil) {
+        self.outbound = outbound
         self.number = number
         self.registrationName = registrationName
         self.name = name
@@ -46,10 +49,13 @@ public struct UpdateExtensionRequest: Codable, Sendable {
     public var permittedNetworks: [String]?
     public var maxRegistrations: Int?
     public var replaceOldestRegistration: Bool?
+    /// Replaces the outbound restrictions as a whole.
+    public var outbound: ExtensionCallRules?
 
     public init(registrationName: String? = nil, name: String? = nil, password: String? = nil, generatePassword: Bool? = nil,
                 restrictUserAgents: Bool? = nil, userAgentPrefixes: [String]? = nil, permittedNetworks: [String]? = nil,
-                maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil) {
+                maxRegistrations: Int? = nil, replaceOldestRegistration: Bool? = nil, outbound: ExtensionCallRules? = nil) {
+        self.outbound = outbound
         self.registrationName = registrationName
         self.name = name
         self.password = password
@@ -72,6 +78,7 @@ public struct UpdateExtensionRequest: Codable, Sendable {
         if let permittedNetworks { policy.permittedNetworks = permittedNetworks }
         if let maxRegistrations { policy.maxRegistrations = maxRegistrations }
         if let replaceOldestRegistration { policy.replaceOldest = replaceOldestRegistration }
+        if let outbound { policy.calls = outbound }
         return policy
     }
 }
@@ -89,6 +96,7 @@ public struct ExtensionView: Codable, Sendable, Equatable {
     public var permittedNetworks: [String]
     public var maxRegistrations: Int
     public var replaceOldestRegistration: Bool
+    public var outbound: ExtensionCallRules
     public var createdAt: Date
     public var updatedAt: Date
 }

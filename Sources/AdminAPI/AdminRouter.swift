@@ -130,6 +130,14 @@ enum AdminRouter {
                 try await service.removeRouting(kind, named: try context.parameters.require("name"))
             }
         }
+        api.get("outbound-policy") { _, _ in try await service.outboundPolicy() }
+        api.put("outbound-policy") { request, context in
+            try await service.setOutboundPolicy(try await decodeSettings(OutboundPolicySettings.self, request, context, what: "outbound policy"))
+        }
+        api.get("outbound-locks") { _, _ in ListResponse(items: try await service.outboundLocks()) }
+        api.delete("outbound-locks/:extension") { _, context in
+            ListResponse(items: try await service.unlockOutbound(try context.parameters.require("extension"), actor: context.caller ?? "unknown"))
+        }
     }
 
     /// A JSON body decoded here rather than by Hummingbird, so a wrong field is named in the problem detail.

@@ -73,12 +73,13 @@ extension AdminService {
         var routing = try await storedRouting()
         try change(&routing)
         let numbers = Set(try await storeCall { try await store.extensions() }.map(\.number))
-        let problems = routing.problems(extensions: numbers)
+        let policy = try await outboundPolicy()
+        let problems = routing.problems(extensions: numbers, policy: policy)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         let encoded = String(decoding: (try? JSONEncoder().encode(routing)) ?? Data(), as: UTF8.self)
         try await storeCall { try await store.setSetting(RoutingSettings.storeKey, value: encoded) }
         if let runtime {
-            runtime.apply(routing: RoutingTable(routing))
+            runtime.apply(routing: RoutingTable(routing, policy: policy))
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
         }
         return try await self.routing()

@@ -39,8 +39,10 @@ public struct AdminService: Sendable {
         }
         let policy = UpdateExtensionRequest(restrictUserAgents: request.restrictUserAgents, userAgentPrefixes: request.userAgentPrefixes,
                                             permittedNetworks: request.permittedNetworks, maxRegistrations: request.maxRegistrations,
-                                            replaceOldestRegistration: request.replaceOldestRegistration).applied(to: ExtensionPolicy())
+                                            replaceOldestRegistration: request.replaceOldestRegistration,
+                                            outbound: request.outbound).applied(to: ExtensionPolicy())
         problems += AdminValidation.policyProblems(policy).map { "\($0.field): \($0.message)" }
+        problems += try await outboundRuleProblems(policy.calls)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         let now = Date()
         var record = ExtensionRecord(number: request.number, registrationName: registrationName, displayName: request.name,
@@ -78,6 +80,7 @@ public struct AdminService: Sendable {
         }
         let policy = request.applied(to: record.policy)
         problems += AdminValidation.policyProblems(policy).map { "\($0.field): \($0.message)" }
+        problems += try await outboundRuleProblems(policy.calls)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         record.registrationName = registrationName
         record.displayName = name
@@ -188,7 +191,7 @@ public struct AdminService: Sendable {
     public func exportConfiguration() async throws(AdminError) -> String {
         let records = try await storeCall { try await store.extensions() }
         let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), routing: try await storedRouting(),
-                                      extensions: records.map {
+                                      outbound: try await outboundPolicy(), extensions: records.map {
             ConfigDocument.ExtensionEntry(number: $0.number, registrationName: $0.registrationName == $0.number ? nil : $0.registrationName,
                                           name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5, ha1SHA256: $0.ha1SHA256,
                                           policy: $0.policy, line: 0)
@@ -257,8 +260,16 @@ public struct AdminService: Sendable {
             routing = changed
             stored[RoutingSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(changed)) ?? Data(), as: UTF8.self)
         }
+        var policy = document.outbound ?? OutboundPolicySettings()
+        if document.outbound == nil { policy = try await outboundPolicy() }
+        var checkedRouting = routing ?? RoutingSettings()
+        if routing == nil { checkedRouting = try await storedRouting() }
+        problems += policyProblems(policy, routing: checkedRouting, extensions: records).map { "\(file): \($0)" }
+        if let outbound = document.outbound {
+            stored[OutboundPolicySettings.storeKey] = String(decoding: (try? JSONEncoder().encode(outbound)) ?? Data(), as: UTF8.self)
+        }
         guard problems.isEmpty else {
-            throw AdminError(.invalidConfiguration, "\(file): \(problems.count) problem(s), nothing was changed", problems: problems)
+            throw AdminError(.invalidConfiguration, "\(file): \(problems.count) problem(s), nothing was changed", problems: Array(Set(problems)).sorted())
         }
         let finalRecords = records, finalSettings = stored
         try await storeCall { try await store.replaceConfiguration(extensions: finalRecords, settings: finalSettings) }
@@ -269,7 +280,7 @@ public struct AdminService: Sendable {
             runtime.dispatcher.update(bounds: document.settings.registration)
             runtime.registrationGuard.update(document.settings.lockout, scanners: document.settings.scanners)
             runtime.router.update(document.settings.calls)
-            if let routing { runtime.apply(routing: RoutingTable(routing)) }
+            if routing != nil || document.outbound != nil { runtime.apply(routing: RoutingTable(checkedRouting, policy: policy)) }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))
@@ -344,7 +355,7 @@ public struct AdminService: Sendable {
                       registeredContacts: runtime?.location.bindings(for: record.number).count ?? 0,
                       restrictUserAgents: record.policy.restrictsUserAgents, userAgentPrefixes: record.policy.userAgentPrefixes, permittedNetworks: record.policy.permittedNetworks,
                       maxRegistrations: record.policy.maxRegistrations, replaceOldestRegistration: record.policy.replaceOldest,
-                      createdAt: record.createdAt, updatedAt: record.updatedAt)
+                      outbound: record.policy.calls, createdAt: record.createdAt, updatedAt: record.updatedAt)
     }
 
     func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {

@@ -29,6 +29,7 @@ extension ConfigDocument {
         var settings = ServerSettings()
         var network: NetworkSettings?
         var routing: RoutingSettings?
+        var outbound: OutboundPolicySettings?
         var extensions: [ExtensionEntry] = []
         if let root {
             for (key, value) in reader.mapping(root, path: "") {
@@ -52,6 +53,7 @@ extension ConfigDocument {
                 case "inboundRoutes":
                     routing = routing ?? RoutingSettings()
                     routing?.inboundRoutes = reader.decodeSection([InboundRoute].self, value, "inboundRoutes") ?? []
+                case "outbound": outbound = reader.decodeSection(OutboundPolicySettings.self, value, "outbound")
                 case "extensions": extensions = reader.readExtensions(value)
                 default: reader.unknown(value, key)
                 }
@@ -68,12 +70,17 @@ extension ConfigDocument {
             for index in checked.trunks.indices where checked.trunks[index].username != nil && checked.trunks[index].password == nil {
                 checked.trunks[index].password = "kept"
             }
-            reader.problems += checked.problems(extensions: numbers).map { "\(file): \($0)" }
+            // Without an outbound section, the groups and time conditions routes name are checked against the stored policy on apply.
+            reader.problems += (outbound.map { checked.problems(extensions: numbers, policy: $0) } ?? checked.problems(extensions: numbers))
+                .map { "\(file): \($0)" }
+        }
+        if let outbound {
+            reader.problems += outbound.problems(extensions: Set(extensions.map(\.number))).map { "\(file): outbound: \($0)" }
         }
         guard reader.problems.isEmpty else {
             throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed", problems: reader.problems)
         }
-        self.init(settings: settings, network: network, routing: routing, extensions: extensions)
+        self.init(settings: settings, network: network, routing: routing, outbound: outbound, extensions: extensions)
     }
 
     /// YAML of this document; extensions carry HA1 digests, never passwords.
@@ -124,6 +131,9 @@ extension ConfigDocument {
             if !policy.permittedNetworks.isEmpty { pairs.append(("permittedNetworks", .sequence(.init(policy.permittedNetworks.map { Node($0) })))) }
             if policy.maxRegistrations != 1 { pairs.append(("maxRegistrations", Node(String(policy.maxRegistrations)))) }
             if policy.replaceOldest { pairs.append(("replaceOldest", Node("true"))) }
+            if policy.calls != ExtensionCallRules(), let node = (try? YAMLEncoder().encode(policy.calls)).flatMap({ try? Yams.compose(yaml: $0) }) {
+                pairs.append(("outbound", node))
+            }
             return map(pairs)
         }
         var sections = [("sip", map(sip)), ("api", map([("listen", Node(settings.apiListen))]))]
@@ -140,6 +150,9 @@ extension ConfigDocument {
                                   ("inboundRoutes", try? YAMLEncoder().encode(shown.inboundRoutes))] {
                 if let node = value.flatMap({ try? Yams.compose(yaml: $0) }) { sections.append((name, node)) }
             }
+        }
+        if let outbound, let node = (try? YAMLEncoder().encode(outbound)).flatMap({ try? Yams.compose(yaml: $0) }) {
+            sections.append(("outbound", node))
         }
         let root = map(sections + [("extensions", .sequence(.init(extensionNodes)))])
         return (try? Yams.serialize(node: root)) ?? ""
@@ -361,6 +374,8 @@ private struct YAMLReader {
                     if let number = integer(value, "\(path).maxRegistrations") { entry.policy.maxRegistrations = number }
                 case "replaceOldest":
                     if let replace = boolean(value, "\(path).replaceOldest") { entry.policy.replaceOldest = replace }
+                case "outbound":
+                    if let rules = decodeSection(ExtensionCallRules.self, value, "\(path).outbound") { entry.policy.calls = rules }
                 case "ha1":
                     for (key, digest) in mapping(value, path: "\(path).ha1") {
                         switch key {

@@ -41,12 +41,16 @@ public struct ConfigDocument: Sendable, Equatable {
     public var network: NetworkSettings?
     /// Nil when the document has none of `trunks`, `routes`, `inboundRoutes`: the routing then stays as it is.
     public var routing: RoutingSettings?
+    /// Nil when the document has no `outbound:` section: the outbound policy then stays as it is.
+    public var outbound: OutboundPolicySettings?
     public var extensions: [ExtensionEntry]
 
-    public init(settings: ServerSettings, network: NetworkSettings? = nil, routing: RoutingSettings? = nil, extensions: [ExtensionEntry]) {
+    public init(settings: ServerSettings, network: NetworkSettings? = nil, routing: RoutingSettings? = nil, outbound: OutboundPolicySettings? = nil,
+                extensions: [ExtensionEntry]) {
         self.settings = settings
         self.network = network
         self.routing = routing
+        self.outbound = outbound
         self.extensions = extensions
     }
 }
@@ -111,6 +115,7 @@ public enum AdminValidation {
         if !(1...100).contains(policy.maxRegistrations) {
             problems.append(("maxRegistrations", "must be 1-100 devices, got \(policy.maxRegistrations)"))
         }
+        problems += policy.calls.problems.map { ("outbound", $0) }
         return problems
     }
 

@@ -28,6 +28,11 @@ public struct Prompt: Sendable, Equatable {
         self.alaw = alaw
     }
 
+    /// This prompt, then `next` (e.g. "That PIN is not valid." then "Please enter your PIN...").
+    public func followed(by next: Prompt) -> Prompt {
+        Prompt(name: "\(name)+\(next.name)", ulaw: ulaw + next.ulaw, alaw: alaw + next.alaw)
+    }
+
     /// The samples for RTP payload type 0 (PCMU) or 8 (PCMA).
     func samples(payloadType: UInt8) -> [UInt8] { payloadType == 8 ? alaw : ulaw }
 

@@ -16,6 +16,8 @@ public struct ExtensionCredentials: Sendable, Equatable {
     public let permittedNetworks: [IPNetwork]
     public let maxRegistrations: Int
     public let replaceOldest: Bool
+    /// Outbound restrictions, read by the call policy.
+    public let calls: ExtensionCallRules
 
     public init(_ record: ExtensionRecord) {
         number = record.number
@@ -26,6 +28,7 @@ public struct ExtensionCredentials: Sendable, Equatable {
         permittedNetworks = record.policy.permittedNetworks.compactMap { try? IPNetwork(parsing: $0) }
         maxRegistrations = record.policy.maxRegistrations
         replaceOldest = record.policy.replaceOldest
+        calls = record.policy.calls
     }
 
     public func permits(_ address: IPAddress) -> Bool {

@@ -48,17 +48,18 @@ public final class PBXRuntime: Sendable {
         let callRecords = callRecords
         media = configuration.media.relay ? MediaRelay(settings: configuration.media) : nil
         router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, media: media,
-                            rtpTimeout: configuration.media.rtpTimeout, logger: logger) {
-            callRecords.append($0)
-        }
+                            rtpTimeout: configuration.media.rtpTimeout, logger: logger, onEnded: { callRecords.append($0) },
+                            onEvent: { bus.publish($0) }, onLocksChanged: { locks in
+            Task { try? await PBXRuntime.store(locks: locks, in: store) }
+        })
         trunkRegistrar = TrunkRegistrar(flows: flows, advertisedHost: configuration.calls.advertisedHost) { bus.publish($0) }
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
                                           registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
                                           trunkRegistrar: trunkRegistrar, location: location, bus: bus, logger: logger)
-        if let json = try await store.setting(RoutingSettings.storeKey),
-           let settings = try? JSONDecoder().decode(RoutingSettings.self, from: Data(json.utf8)) {
-            router.update(routing: RoutingTable(settings))
-        }
+        router.update(routing: RoutingTable(try await PBXRuntime.stored(RoutingSettings.self, RoutingSettings.storeKey, in: store) ?? RoutingSettings(),
+                                            policy: try await PBXRuntime.stored(OutboundPolicySettings.self, OutboundPolicySettings.storeKey, in: store)
+                                                ?? OutboundPolicySettings()))
+        router.restore(locks: try await PBXRuntime.stored([String: OutboundLock].self, PBXRuntime.outboundLocksKey, in: store) ?? [:])
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()
     }
@@ -67,6 +68,19 @@ public final class PBXRuntime: Sendable {
     public func apply(routing table: RoutingTable) {
         router.update(routing: table)
         trunkRegistrar.update(table)
+    }
+
+    /// Extensions locked for outbound calls, kept so a restart does not unlock them.
+    public static let outboundLocksKey = "outbound.locks"
+
+    public static func store(locks: [String: OutboundLock], in store: any PortcullisStore) async throws {
+        let json = String(decoding: try JSONEncoder().encode(locks), as: UTF8.self)
+        try await store.setSetting(outboundLocksKey, value: json)
+    }
+
+    /// A JSON setting; nil when absent or unreadable (the defaults apply).
+    static func stored<Value: Decodable>(_ type: Value.Type, _ key: String, in store: any PortcullisStore) async throws -> Value? {
+        try await store.setting(key).flatMap { try? JSONDecoder().decode(type, from: Data($0.utf8)) }
     }
 
     /// Once the listeners are bound: registration trunks can reach their providers.

@@ -22,16 +22,18 @@ public struct CallDetailRecord: Sendable, Equatable, Codable {
     /// caller, callee or pbx.
     public var hangupSide: String?
     public var cause: String?
-    /// allow, refuse, pin: the outbound policy's decision and its reason.
+    /// allow or refuse: the outbound policy's decision and the rule with its reason.
     public var decision: String?
     public var decisionReason: String?
+    /// The route PIN list entry used (its label, else the PIN), when the route records it.
+    public var pin: String?
     /// RTP and RTCP packets the relay received from each side: zero one way is one-way audio.
     public var packetsFromCaller: Int?
     public var packetsFromCallee: Int?
 
     public init(id: Int64? = nil, callID: String, caller: String, callee: String, dialed: String, sent: String? = nil, route: String? = nil,
                 trunk: String? = nil, start: Date, answer: Date? = nil, end: Date, disposition: String, hangupSide: String? = nil,
-                cause: String? = nil, decision: String? = nil, decisionReason: String? = nil, packetsFromCaller: Int? = nil,
+                cause: String? = nil, decision: String? = nil, decisionReason: String? = nil, pin: String? = nil, packetsFromCaller: Int? = nil,
                 packetsFromCallee: Int? = nil) {
         self.packetsFromCaller = packetsFromCaller
         self.packetsFromCallee = packetsFromCallee
@@ -51,6 +53,7 @@ public struct CallDetailRecord: Sendable, Equatable, Codable {
         self.cause = cause
         self.decision = decision
         self.decisionReason = decisionReason
+        self.pin = pin
     }
 
     /// Seconds from the answer to the end; zero for a call never answered.

@@ -107,6 +107,9 @@ enum StoreMigrations {
                 CREATE INDEX cdr_callee ON cdr (callee, start);
                 """)
         }
+        migrator.registerMigration("v6 PIN used on a call") { db in
+            try db.execute(sql: "ALTER TABLE cdr ADD COLUMN pin TEXT")
+        }
         return migrator
     }
 }

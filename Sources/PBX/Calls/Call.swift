@@ -50,8 +50,33 @@ struct Call: Sendable {
     var media: MediaSession?
     /// Long timers (ring timeout, maximum duration), cancelled when the call ends.
     var longTimers: [Scheduled<Void>] = []
+    /// The trunk the call holds a place on (counted against its limit), released when the call ends.
+    var trunkInUse: (name: String, outbound: Bool)?
+    /// Seconds the answered call may last; nil: `sip.calls.maxDuration`.
+    var maxDuration: Int?
+    /// Emergency calls ignore trunk limits.
+    var emergency = false
+    /// Set while the PBX itself answered the caller to collect the route's PIN.
+    var pin: PINCollection?
 
     var answered: Fork? { winner.map { forks[$0] } }
+
+    /// The caller got the PBX's own 200 OK (for the PIN prompt): the callee's answer only connects the media.
+    var answeredEarly: Bool { pin != nil }
+
+    /// Still waiting for a destination to answer (the caller may already have the PBX's own answer).
+    var awaitingAnswer: Bool { phase == .ringing && (finalResponse == nil || answeredEarly) }
+}
+
+/// The PIN prompt of a route with a password: the caller is answered by the PBX, keys the PIN, and the call goes
+/// on to the trunk once it is right.
+struct PINCollection: Sendable {
+    var route: String
+    var tries = 0
+    var endpoint: MediaEndpoint?
+    var audioPayloadType: UInt8
+    var dtmfPayloadType: UInt8?
+    var accepted = false
 }
 
 /// What the call detail record needs, filled as the call goes.
@@ -66,4 +91,7 @@ struct CallRecord: Sendable {
     var route: String?
     var trunk: String?
     var sent: String?
+    var decision: String?
+    var decisionReason: String?
+    var pin: String?
 }

@@ -72,17 +72,18 @@ extension CallRouter {
             let firstAnswer = fork.finalStatus == nil
             fork.finalStatus = status
             call.forks[index] = fork
-            if call.phase == .ringing && call.winner == nil && call.finalResponse == nil {
+            if call.awaitingAnswer && call.winner == nil {
                 call.winner = index
                 call.phase = .answered
                 call.record.answer = Date()
                 call.record.disposition = "answered"
-                sendFinal(status, to: &call, body: relayed(response.body, from: .callee, of: call, fork: fork),
-                          contentType: response.headers[.contentType], &outbox)
+                let answer = relayed(response.body, from: .callee, of: call, fork: fork)
+                // Answered early for the PIN, the caller already has its 200; the callee's answer only connects media.
+                if !call.answeredEarly { sendFinal(status, to: &call, body: answer, contentType: response.headers[.contentType], &outbox) }
                 cancelForks(&call, &table, &outbox)
                 for timer in call.longTimers { timer.cancel() }
                 call.longTimers = []
-                outbox.after(.seconds(settings.withLock { $0.maxDuration }), on: call.callerDialog.flow, .maxDuration(call: id))
+                outbox.after(.seconds(call.maxDuration ?? settings.withLock { $0.maxDuration }), on: call.callerDialog.flow, .maxDuration(call: id))
             } else if call.winner != index && firstAnswer {
                 // A second answer (forking race) or an answer after the caller gave up: take it and end it.
                 let bye = call.forks[index].dialog.request(.bye)
@@ -91,7 +92,7 @@ extension CallRouter {
             table.calls[id] = call
             return
         default:
-            if status == 401 || status == 407, call.phase == .ringing, call.finalResponse == nil,
+            if status == 401 || status == 407, call.awaitingAnswer,
                let answered = answerChallenge(response, fork: fork, call: call) {
                 // The provider wants credentials: the same INVITE again, answering its challenge, once.
                 table.byForkBranch[fork.invite.branch] = nil
@@ -134,8 +135,7 @@ extension CallRouter {
     /// A destination gave up. Once every one has, the call fails over to the route's next trunk, or the caller
     /// gets the best answer (busy if anyone was busy); a busy callee or a cancelled call never fails over.
     func forkFailed(_ id: UInt64, cause: String, _ table: inout Table, _ outbox: inout Outbox) {
-        guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil,
-              call.forks.allSatisfy({ $0.finalStatus != nil }) else { return }
+        guard var call = table.calls[id], call.awaitingAnswer, call.forks.allSatisfy({ $0.finalStatus != nil }) else { return }
         let final = CallRouter.callerStatus(call.forks.compactMap(\.finalStatus))
         let busy = final == 486 || final == 600 || final == 603
         if !busy && !call.pendingTrunks.isEmpty {
@@ -145,7 +145,7 @@ extension CallRouter {
         call.record.disposition = busy ? "busy" : "failed"
         call.record.hangupSide = "callee"
         call.record.cause = cause
-        stopRinging(&call, status: final, &table, &outbox)
+        endUnanswered(&call, status: final, &table, &outbox)
     }
 
     /// The one answer the caller gets when every contact failed: busy if anyone was busy, else the first failure.

@@ -1,3 +1,4 @@
+import Defense
 import Foundation
 import Logging
 import Media
@@ -119,7 +120,12 @@ extension CallRouter {
         var record = CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.record.dialed,
                                       sent: call.record.sent, route: call.record.route, trunk: call.record.trunk,
                                       start: call.record.start, answer: call.record.answer, end: call.record.end ?? Date(),
-                                      disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause)
+                                      disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause,
+                                      decision: call.record.decision, decisionReason: call.record.decisionReason, pin: call.record.pin)
+        if let trunk = call.trunkInUse { table.outbound.trunkCallEnded(trunk.name, outbound: trunk.outbound) }
+        call.trunkInUse = nil
+        // Closing the session stops a PIN prompt still playing.
+        call.pin?.endpoint = nil
         if let session = call.media {
             (record.packetsFromCaller, record.packetsFromCallee) = session.packets
             outbox.closing.append(session)
@@ -152,6 +158,9 @@ extension CallRouter {
             }
         }
         for session in outbox.closing { session.close() }
+        startPrompts(outbox)
         for ended in outbox.ended { onEnded(ended) }
+        for event in outbox.events { onEvent(event) }
+        if let locks = outbox.locks { onLocksChanged(locks) }
     }
 }

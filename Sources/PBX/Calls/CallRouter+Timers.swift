@@ -73,10 +73,10 @@ extension CallRouter {
                     outbox.arm(pending.transaction.timers, only: name, now: now, on: pending.outgoing.flow) { .outgoing(key: key, name: $0) }
                 }
             case .ringTimeout(let id):
-                guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil else { return }
+                guard var call = table.calls[id], call.awaitingAnswer else { return }
                 call.record.disposition = "no answer"
                 call.record.cause = "ring timeout"
-                stopRinging(&call, status: 480, &table, &outbox)
+                endUnanswered(&call, status: 480, &table, &outbox)
             case .maxDuration(let id):
                 guard table.calls[id]?.phase == .answered else { return }
                 hangUp(id, side: "pbx", cause: "maximum call duration reached", &table, &outbox)

@@ -1,3 +1,5 @@
+import Defense
+import Events
 import Foundation
 import Logging
 import Media
@@ -39,6 +41,8 @@ public final class CallRouter: Sendable {
         var outgoing: [String: Pending] = [:]
         var relays: [String: Relay] = [:]
         var nextID: UInt64 = 1
+        /// Recent calls, locks and trunk loads the outbound policy decides with.
+        var outbound = OutboundCallState()
     }
 
     enum Timer: Sendable {
@@ -56,6 +60,13 @@ public final class CallRouter: Sendable {
         var timers: [(any EventLoop, Duration, Timer)] = []
         var ended: [CallDetailRecord] = []
         var closing: [MediaSession] = []
+        var events: [PortcullisEvent] = []
+        /// The outbound locks changed: store them.
+        var locks: [String: OutboundLock]?
+        /// PIN prompts to start (the caller's side taken over) and to play on endpoints already taken.
+        var pinPrompts: [(call: UInt64, session: MediaSession, collection: PINCollection)] = []
+        var plays: [(call: UInt64, endpoint: MediaEndpoint, prompt: Prompt, collect: Bool)] = []
+        var released: [MediaEndpoint] = []
 
         mutating func send(_ bytes: [UInt8], on flow: SIPReplier) { sends.append((flow, bytes)) }
         mutating func after(_ delay: Duration, on flow: SIPReplier, _ timer: Timer) { timers.append((flow.eventLoop, delay, timer)) }
@@ -81,11 +92,16 @@ public final class CallRouter: Sendable {
     let rtpTimeout: Int
     let logger: Logger
     let onEnded: @Sendable (CallDetailRecord) -> Void
+    let onEvent: @Sendable (PortcullisEvent) -> Void
+    let onLocksChanged: @Sendable ([String: OutboundLock]) -> Void
     let start = ContinuousClock.now
 
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
                 directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, logger: Logger,
-                onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in }) {
+                onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in }, onEvent: @escaping @Sendable (PortcullisEvent) -> Void = { _ in },
+                onLocksChanged: @escaping @Sendable ([String: OutboundLock]) -> Void = { _ in }) {
+        self.onEvent = onEvent
+        self.onLocksChanged = onLocksChanged
         self.media = media
         self.rtpTimeout = rtpTimeout
         self.settings = Mutex(settings)
@@ -152,12 +168,13 @@ public final class CallRouter: Sendable {
     public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, from trunk: RoutingTable.Trunk? = nil,
                        now: Date = Date()) -> SIPResponse? {
         let dialed = request.uri.sipURI?.user ?? request.toUser ?? ""
-        func refuse(_ status: Int, _ warning: String? = nil) -> SIPResponse {
+        func refuse(_ status: Int, _ warning: String? = nil, refusal: CallRefusal? = nil) -> SIPResponse {
             var response = SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
             if let warning { response.headers.append(.warning, "399 portcullis \"\(warning)\"") }
             onEnded(CallDetailRecord(callID: request.callID ?? "", caller: caller, callee: dialed, dialed: dialed, start: now, end: now,
-                                     disposition: status == 503 ? "refused" : "failed",
-                                     cause: "\(status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? "")))
+                                     disposition: status == 503 || refusal != nil ? "refused" : "failed",
+                                     cause: "\(status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? ""),
+                                     decision: refusal.map { _ in "refuse" }, decisionReason: refusal?.description))
             return response
         }
         guard let via = try? request.topVia(), let callID = request.callID, let from = try? request.from(), from.tag != nil,
@@ -173,19 +190,20 @@ public final class CallRouter: Sendable {
         } catch {
             return refuse(488, "unreadable SDP: \(error)")
         }
-        let inbound = trunk.flatMap { _ in routing.withLock { $0.inbound(dialed) } }
+        let routing = routing.withLock { $0 }
+        let inbound = trunk.flatMap { _ in routing.inbound(dialed) }
         if trunk != nil && inbound == nil { return refuse(404, "no inbound route for \(dialed.prefix(32))") }
+        if trunk != nil, let refusal = routing.policy.screenInbound(from: caller) { return refuse(refusal.rule.status, refusal.description, refusal: refusal) }
         let target = inbound?.extension ?? dialed
         let settings = settings.withLock { $0 }
         let flow = replier.detached
-        var outbound: RoutingTable.Outbound?
         let contacts: [CallDestination]
-        if directory.credentials(number: target) != nil {
+        let isInternal = directory.credentials(number: target) != nil
+        if isInternal {
             contacts = destinations(extension: target, caller: caller, advertised: settings.advertisedHost)
             guard !contacts.isEmpty else { return refuse(480) }
         } else {
-            guard let route = routing.withLock({ $0.outbound(dialed, caller: caller) }) else { return refuse(404) }
-            outbound = route
+            if trunk != nil { return refuse(404) }
             contacts = []
         }
         let callerContact = (try? request.contacts().first).flatMap { contact -> String? in
@@ -195,8 +213,27 @@ public final class CallRouter: Sendable {
 
         var outbox = Outbox()
         var opened: UInt64?
-        let refused: SIPResponse? = table.withLock { table in
+        let refusal: SIPResponse? = table.withLock { table in
             guard table.calls.count < settings.maxCalls else { return refuse(503, "call limit reached") }
+            var verdict: CallVerdict?
+            if !isInternal {
+                let attempt = CallPolicy.Attempt(caller: caller, rules: directory.credentials(number: caller)?.calls ?? ExtensionCallRules(),
+                                                 dialed: dialed, defaultMaxDuration: settings.maxDuration)
+                verdict = routing.policy.decide(attempt, state: table.outbound, now: now)
+                switch verdict {
+                case .refuse(let refusal):
+                    refused(refusal, caller: caller, dialed: dialed, now: now, &table, &outbox)
+                    return refuse(refusal.rule.status, refusal.description, refusal: refusal)
+                case .needsPIN where media == nil:
+                    return refuse(503, "the route asks for a PIN, which needs the media relay (sip.media.relay)")
+                default:
+                    break
+                }
+            } else if let trunk {
+                guard routing.policy.hasCapacity(trunk.settings.name, outbound: false, state: table.outbound) else {
+                    return refuse(503, "trunk '\(trunk.settings.name)' is at its call limit")
+                }
+            }
             let id = table.nextID
             table.nextID += 1
             let ourTag = CallMessages.newTag()
@@ -212,16 +249,23 @@ public final class CallRouter: Sendable {
             if let trunk, let inbound {
                 call.record.trunk = trunk.settings.name
                 call.record.route = inbound.name
+                table.outbound.trunkCallStarted(trunk.settings.name, outbound: false)
+                call.trunkInUse = (trunk.settings.name, false)
             }
-            if let outbound {
-                call.record.route = outbound.route
-                call.record.sent = outbound.number
-                call.pendingTrunks = outbound.trunks
+            switch verdict {
+            case .allow(let outbound):
+                allowed(outbound, &call, routing: routing, now: now, &table, &outbox)
+            case .needsPIN(let route):
+                guard let offer = PINPrompt.codecs(request.body) else { return refuse(488, "the PIN prompt needs G.711 (PCMU or PCMA)") }
+                call.pin = PINCollection(route: route, audioPayloadType: offer.audio, dtmfPayloadType: offer.dtmf)
+                call.record.route = route
+            default:
+                break
             }
             let trying = CallMessages.response(to: request, status: 100, toTag: ourTag, contact: nil)
             call.lastProvisional = trying
             outbox.send(trying, on: flow)
-            outbox.after(.seconds(settings.ringTimeout), on: flow, .ringTimeout(call: id))
+            if call.pin == nil { outbox.after(.seconds(settings.ringTimeout), on: flow, .ringTimeout(call: id)) }
             table.calls[id] = call
             table.byInvite[call.inviteKey] = id
             table.byCallerCallID[callID] = id
@@ -249,12 +293,16 @@ public final class CallRouter: Sendable {
                     }
                     call.media = session
                     table.calls[id] = call
-                    ring(id, contacts, &table, &outbox)
+                    if call.pin != nil {
+                        promptForPIN(id, &table, &outbox)
+                    } else {
+                        ring(id, contacts, &table, &outbox)
+                    }
                 }
                 carryOut(outbox)
             }
         }
-        return refused
+        return refusal
     }
 
     /// Every registered contact of an extension that a flow still reaches.
@@ -266,12 +314,17 @@ public final class CallRouter: Sendable {
         }
     }
 
-    /// The next trunk of the call's route that has an address, as a destination; nil when none is left.
-    func nextTrunk(_ call: inout Call) -> CallDestination? {
+    /// The next trunk of the call's route that has an address and room for one more call (emergency calls ignore
+    /// the limits), as a destination; nil when none is left. The call takes its place on the trunk.
+    func nextTrunk(_ call: inout Call, _ table: inout Table) -> CallDestination? {
+        let policy = routing.withLock { $0.policy }
         while !call.pendingTrunks.isEmpty {
             let trunk = call.pendingTrunks.removeFirst()
             guard let address = trunk.address, let out = flows.replier(to: SIPPeer(address: address, transport: .udp)),
-                  let number = call.record.sent else { continue }
+                  let number = call.record.sent, call.emergency || policy.hasCapacity(trunk.settings.name, state: table.outbound) else { continue }
+            if let previous = call.trunkInUse { table.outbound.trunkCallEnded(previous.name, outbound: previous.outbound) }
+            table.outbound.trunkCallStarted(trunk.settings.name, outbound: true)
+            call.trunkInUse = (trunk.settings.name, true)
             call.record.trunk = trunk.settings.name
             let target = "sip:\(number)@\(trunk.settings.host)"
             return CallDestination(uri: target, to: "<\(target)>", fromUser: trunk.settings.username ?? call.caller, flow: out,
@@ -285,11 +338,11 @@ public final class CallRouter: Sendable {
     func ring(_ id: UInt64, _ destinations: [CallDestination], _ table: inout Table, _ outbox: inout Outbox) {
         guard var call = table.calls[id] else { return }
         var destinations = destinations
-        if destinations.isEmpty, let trunk = nextTrunk(&call) { destinations = [trunk] }
+        if destinations.isEmpty, let trunk = nextTrunk(&call, &table) { destinations = [trunk] }
         guard !destinations.isEmpty else {
             call.record.disposition = "failed"
-            call.record.cause = "no trunk of route '\(call.record.route ?? "")' is reachable"
-            stopRinging(&call, status: 503, &table, &outbox)
+            call.record.cause = "no trunk of route '\(call.record.route ?? "")' is reachable or has room"
+            endUnanswered(&call, status: 503, &table, &outbox)
             return
         }
         let advertised = settings.withLock { $0.advertisedHost }
@@ -302,8 +355,11 @@ public final class CallRouter: Sendable {
                 localAddress: "<sip:\(destination.fromUser)@\(CallMessages.hostPort(out, advertised: advertised))>", remoteAddress: destination.to,
                 remoteTarget: destination.uri, localSequence: 0, flow: out,
                 contact: CallMessages.contact(out, user: destination.fromUser, advertised: advertised))
-            let offer = call.media.flatMap { CallMedia.rewrite(call.invite.body, host: CallMessages.host(out, advertised: advertised),
-                                                               port: $0.port(facing: .callee)) } ?? call.invite.body
+            let host = CallMessages.host(out, advertised: advertised)
+            let offer = call.media.flatMap { session in
+                call.pin.map { PINPrompt.offer(host: host, port: session.port(facing: .callee), $0) }
+                    ?? CallMedia.rewrite(call.invite.body, host: host, port: session.port(facing: .callee))
+            } ?? call.invite.body
             let invite = dialog.request(.invite, body: offer, contentType: call.invite.headers[.contentType], maxForwards: call.maxForwards,
                                         extra: [(.allow, SIPRequestDispatcher.allowed)])
             let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: elapsed, timers: timers)
@@ -352,6 +408,16 @@ public final class CallRouter: Sendable {
         guard var call = table.calls[id] else { return }
         if request.method == .bye {
             outbox.send(SIPResponse(replyingTo: request, statusCode: 200).serialized(), on: flow)
+            if fromCaller && call.awaitingAnswer && call.answeredEarly {
+                // Hung up during the PIN prompt or while the trunk rang.
+                call.record.disposition = "cancelled"
+                call.record.hangupSide = "caller"
+                call.record.cause = "BYE before the call was connected"
+                cancelForks(&call, &table, &outbox)
+                table.calls[id] = call
+                finish(id, &table, &outbox)
+                return
+            }
             guard call.phase == .answered else { return }
             hangUp(id, side: fromCaller ? "caller" : "callee", cause: "BYE", tellCaller: !fromCaller, tellCallee: fromCaller, &table, &outbox)
             return

@@ -14,17 +14,24 @@ public struct TrunkSettings: Sendable, Equatable, Codable {
     public var password: String?
     /// Registration state, filled in when shown (never stored).
     public var status: String?
+    /// Concurrent calls the trunk takes (nil: no limit), counted in `maxCallsDirection`; over it the route's next
+    /// trunk is tried.
+    public var maxCalls: Int?
+    public var maxCallsDirection: CallDirection
 
-    public init(name: String, host: String, username: String? = nil, password: String? = nil) {
+    public init(name: String, host: String, username: String? = nil, password: String? = nil, maxCalls: Int? = nil,
+                maxCallsDirection: CallDirection = .both) {
         self.name = name
         self.host = host
         self.username = username
         self.password = password
+        self.maxCalls = maxCalls
+        self.maxCallsDirection = maxCallsDirection
     }
 
     public var registers: Bool { username != nil }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, host, username, password, status }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, host, username, password, status, maxCalls, maxCallsDirection }
 
     /// Unknown fields are refused, so a misspelt one in a configuration file is an error, not a no-op.
     public init(from decoder: any Decoder) throws {
@@ -34,6 +41,8 @@ public struct TrunkSettings: Sendable, Equatable, Codable {
         username = try container.decodeIfPresent(String.self, forKey: .username)
         password = try container.decodeIfPresent(String.self, forKey: .password)
         status = try container.decodeIfPresent(String.self, forKey: .status)
+        maxCalls = try container.decodeIfPresent(Int.self, forKey: .maxCalls)
+        maxCallsDirection = try container.decodeIfPresent(CallDirection.self, forKey: .maxCallsDirection) ?? .both
     }
 }
 
@@ -61,30 +70,42 @@ public struct RoutePattern: Sendable, Equatable, Codable {
 }
 
 /// Calls matching one of the patterns leave through the first trunk that takes them, in order. Routes are tried
-/// in list order; the first whose pattern matches and that permits the caller decides.
+/// in list order (their priority): the first whose pattern matches, that permits the caller and is open now
+/// decides (`CallPolicy.decide`); a caller not permitted on the first matching route falls through to the next.
 public struct OutboundRoute: Sendable, Equatable, Codable {
     public var name: String
     public var patterns: [RoutePattern]
     public var trunks: [String]
-    /// Extensions allowed to use the route; empty allows every extension.
+    /// Extensions and extension groups allowed to use the route; both empty allows every extension.
     public var extensions: [String]
+    public var groups: [String]
+    /// A time condition: the route is usable only while it is open.
+    public var hours: String?
+    public var pin: RoutePIN
 
-    public init(name: String, patterns: [RoutePattern], trunks: [String], extensions: [String] = []) {
+    public init(name: String, patterns: [RoutePattern], trunks: [String], extensions: [String] = [], groups: [String] = [],
+                hours: String? = nil, pin: RoutePIN = RoutePIN()) {
         self.name = name
         self.patterns = patterns
         self.trunks = trunks
         self.extensions = extensions
+        self.groups = groups
+        self.hours = hours
+        self.pin = pin
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, patterns, trunks, extensions }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, patterns, trunks, extensions, groups, hours, pin }
 
-    /// `extensions` may be left out (every extension); unknown fields are refused.
+    /// Permissions, hours and PIN may be left out (every extension, always, no PIN); unknown fields are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         patterns = try container.decode([RoutePattern].self, forKey: .patterns)
         trunks = try container.decode([String].self, forKey: .trunks)
         extensions = try container.decodeIfPresent([String].self, forKey: .extensions) ?? []
+        groups = try container.decodeIfPresent([String].self, forKey: .groups) ?? []
+        hours = try container.decodeIfPresent(String.self, forKey: .hours)
+        pin = try container.decodeIfPresent(RoutePIN.self, forKey: .pin) ?? RoutePIN()
     }
 }
 
@@ -125,12 +146,27 @@ public struct RoutingSettings: Sendable, Equatable, Codable {
 
     public static let storeKey = "pbx.routing"
 
-    /// Every problem, each naming the trunk or route; empty when valid. `extensions` are the existing numbers.
+    /// Every problem, each naming the trunk or route; empty when valid. `extensions` are the existing numbers;
+    /// routes may name the groups and time conditions of `policy`.
+    public func problems(extensions: Set<String>, policy: OutboundPolicySettings) -> [String] {
+        problems(extensions: extensions) + referenceProblems(policy)
+    }
+
+    /// Groups and time conditions routes name that `policy` does not define.
+    public func referenceProblems(_ policy: OutboundPolicySettings) -> [String] {
+        routes.flatMap { route in
+            route.groups.filter { group in !policy.groups.contains { $0.name == group } }
+                .map { "route '\(route.name)': no extension group '\($0.prefix(40))'" }
+                + (route.hours.map { hours in policy.timeConditions.contains { $0.name == hours } ? [] : ["route '\(route.name)': no time condition '\(hours.prefix(40))'"] } ?? [])
+        }
+    }
+
+    /// The problems of the routing on its own (names, hosts, patterns, PINs, references to trunks and extensions).
     public func problems(extensions: Set<String>) -> [String] {
         var problems: [String] = []
         let trunkNames = Set(trunks.map(\.name))
         for (kind, names) in [("trunk", trunks.map(\.name)), ("route", routes.map(\.name)), ("inbound route", inboundRoutes.map(\.name))] {
-            for name in names where !RoutingSettings.validName(name) {
+            for name in names where !OutboundPolicySettings.validName(name) {
                 problems.append("\(kind) '\(name.prefix(40))': names are 1-40 letters, digits, '.', '_' or '-'")
             }
             for name in Set(names) where names.filter({ $0 == name }).count > 1 { problems.append("\(kind) '\(name)' is defined twice") }
@@ -148,6 +184,9 @@ public struct RoutingSettings: Sendable, Equatable, Codable {
             if let password = trunk.password, !(1...128).contains(password.count) {
                 problems.append("trunk '\(trunk.name)': password must be 1-128 characters")
             }
+            if let maxCalls = trunk.maxCalls, !(1...100_000).contains(maxCalls) {
+                problems.append("trunk '\(trunk.name)': maxCalls must be 1-100000, got \(maxCalls)")
+            }
         }
         for route in routes {
             if route.patterns.isEmpty { problems.append("route '\(route.name)': at least one pattern") }
@@ -164,6 +203,7 @@ public struct RoutingSettings: Sendable, Equatable, Codable {
             for number in route.extensions where !extensions.contains(number) {
                 problems.append("route '\(route.name)': no extension \(number)")
             }
+            problems += route.pin.problems.map { "route '\(route.name)': \($0)" }
         }
         for route in inboundRoutes {
             do throws(DialPatternError) {
@@ -177,10 +217,6 @@ public struct RoutingSettings: Sendable, Equatable, Codable {
             problems.append("at most 1000 trunks, 1000 routes and 10000 inbound routes")
         }
         return problems
-    }
-
-    static func validName(_ name: String) -> Bool {
-        (1...40).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
     /// Host and port of `HOST:PORT` (IPv6 in brackets).

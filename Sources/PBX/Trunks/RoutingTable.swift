@@ -1,8 +1,9 @@
+import Defense
 import Dialplan
 import NIOCore
 
-/// Trunks and routes compiled for the call path: patterns parsed, trunk addresses resolved, lookups by name and by
-/// source address. Built off the event loops (names may need DNS) and swapped whole.
+/// Trunks, routes and the outbound policy compiled for the call path: patterns parsed, trunk addresses resolved,
+/// lookups by name and by source address. Built off the event loops (names may need DNS) and swapped whole.
 public struct RoutingTable: Sendable {
     public struct Trunk: Sendable {
         public var settings: TrunkSettings
@@ -10,50 +11,33 @@ public struct RoutingTable: Sendable {
         public var address: SocketAddress?
     }
 
-    struct Route: Sendable {
-        var name: String
-        var patterns: [(pattern: DialPattern, rewrite: NumberRewrite)]
-        var trunks: [String]
-        var extensions: Set<String>
-    }
-
-    /// The outcome of routing a dialed number.
-    public struct Outbound: Sendable {
-        public var route: String
-        public var number: String
-        public var trunks: [Trunk]
-    }
-
     private var trunks: [String: Trunk] = [:]
     private var trunksBySource: [String: Trunk] = [:]
-    private var routes: [Route] = []
     private var inbound: [(pattern: DialPattern, route: InboundRoute)] = []
+    /// Decides every call leaving through a trunk.
+    public private(set) var policy = CallPolicy()
 
     public init() {}
 
     /// Compiles valid settings (see `RoutingSettings.problems`); what does not parse is left out.
-    public init(_ settings: RoutingSettings, resolve: (String, Int) -> SocketAddress? = RoutingTable.resolve) {
+    public init(_ settings: RoutingSettings, policy: OutboundPolicySettings = OutboundPolicySettings(),
+                resolve: (String, Int) -> SocketAddress? = RoutingTable.resolve) {
         for trunk in settings.trunks {
             let address = RoutingSettings.hostPort(trunk.host).flatMap { resolve($0.host, $0.port) }
             let compiled = Trunk(settings: trunk, address: address)
             trunks[trunk.name] = compiled
             if let ip = address?.ipAddress { trunksBySource[ip] = compiled }
         }
-        routes = settings.routes.map { route in
-            Route(name: route.name, patterns: route.patterns.compactMap { pattern in
+        let routes = settings.routes.map { route in
+            CallPolicy.Route(name: route.name, patterns: route.patterns.compactMap { pattern in
                 (try? DialPattern(parsing: pattern.pattern)).map { ($0, NumberRewrite(strip: pattern.strip, prepend: pattern.prepend)) }
-            }, trunks: route.trunks, extensions: Set(route.extensions))
+            }, trunks: route.trunks, extensions: route.extensions, groups: route.groups, hours: route.hours, pin: route.pin)
         }
+        let limits = settings.trunks.compactMap { trunk in
+            trunk.maxCalls.map { (trunk.name, CallPolicy.TrunkLimit(maxCalls: $0, direction: trunk.maxCallsDirection)) }
+        }
+        self.policy = CallPolicy(routes: routes, trunkLimits: Dictionary(limits, uniquingKeysWith: { first, _ in first }), settings: policy)
         inbound = settings.inboundRoutes.compactMap { route in (try? DialPattern(parsing: route.did)).map { ($0, route) } }
-    }
-
-    /// The first route whose pattern matches `dialed` and that permits `caller`, with the number it sends.
-    public func outbound(_ dialed: String, caller: String) -> Outbound? {
-        for route in routes where route.extensions.isEmpty || route.extensions.contains(caller) {
-            guard let match = route.patterns.first(where: { $0.pattern.matches(dialed) }) else { continue }
-            return Outbound(route: route.name, number: match.rewrite.apply(dialed), trunks: route.trunks.compactMap { trunks[$0] })
-        }
-        return nil
     }
 
     /// The inbound route for a number a trunk delivers.

@@ -1,0 +1,88 @@
+import Defense
+import Events
+import Foundation
+import PBX
+import Storage
+
+/// The outbound call policy (emergency numbers, groups, time conditions, holidays, countries, number lists,
+/// frequency rules, PIN lockout) and the extensions it locked. Validated whole against the routes that name its
+/// groups and time conditions; live for the next call.
+extension AdminService {
+    public func outboundPolicy() async throws(AdminError) -> OutboundPolicySettings {
+        guard let json = try await storeCall({ try await store.setting(OutboundPolicySettings.storeKey) }) else { return OutboundPolicySettings() }
+        do {
+            return try JSONDecoder().decode(OutboundPolicySettings.self, from: Data(json.utf8))
+        } catch {
+            throw AdminError(.internalError, "the stored outbound policy is unreadable: \(error)")
+        }
+    }
+
+    public func setOutboundPolicy(_ policy: OutboundPolicySettings) async throws(AdminError) -> OutboundPolicySettings {
+        let routing = try await storedRouting()
+        let records = try await storeCall { try await store.extensions() }
+        let problems = policyProblems(policy, routing: routing, extensions: records)
+        guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
+        let encoded = String(decoding: (try? JSONEncoder().encode(policy)) ?? Data(), as: UTF8.self)
+        try await storeCall { try await store.setSetting(OutboundPolicySettings.storeKey, value: encoded) }
+        if let runtime {
+            runtime.apply(routing: RoutingTable(routing, policy: policy))
+            runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound"]))
+        }
+        return policy
+    }
+
+    /// Extensions locked for outbound calls and why.
+    public func outboundLocks() async throws(AdminError) -> [OutboundLockView] {
+        let locks: [String: OutboundLock]
+        if let runtime {
+            locks = runtime.router.outboundLocks
+        } else {
+            let json = try await storeCall { try await store.setting(PBXRuntime.outboundLocksKey) }
+            locks = json.flatMap { try? JSONDecoder().decode([String: OutboundLock].self, from: Data($0.utf8)) } ?? [:]
+        }
+        return locks.map { OutboundLockView(extension: $0.key, reason: $0.value.reason, since: $0.value.since) }.sorted { $0.extension < $1.extension }
+    }
+
+    /// Lets a locked extension call out again.
+    public func unlockOutbound(_ number: String, actor: String) async throws(AdminError) -> [OutboundLockView] {
+        var locks: [String: OutboundLock]
+        if let runtime {
+            guard let left = runtime.router.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
+            locks = left
+        } else {
+            locks = Dictionary(uniqueKeysWithValues: try await outboundLocks().map { ($0.extension, OutboundLock(reason: $0.reason, since: $0.since)) })
+            guard locks.removeValue(forKey: number) != nil else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
+        }
+        let left = locks
+        try await storeCall { try await PBXRuntime.store(locks: left, in: store) }
+        let event = PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number, "by": actor])
+        if let runtime { runtime.bus.publish(event) } else { try await storeCall { try await store.appendEvents([event.record]) } }
+        return try await outboundLocks()
+    }
+
+    /// The policy's own problems, the routes' references to it, and the extensions' frequency rules.
+    func policyProblems(_ policy: OutboundPolicySettings, routing: RoutingSettings, extensions: [ExtensionRecord]) -> [String] {
+        var problems = policy.problems(extensions: Set(extensions.map(\.number)))
+        problems += routing.referenceProblems(policy)
+        for record in extensions {
+            if let rule = record.policy.calls.frequencyRule, !policy.frequencyRules.contains(where: { $0.name == rule }) {
+                problems.append("extension \(record.number) uses frequency rule '\(rule)'")
+            }
+        }
+        return problems
+    }
+
+    /// An extension's outbound restrictions against the stored policy: its frequency rule must exist.
+    func outboundRuleProblems(_ rules: ExtensionCallRules) async throws(AdminError) -> [String] {
+        guard let rule = rules.frequencyRule else { return [] }
+        let policy = try await outboundPolicy()
+        return policy.frequencyRules.contains { $0.name == rule } ? [] : ["outbound: no frequency rule named '\(rule.prefix(40))'"]
+    }
+}
+
+/// An extension locked for outbound calls.
+public struct OutboundLockView: Codable, Sendable, Equatable {
+    public var `extension`: String
+    public var reason: String
+    public var since: Date
+}
