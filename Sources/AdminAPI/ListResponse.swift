@@ -19,3 +19,4 @@ extension NetworkSettings: ResponseEncodable {}
 extension NetworkBlockRecord: ResponseEncodable {}
 extension RegistrationDefenseSettings: ResponseEncodable {}
 extension RoutingSettings: ResponseEncodable {}
+extension OutboundPolicySettings: ResponseEncodable {}
