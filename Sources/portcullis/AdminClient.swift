@@ -31,6 +31,10 @@ protocol AdminClient: Sendable {
     func addRoute(_ route: OutboundRoute) async throws -> RoutingSettings
     func addInboundRoute(_ route: InboundRoute) async throws -> RoutingSettings
     func removeRouting(_ kind: RoutingKind, named name: String) async throws -> RoutingSettings
+    func outboundPolicy() async throws -> OutboundPolicySettings
+    func setOutboundPolicy(_ policy: OutboundPolicySettings) async throws -> OutboundPolicySettings
+    func outboundLocks() async throws -> [OutboundLockView]
+    func unlockOutbound(_ number: String) async throws -> [OutboundLockView]
     func shutdown() async
 }
 

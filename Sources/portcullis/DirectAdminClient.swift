@@ -51,6 +51,10 @@ struct DirectAdminClient: AdminClient {
     func addTrunk(_ trunk: TrunkSettings) async throws -> RoutingSettings { try await service.addTrunk(trunk) }
     func addRoute(_ route: OutboundRoute) async throws -> RoutingSettings { try await service.addRoute(route) }
     func addInboundRoute(_ route: InboundRoute) async throws -> RoutingSettings { try await service.addInboundRoute(route) }
+    func outboundPolicy() async throws -> OutboundPolicySettings { try await service.outboundPolicy() }
+    func setOutboundPolicy(_ policy: OutboundPolicySettings) async throws -> OutboundPolicySettings { try await service.setOutboundPolicy(policy) }
+    func outboundLocks() async throws -> [OutboundLockView] { try await service.outboundLocks() }
+    func unlockOutbound(_ number: String) async throws -> [OutboundLockView] { try await service.unlockOutbound(number, actor: "cli") }
     func removeRouting(_ kind: RoutingKind, named name: String) async throws -> RoutingSettings {
         try await service.removeRouting(kind, named: name)
     }

@@ -81,6 +81,16 @@ struct SocketAdminClient: AdminClient {
     func addInboundRoute(_ route: InboundRoute) async throws -> RoutingSettings {
         try decode(try await send(.POST, "/api/v1/inbound-routes", json: route))
     }
+    func outboundPolicy() async throws -> OutboundPolicySettings { try decode(try await send(.GET, "/api/v1/outbound-policy")) }
+    func setOutboundPolicy(_ policy: OutboundPolicySettings) async throws -> OutboundPolicySettings {
+        try decode(try await send(.PUT, "/api/v1/outbound-policy", json: policy))
+    }
+    func outboundLocks() async throws -> [OutboundLockView] {
+        try items(try await send(.GET, "/api/v1/outbound-locks"))
+    }
+    func unlockOutbound(_ number: String) async throws -> [OutboundLockView] {
+        try items(try await send(.DELETE, "/api/v1/outbound-locks/\(number.pathEscaped)"))
+    }
     func removeRouting(_ kind: RoutingKind, named name: String) async throws -> RoutingSettings {
         let collection = switch kind {
         case .trunk: "trunks"

@@ -1,4 +1,5 @@
 @testable import PBX
+import Defense
 import Foundation
 import NIOCore
 import SIPCore
@@ -17,16 +18,53 @@ struct CallRoutingTests {
                  OutboundRoute(name: "national", patterns: [RoutePattern(pattern: "9[1-9].", strip: 1, prepend: "0")], trunks: ["carrier"])],
         inboundRoutes: [InboundRoute(name: "main", did: "44207946012X", extension: "1002")])
 
-    @Test func theFirstMatchingRouteThatPermitsTheCallerDecides() {
-        let table = RoutingTable(Self.routing)
-        let international = table.outbound("900442079460000", caller: "1001")
-        #expect(international?.route == "international" && international?.number == "00442079460000")
-        #expect(international?.trunks.map(\.settings.name) == ["carrier", "backup"])
-        #expect(table.outbound("900442079460000", caller: "1002") == nil, "1002 may not use the only matching route")
-        #expect(table.outbound("92079460000", caller: "1002")?.number == "02079460000")
-        #expect(table.outbound("112", caller: "1002")?.route == "emergency")
+    @Test func theRoutingTableCompilesRoutesAndTrunkLimitsIntoThePolicy() {
+        var routing = Self.routing
+        routing.trunks[0].maxCalls = 1
+        var policy = OutboundPolicySettings()
+        policy.countries.allowed = ["GB"]
+        let table = RoutingTable(routing, policy: policy)
+        func decide(_ dialed: String, caller: String, state: OutboundCallState = OutboundCallState()) -> CallVerdict {
+            table.policy.decide(CallPolicy.Attempt(caller: caller, rules: ExtensionCallRules(), dialed: dialed, defaultMaxDuration: 60), state: state, now: Date())
+        }
+        guard case .allow(let international) = decide("900442079460000", caller: "1001") else {
+            Issue.record("1001 may call abroad")
+            return
+        }
+        #expect(international.route == "international" && international.number == "00442079460000" && international.trunks == ["carrier", "backup"])
+        guard case .refuse(let refusal) = decide("900442079460000", caller: "1002") else {
+            Issue.record("1002 may not")
+            return
+        }
+        #expect(refusal.rule == .notPermitted)
+        guard case .allow(let national) = decide("92079460000", caller: "1002") else {
+            Issue.record("national calls are open")
+            return
+        }
+        #expect(national.number == "02079460000")
+        var state = OutboundCallState()
+        state.trunkCallStarted("carrier", outbound: true)
+        guard case .refuse(let busy) = decide("92079460000", caller: "1002", state: state) else {
+            Issue.record("the national route's only trunk is full")
+            return
+        }
+        #expect(busy.rule == .trunksBusy)
+        guard case .allow(let emergency) = decide("112", caller: "1002") else {
+            Issue.record("112 always goes out")
+            return
+        }
+        #expect(emergency.emergency && emergency.route == "emergency")
         #expect(table.inbound("442079460123")?.extension == "1002" && table.inbound("4420794601") == nil)
         #expect(table.trunk(from: "192.0.2.20")?.settings.name == "backup" && table.trunk(from: "192.0.2.99") == nil)
+    }
+
+    @Test func thePINPromptAnswersWithTheCallersG711AndOffersTheTrunkTheSame() throws {
+        let offer = Array("v=0\r\no=a 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 9 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n".utf8)
+        let codecs = try #require(PINPrompt.codecs(offer))
+        #expect(codecs.audio == 8 && codecs.dtmf == 101)
+        let answer = try SessionDescription(parsing: PINPrompt.offer(host: "203.0.113.1", port: 10_000, PINCollection(route: "r", audioPayloadType: 8, dtmfPayloadType: 101)))
+        #expect(answer.media.first?.formats == ["8", "101"] && answer.media.first?.port == 10_000 && answer.connection?.address == "203.0.113.1")
+        #expect(PINPrompt.codecs(Array("v=0\r\no=a 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 9\r\n".utf8)) == nil)
     }
 
     @Test func routingProblemsNameTheirTrunkOrRoute() {

@@ -129,7 +129,8 @@ def test_busy_unreachable_unknown_and_bad_offers_get_their_answers(server_factor
         records = call_records(server, 5)
         assert [(r["callee"], r["disposition"]) for r in records] == [
             ("1002", "busy"), ("1003", "failed"), ("1099", "failed"), ("1002", "failed"), ("1002", "failed")]
-        assert records[0]["cause"] == "486 Busy Here" and records[2]["cause"] == "404 Not Found"
+        assert records[0]["cause"] == "486 Busy Here" and records[2]["cause"].startswith("404 Not Found")
+        assert (records[2]["decision"], records[2]["decisionReason"]) == ("refuse", "no-route: no route matches 1099")
         assert "unreadable SDP" in records[4]["cause"]
     finally:
         client.close()
@@ -209,9 +210,10 @@ def test_calls_leave_through_a_trunk_and_arrive_by_did(server_factory, media_dir
     provider_port = free_port(host=PROVIDER)
     server.cli("trunk", "add", "carrier", "--host", f"{PROVIDER}:{provider_port}", "--username", "pbx-acct", "--password", "Prov1der-Secret")
     server.cli("route", "add", "international", "--pattern", "9.", "--strip", "1", "--trunk", "carrier", "--extension", "1001")
+    server.cli("outbound", "country", "allow", "GB")
     listed = json.loads(server.cli("trunk", "list", "--json").stdout)
     assert [{k: v for k, v in t.items() if k != "status"} for t in listed] == [
-        {"name": "carrier", "host": f"{PROVIDER}:{provider_port}", "username": "pbx-acct"}], "no password shown"
+        {"name": "carrier", "host": f"{PROVIDER}:{provider_port}", "username": "pbx-acct", "maxCallsDirection": "both"}], "no password shown"
 
     # Out: the provider challenges the PBX, which answers with the trunk's credentials and sends the rewritten number.
     # The trunk also registers there (a second SIPp call, accepted as it is).

@@ -33,6 +33,18 @@ public struct TimeCondition: Sendable, Equatable, Codable {
         days = try container.decodeIfPresent([String: [String]].self, forKey: .days) ?? [:]
     }
 
+    /// Weekdays in week order, so an exported file reads (and compares) the same every time.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(timeZone, forKey: .timeZone)
+        var week = container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .days)
+        let order = Weekday.allCases.map(\.rawValue)
+        for day in days.keys.sorted(by: { (order.firstIndex(of: $0) ?? 7, $0) < (order.firstIndex(of: $1) ?? 7, $1) }) {
+            try week.encode(days[day], forKey: AnyCodingKey(stringValue: day))
+        }
+    }
+
     /// The compiled hours, or every problem found.
     public func compiled(holidays: [HolidayRule]) -> Result<OpeningHours, OutboundPolicyError> {
         var problems: [String] = []

@@ -172,7 +172,7 @@ public final class CallRouter: Sendable {
             var response = SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
             if let warning { response.headers.append(.warning, "399 portcullis \"\(warning)\"") }
             onEnded(CallDetailRecord(callID: request.callID ?? "", caller: caller, callee: dialed, dialed: dialed, start: now, end: now,
-                                     disposition: status == 503 || refusal != nil ? "refused" : "failed",
+                                     disposition: status == 503 || (refusal.map { $0.rule != .noRoute } ?? false) ? "refused" : "failed",
                                      cause: "\(status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? ""),
                                      decision: refusal.map { _ in "refuse" }, decisionReason: refusal?.description))
             return response

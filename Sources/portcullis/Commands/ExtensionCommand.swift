@@ -1,5 +1,27 @@
 import AdminAPI
 import ArgumentParser
+import Storage
+
+/// The outbound restrictions as options, shared by add and update.
+struct OutboundRuleOptions: ParsableArguments {
+    @Flag(inversion: .prefixedEnableDisable, help: "Outbound calls (emergency numbers always go out).") var outbound: Bool?
+    @Flag(inversion: .prefixedEnableDisable, help: "Outbound calls outside business hours.") var outboundOutsideHours: Bool?
+    @Flag(inversion: .prefixedEnableDisable, help: "International calls.") var international: Bool?
+    @Option(help: "Seconds an outbound call may last (0: the global limit).") var maxCallDuration: Int?
+    @Option(help: "Call frequency rule (see `outbound frequency`; empty: default).") var frequencyRule: String?
+
+    var isEmpty: Bool { outbound == nil && outboundOutsideHours == nil && international == nil && maxCallDuration == nil && frequencyRule == nil }
+
+    func applied(to rules: ExtensionCallRules) -> ExtensionCallRules {
+        var rules = rules
+        if let outbound { rules.disableOutbound = !outbound }
+        if let outboundOutsideHours { rules.disableOutsideBusinessHours = !outboundOutsideHours }
+        if let international { rules.disallowInternational = !international }
+        if let maxCallDuration { rules.maxCallDuration = maxCallDuration == 0 ? nil : maxCallDuration }
+        if let frequencyRule { rules.frequencyRule = frequencyRule.isEmpty ? nil : frequencyRule }
+        return rules
+    }
+}
 
 struct ExtensionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,12 +48,14 @@ struct ExtensionCommand: AsyncParsableCommand {
         @Option(name: .customLong("permit"), help: "Only this address or CIDR range may register (repeatable).") var permits: [String] = []
         @Option(help: "Devices registered at once (default 1).") var maxRegistrations: Int?
         @Flag(help: "Over the limit, replace the oldest device instead of refusing the new one.") var replaceOldest = false
+        @OptionGroup var rules: OutboundRuleOptions
 
         func run() async throws {
             let request = CreateExtensionRequest(number: number, registrationName: registrationName, name: name, password: password,
                                                  userAgentPrefixes: userAgents.isEmpty ? nil : userAgents,
                                                  permittedNetworks: permits.isEmpty ? nil : permits, maxRegistrations: maxRegistrations,
-                                                 replaceOldestRegistration: replaceOldest ? true : nil)
+                                                 replaceOldestRegistration: replaceOldest ? true : nil,
+                                                 outbound: rules.isEmpty ? nil : rules.applied(to: ExtensionCallRules()))
             let result = try await withClient(data) { try await $0.createExtension(request) }
             try ExtensionCommand.report(result, done: "added", output: output)
         }
@@ -65,6 +89,10 @@ struct ExtensionCommand: AsyncParsableCommand {
             print("user agents: \(item.restrictUserAgents ? prefixes : "any" + (prefixes.isEmpty ? "" : " (check off; listed: \(prefixes))"))")
             print("permitted networks: \(item.permittedNetworks.isEmpty ? "anywhere" : item.permittedNetworks.joined(separator: ", "))")
             print("devices at once: \(item.maxRegistrations)\(item.replaceOldestRegistration ? " (the oldest is replaced)" : "")")
+            let rules = item.outbound
+            print("outbound calls: \(rules.disableOutbound ? "disabled" : rules.disableOutsideBusinessHours ? "business hours only" : "allowed")"
+                  + (rules.disallowInternational ? ", national only" : "") + (rules.maxCallDuration.map { ", at most \($0) s" } ?? "")
+                  + ", frequency rule \(rules.frequencyRule ?? "default")")
         }
     }
 
@@ -86,6 +114,7 @@ struct ExtensionCommand: AsyncParsableCommand {
         @Option(help: "Devices registered at once.") var maxRegistrations: Int?
         @Flag(inversion: .prefixedEnableDisable, help: "Over the limit, replace the oldest device instead of refusing the new one.")
         var replaceOldest: Bool?
+        @OptionGroup var rules: OutboundRuleOptions
 
         func validate() throws {
             if anyUserAgent && !userAgents.isEmpty { throw ValidationError("give --user-agent or --any-user-agent, not both") }
@@ -93,12 +122,16 @@ struct ExtensionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let request = UpdateExtensionRequest(registrationName: registrationName, name: name, password: password,
+            var request = UpdateExtensionRequest(registrationName: registrationName, name: name, password: password,
                                                  generatePassword: generatePassword ? true : nil, restrictUserAgents: userAgentCheck,
                                                  userAgentPrefixes: anyUserAgent ? [] : (userAgents.isEmpty ? nil : userAgents),
                                                  permittedNetworks: permitAnywhere ? [] : (permits.isEmpty ? nil : permits),
                                                  maxRegistrations: maxRegistrations, replaceOldestRegistration: replaceOldest)
-            let result = try await withClient(data) { try await $0.updateExtension(number, request) }
+            let (number, rules) = (number, rules)
+            let result = try await withClient(data) { client in
+                if !rules.isEmpty { request.outbound = rules.applied(to: try await client.extensionView(number).outbound) }
+                return try await client.updateExtension(number, request)
+            }
             try ExtensionCommand.report(result, done: "updated", output: output)
         }
     }

@@ -1,5 +1,6 @@
 import AdminAPI
 import ArgumentParser
+import Defense
 import PBX
 
 /// Prints what a routing change left, or the whole routing as JSON.
@@ -21,9 +22,12 @@ struct TrunkCommand: AsyncParsableCommand {
         @Option(help: "The provider's HOST:PORT.") var host: String
         @Option(help: "Account at the provider.") var username: String?
         @Option(help: "Password at the provider (kept to answer its challenges, never shown).") var password: String?
+        @Option(help: "Concurrent calls the trunk takes; over it the route's next trunk is tried.") var maxCalls: Int?
+        @Option(help: "Which calls count towards --max-calls: outbound, inbound or both.") var maxCallsDirection: CallDirection = .both
 
         func run() async throws {
-            let trunk = TrunkSettings(name: name, host: host, username: username, password: password)
+            let trunk = TrunkSettings(name: name, host: host, username: username, password: password, maxCalls: maxCalls,
+                                      maxCallsDirection: maxCallsDirection)
             try report(try await withClient(data) { try await $0.addTrunk(trunk) }, "trunk \(name) added", output: output)
         }
     }
@@ -69,11 +73,24 @@ struct RouteCommand: AsyncParsableCommand {
         @Option(help: "Digits to strip from the front of the dialed number.") var strip = 0
         @Option(help: "Digits to put in front after stripping.") var prepend = ""
         @Option(help: "Trunk to send through, in failover order; repeatable.") var trunk: [String] = []
-        @Option(help: "Extension allowed to use the route; repeatable (none given: every extension).") var `extension`: [String] = []
+        @Option(help: "Extension allowed to use the route; repeatable (none given, nor a group: every extension).") var `extension`: [String] = []
+        @Option(help: "Extension group allowed to use the route; repeatable.") var group: [String] = []
+        @Option(help: "Time condition: the route is usable only while it is open.") var hours: String?
+        @Option(help: "One PIN (3-15 digits) callers key before the call goes out.") var pin: String?
+        @Option(name: .customLong("pin-entry"), help: "A PIN of the route's list, PIN or PIN:LABEL; repeatable.") var pinEntries: [String] = []
+        @Flag(help: "Record the PIN list entry used (its label, else the PIN) in the CDR.") var recordPin = false
+
+        func validate() throws { if pin != nil && !pinEntries.isEmpty { throw ValidationError("give --pin or --pin-entry, not both") } }
 
         func run() async throws {
+            let entries = pinEntries.map { text in
+                let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+                return RoutePIN.Entry(pin: parts.first ?? "", label: parts.count > 1 ? parts[1] : nil)
+            }
+            let routePIN = pin.map { RoutePIN(mode: .single, pin: $0, record: recordPin) }
+                ?? (entries.isEmpty ? RoutePIN() : RoutePIN(mode: .list, pins: entries, record: recordPin))
             let route = OutboundRoute(name: name, patterns: pattern.map { RoutePattern(pattern: $0, strip: strip, prepend: prepend) },
-                                      trunks: trunk, extensions: `extension`)
+                                      trunks: trunk, extensions: `extension`, groups: group, hours: hours, pin: routePIN)
             try report(try await withClient(data) { try await $0.addRoute(route) }, "route \(name) added", output: output)
         }
     }
