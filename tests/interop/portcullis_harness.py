@@ -334,3 +334,38 @@ def authorization(user, password, challenge, uri, nc=1, method="REGISTER", realm
     response = digest(f"{ha1}:{challenge['nonce']}:{nc_text}:{cnonce}:auth:{digest(f'{method}:{uri}')}")
     return (f'Digest username="{user}", realm="{realm}", nonce="{challenge["nonce"]}", uri="{uri}", '
             f'response="{response}", algorithm={algorithm}, qop=auth, nc={nc_text}, cnonce="{cnonce}"')
+
+
+def authenticated_invite(client, callee, caller="1001", **fields):
+    """INVITE, 407, INVITE with credentials: the final response, the Request-URI and the branch."""
+    challenge, uri = invite(client, callee=callee, caller=caller, **fields)
+    assert challenge["status"] == 407, challenge["status"]
+    ack(client, challenge, uri)
+    branch = f"z9hG4bKauth{client.cseq}"
+    answer, _ = invite(client, authorization(caller, strong_password(caller), proxy_fields(challenge), uri, method="INVITE"),
+                       callee=callee, caller=caller, branch=branch, **fields)
+    return answer, uri, branch
+
+
+def ack(client, response, uri):
+    """The ACK for a non-2xx final response (RFC 3261 section 17.1.1.3): the INVITE's Via, the response's To."""
+    headers = response["headers"]
+    lines = [f"ACK {uri} SIP/2.0", f"Via: {headers['via'][0]}", f"From: {headers['from'][0]}", f"To: {headers['to'][0]}",
+             f"Call-ID: {headers['call-id'][0]}",
+             f"CSeq: {response['headers']['cseq'][0].split()[0]} ACK", "Max-Forwards: 70", "Content-Length: 0", "", ""]
+    client.send_raw("\r\n".join(lines))
+
+
+def end_answered(client, answer, call_id):
+    """ACK for a 2xx (a new transaction to the Contact) and BYE; returns the BYE's final response."""
+    headers = answer["headers"]
+    target = re.search(r"<([^>]+)>", headers["contact"][0]).group(1)
+    sequence = int(headers["cseq"][0].split()[0])
+    dialog = [f"From: {headers['from'][0]}", f"To: {headers['to'][0]}", f"Call-ID: {call_id}", "Max-Forwards: 70"]
+    for method, number in (("ACK", sequence), ("BYE", sequence + 1)):
+        lines = [f"{method} {target} SIP/2.0", f"Via: SIP/2.0/UDP {client.local}:{client.port};branch=z9hG4bK{method}{random.getrandbits(48):x}",
+                 *dialog, f"CSeq: {number} {method}", "Content-Length: 0", "", ""]
+        if method == "ACK":
+            client.send_raw("\r\n".join(lines))
+        else:
+            return client.transact("\r\n".join(lines))

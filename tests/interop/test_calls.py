@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from portcullis_harness import (PEERS, SipClient, apply_config, authorization, extensions_yaml, free_port, invite,
-                                invite_message, proxy_fields, strong_password)
+from portcullis_harness import (PEERS, SipClient, ack, apply_config, authenticated_invite, extensions_yaml, free_port, invite,
+                                invite_message, proxy_fields, authorization, strong_password)
 
 CALLER = "127.0.0.10"
 
@@ -61,26 +61,6 @@ def pbx_with_callee(server_factory, media_dir, scenario, *phone_args, numbers=(1
 def finished(process, timeout=40):
     output, _ = process.communicate(timeout=timeout)
     return process.returncode, output[-1500:]
-
-
-def authenticated_invite(client, callee, **fields):
-    """INVITE, 407, INVITE with credentials: the final response, the Request-URI and the branch."""
-    challenge, uri = invite(client, callee=callee, **fields)
-    assert challenge["status"] == 407, challenge["status"]
-    ack(client, challenge, uri)
-    branch = f"z9hG4bKauth{client.cseq}"
-    answer, _ = invite(client, authorization("1001", strong_password(1001), proxy_fields(challenge), uri, method="INVITE"),
-                       callee=callee, branch=branch, **fields)
-    return answer, uri, branch
-
-
-def ack(client, response, uri):
-    """The ACK for a non-2xx final response (RFC 3261 section 17.1.1.3): the INVITE's Via, the response's To."""
-    headers = response["headers"]
-    lines = [f"ACK {uri} SIP/2.0", f"Via: {headers['via'][0]}", f"From: {headers['from'][0]}", f"To: {headers['to'][0]}",
-             f"Call-ID: {headers['call-id'][0]}",
-             f"CSeq: {response['headers']['cseq'][0].split()[0]} ACK", "Max-Forwards: 70", "Content-Length: 0", "", ""]
-    client.send_raw("\r\n".join(lines))
 
 
 def call_records(server, count, timeout=5):
