@@ -153,6 +153,12 @@ let package = Package(
             path: "Benchmarks/NetworkGuardBenchmark",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "CallPolicyBenchmark",
+            dependencies: ["Defense", "Dialplan", "Storage"],
+            path: "Benchmarks/CallPolicyBenchmark",
+            swiftSettings: strict
+        ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strict),
         .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore"], swiftSettings: strict),
         .testTarget(
