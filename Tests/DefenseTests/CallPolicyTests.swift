@@ -82,6 +82,14 @@ struct CallPolicyTests {
         #expect(rule(decide(policy, "9020794600", rules: national)) == "allow out 020794600 provider")
         #expect(rule(decide(policy, "900442079460000", rules: national)) == "international-disallowed")
         #expect(rule(decide(policy, "9+442079460000", rules: national)) == "international-disallowed")
+        // The extension's own duration limit replaces the global one; without one the global one applies.
+        for (rules, expected) in [(ExtensionCallRules(maxCallDuration: 120), 120), (ExtensionCallRules(), 3_600)] {
+            guard case .allow(let call) = decide(policy, "9123", rules: rules) else {
+                Issue.record("the call should go out")
+                continue
+            }
+            #expect(call.maxDuration == expected)
+        }
     }
 
     @Test func countriesAreAllowedByCodeAndNANPCountriesByAreaCode() {

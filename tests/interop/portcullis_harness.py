@@ -356,16 +356,22 @@ def ack(client, response, uri):
     client.send_raw("\r\n".join(lines))
 
 
-def end_answered(client, answer, call_id):
-    """ACK for a 2xx (a new transaction to the Contact) and BYE; returns the BYE's final response."""
+def in_dialog(client, answer, call_id, method, sequence):
+    """A request inside the dialog a 2xx to our INVITE set up: to its Contact, with its From and To."""
     headers = answer["headers"]
     target = re.search(r"<([^>]+)>", headers["contact"][0]).group(1)
-    sequence = int(headers["cseq"][0].split()[0])
-    dialog = [f"From: {headers['from'][0]}", f"To: {headers['to'][0]}", f"Call-ID: {call_id}", "Max-Forwards: 70"]
-    for method, number in (("ACK", sequence), ("BYE", sequence + 1)):
-        lines = [f"{method} {target} SIP/2.0", f"Via: SIP/2.0/UDP {client.local}:{client.port};branch=z9hG4bK{method}{random.getrandbits(48):x}",
-                 *dialog, f"CSeq: {number} {method}", "Content-Length: 0", "", ""]
-        if method == "ACK":
-            client.send_raw("\r\n".join(lines))
-        else:
-            return client.transact("\r\n".join(lines))
+    return "\r\n".join([f"{method} {target} SIP/2.0", f"Via: SIP/2.0/UDP {client.local}:{client.port};branch=z9hG4bK{method}{random.getrandbits(48):x}",
+                         f"From: {headers['from'][0]}", f"To: {headers['to'][0]}", f"Call-ID: {call_id}", "Max-Forwards: 70",
+                         f"CSeq: {sequence} {method}", "Content-Length: 0", "", ""])
+
+
+def ack_answered(client, answer, call_id):
+    """The ACK for a 2xx: a new transaction to the Contact."""
+    client.send_raw(in_dialog(client, answer, call_id, "ACK", int(answer["headers"]["cseq"][0].split()[0])))
+
+
+def end_answered(client, answer, call_id, acknowledged=False):
+    """ACK (unless sent already) and BYE for an answered call; returns the BYE's final response."""
+    if not acknowledged:
+        ack_answered(client, answer, call_id)
+    return client.transact(in_dialog(client, answer, call_id, "BYE", int(answer["headers"]["cseq"][0].split()[0]) + 1))

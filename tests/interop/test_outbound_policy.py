@@ -2,15 +2,14 @@
 rule is checked on both sides of its boundary, with the SIP answer, the Warning, the call record and the events."""
 import json
 import random
-import re
 import subprocess
 import threading
 import time
 
 import pytest
 
-from portcullis_harness import (PEERS, SipClient, ack, apply_config, authenticated_invite, end_answered, free_port,
-                                strong_password)
+from portcullis_harness import (PEERS, SipClient, ack, ack_answered, apply_config, authenticated_invite, end_answered, free_port,
+                                invite, strong_password)
 
 # Bursts of calls: from the address the harness allowlists, so auto defense lets them through.
 CALLER = "127.0.0.1"
@@ -30,12 +29,13 @@ def provider(source, calls, cwd=None):
     return port, process
 
 
-def configure(server, trunks, routes, outbound, extensions):
+def configure(server, trunks, routes, outbound, extensions, inbound=()):
     """Applies extensions (number -> outbound rules), trunks, routes and the outbound section as one YAML file."""
     lines = ["extensions:"]
     for number, rules in extensions.items():
         lines.append(f'  - {{number: "{number}", password: {strong_password(number)}, outbound: {json.dumps(rules)}}}')
-    lines += ["trunks: " + json.dumps(trunks), "routes: " + json.dumps(routes), "outbound: " + json.dumps(outbound)]
+    lines += ["trunks: " + json.dumps(trunks), "routes: " + json.dumps(routes), "inboundRoutes: " + json.dumps(list(inbound)),
+              "outbound: " + json.dumps(outbound)]
     result = apply_config(server, "\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
 
@@ -99,6 +99,7 @@ def test_every_rule_allows_and_refuses_at_its_boundary(server_factory):
     port, answering = provider(PROVIDER, sum(1 for row in ROWS if row[2] == 200))
     configure(server,
               trunks=[{"name": "carrier", "host": f"{PROVIDER}:{port}"}],
+              inbound=[{"name": "main", "did": "442079460123", "extension": "1002"}],
               routes=[{"name": "emergency", "patterns": [{"pattern": "112"}], "trunks": ["carrier"], "extensions": ["1001"]},
                       {"name": "managers", "patterns": [{"pattern": "8."}], "trunks": ["carrier"], "groups": ["managers"]},
                       {"name": "night", "patterns": [{"pattern": "7."}], "trunks": ["carrier"], "hours": "never"},
@@ -109,7 +110,8 @@ def test_every_rule_allows_and_refuses_at_its_boundary(server_factory):
                                            {"name": "never", "days": {}}, {"name": "always", "timeZone": "Asia/Tokyo", "days": ALWAYS}],
                         "countries": {"allowed": ["GB", "BS"], "internationalPrefix": "00"},
                         "numbers": [{"pattern": "0900XXXXXX", "list": "blocked", "direction": "outbound"},
-                                    {"pattern": "0900123456", "list": "allowed"}, {"pattern": "11X", "list": "blocked"}],
+                                    {"pattern": "0900123456", "list": "allowed"}, {"pattern": "11X", "list": "blocked"},
+                                    {"pattern": "44207123456X", "list": "blocked", "direction": "inbound"}],
                         "frequencyRules": [{"name": "default", "limits": [{"calls": 100, "seconds": 1}]}]},
               extensions={"1001": {}, "1002": {"disallowInternational": True}, "1003": {"disableOutsideBusinessHours": True},
                           "1004": {"disableOutbound": True, "disableOutsideBusinessHours": True, "disallowInternational": True}})
@@ -138,6 +140,15 @@ def test_every_rule_allows_and_refuses_at_its_boundary(server_factory):
     disallowed = server.events("Outbound Call to a Disallowed Country")
     assert {e["fields"]["dialed"] for e in disallowed} == {"9004930123456", "90012125550100"}
     assert "Outbound Call to a Blocked Number" in events
+    # Inbound: a blocked caller from the trunk is refused; another caller reaches the DID's extension (not registered: 480).
+    trunk = SipClient(server.sip_port, source=PROVIDER)
+    try:
+        blocked, _ = invite(trunk, caller="442071234567", callee="442079460123")
+        assert blocked["status"] == 403 and "blocked-number" in warning(blocked)
+        other, _ = invite(trunk, caller="442079999999", callee="442079460123", call_id="inbound-2")
+        assert other["status"] == 480
+    finally:
+        trunk.close()
 
 
 def pin_scenario(tmp_path, tries, connected):
@@ -338,3 +349,37 @@ def test_bad_policy_input_is_refused_with_its_reason_and_changes_nothing(server_
     assert bad_yaml.returncode != 0 and "emergency number '11a'" in bad_yaml.stderr and "month 1-12" in bad_yaml.stderr
     assert server.cli("outbound", "show").stdout == before[0]
     assert server.alive()
+
+
+def test_an_extensions_own_duration_limit_ends_its_outbound_calls(server_factory):
+    server = server_factory()
+    port, answering = provider(PROVIDER, 2)
+    configure(server, trunks=[{"name": "carrier", "host": f"{PROVIDER}:{port}"}],
+              routes=[{"name": "out", "patterns": [{"pattern": "9.", "strip": 1}], "trunks": ["carrier"]}],
+              outbound={}, extensions={"1001": {"maxCallDuration": 2}, "1002": {}})
+    server.start()
+    client = SipClient(server.sip_port, source=CALLER)
+    try:
+        limited = call_out(client, "9020794600", hang_up=False)
+        assert limited["status"] == 200
+        ack_answered(client, limited, limited["call_id"])
+        started = time.time()
+        client.sock.settimeout(6)
+        while not (data := client.sock.recvfrom(65535)[0]).startswith(b"BYE "):
+            pass
+        waited = time.time() - started
+        lines = data.decode().split("\r\n")
+        reply = ["SIP/2.0 200 OK"] + [line for line in lines if line.split(":")[0].lower() in ("via", "from", "to", "call-id", "cseq")]
+        client.send_raw("\r\n".join(reply + ["Content-Length: 0", "", ""]))
+        assert 1.5 < waited < 4, f"the PBX hung up after {waited:.1f} s, the limit is 2 s"
+        record, = call_records(server, limited["call_id"])
+        assert (record["hangupSide"], record["cause"]) == ("pbx", "maximum call duration reached"), record
+        # Without its own limit the global one applies: 1002's call is still up after three seconds.
+        other = call_out(client, "9020794600", caller="1002", hang_up=False)
+        ack_answered(client, other, other["call_id"])
+        time.sleep(3)
+        assert end_answered(client, other, other["call_id"], acknowledged=True)["status"] == 200
+    finally:
+        client.close()
+    output, _ = answering.communicate(timeout=30)
+    assert answering.returncode == 0, output[-1000:]
