@@ -149,16 +149,17 @@ let package = Package(
         // Prints the network guard's per-decision cost and memory (Benchmarks/README.md); not a test.
         .executableTarget(
             name: "NetworkGuardBenchmark",
-            dependencies: ["Defense", "GeoIP"],
+            dependencies: ["Defense", "GeoIP", "BenchmarkSupport"],
             path: "Benchmarks/NetworkGuardBenchmark",
             swiftSettings: strict
         ),
         .executableTarget(
             name: "CallPolicyBenchmark",
-            dependencies: ["Defense", "Dialplan", "Storage"],
+            dependencies: ["Defense", "Dialplan", "Storage", "BenchmarkSupport"],
             path: "Benchmarks/CallPolicyBenchmark",
             swiftSettings: strict
         ),
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strict),
         .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore"], swiftSettings: strict),
         .testTarget(

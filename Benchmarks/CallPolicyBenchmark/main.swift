@@ -5,31 +5,15 @@
 // Run: swift run -c release --scratch-path .build-release CallPolicyBenchmark
 import Defense
 import Dialplan
+import BenchmarkSupport
 import Foundation
 import Storage
 
-struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-func nanoseconds() -> UInt64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-}
-
-func digits(_ count: Int, _ random: inout Generator) -> String {
+func digits(_ count: Int, _ random: inout SeededGenerator) -> String {
     String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
 }
 
-var random = Generator(state: 2026)
+var random = SeededGenerator(state: 2026)
 let codes = CallingCodes.bundled
 let extensions = (0..<1_000).map { String(2_000 + $0) }
 
@@ -79,7 +63,7 @@ let rules = extensions.enumerated().map { index, _ in
 
 let areas = (0..<999).map { String(100 + $0) }
 let countryCodes = Array(Set(codes.codeByRegion.values)).sorted()
-let mixes: [(String, (inout Generator) -> String)] = [
+let mixes: [(String, (inout SeededGenerator) -> String)] = [
     ("national, routed by area (999 routes)", { "9" + areas.randomElement(using: &$0)! + digits(6, &$0) }),
     ("international, allowed country", { "900" + countryCodes.randomElement(using: &$0)! + digits(9, &$0) }),
     ("international to NANP (+1 area code)", { "9001" + ["242", "212", "416", "876", "800"].randomElement(using: &$0)! + digits(7, &$0) }),
@@ -87,7 +71,7 @@ let mixes: [(String, (inout Generator) -> String)] = [
     ("no route", { "7" + digits(8, &$0) }),
 ]
 
-@MainActor func measure(_ name: String, samples: Int, _ makeNumber: (inout Generator) -> String, _ decide: (String, Int) -> Bool)
+@MainActor func measure(_ name: String, samples: Int, _ makeNumber: (inout SeededGenerator) -> String, _ decide: (String, Int) -> Bool)
     -> (String, UInt64, UInt64, Int) {
     let numbers = (0..<4_096).map { _ in makeNumber(&random) }
     var times: [UInt64] = []

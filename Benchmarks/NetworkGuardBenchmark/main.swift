@@ -2,19 +2,9 @@
 // Prints a table: median and p99 nanoseconds per decision for several traffic mixes, and the memory the guard's
 // snapshot takes. Run: swift run -c release --scratch-path .build-release NetworkGuardBenchmark [TOR_GEOIP TOR_GEOIP6]
 import Defense
+import BenchmarkSupport
 import Foundation
 import GeoIP
-
-struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Resident memory after handing freed memory back to the system, so build-time temporaries do not count.
 func residentBytes() -> Int {
@@ -26,13 +16,7 @@ func residentBytes() -> Int {
     return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-func nanoseconds() -> UInt64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-}
-
-func publicV4(_ random: inout Generator) -> UInt32 {
+func publicV4(_ random: inout SeededGenerator) -> UInt32 {
     while true {
         let value = UInt32.random(in: 0x0100_0000...0xDFFF_FFFF, using: &random)
         let first = value >> 24
@@ -42,7 +26,7 @@ func publicV4(_ random: inout Generator) -> UInt32 {
 
 let arguments = CommandLine.arguments.dropFirst()
 let torFiles = arguments.isEmpty ? ["/usr/share/tor/geoip", "/usr/share/tor/geoip6"] : Array(arguments)
-var random = Generator(state: 2026)
+var random = SeededGenerator(state: 2026)
 
 let baseline = residentBytes()
 let geoStart = nanoseconds()
@@ -131,7 +115,7 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.c
 func memoryLatency(bytes: Int) -> Double {
     let count = bytes / 8
     var order = Array(0..<count)
-    var shuffler = Generator(state: UInt64(bytes))
+    var shuffler = SeededGenerator(state: UInt64(bytes))
     order.shuffle(using: &shuffler)
     var next = [Int](repeating: 0, count: count)
     for index in 0..<count { next[order[index]] = order[(index + 1) % count] }
