@@ -98,6 +98,12 @@ public struct AdminService: Sendable {
         guard deleted else { throw AdminError(.notFound, "extension \(number) does not exist") }
         runtime?.directory.remove(number)
         runtime?.location.removeAll(number)
+        // A number used again later starts without the old extension's outbound lock or call history.
+        if let locks = runtime?.router.forgetOutbound(number) {
+            try await storeCall { try await PBXRuntime.store(locks: locks, in: store) }
+        } else if runtime == nil, try await outboundLocks().contains(where: { $0.extension == number }) {
+            _ = try await unlockOutbound(number, actor: "extension removed")
+        }
         if runtime == nil {
             let stale = try await storeCall { try await store.bindings() }.filter { $0.aor == number }
             try await storeCall { try await store.applyBindingChanges(stale.map { .remove(aor: $0.aor, contact: $0.contact) }) }

@@ -22,6 +22,15 @@ extension CallRouter {
         }
     }
 
+    /// Forgets a removed extension's lock and history; the locks left when it was locked, else nil.
+    public func forgetOutbound(_ number: String) -> [String: OutboundLock]? {
+        table.withLock { table in
+            let locked = table.outbound.locks[number] != nil
+            table.outbound.forget(number)
+            return locked ? table.outbound.locks : nil
+        }
+    }
+
     /// Lifts an extension's outbound lock; the locks left, or nil when it was not locked.
     public func unlockOutbound(_ number: String) -> [String: OutboundLock]? {
         table.withLock { table in table.outbound.unlock(number) ? table.outbound.locks : nil }
