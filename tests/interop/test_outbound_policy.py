@@ -320,6 +320,29 @@ def test_a_full_trunk_overflows_to_the_next_and_without_one_the_call_gets_503(se
         assert process.returncode == 0, output[-1000:]
 
 
+def test_a_trunk_limit_counting_both_directions_refuses_an_inbound_call_while_full(server_factory):
+    server = server_factory()
+    port, answering = provider(PROVIDER, 1)
+    configure(server, trunks=[{"name": "carrier", "host": f"{PROVIDER}:{port}", "maxCalls": 1, "maxCallsDirection": "both"}],
+              routes=[{"name": "out", "patterns": [{"pattern": "9.", "strip": 1}], "trunks": ["carrier"]}],
+              inbound=[{"name": "main", "did": "442079460123", "extension": "1002"}], outbound={}, extensions={"1001": {}, "1002": {}})
+    server.start()
+    clients, calls = concurrent_calls(server, [("1001", "9020794600")])
+    assert calls[0]["status"] == 200
+    trunk = SipClient(server.sip_port, source=PROVIDER)
+    try:
+        full, _ = invite(trunk, caller="442071234567", callee="442079460123")
+        assert full["status"] == 503 and "trunk 'carrier' is at its call limit" in warning(full)
+        hang_up_all(clients, calls)
+        # The outbound call has ended: the inbound call passes the limit and reaches 1002 (not registered: 480).
+        after, _ = invite(trunk, caller="442071234567", callee="442079460123", call_id="inbound-after")
+        assert after["status"] == 480
+    finally:
+        trunk.close()
+    output, _ = answering.communicate(timeout=30)
+    assert answering.returncode == 0, output[-1000:]
+
+
 def test_bad_policy_input_is_refused_with_its_reason_and_changes_nothing(server_factory):
     server = server_factory()
     configure(server, trunks=[{"name": "carrier", "host": "127.0.0.30:5060"}],

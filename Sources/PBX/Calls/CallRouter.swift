@@ -201,7 +201,6 @@ public final class CallRouter: Sendable {
         let isInternal = directory.credentials(number: target) != nil
         if isInternal {
             contacts = destinations(extension: target, caller: caller, advertised: settings.advertisedHost)
-            guard !contacts.isEmpty else { return refuse(480) }
         } else {
             if trunk != nil { return refuse(404) }
             contacts = []
@@ -213,7 +212,7 @@ public final class CallRouter: Sendable {
 
         var outbox = Outbox()
         var opened: UInt64?
-        let refusal: SIPResponse? = table.withLock { table in
+        let immediate: SIPResponse? = table.withLock { table in
             guard table.calls.count < settings.maxCalls else { return refuse(503, "call limit reached") }
             var verdict: CallVerdict?
             if !isInternal {
@@ -234,6 +233,7 @@ public final class CallRouter: Sendable {
                     return refuse(503, "trunk '\(trunk.settings.name)' is at its call limit")
                 }
             }
+            if isInternal && contacts.isEmpty { return refuse(480) }
             let id = table.nextID
             table.nextID += 1
             let ourTag = CallMessages.newTag()
@@ -302,7 +302,7 @@ public final class CallRouter: Sendable {
                 carryOut(outbox)
             }
         }
-        return refusal
+        return immediate
     }
 
     /// Every registered contact of an extension that a flow still reaches.
