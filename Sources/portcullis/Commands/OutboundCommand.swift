@@ -14,6 +14,14 @@ private func editPolicy(_ data: DataDirectoryOptions, output: OutputOptions, don
     print(done)
 }
 
+/// Sets (replaces) or removes the entry of `items` named `name`; removing one that does not exist is an error.
+private func edit<Item>(_ items: inout [Item], _ action: NamedAction, _ kind: String, named name: String, by key: KeyPath<Item, String>,
+                        _ make: () -> Item) throws {
+    guard action == .set || items.contains(where: { $0[keyPath: key] == name }) else { throw EditError(description: "no \(kind) named '\(name)'") }
+    items.removeAll { $0[keyPath: key] == name }
+    if action == .set { items.append(make()) }
+}
+
 /// Thrown inside an edit for input the policy cannot take (the server would refuse it too, less precisely).
 private struct EditError: Error, CustomStringConvertible {
     let description: String
@@ -37,15 +45,13 @@ struct OutboundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Emergency numbers: always let out through their route, each raising an event.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "add or remove") var action: String
+        @Argument(help: "add or remove") var action: ListAction
         @Argument var numbers: [String]
-
-        func validate() throws { if !["add", "remove"].contains(action) { throw ValidationError("the action is add or remove") } }
 
         func run() async throws {
             let (action, numbers) = (action, numbers)
             try await editPolicy(data, output: output, done: "emergency numbers updated") { policy in
-                if action == "add" {
+                if action == .add {
                     policy.emergencyNumbers += numbers.filter { !policy.emergencyNumbers.contains($0) }
                 } else {
                     policy.emergencyNumbers.removeAll { numbers.contains($0) }
@@ -58,17 +64,14 @@ struct OutboundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Extension groups that routes permit as a whole.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "set or remove") var action: String
+        @Argument(help: "set or remove") var action: NamedAction
         @Argument var name: String
         @Option(help: "Member extension (repeatable).") var `extension`: [String] = []
 
-        func validate() throws { if !["set", "remove"].contains(action) { throw ValidationError("the action is set or remove") } }
-
         func run() async throws {
             let (action, name, members) = (action, name, `extension`)
-            try await editPolicy(data, output: output, done: "group \(name) \(action == "set" ? "set" : "removed")") { policy in
-                policy.groups.removeAll { $0.name == name }
-                if action == "set" { policy.groups.append(.init(name: name, extensions: members)) }
+            try await editPolicy(data, output: output, done: "group \(name) \(action == .set ? "set" : "removed")") { policy in
+                try edit(&policy.groups, action, "group", named: name, by: \.name) { .init(name: name, extensions: members) }
             }
         }
     }
@@ -78,12 +81,10 @@ struct OutboundCommand: AsyncParsableCommand {
             abstract: "Time conditions (\(TimeCondition.businessHours) is the one the extension flag uses); weekdays not given are closed.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "set or remove") var action: String
+        @Argument(help: "set or remove") var action: NamedAction
         @Argument var name: String
         @Option(help: "IANA time zone, e.g. Europe/London.") var timeZone = "UTC"
         @Option(help: "WEEKDAY=HH:MM-HH:MM[,HH:MM-HH:MM] (repeatable), e.g. monday=09:00-12:00,13:00-17:30.") var day: [String] = []
-
-        func validate() throws { if !["set", "remove"].contains(action) { throw ValidationError("the action is set or remove") } }
 
         func run() async throws {
             var days: [String: [String]] = [:]
@@ -93,9 +94,8 @@ struct OutboundCommand: AsyncParsableCommand {
                 days[String(parts[0]).lowercased(), default: []] += parts[1].split(separator: ",").map(String.init)
             }
             let (action, name, zone, week) = (action, name, timeZone, days)
-            try await editPolicy(data, output: output, done: "time condition \(name) \(action == "set" ? "set" : "removed")") { policy in
-                policy.timeConditions.removeAll { $0.name == name }
-                if action == "set" { policy.timeConditions.append(TimeCondition(name: name, timeZone: zone, days: week)) }
+            try await editPolicy(data, output: output, done: "time condition \(name) \(action == .set ? "set" : "removed")") { policy in
+                try edit(&policy.timeConditions, action, "time condition", named: name, by: \.name) { TimeCondition(name: name, timeZone: zone, days: week) }
             }
         }
     }
@@ -104,7 +104,7 @@ struct OutboundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Holidays close every time condition: a date, an annual date, or the nth weekday of a month.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "add or remove") var action: String
+        @Argument(help: "add or remove") var action: ListAction
         @Argument var name: String
         @Option(help: "One day, YYYY-MM-DD.") var date: String?
         @Option(help: "Every year, MM-DD.") var annual: String?
@@ -112,13 +112,11 @@ struct OutboundCommand: AsyncParsableCommand {
         @Option(help: "monday ... sunday.") var weekday: String?
         @Option(help: "1-5, or -1 for the last.") var week: Int?
 
-        func validate() throws { if !["add", "remove"].contains(action) { throw ValidationError("the action is add or remove") } }
-
         func run() async throws {
             let holiday = Defense.Holiday(name: name, date: date, annual: annual, month: month, weekday: weekday, week: week)
             let (action, name) = (action, name)
-            try await editPolicy(data, output: output, done: "holiday \(name) \(action == "add" ? "added" : "removed")") { policy in
-                if action == "add" {
+            try await editPolicy(data, output: output, done: "holiday \(name) \(action == .add ? "added" : "removed")") { policy in
+                if action == .add {
                     guard !policy.holidays.contains(where: { $0.name == name }) else { throw EditError(description: "holiday '\(name)' already exists") }
                     policy.holidays.append(holiday)
                 } else {
@@ -133,21 +131,17 @@ struct OutboundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Allowed countries for international calls (ISO codes), the switch and the prefix.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "allow, disallow, enable or disable") var action: String
+        @Argument(help: "allow, disallow, enable or disable") var action: CountryAction
         @Argument(help: "ISO country codes (allow, disallow).") var countries: [String] = []
         @Option(help: "International dialing prefix: 00, 011 or +.") var prefix: String?
-
-        func validate() throws {
-            if !["allow", "disallow", "enable", "disable"].contains(action) { throw ValidationError("the action is allow, disallow, enable or disable") }
-        }
 
         func run() async throws {
             let (action, countries, prefix) = (action, countries.map { $0.uppercased() }, prefix)
             try await editPolicy(data, output: output, done: "countries updated") { policy in
                 switch action {
-                case "allow": policy.countries.allowed += countries.filter { !policy.countries.allowed.contains($0) }
-                case "disallow": policy.countries.allowed.removeAll { countries.contains($0) }
-                default: policy.countries.enabled = action == "enable"
+                case .allow: policy.countries.allowed += countries.filter { !policy.countries.allowed.contains($0) }
+                case .disallow: policy.countries.allowed.removeAll { countries.contains($0) }
+                case .enable, .disable: policy.countries.enabled = action == .enable
                 }
                 if let prefix { policy.countries.internationalPrefix = prefix }
             }
@@ -158,17 +152,15 @@ struct OutboundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Blocked and allowed numbers or patterns (allowed overrides blocked).")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "block, allow or remove") var action: String
+        @Argument(help: "block, allow or remove") var action: NumberAction
         @Argument(help: "Number or dial pattern.") var pattern: String
         @Option(help: "outbound, inbound or both.") var direction: CallDirection = .both
-
-        func validate() throws { if !["block", "allow", "remove"].contains(action) { throw ValidationError("the action is block, allow or remove") } }
 
         func run() async throws {
             let (action, pattern, direction) = (action, pattern, direction)
             try await editPolicy(data, output: output, done: "number list updated") { policy in
                 policy.numbers.removeAll { $0.pattern == pattern }
-                if action != "remove" { policy.numbers.append(NumberListEntry(pattern: pattern, list: action == "block" ? .blocked : .allowed, direction: direction)) }
+                if action != .remove { policy.numbers.append(NumberListEntry(pattern: pattern, list: action == .block ? .blocked : .allowed, direction: direction)) }
             }
         }
     }
@@ -177,12 +169,10 @@ struct OutboundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Call frequency rules; `default` applies to extensions that name none.")
         @OptionGroup var data: DataDirectoryOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "set or remove") var action: String
+        @Argument(help: "set or remove") var action: NamedAction
         @Argument var name: String
         @Option(help: "CALLS/PERIOD with s or m, e.g. 5/1s or 100/60m (repeatable).") var limit: [String] = []
         @Flag(help: "Exceeding it locks the extension's outbound calls until an administrator unlocks them.") var lock = false
-
-        func validate() throws { if !["set", "remove"].contains(action) { throw ValidationError("the action is set or remove") } }
 
         func run() async throws {
             let limits = try limit.map { text -> FrequencyRule.Limit in
@@ -193,9 +183,8 @@ struct OutboundCommand: AsyncParsableCommand {
                 return unit == "s" ? .init(calls: calls, seconds: period) : .init(calls: calls, minutes: period)
             }
             let (action, name, lock) = (action, name, lock)
-            try await editPolicy(data, output: output, done: "frequency rule \(name) \(action == "set" ? "set" : "removed")") { policy in
-                policy.frequencyRules.removeAll { $0.name == name }
-                if action == "set" { policy.frequencyRules.append(FrequencyRule(name: name, limits: limits, lock: lock)) }
+            try await editPolicy(data, output: output, done: "frequency rule \(name) \(action == .set ? "set" : "removed")") { policy in
+                try edit(&policy.frequencyRules, action, "frequency rule", named: name, by: \.name) { FrequencyRule(name: name, limits: limits, lock: lock) }
             }
         }
     }
@@ -242,3 +231,9 @@ struct OutboundCommand: AsyncParsableCommand {
 }
 
 extension CallDirection: ExpressibleByArgument {}
+
+/// What the list subcommands do; ArgumentParser refuses anything else and lists these.
+enum ListAction: String, ExpressibleByArgument, Sendable { case add, remove }
+enum NamedAction: String, ExpressibleByArgument, Sendable { case set, remove }
+enum CountryAction: String, ExpressibleByArgument, Sendable { case allow, disallow, enable, disable }
+enum NumberAction: String, ExpressibleByArgument, Sendable { case block, allow, remove }
