@@ -291,4 +291,51 @@ struct AdminServiceTests {
         }
         #expect(try await service.exportConfiguration() == exported)
     }
+
+    @Test func theOutboundPolicyAndExtensionRulesRoundTripThroughYAML() async throws {
+        let service = try makeService()
+        let yaml = """
+            extensions:
+              - {number: "1001", password: Tqbaaa7Zr9x, outbound: {disallowInternational: true, maxCallDuration: 600, frequencyRule: strict}}
+              - {number: "1002", password: Tqbaaa7Zr9x}
+            trunks:
+              - {name: carrier, host: "192.0.2.10:5060", maxCalls: 2, maxCallsDirection: outbound}
+            routes:
+              - {name: abroad, patterns: [{pattern: "900.", strip: 1}], trunks: [carrier], groups: [sales], hours: office,
+                 pin: {mode: list, pins: [{pin: "4711", label: alice}], record: true}}
+            outbound:
+              emergencyNumbers: ["112", "999"]
+              groups: [{name: sales, extensions: ["1002"]}]
+              timeConditions:
+                - {name: business-hours, timeZone: Europe/London, days: {friday: ["09:00-15:00"], monday: ["09:00-12:30", "13:30-17:30"]}}
+                - {name: office, days: {tuesday: ["08:00-20:00"]}}
+              holidays: [{name: christmas, annual: "12-25"}, {name: thanksgiving, month: 11, weekday: thursday, week: 4}]
+              countries: {allowed: [GB, BS], internationalPrefix: "011"}
+              numbers: [{pattern: "0900XXXXXX", list: blocked, direction: outbound}]
+              frequencyRules: [{name: default, limits: [{calls: 5, seconds: 1}]}, {name: strict, limits: [{calls: 10, minutes: 60}], lock: true}]
+              pinLockout: {failures: 5, minutes: 30}
+            """
+        _ = try await service.applyConfiguration(yaml: yaml, file: "a.yaml")
+        let policy = try await service.outboundPolicy()
+        #expect(policy.countries.internationalPrefix == "011" && policy.holidays.count == 2 && policy.pinLockout.failures == 5)
+        #expect(try await service.extensionView("1001").outbound == ExtensionCallRules(disallowInternational: true, maxCallDuration: 600,
+                                                                                        frequencyRule: "strict"))
+        let exported = try await service.exportConfiguration()
+        let again = try await service.applyConfiguration(yaml: exported, file: "export.yaml")
+        #expect(again.extensionsUpdated == 0)
+        #expect(try await service.exportConfiguration() == exported)
+        #expect(try await service.outboundPolicy() == policy)
+
+        // A file whose routes name a group the stored policy lacks, or that drops a rule an extension uses: refused whole.
+        for (bad, message) in [
+            ("extensions:\n  - {number: \"1001\"}\noutbound:\n  groups: []\n", "route 'abroad': no extension group 'sales'"),
+            ("extensions:\n  - {number: \"1001\", outbound: {frequencyRule: gone}}\n", "uses frequency rule 'gone'"),
+            ("extensions:\n  - {number: \"1001\", outbound: {disableOutbund: true}}\n", "unknown field"),
+        ] {
+            await #expect { try await service.applyConfiguration(yaml: bad, file: "b.yaml") } throws: {
+                ($0 as? AdminError)?.problems.contains { $0.contains(message) } == true
+            }
+        }
+        #expect(try await service.exportConfiguration() == exported)
+    }
 }
