@@ -66,7 +66,7 @@ extension AdminService {
         problems += routing.referenceProblems(policy)
         for record in extensions {
             if let rule = record.policy.calls.frequencyRule, !policy.frequencyRules.contains(where: { $0.name == rule }) {
-                problems.append("extension \(record.number) uses frequency rule '\(rule)'")
+                problems.append("extension \(record.number): no frequency rule named '\(rule)'")
             }
         }
         return problems

@@ -329,7 +329,7 @@ struct AdminServiceTests {
         // A file whose routes name a group the stored policy lacks, or that drops a rule an extension uses: refused whole.
         for (bad, message) in [
             ("extensions:\n  - {number: \"1001\"}\noutbound:\n  groups: []\n", "route 'abroad': no extension group 'sales'"),
-            ("extensions:\n  - {number: \"1001\", outbound: {frequencyRule: gone}}\n", "uses frequency rule 'gone'"),
+            ("extensions:\n  - {number: \"1001\", outbound: {frequencyRule: gone}}\n", "extension 1001: no frequency rule named 'gone'"),
             ("extensions:\n  - {number: \"1001\", outbound: {disableOutbund: true}}\n", "unknown field"),
         ] {
             await #expect { try await service.applyConfiguration(yaml: bad, file: "b.yaml") } throws: {
