@@ -259,8 +259,9 @@ def test_the_sixth_call_within_a_second_is_refused_and_a_locking_rule_locks(serv
     configure(server, trunks=[{"name": "carrier", "host": f"{PROVIDER}:{port}"}],
               routes=[{"name": "out", "patterns": [{"pattern": "9.", "strip": 1}], "trunks": ["carrier"]}],
               outbound={"frequencyRules": [{"name": "default", "limits": [{"calls": 5, "seconds": 1}]},
-                                           {"name": "strict", "limits": [{"calls": 1, "minutes": 10}], "lock": True}]},
-              extensions={"1001": {}, "1002": {"frequencyRule": "strict"}})
+                                           {"name": "strict", "limits": [{"calls": 1, "minutes": 10}], "lock": True},
+                                           {"name": "per-minute", "limits": [{"calls": 5, "minutes": 1}]}]},
+              extensions={"1001": {}, "1002": {"frequencyRule": "strict"}, "1003": {"frequencyRule": "per-minute"}})
     server.start()
     clients, answers = concurrent_calls(server, [("1001", "9020794600")] * 6)
     statuses = sorted(answer["status"] for answer in answers)
@@ -283,6 +284,11 @@ def test_the_sixth_call_within_a_second_is_refused_and_a_locking_rule_locks(serv
         assert server.cli("outbound", "unlock", "1002").returncode == 0
         assert json.loads(server.cli("outbound", "locks", "--json").stdout) == []
         assert call_out(client, "9020794600", caller="1002")["status"] == 200
+        # Refused attempts count too: five calls to a country not allowed, then a national call within the minute.
+        refusals = [warning(call_out(client, "9004930123456", caller="1003")) for _ in range(5)]
+        assert all("country-disallowed" in refusal for refusal in refusals), refusals
+        sixth = call_out(client, "9020794600", caller="1003")
+        assert sixth["status"] == 403 and "frequency-exceeded" in warning(sixth)
     finally:
         client.close()
     output, _ = answering.communicate(timeout=30)

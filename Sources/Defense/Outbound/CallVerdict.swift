@@ -43,6 +43,10 @@ public enum CallRule: String, Sendable, Equatable, CaseIterable {
     case trunksBusy = "trunks-busy"
     case wrongPIN = "wrong-pin"
 
+    /// Whether a call refused by this rule counts towards the caller's frequency limit: every attempt that matched a
+    /// route does (so an extension spraying refused destinations trips its rule too), except while it is locked.
+    public var countsTowardsFrequency: Bool { self != .noRoute && self != .extensionLocked }
+
     /// 404 when nothing routes the number, 503 when every trunk is full, 403 for the rest.
     public var status: Int {
         switch self {

@@ -4,7 +4,8 @@ import Foundation
 /// for outbound calls, and calls up per trunk. Owned by the call router (one lock); the policy reads it to decide
 /// and updates it through these methods. Every table is bounded by the number of extensions and trunks.
 public struct OutboundCallState: Sendable {
-    /// Calls let out per extension, oldest first, at most as many as the largest frequency limit needs.
+    /// Outbound attempts per extension (let out, or refused after matching a route), oldest first, at most as many as
+    /// the largest frequency limit needs.
     private(set) var recentCalls: [String: [Date]] = [:]
     private(set) var wrongPINs: [String: [Date]] = [:]
     /// Locked extensions and why; kept in the store so a restart keeps them locked.
@@ -14,7 +15,7 @@ public struct OutboundCallState: Sendable {
 
     public init(locks: [String: OutboundLock] = [:]) { self.locks = locks }
 
-    /// Remembers a call let out, keeping the last `keep` (the largest `calls` of the extension's rule).
+    /// Remembers an outbound attempt, keeping the last `keep` (the largest `calls` of the extension's rule).
     public mutating func recordCall(by caller: String, at now: Date, keep: Int) {
         var times = recentCalls[caller] ?? []
         times.append(now)

@@ -36,8 +36,11 @@ extension CallRouter {
         table.withLock { table in table.outbound.unlock(number) ? table.outbound.locks : nil }
     }
 
-    /// A refusal's consequences besides the answer: its event, and the lock a locking frequency rule sets.
-    func refused(_ refusal: CallRefusal, caller: String, dialed: String, now: Date, _ table: inout Table, _ outbox: inout Outbox) {
+    /// A refusal's consequences besides the answer: its event, the attempt counted towards the frequency limit, and
+    /// the lock a locking frequency rule sets.
+    func refused(_ refusal: CallRefusal, caller: String, dialed: String, now: Date, routing: RoutingTable, _ table: inout Table,
+                 _ outbox: inout Outbox) {
+        if refusal.rule.countsTowardsFrequency { countAttempt(by: caller, routing: routing, now: now, &table) }
         if let kind = refusal.rule.event {
             outbox.events.append(PortcullisEvent(kind, time: now, fields: ["extension": caller, "dialed": dialed, "rule": refusal.rule.rawValue,
                                                                             "reason": refusal.detail]))
@@ -66,9 +69,13 @@ extension CallRouter {
                 "extension": call.caller, "dialed": call.record.dialed, "sent": outbound.number, "route": outbound.route,
             ]))
         } else {
-            let rules = directory.credentials(number: call.caller)?.calls ?? ExtensionCallRules()
-            table.outbound.recordCall(by: call.caller, at: now, keep: routing.policy.callsRemembered(for: rules))
+            countAttempt(by: call.caller, routing: routing, now: now, &table)
         }
+    }
+
+    private func countAttempt(by caller: String, routing: RoutingTable, now: Date, _ table: inout Table) {
+        let rules = directory.credentials(number: caller)?.calls ?? ExtensionCallRules()
+        table.outbound.recordCall(by: caller, at: now, keep: routing.policy.callsRemembered(for: rules))
     }
 
     /// Ends a call nobody answered: the caller gets `status`, or a BYE when the PBX had answered it for the PIN.
@@ -115,7 +122,7 @@ extension CallRouter {
                     outbox.after(.seconds(settings.ringTimeout), on: call.callerDialog.flow, .ringTimeout(call: id))
                     ring(id, [], &table, &outbox)
                 case .refuse(let refusal):
-                    refused(refusal, caller: call.caller, dialed: call.record.dialed, now: now, &table, &outbox)
+                    refused(refusal, caller: call.caller, dialed: call.record.dialed, now: now, routing: routing, &table, &outbox)
                     pinRefused(&call, status: refusal.rule.status, reason: refusal.description, &table, &outbox)
                 case .needsPIN(let route):
                     pinRefused(&call, status: 403, reason: "the routing changed while the PIN was keyed (now route '\(route)')", &table, &outbox)

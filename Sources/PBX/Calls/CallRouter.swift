@@ -221,7 +221,7 @@ public final class CallRouter: Sendable {
                 verdict = routing.policy.decide(attempt, state: table.outbound, now: now)
                 switch verdict {
                 case .refuse(let refusal):
-                    refused(refusal, caller: caller, dialed: dialed, now: now, &table, &outbox)
+                    refused(refusal, caller: caller, dialed: dialed, now: now, routing: routing, &table, &outbox)
                     return refuse(refusal.rule.status, refusal.description, refusal: refusal)
                 case .needsPIN where media == nil:
                     return refuse(503, "the route asks for a PIN, which needs the media relay (sip.media.relay)")
