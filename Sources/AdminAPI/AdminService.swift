@@ -99,7 +99,7 @@ public struct AdminService: Sendable {
         runtime?.directory.remove(number)
         runtime?.location.removeAll(number)
         // A number used again later starts without the old extension's outbound lock or call history.
-        if let locks = runtime?.router.forgetOutbound(number) {
+        if let locks = runtime?.router.unlockOutbound(number) {
             try await storeCall { try await PBXRuntime.store(locks: locks, in: store) }
         } else if runtime == nil, try await outboundLocks().contains(where: { $0.extension == number }) {
             _ = try await unlockOutbound(number, actor: "extension removed")

@@ -187,13 +187,9 @@ public struct CallPolicy: Sendable {
         return counted < limit.maxCalls
     }
 
-    /// The PIN list entry `digits` opens on `route`; nil for a wrong PIN.
-    public func pinEntry(route name: String, digits: String) -> RoutePIN.Entry? {
-        routes.first { $0.route.name == name }?.route.pin.entry(for: digits)
-    }
-
-    public func pinRecorded(route name: String) -> Bool {
-        routes.first { $0.route.name == name }?.route.pin.record == true
+    /// The password of the route named `name`: its `entry(for:)` checks keyed digits.
+    public func pin(route name: String) -> RoutePIN? {
+        routes.first { $0.route.name == name }?.route.pin
     }
 
     /// Calls to keep per extension to judge its frequency rule.

@@ -3,7 +3,7 @@ import Events
 /// What the outbound policy says about a call: let it out, ask for the route's PIN first, or refuse it.
 public enum CallVerdict: Sendable, Equatable {
     case allow(OutboundCall)
-    /// The route has a password: collect it, check it with `CallPolicy.pinEntry`, and decide again.
+    /// The route has a password: collect it, check it with `CallPolicy.pin(route:)`, and decide again.
     case needsPIN(route: String)
     case refuse(CallRefusal)
 }

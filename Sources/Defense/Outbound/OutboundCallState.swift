@@ -23,23 +23,22 @@ public struct OutboundCallState: Sendable {
         recentCalls[caller] = times
     }
 
-    /// Counts a wrong PIN; true when it reaches the lockout (`failures` within `window`), which locks the extension.
-    public mutating func recordWrongPIN(by caller: String, at now: Date, lockout: OutboundPolicySettings.PINLockout) -> Bool {
+    /// Counts a wrong PIN; true when it reaches the lockout (`failures` within `minutes`): the count starts again, and
+    /// the caller locks the extension.
+    public mutating func countWrongPIN(by caller: String, at now: Date, lockout: OutboundPolicySettings.PINLockout) -> Bool {
         var times = (wrongPINs[caller] ?? []).filter { now.timeIntervalSince($0) < Double(lockout.minutes * 60) }
         times.append(now)
         if times.count > lockout.failures { times.removeFirst(times.count - lockout.failures) }
-        wrongPINs[caller] = times
-        guard times.count >= lockout.failures else { return false }
-        lock(caller, reason: "\(lockout.failures) wrong PINs within \(lockout.minutes) minutes", at: now)
-        wrongPINs[caller] = nil
-        return true
+        let reached = times.count >= lockout.failures
+        wrongPINs[caller] = reached ? nil : times
+        return reached
     }
 
     public mutating func lock(_ caller: String, reason: String, at now: Date) {
         locks[caller] = OutboundLock(reason: reason, since: now)
     }
 
-    /// Lifts a lock; false when the extension was not locked.
+    /// Lifts a lock and forgets the extension's recent calls and wrong PINs; false when it was not locked.
     public mutating func unlock(_ caller: String) -> Bool {
         recentCalls[caller] = nil
         wrongPINs[caller] = nil
@@ -58,12 +57,6 @@ public struct OutboundCallState: Sendable {
         trunkCalls[trunk] = load.inbound == 0 && load.outbound == 0 ? nil : load
     }
 
-    /// Forgets what a deleted extension left behind.
-    public mutating func forget(_ caller: String) {
-        recentCalls[caller] = nil
-        wrongPINs[caller] = nil
-        locks[caller] = nil
-    }
 }
 
 /// An extension's outbound calls locked by the policy (call frequency or wrong PINs) until an administrator unlocks it.

@@ -22,16 +22,8 @@ extension CallRouter {
         }
     }
 
-    /// Forgets a removed extension's lock and history; the locks left when it was locked, else nil.
-    public func forgetOutbound(_ number: String) -> [String: OutboundLock]? {
-        table.withLock { table in
-            let locked = table.outbound.locks[number] != nil
-            table.outbound.forget(number)
-            return locked ? table.outbound.locks : nil
-        }
-    }
-
-    /// Lifts an extension's outbound lock; the locks left, or nil when it was not locked.
+    /// Lifts an extension's outbound lock (and forgets its recent calls and wrong PINs); the locks left, or nil when it
+    /// was not locked.
     public func unlockOutbound(_ number: String) -> [String: OutboundLock]? {
         table.withLock { table in table.outbound.unlock(number) ? table.outbound.locks : nil }
     }
@@ -107,10 +99,11 @@ extension CallRouter {
         table.withLock { table in
             guard var call = table.calls[id], call.phase == .ringing, var collection = call.pin, !collection.accepted,
                   let endpoint = collection.endpoint else { return }
-            if let digits, let entry = routing.policy.pinEntry(route: collection.route, digits: digits) {
+            let pin = routing.policy.pin(route: collection.route)
+            if let digits, let pin, let entry = pin.entry(for: digits) {
                 collection.accepted = true
                 call.pin = collection
-                if routing.policy.pinRecorded(route: collection.route) { call.record.pin = entry.label ?? entry.pin }
+                if pin.record { call.record.pin = entry.label ?? entry.pin }
                 outbox.released.append(endpoint)
                 let rules = directory.credentials(number: call.caller)?.calls ?? ExtensionCallRules()
                 let attempt = CallPolicy.Attempt(caller: call.caller, rules: rules, dialed: call.record.dialed, pinAccepted: true,
@@ -130,12 +123,9 @@ extension CallRouter {
                 return
             }
             collection.tries += 1
-            if digits != nil, table.outbound.recordWrongPIN(by: call.caller, at: now, lockout: routing.policy.settings.pinLockout) {
-                let lockout = routing.policy.settings.pinLockout
-                outbox.events.append(PortcullisEvent(EventCatalogue.outboundLocked, time: now, fields: [
-                    "extension": call.caller, "reason": "\(lockout.failures) wrong PINs within \(lockout.minutes) minutes",
-                ]))
-                outbox.locks = table.outbound.locks
+            let lockout = routing.policy.settings.pinLockout
+            if digits != nil, table.outbound.countWrongPIN(by: call.caller, at: now, lockout: lockout) {
+                lock(call.caller, reason: "\(lockout.failures) wrong PINs within \(lockout.minutes) minutes", now: now, &table, &outbox)
             }
             call.pin = collection
             if collection.tries >= CallRouter.pinTries {
