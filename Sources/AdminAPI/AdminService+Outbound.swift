@@ -34,12 +34,7 @@ extension AdminService {
     /// Extensions locked for outbound calls and why.
     public func outboundLocks() async throws(AdminError) -> [OutboundLockView] {
         let locks: [String: OutboundLock]
-        if let runtime {
-            locks = runtime.router.outboundLocks
-        } else {
-            let json = try await storeCall { try await store.setting(PBXRuntime.outboundLocksKey) }
-            locks = json.flatMap { try? JSONDecoder().decode([String: OutboundLock].self, from: Data($0.utf8)) } ?? [:]
-        }
+        if let runtime { locks = runtime.router.outboundLocks } else { locks = try await storedLocks() }
         return locks.map { OutboundLockView(extension: $0.key, reason: $0.value.reason, since: $0.value.since) }.sorted { $0.extension < $1.extension }
     }
 
@@ -50,7 +45,7 @@ extension AdminService {
             guard let left = runtime.router.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
             locks = left
         } else {
-            locks = Dictionary(uniqueKeysWithValues: try await outboundLocks().map { ($0.extension, OutboundLock(reason: $0.reason, since: $0.since)) })
+            locks = try await storedLocks()
             guard locks.removeValue(forKey: number) != nil else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
         }
         let left = locks
@@ -64,19 +59,18 @@ extension AdminService {
     func policyProblems(_ policy: OutboundPolicySettings, routing: RoutingSettings, extensions: [ExtensionRecord]) -> [String] {
         var problems = policy.problems(extensions: Set(extensions.map(\.number)))
         problems += routing.referenceProblems(policy)
-        for record in extensions {
-            if let rule = record.policy.calls.frequencyRule, !policy.frequencyRules.contains(where: { $0.name == rule }) {
-                problems.append("extension \(record.number): no frequency rule named '\(rule)'")
-            }
-        }
+        problems += extensions.compactMap { record in policy.missingRule(record.policy.calls).map { "extension \(record.number): \($0)" } }
         return problems
     }
 
     /// An extension's outbound restrictions against the stored policy: its frequency rule must exist.
     func outboundRuleProblems(_ rules: ExtensionCallRules) async throws(AdminError) -> [String] {
-        guard let rule = rules.frequencyRule else { return [] }
-        let policy = try await outboundPolicy()
-        return policy.frequencyRules.contains { $0.name == rule } ? [] : ["outbound: no frequency rule named '\(rule.prefix(40))'"]
+        guard rules.frequencyRule != nil else { return [] }
+        return try await outboundPolicy().missingRule(rules).map { ["outbound: \($0)"] } ?? []
+    }
+
+    private func storedLocks() async throws(AdminError) -> [String: OutboundLock] {
+        try await storeCall { try await PBXRuntime.stored([String: OutboundLock].self, PBXRuntime.outboundLocksKey, in: store) } ?? [:]
     }
 }
 

@@ -79,7 +79,7 @@ public final class PBXRuntime: Sendable {
     }
 
     /// A JSON setting; nil when absent or unreadable (the defaults apply).
-    static func stored<Value: Decodable>(_ type: Value.Type, _ key: String, in store: any PortcullisStore) async throws -> Value? {
+    public static func stored<Value: Decodable>(_ type: Value.Type, _ key: String, in store: any PortcullisStore) async throws -> Value? {
         try await store.setting(key).flatMap { try? JSONDecoder().decode(type, from: Data($0.utf8)) }
     }
 

@@ -156,6 +156,12 @@ public struct OutboundPolicySettings: Sendable, Equatable, Codable {
         return problems
     }
 
+    /// The problem with an extension's rules against this policy: the frequency rule it names does not exist.
+    public func missingRule(_ rules: ExtensionCallRules) -> String? {
+        guard let rule = rules.frequencyRule, !frequencyRules.contains(where: { $0.name == rule }) else { return nil }
+        return "no frequency rule named '\(rule.prefix(40))'"
+    }
+
     public static func validName(_ name: String) -> Bool {
         (1...40).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
