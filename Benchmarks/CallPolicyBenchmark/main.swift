@@ -19,18 +19,18 @@ let extensions = (0..<1_000).map { String(2_000 + $0) }
 
 // 999 routes for national area prefixes 9 + 3 digits (each with its own strip, some for a group, some with hours),
 // then one catch-all for international calls.
-var routeList: [CallPolicy.Route] = []
+var routeList: [OutboundRoute] = []
 var settings = OutboundPolicySettings()
 settings.groups = (0..<10).map { OutboundPolicySettings.ExtensionGroup(name: "g\($0)", extensions: Array(extensions[($0 * 100)..<($0 * 100 + 100)])) }
 settings.timeConditions.append(TimeCondition(name: "always", days: Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0.rawValue, ["00:00-24:00"]) })))
 for index in 0..<999 {
     let area = String(100 + index)
-    routeList.append(CallPolicy.Route(name: "r\(index)", patterns: [(try! DialPattern(parsing: "9\(area)XXXXXX"), NumberRewrite(strip: 1)),
-                                                                  (try! DialPattern(parsing: "90\(area)XXXXXX"), NumberRewrite(strip: 1))],
+    routeList.append(OutboundRoute(name: "r\(index)", patterns: [RoutePattern(pattern: "9\(area)XXXXXX", strip: 1),
+                                                                  RoutePattern(pattern: "90\(area)XXXXXX", strip: 1)],
                                    trunks: ["t\(index % 20)", "t\((index + 1) % 20)"], groups: index % 10 == 0 ? ["g\(index % 10)"] : [],
                                    hours: index % 3 == 0 ? "always" : nil))
 }
-routeList.append(CallPolicy.Route(name: "international", patterns: [(try! DialPattern(parsing: "900."), NumberRewrite(strip: 1))], trunks: ["t0", "t1"]))
+routeList.append(OutboundRoute(name: "international", patterns: [RoutePattern(pattern: "900.", strip: 1)], trunks: ["t0", "t1"]))
 // 10,000 blocked patterns: premium and satellite ranges, exact numbers and prefixes with wildcards, and 100 allowed.
 settings.numbers = (0..<10_000).map { index in
     let pattern = switch index % 4 {
@@ -89,11 +89,11 @@ let mixes: [(String, (inout SeededGenerator) -> String)] = [
 }
 
 // The anchor: the same route choice and number-list check done directly, every pattern in turn.
-let compiledRoutes = routes.map { route in route.patterns.map(\.pattern) }
+let compiledRoutes = routes.map { route in route.patterns.map { try! DialPattern(parsing: $0.pattern) } }
 let blockedPatterns = settings.numbers.filter { $0.list == .blocked }.map { try! DialPattern(parsing: $0.pattern) }
 @MainActor func direct(_ dialed: String) -> Bool {
     guard let route = compiledRoutes.firstIndex(where: { $0.contains { $0.matches(dialed) } }) else { return false }
-    let sent = routes[route].patterns[0].rewrite.apply(dialed)
+    let sent = NumberRewrite(strip: routes[route].patterns[0].strip, prepend: routes[route].patterns[0].prepend).apply(dialed)
     return !blockedPatterns.contains { $0.matches(sent) }
 }
 

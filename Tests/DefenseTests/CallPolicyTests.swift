@@ -10,12 +10,12 @@ struct CallPolicyTests {
     let wednesdayMorning = Date(timeIntervalSince1970: 1_764_064_800)
 
     static func route(_ name: String, _ patterns: [String], strip: Int = 0, trunks: [String] = ["provider"], extensions: [String] = [],
-                      groups: [String] = [], hours: String? = nil, pin: RoutePIN = RoutePIN()) -> CallPolicy.Route {
-        CallPolicy.Route(name: name, patterns: patterns.map { (try! DialPattern(parsing: $0), NumberRewrite(strip: strip)) }, trunks: trunks,
+                      groups: [String] = [], hours: String? = nil, pin: RoutePIN = RoutePIN()) -> OutboundRoute {
+        OutboundRoute(name: name, patterns: patterns.map { RoutePattern(pattern: $0, strip: strip) }, trunks: trunks,
                          extensions: extensions, groups: groups, hours: hours, pin: pin)
     }
 
-    func policy(_ routes: [CallPolicy.Route] = [route("out", ["9."], strip: 1)], limits: [String: CallPolicy.TrunkLimit] = [:],
+    func policy(_ routes: [OutboundRoute] = [route("out", ["9."], strip: 1)], limits: [String: CallPolicy.TrunkLimit] = [:],
                 _ change: (inout OutboundPolicySettings) -> Void = { _ in }) -> CallPolicy {
         var settings = OutboundPolicySettings()
         settings.countries.allowed = ["GB", "BS"]

@@ -6,31 +6,6 @@ import Storage
 /// once from the routes and the policy settings (patterns indexed, groups expanded, time conditions and countries
 /// compiled) and swapped whole on change; `decide` is pure: the facts go in, a verdict with its rule comes out.
 public struct CallPolicy: Sendable {
-    /// A route as the policy sees it, in priority order.
-    public struct Route: Sendable {
-        public var name: String
-        public var patterns: [(pattern: DialPattern, rewrite: NumberRewrite)]
-        /// Trunk names in failover order.
-        public var trunks: [String]
-        /// Permitted extensions and groups; both empty permits every extension.
-        public var extensions: [String]
-        public var groups: [String]
-        /// A time condition name: the route is usable only while it is open.
-        public var hours: String?
-        public var pin: RoutePIN
-
-        public init(name: String, patterns: [(pattern: DialPattern, rewrite: NumberRewrite)], trunks: [String], extensions: [String] = [],
-                    groups: [String] = [], hours: String? = nil, pin: RoutePIN = RoutePIN()) {
-            self.name = name
-            self.patterns = patterns
-            self.trunks = trunks
-            self.extensions = extensions
-            self.groups = groups
-            self.hours = hours
-            self.pin = pin
-        }
-    }
-
     /// A trunk's maximum concurrent calls and the direction they count in.
     public struct TrunkLimit: Sendable {
         public var maxCalls: Int
@@ -62,7 +37,9 @@ public struct CallPolicy: Sendable {
     }
 
     struct CompiledRoute: Sendable {
-        var route: Route
+        var route: OutboundRoute
+        /// The patterns that parse (see `RoutingSettings.problems`), with their rewrites.
+        var patterns: [(pattern: DialPattern, rewrite: NumberRewrite)]
         /// Nil: every extension.
         var permitted: Set<String>?
         var hours: OpeningHours?
@@ -85,7 +62,7 @@ public struct CallPolicy: Sendable {
     public let settings: OutboundPolicySettings
 
     /// Compiles valid settings (see `OutboundPolicySettings.problems`); what does not parse is left out.
-    public init(routes: [Route] = [], trunkLimits: [String: TrunkLimit] = [:], settings: OutboundPolicySettings = OutboundPolicySettings(),
+    public init(routes: [OutboundRoute] = [], trunkLimits: [String: TrunkLimit] = [:], settings: OutboundPolicySettings = OutboundPolicySettings(),
                 codes: CallingCodes = .bundled) {
         let holidays = settings.holidays.compactMap { try? $0.rule().get() }
         let hours = Dictionary(settings.timeConditions.compactMap { condition in
@@ -94,9 +71,13 @@ public struct CallPolicy: Sendable {
         let groups = Dictionary(settings.groups.map { ($0.name, $0.extensions) }, uniquingKeysWith: { first, _ in first })
         var index = PatternIndex<(route: Int32, pattern: Int32)>()
         self.routes = routes.enumerated().map { position, route in
-            for (patternPosition, pattern) in route.patterns.enumerated() { index.insert(pattern.pattern, (Int32(position), Int32(patternPosition))) }
+            let patterns = route.patterns.compactMap { pattern in
+                (try? DialPattern(parsing: pattern.pattern)).map { ($0, NumberRewrite(strip: pattern.strip, prepend: pattern.prepend)) }
+            }
+            for (patternPosition, pattern) in patterns.enumerated() { index.insert(pattern.0, (Int32(position), Int32(patternPosition))) }
             let everyone = route.extensions.isEmpty && route.groups.isEmpty
-            return CompiledRoute(route: route, permitted: everyone ? nil : Set(route.extensions + route.groups.flatMap { groups[$0] ?? [] }),
+            return CompiledRoute(route: route, patterns: patterns,
+                                 permitted: everyone ? nil : Set(route.extensions + route.groups.flatMap { groups[$0] ?? [] }),
                                  hours: route.hours.flatMap { hours[$0] })
         }
         routeIndex = index
@@ -212,7 +193,7 @@ public struct CallPolicy: Sendable {
     }
 
     private func number(_ dialed: String, _ match: (route: Int, pattern: Int)) -> String {
-        routes[match.route].route.patterns[match.pattern].rewrite.apply(dialed)
+        routes[match.route].patterns[match.pattern].rewrite.apply(dialed)
     }
 
     /// Blocked as dialed or as sent, and allowed in neither form.

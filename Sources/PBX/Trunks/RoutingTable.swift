@@ -28,15 +28,10 @@ public struct RoutingTable: Sendable {
             trunks[trunk.name] = compiled
             if let ip = address?.ipAddress { trunksBySource[ip] = compiled }
         }
-        let routes = settings.routes.map { route in
-            CallPolicy.Route(name: route.name, patterns: route.patterns.compactMap { pattern in
-                (try? DialPattern(parsing: pattern.pattern)).map { ($0, NumberRewrite(strip: pattern.strip, prepend: pattern.prepend)) }
-            }, trunks: route.trunks, extensions: route.extensions, groups: route.groups, hours: route.hours, pin: route.pin)
-        }
         let limits = settings.trunks.compactMap { trunk in
             trunk.maxCalls.map { (trunk.name, CallPolicy.TrunkLimit(maxCalls: $0, direction: trunk.maxCallsDirection)) }
         }
-        self.policy = CallPolicy(routes: routes, trunkLimits: Dictionary(limits, uniquingKeysWith: { first, _ in first }), settings: policy)
+        self.policy = CallPolicy(routes: settings.routes, trunkLimits: Dictionary(limits, uniquingKeysWith: { first, _ in first }), settings: policy)
         inbound = settings.inboundRoutes.compactMap { route in (try? DialPattern(parsing: route.did)).map { ($0, route) } }
     }
 
