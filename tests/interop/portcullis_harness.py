@@ -375,3 +375,9 @@ def end_answered(client, answer, call_id, acknowledged=False):
     if not acknowledged:
         ack_answered(client, answer, call_id)
     return client.transact(in_dialog(client, answer, call_id, "BYE", int(answer["headers"]["cseq"][0].split()[0]) + 1))
+
+
+def finished(process, timeout=40):
+    """The exit code and the last of the output of a SIPp (or other) process once it ends."""
+    output, _ = process.communicate(timeout=timeout)
+    return process.returncode, output[-1500:]

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from portcullis_harness import (PEERS, SipClient, ack, apply_config, authenticated_invite, extensions_yaml, free_port, invite,
+from portcullis_harness import (PEERS, SipClient, ack, apply_config, authenticated_invite, extensions_yaml, finished, free_port, invite,
                                 invite_message, proxy_fields, authorization, strong_password)
 
 CALLER = "127.0.0.10"
@@ -56,11 +56,6 @@ def pbx_with_callee(server_factory, media_dir, scenario, *phone_args, numbers=(1
     callee = phone("127.0.0.20", port, scenario, media_dir, *phone_args)
     time.sleep(0.3)
     return server, port, callee
-
-
-def finished(process, timeout=40):
-    output, _ = process.communicate(timeout=timeout)
-    return process.returncode, output[-1500:]
 
 
 def call_records(server, count, timeout=5):

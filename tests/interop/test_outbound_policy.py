@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from portcullis_harness import (PEERS, SipClient, ack, ack_answered, apply_config, authenticated_invite, end_answered, free_port,
-                                invite, strong_password)
+from portcullis_harness import (PEERS, SipClient, ack, ack_answered, apply_config, authenticated_invite, end_answered, finished,
+                                free_port, invite, strong_password)
 
 # Bursts of calls: from the address the harness allowlists, so auto defense lets them through.
 CALLER = "127.0.0.1"
@@ -132,8 +132,8 @@ def test_every_rule_allows_and_refuses_at_its_boundary(server_factory):
                 assert record["disposition"] == ("failed" if status == 404 else "refused"), (row, record)
     finally:
         client.close()
-    output, _ = answering.communicate(timeout=30)
-    assert answering.returncode == 0, output[-1500:]
+    code, output = finished(answering, timeout=30)
+    assert code == 0, output
     events = {event["name"]: event for event in server.events()}
     emergency = server.events("Emergency Call Dialed Out")
     assert [(e["fields"]["extension"], e["fields"]["dialed"]) for e in emergency] == [("1004", "112")]
@@ -202,8 +202,8 @@ def test_a_route_pin_is_keyed_as_dtmf_and_three_wrong_ones_end_the_call_and_lock
 
     right = dial_with_pin(server, pin_scenario(tmp_path, ["2468", "1357"], connected=True), tmp_path)
     assert right.returncode == 0, right.stdout[-2000:]
-    output, _ = answering.communicate(timeout=30)
-    assert answering.returncode == 0, "the provider got the call once the PIN was right: " + output[-1000:]
+    code, output = finished(answering, timeout=30)
+    assert code == 0, "the provider got the call once the PIN was right: " + output
     records = json.loads(server.cli("cdr", "list", "--json").stdout)
     assert (records[0]["decision"], records[0]["pin"], records[0]["disposition"], records[0]["sent"]) == (
         "allow", "alice", "answered", "020794600"), records[0]
@@ -291,8 +291,8 @@ def test_the_sixth_call_within_a_second_is_refused_and_a_locking_rule_locks(serv
         assert sixth["status"] == 403 and "frequency-exceeded" in warning(sixth)
     finally:
         client.close()
-    output, _ = answering.communicate(timeout=30)
-    assert answering.returncode == 0, output[-1000:]
+    code, output = finished(answering, timeout=30)
+    assert code == 0, output
 
 
 def test_a_full_trunk_overflows_to_the_next_and_without_one_the_call_gets_503(server_factory):
@@ -322,8 +322,8 @@ def test_a_full_trunk_overflows_to_the_next_and_without_one_the_call_gets_503(se
     assert again[0]["status"] == 200
     hang_up_all(again_clients, again)
     for process in (answering, backup):
-        output, _ = process.communicate(timeout=30)
-        assert process.returncode == 0, output[-1000:]
+        code, output = finished(process, timeout=30)
+        assert code == 0, output
 
 
 def test_a_trunk_limit_counting_both_directions_refuses_an_inbound_call_while_full(server_factory):
@@ -345,8 +345,8 @@ def test_a_trunk_limit_counting_both_directions_refuses_an_inbound_call_while_fu
         assert after["status"] == 480
     finally:
         trunk.close()
-    output, _ = answering.communicate(timeout=30)
-    assert answering.returncode == 0, output[-1000:]
+    code, output = finished(answering, timeout=30)
+    assert code == 0, output
 
 
 def test_bad_policy_input_is_refused_with_its_reason_and_changes_nothing(server_factory):
@@ -410,5 +410,5 @@ def test_an_extensions_own_duration_limit_ends_its_outbound_calls(server_factory
         assert end_answered(client, other, other["call_id"], acknowledged=True)["status"] == 200
     finally:
         client.close()
-    output, _ = answering.communicate(timeout=30)
-    assert answering.returncode == 0, output[-1000:]
+    code, output = finished(answering, timeout=30)
+    assert code == 0, output
