@@ -70,15 +70,6 @@ extension CallRouter {
         table.outbound.recordCall(by: caller, at: now, keep: routing.policy.callsRemembered(for: rules))
     }
 
-    /// Ends a call nobody answered: the caller gets `status`, or a BYE when the PBX had answered it for the PIN.
-    func endUnanswered(_ call: inout Call, status: Int, _ table: inout Table, _ outbox: inout Outbox) {
-        guard call.answeredEarly else { return stopRinging(&call, status: status, &table, &outbox) }
-        cancelForks(&call, &table, &outbox)
-        table.calls[call.id] = call
-        hangUp(call.id, tellCaller: true, tellCallee: false, &table, &outbox)
-        finish(call.id, &table, &outbox)
-    }
-
     /// Answers the caller with the relay's port and starts the PIN prompt once the lock is released.
     func promptForPIN(_ id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
         guard var call = table.calls[id], let session = call.media, let collection = call.pin else { return }
@@ -152,7 +143,7 @@ extension CallRouter {
         call.record.disposition = "refused"
         call.record.hangupSide = "pbx"
         call.record.cause = "\(status): \(reason)"
-        endUnanswered(&call, status: status, &table, &outbox)
+        stopRinging(&call, status: status, &table, &outbox)
     }
 
     /// After the goodbye: the caller gets a BYE.
@@ -160,7 +151,7 @@ extension CallRouter {
         var outbox = Outbox()
         table.withLock { table in
             guard var call = table.calls[id], call.phase == .ringing, call.answeredEarly else { return }
-            endUnanswered(&call, status: 403, &table, &outbox)
+            stopRinging(&call, status: 403, &table, &outbox)
         }
         carryOut(outbox)
     }

@@ -145,7 +145,7 @@ extension CallRouter {
         call.record.disposition = busy ? "busy" : "failed"
         call.record.hangupSide = "callee"
         call.record.cause = cause
-        endUnanswered(&call, status: final, &table, &outbox)
+        stopRinging(&call, status: final, &table, &outbox)
     }
 
     /// The one answer the caller gets when every contact failed: busy if anyone was busy, else the first failure.

@@ -41,11 +41,16 @@ extension CallRouter {
     }
 
     /// Ends a call that was not answered: CANCEL to every destination still ringing (none when all have failed),
-    /// `status` to the caller.
+    /// `status` to the caller, or a BYE when the PBX had answered it itself for the PIN prompt.
     func stopRinging(_ call: inout Call, status: Int, _ table: inout Table, _ outbox: inout Outbox) {
         cancelForks(&call, &table, &outbox)
-        sendFinal(status, to: &call, &outbox)
-        table.calls[call.id] = call
+        if call.answeredEarly {
+            table.calls[call.id] = call
+            hangUp(call.id, tellCaller: true, tellCallee: false, &table, &outbox)
+        } else {
+            sendFinal(status, to: &call, &outbox)
+            table.calls[call.id] = call
+        }
         finish(call.id, &table, &outbox)
     }
 

@@ -76,7 +76,7 @@ extension CallRouter {
                 guard var call = table.calls[id], call.awaitingAnswer else { return }
                 call.record.disposition = "no answer"
                 call.record.cause = "ring timeout"
-                endUnanswered(&call, status: 480, &table, &outbox)
+                stopRinging(&call, status: 480, &table, &outbox)
             case .maxDuration(let id):
                 guard table.calls[id]?.phase == .answered else { return }
                 hangUp(id, side: "pbx", cause: "maximum call duration reached", &table, &outbox)

@@ -342,7 +342,7 @@ public final class CallRouter: Sendable {
         guard !destinations.isEmpty else {
             call.record.disposition = "failed"
             call.record.cause = "no trunk of route '\(call.record.route ?? "")' is reachable or has room"
-            endUnanswered(&call, status: 503, &table, &outbox)
+            stopRinging(&call, status: 503, &table, &outbox)
             return
         }
         let advertised = settings.withLock { $0.advertisedHost }
