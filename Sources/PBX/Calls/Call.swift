@@ -94,4 +94,13 @@ struct CallRecord: Sendable {
     var decision: String?
     var decisionReason: String?
     var pin: String?
+
+    /// The policy refused the call after the PBX had answered it (a wrong PIN, or a rule met once the PIN was right).
+    mutating func refused(_ reason: String, cause: String) {
+        decision = "refuse"
+        decisionReason = reason
+        disposition = "refused"
+        hangupSide = "pbx"
+        self.cause = cause
+    }
 }

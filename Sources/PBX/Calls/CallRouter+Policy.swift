@@ -120,11 +120,7 @@ extension CallRouter {
             }
             call.pin = collection
             if collection.tries >= CallRouter.pinTries {
-                call.record.decision = "refuse"
-                call.record.decisionReason = "\(CallRule.wrongPIN.rawValue): \(collection.tries) wrong PINs for route '\(collection.route)'"
-                call.record.disposition = "refused"
-                call.record.hangupSide = "pbx"
-                call.record.cause = "wrong PIN"
+                call.record.refused("\(CallRule.wrongPIN.rawValue): \(collection.tries) wrong PINs for route '\(collection.route)'", cause: "wrong PIN")
                 outbox.events.append(PortcullisEvent(EventCatalogue.wrongPIN, time: now, fields: [
                     "extension": call.caller, "dialed": call.record.dialed, "route": collection.route, "tries": String(collection.tries),
                 ]))
@@ -138,11 +134,7 @@ extension CallRouter {
     }
 
     private func pinRefused(_ call: inout Call, status: Int, reason: String, _ table: inout Table, _ outbox: inout Outbox) {
-        call.record.decision = "refuse"
-        call.record.decisionReason = reason
-        call.record.disposition = "refused"
-        call.record.hangupSide = "pbx"
-        call.record.cause = "\(status): \(reason)"
+        call.record.refused(reason, cause: "\(status): \(reason)")
         stopRinging(&call, status: status, &table, &outbox)
     }
 
