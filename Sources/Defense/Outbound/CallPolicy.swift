@@ -111,10 +111,11 @@ public struct CallPolicy: Sendable {
     public func decide(_ attempt: Attempt, state: OutboundCallState, now: Date) -> CallVerdict {
         let matches = matchingRoutes(attempt.dialed)
         guard let first = matches.first else { return refuse(.noRoute, "no route matches \(attempt.dialed.prefix(32))") }
-        if emergency.contains(attempt.dialed) || emergency.contains(number(attempt.dialed, first)) {
+        let firstNumber = number(attempt.dialed, first)
+        if emergency.contains(attempt.dialed) || emergency.contains(firstNumber) {
             let route = routes[first.route].route
-            return .allow(OutboundCall(route: route.name, number: number(attempt.dialed, first), trunks: route.trunks,
-                                       maxDuration: attempt.defaultMaxDuration, emergency: true))
+            return .allow(OutboundCall(route: route.name, number: firstNumber, trunks: route.trunks, maxDuration: attempt.defaultMaxDuration,
+                                       emergency: true))
         }
         var chosen: (route: Int, pattern: Int)?
         var firstObstacle: CallRefusal?
@@ -143,7 +144,7 @@ public struct CallPolicy: Sendable {
             if rules.disallowInternational { return refuse(.internationalDisallowed, "extension \(attempt.caller) may not make international calls") }
             if countries.enabled, let refusal = countryRefusal(digits) { return .refuse(refusal) }
         }
-        let frequency = frequencyRules[rules.frequencyRule ?? FrequencyRule.defaultName] ?? FrequencyRule.standard
+        let frequency = frequencyRule(for: rules)
         if let limit = exceededLimit(frequency, state.recentCalls[attempt.caller] ?? [], now: now) {
             return .refuse(CallRefusal(rule: .frequencyExceeded, detail: "extension \(attempt.caller) made \(limit.calls) calls within \(limit.period ?? 0) s (rule '\(frequency.name)')",
                                        locksExtension: frequency.lock))
@@ -175,7 +176,12 @@ public struct CallPolicy: Sendable {
 
     /// Calls to keep per extension to judge its frequency rule.
     public func callsRemembered(for rules: ExtensionCallRules) -> Int {
-        (frequencyRules[rules.frequencyRule ?? FrequencyRule.defaultName] ?? FrequencyRule.standard).limits.map(\.calls).max() ?? 1
+        frequencyRule(for: rules).limits.map(\.calls).max() ?? 1
+    }
+
+    /// The extension's frequency rule, else `default`.
+    private func frequencyRule(for rules: ExtensionCallRules) -> FrequencyRule {
+        frequencyRules[rules.frequencyRule ?? FrequencyRule.defaultName] ?? FrequencyRule.standard
     }
 
     // MARK: The rules' pieces
