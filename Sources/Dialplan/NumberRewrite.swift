@@ -8,8 +8,10 @@ public struct NumberRewrite: Sendable, Hashable, Codable {
         self.prepend = prepend
     }
 
+    /// Numbers a route rewrites matched a dial pattern, so they are ASCII: stripping counts bytes, without the
+    /// grapheme walk a `Character` view needs.
     public func apply(_ number: String) -> String {
-        prepend + number.dropFirst(min(strip, number.count))
+        prepend + Substring(number.utf8.dropFirst(strip))
     }
 
     /// Every problem, empty when valid: strip 0-20, prepend up to 20 of digits, `*`, `#` and `+`.

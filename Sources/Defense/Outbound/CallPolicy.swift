@@ -195,7 +195,8 @@ public struct CallPolicy: Sendable {
             matches.append((Int(match.route), Int(match.pattern)))
             return true
         }
-        return matches.sorted { ($0.route, $0.pattern) < ($1.route, $1.pattern) }
+        if matches.count > 1 { matches.sort { ($0.route, $0.pattern) < ($1.route, $1.pattern) } }
+        return matches
     }
 
     private func number(_ dialed: String, _ match: (route: Int, pattern: Int)) -> String {
