@@ -1,4 +1,5 @@
 import Foundation
+import SIPStack
 import Storage
 
 /// Body of `POST /api/v1/extensions`.
@@ -177,6 +178,7 @@ public struct ConfigApplyResult: Codable, Sendable {
 }
 
 public struct HealthView: Codable, Sendable {
+    /// `ok`, or `degraded` (answered with 503) when a SIP listener no longer listens.
     public var status: String
     public var extensions: Int
     public var registrations: Int
@@ -188,4 +190,6 @@ public struct HealthView: Codable, Sendable {
     public var pendingRequests: Int
     /// Non-INVITE server transactions remembered to answer retransmissions (32 s after their answer).
     public var serverTransactions: Int
+    /// Every SIP listener and its state.
+    public var listeners: [SIPListenerStatus]
 }

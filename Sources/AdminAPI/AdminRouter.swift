@@ -4,6 +4,7 @@ import Hummingbird
 import PBX
 import Media
 import Prometheus
+import SIPStack
 import Storage
 
 /// The routes of `/api/v1`, `/healthz` and `/metrics`, the same on the TCP listener and the Unix socket.
@@ -13,12 +14,14 @@ enum AdminRouter {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(service: service, trustedSocket: trustedSocket))
 
-        router.get("/healthz") { _, _ -> HealthView in
+        router.get("/healthz") { _, _ -> EditedResponse<HealthView> in
             let runtime = service.runtime
-            return HealthView(status: "ok", extensions: runtime?.directory.count ?? 0, registrations: runtime?.location.count ?? 0,
-                              calls: runtime?.router.count ?? 0, mediaSessions: runtime?.media?.openSessions ?? 0,
-                              pendingRequests: runtime?.router.pendingRequests ?? 0,
-                              serverTransactions: runtime?.dispatcher.serverTransactions ?? 0)
+            let healthy = runtime?.listeners.allListening ?? true
+            return EditedResponse(status: healthy ? .ok : .serviceUnavailable, response: HealthView(
+                status: healthy ? "ok" : "degraded", extensions: runtime?.directory.count ?? 0, registrations: runtime?.location.count ?? 0,
+                calls: runtime?.router.count ?? 0, mediaSessions: runtime?.media?.openSessions ?? 0,
+                pendingRequests: runtime?.router.pendingRequests ?? 0, serverTransactions: runtime?.dispatcher.serverTransactions ?? 0,
+                listeners: runtime?.listeners.statuses ?? []))
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

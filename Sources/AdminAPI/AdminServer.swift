@@ -1,4 +1,5 @@
 import Defense
+import Events
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -7,18 +8,28 @@ import PBX
 import Logging
 import Prometheus
 import ServiceLifecycle
+import SIPStack
 
 /// The admin API's two listeners: TCP (token authentication, 127.0.0.1:8088 by default) and a Unix socket in the
 /// data directory with owner-only permissions, which the CLI uses. The network guard (service `api`) watches the TCP
 /// listener; the socket is guarded by its file permissions.
 public enum AdminServer {
+    /// Connections to the TCP listener at once, and from one address: an administrator's browser opens a few.
+    public static let maxConnections = 256
+    public static let maxPerSource = 32
+    /// A connection without a byte for this long is closed.
+    public static let idleTimeout: TimeAmount = .seconds(60)
+
     public static func services(service: AdminService, registry: PrometheusCollectorRegistry, listen: APIListenAddress,
                                 socketPath: String, logger: Logger) -> [any Service] {
         let shards = service.runtime?.network.shards
+        let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerSource: maxPerSource)
+        let refusals = ConnectionRefusals(service: "api", bus: service.runtime?.bus ?? EventBus())
         let tcp = Application(
             router: AdminRouter.make(service: service, registry: registry, trustedSocket: false),
             server: .http1(configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: shards.map { [HTTPNetworkGuard(shards: $0)] } ?? [])),
+                additionalChannelHandlers: [HTTPNetworkGuard(shards: shards, limiter: limiter, refusals: refusals)],
+                idleTimeout: idleTimeout)),
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             logger: logger)
         try? FileManager.default.removeItem(atPath: socketPath)

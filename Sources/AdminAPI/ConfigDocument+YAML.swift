@@ -5,6 +5,7 @@ import PBX
 import SIPAuth
 import SIPCore
 import Storage
+import SIPStack
 import Yams
 
 extension ConfigDocument {
@@ -15,6 +16,11 @@ extension ConfigDocument {
             ("failuresPerAccount", \.failuresPerAccount), ("accountWindow", \.accountWindow),
             ("accountLockDuration", \.accountLockDuration), ("blockDuration", \.blockDuration),
         ]
+    }
+
+    /// The `sip.connections` fields, in the order they are written.
+    static var connectionFields: [(name: String, path: WritableKeyPath<SIPConnectionLimits, Int>)] {
+        [("maxConnections", \.maxConnections), ("maxPerSource", \.maxPerSource), ("messageTimeout", \.messageTimeout), ("idleTimeout", \.idleTimeout)]
     }
 
     /// Reads and validates a YAML document; every problem is reported as `file:line: field: message`, all at once.
@@ -99,6 +105,7 @@ extension ConfigDocument {
                 ("maxMessageSize", Node(String(limits.maxMessageSize))), ("maxHeaderCount", Node(String(limits.maxHeaderCount))),
                 ("maxLineLength", Node(String(limits.maxLineLength))),
             ])),
+            ("connections", map(ConfigDocument.connectionFields.map { name, path in (name, Node(String(settings.connections[keyPath: path]))) })),
             ("lockout", map(ConfigDocument.lockoutFields.map { name, path in (name, Node(String(settings.lockout[keyPath: path]))) })),
             ("scanners", map([
                 ("action", Node(settings.scanners.action.rawValue)),
@@ -270,6 +277,12 @@ private struct YAMLReader {
                     case "maxLineLength": settings.limits.maxLineLength = number
                     default: unknown(item, "\(path).\(key)")
                     }
+                }
+            case "connections":
+                for (key, item) in mapping(value, path: path) {
+                    guard let number = integer(item, "\(path).\(key)") else { continue }
+                    guard let field = ConfigDocument.connectionFields.first(where: { $0.name == key }) else { unknown(item, "\(path).\(key)"); continue }
+                    settings.connections[keyPath: field.path] = number
                 }
             case "scanners":
                 for (key, item) in mapping(value, path: path) {

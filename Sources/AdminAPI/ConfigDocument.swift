@@ -146,6 +146,7 @@ public enum AdminValidation {
             problems.append("api.listen: \(error)")
         }
         problems += settings.registration.problems.map { "sip.registration: \($0)" }
+        problems += settings.connections.problems.map { "sip.connections.\($0)" }
         problems += settings.lockout.problems
         problems += settings.scanners.problems
         problems += settings.calls.problems

@@ -3,26 +3,33 @@ import GeoIP
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
+import PBX
+import SIPStack
 
 /// The network guard in front of the admin API: asked at accept (before any HTTP byte is parsed) and for every
 /// request, as service `api`, so a connection and each request count towards the HTTP rate rule. Refused at
-/// accept: the connection is closed; refused later: 403 for a reject, closed for a drop.
+/// accept: the connection is closed; refused later: 403 for a reject, closed for a drop. At accept the connection
+/// caps are asked too, after the guard.
 final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let shards: NetworkGuardShards
+    private let shards: NetworkGuardShards?
+    private let limiter: ConnectionLimiter
+    private let refusals: ConnectionRefusals
     private var refusing = false
     private var connectionChecked = false
 
-    init(shards: NetworkGuardShards) {
+    init(shards: NetworkGuardShards?, limiter: ConnectionLimiter, refusals: ConnectionRefusals) {
         self.shards = shards
+        self.limiter = limiter
+        self.refusals = refusals
     }
 
     private func verdict(_ context: ChannelHandlerContext) -> NetworkVerdict {
-        guard let remote = context.channel.remoteAddress.flatMap(IPAddress.init) else { return .admit }
+        guard let shards, let remote = context.channel.remoteAddress.flatMap(IPAddress.init) else { return .admit }
         let endpoint = NetworkEndpoint(service: .api, transport: .tcp, port: context.channel.localAddress?.port ?? 0)
         return shards.decide(remote, endpoint: endpoint, on: context.eventLoop)
     }
@@ -44,7 +51,18 @@ final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if verdict(context) != .admit {
             refusing = true
             context.close(promise: nil)
+            return
         }
+        let ip = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if let refusal = limiter.open(ip) {
+            refusals.report(ip: ip, transport: "tcp", refusal: refusal,
+                            limit: refusal.cap == .total ? limiter.maxTotal : limiter.maxPerSource)
+            refusing = true
+            context.close(promise: nil)
+            return
+        }
+        let limiter = limiter
+        context.channel.closeFuture.whenComplete { _ in limiter.close(ip) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -3,6 +3,7 @@ import Media
 import PBX
 import SIPAuth
 import SIPCore
+import SIPStack
 
 /// The server-wide settings kept in the store (and in the YAML configuration): listeners, limits, registration
 /// bounds. Flags and PORTCULLIS_* variables of `serve` override the listeners for one run.
@@ -19,6 +20,8 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     /// Seconds a digest nonce stays valid (10-3600); an older one is answered with `stale=true`.
     public var nonceLifetime: UInt64 = PBXConfiguration().nonceLifetime
     public var limits = SIPLimits()
+    /// Caps and timeouts of SIP TCP and TLS connections.
+    public var connections = SIPConnectionLimits()
     /// When failed registrations block a source or lock an account.
     public var lockout = RegistrationLockoutSettings()
     /// Requests from known scanners: dropped and their source blocked by default.
@@ -31,7 +34,7 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, lockout, scanners, calls, media
+        case sipListen, apiListen, tlsCertificate, tlsKey, registration, digestAlgorithms, nonceLifetime, limits, connections, lockout, scanners, calls, media
     }
 
     /// Settings stored by an older version lack newer fields: those take their defaults.
@@ -46,6 +49,7 @@ public struct ServerSettings: Codable, Sendable, Equatable {
         digestAlgorithms = try container.decodeIfPresent([DigestAlgorithm].self, forKey: .digestAlgorithms) ?? defaults.digestAlgorithms
         nonceLifetime = try container.decodeIfPresent(UInt64.self, forKey: .nonceLifetime) ?? defaults.nonceLifetime
         limits = try container.decodeIfPresent(SIPLimits.self, forKey: .limits) ?? defaults.limits
+        connections = try container.decodeIfPresent(SIPConnectionLimits.self, forKey: .connections) ?? defaults.connections
         lockout = try container.decodeIfPresent(RegistrationLockoutSettings.self, forKey: .lockout) ?? defaults.lockout
         scanners = try container.decodeIfPresent(ScannerPolicy.self, forKey: .scanners) ?? defaults.scanners
         calls = try container.decodeIfPresent(CallSettings.self, forKey: .calls) ?? defaults.calls

@@ -20,12 +20,15 @@ public enum EventCatalogue {
     public static let emergencyCall = EventKind(name: "Emergency Call Dialed Out", category: .call, level: .alert)
     public static let wrongPIN = EventKind(name: "Outbound Call PIN Failed", category: .call, level: .warning)
     public static let outboundLocked = EventKind(name: "Extension Outbound Calls Locked", category: .call, level: .alert)
+    public static let listenerClosed = EventKind(name: "SIP Listener Closed", category: .system, level: .alert)
+    public static let connectionLimitReached = EventKind(name: "Connection Limit Reached", category: .network, level: .warning)
 
     public static let all: [EventKind] = [
         serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed,
         configurationChanged, autoDefenseBlocked, ipBlocked, ipUnblocked, geoIPUnavailable,
         registrationBlocked, registrationLocked, trunkRegistrationFailed, trunkRegistered, disallowedCountry, callFrequencyExceeded,
-        blockedNumberDialed, emergencyCall, wrongPIN, outboundLocked,
+        blockedNumberDialed, emergencyCall, wrongPIN, outboundLocked, listenerClosed,
+        connectionLimitReached,
     ]
 
     public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }

@@ -2,6 +2,7 @@ import Defense
 import Media
 import SIPAuth
 import SIPCore
+import SIPStack
 
 /// The settings of the SIP side that may change while running; swapped as a whole.
 public struct PBXConfiguration: Sendable, Equatable {
@@ -15,6 +16,8 @@ public struct PBXConfiguration: Sendable, Equatable {
     /// Seconds a nonce stays valid; older ones get `stale=true`.
     public var nonceLifetime: UInt64 = 300
     public var limits = SIPLimits()
+    /// Caps and timeouts of TCP and TLS connections.
+    public var connections = SIPConnectionLimits()
     /// When failed registrations block a source or lock an account.
     public var lockout = RegistrationLockoutSettings()
     public var scanners = ScannerPolicy()

@@ -25,6 +25,8 @@ public final class PBXRuntime: Sendable {
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
     /// The server's UDP sockets and open connections, for requests the PBX starts.
     public let flows = SIPFlowTable()
+    /// The SIP listeners and whether each still listens, for `/healthz`.
+    public let listeners = SIPListenerTable()
     public let network: NetworkDefense
     public let registrationGuard: RegistrationGuard
     public let logger: Logger

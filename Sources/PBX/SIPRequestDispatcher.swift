@@ -69,7 +69,17 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return
             }
         }
-        if let router, router.receive(request, replier: replier) { return }
+        if let router {
+            switch router.receive(request, replier: replier) {
+            case .handled:
+                return
+            case .forged(let reason):
+                recordFailure(request, peer: replier.peer, reason: reason, account: nil, guess: true, now: clock())
+                return
+            case .notMine:
+                break
+            }
+        }
         guard request.method != .ack else { return }
         let via = try? request.topVia()
         // INVITE server transactions live in the call router; a challenged INVITE sent again is challenged again.

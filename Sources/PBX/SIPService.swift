@@ -13,7 +13,6 @@ public struct SIPService: Service {
     private let runtime: PBXRuntime
     private let transport: SIPTransportServer
     private let addresses: [SIPListenAddress]
-    private let tls: SIPTLSConfiguration?
     private let onBound: @Sendable (String) -> Void
 
     /// `onBound` gets the bound listeners as text (`udp:127.0.0.1:5060, tcp:...`) once they accept traffic.
@@ -23,14 +22,20 @@ public struct SIPService: Service {
         self.runtime = runtime
         transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher,
                                        admission: networkGuard ? runtime.network.shards.map(SIPNetworkAdmission.init) : nil,
-                                       flows: runtime.flows, logger: runtime.logger)
+                                       tls: tls, connections: runtime.configuration.connections, flows: runtime.flows,
+                                       listeners: runtime.listeners, logger: runtime.logger,
+                                       onConnectionRefused: { [refusals = ConnectionRefusals(service: "sip", bus: runtime.bus),
+                                                               limits = runtime.configuration.connections] peer, refusal in
+                                           refusals.report(ip: peer.ip, transport: peer.transport.rawValue.lowercased(), refusal: refusal,
+                                                           limit: refusal.cap == .total ? limits.maxConnections : limits.maxPerSource)
+                                       })
         self.addresses = addresses
-        self.tls = tls
         self.onBound = onBound
     }
 
+    /// Throws when a listener closed and could not be reopened: the process must stop, not serve half-deaf.
     public func run() async throws {
-        let channels = try await transport.bind(addresses, tls: tls)
+        let channels = try await transport.bind(addresses)
         let runtime = runtime
         let bound = zip(channels, addresses.flatMap { address in address.transports.map { (address, $0) } })
             .map { channel, bound in "\(bound.1.rawValue.lowercased()):\(channel.localAddress?.ipAddress ?? bound.0.host):\(channel.localAddress?.port ?? bound.0.port)" }
@@ -38,8 +43,34 @@ public struct SIPService: Service {
         runtime.bus.publish(PortcullisEvent(EventCatalogue.serverStarted, fields: ["sip": bound]))
         onBound(bound)
         runtime.startTrunks()
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
+        do {
+            try await serve(transport)
+        } catch {
+            // What is still queued is written even when a lost listener stops the server.
+            await flush()
+            throw error
+        }
+        await flush()
+    }
+
+    private func flush() async {
+        await runtime.writeBindings(runtime.location.pendingWrites.take())
+        await runtime.writeCallRecords(runtime.callRecords.take())
+    }
+
+    /// The housekeeping beside the listeners, and their supervision, until shutdown or a listener is lost.
+    private func serve(_ transport: SIPTransportServer) async throws {
+        let runtime = runtime
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await transport.supervise { listener, reopened in
+                        runtime.bus.publish(PortcullisEvent(EventCatalogue.listenerClosed, fields: [
+                            "transport": listener.transport, "address": listener.address,
+                            "action": reopened ? "reopened" : "stopping the server",
+                        ]))
+                    }
+                }
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(1))
@@ -59,10 +90,10 @@ public struct SIPService: Service {
                         await runtime.writeCallRecords(batch)
                     }
                 }
+                // The first to end (a listener lost) ends them all.
+                defer { group.cancelAll() }
+                try await group.next()
             }
         }
-        for channel in channels { try? await channel.close() }
-        await runtime.writeBindings(runtime.location.pendingWrites.take())
-        await runtime.writeCallRecords(runtime.callRecords.take())
     }
 }

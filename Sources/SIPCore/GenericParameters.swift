@@ -28,6 +28,16 @@ public struct GenericParameters: Sendable, Hashable, Sequence {
         items.append(Parameter(name: name, value: value, quoted: quoted))
     }
 
+    /// Replaces the value of a parameter in place, or appends it.
+    public mutating func set(_ name: String, value: String?) {
+        if let index = items.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {
+            items[index].value = value
+            items[index].quoted = false
+        } else {
+            append(name, value: value)
+        }
+    }
+
     /// `;a=b;c` as written on the wire.
     public var serialized: String {
         var text = ""

@@ -43,4 +43,11 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     public mutating func append(_ name: SIPHeaderName, _ value: String) {
         fields.append(Field(name, value))
     }
+
+    /// Replaces the first value of a list header (the top Via), keeping the values after it on the same line.
+    mutating func replaceFirstValue(_ name: SIPHeaderName, with value: String) {
+        guard let index = fields.firstIndex(where: { $0.name == name }) else { return }
+        let rest = HeaderValueScanner.splitList(fields[index].value).dropFirst()
+        fields[index].value = ([value] + rest).joined(separator: ", ")
+    }
 }

@@ -95,7 +95,8 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// `host[:port]`, with IPv6 references in brackets; the port must be 0-65535. The host is lower-cased.
+    /// `host[:port]`, with IPv6 references in brackets; the port must be 1-65535 (nothing can be reached at port 0, and a
+    /// reply sent there fails at the socket). The host is lower-cased.
     static func parseHostPort(_ bytes: ArraySlice<UInt8>, context: String) throws(SIPParseError) -> (String, Int?) {
         var hostBytes = bytes
         var portBytes: ArraySlice<UInt8>?
@@ -125,7 +126,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'")
             }
             let value = portBytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-            guard value <= 65_535 else { throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'") }
+            guard (1...65_535).contains(value) else { throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'") }
             port = value
         }
         let lowered = hostBytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }

@@ -64,7 +64,8 @@ struct AdmissionTests {
     @Test func aRefusedConnectionIsClosedAtAccept() throws {
         let channel = EmbeddedChannel()
         let handler = RecordingHandler()
-        try channel.pipeline.syncOperations.addHandler(SIPConnectionGuard(admission: FixedAdmission(.drop), transport: .tcp))
+        try channel.pipeline.syncOperations.addHandler(SIPConnectionGuard(admission: FixedAdmission(.drop), limiter: ConnectionLimiter(maxTotal: 10, maxPerSource: 10),
+                                                                         transport: .tcp, onRefused: { _, _ in }))
         try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: SIPParser(limits: SIPLimits()), handler: handler,
                                                                         transport: .tcp, admission: nil))
         try channel.connect(to: peer).wait()
@@ -74,7 +75,8 @@ struct AdmissionTests {
     @Test func aStreamMessageRefusedMidConnectionClosesIt() throws {
         let channel = EmbeddedChannel()
         let handler = RecordingHandler()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: SIPLimits()))))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: SIPLimits()),
+                                                                                                                  messageTimeout: .seconds(10))))
         try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: SIPParser(limits: SIPLimits()), handler: handler,
                                                                         transport: .tcp, admission: FixedAdmission(.drop)))
         try channel.connect(to: peer).wait()

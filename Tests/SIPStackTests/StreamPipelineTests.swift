@@ -22,7 +22,8 @@ struct StreamPipelineTests {
     func makeChannel(_ handler: RecordingHandler) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         let limits = SIPLimits()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: limits))))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: limits),
+                                                                                                  messageTimeout: .seconds(10))))
         try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: SIPParser(limits: limits), handler: handler, transport: .tcp, admission: nil))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5555)).wait()
         return channel
@@ -41,6 +42,60 @@ struct StreamPipelineTests {
         }
         #expect(handler.messages.withLock { $0.count } == 2)
         #expect(channel.isActive)
+    }
+
+    @Test func aConnectionMustCompleteItsFirstMessageInTime() throws {
+        let channel = try makeChannel(RecordingHandler())
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive, "connected and silent: closed at the message timeout")
+    }
+
+    @Test func aMessageStartedMustEndInTimeWhileKeepAlivesDoNotCount() throws {
+        let handler = RecordingHandler()
+        let channel = try makeChannel(handler)
+        try channel.writeInbound(ByteBuffer(bytes: Self.options))
+        for _ in 0..<5 {
+            // CRLF keep-alives between messages: nothing under way, no clock running.
+            channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+            try channel.writeInbound(ByteBuffer(string: "\r\n\r\n"))
+        }
+        #expect(channel.isActive)
+        // A header that never ends, one byte at a time.
+        for _ in 0..<9 {
+            try channel.writeInbound(ByteBuffer(string: "X"))
+            channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        }
+        #expect(channel.isActive)
+        try channel.writeInbound(ByteBuffer(string: "X"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive, "ten seconds after its first byte the message is still incomplete")
+        #expect(handler.messages.withLock { $0.count } == 1)
+    }
+
+    @Test func connectionsOverACapAreRefusedAtAccept() throws {
+        let limiter = ConnectionLimiter(maxTotal: 3, maxPerSource: 2)
+        let refusals = Mutex<[ConnectionLimiter.Refusal]>([])
+        func connect(_ ip: String) throws -> EmbeddedChannel {
+            let channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandler(SIPConnectionGuard(admission: nil, limiter: limiter, transport: .tcp) { _, refusal in
+                refusals.withLock { $0.append(refusal) }
+            })
+            try channel.connect(to: SocketAddress(ipAddress: ip, port: 5555)).wait()
+            return channel
+        }
+        let first = try connect("192.0.2.1"), second = try connect("192.0.2.1")
+        let third = try connect("192.0.2.1"), fourth = try connect("192.0.2.1")
+        #expect(first.isActive && second.isActive && !third.isActive && !fourth.isActive)
+        let other = try connect("192.0.2.2")
+        let overTotal = try connect("192.0.2.3")
+        #expect(other.isActive && !overTotal.isActive)
+        #expect(refusals.withLock { $0 } == [.init(cap: .perSource, first: true), .init(cap: .perSource, first: false),
+                                              .init(cap: .total, first: true)])
+        _ = try first.finish()
+        #expect(limiter.openConnections == 2)
+        #expect(try connect("192.0.2.1").isActive, "a closed connection gives its place back")
     }
 
     @Test func aStreamWithoutLineEndsClosesTheConnection() throws {

@@ -300,7 +300,9 @@ def test_after_many_calls_nothing_is_left_open(server_factory, media_dir):
     deadline = time.time() + 45
     while time.time() < deadline and (health(server)["calls"] > 0 or health(server)["serverTransactions"] > 0):
         time.sleep(1)
-    assert health(server) | {"extensions": 0, "registrations": 0} == {
+    after = health(server)
+    assert {state for listener in after.pop("listeners") for state in [listener["state"]]} == {"listening"}
+    assert after | {"extensions": 0, "registrations": 0} == {
         "status": "ok", "extensions": 0, "registrations": 0, "calls": 0, "mediaSessions": 0, "pendingRequests": 0,
         "serverTransactions": 0}
     records = json.loads(server.cli("cdr", "list", "--json", "--limit", "1000").stdout)

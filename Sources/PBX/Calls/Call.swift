@@ -35,6 +35,8 @@ struct Call: Sendable {
     var invite: SIPRequest
     let inviteKey: ServerTransactionKey
     var callerDialog: CallDialog
+    /// The caller is a trunk: its in-dialog requests may come from another port of its address.
+    var fromTrunk = false
     var forks: [Fork] = []
     var winner: Int?
     var phase: Phase = .ringing

@@ -17,6 +17,14 @@ struct CallDialog: Sendable {
     /// Our Contact on this flow.
     var contact: String
 
+    /// Whether a request from the peer belongs to this dialog: its tags as the peer writes them (From: the peer's,
+    /// To: ours; RFC 3261 section 12.2.2, with the Call-ID already matched) and sent over the flow the peer uses. A
+    /// trunk's servers may answer from another port of its address, so for a trunk only the address counts.
+    func admits(fromTag: String?, toTag: String?, peer: SIPPeer, trunk: Bool = false) -> Bool {
+        guard let remoteTag, fromTag == remoteTag, toTag == localTag else { return false }
+        return trunk ? flow.peer.transport == peer.transport && flow.peer.ip == peer.ip : flow.peer.isSameFlow(as: peer)
+    }
+
     /// A request in this dialog with a fresh branch; `sequence` overrides the CSeq (an ACK takes its INVITE's).
     mutating func request(_ method: SIPMethod, body: [UInt8] = [], contentType: String? = nil, sequence: UInt32? = nil,
                           maxForwards: Int = 70, extra: [(SIPHeaderName, String)] = []) -> OutgoingRequest {

@@ -48,10 +48,12 @@ extension CallRouter {
             return
         }
         switch status {
-        case 101..<200:
+        case 100..<200:
+            // Any provisional, 100 included, stops the INVITE's retransmission and allows a CANCEL (RFC 3261 section
+            // 9.1); the caller already has our own 100, so only 101-199 are passed on.
             fork.provisional = true
             if let toTag { fork.dialog.remoteTag = toTag }
-            if call.phase == .ringing && call.finalResponse == nil {
+            if status > 100 && call.phase == .ringing && call.finalResponse == nil {
                 let bytes = CallMessages.response(to: call.invite, status: status, reason: response.reasonPhrase, toTag: call.callerDialog.localTag,
                                                   contact: call.callerDialog.contact, body: relayed(response.body, from: .callee, of: call, fork: fork),
                                                   contentType: response.headers[.contentType])

@@ -131,34 +131,47 @@ public final class CallRouter: Sendable {
 
     // MARK: Requests
 
+    /// What `receive` made of a request.
+    public enum Receipt: Sendable, Equatable {
+        /// Not part of a call: the dispatcher handles it (a new INVITE, REGISTER, OPTIONS, ...).
+        case notMine
+        case handled
+        /// Claimed a call it does not belong to (unknown dialog, wrong tags, another source): refused, and to be
+        /// counted like a failed guess from its source.
+        case forged(reason: String)
+    }
+
     /// Takes what belongs to an existing call: INVITE retransmissions, ACK, CANCEL and requests inside a dialog
-    /// (To has a tag). Returns false for what the dispatcher must handle itself (a new INVITE, REGISTER, ...).
-    public func receive(_ request: SIPRequest, replier: SIPReplier) -> Bool {
-        guard request.method != .register, let via = try? request.topVia(), let callID = request.callID else { return false }
+    /// (To has a tag). A call is found by its Call-ID and admits a request only with the dialog's tags and from the
+    /// flow its party uses, so knowing a Call-ID is not enough to end, move or hear a call.
+    public func receive(_ request: SIPRequest, replier: SIPReplier) -> Receipt {
+        guard request.method != .register, let via = try? request.topVia(), let callID = request.callID else { return .notMine }
         let flow = replier.detached
         var outbox = Outbox()
-        let handled: Bool = table.withLock { table in
+        let receipt: Receipt = table.withLock { table in
             switch request.method {
             case .invite:
-                if let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)], let call = table.calls[id] {
-                    if let bytes = call.finalResponse?.bytes ?? call.lastProvisional { outbox.send(bytes, on: flow) }
-                    return true
+                guard let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)], let call = table.calls[id] else { break }
+                // A copied branch from elsewhere must not be answered with the call's tags.
+                guard call.callerDialog.flow.peer.isSameFlow(as: flow.peer) else {
+                    outbox.send(SIPResponse(replyingTo: request, statusCode: 482, toTag: CallMessages.newTag()).serialized(), on: flow)
+                    return .forged(reason: "INVITE with another call's transaction from another source")
                 }
+                if let bytes = call.finalResponse?.bytes ?? call.lastProvisional { outbox.send(bytes, on: flow) }
+                return .handled
             case .ack:
-                acknowledge(request, via: via, callID: callID, &table)
-                return true
+                acknowledge(request, via: via, callID: callID, peer: flow.peer, &table)
+                return .handled
             case .cancel:
-                cancel(request, via: via, flow: flow, &table, &outbox)
-                return true
+                return cancel(request, via: via, flow: flow, &table, &outbox)
             default:
                 break
             }
-            guard (try? request.to())?.tag != nil else { return false }
-            inDialog(request, callID: callID, flow: flow, &table, &outbox)
-            return true
+            guard (try? request.to())?.tag != nil else { return .notMine }
+            return inDialog(request, callID: callID, flow: flow, &table, &outbox)
         }
         carryOut(outbox)
-        return handled
+        return receipt
     }
 
     /// A new INVITE: from extension `caller` once authenticated, or from `trunk` (then `caller` is the calling
@@ -247,6 +260,7 @@ public final class CallRouter: Sendable {
             call.maxForwards = maxForwards - 1
             call.record.dialed = dialed
             if let trunk, let inbound {
+                call.fromTrunk = true
                 call.record.trunk = trunk.settings.name
                 call.record.route = inbound.name
                 table.outbound.trunkCallStarted(trunk.settings.name, outbound: false)
@@ -372,40 +386,51 @@ public final class CallRouter: Sendable {
         table.calls[id] = call
     }
 
-    private func acknowledge(_ request: SIPRequest, via: Via, callID: String, _ table: inout Table) {
+    private func acknowledge(_ request: SIPRequest, via: Via, callID: String, peer: SIPPeer, _ table: inout Table) {
         // An ACK for a non-2xx final carries the INVITE's branch; an ACK for a 2xx is a new transaction in the dialog.
         let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)] ?? table.byCallerCallID[callID]
-        guard let id, var call = table.calls[id], call.finalResponse != nil else { return }
+        guard let id, var call = table.calls[id], call.finalResponse != nil, call.callerDialog.flow.peer.isSameFlow(as: peer) else { return }
         call.callerAcknowledged = true
         table.calls[id] = call
     }
 
-    private func cancel(_ request: SIPRequest, via: Via, flow: SIPReplier, _ table: inout Table, _ outbox: inout Outbox) {
-        guard let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)], var call = table.calls[id] else {
+    private func cancel(_ request: SIPRequest, via: Via, flow: SIPReplier, _ table: inout Table, _ outbox: inout Outbox) -> Receipt {
+        guard let id = table.byInvite[ServerTransactionKey(via: via, method: .invite)], var call = table.calls[id],
+              call.callerDialog.flow.peer.isSameFlow(as: flow.peer) else {
             outbox.send(SIPResponse(replyingTo: request, statusCode: 481, toTag: CallMessages.newTag()).serialized(), on: flow)
-            return
+            return .forged(reason: "CANCEL matching no INVITE from its source")
         }
         outbox.send(SIPResponse(replyingTo: request, statusCode: 200, toTag: call.callerDialog.localTag).serialized(), on: flow)
-        guard call.phase == .ringing, call.finalResponse == nil else { return }
+        guard call.phase == .ringing, call.finalResponse == nil else { return .handled }
         call.record.disposition = "cancelled"
         call.record.hangupSide = "caller"
         call.record.cause = "CANCEL before answer"
         stopRinging(&call, status: 487, &table, &outbox)
+        return .handled
+    }
+
+    /// The call and side a request inside a dialog belongs to: the Call-ID finds the call, the tags and the flow must
+    /// be the dialog's.
+    private func dialog(of request: SIPRequest, callID: String, peer: SIPPeer, _ table: Table) -> (id: UInt64, fromCaller: Bool)? {
+        let fromTag = (try? request.from())?.tag
+        let toTag = (try? request.to())?.tag
+        if let id = table.byCallerCallID[callID], let call = table.calls[id],
+           call.callerDialog.admits(fromTag: fromTag, toTag: toTag, peer: peer, trunk: call.fromTrunk) {
+            return (id, true)
+        }
+        if let callee = table.byCalleeCallID[callID], let call = table.calls[callee.call], call.winner == callee.fork,
+           call.forks[callee.fork].dialog.admits(fromTag: fromTag, toTag: toTag, peer: peer, trunk: call.forks[callee.fork].trunk != nil) {
+            return (callee.call, false)
+        }
+        return nil
     }
 
     /// BYE ends the call on both legs; anything else in the dialog (re-INVITE, UPDATE, INFO) is relayed.
-    private func inDialog(_ request: SIPRequest, callID: String, flow: SIPReplier, _ table: inout Table, _ outbox: inout Outbox) {
-        let fromCaller: Bool
-        let id: UInt64
-        if let caller = table.byCallerCallID[callID] {
-            (fromCaller, id) = (true, caller)
-        } else if let callee = table.byCalleeCallID[callID], table.calls[callee.call]?.winner == callee.fork {
-            (fromCaller, id) = (false, callee.call)
-        } else {
+    private func inDialog(_ request: SIPRequest, callID: String, flow: SIPReplier, _ table: inout Table, _ outbox: inout Outbox) -> Receipt {
+        guard let (id, fromCaller) = dialog(of: request, callID: callID, peer: flow.peer, table), var call = table.calls[id] else {
             outbox.send(SIPResponse(replyingTo: request, statusCode: 481).serialized(), on: flow)
-            return
+            return .forged(reason: "\(request.method.rawValue) matching no dialog of its source")
         }
-        guard var call = table.calls[id] else { return }
         if request.method == .bye {
             outbox.send(SIPResponse(replyingTo: request, statusCode: 200).serialized(), on: flow)
             if fromCaller && call.awaitingAnswer && call.answeredEarly {
@@ -416,17 +441,17 @@ public final class CallRouter: Sendable {
                 cancelForks(&call, &table, &outbox)
                 table.calls[id] = call
                 finish(id, &table, &outbox)
-                return
+                return .handled
             }
-            guard call.phase == .answered else { return }
+            guard call.phase == .answered else { return .handled }
             hangUp(id, side: fromCaller ? "caller" : "callee", cause: "BYE", tellCaller: !fromCaller, tellCallee: fromCaller, &table, &outbox)
-            return
+            return .handled
         }
         guard call.phase == .answered, let winner = call.winner else {
             outbox.send(SIPResponse(replyingTo: request, statusCode: 481).serialized(), on: flow)
-            return
+            return .handled
         }
-        if request.method == .ack { return }
+        if request.method == .ack { return .handled }
         let out: OutgoingRequest
         let body = relayed(request.body, from: fromCaller ? .caller : .callee, of: call, fork: call.forks[winner])
         if fromCaller {
@@ -437,5 +462,6 @@ public final class CallRouter: Sendable {
         table.calls[id] = call
         table.relays[out.branch] = Relay(call: id, original: request, replier: flow, toCallee: fromCaller)
         send(out, call: id, &table, &outbox)
+        return .handled
     }
 }

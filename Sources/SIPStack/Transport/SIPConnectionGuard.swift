@@ -1,25 +1,40 @@
 import NIOCore
 
-/// First handler of every SIP TCP/TLS connection: asks admission control at accept, before the TLS handshake and
-/// before any byte is framed, and closes the connection when refused.
+/// First handler of every SIP TCP/TLS connection: at accept, before the TLS handshake and before any byte is framed,
+/// asks admission control and then the connection caps, and closes the connection when either refuses. An admitted
+/// connection gives its place back when it closes.
 final class SIPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
-    private let admission: any SIPAdmissionControl
+    private let admission: (any SIPAdmissionControl)?
+    private let limiter: ConnectionLimiter
     private let transport: SIPTransportKind
+    private let onRefused: @Sendable (SIPPeer, ConnectionLimiter.Refusal) -> Void
 
-    init(admission: any SIPAdmissionControl, transport: SIPTransportKind) {
+    init(admission: (any SIPAdmissionControl)?, limiter: ConnectionLimiter, transport: SIPTransportKind,
+         onRefused: @escaping @Sendable (SIPPeer, ConnectionLimiter.Refusal) -> Void) {
         self.admission = admission
+        self.limiter = limiter
         self.transport = transport
+        self.onRefused = onRefused
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        let localPort = context.channel.localAddress?.port ?? 0
         guard let remote = context.channel.remoteAddress,
-              admission.admit(remote, transport: transport, localPort: context.channel.localAddress?.port ?? 0, on: context.eventLoop) == .admit
+              admission?.admit(remote, transport: transport, localPort: localPort, on: context.eventLoop) ?? .admit == .admit
         else {
             context.close(promise: nil)
             return
         }
+        let peer = SIPPeer(address: remote, transport: transport, localPort: localPort)
+        if let refusal = limiter.open(peer.ip) {
+            onRefused(peer, refusal)
+            context.close(promise: nil)
+            return
+        }
+        let limiter = limiter
+        context.channel.closeFuture.whenComplete { _ in limiter.close(peer.ip) }
         context.fireChannelActive()
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }

@@ -57,6 +57,9 @@ enum SIPInbound {
             }
         }
         switch outcome {
+        case .success(.request(var request)):
+            request.recordSource(ip: replier.peer.ip, port: replier.peer.port)
+            handler.handle(.request(request), replier: replier)
         case .success(let message):
             handler.handle(message, replier: replier)
         case .failure(let error):

@@ -19,6 +19,10 @@ public final class SIPFlowTable: Sendable {
         tables.withLock { $0.datagram.append(channel) }
     }
 
+    func remove(datagram channel: any Channel) {
+        tables.withLock { $0.datagram.removeAll { $0 === channel } }
+    }
+
     func add(stream channel: any Channel, peer: SIPPeer) {
         tables.withLock { $0.streams[SIPFlowTable.key(peer)] = channel }
     }

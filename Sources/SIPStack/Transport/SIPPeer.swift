@@ -16,5 +16,10 @@ public struct SIPPeer: Sendable, CustomStringConvertible {
     /// The source IP as text.
     public var ip: String { address.ipAddress ?? "unknown" }
     public var port: Int { address.port ?? 0 }
+    /// Same transport, address and port: the way a party of a dialog talks to us.
+    public func isSameFlow(as other: SIPPeer) -> Bool {
+        transport == other.transport && port == other.port && ip == other.ip
+    }
+
     public var description: String { "\(transport.rawValue.lowercased()):\(ip):\(port)" }
 }

@@ -45,10 +45,12 @@ public struct SIPReplier: Sendable {
         }
     }
 
-    /// Pure routing decision, separate so it can be tested without sockets.
+    /// Pure routing decision, separate so it can be tested without sockets. Only the port can come from the Via (the
+    /// address is always the source's), and only one a datagram can be sent to.
     public static func destination(via: Via?, source: SocketAddress) -> SocketAddress {
         guard let via, via.rport == nil, let sourceIP = source.ipAddress else { return source }
         let port = via.port ?? 5060
+        guard (1...65_535).contains(port) else { return source }
         return (try? SocketAddress(ipAddress: sourceIP, port: port)) ?? source
     }
 }

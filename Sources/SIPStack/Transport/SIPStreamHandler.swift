@@ -55,6 +55,15 @@ final class SIPStreamHandler: ChannelInboundHandler {
         context.flush()
     }
 
+    /// A connection silent for the idle timeout is closed: its peer is gone or holding it.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let parseError = error as? SIPParseError
             ?? (error is ByteToMessageDecoderError.PayloadTooLargeError ? SIPParseError(.messageTooLarge, "stream buffer limit") : nil)

@@ -12,13 +12,28 @@ public final class SIPTransportServer: Sendable {
     private let admission: (any SIPAdmissionControl)?
     /// Every bound UDP socket and open connection, for requests the PBX starts.
     public let flows: SIPFlowTable
+    /// The listeners bound, kept current by `supervise`.
+    public let listeners: SIPListenerTable
     private let logger: Logger
+    private let tls: SIPTLSConfiguration?
+    private let connections: SIPConnectionLimits
+    /// Open TCP/TLS connections against their caps.
+    public let limiter: ConnectionLimiter
+    private let onConnectionRefused: @Sendable (SIPPeer, ConnectionLimiter.Refusal) -> Void
     /// Kernel receive buffer per UDP socket, so bursts queue instead of being dropped.
     public static let receiveBufferBytes = 8 << 20
 
-    /// `admission` sees every datagram, connection and stream message before it is parsed.
+    /// `admission` sees every datagram, connection and stream message before it is parsed; `connections` bounds TCP
+    /// and TLS, and `onConnectionRefused` hears of every connection refused by a cap.
     public init(group: any EventLoopGroup, limits: SIPLimits, handler: any SIPMessageHandler, admission: (any SIPAdmissionControl)? = nil,
-                flows: SIPFlowTable = SIPFlowTable(), logger: Logger) {
+                tls: SIPTLSConfiguration? = nil, connections: SIPConnectionLimits = SIPConnectionLimits(), flows: SIPFlowTable = SIPFlowTable(),
+                listeners: SIPListenerTable = SIPListenerTable(), logger: Logger,
+                onConnectionRefused: @escaping @Sendable (SIPPeer, ConnectionLimiter.Refusal) -> Void = { _, _ in }) {
+        self.tls = tls
+        self.connections = connections
+        limiter = ConnectionLimiter(maxTotal: connections.maxConnections, maxPerSource: connections.maxPerSource)
+        self.onConnectionRefused = onConnectionRefused
+        self.listeners = listeners
         self.flows = flows
         self.group = group
         parser = SIPParser(limits: limits)
@@ -28,12 +43,14 @@ public final class SIPTransportServer: Sendable {
     }
 
     /// Binds every address; fails (and closes what was bound) if any cannot be bound.
-    public func bind(_ addresses: [SIPListenAddress], tls: SIPTLSConfiguration?) async throws -> [any Channel] {
+    public func bind(_ addresses: [SIPListenAddress]) async throws -> [any Channel] {
         var channels: [any Channel] = []
         do {
             for address in addresses {
                 for transport in address.transports {
-                    channels.append(try await bind(address, transport: transport, tls: tls))
+                    let channel = try await bind(address, transport: transport, tls: tls)
+                    channels.append(channel)
+                    _ = listeners.add(address, transport: transport, channel: channel)
                     logger.info("SIP listening", metadata: ["address": "\(address.host):\(address.port)", "transport": "\(transport.rawValue)"])
                 }
             }
@@ -44,11 +61,57 @@ public final class SIPTransportServer: Sendable {
         return channels
     }
 
+    /// A socket closed this often within `reopenWindow` is not reopened again: something keeps closing it.
+    public static let maxReopens = 5
+    public static let reopenWindow: Duration = .seconds(60)
+
+    /// Keeps every listener open until the task is cancelled (then closes them): a socket that closes while the server
+    /// runs (NIO closes one on an unexpected error) is bound again at once and `onClosed` hears of it with
+    /// `reopened` true. When it cannot be bound, or closed `maxReopens` times within `reopenWindow`, `onClosed`
+    /// hears of it with false and this throws, so that the process stops loudly and its supervisor restarts it.
+    public func supervise(onClosed: @escaping @Sendable (SIPListenerStatus, _ reopened: Bool) -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in listeners.statuses.indices {
+                group.addTask { try await self.supervise(index, onClosed: onClosed) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func supervise(_ index: Int, onClosed: @Sendable (SIPListenerStatus, Bool) -> Void) async throws {
+        var closes: [ContinuousClock.Instant] = []
+        while true {
+            let entry = listeners.entry(index)
+            let channel = entry.channel
+            await withTaskCancellationHandler {
+                try? await channel.closeFuture.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+            if Task.isCancelled { return }
+            let now = ContinuousClock.now
+            closes = closes.filter { now - $0 < SIPTransportServer.reopenWindow } + [now]
+            logger.critical("SIP listener closed unexpectedly", metadata: ["listener": "\(entry.status.transport):\(entry.status.address)"])
+            do {
+                guard closes.count <= SIPTransportServer.maxReopens else { throw SIPTransportError.listenerLost(entry.status.address) }
+                listeners.reopened(index, channel: try await bind(entry.address, transport: entry.transport, tls: tls))
+                onClosed(listeners.entry(index).status, true)
+            } catch {
+                listeners.closed(index)
+                onClosed(listeners.entry(index).status, false)
+                throw SIPTransportError.listenerLost("\(entry.status.transport):\(entry.status.address)")
+            }
+        }
+    }
+
     private func bind(_ address: SIPListenAddress, transport: SIPTransportKind, tls: SIPTLSConfiguration?) async throws -> any Channel {
         let parser = parser
         let handler = handler
         let admission = admission
         let flows = flows
+        let limiter = limiter
+        let connections = connections
+        let onConnectionRefused = onConnectionRefused
         switch transport {
         case .udp:
             let channel = try await DatagramBootstrap(group: group)
@@ -58,11 +121,13 @@ public final class SIPTransportServer: Sendable {
                 .channelOption(.maxMessagesPerRead, value: 16)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(parser: parser, handler: handler, admission: admission))
+                        try channel.pipeline.syncOperations.addHandlers(SIPDatagramWriteGuard(),
+                                                                        SIPDatagramHandler(parser: parser, handler: handler, admission: admission))
                     }
                 }
                 .bind(host: address.host, port: address.port).get()
             flows.add(datagram: channel)
+            channel.closeFuture.whenComplete { _ in flows.remove(datagram: channel) }
             return channel
         case .tcp, .tls:
             var sslContext: NIOSSLContext?
@@ -80,14 +145,16 @@ public final class SIPTransportServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if let admission {
-                            try channel.pipeline.syncOperations.addHandler(SIPConnectionGuard(admission: admission, transport: transport))
-                        }
+                        let pipeline = channel.pipeline.syncOperations
+                        try pipeline.addHandler(SIPConnectionGuard(admission: admission, limiter: limiter, transport: transport,
+                                                                   onRefused: onConnectionRefused))
+                        try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(connections.idleTimeout))))
                         if let context {
-                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                            try pipeline.addHandler(NIOSSLServerHandler(context: context))
                         }
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: parser.limits)),
+                        try pipeline.addHandler(
+                            ByteToMessageHandler(SIPFrameDecoder(framer: SIPStreamFramer(limits: parser.limits),
+                                                                 messageTimeout: .seconds(Int64(connections.messageTimeout))),
                                                  maximumBufferSize: parser.limits.maxMessageSize * 2))
                         try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(parser: parser, handler: handler, transport: transport, admission: admission,
                                                                                          flows: flows))
@@ -100,10 +167,14 @@ public final class SIPTransportServer: Sendable {
 
 public enum SIPTransportError: Error, CustomStringConvertible {
     case tlsWithoutCertificate(String)
+    case unsendableDestination(String)
+    case listenerLost(String)
 
     public var description: String {
         switch self {
         case .tlsWithoutCertificate(let address): "TLS listener \(address) needs a certificate and key (--tls-certificate, --tls-key)"
+        case .unsendableDestination(let address): "no datagram can be sent to \(address)"
+        case .listenerLost(let listener): "SIP listener \(listener) closed and could not be kept open"
         }
     }
 }

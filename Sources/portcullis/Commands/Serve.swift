@@ -69,6 +69,14 @@ struct Serve: AsyncParsableCommand {
         configuration.digestAlgorithms = settings.digestAlgorithms
         configuration.nonceLifetime = settings.nonceLifetime
         configuration.limits = settings.limits
+        configuration.connections = settings.connections
+        let budget = DescriptorLimit.connectionBudget(of: DescriptorLimit.raise())
+        if configuration.connections.maxConnections > budget {
+            logger.notice("SIP connections capped by the open-file limit", metadata: [
+                "configured": "\(configuration.connections.maxConnections)", "cap": "\(budget)"])
+            configuration.connections.maxConnections = budget
+            configuration.connections.maxPerSource = min(configuration.connections.maxPerSource, budget)
+        }
         configuration.lockout = settings.lockout
         configuration.scanners = settings.scanners
         configuration.calls = settings.calls
@@ -95,7 +103,10 @@ struct Serve: AsyncParsableCommand {
         }
         let admin = AdminServer.services(service: service, registry: registry, listen: apiAddress, socketPath: data.socketPath, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: ([eventLog, sip] + admin).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            // A lost SIP listener stops the server loudly (non-zero exit) once the event log has written why.
+            services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),
+                       ServiceGroupConfiguration.ServiceConfiguration(service: sip, failureTerminationBehavior: .gracefullyShutdownGroup)]
+                + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
