@@ -16,8 +16,11 @@ public struct AdminService: Sendable {
     public let runtime: PBXRuntime?
     /// The live network defense when serving; otherwise one that edits the store (events go straight to the log).
     let network: NetworkDefense
+    /// Where the one-time setup token is written for the owner of the data directory (never printed or logged).
+    public let setupTokenFile: String?
 
-    public init(store: any PortcullisStore, realm: String, runtime: PBXRuntime?) {
+    public init(store: any PortcullisStore, realm: String, runtime: PBXRuntime?, setupTokenFile: String? = nil) {
+        self.setupTokenFile = setupTokenFile
         self.store = store
         self.realm = realm
         self.runtime = runtime
@@ -161,19 +164,44 @@ public struct AdminService: Sendable {
         return try? await store.token(secretHash: SecretGenerator.sha256Hex(secret))
     }
 
-    /// While no Super Administrator exists, makes a new one-time setup token (only its hash is kept) and returns it.
-    public func issueSetupTokenIfNeeded() async throws(AdminError) -> String? {
+    /// A setup token works for this long after it was issued.
+    public static let setupTokenLifetime: TimeInterval = 24 * 3600
+
+    /// While no Super Administrator exists, makes sure a one-time setup token works: keeps the unexpired one issued
+    /// earlier, or makes a new one (only its hash and expiry are stored) and writes it, readable by the owner only, to
+    /// `setupTokenFile`. Returns when it stops working; nil once an administrator exists.
+    public func issueSetupTokenIfNeeded(now: Date = Date()) async throws(AdminError) -> Date? {
         guard try await storeCall({ try await store.adminUsers() }).isEmpty else { return nil }
+        if let stored = try await storeCall({ try await store.setting(AdminService.setupKey) }), let issued = SetupToken(stored: stored),
+           issued.expires > now, let setupTokenFile, FileManager.default.fileExists(atPath: setupTokenFile) {
+            return issued.expires
+        }
         let token = SecretGenerator.token(prefix: "setup_")
-        try await storeCall { try await store.setSetting(AdminService.setupKey, value: SecretGenerator.sha256Hex(token)) }
-        return token
+        let stored = SetupToken(hash: SecretGenerator.sha256Hex(token), expires: now.addingTimeInterval(AdminService.setupTokenLifetime))
+        if let setupTokenFile {
+            try? FileManager.default.removeItem(atPath: setupTokenFile)
+            guard FileManager.default.createFile(atPath: setupTokenFile, contents: Data((token + "\n").utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw AdminError(.internalError, "cannot write the setup token to \(setupTokenFile)")
+            }
+        }
+        try await storeCall { try await store.setSetting(AdminService.setupKey, value: stored.stored) }
+        return stored.expires
     }
 
-    /// Creates the Super Administrator with the setup token, which then stops working; returns an API token.
-    public func setup(_ request: SetupRequest) async throws(AdminError) -> CreatedToken {
-        let expected = try await storeCall { try await store.setting(AdminService.setupKey) }
-        guard let expected, ConstantTime.equals(Array(expected.utf8), Array(SecretGenerator.sha256Hex(request.setupToken).utf8)) else {
-            throw AdminError(.unauthorized, "the setup token is wrong or was already used")
+    /// Creates the Super Administrator with the setup token, which is consumed in the same transaction (so of many
+    /// requests racing with it, one succeeds), and only while no administrator exists; returns an API token.
+    public func setup(_ request: SetupRequest, now: Date = Date()) async throws(AdminError) -> CreatedToken {
+        let refused = AdminError(.unauthorized, "the setup token is wrong, expired or was already used")
+        let stored = try await storeCall { try await store.setting(AdminService.setupKey) }
+        guard let stored, let expected = SetupToken(stored: stored),
+              ConstantTime.equals(Array(expected.hash.utf8), Array(SecretGenerator.sha256Hex(request.setupToken).utf8)) else {
+            await record(PortcullisEvent(EventCatalogue.setupRefused, fields: ["reason": "wrong or used token"]))
+            throw refused
+        }
+        guard expected.expires > now else {
+            await record(PortcullisEvent(EventCatalogue.setupRefused, fields: ["reason": "expired token"]))
+            throw refused
         }
         guard (3...64).contains(request.username.count), request.username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
             throw AdminError(.invalidInput, "username must be 3-64 letters, digits, '.', '_' or '-'")
@@ -182,10 +210,19 @@ public struct AdminService: Sendable {
             throw AdminError(.invalidInput, "password must be 12-128 characters")
         }
         let user = AdminUserRecord(username: request.username, passwordHash: Bcrypt.hash(request.password, cost: 12),
-                                   role: "Super Administrator", createdAt: Date())
-        try await storeCall { try await store.createAdminUser(user) }
-        try await storeCall { try await store.setSetting(AdminService.setupKey, value: nil) }
+                                   role: "Super Administrator", createdAt: now)
+        guard try await storeCall({ try await store.createFirstAdministrator(user, consuming: AdminService.setupKey, value: stored) }) else {
+            await record(PortcullisEvent(EventCatalogue.setupRefused, fields: ["reason": "token already used"]))
+            throw refused
+        }
+        if let setupTokenFile { try? FileManager.default.removeItem(atPath: setupTokenFile) }
+        await record(PortcullisEvent(EventCatalogue.superAdministratorCreated, fields: ["username": request.username]))
         return try await createToken(name: "\(request.username) (setup)")
+    }
+
+    /// An event, live through the bus or straight into the store when no server runs.
+    func record(_ event: PortcullisEvent) async {
+        if let runtime { runtime.bus.publish(event) } else { try? await store.appendEvents([event.record]) }
     }
 
     // MARK: Configuration

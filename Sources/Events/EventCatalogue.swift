@@ -21,6 +21,8 @@ public enum EventCatalogue {
     public static let wrongPIN = EventKind(name: "Outbound Call PIN Failed", category: .call, level: .warning)
     public static let outboundLocked = EventKind(name: "Extension Outbound Calls Locked", category: .call, level: .alert)
     public static let listenerClosed = EventKind(name: "SIP Listener Closed", category: .system, level: .alert)
+    public static let superAdministratorCreated = EventKind(name: "Super Administrator Created", category: .system, level: .notice)
+    public static let setupRefused = EventKind(name: "Setup Token Refused", category: .system, level: .warning)
     public static let connectionLimitReached = EventKind(name: "Connection Limit Reached", category: .network, level: .warning)
 
     public static let all: [EventKind] = [
@@ -28,7 +30,7 @@ public enum EventCatalogue {
         configurationChanged, autoDefenseBlocked, ipBlocked, ipUnblocked, geoIPUnavailable,
         registrationBlocked, registrationLocked, trunkRegistrationFailed, trunkRegistered, disallowedCountry, callFrequencyExceeded,
         blockedNumberDialed, emergencyCall, wrongPIN, outboundLocked, listenerClosed,
-        connectionLimitReached,
+        connectionLimitReached, superAdministratorCreated, setupRefused,
     ]
 
     public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }

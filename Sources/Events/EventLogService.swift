@@ -7,7 +7,7 @@ import Storage
 public struct EventLogService: Service {
     private let bus: EventBus
     private let writer: EventLogWriter
-    private let events: AsyncStream<PortcullisEvent>
+    private let events: EventStream
 
     /// Subscribes at once, so events published before `run` starts are kept too.
     public init(bus: EventBus, store: any PortcullisStore, logger: Logger) {

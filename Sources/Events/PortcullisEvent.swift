@@ -7,10 +7,25 @@ public struct PortcullisEvent: Sendable, Equatable {
     public let time: Date
     public let fields: [String: String]
 
+    /// Longest value a field keeps: many come from the network (User-Agent, account, contact), and one event must
+    /// not carry kilobytes of an attacker's text into the log and every notification.
+    public static let maxFieldLength = 128
+
+    /// Values longer than `maxFieldLength` are cut (ending in `…`) and control characters become `?`.
     public init(_ kind: EventKind, time: Date = Date(), fields: [String: String] = [:]) {
         self.kind = kind
         self.time = time
-        self.fields = fields
+        self.fields = fields.mapValues(PortcullisEvent.clean)
+    }
+
+    static func clean(_ value: String) -> String {
+        let needsWork = value.unicodeScalars.count > maxFieldLength || value.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        guard needsWork else { return value }
+        var scalars = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars.prefix(maxFieldLength) {
+            scalars.append(scalar.properties.generalCategory == .control ? "?" : scalar)
+        }
+        return String(scalars) + (value.unicodeScalars.count > maxFieldLength ? "…" : "")
     }
 
     public var record: EventRecord {

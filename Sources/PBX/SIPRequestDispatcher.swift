@@ -4,6 +4,7 @@ import Events
 import Foundation
 import GeoIP
 import Logging
+import SIPAuth
 import SIPCore
 import SIPStack
 import Storage
@@ -19,6 +20,8 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private let location: LocationService
     private let registrar: Mutex<Registrar>
     private let transactions: Mutex<ServerTransactionTable>
+    /// Repeated failures from one source become one event and a summary with their count.
+    private let failures = Mutex(EventAggregator())
     private let bus: EventBus
     private let metrics = SIPMetrics()
     private let logger: Logger
@@ -109,6 +112,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     /// Timer-driven housekeeping: expired registrations and finished transactions. Called about once a second.
     public func sweep() {
         let now = clock()
+        for summary in failures.withLock({ $0.flush(now: now) }) { bus.publish(summary) }
         for aor in location.expire(now: now) {
             bus.publish(PortcullisEvent(EventCatalogue.extensionUnregistered, time: now, fields: ["extension": aor, "reason": "expired"]))
         }
@@ -153,10 +157,19 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         fields["account"] = account
         if request.method != .register { fields["method"] = request.method.rawValue }
         metrics.registrationsFailed.increment()
-        bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, time: now, fields: fields))
+        let event = PortcullisEvent(EventCatalogue.registrationFailed, time: now, fields: fields)
+        // Each reason stays visible once per window; a flood of the same failure becomes one event and a count.
+        if let first = failures.withLock({ $0.admit(event, source: peer.ip + " " + reason) }) { bus.publish(first) }
         if guess, let registrationGuard, let attempt = RegistrationAttempt(peer, account: account, userAgent: userAgent) {
             registrationGuard.failed(attempt, known: account.map(authenticator.knows) ?? false, reason: reason, now: now)
         }
+    }
+
+    /// Credentials answered by a new challenge: a forged nonce, a wrong realm or a replayed count is a guess like a
+    /// wrong password; an expired nonce with the right password is a phone that waited too long.
+    private func recordChallenged(_ failure: DigestVerdict?, _ request: SIPRequest, peer: SIPPeer, now: Date) {
+        guard let failure else { return }
+        recordFailure(request, peer: peer, reason: failure.rawValue, account: nil, guess: failure != .staleNonce, now: now)
     }
 
     /// Who sent a request, as every registration event names them.
@@ -182,7 +195,8 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             failed(request, peer: peer, status: status, reason: reason, account: account, guess: true, now: now)
         }
         switch authenticator.authenticate(request, header: .proxyAuthorization, now: now) {
-        case .challenge(let stale, _):
+        case .challenge(let stale, let failure):
+            recordChallenged(failure, request, peer: peer, now: now)
             var response = SIPResponse(replyingTo: request, statusCode: 407, toTag: SIPRequestDispatcher.makeTag())
             for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.proxyAuthenticate, challenge) }
             return response
@@ -222,8 +236,8 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             return failure(403, "source not in the extension's permitted networks", account: aor)
         }
         switch authenticator.authenticate(request, now: now) {
-        case .challenge(let stale, let failureReason):
-            if let failureReason { recordFailure(request, peer: peer, reason: failureReason, account: nil, guess: false, now: now) }
+        case .challenge(let stale, let failure):
+            recordChallenged(failure, request, peer: peer, now: now)
             var response = SIPResponse(replyingTo: request, statusCode: 401, toTag: SIPRequestDispatcher.makeTag())
             for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.wwwAuthenticate, challenge) }
             return response

@@ -19,10 +19,11 @@ public struct DigestVerifier: Sendable {
     public let signer: NonceSigner
     private var counts: NonceCountTracker
 
-    public init(realm: String, key: [UInt8], nonceLifetime: UInt64 = 300, trackedNonces: Int = 100_000) {
+    /// `startedAt`: nonces issued before it are not trusted at nc=1 (their counts were not tracked by this run).
+    public init(realm: String, key: [UInt8], nonceLifetime: UInt64 = 300, trackedNonces: Int = 100_000, startedAt: UInt64 = 0) {
         self.realm = realm
         signer = NonceSigner(key: key, lifetime: nonceLifetime)
-        counts = NonceCountTracker(capacity: trackedNonces, lifetime: nonceLifetime)
+        counts = NonceCountTracker(capacity: trackedNonces, lifetime: nonceLifetime, startedAt: startedAt)
     }
 
     public func challenge(algorithm: DigestAlgorithm, now: UInt64, stale: Bool = false) -> DigestChallenge {
@@ -47,7 +48,7 @@ public struct DigestVerifier: Sendable {
         let matches = ConstantTime.equalsHex(expected, credentials.response)
         guard matches, ha1 != nil else { return .wrongResponse }
         guard case .valid(let issuedAt) = nonceState else { return .staleNonce }
-        guard counts.accept(nonce: credentials.nonce, nonceCount: nonceCount, issuedAt: issuedAt, now: now) else {
+        guard counts.accept(nonce: credentials.nonce, user: credentials.username, nonceCount: nonceCount, issuedAt: issuedAt, now: now) else {
             return .replayedNonceCount
         }
         return .accepted

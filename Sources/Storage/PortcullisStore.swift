@@ -18,6 +18,8 @@ public protocol PortcullisStore: Sendable {
 
     func appendEvents(_ events: [EventRecord]) async throws
     func events(_ query: EventQuery) async throws -> [EventRecord]
+    /// Deletes events older than `time` and all but the newest `keeping`; returns how many went.
+    func pruneEvents(before time: Date, keeping: Int) async throws -> Int
 
     func appendCallRecords(_ records: [CallDetailRecord]) async throws
     func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord]
@@ -27,6 +29,10 @@ public protocol PortcullisStore: Sendable {
     func tokens() async throws -> [APITokenRecord]
 
     func createAdminUser(_ user: AdminUserRecord) async throws
+    /// The first administrator, in one transaction: only while no administrator exists and only by deleting the
+    /// setting `key` whose value is still `value` (a one-time token, used once however many requests race for it).
+    /// False, and nothing changed, otherwise.
+    func createFirstAdministrator(_ user: AdminUserRecord, consuming key: String, value: String) async throws -> Bool
     func adminUsers() async throws -> [AdminUserRecord]
 
     /// Stores the blocks and returns them with their ids.

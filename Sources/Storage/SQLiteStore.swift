@@ -106,6 +106,17 @@ public final class SQLiteStore: PortcullisStore {
         }
     }
 
+    public func pruneEvents(before time: Date, keeping: Int) async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM event WHERE time < ?", arguments: [time])
+            var deleted = db.changesCount
+            try db.execute(sql: "DELETE FROM event WHERE id <= (SELECT id FROM event ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                           arguments: [max(0, keeping)])
+            deleted += db.changesCount
+            return deleted
+        }
+    }
+
     public func events(_ query: EventQuery) async throws -> [EventRecord] {
         var filter = SQLFilter()
         filter.add("time >= ?", query.since)
@@ -149,6 +160,17 @@ public final class SQLiteStore: PortcullisStore {
             }
             try db.execute(sql: "INSERT INTO admin_user (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [user.username, user.passwordHash, user.role, user.createdAt])
+        }
+    }
+
+    public func createFirstAdministrator(_ user: AdminUserRecord, consuming key: String, value: String) async throws -> Bool {
+        try await write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM admin_user LIMIT 1") == nil else { return false }
+            try db.execute(sql: "DELETE FROM setting WHERE key = ? AND value = ?", arguments: [key, value])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "INSERT INTO admin_user (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [user.username, user.passwordHash, user.role, user.createdAt])
+            return true
         }
     }
 

@@ -16,10 +16,14 @@ struct DataDirectoryOptions: ParsableArguments {
 
     var databasePath: String { (path as NSString).appendingPathComponent("portcullis.sqlite") }
     var socketPath: String { (path as NSString).appendingPathComponent("portcullis.sock") }
+    /// The one-time setup token, while no Super Administrator exists (owner-only).
+    var setupTokenPath: String { (path as NSString).appendingPathComponent("setup-token") }
 
-    /// Creates the directory readable by its owner only: it holds the database and the control socket.
+    /// Creates the directory readable by its owner only: it holds the database, secrets and the control socket. An
+    /// existing directory is made owner-only too.
     func prepare() throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
     }
 }
 

@@ -12,7 +12,8 @@ struct DirectAdminClient: AdminClient {
         try options.prepare()
         let store = try SQLiteStore(path: options.databasePath)
         let secrets = try await AdminService.secrets(store)
-        return DirectAdminClient(service: AdminService(store: store, realm: secrets.realm, runtime: nil))
+        return DirectAdminClient(service: AdminService(store: store, realm: secrets.realm, runtime: nil,
+                                                              setupTokenFile: options.setupTokenPath))
     }
 
     func createExtension(_ request: CreateExtensionRequest) async throws -> ExtensionWithSecret { try await service.createExtension(request) }

@@ -231,19 +231,36 @@ struct AdminServiceTests {
         #expect(result.extensionsCreated == 0 && result.extensionsUpdated == 0 && result.extensionsRemoved == 0)
     }
 
-    @Test func setupTokenWorksOnceAndTokensAreStoredHashed() async throws {
-        let service = try makeService()
-        let setup = try #require(try await service.issueSetupTokenIfNeeded())
+    @Test func setupTokenWorksOnceExpiresAndTokensAreStoredHashed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-setup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("setup-token").path
+        let service = AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis",
+                                   runtime: nil, setupTokenFile: file)
+        let now = Date()
+        let expires = try #require(try await service.issueSetupTokenIfNeeded(now: now))
+        #expect(abs(expires.timeIntervalSince(now) - AdminService.setupTokenLifetime) < 1)
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600, "the token file is the owner's alone")
+        let setup = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await service.issueSetupTokenIfNeeded(now: now.addingTimeInterval(60)) == expires, "a restart keeps the token")
         await #expect(throws: AdminError.self) {
             try await service.setup(SetupRequest(setupToken: "setup_wrong", username: "admin", password: "a long enough pass"))
         }
+        await #expect(throws: AdminError.self, "expired") {
+            try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "a long enough pass"),
+                                    now: expires.addingTimeInterval(1))
+        }
         let token = try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "a long enough pass"))
+        #expect(!FileManager.default.fileExists(atPath: file), "the used token's file is removed")
         #expect(await service.tokenOwner(token.token)?.name == "admin (setup)")
         #expect(try await service.store.tokens().allSatisfy { $0.secretHash != token.token })
         await #expect(throws: AdminError.self) {
             try await service.setup(SetupRequest(setupToken: setup, username: "admin2", password: "a long enough pass"))
         }
         #expect(try await service.issueSetupTokenIfNeeded() == nil)
+        let events = try await service.events(EventQuery(limit: 100)).map(\.name)
+        #expect(events.filter { $0 == "Setup Token Refused" }.count == 3 && events.contains("Super Administrator Created"))
     }
 
     @Test func callRecordsExportAsCSVThatASpreadsheetCannotRun() {

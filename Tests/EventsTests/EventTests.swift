@@ -24,15 +24,57 @@ struct EventTests {
         #expect(names == ["Server Started", "Server Stopped", "Server Started", "Server Stopped"])
     }
 
-    @Test func aSlowSubscriberLosesOldestEventsAndTheyAreCounted() async {
+    @Test func aSlowSubscriberLosesEventsPastItsBufferButNeverAnAlert() async {
         let bus = EventBus(bufferSize: 2)
         let stream = bus.subscribe()
-        for index in 0..<5 { bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, fields: ["i": String(index)])) }
+        for index in 0..<5 {
+            bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, fields: ["i": String(index)]))
+            bus.publish(PortcullisEvent(EventCatalogue.registrationBlocked, fields: ["i": "alert \(index)"]))
+        }
         bus.finish()
         var kept: [String] = []
         for await event in stream { kept.append(event.fields["i"] ?? "") }
-        #expect(kept == ["3", "4"])
+        #expect(kept == ["0", "alert 0", "1", "alert 1", "alert 2", "alert 3", "alert 4"])
         #expect(bus.dropped == 3)
+    }
+
+    @Test func aDeliveredEventMakesRoomAgain() async {
+        let bus = EventBus(bufferSize: 1)
+        var iterator = bus.subscribe().makeAsyncIterator()
+        for index in 0..<3 {
+            bus.publish(PortcullisEvent(EventCatalogue.registrationFailed, fields: ["i": String(index)]))
+            #expect(await iterator.next()?.fields["i"] == String(index))
+        }
+        #expect(bus.dropped == 0)
+    }
+
+    @Test func aBurstFromOneSourceIsOneEventAndOneSummary() {
+        var aggregator = EventAggregator(window: 60, capacity: 2)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        func failure(_ ip: String, _ second: Double) -> PortcullisEvent {
+            PortcullisEvent(EventCatalogue.registrationFailed, time: start.addingTimeInterval(second), fields: ["ip": ip, "n": String(second)])
+        }
+        #expect(aggregator.admit(failure("192.0.2.1", 0), source: "192.0.2.1") != nil)
+        for second in 1...179 { #expect(aggregator.admit(failure("192.0.2.1", Double(second) / 10), source: "192.0.2.1") == nil) }
+        #expect(aggregator.admit(failure("192.0.2.2", 1), source: "192.0.2.2") != nil)
+        // Past the capacity, new sources share one entry.
+        #expect(aggregator.admit(failure("192.0.2.3", 2), source: "192.0.2.3") != nil)
+        #expect(aggregator.admit(failure("192.0.2.4", 3), source: "192.0.2.4") == nil)
+        #expect(aggregator.flush(now: start.addingTimeInterval(30)).isEmpty, "the window is still open")
+        let summaries = aggregator.flush(now: start.addingTimeInterval(63)).sorted { $0.fields["ip"]! < $1.fields["ip"]! }
+        #expect(summaries.map { $0.fields["ip"] } == ["192.0.2.1", "many"])
+        #expect(summaries[0].fields["repeated"] == "179" && summaries[0].fields["n"] == "17.9")
+        #expect(summaries[1].fields["repeated"] == "1")
+        #expect(aggregator.tracked == 0)
+        #expect(aggregator.admit(failure("192.0.2.1", 70), source: "192.0.2.1") != nil, "a new window starts with an event")
+    }
+
+    @Test func fieldsFromTheNetworkAreCutAndCleaned() {
+        let event = PortcullisEvent(EventCatalogue.registrationFailed, fields: [
+            "user_agent": String(repeating: "A", count: 8_000), "account": "evil\r\nInjected: yes", "ip": "192.0.2.1"])
+        #expect(event.fields["user_agent"] == String(repeating: "A", count: PortcullisEvent.maxFieldLength) + "…")
+        #expect(event.fields["account"] == "evil??Injected: yes")
+        #expect(event.fields["ip"] == "192.0.2.1")
     }
 
     @Test func theWriterStoresEverythingPublishedBeforeTheStreamEnds() async throws {

@@ -109,11 +109,50 @@ struct DigestTests {
     @Test func trackerIsBoundedAndForgottenNoncesAreNotFresh() {
         var tracker = NonceCountTracker(capacity: 4, lifetime: 100)
         for index in 0..<10 {
-            let accepted = tracker.accept(nonce: "n\(index)", nonceCount: 1, issuedAt: UInt64(index), now: 10)
+            let accepted = tracker.accept(nonce: "n\(index)", user: "1001", nonceCount: 1, issuedAt: UInt64(index), now: 10)
             #expect(accepted)
         }
         #expect(tracker.count <= 4)
-        let outcome95 = tracker.accept(nonce: "n0", nonceCount: 2, issuedAt: 0, now: 10)
-        #expect(!outcome95)
+        let accepted1 = tracker.accept(nonce: "n0", user: "1001", nonceCount: 2, issuedAt: 0, now: 10)
+        #expect(!accepted1)
+        // The review's replay: an evicted nonce offered again at nc=1 is refused, since the horizon passed it.
+        #expect(tracker.horizon >= 5)
+        let accepted2 = tracker.accept(nonce: "n0", user: "1001", nonceCount: 1, issuedAt: 0, now: 10)
+        #expect(!accepted2)
+        let accepted3 = tracker.accept(nonce: "n11", user: "1001", nonceCount: 1, issuedAt: 11, now: 11)
+        #expect(accepted3, "a newer nonce is fresh")
+    }
+
+    @Test func trackerCountsPerUserAndDistrustsNoncesFromBeforeItStarted() {
+        var tracker = NonceCountTracker(capacity: 100, lifetime: 100, startedAt: 1_000)
+        let accepted4 = tracker.accept(nonce: "old", user: "1001", nonceCount: 1, issuedAt: 999, now: 1_010)
+        #expect(!accepted4)
+        let accepted5 = tracker.accept(nonce: "new", user: "1001", nonceCount: 1, issuedAt: 1_000, now: 1_010)
+        #expect(accepted5)
+        let accepted6 = tracker.accept(nonce: "new", user: "1002", nonceCount: 1, issuedAt: 1_000, now: 1_010)
+        #expect(accepted6, "another user's count")
+        let accepted7 = tracker.accept(nonce: "new", user: "1001", nonceCount: 1, issuedAt: 1_000, now: 1_010)
+        #expect(!accepted7)
+    }
+
+    @Test func everyRefusalHasItsVerdict() {
+        var fixture = Fixture()
+        let challenge = fixture.verifier.challenge(algorithm: .md5, now: 1_000)
+        func verify(_ credentials: DigestCredentials) -> DigestVerdict {
+            fixture.verifier.verify(credentials, method: .register, requestURI: fixture.uri, ha1: fixture.ha1, now: 1_001)
+        }
+        var noQop = fixture.answer(challenge)
+        noQop.qop = nil
+        #expect(verify(noQop) == .qopRequired)
+        var otherRealm = challenge
+        otherRealm.realm = "elsewhere"
+        #expect(verify(fixture.answer(otherRealm)) == .wrongRealm)
+        var forged = challenge
+        forged.nonce = String(challenge.nonce.reversed())
+        #expect(verify(fixture.answer(forged)) == .invalidNonce)
+        var unknownAlgorithm = fixture.answer(challenge)
+        unknownAlgorithm.algorithm = "SHA-512-256"
+        #expect(verify(unknownAlgorithm) == .unsupportedAlgorithm)
+        #expect(verify(fixture.answer(challenge)) == .accepted, "and the right answer still works")
     }
 }

@@ -88,15 +88,44 @@ enum StoreContract {
         #expect(try await store.events(EventQuery(limit: 2)).count == 2)
     }
 
+    static func eventRetention(_ store: any PortcullisStore) async throws {
+        let events = (0..<10).map { EventRecord(time: now.addingTimeInterval(Double($0) * 86_400), name: "E", category: "system",
+                                                level: "info", fields: ["i": String($0)]) }
+        try await store.appendEvents(events)
+        #expect(try await store.pruneEvents(before: now.addingTimeInterval(2 * 86_400), keeping: 1_000) == 2)
+        #expect(try await store.pruneEvents(before: now, keeping: 5) == 3)
+        #expect(try await store.events(EventQuery(limit: 100)).map { $0.fields["i"] ?? "" } == ["9", "8", "7", "6", "5"])
+        #expect(try await store.pruneEvents(before: now, keeping: 5) == 0)
+    }
+
     static func tokensUsersSettings(_ store: any PortcullisStore) async throws {
         let token = APITokenRecord(id: "t1", name: "ci", secretHash: "hash", role: "Super Administrator", createdAt: now)
         try await store.createToken(token)
         #expect(try await store.token(secretHash: "hash") == token)
         #expect(try await store.token(secretHash: "other") == nil)
         let user = AdminUserRecord(username: "admin", passwordHash: "$2b$", role: "Super Administrator", createdAt: now)
+        try await store.setSetting("setup", value: "token-hash")
+        #expect(try await !store.createFirstAdministrator(user, consuming: "setup", value: "other-hash"))
+        #expect(try await store.adminUsers().isEmpty, "a wrong token changes nothing")
+        #expect(try await store.setting("setup") == "token-hash")
+        // Ten requests race with the right token: exactly one creates an administrator.
+        let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<10 {
+                var racer = user
+                racer.username = "admin\(index)"
+                group.addTask { try await store.createFirstAdministrator(racer, consuming: "setup", value: "token-hash") }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(created == 1)
+        #expect(try await store.adminUsers().count == 1)
+        #expect(try await store.setting("setup") == nil)
+        try await store.setSetting("setup", value: "token-hash")
+        #expect(try await !store.createFirstAdministrator(user, consuming: "setup", value: "token-hash"), "an administrator exists")
+        try await store.setSetting("setup", value: nil)
         try await store.createAdminUser(user)
         await #expect(throws: StoreError.self) { try await store.createAdminUser(user) }
-        #expect(try await store.adminUsers() == [user])
+        #expect(try await store.adminUsers().filter { $0.username == "admin" } == [user])
         try await store.setSetting("a", value: "1")
         try await store.setSetting("a", value: "2")
         #expect(try await store.setting("a") == "2")
@@ -118,6 +147,7 @@ struct SQLiteStoreTests {
     @Test func events() async throws { try await StoreContract.events(makeStore()) }
     @Test func callRecords() async throws { try await StoreContract.callRecords(makeStore()) }
     @Test func tokensUsersSettings() async throws { try await StoreContract.tokensUsersSettings(makeStore()) }
+    @Test func eventRetention() async throws { try await StoreContract.eventRetention(makeStore()) }
 
     @Test func dataSurvivesReopening() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-reopen-\(UUID().uuidString)")

@@ -4,6 +4,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -43,7 +44,7 @@ def cli(data_dir, *args, check=True, input_text=None):
 class Server:
     """One `portcullis serve` with its own data directory and ports."""
 
-    def __init__(self, data_dir=None, sip_listen=None, extra_args=(), environment=None, allow_loopback=True):
+    def __init__(self, data_dir=None, sip_listen=None, extra_args=(), environment=None, allow_loopback=True, descriptor_limit=None):
         """allow_loopback puts 127.0.0.1 on the network allow list, so tests that drive load from it are not
         blocked by the auto-defense rules; network tests attack from other 127.0.0.0/8 addresses."""
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="portcullis-it-"))
@@ -53,6 +54,7 @@ class Server:
         self.sip_listen = sip_listen or [f"127.0.0.1:{self.sip_port}"]
         self.extra_args = list(extra_args)
         self.environment = environment
+        self.descriptor_limit = descriptor_limit
         self.process = None
         self.output = []
         self.token = None
@@ -67,7 +69,11 @@ class Server:
                 args += ["--sip-listen", address]
         self.log = open(self.data_dir / "server.log", "a")
         environment = {**os.environ, **(self.environment or {})}
-        self.process = subprocess.Popen(args + self.extra_args, stdout=subprocess.PIPE, stderr=self.log, text=True, env=environment)
+        limit = self.descriptor_limit
+        # `ulimit -n` for the server alone, soft and hard: what a small container gives it.
+        preexec = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))) if limit else None
+        self.process = subprocess.Popen(args + self.extra_args, stdout=subprocess.PIPE, stderr=self.log, text=True, env=environment,
+                                        preexec_fn=preexec)
         deadline = time.time() + timeout
         while time.time() < deadline:
             line = self.process.stdout.readline()
@@ -94,11 +100,9 @@ class Server:
         raise AssertionError("the admin API did not start")
 
     def setup_token(self):
-        for line in self.output:
-            match = re.search(r"--token (setup_[0-9a-f]+)", line)
-            if match:
-                return match.group(1)
-        return None
+        """The one-time setup token from the owner-only file the server writes at first start."""
+        path = self.data_dir / "setup-token"
+        return path.read_text().strip() if path.exists() else None
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.process and self.process.poll() is None:

@@ -1,4 +1,5 @@
 """The admin API, the CLI contract, the first-start setup and durability of acknowledged changes."""
+import concurrent.futures
 import json
 import signal
 import subprocess
@@ -91,17 +92,39 @@ def test_config_apply_rejects_an_invalid_file_and_changes_nothing(server_factory
     assert "0 extension(s) created, 0 updated, 0 removed" in again.stdout
 
 
-def test_first_start_prints_a_one_time_setup_token(server_factory):
+def test_first_start_writes_a_one_time_setup_token_to_an_owner_only_file(server_factory):
     server = server_factory().start()
+    token_file = server.data_dir / "setup-token"
+    assert str(token_file) in "".join(server.output), "the path is printed"
     token = server.setup_token()
-    assert token, "no setup token printed: " + "".join(server.output)
-    created = server.cli("setup", "--token", token, "--username", "admin", "--password", "correct horse battery")
+    assert token and token not in "".join(server.output), "the token itself is never printed"
+    assert token_file.stat().st_mode & 0o777 == 0o600 and server.data_dir.stat().st_mode & 0o777 == 0o700
+    created = server.cli("setup", "--username", "admin", "--password", "correct horse battery")
     api_token = created.stdout.strip().splitlines()[-1]
     assert server.api("GET", "/api/v1/tokens", token=api_token)[0] == 200
+    assert not token_file.exists()
     reused = server.cli("setup", "--token", token, "--username", "admin2", "--password", "correct horse battery", check=False)
     assert reused.returncode != 0
     status, _, _ = server.api("POST", "/api/v1/setup", {"setupToken": token, "username": "x", "password": "y" * 20}, token=None)
     assert status == 401
+    server.wait_for_event("Super Administrator Created")
+
+
+def test_finding_5_parallel_setups_with_one_token_make_one_administrator(server_factory):
+    server = server_factory().start()
+    token = server.setup_token()
+
+    def attempt(index):
+        return server.api("POST", "/api/v1/setup", {"setupToken": token, "username": f"admin{index}", "password": "correct horse battery"},
+                          token=None)[0]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+        statuses = list(pool.map(attempt, range(5)))
+    assert sorted(statuses) == [200, 401, 401, 401, 401], statuses
+    # A restart does not print or renew anything once an administrator exists.
+    server.stop()
+    restarted = server_factory(data_dir=server.data_dir).start()
+    assert "setup" not in "".join(restarted.output).lower() and restarted.setup_token() is None
 
 
 def test_acknowledged_changes_survive_kill_9(server_factory):

@@ -1,8 +1,12 @@
 """The attacks of the hardening review (issue 12), each sent as the attacker sent it, from its own 127.0.0.0/8
 address, while a legitimate phone keeps working. Each test names the finding it covers."""
+import resource
 import socket
+import time
 
-from portcullis_harness import SipClient, parse_response
+from portcullis_harness import (SDP, SipClient, ack_answered, apply_config, authenticated_invite, authorization, challenge_fields,
+                                end_answered, extensions_yaml, finished, in_dialog, parse_response, strong_password)
+from test_calls import call_records, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
 
 
 def attacker_socket(source, kind=socket.SOCK_DGRAM):
@@ -49,3 +53,229 @@ def test_finding_4_replies_tell_a_phone_behind_nat_its_public_address(server_fac
     answer = parse_response(phone.recvfrom(65535)[0])
     assert answer["status"] == 200
     assert answer["headers"]["via"][0] == f"SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bKnat;rport={port};received=127.0.0.182"
+
+
+def hold_connections(port, sources, per_source):
+    """Opens and holds TCP connections from each source, as fast as it can; returns the open sockets. A connection
+    the server refused is closed by it at once, which the caller sees later as EOF."""
+    held = []
+    for source in sources:
+        for _ in range(per_source):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((source, 0))
+            sock.settimeout(2)
+            try:
+                sock.connect(("127.0.0.1", port))
+                held.append(sock)
+            except OSError:
+                sock.close()
+    return held
+
+
+def still_open(sockets, wait=1.0):
+    """How many of the sockets the server has not closed (no EOF within `wait` seconds on the first, none after)."""
+    time.sleep(wait)
+    count = 0
+    for sock in sockets:
+        sock.setblocking(False)
+        try:
+            if sock.recv(1) == b"":
+                continue
+        except BlockingIOError:
+            pass
+        except OSError:
+            continue
+        count += 1
+    return count
+
+
+def metric(server, name, **labels):
+    _, _, text = server.api("GET", "/metrics")
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name) and all(f'{key}="{value}"' in line for key, value in labels.items()):
+            total += float(line.split()[-1])
+    return total
+
+
+def test_finding_2_held_connections_meet_caps_and_the_server_keeps_answering(server_factory):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    # The reviewer's setup: `ulimit -n 1024` and 1,140 connections; SIP connections then get a quarter of it (256).
+    server = server_factory(descriptor_limit=1024)
+    server.start()
+    sources = [f"127.0.1.{n}" for n in range(1, 39)]
+    held = hold_connections(server.sip_port, sources, 30)
+    try:
+        assert len(held) == 1140
+        assert server.alive()
+        phone = SipClient(server.sip_port)
+        assert phone.options()["status"] == 200, "SIP over UDP answers while the caps are held"
+        status, health = listeners(server)
+        assert status == 200 and health["status"] == "ok", "the admin API answers too"
+        assert still_open(held) == 256, "exactly the total cap is held open"
+        assert metric(server, "portcullis_connections_refused_total", service="sip", cap="total") >= 1140 - 256
+        events = server.wait_for_event("Connection Limit Reached", lambda event: event["fields"]["cap"] == "total")
+        assert len(events) == 1, "one event when the cap is reached, not one per refusal"
+    finally:
+        for sock in held:
+            sock.close()
+    # The places come back when the connections go.
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        fresh = hold_connections(server.sip_port, ["127.0.2.1"], 3)
+        if still_open(fresh, 0.3) == 3:
+            break
+        for sock in fresh:
+            sock.close()
+    else:
+        raise AssertionError("connections were not admitted again after the held ones closed")
+
+
+def test_finding_2_one_source_meets_its_own_cap_on_sip_and_api(server_factory):
+    # From the allow-listed 127.0.0.1: past the network guard's rate rule (which blocks a fast opener of any other
+    # address at 40 connections), the cap still holds.
+    server = server_factory().start()
+    held = hold_connections(server.sip_port, ["127.0.0.1"], 100)
+    api_held = []
+    try:
+        assert still_open(held) == 64
+        assert server.wait_for_event("Connection Limit Reached", lambda e: e["fields"]["cap"] == "per-source"
+                                     and e["fields"]["ip"] == "127.0.0.1" and e["fields"]["service"] == "sip")
+        api_held = hold_connections(server.api_port, ["127.0.3.2"], 60)
+        assert still_open(api_held) == 32
+        assert server.wait_for_event("Connection Limit Reached", lambda e: e["fields"]["service"] == "api")
+        other = hold_connections(server.sip_port, ["127.0.3.3"], 1)
+        assert still_open(other) == 1, "another source still gets in"
+        status, _ = listeners(server)
+        assert status == 200
+    finally:
+        for sock in held + api_held:
+            sock.close()
+
+
+def test_finding_2_a_slow_header_and_a_silent_connection_are_cut_off(server_factory):
+    server = server_factory()
+    config = "sip:\n  connections: {messageTimeout: 2, idleTimeout: 4}\n"
+    assert apply_config(server, config).returncode == 0
+    server.start()
+    slow = hold_connections(server.sip_port, ["127.0.4.1"], 1)[0]
+    started = time.time()
+    slow.settimeout(10)
+    closed = None
+    try:
+        # A header that never ends, a byte every half second (each byte resets no clock).
+        while time.time() - started < 10:
+            slow.send(b"X")
+            time.sleep(0.5)
+    except OSError:
+        closed = time.time() - started
+    assert closed is not None and closed < 6, f"cut off after {closed}s"
+    idle = hold_connections(server.sip_port, ["127.0.4.2"], 1)[0]
+    idle.sendall(options("SIP/2.0/TCP 127.0.4.2:5060;branch=z9hG4bKidle", call_id="idle"))
+    idle.settimeout(10)
+    assert idle.recv(65535).startswith(b"SIP/2.0 200")
+    started = time.time()
+    assert idle.recv(1) == b"", "closed by the server"
+    assert 3 < time.time() - started < 8
+    bad = server_factory()
+    assert apply_config(bad, "sip:\n  connections: {maxPerSource: 0, idleTimeout: 1}\n").returncode != 0
+
+
+def test_finding_3_only_the_parties_of_a_call_may_end_or_move_it(server_factory, media_dir):
+    """An answered call between 1001 (127.0.0.10) and 1002 (127.0.0.20). From 127.0.0.66 an attacker who learnt the
+    Call-ID sends BYE with invented tags, BYE and re-INVITE with the real tags, and a CANCEL copying the INVITE's
+    branch: each gets 481, the call and its audio path stay, and the attempts count towards the lockout."""
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    port = register_phone(server, 1002, "127.0.0.20")
+    callee = phone("127.0.0.20", port, "callee_trying_answer.xml", media_dir)
+    time.sleep(0.3)
+    caller = SipClient(server.sip_port, source="127.0.0.10")
+    attacker = SipClient(server.sip_port, source="127.0.0.66")
+    call_id = f"invite-{caller.call_id}"
+    try:
+        answer, uri, branch = authenticated_invite(caller, 1002)
+        assert answer["status"] == 200
+        ack_answered(caller, answer, call_id)
+        headers = answer["headers"]
+        invented = in_dialog(attacker, answer, call_id, "BYE", 10).replace(headers["to"][0], "<sip:1002@127.0.0.1>;tag=guessed")
+        assert attacker.transact(invented)["status"] == 481
+        assert attacker.transact(in_dialog(attacker, answer, call_id, "BYE", 11))["status"] == 481, "right tags, wrong source"
+        moved = in_dialog(attacker, answer, call_id, "INVITE", 12).replace(
+            "Content-Length: 0", f"Content-Type: application/sdp\r\nContent-Length: {len(SDP)}") + SDP.replace("127.0.0.1", "127.0.0.66")
+        assert attacker.transact(moved)["status"] == 481
+        cancel = "\r\n".join([
+            f"CANCEL {uri} SIP/2.0", f"Via: SIP/2.0/UDP 127.0.0.10:{caller.port};branch={branch};rport",
+            "From: <sip:1001@127.0.0.1>;tag=inv1001", f"To: <{uri}>", f"Call-ID: {call_id}", f"CSeq: {caller.cseq} CANCEL",
+            "Max-Forwards: 70", "Content-Length: 0", "", ""])
+        assert attacker.transact(cancel)["status"] == 481, "a CANCEL copying branch and sent-by from elsewhere"
+        _, health = listeners(server)
+        assert health["calls"] == 1 and health["mediaSessions"] == 1, "the call is still up"
+        failures = server.wait_for_event("Extension Registration Failed", lambda e: e["fields"]["ip"] == "127.0.0.66")
+        assert {e["fields"].get("method") for e in failures} == {"BYE", "INVITE", "CANCEL"}
+        assert end_answered(caller, answer, call_id, acknowledged=True)["status"] == 200
+        assert finished(callee)[0] == 0, "the callee got the real caller's BYE and nothing else"
+        record = call_records(server, 1)[0]
+        assert (record["disposition"], record["hangupSide"]) == ("answered", "caller")
+    finally:
+        caller.close()
+        attacker.close()
+
+
+def test_finding_6_forged_nonces_count_and_a_flood_is_a_few_short_events(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    realm = challenge_fields(SipClient(server.sip_port).register("1001")[0])["realm"]
+    sources = [f"127.0.5.{n}" for n in range(1, 21)]
+    answered = {}
+    for source in sources:
+        client = SipClient(server.sip_port, source=source)
+        client.sock.settimeout(0.5)
+        answered[source] = 0
+        for _ in range(8):
+            client.cseq += 1
+            try:
+                client.send_raw(forged_message(client, realm))
+                client.receive()
+                answered[source] += 1
+            except socket.timeout:
+                pass
+        client.close()
+    assert all(count == 5 for count in answered.values()), answered
+    blocked = server.wait_for_event("Extension Registration Blocked Out", lambda e: e["fields"]["ip"] in sources, timeout=10)
+    assert {event["fields"]["ip"] for event in blocked} == set(sources)
+    failures = [e for e in server.events("Extension Registration Failed") if e["fields"]["ip"] in sources]
+    assert len(failures) == len(sources), "one event per source; the repeats wait for the summary"
+    assert {e["fields"]["reason"] for e in failures} == {"invalid nonce"}
+    assert all(len(e["fields"]["user_agent"]) <= 129 for e in failures), "8 KB of User-Agent is cut to 128 characters"
+    phone = SipClient(server.sip_port)
+    challenge, uri = phone.register("1001")
+    assert phone.register("1001", authorization("1001", strong_password(1001), challenge_fields(challenge), uri))[0]["status"] == 200
+
+
+def forged_message(client, realm):
+    header = (f'Digest username="1001", realm="{realm}", nonce="{"0" * 64}", uri="sip:127.0.0.1:{client.server_port}", '
+              f'response="{"0" * 32}", algorithm=MD5, qop=auth, nc=00000001, cnonce="abc"')
+    return "\r\n".join([
+        f"REGISTER sip:127.0.0.1:{client.server_port} SIP/2.0",
+        f"Via: SIP/2.0/UDP {client.local}:{client.port};branch=z9hG4bKforged{client.cseq};rport",
+        f"From: <sip:1001@127.0.0.1>;tag=f{client.cseq}", "To: <sip:1001@127.0.0.1>", f"Call-ID: forged-{client.local}",
+        f"CSeq: {client.cseq} REGISTER", f"Contact: <sip:1001@{client.local}:{client.port}>", "Expires: 60",
+        "User-Agent: " + "A" * 8000, f"Authorization: {header}", "Content-Length: 0", "", ""])
+
+
+def test_finding_9_an_algorithm_that_was_not_offered_is_refused(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001], extra="sip:\n  digestAlgorithms: [SHA-256]\n")).returncode == 0
+    server.start()
+    phone = SipClient(server.sip_port, source="127.0.6.1")
+    challenge, uri = phone.register("1001")
+    md5, _ = phone.register("1001", authorization("1001", strong_password(1001), challenge_fields(challenge), uri, algorithm="MD5"))
+    assert md5["status"] == 403, "MD5 was not offered"
+    server.wait_for_event("Extension Registration Failed", lambda e: e["fields"].get("reason") == "unsupported algorithm")
+    challenge, uri = phone.register("1001")
+    sha, _ = phone.register("1001", authorization("1001", strong_password(1001), challenge_fields(challenge), uri, algorithm="SHA-256"))
+    assert sha["status"] == 200

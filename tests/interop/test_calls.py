@@ -111,8 +111,19 @@ def test_busy_unreachable_unknown_and_bad_offers_get_their_answers(server_factor
         client.close()
 
 
-def test_the_caller_cancels_before_the_answer(server_factory, media_dir):
-    server, port, callee = pbx_with_callee(server_factory, media_dir, "callee_ring.xml")
+def test_a_callee_that_says_100_trying_first_is_connected(server_factory, media_dir):
+    """Most phones (linphone among them) answer 100 Trying, 180 Ringing, 200 OK: the 100 must not end the call."""
+    server, port, callee = pbx_with_callee(server_factory, media_dir, "callee_trying_answer.xml")
+    caller = dial(server, 1002, media_dir)
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(callee)[0] == 0, "the callee was connected and got the caller's BYE"
+    record = call_records(server, 1)[0]
+    assert (record["disposition"], record["hangupSide"], record["cause"]) == ("answered", "caller", "BYE")
+
+
+@pytest.mark.parametrize("scenario", ["callee_ring.xml", "callee_trying_ring.xml"])
+def test_the_caller_cancels_before_the_answer(server_factory, media_dir, scenario):
+    server, port, callee = pbx_with_callee(server_factory, media_dir, scenario)
     client = SipClient(server.sip_port, source=CALLER)
     try:
         challenge, uri = invite(client, callee=1002)

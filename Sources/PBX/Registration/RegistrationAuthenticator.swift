@@ -6,8 +6,9 @@ import Synchronization
 /// The outcome of authenticating one request.
 public enum AuthenticationOutcome: Sendable, Equatable {
     case authenticated(ExtensionCredentials)
-    /// Answer 401 with fresh challenges; `stale` when the client may retry without asking its user.
-    case challenge(stale: Bool, failure: String?)
+    /// Answer 401 with fresh challenges; `stale` when the client may retry without asking its user. `failure` says
+    /// what was wrong with the credentials given, if any.
+    case challenge(stale: Bool, failure: DigestVerdict?)
     /// Answer 403; the reason goes to the event log only, never to the client.
     case forbidden(String, username: String)
     case malformed(String)
@@ -21,7 +22,8 @@ public final class RegistrationAuthenticator: Sendable {
     private let algorithms: [DigestAlgorithm]
 
     public init(configuration: PBXConfiguration, key: [UInt8], directory: ExtensionDirectory) {
-        verifier = Mutex(DigestVerifier(realm: configuration.realm, key: key, nonceLifetime: configuration.nonceLifetime))
+        verifier = Mutex(DigestVerifier(realm: configuration.realm, key: key, nonceLifetime: configuration.nonceLifetime,
+                                        startedAt: UInt64(max(0, Date().timeIntervalSince1970))))
         self.directory = directory
         algorithms = configuration.digestAlgorithms
     }
@@ -56,7 +58,10 @@ public final class RegistrationAuthenticator: Sendable {
             return .malformed(error.description)
         }
         let account = directory.credentials(registrationName: credentials.username)
-        let algorithm = DigestAlgorithm(parameter: credentials.algorithm)
+        // An answer computed with an algorithm we did not offer would let a client pick the weaker HA1.
+        guard let algorithm = DigestAlgorithm(parameter: credentials.algorithm), algorithms.contains(algorithm) else {
+            return .forbidden(DigestVerdict.unsupportedAlgorithm.rawValue, username: credentials.username)
+        }
         let ha1 = account.map { algorithm == .sha256 ? $0.ha1SHA256 : $0.ha1MD5 }
         let seconds = UInt64(max(0, now.timeIntervalSince1970))
         let verdict = verifier.withLock { $0.verify(credentials, method: request.method, requestURI: request.uri, ha1: ha1, now: seconds) }
@@ -65,9 +70,9 @@ public final class RegistrationAuthenticator: Sendable {
             guard let account else { return .forbidden(DigestVerdict.wrongResponse.rawValue, username: credentials.username) }
             return .authenticated(account)
         case .staleNonce, .replayedNonceCount:
-            return .challenge(stale: true, failure: verdict.rawValue)
+            return .challenge(stale: true, failure: verdict)
         case .invalidNonce, .wrongRealm:
-            return .challenge(stale: false, failure: verdict.rawValue)
+            return .challenge(stale: false, failure: verdict)
         case .wrongResponse:
             return .forbidden(account == nil ? "unknown user" : verdict.rawValue, username: credentials.username)
         case .uriMismatch, .unsupportedAlgorithm, .qopRequired:

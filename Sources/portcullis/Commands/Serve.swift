@@ -87,18 +87,18 @@ struct Serve: AsyncParsableCommand {
         let eventLog = EventLogService(bus: bus, store: store, logger: logger)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
-        let service = AdminService(store: store, realm: secrets.realm, runtime: runtime)
+        let service = AdminService(store: store, realm: secrets.realm, runtime: runtime, setupTokenFile: data.setupTokenPath)
         let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
         if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
         let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
                              networkGuard: !noNetworkGuard) { bound in
             Output.line("Portcullis SIP listening on \(bound); admin API on http://\(apiAddress); data in \(data.path)")
         }
-        if let setupToken = try await service.issueSetupTokenIfNeeded() {
+        if let expires = try await service.issueSetupTokenIfNeeded() {
             Output.line("""
-                No Super Administrator exists yet. Create one with this one-time setup token:
-                  portcullis setup --data-dir \(data.path) --token \(setupToken) --username admin
-                or POST {"setupToken": "\(setupToken)", "username": ..., "password": ...} to http://\(apiAddress)/api/v1/setup
+                No Super Administrator exists yet. The one-time setup token is in \(data.setupTokenPath) (owner-only; it works until \
+                \(expires.formatted(.iso8601))). Create the administrator with:
+                  portcullis setup --data-dir \(data.path) --username admin
                 """)
         }
         let admin = AdminServer.services(service: service, registry: registry, listen: apiAddress, socketPath: data.socketPath, logger: logger)
