@@ -9,6 +9,10 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The change would cut off the caller; repeat with force.
         case wouldLockOut = "would-lock-out"
         case unauthorized
+        case tooLarge = "too-large"
+        case unsupportedMediaType = "unsupported-media-type"
+        /// The Host header names no address or name this server answers to (a DNS rebinding attempt, or a typo).
+        case misdirected
         case internalError = "internal-error"
 
         public var status: Int {
@@ -18,6 +22,9 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .notFound: 404
             case .conflict, .wouldLockOut: 409
             case .unauthorized: 401
+            case .tooLarge: 413
+            case .unsupportedMediaType: 415
+            case .misdirected: 421
             case .internalError: 500
             }
         }
@@ -30,6 +37,9 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .conflict: "Conflict"
             case .wouldLockOut: "Would lock you out"
             case .unauthorized: "Unauthorized"
+            case .tooLarge: "Too large"
+            case .unsupportedMediaType: "Unsupported media type"
+            case .misdirected: "Misdirected request"
             case .internalError: "Internal error"
             }
         }

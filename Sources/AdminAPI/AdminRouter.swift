@@ -9,9 +9,12 @@ import Storage
 
 /// The routes of `/api/v1`, `/healthz` and `/metrics`, the same on the TCP listener and the Unix socket.
 enum AdminRouter {
-    static func make(service: AdminService, registry: PrometheusCollectorRegistry, trustedSocket: Bool) -> Router<AdminRequestContext> {
+    /// `hosts`: the names the TCP listener answers to besides address literals and localhost.
+    static func make(service: AdminService, registry: PrometheusCollectorRegistry, trustedSocket: Bool,
+                     hosts: Set<String> = []) -> Router<AdminRequestContext> {
         let router = Router(context: AdminRequestContext.self)
         router.add(middleware: ProblemMiddleware())
+        if !trustedSocket { router.add(middleware: HTTPHygieneMiddleware(hosts: hosts)) }
         router.add(middleware: AuthenticationMiddleware(service: service, trustedSocket: trustedSocket))
 
         router.get("/healthz") { _, _ -> EditedResponse<HealthView> in
@@ -65,8 +68,8 @@ enum AdminRouter {
             let created = try await service.createToken(name: try await request.decode(as: CreateTokenRequest.self, context: context).name)
             return EditedResponse(status: .created, response: created)
         }
-        api.get("config") { _, _ -> Response in
-            let yaml = try await service.exportConfiguration()
+        api.get("config") { request, _ -> Response in
+            let yaml = try await service.exportConfiguration(secrets: request.uri.queryParameters.get("secrets") == "true")
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: yaml)))
         }
         api.put("config") { request, context -> ConfigApplyResult in

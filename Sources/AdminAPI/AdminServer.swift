@@ -26,7 +26,7 @@ public enum AdminServer {
         let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerSource: maxPerSource)
         let refusals = ConnectionRefusals(service: "api", bus: service.runtime?.bus ?? EventBus())
         let tcp = Application(
-            router: AdminRouter.make(service: service, registry: registry, trustedSocket: false),
+            router: AdminRouter.make(service: service, registry: registry, trustedSocket: false, hosts: [listen.host.lowercased()]),
             server: .http1(configuration: HTTP1Channel.Configuration(
                 additionalChannelHandlers: [HTTPNetworkGuard(shards: shards, limiter: limiter, refusals: refusals)],
                 idleTimeout: idleTimeout)),

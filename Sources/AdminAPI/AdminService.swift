@@ -231,12 +231,15 @@ public struct AdminService: Sendable {
         try await AdminService.settings(store)
     }
 
-    public func exportConfiguration() async throws(AdminError) -> String {
+    /// The whole configuration as YAML. Extensions carry their HA1 digests only with `secrets` (an HA1 logs in as the
+    /// extension); without them, applying the file keeps the stored credentials.
+    public func exportConfiguration(secrets: Bool = false) async throws(AdminError) -> String {
         let records = try await storeCall { try await store.extensions() }
         let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), routing: try await storedRouting(),
                                       outbound: try await outboundPolicy(), extensions: records.map {
             ConfigDocument.ExtensionEntry(number: $0.number, registrationName: $0.registrationName == $0.number ? nil : $0.registrationName,
-                                          name: $0.displayName, password: nil, ha1MD5: $0.ha1MD5, ha1SHA256: $0.ha1SHA256,
+                                          name: $0.displayName, password: nil, ha1MD5: secrets ? $0.ha1MD5 : nil,
+                                          ha1SHA256: secrets ? $0.ha1SHA256 : nil,
                                           policy: $0.policy, line: 0)
         })
         return document.yaml()
@@ -348,8 +351,10 @@ public struct AdminService: Sendable {
     public static func secrets(_ store: any PortcullisStore) async throws(AdminError) -> (realm: String, nonceKey: [UInt8]) {
         var realm = try await storeCall { try await store.setting(realmKey) }
         if realm == nil {
-            realm = "portcullis"
-            try await storeCall { try await store.setSetting(realmKey, value: "portcullis") }
+            // Chosen at first start, so HA1 digests taken from one install are worth nothing at another.
+            let chosen = "portcullis-" + String(SecretGenerator.token(prefix: "").prefix(8))
+            realm = chosen
+            try await storeCall { try await store.setSetting(realmKey, value: chosen) }
         }
         var keyHex = try await storeCall { try await store.setting(nonceKeyKey) }
         if keyHex == nil {
@@ -413,6 +418,7 @@ public struct AdminService: Sendable {
             case .alreadyExists(let what): throw AdminError(.conflict, "\(what) already exists")
             case .notFound(let what): throw AdminError(.notFound, "\(what) does not exist")
             case .backend(let detail): throw AdminError(.internalError, detail)
+            case .unreadable: throw AdminError(.internalError, error.description)
             }
         } catch let error as AdminError {
             throw error

@@ -23,6 +23,50 @@ extension ConfigDocument {
         [("maxConnections", \.maxConnections), ("maxPerSource", \.maxPerSource), ("messageTimeout", \.messageTimeout), ("idleTimeout", \.idleTimeout)]
     }
 
+    /// Longest list a configuration may hold (extensions, routes, patterns...), and most nodes in one document.
+    static let maxListLength = 100_000
+    static let maxNodes = 2_000_000
+    /// Problems listed in an answer; the rest are counted.
+    static let maxListedProblems = 100
+
+    /// Anchors and aliases are refused (a configuration needs neither, and an alias repeated thousands of times
+    /// multiplies the work of everything that reads the tree), as are lists longer than `maxListLength` and more
+    /// than `maxNodes` nodes. The tree is walked in document order, where every node starts at or after the one
+    /// before; a node that starts before it was reached by an alias (it carries the place of its anchor), so the
+    /// walk stops there, having cost at most the size of the text. `:LINE: message`, or nil.
+    static func shapeProblem(_ root: Node) -> String? {
+        var pending = [root]
+        var visited = 0
+        var position = (line: 0, column: 0)
+        while let node = pending.popLast() {
+            visited += 1
+            let line = node.mark.map { ":\($0.line)" } ?? ""
+            if let mark = node.mark {
+                if (mark.line, mark.column) < position {
+                    return ":\(position.line): anchors and aliases (& and *) are not accepted in a configuration"
+                }
+                position = (mark.line, mark.column)
+            }
+            if visited > maxNodes { return "\(line): more than \(maxNodes) values" }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping.reversed() { pending.append(value); pending.append(key) }
+            case .sequence(let sequence):
+                if sequence.count > maxListLength { return "\(line): a list of more than \(maxListLength) items" }
+                pending.append(contentsOf: sequence.reversed())
+            case .scalar, .alias:
+                break
+            }
+        }
+        return nil
+    }
+
+    /// The first `maxListedProblems` problems and how many more there were.
+    static func listed(_ problems: [String]) -> [String] {
+        guard problems.count > maxListedProblems else { return problems }
+        return Array(problems.prefix(maxListedProblems)) + ["... and \(problems.count - maxListedProblems) more"]
+    }
+
     /// Reads and validates a YAML document; every problem is reported as `file:line: field: message`, all at once.
     public init(yaml: String, file: String) throws(AdminError) {
         var reader = YAMLReader(file: file)
@@ -30,7 +74,10 @@ extension ConfigDocument {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw AdminError(.invalidConfiguration, "\(file): not valid YAML", problems: ["\(file): \(error)"])
+            throw AdminError(.invalidConfiguration, "\(file): not valid YAML", problems: ["\(file): \(String(describing: error).prefix(500))"])
+        }
+        if let root, let problem = ConfigDocument.shapeProblem(root) {
+            throw AdminError(.invalidConfiguration, "\(file): nothing was changed", problems: ["\(file)\(problem)"])
         }
         var settings = ServerSettings()
         var network: NetworkSettings?
@@ -67,7 +114,8 @@ extension ConfigDocument {
         }
         reader.problems += AdminValidation.settingsProblems(settings).map { "\(file): \($0)" }
         guard reader.problems.isEmpty else {
-            throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed", problems: reader.problems)
+            throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed",
+                             problems: ConfigDocument.listed(reader.problems))
         }
         if let routing {
             let numbers = Set(extensions.map(\.number))
@@ -84,7 +132,8 @@ extension ConfigDocument {
             reader.problems += outbound.problems(extensions: Set(extensions.map(\.number))).map { "\(file): outbound: \($0)" }
         }
         guard reader.problems.isEmpty else {
-            throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed", problems: reader.problems)
+            throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed",
+                             problems: ConfigDocument.listed(reader.problems))
         }
         self.init(settings: settings, network: network, routing: routing, outbound: outbound, extensions: extensions)
     }

@@ -11,12 +11,13 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as AdminError {
             throw error
-        } catch let error as HTTPError {
-            let detail = error.body ?? error.status.reasonPhrase
+        } catch let error as any HTTPResponseError {
+            let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
             switch error.status.code {
             case 401: throw AdminError(.unauthorized, detail)
             case 404: throw AdminError(.notFound, detail)
             case 409: throw AdminError(.conflict, detail)
+            case 413: throw AdminError(.tooLarge, "the request body is over \(context.maxUploadSize) bytes")
             case 400..<500: throw AdminError(.invalidInput, detail)
             default: throw AdminError(.internalError, detail)
             }

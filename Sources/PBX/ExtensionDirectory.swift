@@ -76,6 +76,9 @@ public final class ExtensionDirectory: Sendable {
 
     public var count: Int { snapshot.withLock { $0.byNumber.count } }
 
+    /// Every extension's number.
+    public var numbers: [String] { snapshot.withLock { Array($0.byNumber.keys) } }
+
     public func replaceAll(_ records: [ExtensionRecord]) {
         var tables = Tables()
         for record in records { tables.insert(ExtensionCredentials(record)) }

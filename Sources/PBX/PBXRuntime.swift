@@ -61,15 +61,27 @@ public final class PBXRuntime: Sendable {
         router.update(routing: RoutingTable(try await PBXRuntime.stored(RoutingSettings.self, RoutingSettings.storeKey, in: store) ?? RoutingSettings(),
                                             policy: try await PBXRuntime.stored(OutboundPolicySettings.self, OutboundPolicySettings.storeKey, in: store)
                                                 ?? OutboundPolicySettings()))
-        router.restore(locks: try await PBXRuntime.stored([String: OutboundLock].self, PBXRuntime.outboundLocksKey, in: store) ?? [:])
+        do {
+            router.restore(locks: try await PBXRuntime.stored([String: OutboundLock].self, PBXRuntime.outboundLocksKey, in: store) ?? [:])
+        } catch StoreError.unreadable(let what) {
+            // Which extensions were locked is unknown: all are, until an administrator unlocks them one by one.
+            let now = Date()
+            router.restore(locks: Dictionary(uniqueKeysWithValues: directory.numbers.map {
+                ($0, OutboundLock(reason: "\(what) could not be read at start; unlock to allow outbound calls", since: now))
+            }))
+            bus.publish(PortcullisEvent(EventCatalogue.outboundLocked, time: now, fields: [
+                "extension": "all", "reason": "\(what) could not be read; every extension is locked for outbound calls"]))
+        }
         network = NetworkDefense(store: store, publishEvent: { bus.publish($0) }, logger: logger, shards: shards)
         try await network.load()
+        await network.update(trunks: router.routingTable.trunkAddresses)
     }
 
     /// New trunks and routes: the router uses them for the next call, registration trunks (re)register.
     public func apply(routing table: RoutingTable) {
         router.update(routing: table)
         trunkRegistrar.update(table)
+        Task { [network] in await network.update(trunks: table.trunkAddresses) }
     }
 
     /// Extensions locked for outbound calls, kept so a restart does not unlock them.
@@ -80,9 +92,15 @@ public final class PBXRuntime: Sendable {
         try await store.setSetting(outboundLocksKey, value: json)
     }
 
-    /// A JSON setting; nil when absent or unreadable (the defaults apply).
+    /// A JSON setting; nil when absent (the defaults apply). One that is present but cannot be read is an error
+    /// naming it: a default in its place could lift a restriction the operator set.
     public static func stored<Value: Decodable>(_ type: Value.Type, _ key: String, in store: any PortcullisStore) async throws -> Value? {
-        try await store.setting(key).flatMap { try? JSONDecoder().decode(type, from: Data($0.utf8)) }
+        guard let text = try await store.setting(key) else { return nil }
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.unreadable("the stored setting '\(key)'")
+        }
     }
 
     /// Once the listeners are bound: registration trunks can reach their providers.

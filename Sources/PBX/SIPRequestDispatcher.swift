@@ -229,12 +229,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         let address = IPAddress(peer.address)
 
-        // An extension that may only register from some networks refuses the others before the challenge, so no
-        // password is ever tested from there.
         let aor = request.toUser
-        if let aor, let address, let policy = authenticator.extensionPolicy(aor), !policy.permits(address) {
-            return failure(403, "source not in the extension's permitted networks", account: aor)
-        }
         switch authenticator.authenticate(request, now: now) {
         case .challenge(let stale, let failure):
             recordChallenged(failure, request, peer: peer, now: now)
@@ -248,6 +243,11 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         case .authenticated(let account):
             if let registrationGuard, let address, registrationGuard.refuses(account: account.registrationName, from: address, now: now) {
                 return guessed(403, "account locked after distributed guessing", account: account.registrationName)
+            }
+            // Checked only now, and answered like a wrong password: a refusal before the challenge would tell a
+            // scanner which extensions exist and are restricted.
+            if let address, !account.permits(address) {
+                return guessed(403, "source not in the extension's permitted networks", account: account.registrationName)
             }
             if !account.accepts(userAgent: userAgent) {
                 return guessed(403, "user agent '\(userAgent?.prefix(64) ?? "")' is not allowed for the extension",
@@ -283,8 +283,14 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 bus.publish(PortcullisEvent(EventCatalogue.extensionUnregistered, time: now, fields: fields))
             }
             var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPRequestDispatcher.makeTag())
+            // RFC 5626 section 6: a device finds its own binding by the instance and reg-id it sent.
+            var sent: [String: GenericParameters] = [:]
+            for case .address(let address) in (try? request.contacts()) ?? [] {
+                sent[address.uri.description] = address.parameters.keeping(["+sip.instance", "reg-id"])
+            }
             for binding in decision.bindings {
-                response.headers.append(.contact, "<\(binding.contact)>;expires=\(binding.remainingSeconds(at: now))")
+                let echoed = sent[binding.contact]?.serialized ?? ""
+                response.headers.append(.contact, "<\(binding.contact)>;expires=\(binding.remainingSeconds(at: now))" + echoed)
             }
             return response
         }

@@ -28,6 +28,13 @@ public struct GenericParameters: Sendable, Hashable, Sequence {
         items.append(Parameter(name: name, value: value, quoted: quoted))
     }
 
+    /// The parameters named in `names`, in their order here.
+    public func keeping(_ names: Set<String>) -> GenericParameters {
+        var kept = GenericParameters()
+        kept.items = items.filter { names.contains($0.name.lowercased()) }
+        return kept
+    }
+
     /// Replaces the value of a parameter in place, or appends it.
     public mutating func set(_ name: String, value: String?) {
         if let index = items.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {

@@ -20,11 +20,14 @@ extension SIPMessage {
     }
 }
 
+/// Writes messages. A CR or LF inside a header value is written as a space, and the start line (the reason phrase)
+/// is written without any control character: text that reached a header from elsewhere (an SDP body, a reason) can
+/// never end a header early and inject another. (Other controls stay in header values, where quoted-pairs allow them.)
 enum SIPSerializer {
     static func bytes(startLine: String, headers: SIPHeaders, body: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(512 + body.count)
-        output.append(contentsOf: startLine.utf8)
+        appendLine(startLine, to: &output, keeping: { $0 == 0x09 })
         output.append(contentsOf: [0x0D, 0x0A])
         var wroteLength = false
         for field in headers {
@@ -32,7 +35,11 @@ enum SIPSerializer {
             if isLength && wroteLength { continue }
             output.append(contentsOf: field.name.canonical.utf8)
             output.append(contentsOf: [UInt8(ascii: ":"), 0x20])
-            output.append(contentsOf: isLength ? String(body.count).utf8 : field.value.utf8)
+            if isLength {
+                output.append(contentsOf: String(body.count).utf8)
+            } else {
+                appendLine(field.value, to: &output, keeping: { $0 != 0x0D && $0 != 0x0A })
+            }
             output.append(contentsOf: [0x0D, 0x0A])
             wroteLength = wroteLength || isLength
         }
@@ -40,5 +47,12 @@ enum SIPSerializer {
         output.append(contentsOf: [0x0D, 0x0A])
         output.append(contentsOf: body)
         return output
+    }
+
+    /// `text` with each control character (C0 and DEL) that `keeping` refuses written as a space.
+    static func appendLine(_ text: String, to output: inout [UInt8], keeping: (UInt8) -> Bool) {
+        for byte in text.utf8 {
+            output.append((byte < 0x20 || byte == 0x7F) && !keeping(byte) ? 0x20 : byte)
+        }
     }
 }

@@ -30,6 +30,12 @@ public struct SIPResponse: Sendable, Equatable {
         self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: headers)
     }
 
+    /// Adds `Warning: 399 AGENT "TEXT"` (RFC 3261 section 20.43) with the text quoted and without control characters.
+    public mutating func appendWarning(agent: String, _ text: String) {
+        let printable = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+        headers.append(.warning, "399 \(agent) " + HeaderValueScanner.quoted(printable))
+    }
+
     public static func defaultReason(for statusCode: Int) -> String {
         switch statusCode {
         case 100: "Trying"

@@ -212,6 +212,8 @@ public final class SQLiteStore: PortcullisStore {
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read(body)
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError.backend("\(error)")
         }
@@ -237,11 +239,21 @@ public final class SQLiteStore: PortcullisStore {
         String(decoding: (try? JSONEncoder().encode(policy)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
-    private static func extensionRecord(_ row: Row) -> ExtensionRecord {
-        let policy = (row["policy"] as String?).flatMap { try? JSONDecoder().decode(ExtensionPolicy.self, from: Data($0.utf8)) }
-        return ExtensionRecord(number: row["number"], registrationName: row["registration_name"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
-                               ha1SHA256: row["ha1_sha256"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-                               policy: policy ?? ExtensionPolicy())
+    /// A policy that cannot be read is an error naming the extension, never the permissive default: a 10.0.0.0/8-only
+    /// extension must not register from anywhere because its column was damaged. (No column at all, from before
+    /// policies existed, is the default.)
+    private static func extensionRecord(_ row: Row) throws -> ExtensionRecord {
+        let number: String = row["number"]
+        var policy = ExtensionPolicy()
+        if let text = row["policy"] as String? {
+            do {
+                policy = try JSONDecoder().decode(ExtensionPolicy.self, from: Data(text.utf8))
+            } catch {
+                throw StoreError.unreadable("the stored policy of extension \(number) (remove the extension and add it again)")
+            }
+        }
+        return ExtensionRecord(number: number, registrationName: row["registration_name"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
+                               ha1SHA256: row["ha1_sha256"], createdAt: row["created_at"], updatedAt: row["updated_at"], policy: policy)
     }
 
     private static func tokenRecord(_ row: Row) -> APITokenRecord {

@@ -17,7 +17,7 @@ protocol AdminClient: Sendable {
     func createToken(name: String) async throws -> CreatedToken
     func tokens() async throws -> [TokenView]
     func setup(_ request: SetupRequest) async throws -> CreatedToken
-    func exportConfiguration() async throws -> String
+    func exportConfiguration(secrets: Bool) async throws -> String
     func applyConfiguration(yaml: String, file: String, force: Bool) async throws -> ConfigApplyResult
     func networkSettings() async throws -> NetworkSettings
     func updateNetworkSettings(_ settings: NetworkSettings, force: Bool) async throws -> NetworkSettings

@@ -36,7 +36,7 @@ struct DirectAdminClient: AdminClient {
     func createToken(name: String) async throws -> CreatedToken { try await service.createToken(name: name) }
     func tokens() async throws -> [TokenView] { try await service.tokens() }
     func setup(_ request: SetupRequest) async throws -> CreatedToken { try await service.setup(request) }
-    func exportConfiguration() async throws -> String { try await service.exportConfiguration() }
+    func exportConfiguration(secrets: Bool) async throws -> String { try await service.exportConfiguration(secrets: secrets) }
     func applyConfiguration(yaml: String, file: String, force: Bool) async throws -> ConfigApplyResult {
         try await service.applyConfiguration(yaml: yaml, file: file, force: force)
     }

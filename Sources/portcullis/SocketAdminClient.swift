@@ -51,7 +51,9 @@ struct SocketAdminClient: AdminClient {
     }
     func tokens() async throws -> [TokenView] { try items(try await send(.GET, "/api/v1/tokens")) }
     func setup(_ request: SetupRequest) async throws -> CreatedToken { try decode(try await send(.POST, "/api/v1/setup", json: request)) }
-    func exportConfiguration() async throws -> String { String(decoding: try await send(.GET, "/api/v1/config"), as: UTF8.self) }
+    func exportConfiguration(secrets: Bool) async throws -> String {
+        String(decoding: try await send(.GET, secrets ? "/api/v1/config?secrets=true" : "/api/v1/config"), as: UTF8.self)
+    }
 
     func applyConfiguration(yaml: String, file: String, force: Bool) async throws -> ConfigApplyResult {
         let uri = path("/api/v1/config", [("file", file)] + (force ? [("force", "true")] : []))

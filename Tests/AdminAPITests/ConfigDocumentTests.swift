@@ -56,6 +56,28 @@ struct ConfigDocumentTests {
         }
     }
 
+    @Test func anchorsAndAliasesAreRefusedBeforeAnyWork() {
+        // The review's file: one anchor, an alias repeated 2,000 times (276 s of CPU and 1.45 GB before).
+        let yaml = "sip:\n  scanners: &a {userAgents: [" + Array(repeating: "\"abcdefgh\"", count: 50).joined(separator: ",") + "]}\n"
+            + "extensions:\n" + (0..<2_000).map { "  - {number: \"\(1000 + $0)\", password: Tqbaaa7Zr9x, x: *a}" }.joined(separator: "\n")
+        do {
+            _ = try ConfigDocument(yaml: yaml, file: "laughs.yaml")
+            Issue.record("an alias was accepted")
+        } catch {
+            #expect(error.problems == ["laughs.yaml:4: anchors and aliases (& and *) are not accepted in a configuration"])
+        }
+    }
+
+    @Test func atMostAHundredProblemsAreListed() {
+        let yaml = "extensions:\n" + (0..<150).map { "  - {number: \"x\($0)\", password: short}" }.joined(separator: "\n")
+        do {
+            _ = try ConfigDocument(yaml: yaml, file: "many.yaml")
+            Issue.record("bad extensions were accepted")
+        } catch {
+            #expect(error.problems.count == 101 && error.problems.last?.hasPrefix("... and ") == true)
+        }
+    }
+
     @Test func exportReadsBackToTheSameDocument() throws {
         var settings = ServerSettings()
         settings.sipListen = ["udp:[::1]:5070"]

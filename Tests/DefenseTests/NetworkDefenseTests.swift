@@ -36,8 +36,8 @@ struct NetworkDefenseTests {
         shards.decide(IPAddress(source)!, endpoint: endpoint, on: EmbeddedEventLoop())
     }
 
-    func trip(_ source: String, rule: Int = 0, at time: Date = Date()) throws -> AutoDefenseTrip {
-        AutoDefenseTrip(rule: rule, source: try IPNetwork(parsing: source), endpoint: sip, packets: 41, monitorOnly: false,
+    func trip(_ source: String, rule: Int = 0, at time: Date = Date(), over endpoint: NetworkEndpoint? = nil) throws -> AutoDefenseTrip {
+        AutoDefenseTrip(rule: rule, source: try IPNetwork(parsing: source), endpoint: endpoint ?? sip, packets: 41, monitorOnly: false,
                         time: Int64(time.timeIntervalSince1970 * 1e9))
     }
 
@@ -55,16 +55,42 @@ struct NetworkDefenseTests {
         #expect(fields["source"] == "192.0.2.1" && fields["duration"] == "600s" && fields["packets"] == "41" && fields["action"] == "blocked")
         #expect(verdict("192.0.2.1", sip) == .drop(.blocked(id: first.id!)))
 
-        // The same source again, after its block: four times longer, then permanent.
-        for offense in 2...4 {
-            _ = try await store.deleteBlocks(ids: stored.compactMap(\.id))
-            try await defense.load()
-            await defense.record(try trip("192.0.2.1", at: start.addingTimeInterval(Double(offense))))
-            stored = try await store.blocks(NetworkBlockQuery())
-            #expect(stored.first?.offense == offense)
+        // The same source again, after its block: four times longer each time. Over UDP (forgeable) never permanent;
+        // over TCP (a completed handshake) the fourth offense is.
+        for (source, endpoint) in [("192.0.2.1", sip), ("192.0.2.9", NetworkEndpoint(service: .sip, transport: .tcp, port: 5060))] {
+            for offense in 1...5 {
+                _ = try await store.deleteBlocks(ids: stored.compactMap(\.id))
+                try await defense.load()
+                if source == "192.0.2.1" && offense == 1 { continue }
+                await defense.record(try trip(source, at: start.addingTimeInterval(Double(offense)), over: endpoint))
+                stored = try await store.blocks(NetworkBlockQuery())
+                #expect(stored.first?.offense == offense)
+            }
+            if endpoint.transport == .udp {
+                #expect(stored.first.flatMap(\.expiresAt).map { abs($0.timeIntervalSince(start) - 5 - 9_600) < 1 } == true)
+            } else {
+                #expect(stored.first?.expiresAt == nil)
+                #expect(events.last("Auto Defense IP Blocked Out")?["expiresAt"] == "permanent")
+            }
         }
-        #expect(stored.first?.expiresAt == nil)
-        #expect(events.last("Auto Defense IP Blocked Out")?["expiresAt"] == "permanent")
+    }
+
+    @Test func aConfiguredTrunkIsReportedNeverBlocked() async throws {
+        try await defense.load()
+        await defense.update(trunks: [IPAddress("203.0.113.5")!])
+        var counters = RateCounters(capacity: 10)
+        let flood = (0..<100).map { packet in
+            NetworkGuard.decide(source: IPAddress("203.0.113.5")!, endpoint: sip, now: Int64(packet), snapshot: shards.snapshot,
+                                counters: &counters)
+        }
+        #expect(flood.allSatisfy { $0.verdict == .admit } && flood.contains { $0.trip?.monitorOnly == true })
+        await defense.record(try trip("203.0.113.5"))
+        shards.block(AutomaticBlock(source: try IPNetwork(parsing: "203.0.113.5"), endpoint: sip, defenseType: "registration lockout",
+                                    rule: "failures", baseDuration: 600, time: 0, event: EventCatalogue.registrationBlocked, details: [:]))
+        await defense.publishIfStale()
+        #expect(try await store.blocks(NetworkBlockQuery()).isEmpty)
+        #expect(verdict("203.0.113.5", sip) == .admit)
+        #expect(events.last("Auto Defense IP Blocked Out")?["action"]?.hasPrefix("not blocked") == true)
     }
 
     @Test func expiryAndUnblockAdmitAgainAndAreAnnounced() async throws {

@@ -141,6 +141,8 @@ struct NetworkGuardTests {
     @Test func escalationGrowsAndEndsInAPermanentBlock() {
         let escalation = AutoDefenseSettings.Escalation()
         #expect((1...5).map { escalation.duration(base: 600, offense: $0) } == [600, 2_400, 9_600, nil, nil])
+        #expect((1...5).map { escalation.duration(base: 600, offense: $0, permanent: false) } == [600, 2_400, 9_600, 9_600, 9_600],
+                "forgeable evidence never blocks for good")
         var never = escalation
         never.permanentAfter = 0
         #expect(never.duration(base: 600, offense: 40) == 31_536_000)

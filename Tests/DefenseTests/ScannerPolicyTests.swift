@@ -12,7 +12,10 @@ struct ScannerPolicyTests {
         off.action = .off
         #expect(off.scanner(in: "friendly-scanner") == nil)
         var bad = policy
-        bad.userAgents = ["", String(repeating: "x", count: 65)]
-        #expect(bad.problems.count == 2)
+        // Finding 15: "a" would match almost every phone.
+        bad.userAgents = ["", "a", "sip", String(repeating: "x", count: 65)]
+        #expect(bad.problems.count == 4 && bad.problems.allSatisfy { $0.contains("must be 4-64 printable characters") })
+        bad.userAgents = ["sipp"]
+        #expect(bad.problems.isEmpty)
     }
 }

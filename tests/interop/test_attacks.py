@@ -1,10 +1,15 @@
 """The attacks of the hardening review (issue 12), each sent as the attacker sent it, from its own 127.0.0.0/8
 address, while a legitimate phone keeps working. Each test names the finding it covers."""
+import json
+import os
 import resource
 import socket
+import sqlite3
 import time
 
-from portcullis_harness import (SDP, SipClient, ack_answered, apply_config, authenticated_invite, authorization, challenge_fields,
+import pytest
+
+from portcullis_harness import (SDP, Server, SipClient, ack_answered, apply_config, authenticated_invite, authorization, challenge_fields,
                                 end_answered, extensions_yaml, finished, in_dialog, parse_response, strong_password)
 from test_calls import call_records, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
 
@@ -279,3 +284,137 @@ def test_finding_9_an_algorithm_that_was_not_offered_is_refused(server_factory):
     challenge, uri = phone.register("1001")
     sha, _ = phone.register("1001", authorization("1001", strong_password(1001), challenge_fields(challenge), uri, algorithm="SHA-256"))
     assert sha["status"] == 200
+
+
+def test_finding_7_a_flood_from_a_trunks_address_is_an_alert_not_a_block(server_factory):
+    """45 UDP packets 'from' a configured trunk (source addresses over UDP are easy to forge) used to block the trunk,
+    and the fourth time for good. Now they raise an alert and the trunk stays reachable."""
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.cli("trunk", "add", "carrier", "--host", "127.0.7.1:5060")
+    server.start()
+    spoofed = SipClient(server.sip_port, source="127.0.7.1")
+    spoofed.sock.settimeout(0.5)
+    for _ in range(100):
+        spoofed.send_raw(spoofed.options_message())
+    answered = 0
+    try:
+        while True:
+            spoofed.receive()
+            answered += 1
+    except socket.timeout:
+        pass
+    assert answered == 100, "nothing from the trunk's address was dropped"
+    for _ in range(6):
+        challenge, uri = spoofed.register("1001")
+        spoofed.register("1001", authorization("1001", "wrong", challenge_fields(challenge), uri))
+    alert = server.wait_for_event("Auto Defense IP Blocked Out", lambda e: e["fields"]["source"] == "127.0.7.1")
+    assert alert[0]["fields"]["action"].startswith("not blocked")
+    assert json.loads(server.cli("block", "list", "--json").stdout) == []
+    assert spoofed.probe()["status"] == 200
+    # Another address doing the same is blocked, as before.
+    other = SipClient(server.sip_port, source="127.0.7.2")
+    for _ in range(60):
+        other.send_raw(other.options_message())
+    server.wait_for_event("Auto Defense IP Blocked Out", lambda e: e["fields"]["source"] == "127.0.7.2" and e["fields"]["action"] == "blocked")
+
+
+def test_finding_8_a_yaml_alias_bomb_is_refused_whole(server_factory):
+    """28 KB: an anchor and an alias repeated 2,000 times (it took 276 s of CPU, 1.45 GB and a 216 MB answer)."""
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    agents = ",".join(['"abcdefgh"'] * 50)
+    bomb = f"sip:\n  scanners: &a {{userAgents: [{agents}]}}\nextensions:\n" + "\n".join(
+        f'  - {{number: "{2000 + n}", password: Tqbaaa7Zr9x, x: *a}}' for n in range(2000))
+    status, _, problem = server.api("PUT", "/api/v1/config", bomb, content_type="application/yaml")
+    assert status == 422 and "anchors and aliases" in json.dumps(problem), (status, problem)
+    assert len(json.dumps(problem)) < 2000
+    offline = apply_config(server, bomb, name="bomb.yaml")
+    assert offline.returncode != 0 and "anchors and aliases" in offline.stderr
+    assert [e["number"] for e in json.loads(server.cli("extension", "list", "--json").stdout)] == ["1001"], "nothing changed"
+    assert SipClient(server.sip_port).options()["status"] == 200
+
+
+def corrupt(server, sql, *arguments):
+    with sqlite3.connect(server.data_dir / "portcullis.sqlite") as db:
+        db.execute(sql, arguments)
+
+
+def test_finding_10_an_unreadable_record_never_widens_access(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.cli("extension", "update", "1001", "--permit", "10.0.0.0/8")
+    corrupt(server, "UPDATE extension SET policy = ? WHERE number = ?", '{"permittedNetworks": [', "1001")
+    with pytest.raises(AssertionError, match="extension 1001"):
+        server.start()
+    assert not server.alive(), "it refuses to start rather than let 1001 register from anywhere"
+    server.cli("extension", "remove", "1001")
+    # Unreadable outbound locks: which extensions were locked is unknown, so all are, with an alert.
+    corrupt(server, "INSERT INTO setting (key, value) VALUES ('outbound.locks', 'not json') "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    restarted = server_factory(data_dir=server.data_dir).start()
+    locks = json.loads(restarted.cli("outbound", "locks", "--json").stdout)
+    assert [lock["extension"] for lock in locks] == ["1002"]
+    restarted.wait_for_event("Extension Outbound Calls Locked", lambda e: e["fields"]["extension"] == "all")
+    restarted.cli("outbound", "unlock", "1002")
+    assert json.loads(restarted.cli("outbound", "locks", "--json").stdout) == []
+
+
+def raw_http(port, request):
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(request)
+        sock.settimeout(10)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        return received.decode(errors="replace")
+
+
+def test_finding_14_the_admin_listener_keeps_its_hygiene(server_factory):
+    server = server_factory()
+    os.makedirs(server.data_dir, exist_ok=True)
+    os.chmod(server.data_dir, 0o755)
+    server.start()
+    assert os.stat(server.data_dir).st_mode & 0o777 == 0o700, "an existing data directory is made owner-only"
+    token = server.api_token()
+    # DNS rebinding: a page on evil.example whose name now points here sends its own Host.
+    rebinding = raw_http(server.api_port, b"POST /api/v1/setup HTTP/1.1\r\nHost: evil.example:8088\r\nContent-Type: application/json\r\n"
+                                          b"Content-Length: 2\r\n\r\n{}")
+    assert rebinding.startswith("HTTP/1.1 421")
+    # A cross-site form posts text/plain: not an operation.
+    form = raw_http(server.api_port, b"POST /api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                                     b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: 13\r\n\r\n{\"name\":\"x\"}\n")
+    assert form.startswith("HTTP/1.1 415")
+    big = b"{\"name\": \"" + b"x" * (2 << 20) + b"\"}"
+    status, _, problem = server.api("POST", "/api/v1/tokens", big.decode())
+    assert status == 413 and problem["type"].endswith("too-large"), (status, problem)
+    status, headers, _ = server.api("GET", "/api/v1/tokens")
+    assert status == 200 and headers.get("Cache-Control") == "no-store"
+    # A non-loopback listener over plain HTTP needs an explicit, logged opt-out.
+    probe = Server()
+    environment = {"PORTCULLIS_DATA_DIR": str(probe.data_dir), "PORTCULLIS_SIP_LISTEN": f"127.0.0.1:{probe.sip_port}",
+                   "PORTCULLIS_API_LISTEN": f"0.0.0.0:{probe.api_port}"}
+    refused = server_factory(data_dir=probe.data_dir, environment=environment)
+    with pytest.raises(AssertionError, match="--insecure-api"):
+        refused.start()
+    allowed = server_factory(data_dir=probe.data_dir, environment={**environment, "PORTCULLIS_API_INSECURE": "1"})
+    allowed.sip_port, allowed.api_port = probe.sip_port, probe.api_port
+    allowed.start()
+    assert "tokens cross the network in clear" in (probe.data_dir / "server.log").read_text()
+
+
+def test_finding_12_exports_hold_no_credentials_unless_asked_and_realms_differ(server_factory):
+    first = server_factory()
+    assert apply_config(first, extensions_yaml([1001])).returncode == 0
+    exported = first.cli("config", "export").stdout
+    assert "ha1" not in exported and "1001" in exported
+    with_secrets = first.cli("config", "export", "--include-secrets").stdout
+    assert "ha1:" in with_secrets and "md5:" in with_secrets
+    first.start()
+    second = server_factory().start()
+    realms = {challenge_fields(SipClient(server.sip_port).register("1001")[0])["realm"] for server in (first, second)}
+    assert len(realms) == 2 and all(realm.startswith("portcullis-") for realm in realms), realms

@@ -28,9 +28,13 @@ public struct AutoDefenseSettings: Codable, Sendable, Equatable {
             memory = try container.decodeIfPresent(Int.self, forKey: .memory) ?? 86_400
         }
 
-        /// Seconds the `offense`-th block lasts (1-based), nil for permanent.
-        public func duration(base: Int, offense: Int) -> Int? {
-            if permanentAfter > 0 && offense >= permanentAfter { return nil }
+        /// Seconds the `offense`-th block lasts (1-based), nil for permanent. Without `permanent` (evidence that
+        /// could be forged) the block stays at the last duration before permanent.
+        public func duration(base: Int, offense: Int, permanent: Bool = true) -> Int? {
+            if permanentAfter > 0 && offense >= permanentAfter {
+                guard permanent else { return duration(base: base, offense: permanentAfter - 1) }
+                return nil
+            }
             var seconds = base
             for _ in 1..<max(offense, 1) { seconds = min(seconds * factor, 365 * 86_400) }
             return seconds

@@ -19,6 +19,8 @@ public actor NetworkDefense {
     private var settings = NetworkSettings()
     private var blocks: [Int64: ActiveBlock] = [:]
     private var allow: [IPNetwork] = []
+    /// The configured trunks' addresses: never blocked automatically.
+    private var trunks: [IPNetwork] = []
     private var geoIP: GeoIPSource?
     /// Blocks per automatic unit within the escalation memory: how many, and when the last one was made.
     private var offenses: [IPNetwork: (count: Int, last: Date)] = [:]
@@ -31,6 +33,7 @@ public actor NetworkDefense {
     private var snapshotStale = false
 
     static let maxOffenseMemory = 100_000
+    static let trunkNotBlocked = "not blocked: a configured trunk's address (UDP sources can be forged); check the trunk"
 
     public init(store: any PortcullisStore, publishEvent: @escaping @Sendable (PortcullisEvent) async -> Void, logger: Logger,
                 shards: NetworkGuardShards?) {
@@ -259,7 +262,7 @@ public actor NetworkDefense {
                 "blockRange": "service \(trip.endpoint.service.rawValue)", "protocol": trip.endpoint.transport.rawValue,
                 "port": String(trip.endpoint.port), "attackedAt": ISO8601DateFormatter().string(from: now), "rule": rule.name,
             ]) { $1 }
-            fields["action"] = "monitored (rule is monitor-only, not blocked)"
+            fields["action"] = isTrunk(trip.source) ? NetworkDefense.trunkNotBlocked : "monitored (rule is monitor-only, not blocked)"
             await publishEvent(PortcullisEvent(EventCatalogue.autoDefenseBlocked, time: now, fields: fields))
             return
         }
@@ -273,12 +276,21 @@ public actor NetworkDefense {
     func record(_ block: AutomaticBlock) async {
         defer { snapshotStale = true }
         let now = Date(timeIntervalSince1970: TimeInterval(block.time) / 1e9)
+        if isTrunk(block.source) {
+            let fields = block.details.merging(["source": block.source.description, "rule": block.rule, "defenseType": block.defenseType,
+                                                "protocol": block.endpoint.transport.rawValue, "port": String(block.endpoint.port),
+                                                "action": NetworkDefense.trunkNotBlocked]) { $1 }
+            await publishEvent(PortcullisEvent(block.event, time: now, fields: fields))
+            return
+        }
         let service = block.endpoint.service
         if blocks.values.contains(where: { $0.network == block.source && $0.services.contains(service) && $0.expiresAt > block.time }) { return }
         let escalation = settings.autoDefense.escalation
         let previous = offenses[block.source].flatMap { now.timeIntervalSince($0.last) < TimeInterval(escalation.memory) ? $0.count : nil } ?? 0
         let offense = previous + 1
-        let duration = escalation.duration(base: block.baseDuration, offense: offense)
+        // A UDP source address can be forged, so evidence over UDP alone escalates, but never to a permanent block.
+        let permanentAllowed = block.endpoint.transport != .udp
+        let duration = escalation.duration(base: block.baseDuration, offense: offense, permanent: permanentAllowed)
         if offenses.count >= Self.maxOffenseMemory, offenses[block.source] == nil,
            let stalest = offenses.min(by: { $0.value.last < $1.value.last }) {
             offenses[stalest.key] = nil
@@ -374,6 +386,18 @@ public actor NetworkDefense {
         }
     }
 
+    /// The configured trunks' addresses changed: from now on they are reported, never blocked automatically.
+    public func update(trunks addresses: [IPAddress]) {
+        let networks = addresses.map { address in
+            if case .v4 = address { IPNetwork(containing: address, prefixLength: 32) } else { IPNetwork(containing: address, prefixLength: 128) }
+        }
+        guard networks != trunks else { return }
+        trunks = networks
+        publishSnapshot()
+    }
+
+    private func isTrunk(_ source: IPNetwork) -> Bool { trunks.contains { $0.contains(source.address) } }
+
     func publishIfStale() {
         if snapshotStale { publishSnapshot() }
     }
@@ -383,7 +407,7 @@ public actor NetworkDefense {
         snapshotStale = false
         nextExpiry = blocks.values.lazy.filter { $0.expiresAt != .max }.map { Date(timeIntervalSince1970: TimeInterval($0.expiresAt) / 1e9) }.min()
         shards?.publish(NetworkSnapshot(settings: settings, allow: allow, blocks: Array(blocks.values), countries: geoIP?.lookup,
-                                        tripsApplied: tripsApplied))
+                                        trunks: trunks, tripsApplied: tripsApplied))
     }
 
     private func storeCall<T>(_ body: () async throws -> T) async throws(NetworkDefenseError) -> T {

@@ -6,7 +6,8 @@ import GeoIP
 /// 2. static rules, in priority order: accept, drop or reject;
 /// 3. block list (manual and automatic, unexpired, for this service): drop;
 /// 4. country rule of the service, unless the source is exempt: drop when not allowed or unknown;
-/// 5. auto-defense rate rules: over the limit, drop and report the trip (monitor-only: report, admit).
+/// 5. auto-defense rate rules: over the limit, drop and report the trip (monitor-only, or a configured trunk's
+///    address: report, admit).
 public enum NetworkGuard {
     public static func decide(source: IPAddress, endpoint: NetworkEndpoint, now: Int64, snapshot: NetworkSnapshot,
                               counters: inout RateCounters) -> NetworkDecision {
@@ -44,9 +45,10 @@ public enum NetworkGuard {
         for rule in snapshot.rateRules where rule.matches(endpoint) {
             guard let count = counters.hit(source: snapshot.rateKey(of: source), rule: rule.index, limit: rule.packets,
                                            interval: rule.interval, now: now) else { continue }
+            let monitorOnly = rule.monitorOnly || snapshot.isTrunk(source)
             let trip = AutoDefenseTrip(rule: Int(rule.index), source: snapshot.rateUnit(of: source), endpoint: endpoint, packets: count,
-                                       monitorOnly: rule.monitorOnly, time: now)
-            if rule.monitorOnly {
+                                       monitorOnly: monitorOnly, time: now)
+            if monitorOnly {
                 decision.trip = trip
             } else {
                 return NetworkDecision(verdict: .drop(.autoDefense(rule: Int(rule.index))), trip: trip)

@@ -55,9 +55,14 @@ public final class NetworkGuardShards: Sendable {
     /// The unit the guard counts and blocks `address` by (the address, or its IPv6 prefix).
     public func unit(of address: IPAddress) -> IPNetwork { snapshot.rateUnit(of: address) }
 
-    /// Drops `block.source` for its service from now on, on every loop, and has it recorded. Not for allowed sources.
+    /// Drops `block.source` for its service from now on, on every loop, and has it recorded. Not for allowed sources;
+    /// for a trunk's address it is only reported.
     public func block(_ block: AutomaticBlock) {
         guard !snapshot.isAllowed(block.source.address) else { return }
+        guard !snapshot.isTrunk(block.source.address) else {
+            continuation.yield(.block(block, sequence: 0))
+            return
+        }
         let sequence = tripSequence.add(1, ordering: .relaxed).newValue
         let expiresAt = block.time + Int64(block.baseDuration) * 1_000_000_000
         immediate.withLock { blocks in

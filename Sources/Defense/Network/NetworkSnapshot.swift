@@ -24,6 +24,9 @@ public final class NetworkSnapshot: Sendable {
     /// Trips (by sequence number) whose blocks this snapshot already holds.
     public let tripsApplied: UInt64
     let allow: RangeTable
+    /// Configured trunk hosts: a UDP source address is easy to forge, so a flood "from" a trunk is reported, never
+    /// blocked (that would cut the PBX off from its provider at an attacker's word).
+    let trunks: RangeTable
     /// Per service, the index of the first static rule whose sources cover an address.
     private let sipRules: RangeTable
     private let apiRules: RangeTable
@@ -47,12 +50,14 @@ public final class NetworkSnapshot: Sendable {
     let rateRules: [RateRule]
     let ipv6Unit: Int
 
-    /// `allow` holds the allow list with domain names already resolved. Settings must be valid (see `problems`).
+    /// `allow` holds the allow list with domain names already resolved; `trunks` the configured trunks' addresses.
+    /// Settings must be valid (see `problems`).
     public init(settings: NetworkSettings, allow: [IPNetwork], blocks: [ActiveBlock], countries: (any CountryLookup)?,
-                tripsApplied: UInt64 = 0) {
+                trunks: [IPNetwork] = [], tripsApplied: UInt64 = 0) {
         self.settings = settings
         self.tripsApplied = tripsApplied
         self.allow = RangeTable(allow.map { ($0, 0) })
+        self.trunks = RangeTable(trunks.map { ($0, 0) })
         func rules(for service: NetworkService) -> RangeTable {
             let everywhere = [try? IPNetwork(parsing: "0.0.0.0/0"), try? IPNetwork(parsing: "::/0")].compactMap { $0 }
             return RangeTable(priority: settings.rules.enumerated().flatMap { index, rule -> [(network: IPNetwork, value: Int32)] in
@@ -107,6 +112,9 @@ public final class NetworkSnapshot: Sendable {
 
     /// Whether the allow list covers `address` (automatic blocks are never made for it).
     public func isAllowed(_ address: IPAddress) -> Bool { !allow.isEmpty && allow.value(for: address) != nil }
+
+    /// Whether `address` is a configured trunk's (automatic blocks are never made for it either).
+    public func isTrunk(_ address: IPAddress) -> Bool { !trunks.isEmpty && trunks.value(for: address) != nil }
 
     func firstRule(for address: IPAddress, service: NetworkService) -> Int32? {
         switch service {

@@ -57,12 +57,16 @@ public struct ScannerPolicy: Codable, Sendable, Equatable {
         }
     }
 
+    /// Shortest User-Agent pattern accepted.
+    public static let minPatternLength = 4
+
     public var problems: [String] {
         var problems: [String] = []
         if userAgents.count > 100 { problems.append("sip.scanners.userAgents: at most 100 entries") }
+        // A short pattern would match ordinary phones ("a" is in almost every User-Agent) and block them.
         for (index, agent) in userAgents.enumerated()
-        where !(1...64).contains(agent.count) || agent.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            problems.append("sip.scanners.userAgents[\(index)]: must be 1-64 printable characters")
+        where !(ScannerPolicy.minPatternLength...64).contains(agent.count) || agent.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            problems.append("sip.scanners.userAgents[\(index)]: must be \(ScannerPolicy.minPatternLength)-64 printable characters")
         }
         return problems
     }

@@ -183,7 +183,7 @@ public final class CallRouter: Sendable {
         let dialed = request.uri.sipURI?.user ?? request.toUser ?? ""
         func refuse(_ status: Int, _ warning: String? = nil, refusal: CallRefusal? = nil) -> SIPResponse {
             var response = SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
-            if let warning { response.headers.append(.warning, "399 portcullis \"\(warning)\"") }
+            if let warning { response.appendWarning(agent: "portcullis", warning) }
             onEnded(CallDetailRecord(callID: request.callID ?? "", caller: caller, callee: dialed, dialed: dialed, start: now, end: now,
                                      disposition: status == 503 || (refusal.map { $0.rule != .noRoute } ?? false) ? "refused" : "failed",
                                      cause: "\(status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? ""),

@@ -32,9 +32,6 @@ public final class RegistrationAuthenticator: Sendable {
     /// ones).
     public func knows(_ username: String) -> Bool { directory.credentials(registrationName: username) != nil }
 
-    /// The registration policy of the extension numbered `number`, when it exists.
-    public func extensionPolicy(_ number: String) -> ExtensionCredentials? { directory.credentials(number: number) }
-
     /// WWW-Authenticate values, one per offered algorithm, sharing one nonce.
     public func challenges(now: Date, stale: Bool) -> [String] {
         let seconds = UInt64(max(0, now.timeIntervalSince1970))

@@ -1,5 +1,6 @@
 import Defense
 import Dialplan
+import GeoIP
 import NIOCore
 
 /// Trunks, routes and the outbound policy compiled for the call path: patterns parsed, trunk addresses resolved,
@@ -46,6 +47,9 @@ public struct RoutingTable: Sendable {
     public func trunk(named name: String) -> Trunk? { trunks[name] }
 
     public var allTrunks: [Trunk] { Array(trunks.values) }
+
+    /// The addresses trunks were resolved to: the network layer never blocks them automatically.
+    public var trunkAddresses: [IPAddress] { trunksBySource.keys.compactMap(IPAddress.init) }
 
     /// getaddrinfo; blocking, so only called where waiting is harmless (configuration load, never a loop).
     public static func resolve(_ host: String, _ port: Int) -> SocketAddress? {

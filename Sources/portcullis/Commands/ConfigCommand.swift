@@ -27,11 +27,14 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the whole configuration as YAML (passwords as HA1 digests).")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the whole configuration as YAML, without credentials unless --include-secrets (HA1 digests).")
         @OptionGroup var data: DataDirectoryOptions
+        @Flag(name: .customLong("include-secrets"), help: "Include the extensions' HA1 digests (each one logs in as its extension).")
+        var includeSecrets = false
 
         func run() async throws {
-            print(try await withClient(data) { try await $0.exportConfiguration() }, terminator: "")
+            print(try await withClient(data) { try await $0.exportConfiguration(secrets: includeSecrets) }, terminator: "")
         }
     }
 }

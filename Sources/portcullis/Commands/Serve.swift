@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-network-guard"),
           help: "Leave the SIP listeners without the network guard (no allow/block list, country or rate rules): for measuring its cost or ruling it out, never for production.")
     var noNetworkGuard = false
+    @Flag(name: .customLong("insecure-api"),
+          help: "Allow the admin API on a non-loopback address over plain HTTP (env PORTCULLIS_API_INSECURE=1): API tokens then cross the network in clear. Logged at every start.")
+    var insecureAPI = false
     @Flag(name: .customLong("no-registration-guard"),
           help: "Leave REGISTER and INVITE without the failure lockout and scanner checks: for measuring their cost, never for production.")
     var noRegistrationGuard = false
@@ -62,6 +65,14 @@ struct Serve: AsyncParsableCommand {
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         let addresses = try settings.sipListen.map { try SIPListenAddress(parsing: $0) }
         let apiAddress = try APIListenAddress(parsing: settings.apiListen)
+        if !apiAddress.isLoopback {
+            guard insecureAPI || environment["PORTCULLIS_API_INSECURE"] == "1" else {
+                throw ValidationError("the admin API would listen on \(apiAddress) over plain HTTP, where API tokens cross the network "
+                    + "in clear; keep it on a loopback address (reach it over SSH or a TLS proxy), or accept the risk with --insecure-api")
+            }
+            logger.warning("admin API on a non-loopback address over plain HTTP (--insecure-api): tokens cross the network in clear",
+                           metadata: ["listen": "\(apiAddress)"])
+        }
 
         var configuration = PBXConfiguration()
         configuration.realm = secrets.realm

@@ -1,0 +1,24 @@
+import Foundation
+import SIPCore
+import Testing
+
+@Suite("Serialization")
+struct SerializationTests {
+    @Test func controlCharactersNeverLeaveAHeaderOrReasonPhrase() throws {
+        var response = SIPResponse(statusCode: 488, reasonPhrase: "Not Acceptable\r\nX-Reason: forged",
+                                   headers: SIPHeaders([(.via, "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKs"), (.from, "<sip:a@b>;tag=1"),
+                                                         (.to, "<sip:c@d>;tag=2"), (.callID, "c1"), (.cseq, "1 INVITE")]))
+        // A bare CR from an SDP body, as the review found it copied into a Warning.
+        response.appendWarning(agent: "portcullis", "unreadable SDP: line 3\rX-Injected: \"yes\"\u{0}\u{7F}\tend")
+        response.headers.append(.subject, "relayed\r\nX-Injected: too")
+        let text = String(decoding: response.serialized(), as: UTF8.self)
+        let lines = text.components(separatedBy: "\r\n")
+        #expect(lines[0] == "SIP/2.0 488 Not Acceptable  X-Reason: forged")
+        #expect(lines.contains("Warning: 399 portcullis \"unreadable SDP: line 3 X-Injected: \\\"yes\\\"   end\""))
+        #expect(lines.contains("Subject: relayed  X-Injected: too"))
+        #expect(!text.contains("\r\nX-"), "no header was injected")
+        let parsed = try SIPParser(limits: SIPLimits()).parse(response.serialized())
+        guard case .response(let again) = parsed else { Issue.record("not a response"); return }
+        #expect(again.headers.values(.warning).count == 1)
+    }
+}
