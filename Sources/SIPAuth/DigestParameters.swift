@@ -12,7 +12,9 @@ enum DigestParameters {
             bytes = bytes.drop { $0 == 0x20 || $0 == 0x09 || $0 == UInt8(ascii: ",") }
             guard !bytes.isEmpty else { return fields }
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw DigestError.malformed("parameter without value") }
-            let name = String(decoding: trimmed(bytes[..<equals]).map { $0 | 0x20 }, as: UTF8.self)
+            let nameBytes = trimmed(bytes[..<equals])
+            guard !nameBytes.isEmpty, nameBytes.allSatisfy(isNameByte) else { throw DigestError.malformed("a parameter without a name") }
+            let name = String(decoding: nameBytes.map { $0 | 0x20 }, as: UTF8.self)
             bytes = bytes[(equals + 1)...].drop { $0 == 0x20 || $0 == 0x09 }
             var parameterValue: [UInt8] = []
             if bytes.first == UInt8(ascii: "\"") {
@@ -39,6 +41,11 @@ enum DigestParameters {
             guard fields.count < 32, parameterValue.count <= 1024 else { throw DigestError.malformed("too many or too long parameters") }
             fields[name] = String(decoding: parameterValue, as: UTF8.self)
         }
+    }
+
+    /// Letters, digits, '-' and '_': every digest parameter name (RFC 7616 section 3.3) is made of them.
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 
     private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {

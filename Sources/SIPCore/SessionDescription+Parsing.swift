@@ -16,6 +16,10 @@ extension SessionDescription {
             guard bytes.count >= 2, let type = raw.first, type.isASCII, type.isLowercase,
                   bytes[bytes.index(after: bytes.startIndex)] == UInt8(ascii: "=")
             else { throw SDPParseError("bad line '\(raw.prefix(32))'") }
+            // RFC 4566 section 9: no NUL, CR or LF inside a line (a bare CR would end a header it is copied into).
+            guard !bytes.contains(where: { $0 == 0 || $0 == 0x0D || $0 == 0x0A }) else {
+                throw SDPParseError("a control character (NUL or a bare CR) inside an '\(type)=' line")
+            }
             let value = String(raw.dropFirst(2))
             if type == "m" {
                 media.append(try SessionDescription.parseMedia(value))

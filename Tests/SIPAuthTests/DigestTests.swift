@@ -32,6 +32,8 @@ struct DigestTests {
         #expect(credentials.algorithm == "MD5")
         #expect(throws: DigestError.self) { try DigestCredentials(parsing: "Basic dXNlcjpwYXNz") }
         #expect(throws: DigestError.self) { try DigestCredentials(parsing: #"Digest username="unterminated"#) }
+        // Found by the digest fuzzer: a parameter without a name.
+        #expect(throws: DigestError.self) { try DigestCredentials(parsing: #"Digest ="x", username="1001", realm="r", nonce="n", uri="sip:x", response="r""#) }
     }
 
     @Test func noncesAreSignedAndExpire() {
