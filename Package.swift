@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "DefenseTests",
             dependencies: [
-                "Defense", "GeoIP", "Storage", "Events", "Dialplan",
+                "Defense", "GeoIP", "Storage", "Events", "Dialplan", "SIPAuth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Defense
 import Events
 import Foundation
 import PBX
+import SIPAuth
 import Storage
 
 /// Trunks, outbound routes and inbound routes: one stored setting, validated whole on every change, live at once.
@@ -61,6 +62,16 @@ extension AdminService {
         }
     }
 
+    /// Routing as the PBX uses it (trunk passwords opened); a password that does not open is an error naming the key.
+    func opened(_ routing: RoutingSettings) throws(AdminError) -> RoutingSettings {
+        do {
+            return try routing.opened(with: secrets)
+        } catch {
+            throw AdminError(.internalError, "\(error)")
+        }
+    }
+
+    /// Routing as stored: trunk passwords sealed, route PINs as fingerprints.
     func storedRouting() async throws(AdminError) -> RoutingSettings {
         guard let json = try await storeCall({ try await store.setting(RoutingSettings.storeKey) }) else { return RoutingSettings() }
         do {
@@ -77,10 +88,11 @@ extension AdminService {
         let policy = try await outboundPolicy()
         let problems = routing.problems(extensions: numbers, policy: policy)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
-        let encoded = String(decoding: (try? JSONEncoder().encode(routing)) ?? Data(), as: UTF8.self)
+        let sealed = routing.sealed(with: secrets)
+        let encoded = String(decoding: (try? JSONEncoder().encode(sealed)) ?? Data(), as: UTF8.self)
         try await storeCall { try await store.setSetting(RoutingSettings.storeKey, value: encoded) }
         if let runtime {
-            runtime.apply(routing: RoutingTable(routing, policy: policy))
+            runtime.apply(routing: RoutingTable(try opened(sealed), policy: policy))
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
         }
         return try await self.routing()

@@ -19,8 +19,12 @@ public struct AdminService: Sendable {
     /// Where the one-time setup token is written for the owner of the data directory (never printed or logged).
     public let setupTokenFile: String?
 
-    public init(store: any PortcullisStore, realm: String, runtime: PBXRuntime?, setupTokenFile: String? = nil) {
+    /// Seals trunk passwords and fingerprints route PINs before they are stored.
+    let secrets: SecretBox
+
+    public init(store: any PortcullisStore, realm: String, runtime: PBXRuntime?, secrets: SecretBox, setupTokenFile: String? = nil) {
         self.setupTokenFile = setupTokenFile
+        self.secrets = secrets
         self.store = store
         self.realm = realm
         self.runtime = runtime
@@ -303,8 +307,8 @@ public struct AdminService: Sendable {
                     problems.append("\(file): trunk '\(changed.trunks[index].name)' is new and needs a password")
                 }
             }
-            routing = changed
-            stored[RoutingSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(changed)) ?? Data(), as: UTF8.self)
+            routing = changed.sealed(with: secrets)
+            stored[RoutingSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(routing)) ?? Data(), as: UTF8.self)
         }
         var policy = document.outbound ?? OutboundPolicySettings()
         if document.outbound == nil { policy = try await outboundPolicy() }
@@ -326,7 +330,7 @@ public struct AdminService: Sendable {
             runtime.dispatcher.update(bounds: document.settings.registration)
             runtime.registrationGuard.update(document.settings.lockout, scanners: document.settings.scanners)
             runtime.router.update(document.settings.calls)
-            if routing != nil || document.outbound != nil { runtime.apply(routing: RoutingTable(checkedRouting, policy: policy)) }
+            if routing != nil || document.outbound != nil { runtime.apply(routing: RoutingTable(try opened(checkedRouting), policy: policy)) }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))

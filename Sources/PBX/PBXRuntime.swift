@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Logging
 import Media
+import SIPAuth
 import NIOCore
 import SIPStack
 import Storage
@@ -33,8 +34,9 @@ public final class PBXRuntime: Sendable {
 
     /// Loads extensions and live bindings; `nonceKey` signs digest nonces (kept in the store, so nonces survive restarts).
     /// `loops` are the event loops the listeners run on: the network guard keeps one shard of counters per loop.
-    public init(configuration: PBXConfiguration, store: any PortcullisStore, bus: EventBus, nonceKey: [UInt8], loops: [any EventLoop],
-                logger: Logger) async throws {
+    /// `secrets` opens trunk passwords and fingerprints keyed PINs.
+    public init(configuration: PBXConfiguration, store: any PortcullisStore, bus: EventBus, nonceKey: [UInt8], secrets: SecretBox,
+                loops: [any EventLoop], logger: Logger) async throws {
         self.configuration = configuration
         self.store = store
         self.bus = bus
@@ -50,7 +52,7 @@ public final class PBXRuntime: Sendable {
         let callRecords = callRecords
         media = configuration.media.relay ? MediaRelay(settings: configuration.media) : nil
         router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, media: media,
-                            rtpTimeout: configuration.media.rtpTimeout, logger: logger, onEnded: { callRecords.append($0) },
+                            rtpTimeout: configuration.media.rtpTimeout, secrets: secrets, logger: logger, onEnded: { callRecords.append($0) },
                             onEvent: { bus.publish($0) }, onLocksChanged: { locks in
             Task { try? await PBXRuntime.store(locks: locks, in: store) }
         })
@@ -58,7 +60,8 @@ public final class PBXRuntime: Sendable {
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
                                           registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
                                           trunkRegistrar: trunkRegistrar, location: location, bus: bus, logger: logger)
-        router.update(routing: RoutingTable(try await PBXRuntime.stored(RoutingSettings.self, RoutingSettings.storeKey, in: store) ?? RoutingSettings(),
+        let routing = try await PBXRuntime.stored(RoutingSettings.self, RoutingSettings.storeKey, in: store) ?? RoutingSettings()
+        router.update(routing: RoutingTable(try routing.opened(with: secrets),
                                             policy: try await PBXRuntime.stored(OutboundPolicySettings.self, OutboundPolicySettings.storeKey, in: store)
                                                 ?? OutboundPolicySettings()))
         do {

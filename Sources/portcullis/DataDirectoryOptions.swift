@@ -16,6 +16,8 @@ struct DataDirectoryOptions: ParsableArguments {
 
     var databasePath: String { (path as NSString).appendingPathComponent("portcullis.sqlite") }
     var socketPath: String { (path as NSString).appendingPathComponent("portcullis.sock") }
+    /// The key that seals trunk passwords and fingerprints route PINs (owner-only; back it up with the database).
+    var secretKeyPath: String { (path as NSString).appendingPathComponent("secrets.key") }
     /// The one-time setup token, while no Super Administrator exists (owner-only).
     var setupTokenPath: String { (path as NSString).appendingPathComponent("setup-token") }
 

@@ -2,6 +2,7 @@ import AdminAPI
 import Defense
 import Foundation
 import PBX
+import SIPAuth
 import Storage
 
 /// Runs admin operations on the store itself, for when no server is running (provisioning before first start).
@@ -13,6 +14,7 @@ struct DirectAdminClient: AdminClient {
         let store = try SQLiteStore(path: options.databasePath)
         let secrets = try await AdminService.secrets(store)
         return DirectAdminClient(service: AdminService(store: store, realm: secrets.realm, runtime: nil,
+                                                              secrets: try SecretBox.load(orCreateAt: options.secretKeyPath),
                                                               setupTokenFile: options.setupTokenPath))
     }
 

@@ -148,7 +148,8 @@ struct AdminServiceTests {
     func makeService() throws -> AdminService {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-admin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", runtime: nil)
+        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", runtime: nil,
+                            secrets: SecretBox(key: Array(repeating: 7, count: 32)))
     }
 
     @Test func generatedPasswordsAreStrongAndShownOnce() async throws {
@@ -258,7 +259,7 @@ struct AdminServiceTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("setup-token").path
         let service = AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis",
-                                   runtime: nil, setupTokenFile: file)
+                                   runtime: nil, secrets: SecretBox(key: Array(repeating: 7, count: 32)), setupTokenFile: file)
         let now = Date()
         let expires = try #require(try await service.issueSetupTokenIfNeeded(now: now))
         #expect(abs(expires.timeIntervalSince(now) - AdminService.setupTokenLifetime) < 1)
@@ -314,7 +315,10 @@ struct AdminServiceTests {
         #expect(exported.contains("trunks:") && exported.contains("international") && !exported.contains("Prov1der-Secret"))
         _ = try await service.applyConfiguration(yaml: exported, file: "export.yaml")
         let stored = try #require(try await service.store.setting(RoutingSettings.storeKey))
-        #expect(stored.contains("Prov1der-Secret"), "a password left out of the file is kept")
+        #expect(!stored.contains("Prov1der-Secret"), "stored sealed, under the key outside the database")
+        let routing = try JSONDecoder().decode(RoutingSettings.self, from: Data(stored.utf8))
+        #expect(try routing.opened(with: SecretBox(key: Array(repeating: 7, count: 32))).trunks.first?.password == "Prov1der-Secret",
+                "a password left out of the file is kept")
         #expect(try await service.routing().routes.first?.patterns.first?.strip == 1)
 
         for (bad, message) in [

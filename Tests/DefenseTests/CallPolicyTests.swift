@@ -1,6 +1,7 @@
 import Dialplan
 import Foundation
 import Storage
+import SIPAuth
 import Testing
 @testable import Defense
 
@@ -184,11 +185,18 @@ struct CallPolicyTests {
         let policy = policy([Self.route("single", ["8."], strip: 1, pin: single), Self.route("list", ["9."], strip: 1, pin: list)])
         #expect(rule(decide(policy, "8123")) == "pin single")
         #expect(rule(decide(policy, "8123", pin: true)) == "allow single 123 provider")
-        #expect(policy.pin(route: "single")?.entry(for: "4321") != nil)
-        #expect(policy.pin(route: "single")?.entry(for: "43210") == nil && policy.pin(route: "single")?.entry(for: "") == nil)
-        #expect(policy.pin(route: "list")?.entry(for: "111222")?.label == "alice")
-        #expect(policy.pin(route: "list")?.entry(for: "333444")?.pin == "333444")
-        #expect(policy.pin(route: "list")?.entry(for: "4321") == nil)
+        // PINs are stored as fingerprints; the record keeps a label or a place in the list, never the PIN.
+        let box = SecretBox(key: Array(repeating: 9, count: 32))
+        let stored = (single: single.fingerprinted(with: box), list: list.fingerprinted(with: box))
+        #expect(!stored.list.pins.contains { $0.pin.contains("111222") } && stored.single.problems.isEmpty && stored.list.problems.isEmpty)
+        #expect(stored.single.entry(for: "4321", fingerprint: box.fingerprint) == "PIN")
+        #expect(stored.single.entry(for: "43210", fingerprint: box.fingerprint) == nil && stored.single.entry(for: "", fingerprint: box.fingerprint) == nil)
+        #expect(stored.list.entry(for: "111222", fingerprint: box.fingerprint) == "alice")
+        #expect(stored.list.entry(for: "333444", fingerprint: box.fingerprint) == "entry 2")
+        #expect(stored.list.entry(for: "4321", fingerprint: box.fingerprint) == nil)
+        #expect(list.entry(for: "333444", fingerprint: box.fingerprint) == "entry 2", "a PIN stored in clear by an older version still works")
+        #expect(stored.list.entry(for: "333444", fingerprint: SecretBox(key: Array(repeating: 1, count: 32)).fingerprint) == nil,
+                "another key opens nothing")
         #expect(policy.pin(route: "list")?.record == true && policy.pin(route: "single")?.record == false)
         // A locked extension is refused before it is asked for a PIN.
         var state = OutboundCallState()

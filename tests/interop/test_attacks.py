@@ -414,6 +414,16 @@ def test_finding_12_exports_hold_no_credentials_unless_asked_and_realms_differ(s
     assert "ha1" not in exported and "1001" in exported
     with_secrets = first.cli("config", "export", "--include-secrets").stdout
     assert "ha1:" in with_secrets and "md5:" in with_secrets
+    # Trunk passwords are sealed and route PINs fingerprinted under a key file outside the database.
+    first.cli("trunk", "add", "carrier", "--host", "127.0.8.1:5060", "--username", "acct", "--password", "Prov1der-Secret")
+    first.cli("route", "add", "abroad", "--pattern", "900.", "--strip", "1", "--trunk", "carrier", "--pin-entry", "4711:alice",
+              "--pin-entry", "8642")
+    database = (first.data_dir / "portcullis.sqlite").read_bytes() + (first.data_dir / "portcullis.sqlite-wal").read_bytes() \
+        if (first.data_dir / "portcullis.sqlite-wal").exists() else (first.data_dir / "portcullis.sqlite").read_bytes()
+    assert b"Prov1der-Secret" not in database and b"4711" not in database and b"8642" not in database
+    assert (first.data_dir / "secrets.key").stat().st_mode & 0o777 == 0o600
+    shown = first.cli("route", "list", "--json").stdout + first.cli("config", "export").stdout
+    assert "4711" not in shown and "8642" not in shown and "hmac-sha256:" in shown
     first.start()
     second = server_factory().start()
     realms = {challenge_fields(SipClient(server.sip_port).register("1001")[0])["realm"] for server in (first, second)}

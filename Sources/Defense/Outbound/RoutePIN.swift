@@ -2,8 +2,8 @@ import SIPAuth
 import Storage
 
 /// A route's password: off, one PIN for everyone, or a list of PINs (each with an optional label, such as its
-/// holder). The caller keys it after a prompt; with `record`, the CDR keeps which list entry was used (its label,
-/// or the PIN itself when it has none).
+/// holder). The caller keys it after a prompt; with `record`, the CDR keeps which list entry was used (its label, or
+/// its place in the list), never the PIN. PINs are stored as fingerprints (`SecretBox.fingerprint`): only compared.
 public struct RoutePIN: Sendable, Equatable, Codable {
     public enum Mode: String, Sendable, Codable { case off, single, list }
 
@@ -49,9 +49,11 @@ public struct RoutePIN: Sendable, Equatable, Codable {
         record = try container.decodeIfPresent(Bool.self, forKey: .record) ?? false
     }
 
-    /// Every problem, empty when valid: PINs are 3-15 digits, a list holds 1-10000 distinct ones.
+    /// Every problem, empty when valid: PINs are 3-15 digits (or fingerprints of such), a list holds 1-10000 distinct ones.
     public var problems: [String] {
-        func valid(_ pin: String) -> Bool { (3...15).contains(pin.count) && pin.allSatisfy { $0.isASCII && $0.isNumber } }
+        func valid(_ pin: String) -> Bool {
+            SecretBox.isFingerprint(pin) || ((3...15).contains(pin.count) && pin.allSatisfy { $0.isASCII && $0.isNumber })
+        }
         switch mode {
         case .off: return []
         case .single:
@@ -67,15 +69,29 @@ public struct RoutePIN: Sendable, Equatable, Codable {
         }
     }
 
-    /// The entry `digits` opens, compared in constant time against every PIN so timing tells nothing.
-    public func entry(for digits: String) -> Entry? {
+    /// What the call record keeps of the entry `digits` opened (its label, its place in the list, or `PIN` for a
+    /// single one), or nil when they open none. Compared in constant time against every entry, as `fingerprint` makes
+    /// them (a PIN stored by an older version in clear is compared as it is).
+    public func entry(for digits: String, fingerprint: (String) -> String) -> String? {
         let candidates: [Entry] = switch mode {
         case .off: []
         case .single: pin.map { [Entry(pin: $0)] } ?? []
         case .list: pins
         }
-        var found: Entry?
-        for candidate in candidates where ConstantTime.equals(candidate.pin.utf8, digits.utf8) && found == nil { found = candidate }
+        let keyed = fingerprint(digits)
+        var found: String?
+        for (index, candidate) in candidates.enumerated() {
+            let matches = ConstantTime.equals(candidate.pin.utf8, (SecretBox.isFingerprint(candidate.pin) ? keyed : digits).utf8)
+            if matches && found == nil { found = candidate.label ?? (mode == .single ? "PIN" : "entry \(index + 1)") }
+        }
         return found
+    }
+
+    /// The same PINs as fingerprints, for storing.
+    public func fingerprinted(with box: SecretBox) -> RoutePIN {
+        var copy = self
+        copy.pin = pin.map(box.fingerprint)
+        copy.pins = pins.map { Entry(pin: box.fingerprint($0.pin), label: $0.label) }
+        return copy
     }
 }

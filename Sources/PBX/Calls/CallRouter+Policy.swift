@@ -2,6 +2,7 @@ import Defense
 import Events
 import Foundation
 import Media
+import SIPAuth
 import NIOCore
 import Storage
 import Synchronization
@@ -91,10 +92,10 @@ extension CallRouter {
             guard var call = table.calls[id], call.phase == .ringing, var collection = call.pin, !collection.accepted,
                   let endpoint = collection.endpoint else { return }
             let pin = routing.policy.pin(route: collection.route)
-            if let digits, let pin, let entry = pin.entry(for: digits) {
+            if let digits, let pin, let entry = pin.entry(for: digits, fingerprint: secrets.fingerprint) {
                 collection.accepted = true
                 call.pin = collection
-                if pin.record { call.record.pin = entry.label ?? entry.pin }
+                if pin.record { call.record.pin = entry }
                 outbox.released.append(endpoint)
                 let rules = directory.credentials(number: call.caller)?.calls ?? ExtensionCallRules()
                 let attempt = CallPolicy.Attempt(caller: call.caller, rules: rules, dialed: call.record.dialed, pinAccepted: true,

@@ -94,14 +94,17 @@ public final class CallRouter: Sendable {
     let onEnded: @Sendable (CallDetailRecord) -> Void
     let onEvent: @Sendable (PortcullisEvent) -> Void
     let onLocksChanged: @Sendable ([String: OutboundLock]) -> Void
+    /// Keyed PINs are compared as its fingerprints.
+    let secrets: SecretBox
     let start = ContinuousClock.now
 
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
-                directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, logger: Logger,
+                directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, secrets: SecretBox, logger: Logger,
                 onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in }, onEvent: @escaping @Sendable (PortcullisEvent) -> Void = { _ in },
                 onLocksChanged: @escaping @Sendable ([String: OutboundLock]) -> Void = { _ in }) {
         self.onEvent = onEvent
         self.onLocksChanged = onLocksChanged
+        self.secrets = secrets
         self.media = media
         self.rtpTimeout = rtpTimeout
         self.settings = Mutex(settings)

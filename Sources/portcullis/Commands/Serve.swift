@@ -7,6 +7,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import PBX
+import SIPAuth
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -96,9 +97,10 @@ struct Serve: AsyncParsableCommand {
         if noRegistrationGuard { logger.warning("--no-registration-guard: failed registrations are not locked out, scanners not dropped") }
         let bus = EventBus()
         let eventLog = EventLogService(bus: bus, store: store, logger: logger)
-        let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey,
+        let box = try SecretBox.load(orCreateAt: data.secretKeyPath)
+        let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
-        let service = AdminService(store: store, realm: secrets.realm, runtime: runtime, setupTokenFile: data.setupTokenPath)
+        let service = AdminService(store: store, realm: secrets.realm, runtime: runtime, secrets: box, setupTokenFile: data.setupTokenPath)
         let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
         if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
         let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,

@@ -1,0 +1,62 @@
+import Crypto
+import Foundation
+
+/// Secrets the PBX must keep but not show: a trunk's password (needed in clear to answer its provider, so sealed
+/// with AES-GCM) and route PINs (only ever compared, so kept as an HMAC). The key lives in an owner-only file beside
+/// the database, never in it: a copy of the database alone opens neither.
+public struct SecretBox: Sendable {
+    private let key: SymmetricKey
+
+    static let sealedPrefix = "sealed:v1:"
+    static let fingerprintPrefix = "hmac-sha256:"
+
+    public init(key: [UInt8]) {
+        self.key = SymmetricKey(data: key)
+    }
+
+    /// The key in `path`, made (32 random bytes, owner-only) when the file does not exist. A file that exists but does
+    /// not hold a key is an error: a new key would make every sealed secret unreadable without saying so.
+    public static func load(orCreateAt path: String) throws(SecretBoxError) -> SecretBox {
+        if !FileManager.default.fileExists(atPath: path) {
+            let key = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+            guard FileManager.default.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
+                throw SecretBoxError("cannot create the key file \(path)")
+            }
+        }
+        guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
+            throw SecretBoxError("the key file \(path) does not hold a 32-byte key; restore it from a backup")
+        }
+        return SecretBox(key: Array(data))
+    }
+
+    public static func isSealed(_ text: String) -> Bool { text.hasPrefix(sealedPrefix) }
+    public static func isFingerprint(_ text: String) -> Bool { text.hasPrefix(fingerprintPrefix) }
+
+    /// `sealed:v1:` and the base64 of nonce, ciphertext and tag; sealed text is returned as it is.
+    public func seal(_ text: String) -> String {
+        guard !SecretBox.isSealed(text), let box = try? AES.GCM.seal(Array(text.utf8), using: key), let combined = box.combined else {
+            return text
+        }
+        return SecretBox.sealedPrefix + combined.base64EncodedString()
+    }
+
+    /// The clear text of `seal`'s output; text that was never sealed (stored by an older version) as it is.
+    public func open(_ text: String) throws(SecretBoxError) -> String {
+        guard SecretBox.isSealed(text) else { return text }
+        guard let combined = Data(base64Encoded: String(text.dropFirst(SecretBox.sealedPrefix.count))),
+              let box = try? AES.GCM.SealedBox(combined: combined), let clear = try? AES.GCM.open(box, using: key)
+        else { throw SecretBoxError("a sealed secret does not open with this key (was the key file replaced?)") }
+        return String(decoding: clear, as: UTF8.self)
+    }
+
+    /// `hmac-sha256:` and the hex HMAC of `text` under the key; a fingerprint is returned as it is.
+    public func fingerprint(_ text: String) -> String {
+        guard !SecretBox.isFingerprint(text) else { return text }
+        return SecretBox.fingerprintPrefix + Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key))
+    }
+}
+
+public struct SecretBoxError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
