@@ -25,7 +25,7 @@ extension AdminService {
         let encoded = String(decoding: (try? JSONEncoder().encode(policy)) ?? Data(), as: UTF8.self)
         try await storeCall { try await store.setSetting(OutboundPolicySettings.storeKey, value: encoded) }
         if let runtime {
-            runtime.apply(routing: RoutingTable(routing, policy: policy))
+            try live { try runtime.apply(routing: routing, policy: policy) }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound"]))
         }
         return policy

@@ -2,7 +2,6 @@ import Defense
 import Events
 import Foundation
 import PBX
-import SIPAuth
 import Storage
 
 /// Trunks, outbound routes and inbound routes: one stored setting, validated whole on every change, live at once.
@@ -62,10 +61,10 @@ extension AdminService {
         }
     }
 
-    /// Routing as the PBX uses it (trunk passwords opened); a password that does not open is an error naming the key.
-    func opened(_ routing: RoutingSettings) throws(AdminError) -> RoutingSettings {
+    /// Hands stored routing to the running PBX; a trunk password that does not open is an error naming the key.
+    func live(_ apply: () throws -> Void) throws(AdminError) {
         do {
-            return try routing.opened(with: secrets)
+            try apply()
         } catch {
             throw AdminError(.internalError, "\(error)")
         }
@@ -92,7 +91,7 @@ extension AdminService {
         let encoded = String(decoding: (try? JSONEncoder().encode(sealed)) ?? Data(), as: UTF8.self)
         try await storeCall { try await store.setSetting(RoutingSettings.storeKey, value: encoded) }
         if let runtime {
-            runtime.apply(routing: RoutingTable(try opened(sealed), policy: policy))
+            try live { try runtime.apply(routing: sealed, policy: policy) }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
         }
         return try await self.routing()

@@ -330,7 +330,7 @@ public struct AdminService: Sendable {
             runtime.dispatcher.update(bounds: document.settings.registration)
             runtime.registrationGuard.update(document.settings.lockout, scanners: document.settings.scanners)
             runtime.router.update(document.settings.calls)
-            if routing != nil || document.outbound != nil { runtime.apply(routing: RoutingTable(try opened(checkedRouting), policy: policy)) }
+            if routing != nil || document.outbound != nil { try live { try runtime.apply(routing: checkedRouting, policy: policy) } }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))

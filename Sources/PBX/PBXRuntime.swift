@@ -30,6 +30,8 @@ public final class PBXRuntime: Sendable {
     public let listeners = SIPListenerTable()
     public let network: NetworkDefense
     public let registrationGuard: RegistrationGuard
+    /// Opens trunk passwords and fingerprints keyed PINs.
+    let secrets: SecretBox
     public let logger: Logger
 
     /// Loads extensions and live bindings; `nonceKey` signs digest nonces (kept in the store, so nonces survive restarts).
@@ -38,6 +40,7 @@ public final class PBXRuntime: Sendable {
     public init(configuration: PBXConfiguration, store: any PortcullisStore, bus: EventBus, nonceKey: [UInt8], secrets: SecretBox,
                 loops: [any EventLoop], logger: Logger) async throws {
         self.configuration = configuration
+        self.secrets = secrets
         self.store = store
         self.bus = bus
         self.logger = logger
@@ -80,8 +83,10 @@ public final class PBXRuntime: Sendable {
         await network.update(trunks: router.routingTable.trunkAddresses)
     }
 
-    /// New trunks and routes: the router uses them for the next call, registration trunks (re)register.
-    public func apply(routing table: RoutingTable) {
+    /// New trunks, routes or outbound policy, as stored (trunk passwords sealed): the router uses them for the next
+    /// call, registration trunks (re)register, and the trunks' addresses are never blocked automatically.
+    public func apply(routing: RoutingSettings, policy: OutboundPolicySettings) throws(SecretBoxError) {
+        let table = RoutingTable(try routing.opened(with: secrets), policy: policy)
         router.update(routing: table)
         trunkRegistrar.update(table)
         Task { [network] in await network.update(trunks: table.trunkAddresses) }

@@ -5,12 +5,15 @@ import os
 import resource
 import socket
 import sqlite3
+import subprocess
 import time
 
 import pytest
 
 from portcullis_harness import (SDP, Server, SipClient, ack_answered, apply_config, authenticated_invite, authorization, challenge_fields,
                                 end_answered, extensions_yaml, finished, in_dialog, parse_response, strong_password)
+from real_phones import wait_until
+from test_baresip_call import loudness, phone_dir, tone
 from test_calls import call_records, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
 
 
@@ -428,3 +431,56 @@ def test_finding_12_exports_hold_no_credentials_unless_asked_and_realms_differ(s
     second = server_factory().start()
     realms = {challenge_fields(SipClient(server.sip_port).register("1001")[0])["realm"] for server in (first, second)}
     assert len(realms) == 2 and all(realm.startswith("portcullis-") for realm in realms), realms
+
+
+def test_a_call_keeps_its_audio_and_a_phone_keeps_registering_while_the_attacks_run(server_factory, tmp_path):
+    """Two baresip phones talk through the relay while the review's attacks arrive from other addresses: a Via with
+    port 0, 300 held connections, a flood of forged nonces, a flood from a trunk's address, a YAML alias bomb. The
+    call must end with audio both ways, and a third phone registers throughout."""
+    server = server_factory()
+    extra = "trunks:\n  - {name: carrier, host: \"127.0.9.1:5060\"}\n"
+    assert apply_config(server, extensions_yaml([1001, 1002, 1003], extra=extra)).returncode == 0
+    server.start()
+    tone(tmp_path / "low.wav", 440)
+    tone(tmp_path / "high.wav", 1000)
+    callee_dir = phone_dir(tmp_path, 1002, server, tmp_path / "high.wav", "26500-26520")
+    caller_dir = phone_dir(tmp_path, 1001, server, tmp_path / "low.wav", "26600-26620")
+    callee = subprocess.Popen(["baresip", "-f", str(callee_dir), "-t", "40"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    held = []
+    try:
+        wait_until(lambda: any(r["extension"] == "1002" for r in server.registrations()), 15, "1002 registered")
+        caller = subprocess.Popen(["baresip", "-f", str(caller_dir), "-e", f"/dial sip:1002@127.0.0.1:{server.sip_port}", "-t", "20"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_until(lambda: server.api("GET", "/healthz", token=None)[2]["mediaSessions"] == 1, 15, "the call is up")
+        phone = SipClient(server.sip_port, source="127.0.9.50")
+        attacker = attacker_socket("127.0.9.2")
+        attacker.sendto(options("SIP/2.0/UDP 127.0.9.2:0;branch=z9hG4bKzero"), ("127.0.0.1", server.sip_port))
+        held = hold_connections(server.sip_port, [f"127.0.10.{n}" for n in range(1, 11)], 30)
+        for n in range(1, 11):
+            forger = SipClient(server.sip_port, source=f"127.0.11.{n}")
+            for _ in range(8):
+                forger.cseq += 1
+                forger.send_raw(forged_message(forger, "x"))
+            forger.close()
+        spoofed = SipClient(server.sip_port, source="127.0.9.1")
+        for _ in range(100):
+            spoofed.send_raw(spoofed.options_message())
+        bomb = "sip:\n  scanners: &a {userAgents: [abcd]}\nextensions:\n" + "\n".join(
+            f'  - {{number: "{3000 + n}", password: Tqbaaa7Zr9x, x: *a}}' for n in range(2000))
+        assert server.api("PUT", "/api/v1/config", bomb, content_type="application/yaml")[0] == 422
+        for _ in range(3):
+            challenge, uri = phone.register("1003")
+            assert phone.register("1003", authorization("1003", strong_password(1003), challenge_fields(challenge), uri))[0]["status"] == 200
+        caller_output, _ = caller.communicate(timeout=40)
+        assert "Call established" in caller_output, caller_output[-2000:]
+    finally:
+        for sock in held:
+            sock.close()
+        callee.terminate()
+        callee.communicate(timeout=20)
+    heard_by_caller = list((caller_dir / "dumps").glob("*dec.wav"))
+    heard_by_callee = list((callee_dir / "dumps").glob("*dec.wav"))
+    assert heard_by_caller and heard_by_callee
+    assert loudness(heard_by_caller[0]) > 1000 and loudness(heard_by_callee[0]) > 1000, "audio went both ways throughout"
+    status, health = listeners(server)
+    assert status == 200 and all(listener["state"] == "listening" for listener in health["listeners"])
