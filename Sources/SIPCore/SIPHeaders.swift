@@ -44,10 +44,17 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
         fields.append(Field(name, value))
     }
 
-    /// Replaces the first value of a list header (the top Via), keeping the values after it on the same line.
-    mutating func replaceFirstValue(_ name: SIPHeaderName, with value: String) {
+    /// Rewrites the first value of a list header (the top Via) with `change`, keeping the values after it on the same
+    /// line; nothing changes when `change` returns nil. A line holding one value (the usual case) is not split.
+    mutating func updateFirstValue(_ name: SIPHeaderName, _ change: (String) -> String?) {
         guard let index = fields.firstIndex(where: { $0.name == name }) else { return }
-        let rest = HeaderValueScanner.splitList(fields[index].value).dropFirst()
-        fields[index].value = ([value] + rest).joined(separator: ", ")
+        let line = fields[index].value
+        guard line.utf8.contains(UInt8(ascii: ",")) else {
+            if let changed = change(line) { fields[index].value = changed }
+            return
+        }
+        let values = HeaderValueScanner.splitList(line)
+        guard let first = values.first, let changed = change(first) else { return }
+        fields[index].value = ([changed] + values.dropFirst()).joined(separator: ", ")
     }
 }

@@ -4,11 +4,13 @@ extension SIPRequest {
     /// source port when asked for. Every response copies the Via, so a phone behind NAT learns its public address
     /// and the response goes back to the port the request came from.
     public mutating func recordSource(ip: String, port: Int) {
-        guard let top = headers.values(.via).first, var via = try? Via(parsing: top) else { return }
-        let wantsPort = via.rport != nil
-        guard wantsPort || via.host != ip else { return }
-        via.parameters.set("received", value: ip)
-        if wantsPort { via.parameters.set("rport", value: String(port)) }
-        headers.replaceFirstValue(.via, with: via.description)
+        headers.updateFirstValue(.via) { top in
+            guard var via = try? Via(parsing: top) else { return nil }
+            let wantsPort = via.rport != nil
+            guard wantsPort || via.host != ip else { return nil }
+            via.parameters.set("received", value: ip)
+            if wantsPort { via.parameters.set("rport", value: String(port)) }
+            return via.description
+        }
     }
 }

@@ -21,4 +21,18 @@ struct SerializationTests {
         guard case .response(let again) = parsed else { Issue.record("not a response"); return }
         #expect(again.headers.values(.warning).count == 1)
     }
+
+    @Test func theSourceIsRecordedInTheTopViaOnly() throws {
+        var request = SIPRequest(method: .options, uri: try URI(parsing: "sip:192.0.2.9"), headers: SIPHeaders([
+            (.via, "SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bKa;rport, SIP/2.0/UDP 10.0.0.8;branch=z9hG4bKb"),
+            (.via, "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKc")]))
+        request.recordSource(ip: "198.51.100.4", port: 40000)
+        #expect(request.headers.lines(.via) == [
+            "SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bKa;rport=40000;received=198.51.100.4, SIP/2.0/UDP 10.0.0.8;branch=z9hG4bKb",
+            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKc"])
+        var direct = SIPRequest(method: .options, uri: try URI(parsing: "sip:192.0.2.9"), headers: SIPHeaders([
+            (.via, "SIP/2.0/UDP 198.51.100.4:5060;branch=z9hG4bKd")]))
+        direct.recordSource(ip: "198.51.100.4", port: 5060)
+        #expect(direct.headers[.via] == "SIP/2.0/UDP 198.51.100.4:5060;branch=z9hG4bKd", "nothing to record")
+    }
 }
