@@ -54,15 +54,11 @@ final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let ip = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        if let refusal = limiter.open(ip) {
-            refusals.report(ip: ip, transport: "tcp", refusal: refusal,
-                            limit: refusal.cap == .total ? limiter.maxTotal : limiter.maxPerSource)
+        if let refusal = limiter.admit(context.channel, from: ip) {
+            refusals.report(ip: ip, transport: "tcp", refusal: refusal)
             refusing = true
             context.close(promise: nil)
-            return
         }
-        let limiter = limiter
-        context.channel.closeFuture.whenComplete { _ in limiter.close(ip) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

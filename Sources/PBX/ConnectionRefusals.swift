@@ -19,11 +19,11 @@ public struct ConnectionRefusals: Sendable {
         ]
     }
 
-    public func report(ip: String, transport: String, refusal: ConnectionLimiter.Refusal, limit: Int) {
+    public func report(ip: String, transport: String, refusal: ConnectionLimiter.Refusal) {
         counters[refusal.cap]?.increment()
         guard refusal.first else { return }
         bus.publish(PortcullisEvent(EventCatalogue.connectionLimitReached, fields: [
-            "service": service, "ip": ip, "transport": transport, "cap": refusal.cap.rawValue, "limit": String(limit),
+            "service": service, "ip": ip, "transport": transport, "cap": refusal.cap.rawValue, "limit": String(refusal.limit),
         ]))
     }
 }

@@ -24,10 +24,8 @@ public struct SIPService: Service {
                                        admission: networkGuard ? runtime.network.shards.map(SIPNetworkAdmission.init) : nil,
                                        tls: tls, connections: runtime.configuration.connections, flows: runtime.flows,
                                        listeners: runtime.listeners, logger: runtime.logger,
-                                       onConnectionRefused: { [refusals = ConnectionRefusals(service: "sip", bus: runtime.bus),
-                                                               limits = runtime.configuration.connections] peer, refusal in
-                                           refusals.report(ip: peer.ip, transport: peer.transport.rawValue.lowercased(), refusal: refusal,
-                                                           limit: refusal.cap == .total ? limits.maxConnections : limits.maxPerSource)
+                                       onConnectionRefused: { [refusals = ConnectionRefusals(service: "sip", bus: runtime.bus)] peer, refusal in
+                                           refusals.report(ip: peer.ip, transport: peer.transport.rawValue.lowercased(), refusal: refusal)
                                        })
         self.addresses = addresses
         self.onBound = onBound
@@ -35,11 +33,9 @@ public struct SIPService: Service {
 
     /// Throws when a listener closed and could not be reopened: the process must stop, not serve half-deaf.
     public func run() async throws {
-        let channels = try await transport.bind(addresses)
+        try await transport.bind(addresses)
         let runtime = runtime
-        let bound = zip(channels, addresses.flatMap { address in address.transports.map { (address, $0) } })
-            .map { channel, bound in "\(bound.1.rawValue.lowercased()):\(channel.localAddress?.ipAddress ?? bound.0.host):\(channel.localAddress?.port ?? bound.0.port)" }
-            .joined(separator: ", ")
+        let bound = runtime.listeners.statuses.map { "\($0.transport):\($0.address)" }.joined(separator: ", ")
         runtime.bus.publish(PortcullisEvent(EventCatalogue.serverStarted, fields: ["sip": bound]))
         onBound(bound)
         runtime.startTrunks()

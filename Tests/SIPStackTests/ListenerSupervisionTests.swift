@@ -47,7 +47,7 @@ struct ListenerSupervisionTests {
 
     static func server() async throws -> SIPTransportServer {
         let server = SIPTransportServer(group: group, limits: SIPLimits(), handler: AnsweringHandler(), logger: Logger(label: "test"))
-        _ = try await server.bind([SIPListenAddress(host: "127.0.0.1", port: 0, transports: [.udp])])
+        try await server.bind([SIPListenAddress(host: "127.0.0.1", port: 0, transports: [.udp])])
         return server
     }
 

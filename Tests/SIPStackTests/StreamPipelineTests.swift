@@ -91,8 +91,8 @@ struct StreamPipelineTests {
         let other = try connect("192.0.2.2")
         let overTotal = try connect("192.0.2.3")
         #expect(other.isActive && !overTotal.isActive)
-        #expect(refusals.withLock { $0 } == [.init(cap: .perSource, first: true), .init(cap: .perSource, first: false),
-                                              .init(cap: .total, first: true)])
+        #expect(refusals.withLock { $0 } == [.init(cap: .perSource, limit: 2, first: true), .init(cap: .perSource, limit: 2, first: false),
+                                              .init(cap: .total, limit: 3, first: true)])
         _ = try first.finish()
         #expect(limiter.openConnections == 2)
         #expect(try connect("192.0.2.1").isActive, "a closed connection gives its place back")

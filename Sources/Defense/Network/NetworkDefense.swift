@@ -388,9 +388,7 @@ public actor NetworkDefense {
 
     /// The configured trunks' addresses changed: from now on they are reported, never blocked automatically.
     public func update(trunks addresses: [IPAddress]) {
-        let networks = addresses.map { address in
-            if case .v4 = address { IPNetwork(containing: address, prefixLength: 32) } else { IPNetwork(containing: address, prefixLength: 128) }
-        }
+        let networks = addresses.map { IPNetwork(containing: $0, prefixLength: $0.bitCount) }
         guard networks != trunks else { return }
         trunks = networks
         publishSnapshot()

@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// Counts open connections per source address and in total, and refuses one over either cap at accept, before a
@@ -9,10 +10,11 @@ public final class ConnectionLimiter: Sendable {
         case perSource = "per-source"
     }
 
-    /// A refused connection: which cap, and whether it is the first refusal since that cap was last below its limit
-    /// (the moment worth an event; every refusal is worth a metric).
+    /// A refused connection: which cap and its limit, and whether it is the first refusal since that cap was last
+    /// below its limit (the moment worth an event; every refusal is worth a metric).
     public struct Refusal: Sendable, Equatable {
         public var cap: Cap
+        public var limit: Int
         public var first: Bool
     }
 
@@ -32,16 +34,23 @@ public final class ConnectionLimiter: Sendable {
         self.maxPerSource = maxPerSource
     }
 
-    /// Takes a place for a connection from `source`, or says which cap refuses it.
-    public func open(_ source: String) -> Refusal? {
+    /// Takes a place for `channel`, a connection from `source`, given back when it closes; or says which cap refuses it
+    /// (the caller closes it).
+    public func admit(_ channel: any Channel, from source: String) -> Refusal? {
+        if let refusal = open(source) { return refusal }
+        channel.closeFuture.whenComplete { [self] _ in close(source) }
+        return nil
+    }
+
+    private func open(_ source: String) -> Refusal? {
         state.withLock { state in
             if state.total >= maxTotal {
                 defer { state.totalAtCap = true }
-                return Refusal(cap: .total, first: !state.totalAtCap)
+                return Refusal(cap: .total, limit: maxTotal, first: !state.totalAtCap)
             }
             let count = state.bySource[source, default: 0]
             if count >= maxPerSource {
-                return Refusal(cap: .perSource, first: state.sourcesAtCap.insert(source).inserted)
+                return Refusal(cap: .perSource, limit: maxPerSource, first: state.sourcesAtCap.insert(source).inserted)
             }
             state.bySource[source] = count + 1
             state.total += 1
@@ -49,8 +58,7 @@ public final class ConnectionLimiter: Sendable {
         }
     }
 
-    /// Gives back the place of a connection that `open` admitted.
-    public func close(_ source: String) {
+    private func close(_ source: String) {
         state.withLock { state in
             let count = state.bySource[source, default: 1] - 1
             state.bySource[source] = count > 0 ? count : nil

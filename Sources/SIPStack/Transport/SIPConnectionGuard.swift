@@ -28,13 +28,11 @@ final class SIPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let peer = SIPPeer(address: remote, transport: transport, localPort: localPort)
-        if let refusal = limiter.open(peer.ip) {
+        if let refusal = limiter.admit(context.channel, from: peer.ip) {
             onRefused(peer, refusal)
             context.close(promise: nil)
             return
         }
-        let limiter = limiter
-        context.channel.closeFuture.whenComplete { _ in limiter.close(peer.ip) }
         context.fireChannelActive()
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }

@@ -21,15 +21,12 @@ public final class SIPListenerTable: Sendable {
 
     var channels: [any Channel] { entries.withLock { $0.map(\.channel) } }
 
-    func add(_ address: SIPListenAddress, transport: SIPTransportKind, channel: any Channel) -> Int {
+    func add(_ address: SIPListenAddress, transport: SIPTransportKind, channel: any Channel) {
         let bound = SIPListenAddress(host: address.host, port: channel.localAddress?.port ?? address.port, transports: [transport])
         let status = SIPListenerStatus(transport: transport.rawValue.lowercased(),
                                        address: "\(channel.localAddress?.ipAddress ?? address.host):\(bound.port)",
                                        state: .listening, reopened: 0)
-        return entries.withLock { entries in
-            entries.append(Entry(address: bound, transport: transport, channel: channel, status: status))
-            return entries.count - 1
-        }
+        entries.withLock { $0.append(Entry(address: bound, transport: transport, channel: channel, status: status)) }
     }
 
     func entry(_ index: Int) -> Entry { entries.withLock { $0[index] } }

@@ -18,7 +18,7 @@ public final class SIPTransportServer: Sendable {
     private let tls: SIPTLSConfiguration?
     private let connections: SIPConnectionLimits
     /// Open TCP/TLS connections against their caps.
-    public let limiter: ConnectionLimiter
+    private let limiter: ConnectionLimiter
     private let onConnectionRefused: @Sendable (SIPPeer, ConnectionLimiter.Refusal) -> Void
     /// Kernel receive buffer per UDP socket, so bursts queue instead of being dropped.
     public static let receiveBufferBytes = 8 << 20
@@ -42,15 +42,15 @@ public final class SIPTransportServer: Sendable {
         self.logger = logger
     }
 
-    /// Binds every address; fails (and closes what was bound) if any cannot be bound.
-    public func bind(_ addresses: [SIPListenAddress]) async throws -> [any Channel] {
+    /// Binds every address into `listeners`; fails (and closes what was bound) if any cannot be bound.
+    public func bind(_ addresses: [SIPListenAddress]) async throws {
         var channels: [any Channel] = []
         do {
             for address in addresses {
                 for transport in address.transports {
                     let channel = try await bind(address, transport: transport, tls: tls)
                     channels.append(channel)
-                    _ = listeners.add(address, transport: transport, channel: channel)
+                    listeners.add(address, transport: transport, channel: channel)
                     logger.info("SIP listening", metadata: ["address": "\(address.host):\(address.port)", "transport": "\(transport.rawValue)"])
                 }
             }
@@ -58,7 +58,6 @@ public final class SIPTransportServer: Sendable {
             for channel in channels { try? await channel.close() }
             throw error
         }
-        return channels
     }
 
     /// A socket closed this often within `reopenWindow` is not reopened again: something keeps closing it.
