@@ -50,6 +50,7 @@ class Server:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="portcullis-it-"))
         self.allow_loopback = allow_loopback
         self.sip_port = free_port()
+        self.tls_port = None
         self.api_port = free_port(socket.SOCK_STREAM)
         self.sip_listen = sip_listen or [f"127.0.0.1:{self.sip_port}"]
         self.extra_args = list(extra_args)
@@ -58,6 +59,11 @@ class Server:
         self.process = None
         self.output = []
         self.token = None
+
+    @property
+    def sip_ports(self):
+        """The SIP port of each transport: UDP and TCP share one; TLS when a tls: listener was given its own."""
+        return {"udp": self.sip_port, "tcp": self.sip_port, **({"tls": self.tls_port} if self.tls_port else {})}
 
     def start(self, timeout=30):
         if self.allow_loopback:

@@ -11,7 +11,7 @@ from portcullis_harness import PEERS, apply_config, extensions_yaml, free_port, 
 
 
 def pbx(server_factory, tmp_path, numbers=(1001, 1002), extra=""):
-    """A PBX listening on UDP, TCP and TLS (one port each), with the extensions `numbers`; `sip_ports` by transport."""
+    """A PBX listening on UDP and TCP (one port) and TLS (another), with the extensions `numbers`."""
     key, certificate = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
                     str(key), "-out", str(certificate), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
@@ -22,7 +22,7 @@ def pbx(server_factory, tmp_path, numbers=(1001, 1002), extra=""):
     server.sip_port = udp_tcp
     assert apply_config(server, extensions_yaml(list(numbers), extra=extra)).returncode == 0
     server.start()
-    server.sip_ports = {"udp": udp_tcp, "tcp": udp_tcp, "tls": tls}
+    server.tls_port = tls
     return server
 
 
@@ -118,7 +118,7 @@ class Baresip:
             account = account.replace("answermode=auto", "answermode=manual")
         (self.directory / "accounts").write_text(account)
         arguments = ["baresip", "-f", str(self.directory), "-t", str(seconds)] + (["-e", dial] if dial else [])
-        self.process = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
         threading.Thread(target=self._collect, daemon=True).start()
 
@@ -137,9 +137,9 @@ class Baresip:
                    f"baresip {self.number} registered")
         return self
 
-    def command(self, text):
-        self.process.stdin.write(text + "\n")
-        self.process.stdin.flush()
+    def heard(self):
+        """What it decoded, as WAV files."""
+        return list((self.directory / "dumps").glob("*dec.wav"))
 
     def stop(self):
         if self.process.poll() is None:

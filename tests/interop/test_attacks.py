@@ -5,15 +5,14 @@ import os
 import resource
 import socket
 import sqlite3
-import subprocess
 import time
 
 import pytest
 
 from portcullis_harness import (SDP, Server, SipClient, ack_answered, apply_config, authenticated_invite, authorization, challenge_fields,
                                 end_answered, extensions_yaml, finished, in_dialog, parse_response, strong_password)
-from real_phones import wait_until
-from test_baresip_call import loudness, phone_dir, tone
+from real_phones import Baresip, wait_until
+from test_baresip_call import loudness, tone
 from test_calls import call_records, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
 
 
@@ -443,14 +442,12 @@ def test_a_call_keeps_its_audio_and_a_phone_keeps_registering_while_the_attacks_
     server.start()
     tone(tmp_path / "low.wav", 440)
     tone(tmp_path / "high.wav", 1000)
-    callee_dir = phone_dir(tmp_path, 1002, server, tmp_path / "high.wav", "26500-26520")
-    caller_dir = phone_dir(tmp_path, 1001, server, tmp_path / "low.wav", "26600-26620")
-    callee = subprocess.Popen(["baresip", "-f", str(callee_dir), "-t", "40"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    callee = Baresip(server, 1002, "udp", tmp_path, tmp_path / "high.wav", seconds=40)
     held = []
     try:
-        wait_until(lambda: any(r["extension"] == "1002" for r in server.registrations()), 15, "1002 registered")
-        caller = subprocess.Popen(["baresip", "-f", str(caller_dir), "-e", f"/dial sip:1002@127.0.0.1:{server.sip_port}", "-t", "20"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        callee.registered()
+        caller = Baresip(server, 1001, "udp", tmp_path, tmp_path / "low.wav", dial=f"/dial sip:1002@127.0.0.1:{server.sip_port}",
+                         seconds=20)
         wait_until(lambda: server.api("GET", "/healthz", token=None)[2]["mediaSessions"] == 1, 15, "the call is up")
         phone = SipClient(server.sip_port, source="127.0.9.50")
         attacker = attacker_socket("127.0.9.2")
@@ -471,16 +468,13 @@ def test_a_call_keeps_its_audio_and_a_phone_keeps_registering_while_the_attacks_
         for _ in range(3):
             challenge, uri = phone.register("1003")
             assert phone.register("1003", authorization("1003", strong_password(1003), challenge_fields(challenge), uri))[0]["status"] == 200
-        caller_output, _ = caller.communicate(timeout=40)
-        assert "Call established" in caller_output, caller_output[-2000:]
+        caller.process.wait(timeout=40)
+        caller.wait_for("Call established", timeout=1)
     finally:
         for sock in held:
             sock.close()
-        callee.terminate()
-        callee.communicate(timeout=20)
-    heard_by_caller = list((caller_dir / "dumps").glob("*dec.wav"))
-    heard_by_callee = list((callee_dir / "dumps").glob("*dec.wav"))
-    assert heard_by_caller and heard_by_callee
-    assert loudness(heard_by_caller[0]) > 1000 and loudness(heard_by_callee[0]) > 1000, "audio went both ways throughout"
+        callee.stop()
+    assert caller.heard() and callee.heard()
+    assert loudness(caller.heard()[0]) > 1000 and loudness(callee.heard()[0]) > 1000, "audio went both ways throughout"
     status, health = listeners(server)
     assert status == 200 and all(listener["state"] == "listening" for listener in health["listeners"])

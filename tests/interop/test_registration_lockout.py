@@ -5,7 +5,6 @@ import json
 import random
 import re
 import subprocess
-import time
 
 from portcullis_harness import (PEERS, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
                                 free_port, invite, proxy_fields, strong_password)
