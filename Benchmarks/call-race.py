@@ -3,7 +3,7 @@
 dialog module, the same SIPp scenario and users, the same machine, one run; then memory per active call and a leak
 check after many calls. Prints a table (Markdown).
 
-A call: INVITE, 407, ACK, INVITE with credentials, 100, 180, 200, ACK, 100 ms, BYE, 200 (tests/peers/call_short.xml)
+A call: INVITE, 407, ACK, INVITE with credentials, 100, 180, 200, ACK, 100 ms, BYE, 200 (Interop/peers/call_short.xml)
 from 1001 to 1002; the callee is SIPp's built-in UAS, registered with digest first. Everything on 127.0.0.1 UDP.
 Sustained: >= 98 % of the offered calls completed, < 0.5 % failed, and >= 95 % of the offered rate achieved (calls that
 hang until SIPp's timeout stretch the run). The callee registers again before every point (its registration lasts
@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PEERS = ROOT / "tests" / "peers"
+PEERS = ROOT / "Interop" / "peers"
 
 
 def password(number):

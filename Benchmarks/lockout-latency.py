@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "interop"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Interop"))
 from portcullis_harness import Server, SipClient, apply_config, authorization, challenge_fields, extensions_yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

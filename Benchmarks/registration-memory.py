@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "interop"))
+sys.path.insert(0, str(ROOT / "Interop"))
 from portcullis_harness import PEERS, Server, apply_config, extensions_yaml, free_port, strong_password  # noqa: E402
 
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000

@@ -33,7 +33,7 @@ struct CallPolicyTests {
 
     func rule(_ verdict: CallVerdict) -> String {
         switch verdict {
-        case .allow(let call): call.emergency ? "emergency" : "allow \(call.route) \(call.number) \(call.trunks.joined(separator: ","))"
+        case .allow(let call): call.emergency ? "emergency \(call.number)" : "allow \(call.route) \(call.number) \(call.trunks.joined(separator: ","))"
         case .needsPIN(let route): "pin \(route)"
         case .refuse(let refusal): refusal.rule.rawValue
         }
@@ -67,9 +67,10 @@ struct CallPolicyTests {
         for _ in 0..<10 { state.recordCall(by: "1001", at: wednesdayMorning, keep: 10) }
         let everything = ExtensionCallRules(disableOutbound: true, disableOutsideBusinessHours: true, disallowInternational: true)
         let night = wednesdayMorning.addingTimeInterval(14 * 3_600)
-        #expect(rule(decide(policy, "112", rules: everything, state: state, at: night)) == "emergency")
-        // Dialed with the outside-line prefix, the number sent is 911: an emergency too.
-        #expect(rule(decide(policy, "9911", rules: everything, state: state, at: night)) == "emergency")
+        // The route strips one digit, but an emergency number dialed as it is goes out as it is: never "12" for 112.
+        #expect(rule(decide(policy, "112", rules: everything, state: state, at: night)) == "emergency 112")
+        // Dialed with the outside-line prefix, the number sent is 911: an emergency too, sent rewritten.
+        #expect(rule(decide(policy, "9911", rules: everything, state: state, at: night)) == "emergency 911")
         #expect(rule(decide(policy, "9123", rules: everything, state: state)) == "extension-locked")
     }
 

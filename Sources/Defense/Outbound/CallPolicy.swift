@@ -105,7 +105,8 @@ public struct CallPolicy: Sendable {
     // MARK: The decision
 
     /// Decides one outbound call. In order: the route (first by priority whose pattern matches, that permits the
-    /// caller and is open now; an emergency number takes the first matching route and skips everything else), then
+    /// caller and is open now; an emergency number takes the first matching route, unrewritten unless the rewrite is itself an emergency
+    /// number, and skips everything else), then
     /// the extension's lock and flags, blocked numbers, international and country rules, call frequency, the route's
     /// PIN, and trunk capacity.
     public func decide(_ attempt: Attempt, state: OutboundCallState, now: Date) -> CallVerdict {
@@ -114,7 +115,9 @@ public struct CallPolicy: Sendable {
         let firstNumber = number(attempt.dialed, first)
         if emergency.contains(attempt.dialed) || emergency.contains(firstNumber) {
             let route = routes[first.route].route
-            return .allow(OutboundCall(route: route.name, number: firstNumber, trunks: route.trunks, maxDuration: attempt.defaultMaxDuration,
+            // The rewritten number when it is the emergency number (dialed with an outside-line prefix), else as dialed.
+            let sent = emergency.contains(firstNumber) ? firstNumber : attempt.dialed
+            return .allow(OutboundCall(route: route.name, number: sent, trunks: route.trunks, maxDuration: attempt.defaultMaxDuration,
                                        emergency: true))
         }
         var chosen: (route: Int, pattern: Int)?

@@ -117,5 +117,6 @@ def test_ten_thousand_headers_over_tcp_are_refused(server_factory):
                 received += chunk
         except (ConnectionResetError, socket.timeout):
             pass
-    assert b"SIP/2.0 200" not in received
+    # Refused before the registrar sees it: a 401 challenge would mean 10,000 headers were parsed and processed.
+    assert received == b"" or received.startswith((b"SIP/2.0 400", b"SIP/2.0 413", b"SIP/2.0 513")), received[:80]
     assert server.alive()

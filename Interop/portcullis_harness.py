@@ -14,9 +14,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BINARY = Path(os.environ.get("PORTCULLIS_BIN", ROOT / ".build" / "debug" / "portcullis"))
-PEERS = Path(os.environ.get("PORTCULLIS_PEERS", ROOT / "tests" / "peers"))
+PEERS = Path(os.environ.get("PORTCULLIS_PEERS", ROOT / "Interop" / "peers"))
 
 
 def free_port(kind=socket.SOCK_DGRAM, family=socket.AF_INET, host="127.0.0.1"):

@@ -100,7 +100,7 @@ def test_every_rule_allows_and_refuses_at_its_boundary(server_factory):
     configure(server,
               trunks=[{"name": "carrier", "host": f"{PROVIDER}:{port}"}],
               inbound=[{"name": "main", "did": "442079460123", "extension": "1002"}],
-              routes=[{"name": "emergency", "patterns": [{"pattern": "112"}], "trunks": ["carrier"], "extensions": ["1001"]},
+              routes=[{"name": "emergency", "patterns": [{"pattern": "112", "strip": 1}], "trunks": ["carrier"], "extensions": ["1001"]},
                       {"name": "managers", "patterns": [{"pattern": "8."}], "trunks": ["carrier"], "groups": ["managers"]},
                       {"name": "night", "patterns": [{"pattern": "7."}], "trunks": ["carrier"], "hours": "never"},
                       {"name": "daytime", "patterns": [{"pattern": "6."}], "trunks": ["carrier"], "hours": "always"},
@@ -126,6 +126,8 @@ def test_every_rule_allows_and_refuses_at_its_boundary(server_factory):
             if status == 200:
                 assert record["decision"] == "allow" and record["decisionReason"].startswith(rule), (row, record)
                 assert record["disposition"] == "answered" and record["trunk"] == "carrier", (row, record)
+                if rule == "emergency":  # the route strips a digit, but 112 must reach the carrier as 112
+                    assert record["sent"] == dialed, (row, record)
             else:
                 assert f'"{rule}: ' in warning(answer), (row, warning(answer))
                 assert record["decision"] == "refuse" and record["decisionReason"].startswith(rule + ":"), (row, record)
