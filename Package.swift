@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "SIPCore", swiftSettings: strict),
         .target(
             name: "SIPAuth",
-            dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SIPCore", "Model", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(
@@ -52,24 +52,32 @@ let package = Package(
         ),
         // MaxMind DB and Tor range readers; the network guard's country rule reads them.
         .target(name: "GeoIP", swiftSettings: strict),
-        // The defense layers: pure decisions (Network/NetworkGuard, ...) and the services that feed them.
+        // Value types shared by the store, the policies and the admin surface: records, queries, strict decoding.
+        .target(name: "Model", swiftSettings: strict),
+        // The defense layers' pure decisions over compiled snapshots: no I/O, no store, no events, no NIO.
         .target(
             name: "Defense",
-            dependencies: [
-                "GeoIP", "Storage", "Events", "Dialplan", "SIPAuth",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["Model", "GeoIP", "Dialplan"],
             exclude: ["Outbound/CallingCodes/README.md"],
             resources: [.copy("Outbound/CallingCodes/country-calling-codes.csv"), .copy("Outbound/CallingCodes/nanp-area-codes.csv")],
+            swiftSettings: strict
+        ),
+        // What runs the decisions: guard shards on the event loops, block records and their store writes, DNS allow
+        // entries, geo-IP reload, the registration guard; verdict reasons become events here.
+        .target(
+            name: "DefenseRuntime",
+            dependencies: [
+                "Defense", "Model", "GeoIP", "Storage", "Events",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "Storage",
             dependencies: [
+                "Model",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -77,7 +85,7 @@ let package = Package(
         .target(
             name: "Events",
             dependencies: [
-                "Storage",
+                "Model", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -100,8 +108,7 @@ let package = Package(
         .target(
             name: "PBX",
             dependencies: [
-                "SIPCore", "SIPAuth", "SIPStack", "Storage", "Events", "Defense", "GeoIP", "Media", "Dialplan",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "SIPCore", "SIPAuth", "SIPStack", "Model", "Storage", "Events", "Defense", "DefenseRuntime", "GeoIP", "Media", "Dialplan",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +120,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "PBX", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "GeoIP", "Media", "Dialplan",
+                "PBX", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime", "GeoIP", "Media", "Dialplan",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Storage", "Events", "SIPCore", "SIPStack", "Defense",
+                "PBX", "AdminAPI", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -155,13 +162,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "CallPolicyBenchmark",
-            dependencies: ["Defense", "Dialplan", "Storage", "BenchmarkSupport"],
+            dependencies: ["Defense", "Dialplan", "Model", "BenchmarkSupport"],
             path: "Benchmarks/CallPolicyBenchmark",
             swiftSettings: strict
         ),
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strict),
-        .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore"], swiftSettings: strict),
+        .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore", "Model"], swiftSettings: strict),
         .testTarget(
             name: "SIPStackTests",
             dependencies: [
@@ -176,26 +183,33 @@ let package = Package(
         .testTarget(
             name: "DefenseTests",
             dependencies: [
-                "Defense", "GeoIP", "Storage", "Events", "Dialplan", "SIPAuth",
+                "Defense", "Model", "GeoIP", "Dialplan", "SIPAuth",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DefenseRuntimeTests",
+            dependencies: [
+                "DefenseRuntime", "Defense", "Model", "GeoIP", "Storage", "Events",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"], swiftSettings: strict),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "EventsTests",
-            dependencies: ["Events", "Storage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Events", "Model", "Storage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "SIPStack", "Storage", "Events", "Media",
+        .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "SIPStack", "Model", "Storage", "Events", "Media", "Defense", "DefenseRuntime",
                                                     .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media", .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOPosix", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
-        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense"], swiftSettings: strict),
+        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense", "DefenseRuntime"], swiftSettings: strict),
     ]
 )

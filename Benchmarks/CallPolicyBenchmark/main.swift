@@ -7,7 +7,7 @@ import Defense
 import Dialplan
 import BenchmarkSupport
 import Foundation
-import Storage
+import Model
 
 func digits(_ count: Int, _ random: inout SeededGenerator) -> String {
     String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })

@@ -1,4 +1,5 @@
 import Defense
+import DefenseRuntime
 import Foundation
 import GeoIP
 import Hummingbird

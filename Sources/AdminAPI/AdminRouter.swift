@@ -1,6 +1,7 @@
 import Defense
 import Foundation
 import Hummingbird
+import Model
 import PBX
 import Media
 import Prometheus

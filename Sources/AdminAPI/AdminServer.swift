@@ -1,4 +1,5 @@
 import Defense
+import DefenseRuntime
 import Events
 import Foundation
 import Hummingbird

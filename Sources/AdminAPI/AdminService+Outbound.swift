@@ -1,6 +1,7 @@
 import Defense
 import Events
 import Foundation
+import Model
 import PBX
 import Storage
 

@@ -1,6 +1,8 @@
 import Defense
+import DefenseRuntime
 import Events
 import Foundation
+import Model
 import PBX
 import Storage
 

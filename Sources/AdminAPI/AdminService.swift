@@ -1,9 +1,11 @@
 import Defense
+import DefenseRuntime
 import Events
 import Foundation
 import GeoIP
 import HummingbirdBcrypt
 import Logging
+import Model
 import PBX
 import SIPAuth
 import Storage

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Model
 import Storage
 
 /// Lets a request through only with a valid API token (`Authorization: Bearer pct_...`), except the health check

@@ -1,6 +1,7 @@
 import Defense
 import Media
 import Foundation
+import Model
 import PBX
 import SIPAuth
 import SIPCore

@@ -1,6 +1,7 @@
 import Foundation
 import Defense
 import Media
+import Model
 import PBX
 import SIPCore
 import SIPStack

@@ -1,4 +1,5 @@
 import Defense
+import Model
 import Storage
 import Hummingbird
 import PBX

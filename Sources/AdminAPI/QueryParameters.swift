@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Storage
 
 /// List filters from query parameters or CLI options, parsed the same way for both.

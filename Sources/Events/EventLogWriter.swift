@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Model
 import Storage
 
 /// Persists every published event to the store in batches (one transaction per interval), so the log survives

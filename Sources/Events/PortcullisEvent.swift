@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Storage
 
 /// One occurrence of a catalogued event with its facts (source IP, account, user agent, reason...).

@@ -1,5 +1,6 @@
 import Defense
 import GeoIP
+import Model
 import Storage
 import Synchronization
 

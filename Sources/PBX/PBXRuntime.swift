@@ -1,8 +1,10 @@
 import Defense
+import DefenseRuntime
 import Events
 import Foundation
 import Logging
 import Media
+import Model
 import SIPAuth
 import NIOCore
 import SIPStack

@@ -1,4 +1,5 @@
 import Defense
+import DefenseRuntime
 import GeoIP
 import NIOCore
 import SIPStack

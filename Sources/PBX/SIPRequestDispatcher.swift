@@ -1,9 +1,11 @@
 import CoreMetrics
 import Defense
+import DefenseRuntime
 import Events
 import Foundation
 import GeoIP
 import Logging
+import Model
 import SIPAuth
 import SIPCore
 import SIPStack

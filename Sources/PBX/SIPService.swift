@@ -1,7 +1,9 @@
 import Defense
+import DefenseRuntime
 import Events
 import Foundation
 import Logging
+import Model
 import NIOCore
 import ServiceLifecycle
 import SIPStack

@@ -1,3 +1,4 @@
+import Model
 import SIPCore
 
 /// What checking credentials concluded; the registrar maps each case to a response and an event.

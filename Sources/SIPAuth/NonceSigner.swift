@@ -1,3 +1,4 @@
+import Model
 import Crypto
 
 /// Issues nonces that carry their own issue time and a MAC, so a server can check them without storing them

@@ -1,14 +1,12 @@
 import Crypto
 import Foundation
+import Model
 
 /// Secrets the PBX must keep but not show: a trunk's password (needed in clear to answer its provider, so sealed
 /// with AES-GCM) and route PINs (only ever compared, so kept as an HMAC). The key lives in an owner-only file beside
 /// the database, never in it: a copy of the database alone opens neither.
 public struct SecretBox: Sendable {
     private let key: SymmetricKey
-
-    static let sealedPrefix = "sealed:v1:"
-    static let fingerprintPrefix = "hmac-sha256:"
 
     public init(key: [UInt8]) {
         self.key = SymmetricKey(data: key)
@@ -29,21 +27,19 @@ public struct SecretBox: Sendable {
         return SecretBox(key: Array(data))
     }
 
-    public static func isSealed(_ text: String) -> Bool { text.hasPrefix(sealedPrefix) }
-    public static func isFingerprint(_ text: String) -> Bool { text.hasPrefix(fingerprintPrefix) }
 
     /// `sealed:v1:` and the base64 of nonce, ciphertext and tag; sealed text is returned as it is.
     public func seal(_ text: String) -> String {
-        guard !SecretBox.isSealed(text), let box = try? AES.GCM.seal(Array(text.utf8), using: key), let combined = box.combined else {
+        guard !SecretFormat.isSealed(text), let box = try? AES.GCM.seal(Array(text.utf8), using: key), let combined = box.combined else {
             return text
         }
-        return SecretBox.sealedPrefix + combined.base64EncodedString()
+        return SecretFormat.sealedPrefix + combined.base64EncodedString()
     }
 
     /// The clear text of `seal`'s output; text that was never sealed (stored by an older version) as it is.
     public func open(_ text: String) throws(SecretBoxError) -> String {
-        guard SecretBox.isSealed(text) else { return text }
-        guard let combined = Data(base64Encoded: String(text.dropFirst(SecretBox.sealedPrefix.count))),
+        guard SecretFormat.isSealed(text) else { return text }
+        guard let combined = Data(base64Encoded: String(text.dropFirst(SecretFormat.sealedPrefix.count))),
               let box = try? AES.GCM.SealedBox(combined: combined), let clear = try? AES.GCM.open(box, using: key)
         else { throw SecretBoxError("a sealed secret does not open with this key (was the key file replaced?)") }
         return String(decoding: clear, as: UTF8.self)
@@ -51,8 +47,8 @@ public struct SecretBox: Sendable {
 
     /// `hmac-sha256:` and the hex HMAC of `text` under the key; a fingerprint is returned as it is.
     public func fingerprint(_ text: String) -> String {
-        guard !SecretBox.isFingerprint(text) else { return text }
-        return SecretBox.fingerprintPrefix + Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key))
+        guard !SecretFormat.isFingerprint(text) else { return text }
+        return SecretFormat.fingerprintPrefix + Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key))
     }
 }
 

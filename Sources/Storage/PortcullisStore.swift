@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// Everything Portcullis persists. One protocol for every engine (SQLite now, PostgreSQL later), proven by

@@ -1,3 +1,4 @@
+import Model
 import GRDB
 
 /// The WHERE clause of a list query, built from optional filters with their arguments beside them.

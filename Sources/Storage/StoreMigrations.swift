@@ -1,3 +1,4 @@
+import Model
 import GRDB
 
 /// Versioned schema; a migration once shipped is never edited, only followed by a new one.

@@ -1,3 +1,4 @@
+import Model
 import Synchronization
 
 /// Collects items from the hot path without waiting and hands them to a writer in batches, one store

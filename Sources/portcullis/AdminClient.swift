@@ -1,6 +1,7 @@
 import AdminAPI
 import Defense
 import Foundation
+import Model
 import PBX
 import Storage
 

@@ -2,6 +2,7 @@ import AdminAPI
 import AsyncHTTPClient
 import Defense
 import Foundation
+import Model
 import PBX
 import NIOCore
 import NIOHTTP1

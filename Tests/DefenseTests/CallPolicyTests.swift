@@ -1,6 +1,6 @@
 import Dialplan
 import Foundation
-import Storage
+import Model
 import SIPAuth
 import Testing
 @testable import Defense
@@ -188,7 +188,7 @@ struct CallPolicyTests {
         #expect(rule(decide(policy, "8123", pin: true)) == "allow single 123 provider")
         // PINs are stored as fingerprints; the record keeps a label or a place in the list, never the PIN.
         let box = SecretBox(key: Array(repeating: 9, count: 32))
-        let stored = (single: single.fingerprinted(with: box), list: list.fingerprinted(with: box))
+        let stored = (single: single.fingerprinted(by: box.fingerprint), list: list.fingerprinted(by: box.fingerprint))
         #expect(!stored.list.pins.contains { $0.pin.contains("111222") } && stored.single.problems.isEmpty && stored.list.problems.isEmpty)
         #expect(stored.single.entry(for: "4321", fingerprint: box.fingerprint) == "PIN")
         #expect(stored.single.entry(for: "43210", fingerprint: box.fingerprint) == nil && stored.single.entry(for: "", fingerprint: box.fingerprint) == nil)

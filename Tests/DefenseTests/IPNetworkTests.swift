@@ -1,5 +1,4 @@
 import GeoIP
-import NIOCore
 import Testing
 @testable import Defense
 
@@ -74,11 +73,5 @@ struct IPNetworkTests {
         let hosts = HostIndex<UInt32>((0..<100_000).map { (UInt32($0) &* 7_919, BlockEntry(expiresAt: .max, id: Int64($0), services: .all)) })
         #expect(hosts.count == 100_000 && hosts.entry(for: 7_919 * 777)?.id == 777 && hosts.entry(for: 3) == nil)
         #expect((0..<100_000).allSatisfy { hosts.entry(for: UInt32($0) &* 7_919)?.id == Int64($0) })
-    }
-
-    @Test func socketAddressesBecomeAddressesWithMappedIPv4Unwrapped() throws {
-        #expect(IPAddress(try .init(ipAddress: "192.0.2.1", port: 5060)) == IPAddress("192.0.2.1"))
-        #expect(IPAddress(try .init(ipAddress: "::ffff:192.0.2.1", port: 5060)) == IPAddress("192.0.2.1"))
-        #expect(IPAddress(try .init(ipAddress: "2001:db8::5", port: 5060)) == IPAddress("2001:db8::5"))
     }
 }

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Logging
+import Model
 import Storage
 import Testing
 

@@ -1,6 +1,7 @@
 @testable import PBX
 import Defense
 import Foundation
+import Model
 import NIOCore
 import SIPCore
 import SIPStack

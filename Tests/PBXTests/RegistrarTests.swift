@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import PBX
 import SIPCore
 import Storage

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import SIPAuth
 import Testing
 
@@ -7,7 +8,7 @@ struct SecretBoxTests {
     @Test func sealedSecretsOpenOnlyWithTheirKey() throws {
         let box = SecretBox(key: Array(repeating: 3, count: 32))
         let sealed = box.seal("provider-password")
-        #expect(SecretBox.isSealed(sealed) && !sealed.contains("provider-password"))
+        #expect(SecretFormat.isSealed(sealed) && !sealed.contains("provider-password"))
         #expect(box.seal(sealed) == sealed, "sealing is done once")
         #expect(try box.open(sealed) == "provider-password")
         #expect(try box.open("stored-in-clear-by-an-older-version") == "stored-in-clear-by-an-older-version")

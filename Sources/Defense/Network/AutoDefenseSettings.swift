@@ -1,4 +1,4 @@
-import Storage
+import Model
 /// Rate rules that block a source sending too much, and how blocks grow for repeat offenders.
 public struct AutoDefenseSettings: Codable, Sendable, Equatable {
     public var rules: [AutoDefenseRule] = AutoDefenseRule.defaults

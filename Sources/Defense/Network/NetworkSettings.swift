@@ -1,5 +1,5 @@
 import GeoIP
-import Storage
+import Model
 
 /// The network layer's configuration, as kept in the store and written in the YAML `network:` section.
 /// Every field has a default, so a document names only what it changes; unknown fields are refused.

@@ -143,7 +143,7 @@ public final class NetworkSnapshot: Sendable {
     }
 
     /// The unit a rate rule counts and blocks: the IPv4 address, or the IPv6 prefix.
-    func rateUnit(of address: IPAddress) -> IPNetwork {
+    public func rateUnit(of address: IPAddress) -> IPNetwork {
         switch address {
         case .v4: IPNetwork(containing: address, prefixLength: 32)
         case .v6: IPNetwork(containing: address, prefixLength: ipv6Unit)

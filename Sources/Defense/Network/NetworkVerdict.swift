@@ -1,4 +1,3 @@
-import Events
 import GeoIP
 
 /// What the network layer decided for one packet or connection.
@@ -31,33 +30,14 @@ public struct AutoDefenseTrip: Sendable, Equatable {
     public var monitorOnly: Bool
     /// Nanoseconds since 1970.
     public var time: Int64
-}
 
-/// A block decided outside the guard (registration lockout): it takes effect at once in the shards and is then
-/// recorded, escalated and announced like an automatic block.
-public struct AutomaticBlock: Sendable {
-    public var source: IPNetwork
-    public var endpoint: NetworkEndpoint
-    /// `extension registration`, ...
-    public var defenseType: String
-    public var rule: String
-    public var baseDuration: Int
-    /// Nanoseconds since 1970.
-    public var time: Int64
-    public var event: EventKind
-    /// Extra event fields: account, user agent, attempts.
-    public var details: [String: String]
-
-    public init(source: IPNetwork, endpoint: NetworkEndpoint, defenseType: String, rule: String, baseDuration: Int, time: Int64,
-                event: EventKind, details: [String: String]) {
+    public init(rule: Int, source: IPNetwork, endpoint: NetworkEndpoint, packets: Int, monitorOnly: Bool, time: Int64) {
+        self.rule = rule
         self.source = source
         self.endpoint = endpoint
-        self.defenseType = defenseType
-        self.rule = rule
-        self.baseDuration = baseDuration
+        self.packets = packets
+        self.monitorOnly = monitorOnly
         self.time = time
-        self.event = event
-        self.details = details
     }
 }
 

@@ -1,6 +1,6 @@
 import Dialplan
 import Foundation
-import Storage
+import Model
 
 /// The outbound call policy: every call that would leave through a trunk is decided here, and nowhere else. Built
 /// once from the routes and the policy settings (patterns indexed, groups expanded, time conditions and countries

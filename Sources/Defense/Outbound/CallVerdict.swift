@@ -1,5 +1,3 @@
-import Events
-
 /// What the outbound policy says about a call: let it out, ask for the route's PIN first, or refuse it.
 public enum CallVerdict: Sendable, Equatable {
     case allow(OutboundCall)
@@ -53,16 +51,6 @@ public enum CallRule: String, Sendable, Equatable, CaseIterable {
         case .noRoute: 404
         case .trunksBusy: 503
         default: 403
-        }
-    }
-
-    /// The catalogued event the refusal raises, if any.
-    public var event: EventKind? {
-        switch self {
-        case .countryDisallowed: EventCatalogue.disallowedCountry
-        case .frequencyExceeded: EventCatalogue.callFrequencyExceeded
-        case .blockedNumber: EventCatalogue.blockedNumberDialed
-        default: nil
         }
     }
 }

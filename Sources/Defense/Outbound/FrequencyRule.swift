@@ -1,4 +1,4 @@
-import Storage
+import Model
 
 /// How many outbound calls an extension may start: every row is a limit (`calls` within `seconds` or `minutes`)
 /// and the first row exceeded refuses the call. With `lock`, exceeding it also locks the extension's outbound

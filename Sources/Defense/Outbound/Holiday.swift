@@ -1,5 +1,5 @@
 import Foundation
-import Storage
+import Model
 
 /// A day the business is closed: one date, the same day every year, or the nth weekday of a month (`week` 1-5,
 /// or -1 for the last). Exactly one kind per holiday. Holidays close every time condition for the whole day.

@@ -1,4 +1,4 @@
-import Storage
+import Model
 
 /// One line of the blocked or allowed numbers: a number or dial pattern, which list, and which calls it applies to
 /// (outbound: what is dialed; inbound: the caller's number on calls from trunks). Allowed overrides blocked; calls

@@ -1,6 +1,6 @@
 import Dialplan
 import Foundation
-import Storage
+import Model
 
 /// The outbound call rules besides the routes themselves, stored as one setting and replaced whole: emergency
 /// numbers, extension groups, time conditions and holidays, allowed countries, blocked and allowed numbers, call

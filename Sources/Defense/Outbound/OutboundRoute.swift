@@ -1,4 +1,4 @@
-import Storage
+import Model
 
 /// One dial pattern of an outbound route, with what to strip and prepend when it matches.
 public struct RoutePattern: Sendable, Equatable, Codable {

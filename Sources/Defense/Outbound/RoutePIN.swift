@@ -1,5 +1,4 @@
-import SIPAuth
-import Storage
+import Model
 
 /// A route's password: off, one PIN for everyone, or a list of PINs (each with an optional label, such as its
 /// holder). The caller keys it after a prompt; with `record`, the CDR keeps which list entry was used (its label, or
@@ -52,7 +51,7 @@ public struct RoutePIN: Sendable, Equatable, Codable {
     /// Every problem, empty when valid: PINs are 3-15 digits (or fingerprints of such), a list holds 1-10000 distinct ones.
     public var problems: [String] {
         func valid(_ pin: String) -> Bool {
-            SecretBox.isFingerprint(pin) || ((3...15).contains(pin.count) && pin.allSatisfy { $0.isASCII && $0.isNumber })
+            SecretFormat.isFingerprint(pin) || ((3...15).contains(pin.count) && pin.allSatisfy { $0.isASCII && $0.isNumber })
         }
         switch mode {
         case .off: return []
@@ -81,17 +80,17 @@ public struct RoutePIN: Sendable, Equatable, Codable {
         let keyed = fingerprint(digits)
         var found: String?
         for (index, candidate) in candidates.enumerated() {
-            let matches = ConstantTime.equals(candidate.pin.utf8, (SecretBox.isFingerprint(candidate.pin) ? keyed : digits).utf8)
+            let matches = ConstantTime.equals(candidate.pin.utf8, (SecretFormat.isFingerprint(candidate.pin) ? keyed : digits).utf8)
             if matches && found == nil { found = candidate.label ?? (mode == .single ? "PIN" : "entry \(index + 1)") }
         }
         return found
     }
 
-    /// The same PINs as fingerprints, for storing.
-    public func fingerprinted(with box: SecretBox) -> RoutePIN {
+    /// The same PINs as `fingerprint` makes them, for storing.
+    public func fingerprinted(by fingerprint: (String) -> String) -> RoutePIN {
         var copy = self
-        copy.pin = pin.map(box.fingerprint)
-        copy.pins = pins.map { Entry(pin: box.fingerprint($0.pin), label: $0.label) }
+        copy.pin = pin.map(fingerprint)
+        copy.pins = pins.map { Entry(pin: fingerprint($0.pin), label: $0.label) }
         return copy
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Storage
+import Model
 
 /// Named opening hours in one time zone: time ranges per weekday (several ranges leave breaks between them). A
 /// weekday left out is closed all day, and holidays close every condition. The one named `business-hours` is what

@@ -2,6 +2,7 @@ import Defense
 import Events
 import Foundation
 import Media
+import Model
 import SIPAuth
 import NIOCore
 import Storage

@@ -2,6 +2,7 @@ import Defense
 import Foundation
 import Logging
 import Media
+import Model
 import NIOCore
 import SIPAuth
 import SIPCore

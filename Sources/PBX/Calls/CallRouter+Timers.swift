@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Media
+import Model
 import NIOCore
 import SIPAuth
 import SIPCore

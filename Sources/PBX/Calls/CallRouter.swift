@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Logging
 import Media
+import Model
 import NIOCore
 import SIPAuth
 import SIPCore

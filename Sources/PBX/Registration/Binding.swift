@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Storage
 
 /// A registered contact of an extension. The location service keeps the store's record shape, so nothing is

@@ -6,7 +6,7 @@ extension RoutingSettings {
     public func sealed(with box: SecretBox) -> RoutingSettings {
         var copy = self
         for index in copy.trunks.indices { copy.trunks[index].password = copy.trunks[index].password.map(box.seal) }
-        for index in copy.routes.indices { copy.routes[index].pin = copy.routes[index].pin.fingerprinted(with: box) }
+        for index in copy.routes.indices { copy.routes[index].pin = copy.routes[index].pin.fingerprinted(by: box.fingerprint) }
         return copy
     }
 

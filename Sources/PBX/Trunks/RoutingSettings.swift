@@ -1,6 +1,7 @@
 import Defense
 import Dialplan
 import Foundation
+import Model
 import SIPAuth
 import Storage
 
@@ -119,7 +120,7 @@ public struct RoutingSettings: Sendable, Equatable, Codable {
             if let username = trunk.username, !(1...64).contains(username.count) || username.contains(where: { $0 == "\"" || $0.isWhitespace }) {
                 problems.append("trunk '\(trunk.name)': username must be 1-64 characters without quotes or spaces")
             }
-            if let password = trunk.password, !SecretBox.isSealed(password), !(1...128).contains(password.count) {
+            if let password = trunk.password, !SecretFormat.isSealed(password), !(1...128).contains(password.count) {
                 problems.append("trunk '\(trunk.name)': password must be 1-128 characters")
             }
             if let maxCalls = trunk.maxCalls, !(1...100_000).contains(maxCalls) {

@@ -1,5 +1,6 @@
 import AdminAPI
 import ArgumentParser
+import Model
 import Storage
 
 struct CallRecordsCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import AdminAPI
 import ArgumentParser
+import Model
 import Storage
 
 /// The outbound restrictions as options, shared by add and update.

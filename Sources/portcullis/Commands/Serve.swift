@@ -4,6 +4,7 @@ import Events
 import Foundation
 import Logging
 import Metrics
+import Model
 import NIOCore
 import NIOPosix
 import PBX

@@ -1,7 +1,9 @@
+import Defense
 import Events
 import Foundation
 import GeoIP
 import Logging
+import Model
 import Storage
 
 /// The network layer's owner: keeps the settings, the block list and the geo-IP database, compiles them into

@@ -1,3 +1,4 @@
+import Defense
 import GeoIP
 import Metrics
 import NIOCore

@@ -1,6 +1,8 @@
+import Defense
 import Events
 import Foundation
 import GeoIP
+import Model
 import Storage
 
 /// How stored blocks become guard entries and event fields, and how a verdict is explained to an operator.

@@ -1,12 +1,14 @@
+import Defense
 import Events
 import Foundation
 import GeoIP
 import Logging
+import Model
 import NIOEmbedded
 import Storage
 import Synchronization
 import Testing
-@testable import Defense
+@testable import DefenseRuntime
 
 /// The defense over a real SQLite store, its guard decided from the test thread (the shards' shared, locked state).
 struct NetworkDefenseTests {

@@ -1,3 +1,4 @@
+import Defense
 import Foundation
 import GeoIP
 

@@ -1,3 +1,5 @@
+import Defense
+
 /// Why an operation on the network layer was refused; `kind` maps to the HTTP status of the admin API.
 public struct NetworkDefenseError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable {

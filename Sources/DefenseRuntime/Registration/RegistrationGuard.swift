@@ -1,3 +1,4 @@
+import Defense
 import Events
 import Foundation
 import GeoIP
