@@ -6,7 +6,7 @@ public struct ExtensionPolicy: Sendable, Equatable, Codable {
     /// With `restrictsUserAgents`, a REGISTER whose User-Agent starts with none of these is refused and counted as a
     /// failure.
     public var userAgentPrefixes: [String] = []
-    /// When not empty, a REGISTER from any other address is refused before the challenge.
+    /// When not empty, a REGISTER from any other address is refused (after the challenge, like a wrong password).
     public var permittedNetworks: [String] = []
     /// Devices registered at once (distinct contacts).
     public var maxRegistrations = 1

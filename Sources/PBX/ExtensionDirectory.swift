@@ -1,5 +1,4 @@
 import Defense
-import GeoIP
 import Model
 import Storage
 import Synchronization
@@ -11,10 +10,8 @@ public struct ExtensionCredentials: Sendable, Equatable {
     public let registrationName: String
     public let ha1MD5: String
     public let ha1SHA256: String
-    /// Empty: any device (also when the check is switched off).
-    public let userAgentPrefixes: [String]
-    /// Empty: anywhere.
-    public let permittedNetworks: [IPNetwork]
+    /// Where it may register from, with which device, as which extension.
+    public let admission: RegistrationAdmission
     public let maxRegistrations: Int
     public let replaceOldest: Bool
     /// Outbound restrictions, read by the call policy.
@@ -25,19 +22,10 @@ public struct ExtensionCredentials: Sendable, Equatable {
         registrationName = record.registrationName
         ha1MD5 = record.ha1MD5
         ha1SHA256 = record.ha1SHA256
-        userAgentPrefixes = record.policy.restrictsUserAgents ? record.policy.userAgentPrefixes : []
-        permittedNetworks = record.policy.permittedNetworks.compactMap { try? IPNetwork(parsing: $0) }
+        admission = RegistrationAdmission(number: record.number, policy: record.policy)
         maxRegistrations = record.policy.maxRegistrations
         replaceOldest = record.policy.replaceOldest
         calls = record.policy.calls
-    }
-
-    public func permits(_ address: IPAddress) -> Bool {
-        permittedNetworks.isEmpty || permittedNetworks.contains { $0.contains(address) }
-    }
-
-    public func accepts(userAgent: String?) -> Bool {
-        userAgentPrefixes.isEmpty || userAgentPrefixes.contains { userAgent?.hasPrefix($0) == true }
     }
 }
 

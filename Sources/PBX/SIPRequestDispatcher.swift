@@ -246,18 +246,8 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             if let registrationGuard, let address, registrationGuard.refuses(account: account.registrationName, from: address, now: now) {
                 return guessed(403, "account locked after distributed guessing", account: account.registrationName)
             }
-            // Checked only now, and answered like a wrong password: a refusal before the challenge would tell a
-            // scanner which extensions exist and are restricted.
-            if let address, !account.permits(address) {
-                return guessed(403, "source not in the extension's permitted networks", account: account.registrationName)
-            }
-            if !account.accepts(userAgent: userAgent) {
-                return guessed(403, "user agent '\(userAgent?.prefix(64) ?? "")' is not allowed for the extension",
-                               account: account.registrationName)
-            }
-            guard aor == account.number else {
-                return guessed(403, "authenticated for extension \(account.number) but registering \(aor ?? "nothing")",
-                               account: account.registrationName)
+            if let refusal = account.admission.refusal(registering: aor, from: address, userAgent: userAgent) {
+                return guessed(403, refusal.description, account: account.registrationName)
             }
             let registrar = registrar.withLock { $0 }
             let (decision, before) = location.update(account.number) { current in
