@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "SIPStack",
             dependencies: [
-                "SIPCore",
+                "SIPCore", "Model",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -97,6 +97,7 @@ let package = Package(
         .target(
             name: "Media",
             dependencies: [
+                "Model",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -207,7 +208,7 @@ let package = Package(
         .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "SIPStack", "Model", "Storage", "Events", "Media", "Defense", "DefenseRuntime",
                                                     .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], swiftSettings: strict),
-        .testTarget(name: "MediaTests", dependencies: ["Media", .product(name: "NIOCore", package: "swift-nio"),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Model", .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOPosix", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense", "DefenseRuntime"], swiftSettings: strict),

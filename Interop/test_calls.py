@@ -183,7 +183,7 @@ def test_a_call_at_its_maximum_duration_is_ended_on_both_legs(server_factory, me
     record = call_records(server, 1)[0]
     assert (record["hangupSide"], record["cause"]) == ("pbx", "maximum call duration reached")
     bad = apply_config(server, extensions_yaml([1001, 1002], extra="sip:\n  calls: {maxDuration: 0}"))
-    assert bad.returncode != 0 and "sip.calls.maxDuration must be 1-86400 seconds, got 0" in bad.stderr
+    assert bad.returncode != 0 and "sip.calls.maxDuration: must be 1-86400 seconds, got 0" in bad.stderr
 
 
 PROVIDER = "127.0.0.30"

@@ -58,7 +58,10 @@ for (index, number) in extensions.enumerated() {
     if index % 10 == 0 { state.trunkCallStarted("t\(index % 20)", outbound: true) }
 }
 let rules = extensions.enumerated().map { index, _ in
-    ExtensionCallRules(disallowInternational: index % 5 == 0, maxCallDuration: index % 2 == 0 ? 3_600 : nil)
+    ExtensionCallRules().with {
+        $0.disallowInternational = index % 5 == 0
+        $0.maxCallDuration = index % 2 == 0 ? 3_600 : nil
+    }
 }
 
 let areas = (0..<999).map { String(100 + $0) }

@@ -4,7 +4,7 @@ import SIPStack
 import Storage
 
 /// Body of `POST /api/v1/extensions`.
-public struct CreateExtensionRequest: Codable, Sendable {
+public struct CreateExtensionRequest: StrictCodable {
     public var number: String
     /// The digest user name; omitted, the number.
     public var registrationName: String?
@@ -35,10 +35,21 @@ public struct CreateExtensionRequest: Codable, Sendable {
         self.maxRegistrations = maxRegistrations
         self.replaceOldestRegistration = replaceOldestRegistration
     }
+
+    public init() {
+        self.init(number: "")
+    }
+
+    public static let fields: [StrictField<CreateExtensionRequest>] = [
+        .required("number", \.number), .init("registrationName", \.registrationName), .init("name", \.name), .init("password", \.password),
+        .init("restrictUserAgents", \.restrictUserAgents), .init("userAgentPrefixes", \.userAgentPrefixes),
+        .init("permittedNetworks", \.permittedNetworks), .init("maxRegistrations", \.maxRegistrations),
+        .init("replaceOldestRegistration", \.replaceOldestRegistration), .init("outbound", \.outbound),
+    ]
 }
 
 /// Body of `PATCH /api/v1/extensions/{number}`: omitted fields stay as they are; an empty list lifts a restriction.
-public struct UpdateExtensionRequest: Codable, Sendable {
+public struct UpdateExtensionRequest: StrictCodable {
     /// A new digest user name needs a new password too: the stored digests are computed over the name.
     public var registrationName: String?
     public var name: String?
@@ -68,6 +79,18 @@ public struct UpdateExtensionRequest: Codable, Sendable {
         self.maxRegistrations = maxRegistrations
         self.replaceOldestRegistration = replaceOldestRegistration
     }
+
+    public init() {
+        self.init(registrationName: nil)
+    }
+
+    public static let fields: [StrictField<UpdateExtensionRequest>] = [
+        .init("registrationName", \.registrationName), .init("name", \.name), .init("password", \.password),
+        .init("generatePassword", \.generatePassword), .init("restrictUserAgents", \.restrictUserAgents),
+        .init("userAgentPrefixes", \.userAgentPrefixes), .init("permittedNetworks", \.permittedNetworks),
+        .init("maxRegistrations", \.maxRegistrations), .init("replaceOldestRegistration", \.replaceOldestRegistration),
+        .init("outbound", \.outbound),
+    ]
 
     /// `policy` with this request's changes.
     func applied(to policy: ExtensionPolicy) -> ExtensionPolicy {
@@ -137,10 +160,14 @@ public struct EventView: Codable, Sendable, Equatable {
     }
 }
 
-public struct CreateTokenRequest: Codable, Sendable {
-    public var name: String
+public struct CreateTokenRequest: StrictCodable {
+    public var name = ""
+
+    public init() {}
 
     public init(name: String) { self.name = name }
+
+    public static let fields: [StrictField<CreateTokenRequest>] = [.required("name", \.name)]
 }
 
 public struct TokenView: Codable, Sendable, Equatable {
@@ -157,7 +184,7 @@ public struct CreatedToken: Codable, Sendable {
 }
 
 /// Body of `POST /api/v1/setup`: the one-time setup token printed at first start.
-public struct SetupRequest: Codable, Sendable {
+public struct SetupRequest: StrictCodable {
     public var setupToken: String
     public var username: String
     public var password: String
@@ -167,6 +194,14 @@ public struct SetupRequest: Codable, Sendable {
         self.username = username
         self.password = password
     }
+
+    public init() {
+        self.init(setupToken: "", username: "", password: "")
+    }
+
+    public static let fields: [StrictField<SetupRequest>] = [
+        .required("setupToken", \.setupToken), .required("username", \.username), .required("password", \.password),
+    ]
 }
 
 /// Answer to `PUT /api/v1/config`.

@@ -10,12 +10,7 @@ import Storage
 /// groups and time conditions; live for the next call.
 extension AdminService {
     public func outboundPolicy() async throws(AdminError) -> OutboundPolicySettings {
-        guard let json = try await storeCall({ try await store.setting(OutboundPolicySettings.storeKey) }) else { return OutboundPolicySettings() }
-        do {
-            return try JSONDecoder().decode(OutboundPolicySettings.self, from: Data(json.utf8))
-        } catch {
-            throw AdminError(.internalError, "the stored outbound policy is unreadable: \(error)")
-        }
+        try await settings(OutboundPolicySettings.self)
     }
 
     public func setOutboundPolicy(_ policy: OutboundPolicySettings) async throws(AdminError) -> OutboundPolicySettings {
@@ -23,8 +18,7 @@ extension AdminService {
         let records = try await storeCall { try await store.extensions() }
         let problems = policyProblems(policy, routing: routing, extensions: records)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
-        let encoded = String(decoding: (try? JSONEncoder().encode(policy)) ?? Data(), as: UTF8.self)
-        try await storeCall { try await store.setSetting(OutboundPolicySettings.storeKey, value: encoded) }
+        try await storeCall { try await store.save(policy) }
         if let runtime {
             try live { try runtime.apply(routing: routing, policy: policy) }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound"]))
@@ -50,7 +44,7 @@ extension AdminService {
             guard locks.removeValue(forKey: number) != nil else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
         }
         let left = locks
-        try await storeCall { try await PBXRuntime.store(locks: left, in: store) }
+        try await storeCall { try await store.store(left, key: PBXRuntime.outboundLocksKey) }
         let event = PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number, "by": actor])
         if let runtime { runtime.bus.publish(event) } else { try await storeCall { try await store.appendEvents([event.record]) } }
         return try await outboundLocks()
@@ -71,7 +65,7 @@ extension AdminService {
     }
 
     private func storedLocks() async throws(AdminError) -> [String: OutboundLock] {
-        try await storeCall { try await PBXRuntime.stored([String: OutboundLock].self, PBXRuntime.outboundLocksKey, in: store) } ?? [:]
+        try await storeCall { try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) } ?? [:]
     }
 }
 

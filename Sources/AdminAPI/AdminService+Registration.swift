@@ -10,20 +10,20 @@ import Storage
 /// validation as `config apply`, stored in the server settings, live at once.
 extension AdminService {
     public func registrationDefense() async throws(AdminError) -> RegistrationDefenseSettings {
-        let settings = try await settings()
-        return RegistrationDefenseSettings(lockout: settings.lockout, scanners: settings.scanners)
+        let sip = try await settings(SIPSettings.self)
+        return RegistrationDefenseSettings(lockout: sip.lockout, scanners: sip.scanners)
     }
 
     public func updateRegistrationDefense(_ update: RegistrationDefenseSettings) async throws(AdminError) -> RegistrationDefenseSettings {
-        let problems = update.lockout.problems + update.scanners.problems
+        let problems = update.lockout.problems.map { "sip.lockout.\($0)" } + update.scanners.problems.map { "sip.scanners.\($0)" }
         guard problems.isEmpty else {
             throw AdminError(.invalidInput, "\(problems.count) problem(s), nothing was changed", problems: problems)
         }
-        var settings = try await settings()
-        settings.lockout = update.lockout
-        settings.scanners = update.scanners
-        let encoded = String(decoding: (try? JSONEncoder().encode(settings)) ?? Data(), as: UTF8.self)
-        try await storeCall { try await store.setSetting(ServerSettings.storeKey, value: encoded) }
+        var sip = try await settings(SIPSettings.self)
+        sip.lockout = update.lockout
+        sip.scanners = update.scanners
+        let changed = sip
+        try await storeCall { try await store.save(changed) }
         if let runtime {
             runtime.registrationGuard.update(update.lockout, scanners: update.scanners)
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "registration defense"]))
@@ -32,13 +32,17 @@ extension AdminService {
     }
 }
 
-/// Body and answer of `GET/PUT /api/v1/registration-defense`.
-public struct RegistrationDefenseSettings: Codable, Sendable, Equatable {
-    public var lockout: RegistrationLockoutSettings
-    public var scanners: ScannerPolicy
+/// Body and answer of `GET/PUT /api/v1/registration-defense`: `sip.lockout` and `sip.scanners`.
+public struct RegistrationDefenseSettings: StrictCodable {
+    public var lockout = RegistrationLockoutSettings()
+    public var scanners = ScannerPolicy()
+
+    public init() {}
 
     public init(lockout: RegistrationLockoutSettings, scanners: ScannerPolicy) {
         self.lockout = lockout
         self.scanners = scanners
     }
+
+    public static let fields: [StrictField<RegistrationDefenseSettings>] = [.init("lockout", \.lockout), .init("scanners", \.scanners)]
 }

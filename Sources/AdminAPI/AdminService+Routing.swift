@@ -73,12 +73,7 @@ extension AdminService {
 
     /// Routing as stored: trunk passwords sealed, route PINs as fingerprints.
     func storedRouting() async throws(AdminError) -> RoutingSettings {
-        guard let json = try await storeCall({ try await store.setting(RoutingSettings.storeKey) }) else { return RoutingSettings() }
-        do {
-            return try JSONDecoder().decode(RoutingSettings.self, from: Data(json.utf8))
-        } catch {
-            throw AdminError(.internalError, "stored routing is unreadable: \(error)")
-        }
+        try await settings(RoutingSettings.self)
     }
 
     private func changeRouting(_ change: (inout RoutingSettings) throws(AdminError) -> Void) async throws(AdminError) -> RoutingSettings {
@@ -89,8 +84,7 @@ extension AdminService {
         let problems = routing.problems(extensions: numbers, policy: policy)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         let sealed = routing.sealed(with: secrets)
-        let encoded = String(decoding: (try? JSONEncoder().encode(sealed)) ?? Data(), as: UTF8.self)
-        try await storeCall { try await store.setSetting(RoutingSettings.storeKey, value: encoded) }
+        try await storeCall { try await store.save(sealed) }
         if let runtime {
             try live { try runtime.apply(routing: sealed, policy: policy) }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))

@@ -109,7 +109,7 @@ public struct AdminService: Sendable {
         runtime?.location.removeAll(number)
         // A number used again later starts without the old extension's outbound lock or call history.
         if let locks = runtime?.router.unlockOutbound(number) {
-            try await storeCall { try await PBXRuntime.store(locks: locks, in: store) }
+            try await storeCall { try await store.store(locks, key: PBXRuntime.outboundLocksKey) }
         } else if runtime == nil, try await outboundLocks().contains(where: { $0.extension == number }) {
             _ = try await unlockOutbound(number, actor: "extension removed")
         }
@@ -233,15 +233,17 @@ public struct AdminService: Sendable {
 
     // MARK: Configuration
 
-    public func settings() async throws(AdminError) -> ServerSettings {
-        try await AdminService.settings(store)
+    /// A stored section, or its defaults when none is stored.
+    func settings<Section: StoredSettings>(_ type: Section.Type) async throws(AdminError) -> Section {
+        try await storeCall { try await store.settings(type) }
     }
 
     /// The whole configuration as YAML. Extensions carry their HA1 digests only with `secrets` (an HA1 logs in as the
     /// extension); without them, applying the file keeps the stored credentials.
     public func exportConfiguration(secrets: Bool = false) async throws(AdminError) -> String {
         let records = try await storeCall { try await store.extensions() }
-        let document = ConfigDocument(settings: try await settings(), network: try await networkSettings(), routing: try await storedRouting(),
+        let document = ConfigDocument(sip: try await settings(SIPSettings.self), api: try await settings(APISettings.self),
+                                      network: try await networkSettings(), routing: try await storedRouting(),
                                       outbound: try await outboundPolicy(), extensions: records.map {
             ConfigDocument.ExtensionEntry(number: $0.number, registrationName: $0.registrationName == $0.number ? nil : $0.registrationName,
                                           name: $0.displayName, password: nil, ha1MD5: secrets ? $0.ha1MD5 : nil,
@@ -293,12 +295,9 @@ public struct AdminService: Sendable {
             throw AdminError(.invalidConfiguration, "\(file): \(problems.count) problem(s), nothing was changed", problems: problems)
         }
         let removed = Set(current.keys).subtracting(records.map(\.number))
-        let previous = try await settings()
-        let encoded = String(decoding: (try? JSONEncoder().encode(document.settings)) ?? Data(), as: UTF8.self)
-        var stored: [String: String?] = [ServerSettings.storeKey: encoded]
-        if let network {
-            stored[NetworkSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(network.settings)) ?? Data(), as: UTF8.self)
-        }
+        let previous = (sip: try await settings(SIPSettings.self), api: try await settings(APISettings.self))
+        var stored: [String: String?] = [SIPSettings.storeKey: try encoded(document.sip), APISettings.storeKey: try encoded(document.api)]
+        if let network { stored[NetworkSettings.storeKey] = try encoded(network.settings) }
         var routing = document.routing
         if var changed = routing {
             // Trunk passwords left out of the file (as exported) are kept from the stored routing.
@@ -310,7 +309,7 @@ public struct AdminService: Sendable {
                 }
             }
             routing = changed.sealed(with: secrets)
-            stored[RoutingSettings.storeKey] = String(decoding: (try? JSONEncoder().encode(routing)) ?? Data(), as: UTF8.self)
+            stored[RoutingSettings.storeKey] = try encoded(routing)
         }
         var policy = document.outbound ?? OutboundPolicySettings()
         if document.outbound == nil { policy = try await outboundPolicy() }
@@ -318,7 +317,7 @@ public struct AdminService: Sendable {
         if routing == nil { checkedRouting = try await storedRouting() }
         problems += policyProblems(policy, routing: checkedRouting, extensions: records).map { "\(file): \($0)" }
         if let outbound = document.outbound {
-            stored[OutboundPolicySettings.storeKey] = String(decoding: (try? JSONEncoder().encode(outbound)) ?? Data(), as: UTF8.self)
+            stored[OutboundPolicySettings.storeKey] = try encoded(outbound)
         }
         guard problems.isEmpty else {
             throw AdminError(.invalidConfiguration, "\(file): \(problems.count) problem(s), nothing was changed", problems: Array(Set(problems)).sorted())
@@ -329,21 +328,22 @@ public struct AdminService: Sendable {
         if let runtime {
             runtime.directory.replaceAll(finalRecords)
             for number in removed { runtime.location.removeAll(number) }
-            runtime.dispatcher.update(bounds: document.settings.registration)
-            runtime.registrationGuard.update(document.settings.lockout, scanners: document.settings.scanners)
-            runtime.router.update(document.settings.calls)
+            runtime.dispatcher.update(bounds: document.sip.registration)
+            runtime.registrationGuard.update(document.sip.lockout, scanners: document.sip.scanners)
+            runtime.router.update(document.sip.calls)
             if routing != nil || document.outbound != nil { try live { try runtime.apply(routing: checkedRouting, policy: policy) } }
             runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
                 "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
             ]))
         }
-        var restart = previous
-        restart.registration = document.settings.registration
-        restart.lockout = document.settings.lockout
-        restart.scanners = document.settings.scanners
-        restart.calls = document.settings.calls
+        // Registration bounds, the registration defense and call limits are live; the rest waits for a restart.
+        var restart = previous.sip
+        restart.registration = document.sip.registration
+        restart.lockout = document.sip.lockout
+        restart.scanners = document.sip.scanners
+        restart.calls = document.sip.calls
         return ConfigApplyResult(extensionsCreated: created, extensionsUpdated: updated, extensionsRemoved: removed.count,
-                                 restartRequired: restart != document.settings)
+                                 restartRequired: restart != document.sip || previous.api != document.api)
     }
 
     // MARK: Bootstrap
@@ -374,14 +374,6 @@ public struct AdminService: Sendable {
         return (realm ?? "portcullis", key)
     }
 
-    public static func settings(_ store: any PortcullisStore) async throws(AdminError) -> ServerSettings {
-        guard let json = try await storeCall({ try await store.setting(ServerSettings.storeKey) }) else { return ServerSettings() }
-        do {
-            return try JSONDecoder().decode(ServerSettings.self, from: Data(json.utf8))
-        } catch {
-            throw AdminError(.internalError, "stored settings are unreadable: \(error)")
-        }
-    }
 
     // MARK: Helpers
 
@@ -410,6 +402,15 @@ public struct AdminService: Sendable {
                       restrictUserAgents: record.policy.restrictsUserAgents, userAgentPrefixes: record.policy.userAgentPrefixes, permittedNetworks: record.policy.permittedNetworks,
                       maxRegistrations: record.policy.maxRegistrations, replaceOldestRegistration: record.policy.replaceOldest,
                       outbound: record.policy.calls, createdAt: record.createdAt, updatedAt: record.updatedAt)
+    }
+
+    /// `value` as the JSON the store keeps.
+    private func encoded(_ value: some Encodable) throws(AdminError) -> String {
+        do {
+            return try SettingsJSON.encode(value)
+        } catch {
+            throw AdminError(.internalError, "\(error)")
+        }
     }
 
     func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {

@@ -10,20 +10,6 @@ import SIPStack
 import Yams
 
 extension ConfigDocument {
-    /// The `sip.lockout` fields, in the order they are written.
-    static var lockoutFields: [(name: String, path: WritableKeyPath<RegistrationLockoutSettings, Int>)] {
-        [
-            ("failuresPerSource", \.failuresPerSource), ("failuresPerTrustedPair", \.failuresPerTrustedPair), ("window", \.window),
-            ("failuresPerAccount", \.failuresPerAccount), ("accountWindow", \.accountWindow),
-            ("accountLockDuration", \.accountLockDuration), ("blockDuration", \.blockDuration),
-        ]
-    }
-
-    /// The `sip.connections` fields, in the order they are written.
-    static var connectionFields: [(name: String, path: WritableKeyPath<SIPConnectionLimits, Int>)] {
-        [("maxConnections", \.maxConnections), ("maxPerSource", \.maxPerSource), ("messageTimeout", \.messageTimeout), ("idleTimeout", \.idleTimeout)]
-    }
-
     /// Longest list a configuration may hold (extensions, routes, patterns...), and most nodes in one document.
     static let maxListLength = 100_000
     static let maxNodes = 2_000_000
@@ -80,7 +66,8 @@ extension ConfigDocument {
         if let root, let problem = ConfigDocument.shapeProblem(root) {
             throw AdminError(.invalidConfiguration, "\(file): nothing was changed", problems: ["\(file)\(problem)"])
         }
-        var settings = ServerSettings()
+        var sip = SIPSettings()
+        var api = APISettings()
         var network: NetworkSettings?
         var routing: RoutingSettings?
         var outbound: OutboundPolicySettings?
@@ -88,12 +75,8 @@ extension ConfigDocument {
         if let root {
             for (key, value) in reader.mapping(root, path: "") {
                 switch key {
-                case "sip": reader.readSIP(value, into: &settings)
-                case "api":
-                    for (field, node) in reader.mapping(value, path: "api") {
-                        guard field == "listen" else { reader.unknown(node, "api.\(field)"); continue }
-                        if let listen = reader.string(node, "api.listen") { settings.apiListen = listen }
-                    }
+                case "sip": sip = reader.decodeSection(SIPSettings.self, value, "sip") ?? sip
+                case "api": api = reader.decodeSection(APISettings.self, value, "api") ?? api
                 case "network": network = reader.decodeSection(NetworkSettings.self, value, "network").map { settings in
                     for message in settings.problems { reader.problems.append("\(file)\(value.mark.map { ":\($0.line)" } ?? ""): \(message)") }
                     return settings
@@ -113,7 +96,7 @@ extension ConfigDocument {
                 }
             }
         }
-        reader.problems += AdminValidation.settingsProblems(settings).map { "\(file): \($0)" }
+        reader.problems += (sip.problems + api.problems).map { "\(file): \($0)" }
         guard reader.problems.isEmpty else {
             throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed",
                              problems: ConfigDocument.listed(reader.problems))
@@ -136,43 +119,12 @@ extension ConfigDocument {
             throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed",
                              problems: ConfigDocument.listed(reader.problems))
         }
-        self.init(settings: settings, network: network, routing: routing, outbound: outbound, extensions: extensions)
+        self.init(sip: sip, api: api, network: network, routing: routing, outbound: outbound, extensions: extensions)
     }
 
     /// YAML of this document; extensions carry HA1 digests, never passwords.
     public func yaml() -> String {
         func map(_ pairs: [(String, Node)]) -> Node { .mapping(.init(pairs.map { (Node($0.0), $0.1) })) }
-        let registration = settings.registration, limits = settings.limits
-        var sip: [(String, Node)] = [
-            ("listen", .sequence(.init(settings.sipListen.map { Node($0) }))),
-            ("digestAlgorithms", .sequence(.init(settings.digestAlgorithms.map { Node($0.rawValue) }))),
-            ("nonceLifetime", Node(String(settings.nonceLifetime))),
-            ("registration", map([
-                ("minExpires", Node(String(registration.minExpires))), ("maxExpires", Node(String(registration.maxExpires))),
-                ("defaultExpires", Node(String(registration.defaultExpires))), ("maxContacts", Node(String(registration.maxContacts))),
-            ])),
-            ("limits", map([
-                ("maxMessageSize", Node(String(limits.maxMessageSize))), ("maxHeaderCount", Node(String(limits.maxHeaderCount))),
-                ("maxLineLength", Node(String(limits.maxLineLength))),
-            ])),
-            ("connections", map(ConfigDocument.connectionFields.map { name, path in (name, Node(String(settings.connections[keyPath: path]))) })),
-            ("lockout", map(ConfigDocument.lockoutFields.map { name, path in (name, Node(String(settings.lockout[keyPath: path]))) })),
-            ("scanners", map([
-                ("action", Node(settings.scanners.action.rawValue)),
-                ("userAgents", .sequence(.init(settings.scanners.userAgents.map { Node($0) }))),
-            ])),
-            ("calls", map([
-                ("ringTimeout", Node(String(settings.calls.ringTimeout))), ("maxDuration", Node(String(settings.calls.maxDuration))),
-                ("maxCalls", Node(String(settings.calls.maxCalls))),
-            ] + (settings.calls.advertisedHost.map { [("advertisedHost", Node($0))] } ?? []))),
-            ("media", map([
-                ("relay", Node(String(settings.media.relay))), ("portMin", Node(String(settings.media.portMin))),
-                ("portMax", Node(String(settings.media.portMax))), ("rtpTimeout", Node(String(settings.media.rtpTimeout))),
-            ])),
-        ]
-        if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
-            sip.append(("tls", map([("certificate", Node(certificate)), ("key", Node(key))])))
-        }
         let extensionNodes = extensions.map { entry -> Node in
             var pairs: [(String, Node)] = [("number", Node(entry.number, Tag(.str), .doubleQuoted))]
             if let registrationName = entry.registrationName { pairs.append(("registrationName", Node(registrationName, Tag(.str), .doubleQuoted))) }
@@ -188,14 +140,14 @@ extension ConfigDocument {
             if !policy.permittedNetworks.isEmpty { pairs.append(("permittedNetworks", .sequence(.init(policy.permittedNetworks.map { Node($0) })))) }
             if policy.maxRegistrations != 1 { pairs.append(("maxRegistrations", Node(String(policy.maxRegistrations)))) }
             if policy.replaceOldest { pairs.append(("replaceOldest", Node("true"))) }
-            if policy.calls != ExtensionCallRules(), let node = (try? YAMLEncoder().encode(policy.calls)).flatMap({ try? Yams.compose(yaml: $0) }) {
+            if policy.calls != ExtensionCallRules(), let node = ConfigDocument.node(policy.calls) {
                 pairs.append(("outbound", node))
             }
             return map(pairs)
         }
-        var sections = [("sip", map(sip)), ("api", map([("listen", Node(settings.apiListen))]))]
-        if let network, let node = (try? YAMLEncoder().encode(network)).flatMap({ try? Yams.compose(yaml: $0) }) {
-            sections.append(("network", node))
+        var sections: [(String, Node)] = []
+        for (name, node) in [("sip", ConfigDocument.node(sip)), ("api", ConfigDocument.node(api)), ("network", network.flatMap(ConfigDocument.node))] {
+            if let node { sections.append((name, node)) }
         }
         if let routing {
             var shown = routing
@@ -203,16 +155,19 @@ extension ConfigDocument {
                 shown.trunks[index].password = nil
                 shown.trunks[index].status = nil
             }
-            for (name, value) in [("trunks", try? YAMLEncoder().encode(shown.trunks)), ("routes", try? YAMLEncoder().encode(shown.routes)),
-                                  ("inboundRoutes", try? YAMLEncoder().encode(shown.inboundRoutes))] {
-                if let node = value.flatMap({ try? Yams.compose(yaml: $0) }) { sections.append((name, node)) }
+            for (name, node) in [("trunks", ConfigDocument.node(shown.trunks)), ("routes", ConfigDocument.node(shown.routes)),
+                                 ("inboundRoutes", ConfigDocument.node(shown.inboundRoutes))] {
+                if let node { sections.append((name, node)) }
             }
         }
-        if let outbound, let node = (try? YAMLEncoder().encode(outbound)).flatMap({ try? Yams.compose(yaml: $0) }) {
-            sections.append(("outbound", node))
-        }
+        if let outbound, let node = ConfigDocument.node(outbound) { sections.append(("outbound", node)) }
         let root = map(sections + [("extensions", .sequence(.init(extensionNodes)))])
         return (try? Yams.serialize(node: root)) ?? ""
+    }
+
+    /// A section as YAML, written by its own encoding (the fields in the order the section lists them).
+    static func node(_ value: some Encodable) -> Node? {
+        (try? YAMLEncoder().encode(value)).flatMap { try? Yams.compose(yaml: $0) }
     }
 }
 
@@ -280,110 +235,18 @@ private struct YAMLReader {
         return value
     }
 
-    mutating func readSIP(_ node: Node, into settings: inout ServerSettings) {
-        for (field, value) in mapping(node, path: "sip") {
-            let path = "sip.\(field)"
-            switch field {
-            case "listen":
-                guard case .sequence(let sequence) = value else { problem(value, path, "expected a list of addresses"); continue }
-                settings.sipListen = sequence.compactMap { string($0, path) }
-            case "digestAlgorithms":
-                guard case .sequence(let sequence) = value else { problem(value, path, "expected a list: MD5, SHA-256"); continue }
-                settings.digestAlgorithms = sequence.compactMap { item in
-                    guard let name = string(item, path) else { return nil }
-                    guard let algorithm = DigestAlgorithm(rawValue: name.uppercased()) else {
-                        problem(item, path, "unknown algorithm '\(name.prefix(20))', expected MD5 or SHA-256")
-                        return nil
-                    }
-                    return algorithm
-                }
-            case "nonceLifetime":
-                if let seconds = integer(value, path) { settings.nonceLifetime = UInt64(clamping: seconds) }
-            case "tls":
-                for (key, item) in mapping(value, path: path) {
-                    switch key {
-                    case "certificate": settings.tlsCertificate = string(item, "\(path).certificate")
-                    case "key": settings.tlsKey = string(item, "\(path).key")
-                    default: unknown(item, "\(path).\(key)")
-                    }
-                }
-            case "registration":
-                for (key, item) in mapping(value, path: path) {
-                    guard let number = integer(item, "\(path).\(key)") else { continue }
-                    switch key {
-                    case "minExpires": settings.registration.minExpires = UInt32(clamping: number)
-                    case "maxExpires": settings.registration.maxExpires = UInt32(clamping: number)
-                    case "defaultExpires": settings.registration.defaultExpires = UInt32(clamping: number)
-                    case "maxContacts": settings.registration.maxContacts = number
-                    default: unknown(item, "\(path).\(key)")
-                    }
-                }
-            case "limits":
-                for (key, item) in mapping(value, path: path) {
-                    guard let number = integer(item, "\(path).\(key)") else { continue }
-                    switch key {
-                    case "maxMessageSize": settings.limits.maxMessageSize = number
-                    case "maxHeaderCount": settings.limits.maxHeaderCount = number
-                    case "maxLineLength": settings.limits.maxLineLength = number
-                    default: unknown(item, "\(path).\(key)")
-                    }
-                }
-            case "connections":
-                for (key, item) in mapping(value, path: path) {
-                    guard let number = integer(item, "\(path).\(key)") else { continue }
-                    guard let field = ConfigDocument.connectionFields.first(where: { $0.name == key }) else { unknown(item, "\(path).\(key)"); continue }
-                    settings.connections[keyPath: field.path] = number
-                }
-            case "scanners":
-                for (key, item) in mapping(value, path: path) {
-                    switch key {
-                    case "action":
-                        guard let text = string(item, "\(path).action") else { continue }
-                        guard let action = ScannerPolicy.Action(rawValue: text) else {
-                            problem(item, "\(path).action", "must be block, drop or off, got '\(text.prefix(20))'")
-                            continue
-                        }
-                        settings.scanners.action = action
-                    case "userAgents": settings.scanners.userAgents = strings(item, "\(path).userAgents")
-                    default: unknown(item, "\(path).\(key)")
-                    }
-                }
-            case "calls":
-                for (key, item) in mapping(value, path: path) {
-                    switch key {
-                    case "ringTimeout": settings.calls.ringTimeout = integer(item, "\(path).\(key)") ?? settings.calls.ringTimeout
-                    case "maxDuration": settings.calls.maxDuration = integer(item, "\(path).\(key)") ?? settings.calls.maxDuration
-                    case "maxCalls": settings.calls.maxCalls = integer(item, "\(path).\(key)") ?? settings.calls.maxCalls
-                    case "advertisedHost": settings.calls.advertisedHost = string(item, "\(path).\(key)")
-                    default: unknown(item, "\(path).\(key)")
-                    }
-                }
-            case "media":
-                for (key, item) in mapping(value, path: path) {
-                    switch key {
-                    case "relay": settings.media.relay = boolean(item, "\(path).\(key)") ?? settings.media.relay
-                    case "portMin": settings.media.portMin = integer(item, "\(path).\(key)") ?? settings.media.portMin
-                    case "portMax": settings.media.portMax = integer(item, "\(path).\(key)") ?? settings.media.portMax
-                    case "rtpTimeout": settings.media.rtpTimeout = integer(item, "\(path).\(key)") ?? settings.media.rtpTimeout
-                    default: unknown(item, "\(path).\(key)")
-                    }
-                }
-            case "lockout":
-                for (key, item) in mapping(value, path: path) {
-                    guard let field = ConfigDocument.lockoutFields.first(where: { $0.name == key }) else { unknown(item, "\(path).\(key)"); continue }
-                    if let number = integer(item, "\(path).\(key)") { settings.lockout[keyPath: field.path] = number }
-                }
-            default:
-                unknown(value, path)
-            }
-        }
-    }
-
-    /// A section that decodes as a whole (`network`, `trunks`, `routes`, `inboundRoutes`); a decoding error names
+    /// A section that decodes as a whole (`sip`, `api`, `network`, `trunks`, `routes`, `inboundRoutes`, `outbound`); a decoding error names
     /// its field and line. Nil when it does not decode.
     mutating func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node, _ name: String) -> T? {
+        let collected = SettingsProblems()
+        defer {
+            for found in collected.all {
+                let field = found.field
+                problem(YAMLReader.node(in: node, at: found.path) ?? node, name + (field.hasPrefix("[") ? "" : ".") + field, found.reason)
+            }
+        }
         do {
-            return try YAMLDecoder().decode(type, from: node)
+            return try YAMLDecoder().decode(type, from: node, userInfo: [SettingsProblems.key: collected])
         } catch let error as DecodingError {
             let (path, reason) = error.fieldAndReason
             problem(YAMLReader.node(in: node, at: path) ?? node, name + DecodingError.pathText(path), reason)

@@ -36,7 +36,8 @@ public struct ConfigDocument: Sendable, Equatable {
         }
     }
 
-    public var settings: ServerSettings
+    public var sip: SIPSettings
+    public var api: APISettings
     /// Nil when the document has no `network:` section: the network settings then stay as they are, so a file
     /// written for extensions cannot silently drop an allow list or a country rule.
     public var network: NetworkSettings?
@@ -46,9 +47,10 @@ public struct ConfigDocument: Sendable, Equatable {
     public var outbound: OutboundPolicySettings?
     public var extensions: [ExtensionEntry]
 
-    public init(settings: ServerSettings, network: NetworkSettings? = nil, routing: RoutingSettings? = nil, outbound: OutboundPolicySettings? = nil,
-                extensions: [ExtensionEntry]) {
-        self.settings = settings
+    public init(sip: SIPSettings, api: APISettings, network: NetworkSettings? = nil, routing: RoutingSettings? = nil,
+                outbound: OutboundPolicySettings? = nil, extensions: [ExtensionEntry]) {
+        self.sip = sip
+        self.api = api
         self.network = network
         self.routing = routing
         self.outbound = outbound
@@ -126,41 +128,6 @@ public enum AdminValidation {
             return "ha1 needs md5 (32 hex digits) and sha256 (64 hex digits)"
         }
         return nil
-    }
-
-    public static func settingsProblems(_ settings: ServerSettings) -> [String] {
-        var problems: [String] = []
-        if settings.sipListen.isEmpty { problems.append("sip.listen: at least one address is required") }
-        for address in settings.sipListen {
-            do {
-                let parsed = try SIPListenAddress(parsing: address)
-                if parsed.transports == [.tls], settings.tlsCertificate == nil || settings.tlsKey == nil {
-                    problems.append("sip.listen: \(address) needs sip.tls.certificate and sip.tls.key")
-                }
-            } catch {
-                problems.append("sip.listen: \(error)")
-            }
-        }
-        do {
-            _ = try APIListenAddress(parsing: settings.apiListen)
-        } catch {
-            problems.append("api.listen: \(error)")
-        }
-        problems += settings.registration.problems.map { "sip.registration: \($0)" }
-        problems += settings.connections.problems.map { "sip.connections.\($0)" }
-        problems += settings.lockout.problems
-        problems += settings.scanners.problems
-        problems += settings.calls.problems
-        problems += settings.media.problems
-        if settings.digestAlgorithms.isEmpty || Set(settings.digestAlgorithms).count != settings.digestAlgorithms.count {
-            problems.append("sip.digestAlgorithms: list MD5 and/or SHA-256, each once")
-        }
-        if !(10...3_600).contains(settings.nonceLifetime) { problems.append("sip.nonceLifetime must be 10-3600 seconds") }
-        let limits = settings.limits
-        if !(1_024...65_535).contains(limits.maxMessageSize) { problems.append("sip.limits.maxMessageSize must be 1024-65535") }
-        if !(16...1_000).contains(limits.maxHeaderCount) { problems.append("sip.limits.maxHeaderCount must be 16-1000") }
-        if !(256...65_535).contains(limits.maxLineLength) { problems.append("sip.limits.maxLineLength must be 256-65535") }
-        return problems
     }
 }
 

@@ -1,5 +1,5 @@
 /// An extension's own outbound restrictions, checked by the outbound call policy before any route rule.
-public struct ExtensionCallRules: Sendable, Equatable, Codable {
+public struct ExtensionCallRules: StrictCodable {
     /// "Disable outbound calls": nothing leaves through a trunk except emergency numbers.
     public var disableOutbound = false
     /// "Disable outbound calls outside business hours" (the `business-hours` time condition, holidays closed).
@@ -11,28 +11,15 @@ public struct ExtensionCallRules: Sendable, Equatable, Codable {
     /// The call frequency rule applied; nil: the rule named `default`.
     public var frequencyRule: String?
 
-    public init(disableOutbound: Bool = false, disableOutsideBusinessHours: Bool = false, disallowInternational: Bool = false,
-                maxCallDuration: Int? = nil, frequencyRule: String? = nil) {
-        self.disableOutbound = disableOutbound
-        self.disableOutsideBusinessHours = disableOutsideBusinessHours
-        self.disallowInternational = disallowInternational
-        self.maxCallDuration = maxCallDuration
-        self.frequencyRule = frequencyRule
-    }
+    public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case disableOutbound, disableOutsideBusinessHours, disallowInternational, maxCallDuration, frequencyRule
-    }
-
-    /// Every field may be left out (its default); unknown fields are refused so a misspelt restriction is an error.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        disableOutbound = try container.decodeIfPresent(Bool.self, forKey: .disableOutbound) ?? false
-        disableOutsideBusinessHours = try container.decodeIfPresent(Bool.self, forKey: .disableOutsideBusinessHours) ?? false
-        disallowInternational = try container.decodeIfPresent(Bool.self, forKey: .disallowInternational) ?? false
-        maxCallDuration = try container.decodeIfPresent(Int.self, forKey: .maxCallDuration)
-        frequencyRule = try container.decodeIfPresent(String.self, forKey: .frequencyRule)
-    }
+    public static let fields: [StrictField<ExtensionCallRules>] = [
+        .init("disableOutbound", \.disableOutbound),
+        .init("disableOutsideBusinessHours", \.disableOutsideBusinessHours),
+        .init("disallowInternational", \.disallowInternational),
+        .init("maxCallDuration", \.maxCallDuration),
+        .init("frequencyRule", \.frequencyRule),
+    ]
 
     /// Every problem, empty when valid.
     public var problems: [String] {

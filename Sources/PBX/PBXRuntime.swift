@@ -51,26 +51,25 @@ public final class PBXRuntime: Sendable {
         location.load(try await store.bindings(), now: Date())
         let authenticator = RegistrationAuthenticator(configuration: configuration, key: nonceKey, directory: directory)
         let shards = NetworkGuardShards(loops: loops, snapshot: NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil))
-        registrationGuard = RegistrationGuard(settings: configuration.lockout, scanners: configuration.scanners, shards: shards) {
+        registrationGuard = RegistrationGuard(settings: configuration.sip.lockout, scanners: configuration.sip.scanners, shards: shards) {
             bus.publish($0)
         }
         let callRecords = callRecords
-        media = configuration.media.relay ? MediaRelay(settings: configuration.media) : nil
-        router = CallRouter(settings: configuration.calls, location: location, directory: directory, flows: flows, media: media,
-                            rtpTimeout: configuration.media.rtpTimeout, secrets: secrets, logger: logger, onEnded: { callRecords.append($0) },
+        media = configuration.sip.media.relay ? MediaRelay(settings: configuration.sip.media) : nil
+        router = CallRouter(settings: configuration.sip.calls, location: location, directory: directory, flows: flows, media: media,
+                            rtpTimeout: configuration.sip.media.rtpTimeout, secrets: secrets, logger: logger, onEnded: { callRecords.append($0) },
                             onEvent: { bus.publish($0) }, onLocksChanged: { locks in
-            Task { try? await PBXRuntime.store(locks: locks, in: store) }
+            Task { try? await store.store(locks, key: PBXRuntime.outboundLocksKey) }
         })
-        trunkRegistrar = TrunkRegistrar(flows: flows, advertisedHost: configuration.calls.advertisedHost) { bus.publish($0) }
+        trunkRegistrar = TrunkRegistrar(flows: flows, advertisedHost: configuration.sip.calls.advertisedHost) { bus.publish($0) }
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
                                           registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
                                           trunkRegistrar: trunkRegistrar, location: location, bus: bus, logger: logger)
-        let routing = try await PBXRuntime.stored(RoutingSettings.self, RoutingSettings.storeKey, in: store) ?? RoutingSettings()
+        let routing = try await store.settings(RoutingSettings.self)
         router.update(routing: RoutingTable(try routing.opened(with: secrets),
-                                            policy: try await PBXRuntime.stored(OutboundPolicySettings.self, OutboundPolicySettings.storeKey, in: store)
-                                                ?? OutboundPolicySettings()))
+                                            policy: try await store.settings(OutboundPolicySettings.self)))
         do {
-            router.restore(locks: try await PBXRuntime.stored([String: OutboundLock].self, PBXRuntime.outboundLocksKey, in: store) ?? [:])
+            router.restore(locks: try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) ?? [:])
         } catch StoreError.unreadable(let what) {
             // Which extensions were locked is unknown: all are, until an administrator unlocks them one by one.
             let now = Date()
@@ -96,22 +95,6 @@ public final class PBXRuntime: Sendable {
 
     /// Extensions locked for outbound calls, kept so a restart does not unlock them.
     public static let outboundLocksKey = "outbound.locks"
-
-    public static func store(locks: [String: OutboundLock], in store: any PortcullisStore) async throws {
-        let json = String(decoding: try JSONEncoder().encode(locks), as: UTF8.self)
-        try await store.setSetting(outboundLocksKey, value: json)
-    }
-
-    /// A JSON setting; nil when absent (the defaults apply). One that is present but cannot be read is an error
-    /// naming it: a default in its place could lift a restriction the operator set.
-    public static func stored<Value: Decodable>(_ type: Value.Type, _ key: String, in store: any PortcullisStore) async throws -> Value? {
-        guard let text = try await store.setting(key) else { return nil }
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.unreadable("the stored setting '\(key)'")
-        }
-    }
 
     /// Once the listeners are bound: registration trunks can reach their providers.
     func startTrunks() {

@@ -43,7 +43,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         self.registrationGuard = registrationGuard
         self.router = router
         self.location = location
-        registrar = Mutex(Registrar(bounds: configuration.registration))
+        registrar = Mutex(Registrar(bounds: configuration.sip.registration))
         transactions = Mutex(ServerTransactionTable())
         self.bus = bus
         self.logger = logger

@@ -22,9 +22,9 @@ public struct SIPService: Service {
     public init(runtime: PBXRuntime, group: any EventLoopGroup, addresses: [SIPListenAddress], tls: SIPTLSConfiguration?,
                 networkGuard: Bool = true, onBound: @escaping @Sendable (String) -> Void = { _ in }) {
         self.runtime = runtime
-        transport = SIPTransportServer(group: group, limits: runtime.configuration.limits, handler: runtime.dispatcher,
+        transport = SIPTransportServer(group: group, limits: runtime.configuration.sip.limits, handler: runtime.dispatcher,
                                        admission: networkGuard ? runtime.network.shards.map(SIPNetworkAdmission.init) : nil,
-                                       tls: tls, connections: runtime.configuration.connections, flows: runtime.flows,
+                                       tls: tls, connections: runtime.configuration.sip.connections, flows: runtime.flows,
                                        listeners: runtime.listeners, logger: runtime.logger,
                                        onConnectionRefused: { [refusals = ConnectionRefusals(service: "sip", bus: runtime.bus)] peer, refusal in
                                            refusals.report(ip: peer.ip, transport: peer.transport.rawValue.lowercased(), refusal: refusal)

@@ -1,7 +1,8 @@
 import Crypto
+import Model
 
 /// The digest hash functions of RFC 8760; MD5 stays for the phones that know nothing else.
-public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
+public enum DigestAlgorithm: String, SettingsChoice {
     case md5 = "MD5"
     case sha256 = "SHA-256"
 

@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import GRDB
 
@@ -111,6 +112,30 @@ enum StoreMigrations {
         migrator.registerMigration("v6 PIN used on a call") { db in
             try db.execute(sql: "ALTER TABLE cdr ADD COLUMN pin TEXT")
         }
+        migrator.registerMigration("v7 settings as configuration sections") { db in
+            guard let old = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'server.settings'") else { return }
+            let (sip, api) = try StoreMigrations.splitServerSettings(old)
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES ('sip.settings', ?), ('api.settings', ?)", arguments: [sip, api])
+            try db.execute(sql: "DELETE FROM setting WHERE key = 'server.settings'")
+        }
         return migrator
+    }
+
+    /// The flat server settings of versions before the configuration root (`sipListen`, `apiListen`, `tlsCertificate`,
+    /// `tlsKey` beside the `sip:` sections) as the `sip:` and `api:` sections. Unreadable is an error: the
+    /// migration, and so the start, stops rather than forgetting a setting.
+    static func splitServerSettings(_ json: String) throws -> (sip: String, api: String) {
+        guard var sip = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw StoreError.unreadable("the stored setting 'server.settings'")
+        }
+        var api: [String: Any] = [:]
+        if let listen = sip.removeValue(forKey: "apiListen") { api["listen"] = listen }
+        if let listen = sip.removeValue(forKey: "sipListen") { sip["listen"] = listen }
+        var tls: [String: Any] = [:]
+        if let certificate = sip.removeValue(forKey: "tlsCertificate") { tls["certificate"] = certificate }
+        if let key = sip.removeValue(forKey: "tlsKey") { tls["key"] = key }
+        if !tls.isEmpty { sip["tls"] = tls }
+        let encode = { (object: [String: Any]) in String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self) }
+        return (try encode(sip), try encode(api))
     }
 }

@@ -25,10 +25,10 @@ struct ConfigDocumentTests {
                 name: Alice
                 password: Tqbaaa7Zr9x
             """, file: "pbx.yaml")
-        #expect(document.settings.sipListen.count == 2)
-        #expect(document.settings.digestAlgorithms.map(\.rawValue) == ["SHA-256", "MD5"])
-        #expect(document.settings.registration.maxContacts == 2)
-        #expect(document.settings.limits.maxHeaderCount == 64)
+        #expect(document.sip.listen.count == 2)
+        #expect(document.sip.digestAlgorithms.map(\.rawValue) == ["SHA-256", "MD5"])
+        #expect(document.sip.registration.maxContacts == 2)
+        #expect(document.sip.limits.maxHeaderCount == 64)
         #expect(document.extensions.first?.password == "Tqbaaa7Zr9x")
     }
 
@@ -80,21 +80,23 @@ struct ConfigDocumentTests {
     }
 
     @Test func exportReadsBackToTheSameDocument() throws {
-        var settings = ServerSettings()
-        settings.sipListen = ["udp:[::1]:5070"]
-        settings.lockout.failuresPerSource = 3
-        settings.lockout.accountLockDuration = 3_600
+        var sip = SIPSettings()
+        sip.listen = ["udp:[::1]:5070"]
+        sip.lockout.failuresPerSource = 3
+        sip.lockout.accountLockDuration = 3_600
+        var api = APISettings()
+        api.listen = "127.0.0.1:9000"
         var network = NetworkSettings()
         network.allow = ["203.0.113.0/24", "office.example.com"]
         network.rules = [StaticRule(name: "partner", action: .accept, sources: ["198.51.100.0/24"], services: [.sip])]
         network.countries.sip = CountryRule(enabled: true, allow: ["GB", "IE"])
         network.autoDefense.rules[0].monitorOnly = true
-        let document = ConfigDocument(settings: settings, network: network, extensions: [
+        let document = ConfigDocument(sip: sip, api: api, network: network, extensions: [
             .init(number: "1001", name: "Alice", password: nil, ha1MD5: String(repeating: "a", count: 32),
                   ha1SHA256: String(repeating: "b", count: 64), line: 0),
         ])
         let again = try ConfigDocument(yaml: document.yaml(), file: "export.yaml")
-        #expect(again.settings == document.settings)
+        #expect(again.sip == document.sip && again.api == document.api)
         #expect(again.network == network)
         #expect(again.extensions.map(\.number) == ["1001"])
         #expect(again.extensions.first?.ha1SHA256 == String(repeating: "b", count: 64))
@@ -104,8 +106,8 @@ struct ConfigDocumentTests {
 struct LockoutSettingsTests {
     @Test func lockoutIsReadValidatedAndDefaultedForOlderStoredSettings() throws {
         let document = try ConfigDocument(yaml: "sip:\n  lockout: {failuresPerSource: 4, window: 120}\n", file: "l.yaml")
-        #expect(document.settings.lockout.failuresPerSource == 4 && document.settings.lockout.window == 120)
-        #expect(document.settings.lockout.failuresPerAccount == 20)
+        #expect(document.sip.lockout.failuresPerSource == 4 && document.sip.lockout.window == 120)
+        #expect(document.sip.lockout.failuresPerAccount == 20)
         do {
             _ = try ConfigDocument(yaml: "sip:\n  lockout:\n    failuresPerSource: 0\n    failuresPerTrustedPair: 2\n    windw: 5\n", file: "bad.yaml")
             Issue.record("an invalid lockout was accepted")
@@ -114,15 +116,15 @@ struct LockoutSettingsTests {
             #expect(error.problems.contains("bad.yaml:5: sip.lockout.windw: unknown field"))
         }
         let scanners = try ConfigDocument(yaml: "sip:\n  scanners: {action: drop, userAgents: [evil-tool]}\n", file: "s.yaml")
-        #expect(scanners.settings.scanners.action == .drop && scanners.settings.scanners.userAgents == ["evil-tool"])
+        #expect(scanners.sip.scanners.action == .drop && scanners.sip.scanners.userAgents == ["evil-tool"])
         do {
             _ = try ConfigDocument(yaml: "sip:\n  scanners: {action: explode}\n", file: "s.yaml")
             Issue.record("an unknown scanner action was accepted")
         } catch {
             #expect(error.problems.contains { $0.contains("sip.scanners.action: must be block, drop or off") })
         }
-        let old = try JSONDecoder().decode(ServerSettings.self, from: Data(#"{"sipListen": ["127.0.0.1:5060"], "apiListen": "127.0.0.1:8088"}"#.utf8))
-        #expect(old.lockout == RegistrationLockoutSettings() && old.scanners == ScannerPolicy() && old.sipListen == ["127.0.0.1:5060"] && old.limits == SIPLimits())
+        let old = try JSONDecoder().decode(SIPSettings.self, from: Data(#"{"listen": ["127.0.0.1:5060"]}"#.utf8))
+        #expect(old.lockout == RegistrationLockoutSettings() && old.scanners == ScannerPolicy() && old.listen == ["127.0.0.1:5060"] && old.limits == SIPLimits())
     }
 }
 
@@ -362,8 +364,11 @@ struct AdminServiceTests {
         _ = try await service.applyConfiguration(yaml: yaml, file: "a.yaml")
         let policy = try await service.outboundPolicy()
         #expect(policy.countries.internationalPrefix == "011" && policy.holidays.count == 2 && policy.pinLockout.failures == 5)
-        #expect(try await service.extensionView("1001").outbound == ExtensionCallRules(disallowInternational: true, maxCallDuration: 600,
-                                                                                        frequencyRule: "strict"))
+        #expect(try await service.extensionView("1001").outbound == ExtensionCallRules().with {
+            $0.disallowInternational = true
+            $0.maxCallDuration = 600
+            $0.frequencyRule = "strict"
+        })
         let exported = try await service.exportConfiguration()
         let again = try await service.applyConfiguration(yaml: exported, file: "export.yaml")
         #expect(again.extensionsUpdated == 0)

@@ -168,7 +168,7 @@ struct NetworkDefenseTests {
         let forced = try await defense.prepare(settings, caller: IPAddress("1.0.0.1"), force: true)
         try await defense.activate(forced)
         #expect(verdict("1.0.0.1", NetworkEndpoint(service: .api, transport: .tcp, port: 8088)) == .drop(.country(CountryCode("AU"))))
-        #expect(try await NetworkDefense.storedSettings(store) == settings)
+        #expect(try await store.settings(NetworkSettings.self) == settings)
     }
 
     @Test func aChangedGeoIPFileIsReloaded() async throws {

@@ -65,7 +65,11 @@ struct CallPolicyTests {
         var state = OutboundCallState()
         state.lock("1001", reason: "test", at: wednesdayMorning)
         for _ in 0..<10 { state.recordCall(by: "1001", at: wednesdayMorning, keep: 10) }
-        let everything = ExtensionCallRules(disableOutbound: true, disableOutsideBusinessHours: true, disallowInternational: true)
+        let everything = ExtensionCallRules().with {
+            $0.disableOutbound = true
+            $0.disableOutsideBusinessHours = true
+            $0.disallowInternational = true
+        }
         let night = wednesdayMorning.addingTimeInterval(14 * 3_600)
         // The route strips one digit, but an emergency number dialed as it is goes out as it is: never "12" for 112.
         #expect(rule(decide(policy, "112", rules: everything, state: state, at: night)) == "emergency 112")
@@ -76,16 +80,16 @@ struct CallPolicyTests {
 
     @Test func extensionFlagsRefuseWhatTheyName() {
         let policy = policy()
-        #expect(rule(decide(policy, "9123", rules: ExtensionCallRules(disableOutbound: true))) == "outbound-disabled")
-        let hoursOnly = ExtensionCallRules(disableOutsideBusinessHours: true)
+        #expect(rule(decide(policy, "9123", rules: ExtensionCallRules().with { $0.disableOutbound = true })) == "outbound-disabled")
+        let hoursOnly = ExtensionCallRules().with { $0.disableOutsideBusinessHours = true }
         #expect(rule(decide(policy, "9123", rules: hoursOnly)) == "allow out 123 provider")
         #expect(rule(decide(policy, "9123", rules: hoursOnly, at: wednesdayMorning.addingTimeInterval(9 * 3_600))) == "outside-business-hours")
-        let national = ExtensionCallRules(disallowInternational: true)
+        let national = ExtensionCallRules().with { $0.disallowInternational = true }
         #expect(rule(decide(policy, "9020794600", rules: national)) == "allow out 020794600 provider")
         #expect(rule(decide(policy, "900442079460000", rules: national)) == "international-disallowed")
         #expect(rule(decide(policy, "9+442079460000", rules: national)) == "international-disallowed")
         // The extension's own duration limit replaces the global one; without one the global one applies.
-        for (rules, expected) in [(ExtensionCallRules(maxCallDuration: 120), 120), (ExtensionCallRules(), 3_600)] {
+        for (rules, expected) in [(ExtensionCallRules().with { $0.maxCallDuration = 120 }, 120), (ExtensionCallRules(), 3_600)] {
             guard case .allow(let call) = decide(policy, "9123", rules: rules) else {
                 Issue.record("the call should go out")
                 continue
@@ -147,7 +151,7 @@ struct CallPolicyTests {
         }
         #expect(outcomes == Array(repeating: "allow out 123 provider", count: 5) + ["frequency-exceeded"])
         #expect(rule(decide(policy, "9123", state: state, at: wednesdayMorning.addingTimeInterval(1.01))) == "allow out 123 provider")
-        let strict = ExtensionCallRules(frequencyRule: "strict")
+        let strict = ExtensionCallRules().with { $0.frequencyRule = "strict" }
         var strictState = OutboundCallState()
         strictState.recordCall(by: "1001", at: wednesdayMorning, keep: 10)
         strictState.recordCall(by: "1001", at: wednesdayMorning.addingTimeInterval(30), keep: 10)
@@ -201,8 +205,8 @@ struct CallPolicyTests {
         #expect(policy.pin(route: "list")?.record == true && policy.pin(route: "single")?.record == false)
         // A locked extension is refused before it is asked for a PIN.
         var state = OutboundCallState()
-        let first = state.countWrongPIN(by: "1001", at: wednesdayMorning, lockout: .init(failures: 2, minutes: 10))
-        let second = state.countWrongPIN(by: "1001", at: wednesdayMorning.addingTimeInterval(60), lockout: .init(failures: 2, minutes: 10))
+        let first = state.countWrongPIN(by: "1001", at: wednesdayMorning, lockout: .init().with { $0.failures = 2; $0.minutes = 10 })
+        let second = state.countWrongPIN(by: "1001", at: wednesdayMorning.addingTimeInterval(60), lockout: .init().with { $0.failures = 2; $0.minutes = 10 })
         #expect(!first && second)
         state.lock("1001", reason: "2 wrong PINs within 10 minutes", at: wednesdayMorning.addingTimeInterval(60))  // as the router does
         #expect(rule(decide(policy, "8123", state: state)) == "extension-locked")

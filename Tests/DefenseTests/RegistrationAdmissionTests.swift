@@ -17,19 +17,19 @@ struct RegistrationAdmissionTests {
     }
 
     @Test func networksAndDevicesAreCheckedInOrder() {
-        let policy = ExtensionPolicy(userAgentPrefixes: ["Yealink SIP-T4"], permittedNetworks: ["192.0.2.0/24", "2001:db8::/32"])
+        let policy = ExtensionPolicy(userAgentPrefixes: ["Yealink SIP-T4"]).with { $0.permittedNetworks = ["192.0.2.0/24", "2001:db8::/32"] }
         let admission = RegistrationAdmission(number: "1001", policy: policy)
         #expect(admission.refusal(registering: "1001", from: office, userAgent: "Yealink SIP-T46U 108.86") == nil)
         #expect(admission.refusal(registering: "1001", from: elsewhere, userAgent: "Yealink SIP-T46U") == .sourceNotPermitted)
         #expect(admission.refusal(registering: "1001", from: office, userAgent: "friendly-scanner") == .userAgentNotAllowed("friendly-scanner"))
         #expect(admission.refusal(registering: "1001", from: office, userAgent: nil) == .userAgentNotAllowed(nil))
         // The list kept while the check is off: any device.
-        let off = RegistrationAdmission(number: "1001", policy: ExtensionPolicy(restrictsUserAgents: false, userAgentPrefixes: ["Yealink"]))
+        let off = RegistrationAdmission(number: "1001", policy: ExtensionPolicy(userAgentPrefixes: ["Yealink"]).with { $0.restrictsUserAgents = false })
         #expect(off.refusal(registering: "1001", from: office, userAgent: "Grandstream") == nil)
     }
 
     @Test func aStoredNetworkThatCannotBeReadAdmitsNobodyRatherThanEverybody() {
-        let policy = ExtensionPolicy(permittedNetworks: ["192.0.2.0/24", "10.0.0.0/99"])
+        let policy = ExtensionPolicy().with { $0.permittedNetworks = ["192.0.2.0/24", "10.0.0.0/99"] }
         let admission = RegistrationAdmission(number: "1001", policy: policy)
         #expect(admission.refusal(registering: "1001", from: office, userAgent: nil) == .unreadablePolicy("10.0.0.0/99"))
         #expect(admission.refusal(registering: "1001", from: elsewhere, userAgent: nil) == .unreadablePolicy("10.0.0.0/99"))

@@ -1,4 +1,5 @@
 @testable import Media
+import Model
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -42,7 +43,7 @@ struct MediaEndpointTests {
 
     /// A phone on loopback hears the prompt as RTP and keys digits back as RFC 4733 events.
     @Test func aPromptIsPlayedAndDigitsAreCollected() async throws {
-        let relay = MediaRelay(settings: MediaSettings(portMin: 31_300, portMax: 31_400), host: "127.0.0.1")
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_300; $0.portMax = 31_400 }, host: "127.0.0.1")
         let session = try await relay.openSession(on: MultiThreadedEventLoopGroup.singleton.next()).get()
         defer { session.close() }
         let phone = try await LoopbackPhone.bind()
@@ -68,7 +69,7 @@ struct MediaEndpointTests {
     }
 
     @Test func silenceAfterThePromptTimesOut() async throws {
-        let relay = MediaRelay(settings: MediaSettings(portMin: 31_500, portMax: 31_600), host: "127.0.0.1")
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_500; $0.portMax = 31_600 }, host: "127.0.0.1")
         let session = try await relay.openSession(on: MultiThreadedEventLoopGroup.singleton.next()).get()
         defer { session.close() }
         let endpoint = session.takeOver(.caller, audioPayloadType: 8, dtmfPayloadType: 101)

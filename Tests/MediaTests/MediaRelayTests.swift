@@ -1,4 +1,5 @@
 @testable import Media
+import Model
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -20,7 +21,7 @@ struct MediaRelayTests {
     /// Two "phones" on loopback talk through a session; a third address that sprays the relay port is ignored.
     @Test func packetsCrossTheRelayOnlyFromTheAddressesNamed() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
-        let relay = MediaRelay(settings: MediaSettings(portMin: 31_000, portMax: 31_100), host: "127.0.0.1")
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_000; $0.portMax = 31_100 }, host: "127.0.0.1")
         let session = try await relay.openSession(on: group.next()).get()
         let caller = try await LoopbackPhone.bind(), callee = try await LoopbackPhone.bind(), intruder = try await LoopbackPhone.bind("127.0.0.2")
         session.setPeer(.caller, host: "127.0.0.1", port: caller.port, signalling: nil)
@@ -41,7 +42,7 @@ struct MediaRelayTests {
     }
 
     @Test func aFullRangeRefusesTheNextSession() async throws {
-        let relay = MediaRelay(settings: MediaSettings(portMin: 31_200, portMax: 31_204), host: "127.0.0.1")
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_200; $0.portMax = 31_204 }, host: "127.0.0.1")
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let session = try await relay.openSession(on: loop).get()
         await #expect(throws: MediaRelay.OpenError.self) { try await relay.openSession(on: loop).get() }
@@ -52,7 +53,7 @@ struct MediaRelayTests {
 
     /// Each session holds four sockets: one that outlives its call leaks them (found with the 10,000-call benchmark).
     @Test func aClosedSessionIsFreed() async throws {
-        let relay = MediaRelay(settings: MediaSettings(portMin: 31_700, portMax: 31_800), host: "127.0.0.1")
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_700; $0.portMax = 31_800 }, host: "127.0.0.1")
         weak var released: MediaSession?
         do {
             let session = try await relay.openSession(on: MultiThreadedEventLoopGroup.singleton.next()).get()

@@ -10,14 +10,14 @@ import Testing
 
 @Suite("Call routing")
 struct CallRoutingTests {
-    static let routing = RoutingSettings(
-        trunks: [TrunkSettings(name: "carrier", host: "192.0.2.10:5060", username: "acct", password: "secret"),
-                 TrunkSettings(name: "backup", host: "192.0.2.20:5080")],
-        routes: [OutboundRoute(name: "emergency", patterns: [RoutePattern(pattern: "112")], trunks: ["backup"]),
+    static let routing = RoutingSettings().with { $0.trunks = [TrunkSettings(name: "carrier", host: "192.0.2.10:5060", username: "acct", password: "secret"),
+                 TrunkSettings(name: "backup", host: "192.0.2.20:5080")]
+        $0.routes = [OutboundRoute(name: "emergency", patterns: [RoutePattern(pattern: "112")], trunks: ["backup"]),
                  OutboundRoute(name: "international", patterns: [RoutePattern(pattern: "900.", strip: 1)], trunks: ["carrier", "backup"],
                                extensions: ["1001"]),
-                 OutboundRoute(name: "national", patterns: [RoutePattern(pattern: "9[1-9].", strip: 1, prepend: "0")], trunks: ["carrier"])],
-        inboundRoutes: [InboundRoute(name: "main", did: "44207946012X", extension: "1002")])
+                 OutboundRoute(name: "national", patterns: [RoutePattern(pattern: "9[1-9].", strip: 1, prepend: "0")], trunks: ["carrier"])]
+        $0.inboundRoutes = [InboundRoute(name: "main", did: "44207946012X", extension: "1002")]
+    }
 
     @Test func theRoutingTableCompilesRoutesAndTrunkLimitsIntoThePolicy() {
         var routing = Self.routing

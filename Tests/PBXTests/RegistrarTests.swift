@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Registrar rules (RFC 3261 section 10.3)")
 struct RegistrarTests {
-    let registrar = Registrar(bounds: RegistrationBounds(minExpires: 60, maxExpires: 3600, defaultExpires: 1800, maxContacts: 3))
+    let registrar = Registrar(bounds: RegistrationBounds().with { $0.defaultExpires = 1800; $0.maxContacts = 3 })
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func register(_ contacts: [String], expires: Int? = nil, callID: String = "call-1", cseq: Int = 1) -> SIPRequest {
@@ -99,8 +99,8 @@ struct RegistrarTests {
 
     @Test func badBoundsAreReported() {
         #expect(RegistrationBounds().problems.isEmpty)
-        #expect(!RegistrationBounds(minExpires: 100, maxExpires: 50).problems.isEmpty)
-        #expect(!RegistrationBounds(maxContacts: 0).problems.isEmpty)
+        #expect(!RegistrationBounds().with { $0.minExpires = 100; $0.maxExpires = 50 }.problems.isEmpty)
+        #expect(!RegistrationBounds().with { $0.maxContacts = 0 }.problems.isEmpty)
     }
 }
 

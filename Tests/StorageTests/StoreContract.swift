@@ -1,6 +1,6 @@
 import Foundation
 import Model
-import Storage
+@testable import Storage
 import Testing
 
 /// The behaviour every store engine must show. A new engine (PostgreSQL) runs these same checks.
@@ -136,6 +136,29 @@ enum StoreContract {
 }
 
 @Suite("SQLite store contract")
+/// A stored section for the settings contract.
+struct ProbeSettings: StoredSettings {
+    static let storeKey = "probe.settings"
+    var limit = 5
+    var names: [String] = []
+    init() {}
+    static let fields: [StrictField<ProbeSettings>] = [.init("limit", \.limit), .init("names", \.names)]
+}
+
+extension StoreContract {
+    /// Absent settings are the defaults; saved ones read back; a stored value that no longer reads (a misspelt or
+    /// removed field, damaged JSON) is an error naming the setting, never the defaults.
+    static func settings(_ store: any PortcullisStore) async throws {
+        #expect(try await store.settings(ProbeSettings.self) == ProbeSettings())
+        try await store.save(ProbeSettings().with { $0.limit = 9; $0.names = ["a"] })
+        #expect(try await store.settings(ProbeSettings.self).limit == 9)
+        for damaged in [#"{"limit": 1, "nmaes": ["b"]}"#, #"{"limit": "five"}"#, "{"] {
+            try await store.setSetting(ProbeSettings.storeKey, value: damaged)
+            await #expect(throws: StoreError.unreadable("the stored setting 'probe.settings'")) { try await store.settings(ProbeSettings.self) }
+        }
+    }
+}
+
 struct SQLiteStoreTests {
     func makeStore() throws -> SQLiteStore {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-store-\(UUID().uuidString)")
@@ -156,6 +179,18 @@ struct SQLiteStoreTests {
         let path = directory.appendingPathComponent("db.sqlite").path
         try await SQLiteStore(path: path).createExtension(StoreContract.record("3001"))
         #expect(try await SQLiteStore(path: path).extensionRecord(number: "3001") != nil)
+    }
+
+    @Test func settings() async throws { try await StoreContract.settings(makeStore()) }
+
+    /// Versions before the configuration root kept one flat `server.settings`; it becomes the `sip:` and `api:`
+    /// sections, every value kept.
+    @Test func flatServerSettingsBecomeTheSIPAndAPISections() throws {
+        let old = #"{"sipListen":["tls:0.0.0.0:5061"],"apiListen":"127.0.0.1:9000","tlsCertificate":"c.pem","tlsKey":"k.pem","nonceLifetime":60,"calls":{"ringTimeout":30}}"#
+        let (sip, api) = try StoreMigrations.splitServerSettings(old)
+        #expect(sip == #"{"calls":{"ringTimeout":30},"listen":["tls:0.0.0.0:5061"],"nonceLifetime":60,"tls":{"certificate":"c.pem","key":"k.pem"}}"#)
+        #expect(api == #"{"listen":"127.0.0.1:9000"}"#)
+        #expect(throws: StoreError.self) { try StoreMigrations.splitServerSettings("[1, 2]") }
     }
 
     @Test func anUnopenablePathIsAClearError() {

@@ -1,6 +1,6 @@
 import Model
 /// Rate rules that block a source sending too much, and how blocks grow for repeat offenders.
-public struct AutoDefenseSettings: Codable, Sendable, Equatable {
+public struct AutoDefenseSettings: StrictCodable {
     public var rules: [AutoDefenseRule] = AutoDefenseRule.defaults
     /// Each further block of the same source within `memory` seconds lasts `factor` times longer; the
     /// `permanentAfter`-th is permanent (0: never).
@@ -12,21 +12,18 @@ public struct AutoDefenseSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public struct Escalation: Codable, Sendable, Equatable {
+    public struct Escalation: StrictCodable {
         public var factor = 4
         public var permanentAfter = 4
         public var memory = 86_400
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case factor, permanentAfter, memory }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            factor = try container.decodeIfPresent(Int.self, forKey: .factor) ?? 4
-            permanentAfter = try container.decodeIfPresent(Int.self, forKey: .permanentAfter) ?? 4
-            memory = try container.decodeIfPresent(Int.self, forKey: .memory) ?? 86_400
-        }
+        public static let fields: [StrictField<Escalation>] = [
+            .init("factor", \.factor),
+            .init("permanentAfter", \.permanentAfter),
+            .init("memory", \.memory),
+        ]
 
         /// Seconds the `offense`-th block lasts (1-based), nil for permanent. Without `permanent` (evidence that
         /// could be forged) the block stays at the last duration before permanent.
@@ -41,18 +38,15 @@ public struct AutoDefenseSettings: Codable, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case rules, escalation, ipv6PrefixLength, maxTrackedSources }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        rules = try container.decodeIfPresent([AutoDefenseRule].self, forKey: .rules) ?? AutoDefenseRule.defaults
-        escalation = try container.decodeIfPresent(Escalation.self, forKey: .escalation) ?? Escalation()
-        ipv6PrefixLength = try container.decodeIfPresent(Int.self, forKey: .ipv6PrefixLength) ?? 64
-        maxTrackedSources = try container.decodeIfPresent(Int.self, forKey: .maxTrackedSources) ?? 100_000
-    }
+    public static let fields: [StrictField<AutoDefenseSettings>] = [
+        .init("rules", \.rules),
+        .init("escalation", \.escalation),
+        .init("ipv6PrefixLength", \.ipv6PrefixLength),
+        .init("maxTrackedSources", \.maxTrackedSources),
+    ]
 }
 
-public enum ProtocolMatch: String, Codable, Sendable {
+public enum ProtocolMatch: String, SettingsChoice {
     case udp, tcp, both
 
     func matches(_ transport: TransportProtocol) -> Bool {
@@ -63,7 +57,7 @@ public enum ProtocolMatch: String, Codable, Sendable {
 /// More than `packets` packets (SIP messages, HTTP requests, connections) within `interval` seconds from one
 /// source, on the rule's service or ports, blocks it for `blockDuration` seconds, or only reports it when
 /// `monitorOnly`.
-public struct AutoDefenseRule: Codable, Sendable, Equatable {
+public struct AutoDefenseRule: StrictCodable {
     public var name: String
     /// Applies to whatever ports the service listens on; or give `ports` instead.
     public var service: NetworkService?
@@ -72,9 +66,14 @@ public struct AutoDefenseRule: Codable, Sendable, Equatable {
     public var `protocol`: ProtocolMatch
     public var packets: Int
     public var interval: Int
-    public var blockDuration = 600
-    public var enabled = true
-    public var monitorOnly = false
+    public var blockDuration: Int
+    public var enabled: Bool
+    public var monitorOnly: Bool
+
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(name: "", protocol: .both, packets: 0, interval: 0)
+    }
 
     public init(name: String, service: NetworkService? = nil, ports: String? = nil, protocol: ProtocolMatch, packets: Int, interval: Int,
                 blockDuration: Int = 600, enabled: Bool = true, monitorOnly: Bool = false) {
@@ -107,20 +106,15 @@ public struct AutoDefenseRule: Codable, Sendable, Equatable {
         return low...high
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, service, ports, `protocol`, packets, interval, blockDuration, enabled, monitorOnly
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        service = try container.decodeIfPresent(NetworkService.self, forKey: .service)
-        ports = try container.decodeIfPresent(String.self, forKey: .ports)
-        `protocol` = try container.decodeIfPresent(ProtocolMatch.self, forKey: .protocol) ?? .both
-        packets = try container.decode(Int.self, forKey: .packets)
-        interval = try container.decode(Int.self, forKey: .interval)
-        blockDuration = try container.decodeIfPresent(Int.self, forKey: .blockDuration) ?? 600
-        enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
-        monitorOnly = try container.decodeIfPresent(Bool.self, forKey: .monitorOnly) ?? false
-    }
+    public static let fields: [StrictField<AutoDefenseRule>] = [
+        .required("name", \.name),
+        .init("service", \.service),
+        .init("ports", \.ports),
+        .init("protocol", \.protocol),
+        .required("packets", \.packets),
+        .required("interval", \.interval),
+        .init("blockDuration", \.blockDuration),
+        .init("enabled", \.enabled),
+        .init("monitorOnly", \.monitorOnly),
+    ]
 }

@@ -1,5 +1,7 @@
+import Model
+
 /// Body of `POST /api/v1/network/blocks` and the options of `portcullis block add`.
-public struct ManualBlockRequest: Codable, Sendable {
+public struct ManualBlockRequest: StrictCodable {
     /// An address or CIDR range.
     public var source: String
     /// Seconds; omit for a permanent block.
@@ -17,4 +19,12 @@ public struct ManualBlockRequest: Codable, Sendable {
         self.note = note
         self.force = force
     }
+
+    public init() {
+        self.init(source: "")
+    }
+
+    public static let fields: [StrictField<ManualBlockRequest>] = [
+        .required("source", \.source), .init("duration", \.duration), .init("service", \.service), .init("note", \.note), .init("force", \.force),
+    ]
 }

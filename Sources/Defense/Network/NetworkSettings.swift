@@ -3,7 +3,7 @@ import Model
 
 /// The network layer's configuration, as kept in the store and written in the YAML `network:` section.
 /// Every field has a default, so a document names only what it changes; unknown fields are refused.
-public struct NetworkSettings: Codable, Sendable, Equatable {
+public struct NetworkSettings: StoredSettings {
     /// Addresses, CIDR ranges and domain names that are never blocked automatically and skip every check.
     public var allow: [String] = []
     /// Accept / drop / reject by source and service, first match wins, before the block list.
@@ -16,19 +16,16 @@ public struct NetworkSettings: Codable, Sendable, Equatable {
 
     public static let storeKey = "network.settings"
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case allow, rules, countries, geoIP, autoDefense }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        allow = try container.decodeIfPresent([String].self, forKey: .allow) ?? []
-        rules = try container.decodeIfPresent([StaticRule].self, forKey: .rules) ?? []
-        countries = try container.decodeIfPresent(CountrySettings.self, forKey: .countries) ?? CountrySettings()
-        geoIP = try container.decodeIfPresent(GeoIPSettings.self, forKey: .geoIP) ?? GeoIPSettings()
-        autoDefense = try container.decodeIfPresent(AutoDefenseSettings.self, forKey: .autoDefense) ?? AutoDefenseSettings()
-    }
+    public static let fields: [StrictField<NetworkSettings>] = [
+        .init("allow", \.allow),
+        .init("rules", \.rules),
+        .init("countries", \.countries),
+        .init("geoIP", \.geoIP),
+        .init("autoDefense", \.autoDefense),
+    ]
 }
 
-public enum StaticRuleAction: String, Codable, Sendable {
+public enum StaticRuleAction: String, SettingsChoice {
     /// Admit without further checks (no block list, country or rate rule).
     case accept
     /// Discard silently: the sender learns nothing.
@@ -37,13 +34,18 @@ public enum StaticRuleAction: String, Codable, Sendable {
     case reject
 }
 
-public struct StaticRule: Codable, Sendable, Equatable {
+public struct StaticRule: StrictCodable {
     public var name: String
     public var action: StaticRuleAction
     /// CIDR ranges or addresses; empty means every source.
-    public var sources: [String] = []
+    public var sources: [String]
     /// Empty means every service.
-    public var services: [NetworkService] = []
+    public var services: [NetworkService]
+
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(name: "", action: .drop)
+    }
 
     public init(name: String, action: StaticRuleAction, sources: [String] = [], services: [NetworkService] = []) {
         self.name = name
@@ -52,20 +54,17 @@ public struct StaticRule: Codable, Sendable, Equatable {
         self.services = services
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, action, sources, services }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        action = try container.decode(StaticRuleAction.self, forKey: .action)
-        sources = try container.decodeIfPresent([String].self, forKey: .sources) ?? []
-        services = try container.decodeIfPresent([NetworkService].self, forKey: .services) ?? []
-    }
+    public static let fields: [StrictField<StaticRule>] = [
+        .required("name", \.name),
+        .required("action", \.action),
+        .init("sources", \.sources),
+        .init("services", \.services),
+    ]
 }
 
 /// Allowed countries per service. Sources in `exempt` (loopback, private and link-local ranges by default) and on
 /// the allow list are never checked.
-public struct CountrySettings: Codable, Sendable, Equatable {
+public struct CountrySettings: StrictCodable {
     public var sip = CountryRule()
     public var api = CountryRule()
     public var exempt: [String] = CountrySettings.privateRanges
@@ -85,37 +84,26 @@ public struct CountrySettings: Codable, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case sip, api, exempt }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        sip = try container.decodeIfPresent(CountryRule.self, forKey: .sip) ?? CountryRule()
-        api = try container.decodeIfPresent(CountryRule.self, forKey: .api) ?? CountryRule()
-        exempt = try container.decodeIfPresent([String].self, forKey: .exempt) ?? CountrySettings.privateRanges
-    }
+    public static let fields: [StrictField<CountrySettings>] = [.init("sip", \.sip), .init("api", \.api), .init("exempt", \.exempt)]
 }
 
-public struct CountryRule: Codable, Sendable, Equatable {
+public struct CountryRule: StrictCodable {
     public var enabled = false
     /// ISO 3166-1 alpha-2 codes; a source mapped elsewhere, or to no country, is dropped.
     public var allow: [String] = []
 
-    public init(enabled: Bool = false, allow: [String] = []) {
+    public init() {}
+
+    public init(enabled: Bool, allow: [String]) {
         self.enabled = enabled
         self.allow = allow
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case enabled, allow }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? false
-        allow = try container.decodeIfPresent([String].self, forKey: .allow) ?? []
-    }
+    public static let fields: [StrictField<CountryRule>] = [.init("enabled", \.enabled), .init("allow", \.allow)]
 }
 
 /// Where countries come from: a MaxMind DB file when named, else Tor's range files (Debian package tor-geoipdb).
-public struct GeoIPSettings: Codable, Sendable, Equatable {
+public struct GeoIPSettings: StrictCodable {
     public var database: String?
     public var torFiles: [String] = GeoIPSettings.debianTorFiles
 
@@ -123,11 +111,5 @@ public struct GeoIPSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case database, torFiles }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        database = try container.decodeIfPresent(String.self, forKey: .database)
-        torFiles = try container.decodeIfPresent([String].self, forKey: .torFiles) ?? GeoIPSettings.debianTorFiles
-    }
+    public static let fields: [StrictField<GeoIPSettings>] = [.init("database", \.database), .init("torFiles", \.torFiles)]
 }

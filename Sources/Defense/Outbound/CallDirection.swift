@@ -1,5 +1,7 @@
+import Model
+
 /// Which calls a rule applies to: leaving through a trunk, arriving from one, or both.
-public enum CallDirection: String, Sendable, Codable {
+public enum CallDirection: String, SettingsChoice {
     case outbound, inbound, both
 
     public var outbound: Bool { self != .inbound }

@@ -3,13 +3,18 @@ import Model
 /// How many outbound calls an extension may start: every row is a limit (`calls` within `seconds` or `minutes`)
 /// and the first row exceeded refuses the call. With `lock`, exceeding it also locks the extension's outbound
 /// calls until an administrator unlocks it. The rule named `default` applies to extensions that name none.
-public struct FrequencyRule: Sendable, Equatable, Codable {
+public struct FrequencyRule: StrictCodable {
     public static let defaultName = "default"
 
-    public struct Limit: Sendable, Equatable, Codable {
+    public struct Limit: StrictCodable {
         public var calls: Int
         public var seconds: Int?
         public var minutes: Int?
+
+        /// A placeholder for decoding: the fields every value must name are read over it.
+        public init() {
+            self.init(calls: 0)
+        }
 
         public init(calls: Int, seconds: Int? = nil, minutes: Int? = nil) {
             self.calls = calls
@@ -17,14 +22,11 @@ public struct FrequencyRule: Sendable, Equatable, Codable {
             self.minutes = minutes
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case calls, seconds, minutes }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            calls = try container.decode(Int.self, forKey: .calls)
-            seconds = try container.decodeIfPresent(Int.self, forKey: .seconds)
-            minutes = try container.decodeIfPresent(Int.self, forKey: .minutes)
-        }
+        public static let fields: [StrictField<Limit>] = [
+            .required("calls", \.calls),
+            .init("seconds", \.seconds),
+            .init("minutes", \.minutes),
+        ]
 
         /// The period in seconds, nil unless exactly one of `seconds` and `minutes` is given.
         public var period: Int? {
@@ -40,6 +42,11 @@ public struct FrequencyRule: Sendable, Equatable, Codable {
     public var limits: [Limit]
     public var lock: Bool
 
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(name: "", limits: [])
+    }
+
     public init(name: String, limits: [Limit], lock: Bool = false) {
         self.name = name
         self.limits = limits
@@ -49,14 +56,11 @@ public struct FrequencyRule: Sendable, Equatable, Codable {
     /// 5 calls per second per extension.
     public static let standard = FrequencyRule(name: defaultName, limits: [Limit(calls: 5, seconds: 1)])
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, limits, lock }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        limits = try container.decode([Limit].self, forKey: .limits)
-        lock = try container.decodeIfPresent(Bool.self, forKey: .lock) ?? false
-    }
+    public static let fields: [StrictField<FrequencyRule>] = [
+        .required("name", \.name),
+        .required("limits", \.limits),
+        .init("lock", \.lock),
+    ]
 
     var problems: [String] {
         var problems: [String] = []

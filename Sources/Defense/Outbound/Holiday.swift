@@ -3,7 +3,7 @@ import Model
 
 /// A day the business is closed: one date, the same day every year, or the nth weekday of a month (`week` 1-5,
 /// or -1 for the last). Exactly one kind per holiday. Holidays close every time condition for the whole day.
-public struct Holiday: Sendable, Equatable, Codable {
+public struct Holiday: StrictCodable {
     public var name: String
     /// `YYYY-MM-DD`.
     public var date: String?
@@ -14,6 +14,11 @@ public struct Holiday: Sendable, Equatable, Codable {
     public var weekday: String?
     public var week: Int?
 
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(name: "")
+    }
+
     public init(name: String, date: String? = nil, annual: String? = nil, month: Int? = nil, weekday: String? = nil, week: Int? = nil) {
         self.name = name
         self.date = date
@@ -23,17 +28,14 @@ public struct Holiday: Sendable, Equatable, Codable {
         self.week = week
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, date, annual, month, weekday, week }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        date = try container.decodeIfPresent(String.self, forKey: .date)
-        annual = try container.decodeIfPresent(String.self, forKey: .annual)
-        month = try container.decodeIfPresent(Int.self, forKey: .month)
-        weekday = try container.decodeIfPresent(String.self, forKey: .weekday)
-        week = try container.decodeIfPresent(Int.self, forKey: .week)
-    }
+    public static let fields: [StrictField<Holiday>] = [
+        .required("name", \.name),
+        .init("date", \.date),
+        .init("annual", \.annual),
+        .init("month", \.month),
+        .init("weekday", \.weekday),
+        .init("week", \.week),
+    ]
 
     /// The compiled rule, or why there is none.
     public func rule() -> Result<HolidayRule, OutboundPolicyError> {

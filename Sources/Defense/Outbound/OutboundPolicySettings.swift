@@ -5,70 +5,50 @@ import Model
 /// The outbound call rules besides the routes themselves, stored as one setting and replaced whole: emergency
 /// numbers, extension groups, time conditions and holidays, allowed countries, blocked and allowed numbers, call
 /// frequency rules and the wrong-PIN lockout. Every field has a default, so a document names only what it changes.
-public struct OutboundPolicySettings: Sendable, Equatable, Codable {
+public struct OutboundPolicySettings: StoredSettings {
     public static let storeKey = "outbound.policy"
 
     /// Named sets of extensions that routes may permit as a whole.
-    public struct ExtensionGroup: Sendable, Equatable, Codable {
+    public struct ExtensionGroup: StrictCodable {
         public var name: String
         public var extensions: [String]
+
+        public init() {
+            self.init(name: "", extensions: [])
+        }
 
         public init(name: String, extensions: [String]) {
             self.name = name
             self.extensions = extensions
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case name, extensions }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            name = try container.decode(String.self, forKey: .name)
-            extensions = try container.decodeIfPresent([String].self, forKey: .extensions) ?? []
-        }
+        public static let fields: [StrictField<ExtensionGroup>] = [.required("name", \.name), .init("extensions", \.extensions)]
     }
 
     /// International calls only to the allowed countries (by ISO code). On by default with none allowed: national
     /// calls go out, international ones wait until the countries the business calls are listed.
-    public struct Countries: Sendable, Equatable, Codable {
+    public struct Countries: StrictCodable {
         public var enabled = true
         /// `00`, `011` or `+`; numbers starting with `+` are always international.
         public var internationalPrefix = "00"
         public var allowed: [String] = []
 
-        public init(enabled: Bool = true, internationalPrefix: String = "00", allowed: [String] = []) {
-            self.enabled = enabled
-            self.internationalPrefix = internationalPrefix
-            self.allowed = allowed
-        }
+        public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case enabled, internationalPrefix, allowed }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
-            internationalPrefix = try container.decodeIfPresent(String.self, forKey: .internationalPrefix) ?? "00"
-            allowed = try container.decodeIfPresent([String].self, forKey: .allowed) ?? []
-        }
+        public static let fields: [StrictField<Countries>] = [
+            .init("enabled", \.enabled), .init("internationalPrefix", \.internationalPrefix), .init("allowed", \.allowed),
+        ]
     }
 
     /// `failures` wrong PINs from one extension within `minutes` lock its outbound calls until an administrator
     /// unlocks them.
-    public struct PINLockout: Sendable, Equatable, Codable {
+    public struct PINLockout: StrictCodable {
         public var failures = 10
         public var minutes = 60
 
-        public init(failures: Int = 10, minutes: Int = 60) {
-            self.failures = failures
-            self.minutes = minutes
-        }
+        public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case failures, minutes }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 10
-            minutes = try container.decodeIfPresent(Int.self, forKey: .minutes) ?? 60
-        }
+        public static let fields: [StrictField<PINLockout>] = [.init("failures", \.failures), .init("minutes", \.minutes)]
     }
 
     public var emergencyNumbers = ["112", "911", "999"]
@@ -82,22 +62,16 @@ public struct OutboundPolicySettings: Sendable, Equatable, Codable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case emergencyNumbers, groups, timeConditions, holidays, countries, numbers, frequencyRules, pinLockout
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        let defaults = OutboundPolicySettings()
-        emergencyNumbers = try container.decodeIfPresent([String].self, forKey: .emergencyNumbers) ?? defaults.emergencyNumbers
-        groups = try container.decodeIfPresent([ExtensionGroup].self, forKey: .groups) ?? []
-        timeConditions = try container.decodeIfPresent([TimeCondition].self, forKey: .timeConditions) ?? defaults.timeConditions
-        holidays = try container.decodeIfPresent([Holiday].self, forKey: .holidays) ?? []
-        countries = try container.decodeIfPresent(Countries.self, forKey: .countries) ?? Countries()
-        numbers = try container.decodeIfPresent([NumberListEntry].self, forKey: .numbers) ?? []
-        frequencyRules = try container.decodeIfPresent([FrequencyRule].self, forKey: .frequencyRules) ?? defaults.frequencyRules
-        pinLockout = try container.decodeIfPresent(PINLockout.self, forKey: .pinLockout) ?? PINLockout()
-    }
+    public static let fields: [StrictField<OutboundPolicySettings>] = [
+        .init("emergencyNumbers", \.emergencyNumbers),
+        .init("groups", \.groups),
+        .init("timeConditions", \.timeConditions),
+        .init("holidays", \.holidays),
+        .init("countries", \.countries),
+        .init("numbers", \.numbers),
+        .init("frequencyRules", \.frequencyRules),
+        .init("pinLockout", \.pinLockout),
+    ]
 
     /// Every problem, each naming what it is about; empty when valid. `extensions` are the existing numbers.
     public func problems(extensions: Set<String>, codes: CallingCodes = .bundled) -> [String] {

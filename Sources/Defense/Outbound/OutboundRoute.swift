@@ -1,10 +1,15 @@
 import Model
 
 /// One dial pattern of an outbound route, with what to strip and prepend when it matches.
-public struct RoutePattern: Sendable, Equatable, Codable {
+public struct RoutePattern: StrictCodable {
     public var pattern: String
     public var strip: Int
     public var prepend: String
+
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(pattern: "")
+    }
 
     public init(pattern: String, strip: Int = 0, prepend: String = "") {
         self.pattern = pattern
@@ -12,21 +17,17 @@ public struct RoutePattern: Sendable, Equatable, Codable {
         self.prepend = prepend
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case pattern, strip, prepend }
-
-    /// Strip and prepend may be left out (nothing changed); unknown fields are refused.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        pattern = try container.decode(String.self, forKey: .pattern)
-        strip = try container.decodeIfPresent(Int.self, forKey: .strip) ?? 0
-        prepend = try container.decodeIfPresent(String.self, forKey: .prepend) ?? ""
-    }
+    public static let fields: [StrictField<RoutePattern>] = [
+        .required("pattern", \.pattern),
+        .init("strip", \.strip),
+        .init("prepend", \.prepend),
+    ]
 }
 
 /// Calls matching one of the patterns leave through the first trunk that takes them, in order. Routes are tried
 /// in list order (their priority): the first whose pattern matches, that permits the caller and is open now
 /// decides (`CallPolicy.decide`); a caller not permitted on the first matching route falls through to the next.
-public struct OutboundRoute: Sendable, Equatable, Codable {
+public struct OutboundRoute: StrictCodable {
     public var name: String
     public var patterns: [RoutePattern]
     public var trunks: [String]
@@ -36,6 +37,11 @@ public struct OutboundRoute: Sendable, Equatable, Codable {
     /// A time condition: the route is usable only while it is open.
     public var hours: String?
     public var pin: RoutePIN
+
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(name: "", patterns: [], trunks: [])
+    }
 
     public init(name: String, patterns: [RoutePattern], trunks: [String], extensions: [String] = [], groups: [String] = [],
                 hours: String? = nil, pin: RoutePIN = RoutePIN()) {
@@ -48,17 +54,13 @@ public struct OutboundRoute: Sendable, Equatable, Codable {
         self.pin = pin
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, patterns, trunks, extensions, groups, hours, pin }
-
-    /// Permissions, hours and PIN may be left out (every extension, always, no PIN); unknown fields are refused.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        patterns = try container.decode([RoutePattern].self, forKey: .patterns)
-        trunks = try container.decode([String].self, forKey: .trunks)
-        extensions = try container.decodeIfPresent([String].self, forKey: .extensions) ?? []
-        groups = try container.decodeIfPresent([String].self, forKey: .groups) ?? []
-        hours = try container.decodeIfPresent(String.self, forKey: .hours)
-        pin = try container.decodeIfPresent(RoutePIN.self, forKey: .pin) ?? RoutePIN()
-    }
+    public static let fields: [StrictField<OutboundRoute>] = [
+        .required("name", \.name),
+        .required("patterns", \.patterns),
+        .required("trunks", \.trunks),
+        .init("extensions", \.extensions),
+        .init("groups", \.groups),
+        .init("hours", \.hours),
+        .init("pin", \.pin),
+    ]
 }

@@ -3,25 +3,24 @@ import Model
 /// A route's password: off, one PIN for everyone, or a list of PINs (each with an optional label, such as its
 /// holder). The caller keys it after a prompt; with `record`, the CDR keeps which list entry was used (its label, or
 /// its place in the list), never the PIN. PINs are stored as fingerprints (`SecretBox.fingerprint`): only compared.
-public struct RoutePIN: Sendable, Equatable, Codable {
-    public enum Mode: String, Sendable, Codable { case off, single, list }
+public struct RoutePIN: StrictCodable {
+    public enum Mode: String, SettingsChoice { case off, single, list }
 
-    public struct Entry: Sendable, Equatable, Codable {
+    public struct Entry: StrictCodable {
         public var pin: String
         public var label: String?
+
+        /// A placeholder for decoding: the fields every value must name are read over it.
+        public init() {
+            self.init(pin: "")
+        }
 
         public init(pin: String, label: String? = nil) {
             self.pin = pin
             self.label = label
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case pin, label }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            pin = try container.decode(String.self, forKey: .pin)
-            label = try container.decodeIfPresent(String.self, forKey: .label)
-        }
+        public static let fields: [StrictField<Entry>] = [.required("pin", \.pin), .init("label", \.label)]
     }
 
     public var mode: Mode
@@ -31,22 +30,24 @@ public struct RoutePIN: Sendable, Equatable, Codable {
     public var pins: [Entry]
     public var record: Bool
 
-    public init(mode: Mode = .off, pin: String? = nil, pins: [Entry] = [], record: Bool = false) {
+    /// Off: no PIN asked.
+    public init() {
+        self.init(mode: .off)
+    }
+
+    public init(mode: Mode, pin: String? = nil, pins: [Entry] = [], record: Bool = false) {
         self.mode = mode
         self.pin = pin
         self.pins = pins
         self.record = record
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case mode, pin, pins, record }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        mode = try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .off
-        pin = try container.decodeIfPresent(String.self, forKey: .pin)
-        pins = try container.decodeIfPresent([Entry].self, forKey: .pins) ?? []
-        record = try container.decodeIfPresent(Bool.self, forKey: .record) ?? false
-    }
+    public static let fields: [StrictField<RoutePIN>] = [
+        .init("mode", \.mode),
+        .init("pin", \.pin),
+        .init("pins", \.pins),
+        .init("record", \.record),
+    ]
 
     /// Every problem, empty when valid: PINs are 3-15 digits (or fingerprints of such), a list holds 1-10000 distinct ones.
     public var problems: [String] {

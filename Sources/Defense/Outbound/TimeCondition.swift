@@ -4,7 +4,7 @@ import Model
 /// Named opening hours in one time zone: time ranges per weekday (several ranges leave breaks between them). A
 /// weekday left out is closed all day, and holidays close every condition. The one named `business-hours` is what
 /// the extension flag "disable outbound calls outside business hours" refers to; routes may name any.
-public struct TimeCondition: Sendable, Equatable, Codable {
+public struct TimeCondition: StrictCodable {
     public static let businessHours = "business-hours"
 
     public var name: String
@@ -12,6 +12,11 @@ public struct TimeCondition: Sendable, Equatable, Codable {
     public var timeZone: String
     /// Weekday name to ranges `HH:MM-HH:MM` (end exclusive, `24:00` for midnight).
     public var days: [String: [String]]
+
+    /// A condition every value must name; open no day until `days` says otherwise.
+    public init() {
+        self.init(name: "", days: [:])
+    }
 
     public init(name: String, timeZone: String = "UTC", days: [String: [String]]) {
         self.name = name
@@ -24,21 +29,14 @@ public struct TimeCondition: Sendable, Equatable, Codable {
         name: businessHours, timeZone: "UTC",
         days: Dictionary(uniqueKeysWithValues: ["monday", "tuesday", "wednesday", "thursday", "friday"].map { ($0, ["09:00-18:00"]) }))
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, timeZone, days }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone) ?? "UTC"
-        days = try container.decodeIfPresent([String: [String]].self, forKey: .days) ?? [:]
-    }
+    public static let fields: [StrictField<TimeCondition>] = [.required("name", \.name), .init("timeZone", \.timeZone), .init("days", \.days)]
 
     /// Weekdays in week order, so an exported file reads (and compares) the same every time.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(timeZone, forKey: .timeZone)
-        var week = container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .days)
+        var container = encoder.container(keyedBy: AnyCodingKey.self)
+        try container.encode(name, forKey: AnyCodingKey(stringValue: "name"))
+        try container.encode(timeZone, forKey: AnyCodingKey(stringValue: "timeZone"))
+        var week = container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey(stringValue: "days"))
         let order = Weekday.allCases.map(\.rawValue)
         for day in days.keys.sorted(by: { (order.firstIndex(of: $0) ?? 7, $0) < (order.firstIndex(of: $1) ?? 7, $1) }) {
             try week.encode(days[day], forKey: AnyCodingKey(stringValue: day))

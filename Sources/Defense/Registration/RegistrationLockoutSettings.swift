@@ -1,9 +1,11 @@
+import Model
+
 /// When failed registrations lock a source or an account out. Defaults beat fail2ban's asterisk jail (10 failures):
 /// 5 failures within 60 s from one address block it (escalating like automatic network blocks); an (address,
 /// account) pair that registered before gets 20, so one misconfigured phone behind an office NAT does not lock the
 /// office out; 20 failures against one account from anywhere within 10 minutes lock it for 15 minutes for every
 /// address that never registered it.
-public struct RegistrationLockoutSettings: Codable, Sendable, Equatable {
+public struct RegistrationLockoutSettings: StrictCodable {
     public var failuresPerSource = 5
     public var failuresPerTrustedPair = 20
     /// Seconds over which source and pair failures are counted.
@@ -16,12 +18,18 @@ public struct RegistrationLockoutSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Every problem as `sip.lockout.FIELD: message`.
+    public static let fields: [StrictField<RegistrationLockoutSettings>] = [
+        .init("failuresPerSource", \.failuresPerSource), .init("failuresPerTrustedPair", \.failuresPerTrustedPair), .init("window", \.window),
+        .init("failuresPerAccount", \.failuresPerAccount), .init("accountWindow", \.accountWindow),
+        .init("accountLockDuration", \.accountLockDuration), .init("blockDuration", \.blockDuration),
+    ]
+
+    /// Every problem as `FIELD: message`.
     public var problems: [String] {
         var problems: [String] = []
         func check(_ value: Int, _ range: ClosedRange<Int>, _ field: String, _ unit: String = "") {
             if !range.contains(value) {
-                problems.append("sip.lockout.\(field): must be \(range.lowerBound)-\(range.upperBound)\(unit), got \(value)")
+                problems.append("\(field): must be \(range.lowerBound)-\(range.upperBound)\(unit), got \(value)")
             }
         }
         check(failuresPerSource, 1...1_000, "failuresPerSource")

@@ -1,8 +1,10 @@
+import Model
+
 /// What to do with requests from known scanning tools, recognized by their User-Agent (case-insensitive, anywhere
 /// in it). The default drops them without a word and blocks the source, so a scan learns nothing and stops at its
 /// first packet.
-public struct ScannerPolicy: Codable, Sendable, Equatable {
-    public enum Action: String, Codable, Sendable {
+public struct ScannerPolicy: StrictCodable {
+    public enum Action: String, SettingsChoice {
         /// Drop silently and block the source (like a registration lockout).
         case block
         /// Drop silently.
@@ -21,6 +23,8 @@ public struct ScannerPolicy: Codable, Sendable, Equatable {
     ]
 
     public init() {}
+
+    public static let fields: [StrictField<ScannerPolicy>] = [.init("action", \.action), .init("userAgents", \.userAgents)]
 
     /// The scanner name found in `userAgent`, if any.
     public func scanner(in userAgent: String) -> String? {
@@ -62,11 +66,11 @@ public struct ScannerPolicy: Codable, Sendable, Equatable {
 
     public var problems: [String] {
         var problems: [String] = []
-        if userAgents.count > 100 { problems.append("sip.scanners.userAgents: at most 100 entries") }
+        if userAgents.count > 100 { problems.append("userAgents: at most 100 entries") }
         // A short pattern would match ordinary phones ("a" is in almost every User-Agent) and block them.
         for (index, agent) in userAgents.enumerated()
         where !(ScannerPolicy.minPatternLength...64).contains(agent.count) || agent.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            problems.append("sip.scanners.userAgents[\(index)]: must be \(ScannerPolicy.minPatternLength)-64 printable characters")
+            problems.append("userAgents[\(index)]: must be \(ScannerPolicy.minPatternLength)-64 printable characters")
         }
         return problems
     }

@@ -48,7 +48,7 @@ public actor NetworkDefense {
     /// Reads the stored settings and blocks and publishes the first snapshot. A country rule whose database cannot
     /// be opened fails closed (its service admits exempt and allowed sources only) and raises an event.
     public func load() async throws {
-        settings = try await NetworkDefense.storedSettings(store)
+        settings = try await store.settings(NetworkSettings.self)
         settingsLoaded = true
         blocks = [:]
         for record in try await store.blocks(NetworkBlockQuery(limit: 1_000_000)) {
@@ -65,11 +65,6 @@ public actor NetworkDefense {
         publishSnapshot()
     }
 
-    public static func storedSettings(_ store: any PortcullisStore) async throws -> NetworkSettings {
-        guard let json = try await store.setting(NetworkSettings.storeKey) else { return NetworkSettings() }
-        return try JSONDecoder().decode(NetworkSettings.self, from: Data(json.utf8))
-    }
-
     public func currentSettings() async throws(NetworkDefenseError) -> NetworkSettings {
         try await loadSettingsIfNeeded()
         return settings
@@ -78,7 +73,7 @@ public actor NetworkDefense {
     /// Without `load()` (the CLI editing the store), settings are read on first use.
     private func loadSettingsIfNeeded() async throws(NetworkDefenseError) {
         guard !settingsLoaded else { return }
-        settings = try await storeCall { try await NetworkDefense.storedSettings(store) }
+        settings = try await storeCall { try await store.settings(NetworkSettings.self) }
         allow = await resolveAllowList(settings.allow)
         settingsLoaded = true
     }
@@ -127,9 +122,8 @@ public actor NetworkDefense {
     /// Makes prepared settings live; `persist` false when the caller already stored them (a whole-configuration apply).
     public func activate(_ prepared: PreparedSettings, persist: Bool = true) async throws(NetworkDefenseError) {
         if persist {
-            let json = String(decoding: (try? JSONEncoder().encode(prepared.settings)) ?? Data(), as: UTF8.self)
             do {
-                try await store.setSetting(NetworkSettings.storeKey, value: json)
+                try await store.save(prepared.settings)
             } catch {
                 throw NetworkDefenseError(.storage, "cannot store the network settings: \(error)")
             }

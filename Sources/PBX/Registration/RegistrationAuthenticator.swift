@@ -22,10 +22,10 @@ public final class RegistrationAuthenticator: Sendable {
     private let algorithms: [DigestAlgorithm]
 
     public init(configuration: PBXConfiguration, key: [UInt8], directory: ExtensionDirectory) {
-        verifier = Mutex(DigestVerifier(realm: configuration.realm, key: key, nonceLifetime: configuration.nonceLifetime,
+        verifier = Mutex(DigestVerifier(realm: configuration.realm, key: key, nonceLifetime: configuration.sip.nonceLifetime,
                                         startedAt: UInt64(max(0, Date().timeIntervalSince1970))))
         self.directory = directory
-        algorithms = configuration.digestAlgorithms
+        algorithms = configuration.sip.digestAlgorithms
     }
 
     /// Whether `username` is an extension's registration name (lockout counts failures per account only for real

@@ -7,7 +7,7 @@ import Storage
 
 /// A SIP trunk: a registration trunk when it has a username (the PBX registers to the provider and answers its
 /// challenges), a peer trunk otherwise (calls are accepted from its address without a challenge).
-public struct TrunkSettings: Sendable, Equatable, Codable {
+public struct TrunkSettings: StrictCodable {
     public var name: String
     /// `HOST:PORT` of the provider; an IP address or a name resolved when the routing is loaded.
     public var host: String
@@ -21,6 +21,11 @@ public struct TrunkSettings: Sendable, Equatable, Codable {
     public var maxCalls: Int?
     public var maxCallsDirection: CallDirection
 
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(name: "", host: "")
+    }
+
     public init(name: String, host: String, username: String? = nil, password: String? = nil, maxCalls: Int? = nil,
                 maxCallsDirection: CallDirection = .both) {
         self.name = name
@@ -33,26 +38,27 @@ public struct TrunkSettings: Sendable, Equatable, Codable {
 
     public var registers: Bool { username != nil }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, host, username, password, status, maxCalls, maxCallsDirection }
-
-    /// Unknown fields are refused, so a misspelt one in a configuration file is an error, not a no-op.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        host = try container.decode(String.self, forKey: .host)
-        username = try container.decodeIfPresent(String.self, forKey: .username)
-        password = try container.decodeIfPresent(String.self, forKey: .password)
-        status = try container.decodeIfPresent(String.self, forKey: .status)
-        maxCalls = try container.decodeIfPresent(Int.self, forKey: .maxCalls)
-        maxCallsDirection = try container.decodeIfPresent(CallDirection.self, forKey: .maxCallsDirection) ?? .both
-    }
+    public static let fields: [StrictField<TrunkSettings>] = [
+        .required("name", \.name),
+        .required("host", \.host),
+        .init("username", \.username),
+        .init("password", \.password),
+        .init("status", \.status),
+        .init("maxCalls", \.maxCalls),
+        .init("maxCallsDirection", \.maxCallsDirection),
+    ]
 }
 
 /// Calls arriving from a trunk whose number (DID) matches go to an extension.
-public struct InboundRoute: Sendable, Equatable, Codable {
+public struct InboundRoute: StrictCodable {
     public var name: String
     public var did: String
     public var `extension`: String
+
+    /// A placeholder for decoding: the fields every value must name are read over it.
+    public init() {
+        self.init(name: "", did: "", extension: "")
+    }
 
     public init(name: String, did: String, extension: String) {
         self.name = name
@@ -60,28 +66,24 @@ public struct InboundRoute: Sendable, Equatable, Codable {
         self.extension = `extension`
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, did, `extension` }
-
-    /// Unknown fields are refused.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        did = try container.decode(String.self, forKey: .did)
-        `extension` = try container.decode(String.self, forKey: .extension)
-    }
+    public static let fields: [StrictField<InboundRoute>] = [
+        .required("name", \.name),
+        .required("did", \.did),
+        .required("extension", \.extension),
+    ]
 }
 
 /// Trunks and routes, stored as one setting and replaced whole.
-public struct RoutingSettings: Sendable, Equatable, Codable {
+public struct RoutingSettings: StoredSettings {
     public var trunks: [TrunkSettings] = []
     public var routes: [OutboundRoute] = []
     public var inboundRoutes: [InboundRoute] = []
 
-    public init(trunks: [TrunkSettings] = [], routes: [OutboundRoute] = [], inboundRoutes: [InboundRoute] = []) {
-        self.trunks = trunks
-        self.routes = routes
-        self.inboundRoutes = inboundRoutes
-    }
+    public init() {}
+
+    public static let fields: [StrictField<RoutingSettings>] = [
+        .init("trunks", \.trunks), .init("routes", \.routes), .init("inboundRoutes", \.inboundRoutes),
+    ]
 
     public static let storeKey = "pbx.routing"
 

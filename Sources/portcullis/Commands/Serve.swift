@@ -54,19 +54,24 @@ struct Serve: AsyncParsableCommand {
         }
         let store = try SQLiteStore(path: data.databasePath)
         let secrets = try await AdminService.secrets(store)
-        var settings = try await AdminService.settings(store)
+        var sip = try await store.settings(SIPSettings.self)
+        var api = try await store.settings(APISettings.self)
         if !sipListen.isEmpty {
-            settings.sipListen = sipListen
+            sip.listen = sipListen
         } else if let value = environment["PORTCULLIS_SIP_LISTEN"], !value.isEmpty {
-            settings.sipListen = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            sip.listen = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         }
-        if let apiListen = apiListen ?? environment["PORTCULLIS_API_LISTEN"].flatMap({ $0.isEmpty ? nil : $0 }) { settings.apiListen = apiListen }
-        if let tlsCertificate { settings.tlsCertificate = tlsCertificate }
-        if let tlsKey { settings.tlsKey = tlsKey }
-        let problems = AdminValidation.settingsProblems(settings)
+        if let apiListen = apiListen ?? environment["PORTCULLIS_API_LISTEN"].flatMap({ $0.isEmpty ? nil : $0 }) { api.listen = apiListen }
+        if tlsCertificate != nil || tlsKey != nil {
+            var files = sip.tls ?? TLSFiles()
+            if let tlsCertificate { files.certificate = tlsCertificate }
+            if let tlsKey { files.key = tlsKey }
+            sip.tls = files
+        }
+        let problems = sip.problems + api.problems
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
-        let addresses = try settings.sipListen.map { try SIPListenAddress(parsing: $0) }
-        let apiAddress = try APIListenAddress(parsing: settings.apiListen)
+        let addresses = try sip.listen.map { try SIPListenAddress(parsing: $0) }
+        let apiAddress = try APIListenAddress(parsing: api.listen)
         if !apiAddress.isLoopback {
             guard insecureAPI || environment["PORTCULLIS_API_INSECURE"] == "1" else {
                 throw ValidationError("the admin API would listen on \(apiAddress) over plain HTTP, where API tokens cross the network "
@@ -75,25 +80,16 @@ struct Serve: AsyncParsableCommand {
             logger.warning("admin API on a non-loopback address over plain HTTP (--insecure-api): tokens cross the network in clear",
                            metadata: ["listen": "\(apiAddress)"])
         }
-
+        let budget = DescriptorLimit.connectionBudget(of: DescriptorLimit.raise())
+        if sip.connections.maxConnections > budget {
+            logger.notice("SIP connections capped by the open-file limit", metadata: [
+                "configured": "\(sip.connections.maxConnections)", "cap": "\(budget)"])
+            sip.connections.maxConnections = budget
+            sip.connections.maxPerSource = min(sip.connections.maxPerSource, budget)
+        }
         var configuration = PBXConfiguration()
         configuration.realm = secrets.realm
-        configuration.registration = settings.registration
-        configuration.digestAlgorithms = settings.digestAlgorithms
-        configuration.nonceLifetime = settings.nonceLifetime
-        configuration.limits = settings.limits
-        configuration.connections = settings.connections
-        let budget = DescriptorLimit.connectionBudget(of: DescriptorLimit.raise())
-        if configuration.connections.maxConnections > budget {
-            logger.notice("SIP connections capped by the open-file limit", metadata: [
-                "configured": "\(configuration.connections.maxConnections)", "cap": "\(budget)"])
-            configuration.connections.maxConnections = budget
-            configuration.connections.maxPerSource = min(configuration.connections.maxPerSource, budget)
-        }
-        configuration.lockout = settings.lockout
-        configuration.scanners = settings.scanners
-        configuration.calls = settings.calls
-        configuration.media = settings.media
+        configuration.sip = sip
         configuration.registrationGuard = !noRegistrationGuard
         if noRegistrationGuard { logger.warning("--no-registration-guard: failed registrations are not locked out, scanners not dropped") }
         let bus = EventBus()
@@ -102,9 +98,11 @@ struct Serve: AsyncParsableCommand {
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
         let service = AdminService(store: store, realm: secrets.realm, runtime: runtime, secrets: box, setupTokenFile: data.setupTokenPath)
-        let tls = settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
+        let tls = sip.tls.flatMap { files in
+            files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
+        }
         if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
-        let sip = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
+        let sipService = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
                              networkGuard: !noNetworkGuard) { bound in
             Output.line("Portcullis SIP listening on \(bound); admin API on http://\(apiAddress); data in \(data.path)")
         }
@@ -119,7 +117,7 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // A lost SIP listener stops the server loudly (non-zero exit) once the event log has written why.
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),
-                       ServiceGroupConfiguration.ServiceConfiguration(service: sip, failureTerminationBehavior: .gracefullyShutdownGroup)]
+                       ServiceGroupConfiguration.ServiceConfiguration(service: sipService, failureTerminationBehavior: .gracefullyShutdownGroup)]
                 + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

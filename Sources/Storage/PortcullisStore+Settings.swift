@@ -1,0 +1,36 @@
+import Foundation
+import Model
+
+/// The one reader and writer of JSON settings. A setting that is absent takes its defaults; one that is present but
+/// cannot be read is an error naming it, never its defaults: a default in its place could lift a restriction the
+/// operator set (fail closed).
+extension PortcullisStore {
+    public func settings<Section: StoredSettings>(_ type: Section.Type) async throws -> Section {
+        try await stored(type, key: Section.storeKey) ?? Section()
+    }
+
+    public func save<Section: StoredSettings>(_ settings: Section) async throws {
+        try await store(settings, key: Section.storeKey)
+    }
+
+    /// The JSON value under `key`, nil when absent.
+    public func stored<Value: Decodable>(_ type: Value.Type, key: String) async throws -> Value? {
+        guard let text = try await setting(key) else { return nil }
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.unreadable("the stored setting '\(key)'")
+        }
+    }
+
+    public func store<Value: Encodable>(_ value: Value, key: String) async throws {
+        try await setSetting(key, value: try SettingsJSON.encode(value))
+    }
+}
+
+/// How settings are written in the store.
+public enum SettingsJSON {
+    public static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+}
