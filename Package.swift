@@ -211,6 +211,14 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "Model", .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOPosix", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
-        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense", "DefenseRuntime"], swiftSettings: strict),
+        .testTarget(
+            name: "AdminAPITests",
+            dependencies: [
+                "AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense", "DefenseRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -3,6 +3,7 @@ import DefenseRuntime
 import Foundation
 import GeoIP
 import Hummingbird
+import Logging
 
 /// Per-request state of the admin API: who is calling, once the authentication middleware has decided.
 public struct AdminRequestContext: RequestContext {
@@ -19,6 +20,13 @@ public struct AdminRequestContext: RequestContext {
         localPort = source.channel.localAddress?.port ?? 0
     }
 
+    /// A request the CLI hands to the router itself, when no server runs on the data directory.
+    init(inProcess logger: Logger) {
+        coreContext = .init(source: InProcessSource(logger: logger))
+        remoteAddress = nil
+        localPort = 0
+    }
+
     public var requestDecoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -33,4 +41,8 @@ public struct AdminRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { 1 << 20 }
+}
+
+private struct InProcessSource: RequestContextSource {
+    let logger: Logger
 }

@@ -21,21 +21,20 @@ public enum AdminServer {
     /// A connection without a byte for this long is closed.
     public static let idleTimeout: TimeAmount = .seconds(60)
 
-    public static func services(service: AdminService, registry: PrometheusCollectorRegistry, listen: APIListenAddress,
+    public static func services(service: AdminService, runtime: PBXRuntime, registry: PrometheusCollectorRegistry, listen: APIListenAddress,
                                 socketPath: String, logger: Logger) -> [any Service] {
-        let shards = service.runtime?.network.shards
         let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerSource: maxPerSource)
-        let refusals = ConnectionRefusals(service: "api", bus: service.runtime?.bus ?? EventBus())
+        let refusals = ConnectionRefusals(service: "api", bus: runtime.bus)
         let tcp = Application(
-            router: AdminRouter.make(service: service, registry: registry, trustedSocket: false, hosts: [listen.host.lowercased()]),
+            router: AdminRouter.make(service: service, registry: registry, trusted: false, hosts: [listen.host.lowercased()]),
             server: .http1(configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [HTTPNetworkGuard(shards: shards, limiter: limiter, refusals: refusals)],
+                additionalChannelHandlers: [HTTPNetworkGuard(shards: runtime.network.shards, limiter: limiter, refusals: refusals)],
                 idleTimeout: idleTimeout)),
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             logger: logger)
         try? FileManager.default.removeItem(atPath: socketPath)
         let local = Application(
-            router: AdminRouter.make(service: service, registry: registry, trustedSocket: true),
+            router: AdminRouter.make(service: service, registry: registry, trusted: true),
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: nil),
             onServerRunning: { _ in
                 chmod(socketPath, 0o600)

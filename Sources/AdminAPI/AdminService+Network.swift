@@ -17,7 +17,7 @@ extension AdminService {
                                       force: Bool) async throws(AdminError) -> NetworkSettings {
         let prepared = try await networkCall { try await network.prepare(settings, caller: caller, callerPort: callerPort, force: force) }
         try await networkCall { try await network.activate(prepared) }
-        runtime?.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "network"]))
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "network"]))
         return prepared.settings
     }
 

@@ -19,34 +19,21 @@ extension AdminService {
         let problems = policyProblems(policy, routing: routing, extensions: records)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         try await storeCall { try await store.save(policy) }
-        if let runtime {
-            try live { try runtime.apply(routing: routing, policy: policy) }
-            runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound"]))
-        }
+        try live.routingChanged(routing, policy: policy)
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound"]))
         return policy
     }
 
     /// Extensions locked for outbound calls and why.
     public func outboundLocks() async throws(AdminError) -> [OutboundLockView] {
-        let locks: [String: OutboundLock]
-        if let runtime { locks = runtime.router.outboundLocks } else { locks = try await storedLocks() }
-        return locks.map { OutboundLockView(extension: $0.key, reason: $0.value.reason, since: $0.value.since) }.sorted { $0.extension < $1.extension }
+        try await live.outboundLocks().map { OutboundLockView(extension: $0.key, reason: $0.value.reason, since: $0.value.since) }.sorted { $0.extension < $1.extension }
     }
 
     /// Lets a locked extension call out again.
     public func unlockOutbound(_ number: String, actor: String) async throws(AdminError) -> [OutboundLockView] {
-        var locks: [String: OutboundLock]
-        if let runtime {
-            guard let left = runtime.router.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
-            locks = left
-        } else {
-            locks = try await storedLocks()
-            guard locks.removeValue(forKey: number) != nil else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
-        }
-        let left = locks
+        guard let left = try await live.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
         try await storeCall { try await store.store(left, key: PBXRuntime.outboundLocksKey) }
-        let event = PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number, "by": actor])
-        if let runtime { runtime.bus.publish(event) } else { try await storeCall { try await store.appendEvents([event.record]) } }
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number, "by": actor]))
         return try await outboundLocks()
     }
 
@@ -62,10 +49,6 @@ extension AdminService {
     func outboundRuleProblems(_ rules: ExtensionCallRules) async throws(AdminError) -> [String] {
         guard rules.frequencyRule != nil else { return [] }
         return try await outboundPolicy().missingRule(rules).map { ["outbound: \($0)"] } ?? []
-    }
-
-    private func storedLocks() async throws(AdminError) -> [String: OutboundLock] {
-        try await storeCall { try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) } ?? [:]
     }
 }
 

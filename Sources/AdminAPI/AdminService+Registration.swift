@@ -24,10 +24,8 @@ extension AdminService {
         sip.scanners = update.scanners
         let changed = sip
         try await storeCall { try await store.save(changed) }
-        if let runtime {
-            runtime.registrationGuard.update(update.lockout, scanners: update.scanners)
-            runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "registration defense"]))
-        }
+        live.registrationDefenseChanged(update)
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "registration defense"]))
         return update
     }
 }

@@ -11,7 +11,7 @@ extension AdminService {
     /// What is routed, without trunk passwords.
     public func routing() async throws(AdminError) -> RoutingSettings {
         var routing = try await storedRouting()
-        let statuses = runtime?.trunkRegistrar.statuses ?? [:]
+        let statuses = live.trunkStatuses
         for index in routing.trunks.indices {
             routing.trunks[index].password = nil
             routing.trunks[index].status = routing.trunks[index].registers ? statuses[routing.trunks[index].name] ?? "not running" : nil
@@ -62,15 +62,6 @@ extension AdminService {
         }
     }
 
-    /// Hands stored routing to the running PBX; a trunk password that does not open is an error naming the key.
-    func live(_ apply: () throws -> Void) throws(AdminError) {
-        do {
-            try apply()
-        } catch {
-            throw AdminError(.internalError, "\(error)")
-        }
-    }
-
     /// Routing as stored: trunk passwords sealed, route PINs as fingerprints.
     func storedRouting() async throws(AdminError) -> RoutingSettings {
         try await settings(RoutingSettings.self)
@@ -85,10 +76,8 @@ extension AdminService {
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         let sealed = routing.sealed(with: secrets)
         try await storeCall { try await store.save(sealed) }
-        if let runtime {
-            try live { try runtime.apply(routing: sealed, policy: policy) }
-            runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
-        }
+        try live.routingChanged(sealed, policy: policy)
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
         return try await self.routing()
     }
 }

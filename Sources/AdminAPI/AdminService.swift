@@ -10,28 +10,26 @@ import PBX
 import SIPAuth
 import Storage
 
-/// Every administrative operation, written once: the REST API calls it for remote callers, the CLI calls it
-/// directly when no server runs. With a runtime, changes also reach the live PBX at once.
+/// Every administrative operation, written once over a `LiveState`: the running PBX, or the store alone when the
+/// CLI works without a server. The API's route groups serve them; the CLI reaches them through the API.
 public struct AdminService: Sendable {
     public let store: any PortcullisStore
     public let realm: String
-    public let runtime: PBXRuntime?
-    /// The live network defense when serving; otherwise one that edits the store (events go straight to the log).
-    let network: NetworkDefense
+    public let live: any LiveState
+    var network: NetworkDefense { live.network }
     /// Where the one-time setup token is written for the owner of the data directory (never printed or logged).
     public let setupTokenFile: String?
 
     /// Seals trunk passwords and fingerprints route PINs before they are stored.
     let secrets: SecretBox
 
-    public init(store: any PortcullisStore, realm: String, runtime: PBXRuntime?, secrets: SecretBox, setupTokenFile: String? = nil) {
+    /// `live` nil: no server runs, the store alone changes.
+    public init(store: any PortcullisStore, realm: String, live: (any LiveState)?, secrets: SecretBox, setupTokenFile: String? = nil) {
         self.setupTokenFile = setupTokenFile
         self.secrets = secrets
         self.store = store
         self.realm = realm
-        self.runtime = runtime
-        network = runtime?.network ?? NetworkDefense(store: store, publishEvent: { event in try? await store.appendEvents([event.record]) },
-                                                     logger: Logger(label: "portcullis"), shards: nil)
+        self.live = live ?? OfflineState(store: store)
     }
 
     // MARK: Extensions
@@ -59,7 +57,7 @@ public struct AdminService: Sendable {
         let generated = setPassword(request.password, generate: request.password == nil, of: &record)
         let created = record
         try await storeCall { try await store.createExtension(created) }
-        runtime?.directory.upsert(created)
+        live.extensionSaved(created)
         return ExtensionWithSecret(extension: view(created), password: generated)
     }
 
@@ -98,25 +96,14 @@ public struct AdminService: Sendable {
         record.updatedAt = Date()
         let updated = record
         try await storeCall { try await store.updateExtension(updated) }
-        runtime?.directory.upsert(updated)
+        live.extensionSaved(updated)
         return ExtensionWithSecret(extension: view(updated), password: generated)
     }
 
     public func deleteExtension(_ number: String) async throws(AdminError) {
         let deleted = try await storeCall { try await store.deleteExtension(number: number) }
         guard deleted else { throw AdminError(.notFound, "extension \(number) does not exist") }
-        runtime?.directory.remove(number)
-        runtime?.location.removeAll(number)
-        // A number used again later starts without the old extension's outbound lock or call history.
-        if let locks = runtime?.router.unlockOutbound(number) {
-            try await storeCall { try await store.store(locks, key: PBXRuntime.outboundLocksKey) }
-        } else if runtime == nil, try await outboundLocks().contains(where: { $0.extension == number }) {
-            _ = try await unlockOutbound(number, actor: "extension removed")
-        }
-        if runtime == nil {
-            let stale = try await storeCall { try await store.bindings() }.filter { $0.aor == number }
-            try await storeCall { try await store.applyBindingChanges(stale.map { .remove(aor: $0.aor, contact: $0.contact) }) }
-        }
+        try await live.extensionRemoved(number)
     }
 
     // MARK: Call records
@@ -130,13 +117,7 @@ public struct AdminService: Sendable {
     /// Live bindings: from memory when the server runs, from the store (unexpired only) otherwise.
     public func registrations() async throws(AdminError) -> [RegistrationView] {
         let now = Date()
-        let bindings: [Binding]
-        if let runtime {
-            bindings = runtime.location.all()
-        } else {
-            bindings = try await storeCall { try await store.bindings() }
-        }
-        return bindings.filter { $0.expiresAt > now }.map { binding in
+        return try await live.bindings().filter { $0.expiresAt > now }.map { binding in
             RegistrationView(extension: binding.aor, contact: binding.contact, expiresAt: binding.expiresAt,
                              expiresIn: binding.remainingSeconds(at: now), source: binding.source, transport: binding.transport,
                              userAgent: binding.userAgent)
@@ -228,7 +209,7 @@ public struct AdminService: Sendable {
 
     /// An event, live through the bus or straight into the store when no server runs.
     func record(_ event: PortcullisEvent) async {
-        if let runtime { runtime.bus.publish(event) } else { try? await store.appendEvents([event.record]) }
+        await live.record(event)
     }
 
     // MARK: Configuration
@@ -325,17 +306,11 @@ public struct AdminService: Sendable {
         let finalRecords = records, finalSettings = stored
         try await storeCall { try await store.replaceConfiguration(extensions: finalRecords, settings: finalSettings) }
         if let network { try await networkCall { try await self.network.activate(network, persist: false) } }
-        if let runtime {
-            runtime.directory.replaceAll(finalRecords)
-            for number in removed { runtime.location.removeAll(number) }
-            runtime.dispatcher.update(bounds: document.sip.registration)
-            runtime.registrationGuard.update(document.sip.lockout, scanners: document.sip.scanners)
-            runtime.router.update(document.sip.calls)
-            if routing != nil || document.outbound != nil { try live { try runtime.apply(routing: checkedRouting, policy: policy) } }
-            runtime.bus.publish(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
-                "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
-            ]))
-        }
+        live.configurationApplied(extensions: finalRecords, removed: removed, sip: document.sip)
+        if routing != nil || document.outbound != nil { try live.routingChanged(checkedRouting, policy: policy) }
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
+            "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
+        ]))
         // Registration bounds, the registration defense and call limits are live; the rest waits for a restart.
         var restart = previous.sip
         restart.registration = document.sip.registration
@@ -398,7 +373,7 @@ public struct AdminService: Sendable {
 
     private func view(_ record: ExtensionRecord) -> ExtensionView {
         ExtensionView(number: record.number, registrationName: record.registrationName, name: record.displayName,
-                      registeredContacts: runtime?.location.bindings(for: record.number).count ?? 0,
+                      registeredContacts: live.registeredContacts(record.number),
                       restrictUserAgents: record.policy.restrictsUserAgents, userAgentPrefixes: record.policy.userAgentPrefixes, permittedNetworks: record.policy.permittedNetworks,
                       maxRegistrations: record.policy.maxRegistrations, replaceOldestRegistration: record.policy.replaceOldest,
                       outbound: record.policy.calls, createdAt: record.createdAt, updatedAt: record.updatedAt)
@@ -417,7 +392,7 @@ public struct AdminService: Sendable {
         try await AdminService.storeCall(body)
     }
 
-    private static func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {
+    static func storeCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {
         do {
             return try await body()
         } catch let error as StoreError {

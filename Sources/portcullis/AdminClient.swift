@@ -1,48 +1,109 @@
 import AdminAPI
-import Defense
+import AsyncHTTPClient
 import Foundation
-import Model
-import PBX
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import SIPAuth
 import Storage
 
-/// What the CLI needs from a Portcullis, whether a server answers on the data directory's socket or not.
-protocol AdminClient: Sendable {
-    func createExtension(_ request: CreateExtensionRequest) async throws -> ExtensionWithSecret
-    func extensions() async throws -> [ExtensionView]
-    func extensionView(_ number: String) async throws -> ExtensionView
-    func updateExtension(_ number: String, _ request: UpdateExtensionRequest) async throws -> ExtensionWithSecret
-    func deleteExtension(_ number: String) async throws
-    func registrations() async throws -> [RegistrationView]
-    func events(_ parameters: [(String, String)]) async throws -> [EventView]
-    func callRecords(_ parameters: [(String, String)]) async throws -> [CallDetailRecord]
-    func createToken(name: String) async throws -> CreatedToken
-    func tokens() async throws -> [TokenView]
-    func setup(_ request: SetupRequest) async throws -> CreatedToken
-    func exportConfiguration(secrets: Bool) async throws -> String
-    func applyConfiguration(yaml: String, file: String, force: Bool) async throws -> ConfigApplyResult
-    func networkSettings() async throws -> NetworkSettings
-    func updateNetworkSettings(_ settings: NetworkSettings, force: Bool) async throws -> NetworkSettings
-    func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord]
-    func block(_ request: ManualBlockRequest) async throws -> NetworkBlockRecord
-    func unblock(_ target: String) async throws -> [NetworkBlockRecord]
-    func registrationDefense() async throws -> RegistrationDefenseSettings
-    func updateRegistrationDefense(_ settings: RegistrationDefenseSettings) async throws -> RegistrationDefenseSettings
-    func routing() async throws -> RoutingSettings
-    func addTrunk(_ trunk: TrunkSettings) async throws -> RoutingSettings
-    func addRoute(_ route: OutboundRoute) async throws -> RoutingSettings
-    func addInboundRoute(_ route: InboundRoute) async throws -> RoutingSettings
-    func removeRouting(_ kind: RoutingKind, named name: String) async throws -> RoutingSettings
-    func outboundPolicy() async throws -> OutboundPolicySettings
-    func setOutboundPolicy(_ policy: OutboundPolicySettings) async throws -> OutboundPolicySettings
-    func outboundLocks() async throws -> [OutboundLockView]
-    func unlockOutbound(_ number: String) async throws -> [OutboundLockView]
-    func shutdown() async
-}
-
-enum AdminClients {
-    /// The running server through its socket, or the store directly when no server listens there.
-    static func connect(_ options: DataDirectoryOptions) async throws -> any AdminClient {
-        if let socket = await SocketAdminClient.connect(socketPath: options.socketPath) { return socket }
-        return try await DirectAdminClient.open(options)
+/// The CLI's one way to every admin operation: the API, through the running server's owner-only socket, or through
+/// the same router in this process when no server runs on the data directory (provisioning before first start).
+struct AdminClient: Sendable {
+    private enum Transport: Sendable {
+        case socket(HTTPClient, path: String)
+        case inProcess(InProcessAdmin)
     }
+
+    private let transport: Transport
+
+    /// The running server when its socket answers, else the data directory itself.
+    static func connect(_ options: DataDirectoryOptions) async throws -> AdminClient {
+        if let running = await running(socketPath: options.socketPath) { return running }
+        try options.prepare()
+        let store = try SQLiteStore(path: options.databasePath)
+        let secrets = try await AdminService.secrets(store)
+        let service = AdminService(store: store, realm: secrets.realm, live: nil, secrets: try SecretBox.load(orCreateAt: options.secretKeyPath),
+                                   setupTokenFile: options.setupTokenPath)
+        return AdminClient(transport: .inProcess(InProcessAdmin(service: service)))
+    }
+
+    /// Nil when no server answers on the socket (absent, or left behind by a server that is gone).
+    static func running(socketPath: String) async -> AdminClient? {
+        guard FileManager.default.fileExists(atPath: socketPath) else { return nil }
+        let candidate = AdminClient(transport: .socket(HTTPClient(eventLoopGroupProvider: .singleton), path: socketPath))
+        do {
+            _ = try await candidate.send(Endpoints.health)
+            return candidate
+        } catch {
+            await candidate.shutdown()
+            return nil
+        }
+    }
+
+    func send<Answer>(_ endpoint: AdminEndpoint<NoBody, Answer>, _ parameters: [String: String] = [:],
+                      query: [(String, String)] = []) async throws -> Answer {
+        try await send(endpoint, parameters, query: query, body: NoBody())
+    }
+
+    /// Sends `body` to `endpoint`; an answer other than a success becomes the server's `AdminError`.
+    func send<Body, Answer>(_ endpoint: AdminEndpoint<Body, Answer>, _ parameters: [String: String] = [:],
+                            query: [(String, String)] = [], body: Body) async throws -> Answer {
+        var components = URLComponents()
+        components.percentEncodedPath = endpoint.uri(parameters)
+        components.queryItems = query.isEmpty ? nil : query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        let uri = components.string ?? endpoint.uri(parameters)
+        let bytes: [UInt8]? = switch endpoint.bodyFormat {
+        case .none: nil
+        case .text: Array((body as? String ?? "").utf8)
+        case .json: Array(try AdminClient.encoder.encode(body))
+        }
+        let (status, answer) = try await exchange(endpoint.method, uri, body: bytes, contentType: endpoint.bodyFormat.mediaType)
+        guard (200..<300).contains(status) else {
+            if let problem = try? JSONDecoder().decode(ProblemDetails.self, from: Data(answer)) { throw problem.error }
+            throw AdminError(.internalError, "server answered \(status)")
+        }
+        switch endpoint.answerFormat {
+        case .none: return try cast(NoBody())
+        case .text: return try cast(String(decoding: answer, as: UTF8.self))
+        case .json: return try AdminClient.decoder.decode(Answer.self, from: Data(answer))
+        }
+    }
+
+    func shutdown() async {
+        if case .socket(let client, _) = transport { try? await client.shutdown() }
+    }
+
+    private func exchange(_ method: HTTPRequest.Method, _ uri: String, body: [UInt8]?, contentType: String?) async throws -> (Int, [UInt8]) {
+        switch transport {
+        case .inProcess(let admin):
+            let (status, _, bytes) = try await admin.send(method, uri, body: body, contentType: contentType)
+            return (status, bytes)
+        case .socket(let client, let path):
+            guard let url = URL(httpURLWithSocketPath: path, uri: uri) else { throw AdminError(.internalError, "bad socket path") }
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = HTTPMethod(rawValue: method.rawValue)
+            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+            let response = try await client.execute(request, timeout: .seconds(60))
+            return (Int(response.status.code), Array(buffer: try await response.body.collect(upTo: 64 << 20)))
+        }
+    }
+
+    private func cast<Value, Answer>(_ value: Value) throws -> Answer {
+        guard let answer = value as? Answer else { throw AdminError(.internalError, "unexpected answer type") }
+        return answer
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
 }

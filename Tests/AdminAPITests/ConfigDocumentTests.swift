@@ -151,7 +151,7 @@ struct AdminServiceTests {
     func makeService() throws -> AdminService {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-admin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", runtime: nil,
+        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", live: nil,
                             secrets: SecretBox(key: Array(repeating: 7, count: 32)))
     }
 
@@ -262,7 +262,7 @@ struct AdminServiceTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("setup-token").path
         let service = AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis",
-                                   runtime: nil, secrets: SecretBox(key: Array(repeating: 7, count: 32)), setupTokenFile: file)
+                                   live: nil, secrets: SecretBox(key: Array(repeating: 7, count: 32)), setupTokenFile: file)
         let now = Date()
         let expires = try #require(try await service.issueSetupTokenIfNeeded(now: now))
         #expect(abs(expires.timeIntervalSince(now) - AdminService.setupTokenLifetime) < 1)

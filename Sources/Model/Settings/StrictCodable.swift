@@ -38,6 +38,9 @@ extension StrictCodable {
         for field in Self.fields { try field.encode(self, &container) }
     }
 
+    /// The fields' names and whether each is required, for API descriptions.
+    public static var fieldNames: [(name: String, required: Bool)] { fields.map { ($0.name, $0.isRequired) } }
+
     /// A copy with `change` applied: `CallSettings().with { $0.ringTimeout = 30 }` (the defaults stay declared once).
     public func with(_ change: (inout Self) throws -> Void) rethrows -> Self {
         var copy = self

@@ -18,8 +18,10 @@ struct BlockCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 1_000
 
         func run() async throws {
-            let query = NetworkBlockQuery(source: source.map { (try? IPNetwork(parsing: $0))?.description ?? $0 }, defenseType: type, limit: limit)
-            let items = try await withClient(data) { try await $0.blocks(query) }
+            var query = [("limit", String(limit))]
+            if let source { query.append(("source", (try? IPNetwork(parsing: source))?.description ?? source)) }
+            if let type { query.append(("defenseType", type)) }
+            let items = try await withClient(data) { [query] in try await $0.send(Endpoints.blocks, query: query).items }
             if output.json { return try Output.json(items) }
             Output.table(["ID", "SOURCE", "DEFENSE", "TYPE", "RANGE", "PROTOCOL", "PORT", "ATTACKED", "RULE", "EXPIRES", "HITS"], items.map { block in
                 [block.id.map(String.init) ?? "", block.source, block.defenseType, block.blockType, block.service ?? "all",
@@ -53,7 +55,7 @@ struct BlockCommand: AsyncParsableCommand {
                 target = value
             }
             let request = ManualBlockRequest(source: source, duration: seconds, service: target, note: note, force: force)
-            let block = try await withClient(data) { try await $0.block(request) }
+            let block = try await withClient(data) { try await $0.send(Endpoints.block, body: request) }
             if output.json { return try Output.json(block) }
             print("blocked \(block.source) (\(block.service ?? "all services")) until \(block.expiresAt.map(Output.time) ?? "removed"); id \(block.id ?? 0)")
         }
@@ -66,7 +68,7 @@ struct BlockCommand: AsyncParsableCommand {
         @Argument(help: "Block id, or the blocked address or range.") var target: String
 
         func run() async throws {
-            let removed = try await withClient(data) { try await $0.unblock(target) }
+            let removed = try await withClient(data) { try await $0.send(Endpoints.unblock, ["target": target]).items }
             if output.json { return try Output.json(removed) }
             for block in removed { print("unblocked \(block.source) (id \(block.id ?? 0), \(block.defenseType), rule \(block.rule))") }
         }

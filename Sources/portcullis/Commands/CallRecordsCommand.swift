@@ -23,7 +23,7 @@ struct CallRecordsCommand: AsyncParsableCommand {
             if let until { parameters.append(("until", until)) }
             if let party { parameters.append(("party", party)) }
             if let disposition { parameters.append(("disposition", disposition)) }
-            let records = try await withClient(data) { try await $0.callRecords(parameters) }
+            let records = try await withClient(data) { try await $0.send(Endpoints.callRecords, query: parameters).items }
             if output.json { return try Output.json(records) }
             if csv { return print(CallDetailRecord.csv(records), terminator: "") }
             Output.table(["START", "CALLER", "DIALED", "DISPOSITION", "DURATION", "HANGUP", "CAUSE"], records.map { record in

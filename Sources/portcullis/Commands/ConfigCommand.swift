@@ -19,7 +19,7 @@ struct ConfigCommand: AsyncParsableCommand {
                 Output.error("cannot read \(file)")
                 throw ExitCode.failure
             }
-            let result = try await withClient(data) { try await $0.applyConfiguration(yaml: yaml, file: file, force: force) }
+            let result = try await withClient(data) { try await $0.send(Endpoints.applyConfiguration, query: [("file", file)] + (force ? [("force", "true")] : []), body: yaml) }
             if output.json { return try Output.json(result) }
             print("applied \(file): \(result.extensionsCreated) extension(s) created, \(result.extensionsUpdated) updated, \(result.extensionsRemoved) removed")
             if result.restartRequired { print("listener or limit changes take effect when the server restarts") }
@@ -34,7 +34,7 @@ struct ConfigCommand: AsyncParsableCommand {
         var includeSecrets = false
 
         func run() async throws {
-            print(try await withClient(data) { try await $0.exportConfiguration(secrets: includeSecrets) }, terminator: "")
+            print(try await withClient(data) { try await $0.send(Endpoints.exportConfiguration, query: includeSecrets ? [("secrets", "true")] : []) }, terminator: "")
         }
     }
 }

@@ -19,7 +19,7 @@ struct Events: AsyncParsableCommand {
         parameters += name.map { ("name", $0) }
         if let category { parameters.append(("category", category)) }
         if let level { parameters.append(("level", level)) }
-        let items = try await withClient(data) { try await $0.events(parameters) }
+        let items = try await withClient(data) { try await $0.send(Endpoints.events, query: parameters).items }
         if output.json { return try Output.json(items) }
         Output.table(["TIME", "LEVEL", "EVENT", "DETAILS"], items.map { event in
             [Output.time(event.time), event.level, event.name,

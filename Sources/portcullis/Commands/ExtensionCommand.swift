@@ -57,7 +57,7 @@ struct ExtensionCommand: AsyncParsableCommand {
                                                  permittedNetworks: permits.isEmpty ? nil : permits, maxRegistrations: maxRegistrations,
                                                  replaceOldestRegistration: replaceOldest ? true : nil,
                                                  outbound: rules.isEmpty ? nil : rules.applied(to: ExtensionCallRules()))
-            let result = try await withClient(data) { try await $0.createExtension(request) }
+            let result = try await withClient(data) { try await $0.send(Endpoints.createExtension, body: request) }
             try ExtensionCommand.report(result, done: "added", output: output)
         }
     }
@@ -68,7 +68,7 @@ struct ExtensionCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let items = try await withClient(data) { try await $0.extensions() }
+            let items = try await withClient(data) { try await $0.send(Endpoints.extensions).items }
             if output.json { return try Output.json(items) }
             Output.table(["NUMBER", "REGISTRATION NAME", "NAME", "CONTACTS"],
                          items.map { [$0.number, $0.registrationName, $0.name ?? "", String($0.registeredContacts)] })
@@ -82,7 +82,7 @@ struct ExtensionCommand: AsyncParsableCommand {
         @Argument var number: String
 
         func run() async throws {
-            let item = try await withClient(data) { try await $0.extensionView(number) }
+            let item = try await withClient(data) { try await $0.send(Endpoints.extensionView, ["number": number]) }
             if output.json { return try Output.json(item) }
             Output.table(["NUMBER", "REGISTRATION NAME", "NAME", "CONTACTS", "UPDATED"],
                          [[item.number, item.registrationName, item.name ?? "", String(item.registeredContacts), Output.time(item.updatedAt)]])
@@ -130,8 +130,8 @@ struct ExtensionCommand: AsyncParsableCommand {
                                                  maxRegistrations: maxRegistrations, replaceOldestRegistration: replaceOldest)
             let (number, rules) = (number, rules)
             let result = try await withClient(data) { client in
-                if !rules.isEmpty { request.outbound = rules.applied(to: try await client.extensionView(number).outbound) }
-                return try await client.updateExtension(number, request)
+                if !rules.isEmpty { request.outbound = rules.applied(to: try await client.send(Endpoints.extensionView, ["number": number]).outbound) }
+                return try await client.send(Endpoints.updateExtension, ["number": number], body: request)
             }
             try ExtensionCommand.report(result, done: "updated", output: output)
         }
@@ -143,7 +143,7 @@ struct ExtensionCommand: AsyncParsableCommand {
         @Argument var number: String
 
         func run() async throws {
-            try await withClient(data) { try await $0.deleteExtension(number) }
+            try await withClient(data) { _ = try await $0.send(Endpoints.deleteExtension, ["number": number]) }
             print("extension \(number) removed")
         }
     }

@@ -13,7 +13,7 @@ struct LockoutCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let lockout = try await withClient(data) { try await $0.registrationDefense() }.lockout
+            let lockout = try await withClient(data) { try await $0.send(Endpoints.registrationDefense) }.lockout
             if output.json { return try Output.json(lockout) }
             print("""
                 a source is blocked after \(lockout.failuresPerSource) failures within \(lockout.window) s \
@@ -37,7 +37,7 @@ struct LockoutCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withClient(data) { client in
-                var settings = try await client.registrationDefense()
+                var settings = try await client.send(Endpoints.registrationDefense)
                 if let failuresPerSource { settings.lockout.failuresPerSource = failuresPerSource }
                 if let failuresPerTrustedPair { settings.lockout.failuresPerTrustedPair = failuresPerTrustedPair }
                 if let window { settings.lockout.window = window }
@@ -45,7 +45,7 @@ struct LockoutCommand: AsyncParsableCommand {
                 if let accountWindow { settings.lockout.accountWindow = accountWindow }
                 if let accountLockDuration { settings.lockout.accountLockDuration = accountLockDuration }
                 if let blockDuration { settings.lockout.blockDuration = blockDuration }
-                _ = try await client.updateRegistrationDefense(settings)
+                _ = try await client.send(Endpoints.updateRegistrationDefense, body: settings)
             }
             print("lockout updated")
         }

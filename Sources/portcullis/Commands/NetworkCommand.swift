@@ -15,7 +15,7 @@ struct NetworkCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let settings = try await withClient(data) { try await $0.networkSettings() }
+            let settings = try await withClient(data) { try await $0.send(Endpoints.networkSettings) }
             if output.json { return try Output.json(settings) }
             print(try YAMLEncoder().encode(settings), terminator: "")
         }
@@ -38,7 +38,7 @@ struct NetworkCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("\(file): not valid YAML: \(error)")
             }
-            _ = try await withClient(data) { try await $0.updateNetworkSettings(settings, force: force) }
+            _ = try await withClient(data) { try await $0.send(Endpoints.updateNetworkSettings, query: force ? [("force", "true")] : [], body: settings) }
             print("applied \(file)")
         }
     }
@@ -53,7 +53,7 @@ struct NetworkCommand: AsyncParsableCommand {
         func run() async throws {
             guard ["add", "remove"].contains(action) else { throw ValidationError("give add or remove") }
             try await withClient(data) { client in
-                var settings = try await client.networkSettings()
+                var settings = try await client.send(Endpoints.networkSettings)
                 if action == "add" {
                     guard !settings.allow.contains(entry) else { throw AdminError(.conflict, "\(entry) is already on the allow list") }
                     settings.allow.append(entry)
@@ -61,7 +61,7 @@ struct NetworkCommand: AsyncParsableCommand {
                     guard settings.allow.contains(entry) else { throw AdminError(.notFound, "\(entry) is not on the allow list") }
                     settings.allow.removeAll { $0 == entry }
                 }
-                _ = try await client.updateNetworkSettings(settings, force: false)
+                _ = try await client.send(Endpoints.updateNetworkSettings, body: settings)
             }
             print(action == "add" ? "allowed \(entry)" : "removed \(entry) from the allow list")
         }
@@ -82,12 +82,12 @@ struct NetworkCommand: AsyncParsableCommand {
             guard ["sip", "api"].contains(service) else { throw ValidationError("service must be sip or api") }
             let codes = allow.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() } }
             let settings = try await withClient(data) { client in
-                var settings = try await client.networkSettings()
+                var settings = try await client.send(Endpoints.networkSettings)
                 var rule = service == "sip" ? settings.countries.sip : settings.countries.api
                 rule.enabled = state == .enable
                 if let codes { rule.allow = codes }
                 if service == "sip" { settings.countries.sip = rule } else { settings.countries.api = rule }
-                return try await client.updateNetworkSettings(settings, force: force)
+                return try await client.send(Endpoints.updateNetworkSettings, query: force ? [("force", "true")] : [], body: settings)
             }
             let rule = service == "sip" ? settings.countries.sip : settings.countries.api
             print("\(service): allowed countries \(rule.enabled ? "on" : "off") (\(rule.allow.joined(separator: ", ")))")

@@ -6,9 +6,9 @@ import Defense
 private func editPolicy(_ data: DataDirectoryOptions, output: OutputOptions, done: String,
                         _ change: @escaping @Sendable (inout OutboundPolicySettings) throws -> Void) async throws {
     let policy = try await withClient(data) { client in
-        var policy = try await client.outboundPolicy()
+        var policy = try await client.send(Endpoints.outboundPolicy)
         try change(&policy)
-        return try await client.setOutboundPolicy(policy)
+        return try await client.send(Endpoints.setOutboundPolicy, body: policy)
     }
     if output.json { return try Output.json(policy) }
     print(done)
@@ -38,7 +38,7 @@ struct OutboundCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the whole policy as JSON.")
         @OptionGroup var data: DataDirectoryOptions
 
-        func run() async throws { try Output.json(try await withClient(data) { try await $0.outboundPolicy() }) }
+        func run() async throws { try Output.json(try await withClient(data) { try await $0.send(Endpoints.outboundPolicy) }) }
     }
 
     struct Emergency: AsyncParsableCommand {
@@ -212,7 +212,7 @@ struct OutboundCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let locks = try await withClient(data) { try await $0.outboundLocks() }
+            let locks = try await withClient(data) { try await $0.send(Endpoints.outboundLocks).items }
             if output.json { return try Output.json(locks) }
             Output.table(["EXTENSION", "SINCE", "REASON"], locks.map { [$0.extension, Output.time($0.since), $0.reason] })
         }
@@ -224,7 +224,7 @@ struct OutboundCommand: AsyncParsableCommand {
         @Argument var number: String
 
         func run() async throws {
-            _ = try await withClient(data) { try await $0.unlockOutbound(number) }
+            _ = try await withClient(data) { try await $0.send(Endpoints.unlockOutbound, ["extension": number]) }
             print("extension \(number) unlocked")
         }
     }

@@ -10,7 +10,7 @@ struct RegistrationCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let items = try await withClient(data) { try await $0.registrations() }
+            let items = try await withClient(data) { try await $0.send(Endpoints.registrations).items }
             if output.json { return try Output.json(items) }
             Output.table(["EXTENSION", "CONTACT", "EXPIRES IN", "SOURCE", "USER AGENT"],
                          items.map { [$0.extension, $0.contact, "\($0.expiresIn)s", $0.source, $0.userAgent ?? ""] })

@@ -28,7 +28,7 @@ struct TrunkCommand: AsyncParsableCommand {
         func run() async throws {
             let trunk = TrunkSettings(name: name, host: host, username: username, password: password, maxCalls: maxCalls,
                                       maxCallsDirection: maxCallsDirection)
-            try report(try await withClient(data) { try await $0.addTrunk(trunk) }, "trunk \(name) added", output: output)
+            try report(try await withClient(data) { try await $0.send(Endpoints.addTrunk, body: trunk) }, "trunk \(name) added", output: output)
         }
     }
 
@@ -38,7 +38,7 @@ struct TrunkCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let trunks = try await withClient(data) { try await $0.routing() }.trunks
+            let trunks = try await withClient(data) { try await $0.send(Endpoints.routing) }.trunks
             if output.json { return try Output.json(trunks) }
             Output.table(["NAME", "HOST", "TYPE", "USERNAME", "STATUS"], trunks.map {
                 [$0.name, $0.host, $0.registers ? "register" : "peer", $0.username ?? "", $0.status ?? ""]
@@ -53,7 +53,7 @@ struct TrunkCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            try report(try await withClient(data) { try await $0.removeRouting(.trunk, named: name) }, "trunk \(name) removed", output: output)
+            try report(try await withClient(data) { try await $0.send(Endpoints.removeTrunk, ["name": name]) }, "trunk \(name) removed", output: output)
         }
     }
 }
@@ -91,7 +91,7 @@ struct RouteCommand: AsyncParsableCommand {
                 ?? (entries.isEmpty ? RoutePIN() : RoutePIN(mode: .list, pins: entries, record: recordPin))
             let route = OutboundRoute(name: name, patterns: pattern.map { RoutePattern(pattern: $0, strip: strip, prepend: prepend) },
                                       trunks: trunk, extensions: `extension`, groups: group, hours: hours, pin: routePIN)
-            try report(try await withClient(data) { try await $0.addRoute(route) }, "route \(name) added", output: output)
+            try report(try await withClient(data) { try await $0.send(Endpoints.addRoute, body: route) }, "route \(name) added", output: output)
         }
     }
 
@@ -101,7 +101,7 @@ struct RouteCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let routes = try await withClient(data) { try await $0.routing() }.routes
+            let routes = try await withClient(data) { try await $0.send(Endpoints.routing) }.routes
             if output.json { return try Output.json(routes) }
             Output.table(["NAME", "PATTERNS", "TRUNKS", "EXTENSIONS"], routes.map { route in
                 [route.name, route.patterns.map { "\($0.pattern) (-\($0.strip) +\($0.prepend))" }.joined(separator: ", "),
@@ -117,7 +117,7 @@ struct RouteCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            try report(try await withClient(data) { try await $0.removeRouting(.route, named: name) }, "route \(name) removed", output: output)
+            try report(try await withClient(data) { try await $0.send(Endpoints.removeRoute, ["name": name]) }, "route \(name) removed", output: output)
         }
     }
 }
@@ -136,7 +136,7 @@ struct InboundRouteCommand: AsyncParsableCommand {
 
         func run() async throws {
             let route = InboundRoute(name: name, did: did, extension: `extension`)
-            try report(try await withClient(data) { try await $0.addInboundRoute(route) }, "inbound route \(name) added", output: output)
+            try report(try await withClient(data) { try await $0.send(Endpoints.addInboundRoute, body: route) }, "inbound route \(name) added", output: output)
         }
     }
 
@@ -146,7 +146,7 @@ struct InboundRouteCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let routes = try await withClient(data) { try await $0.routing() }.inboundRoutes
+            let routes = try await withClient(data) { try await $0.send(Endpoints.routing) }.inboundRoutes
             if output.json { return try Output.json(routes) }
             Output.table(["NAME", "DID", "EXTENSION"], routes.map { [$0.name, $0.did, $0.extension] })
         }
@@ -159,7 +159,7 @@ struct InboundRouteCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            try report(try await withClient(data) { try await $0.removeRouting(.inboundRoute, named: name) }, "inbound route \(name) removed",
+            try report(try await withClient(data) { try await $0.send(Endpoints.removeInboundRoute, ["name": name]) }, "inbound route \(name) removed",
                        output: output)
         }
     }

@@ -13,7 +13,7 @@ struct ScannersCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let scanners = try await withClient(data) { try await $0.registrationDefense() }.scanners
+            let scanners = try await withClient(data) { try await $0.send(Endpoints.registrationDefense) }.scanners
             if output.json { return try Output.json(scanners) }
             print("action: \(scanners.action.rawValue)\nuser agents: \(scanners.userAgents.joined(separator: ", "))")
         }
@@ -32,10 +32,10 @@ struct ScannersCommand: AsyncParsableCommand {
                 policyAction = value
             }
             try await withClient(data) { client in
-                var settings = try await client.registrationDefense()
+                var settings = try await client.send(Endpoints.registrationDefense)
                 if let policyAction { settings.scanners.action = policyAction }
                 if !userAgents.isEmpty { settings.scanners.userAgents = userAgents }
-                _ = try await client.updateRegistrationDefense(settings)
+                _ = try await client.send(Endpoints.updateRegistrationDefense, body: settings)
             }
             print("scanner policy updated")
         }

@@ -48,7 +48,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         try data.prepare()
-        if let running = await SocketAdminClient.connect(socketPath: data.socketPath) {
+        if let running = await AdminClient.running(socketPath: data.socketPath) {
             await running.shutdown()
             throw ValidationError("another Portcullis is already serving \(data.path) (its socket answers); stop it first")
         }
@@ -97,7 +97,7 @@ struct Serve: AsyncParsableCommand {
         let box = try SecretBox.load(orCreateAt: data.secretKeyPath)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
-        let service = AdminService(store: store, realm: secrets.realm, runtime: runtime, secrets: box, setupTokenFile: data.setupTokenPath)
+        let service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
         let tls = sip.tls.flatMap { files in
             files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
         }
@@ -113,7 +113,8 @@ struct Serve: AsyncParsableCommand {
                   portcullis setup --data-dir \(data.path) --username admin
                 """)
         }
-        let admin = AdminServer.services(service: service, registry: registry, listen: apiAddress, socketPath: data.socketPath, logger: logger)
+        let admin = AdminServer.services(service: service, runtime: runtime, registry: registry, listen: apiAddress, socketPath: data.socketPath,
+                                         logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // A lost SIP listener stops the server loudly (non-zero exit) once the event log has written why.
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),

@@ -18,7 +18,7 @@ struct Setup: AsyncParsableCommand {
             throw ValidationError("no --token given and no setup token in \(data.setupTokenPath) (an administrator may exist already)")
         }
         let created = try await withClient(data) {
-            try await $0.setup(SetupRequest(setupToken: setupToken, username: username, password: secret))
+            try await $0.send(Endpoints.setup, body: SetupRequest(setupToken: setupToken, username: username, password: secret))
         }
         print("Super Administrator \(username) created. API token (shown once):")
         print(created.token)

@@ -11,7 +11,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "What the token is for.") var name = "cli"
 
         func run() async throws {
-            let created = try await withClient(data) { try await $0.createToken(name: name) }
+            let created = try await withClient(data) { try await $0.send(Endpoints.createToken, body: CreateTokenRequest(name: name)) }
             if output.json { return try Output.json(created) }
             print(created.token)
         }
@@ -23,7 +23,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let items = try await withClient(data) { try await $0.tokens() }
+            let items = try await withClient(data) { try await $0.send(Endpoints.tokens).items }
             if output.json { return try Output.json(items) }
             Output.table(["ID", "NAME", "ROLE", "CREATED"], items.map { [$0.id, $0.name, $0.role, Output.time($0.createdAt)] })
         }

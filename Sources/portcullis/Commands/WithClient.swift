@@ -1,11 +1,12 @@
 import AdminAPI
 import ArgumentParser
 
-/// Runs one admin operation against the server or the store, printing a user-facing error and exiting 1 on failure.
-func withClient<T>(_ data: DataDirectoryOptions, _ body: (any AdminClient) async throws -> T) async throws -> T {
-    let client: any AdminClient
+/// Runs admin operations against the server or the data directory, printing a user-facing error and exiting 1 on
+/// failure.
+func withClient<T>(_ data: DataDirectoryOptions, _ body: (AdminClient) async throws -> T) async throws -> T {
+    let client: AdminClient
     do {
-        client = try await AdminClients.connect(data)
+        client = try await AdminClient.connect(data)
     } catch {
         Output.error("cannot open the data directory \(data.path): \(error)")
         throw ExitCode.failure

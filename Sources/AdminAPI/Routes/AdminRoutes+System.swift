@@ -1,0 +1,27 @@
+import Hummingbird
+import Model
+import Prometheus
+
+/// Health, metrics, the OpenAPI document, setup, tokens, the configuration file, the event log and call records.
+extension AdminRoutes {
+    func addSystem(_ service: AdminService, registry: PrometheusCollectorRegistry) {
+        on(Endpoints.health, status: { $0.status == "ok" ? .ok : .serviceUnavailable }) { _ in service.live.health }
+        on(Endpoints.metrics) { _ in String(decoding: registry.emitToBuffer(), as: UTF8.self) }
+        on(Endpoints.setup) { call in try await service.setup(call.body) }
+        on(Endpoints.tokens) { _ in ListResponse(items: try await service.tokens()) }
+        on(Endpoints.createToken) { call in try await service.createToken(name: call.body.name) }
+        on(Endpoints.exportConfiguration) { call in try await service.exportConfiguration(secrets: call.flag("secrets")) }
+        on(Endpoints.applyConfiguration) { call in
+            try await service.applyConfiguration(yaml: call.body, file: call.request.uri.queryParameters.get("file") ?? "config.yaml",
+                                                 caller: call.context.remoteAddress, callerPort: call.context.localPort, force: call.flag("force"))
+        }
+        on(Endpoints.events) { call in ListResponse(items: try await service.events(try call.query.events())) }
+        on(Endpoints.callRecords, alternative: { request, answer in
+            guard request.uri.queryParameters.get("format") == "csv" else { return nil }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: CallDetailRecord.csv(answer.items))))
+        }) { call in
+            ListResponse(items: try await service.callRecords(try call.query.calls()))
+        }
+    }
+}

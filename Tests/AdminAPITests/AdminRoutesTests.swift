@@ -1,0 +1,75 @@
+import AdminAPI
+import Defense
+import Foundation
+import Hummingbird
+import Model
+import Prometheus
+import SIPAuth
+import Storage
+import Testing
+
+@Suite("Admin routes and their OpenAPI document")
+struct AdminRoutesTests {
+    func service() throws -> AdminService {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-routes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", live: nil,
+                            secrets: SecretBox(key: Array(repeating: 7, count: 32)))
+    }
+
+    func json(_ bytes: [UInt8]) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test func theDocumentListsExactlyTheRoutesTheRouterServes() async throws {
+        let service = try service()
+        let router = AdminRouter.make(service: service, registry: PrometheusCollectorRegistry(), trusted: true)
+        let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(OpenAPIPath.of("\($0.path)"))" })
+        let (status, type, body) = try await InProcessAdmin(service: service).send(.get, "/api/v1/openapi.json", body: nil, contentType: nil)
+        #expect(status == 200 && type?.hasPrefix("application/json") == true)
+        let document = try json(body)
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let described = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
+        #expect(described == served)
+        #expect(served.contains("put /api/v1/registration-defense") && served.contains("get /healthz"))
+    }
+
+    @Test func aStrictBodyIsDescribedWithItsFieldsAndNoOthers() async throws {
+        let service = try service()
+        let (_, _, body) = try await InProcessAdmin(service: service).send(.get, "/api/v1/openapi.json", body: nil, contentType: nil)
+        let schemas = try #require((try json(body)["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+        let block = try #require(schemas["ManualBlockRequest"])
+        #expect(block["additionalProperties"] as? Bool == false)
+        #expect(block["required"] as? [String] == ["source"])
+        #expect(Set((block["properties"] as? [String: Any])?.keys.map { $0 } ?? []) == ["source", "duration", "service", "note", "force"])
+    }
+
+    /// The review's case: a misspelt field in `PUT /api/v1/registration-defense` was accepted and ignored.
+    @Test func aMisspeltFieldIsRefusedByNameAndChangesNothing() async throws {
+        let service = try service()
+        let admin = InProcessAdmin(service: service)
+        let before = try await service.registrationDefense()
+        for (body, field) in [(#"{"lockout": {"failuresPerSource": 3, "windw": 5}}"#, "lockout.windw: unknown field"),
+                              (#"{"lockot": {}}"#, "lockot: unknown field"),
+                              (#"{"scanners": {"action": "explode"}}"#, "scanners.action: must be block, drop or off, got 'explode'")] {
+            let (status, _, answer) = try await admin.send(.put, "/api/v1/registration-defense", body: Array(body.utf8), contentType: "application/json")
+            #expect(status == 400)
+            #expect((try json(answer)["detail"] as? String)?.contains(field) == true, "\(String(decoding: answer, as: UTF8.self))")
+        }
+        #expect(try await service.registrationDefense() == before)
+        let (status, _, _) = try await admin.send(.put, "/api/v1/registration-defense", body: Array(#"{"lockout": {"failuresPerSource": 3}}"#.utf8),
+                                                  contentType: "application/json")
+        #expect(status == 200)
+        let after = try await service.registrationDefense()
+        #expect(after.lockout.failuresPerSource == 3 && after.lockout.window == RegistrationLockoutSettings().window)
+    }
+}
+
+/// `/api/v1/extensions/{number}` for the router's `/api/v1/extensions/:number`.
+enum OpenAPIPath {
+    static func of(_ routerPath: String) -> String {
+        routerPath.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            .joined(separator: "/")
+    }
+}
