@@ -205,8 +205,16 @@ let package = Package(
             dependencies: ["Events", "Model", "Storage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "PBXTests", dependencies: ["PBX", "SIPCore", "SIPStack", "Model", "Storage", "Events", "Media", "Defense", "DefenseRuntime",
-                                                    .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(
+            name: "PBXTests",
+            dependencies: [
+                "PBX", "SIPCore", "SIPStack", "SIPAuth", "Model", "Storage", "Events", "Media", "Defense", "DefenseRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Model", .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOPosix", package: "swift-nio"),

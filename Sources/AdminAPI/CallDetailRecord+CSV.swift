@@ -9,7 +9,7 @@ extension CallDetailRecord {
     var csvLine: String {
         let time = { (date: Date?) in date.map { $0.formatted(.iso8601) } ?? "" }
         let fields: [String] = [id.map(String.init) ?? "", callID, caller, callee, dialed, sent ?? "", route ?? "", trunk ?? "", time(start),
-                                time(answer), time(end), String(duration), disposition, hangupSide ?? "", cause ?? "", decision ?? "",
+                                time(answer), time(end), String(duration), disposition.rawValue, hangupSide ?? "", cause ?? "", decision ?? "",
                                 decisionReason ?? "", pin ?? "", packetsFromCaller.map(String.init) ?? "", packetsFromCallee.map(String.init) ?? ""]
         return fields.map(CallDetailRecord.csvField).joined(separator: ",")
     }

@@ -24,7 +24,7 @@ public struct QueryParameters: Sendable {
     /// Call records: `since`/`until`, `party` (caller or callee), `disposition`, `limit` (1-100000).
     public func calls() throws(AdminError) -> CallDetailQuery {
         CallDetailQuery(since: try date("since"), until: try date("until"), party: values["party"]?.first,
-                        disposition: values["disposition"]?.first, limit: try limit(maximum: 100_000))
+                        disposition: try disposition(), limit: try limit(maximum: 100_000))
     }
 
     private func date(_ key: String) throws(AdminError) -> Date? {
@@ -33,6 +33,14 @@ public struct QueryParameters: Sendable {
             throw AdminError(.invalidInput, "\(key): expected an ISO 8601 time or a duration like 15m, 2h, 7d")
         }
         return date
+    }
+
+    private func disposition() throws(AdminError) -> CallDisposition? {
+        guard let text = values["disposition"]?.first else { return nil }
+        guard let disposition = CallDisposition(rawValue: text) else {
+            throw AdminError(.invalidInput, "disposition must be one of \(CallDisposition.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return disposition
     }
 
     private func limit(maximum: Int) throws(AdminError) -> Int {

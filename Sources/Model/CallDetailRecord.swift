@@ -17,8 +17,7 @@ public struct CallDetailRecord: Sendable, Equatable, Codable {
     public var start: Date
     public var answer: Date?
     public var end: Date
-    /// answered, busy, no answer, cancelled, failed, refused.
-    public var disposition: String
+    public var disposition: CallDisposition
     /// caller, callee or pbx.
     public var hangupSide: String?
     public var cause: String?
@@ -32,7 +31,7 @@ public struct CallDetailRecord: Sendable, Equatable, Codable {
     public var packetsFromCallee: Int?
 
     public init(id: Int64? = nil, callID: String, caller: String, callee: String, dialed: String, sent: String? = nil, route: String? = nil,
-                trunk: String? = nil, start: Date, answer: Date? = nil, end: Date, disposition: String, hangupSide: String? = nil,
+                trunk: String? = nil, start: Date, answer: Date? = nil, end: Date, disposition: CallDisposition, hangupSide: String? = nil,
                 cause: String? = nil, decision: String? = nil, decisionReason: String? = nil, pin: String? = nil, packetsFromCaller: Int? = nil,
                 packetsFromCallee: Int? = nil) {
         self.packetsFromCaller = packetsFromCaller
@@ -66,10 +65,10 @@ public struct CallDetailQuery: Sendable, Equatable {
     public var until: Date?
     /// Calls where this extension or number is the caller or the callee.
     public var party: String?
-    public var disposition: String?
+    public var disposition: CallDisposition?
     public var limit: Int
 
-    public init(since: Date? = nil, until: Date? = nil, party: String? = nil, disposition: String? = nil, limit: Int = 100) {
+    public init(since: Date? = nil, until: Date? = nil, party: String? = nil, disposition: CallDisposition? = nil, limit: Int = 100) {
         self.since = since
         self.until = until
         self.party = party

@@ -2,7 +2,7 @@ import Crypto
 import Model
 
 /// The digest hash functions of RFC 8760; MD5 stays for the phones that know nothing else.
-public enum DigestAlgorithm: String, SettingsChoice {
+public enum DigestAlgorithm: String, StrictChoice {
     case md5 = "MD5"
     case sha256 = "SHA-256"
 

@@ -12,7 +12,7 @@ extension SQLiteStore {
                 """)
             for record in records {
                 try statement.execute(arguments: [record.callID, record.caller, record.callee, record.dialed, record.sent, record.route,
-                                                  record.trunk, record.start, record.answer, record.end, record.disposition, record.hangupSide,
+                                                  record.trunk, record.start, record.answer, record.end, record.disposition.rawValue, record.hangupSide,
                                                   record.cause, record.decision, record.decisionReason, record.pin, record.packetsFromCaller,
                                                   record.packetsFromCallee])
             }
@@ -24,14 +24,14 @@ extension SQLiteStore {
         filter.add("start >= ?", query.since)
         filter.add("start <= ?", query.until)
         filter.add("(caller = ? OR callee = ?)", query.party, repeated: 2)
-        filter.add("disposition = ?", query.disposition)
+        filter.add("disposition = ?", query.disposition?.rawValue)
         let sql = "SELECT * FROM cdr \(filter.whereClause) ORDER BY start DESC, id DESC LIMIT \(query.limit)"
         let statementArguments = filter.arguments
         return try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
                 CallDetailRecord(id: row["id"], callID: row["call_id"], caller: row["caller"], callee: row["callee"], dialed: row["dialed"],
                                  sent: row["sent"], route: row["route"], trunk: row["trunk"], start: row["start"], answer: row["answer"],
-                                 end: row["end"], disposition: row["disposition"], hangupSide: row["hangup_side"], cause: row["cause"],
+                                 end: row["end"], disposition: CallDisposition(rawValue: row["disposition"]) ?? .failed, hangupSide: row["hangup_side"], cause: row["cause"],
                                  decision: row["decision"], decisionReason: row["decision_reason"], pin: row["pin"],
                                  packetsFromCaller: row["packets_from_caller"], packetsFromCallee: row["packets_from_callee"])
             }

@@ -292,7 +292,7 @@ struct AdminServiceTests {
     @Test func callRecordsExportAsCSVThatASpreadsheetCannotRun() {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let record = CallDetailRecord(id: 7, callID: "x,y", caller: "1001", callee: "1002", dialed: "=HYPERLINK(\"evil\")", start: start,
-                                      answer: start.addingTimeInterval(1), end: start.addingTimeInterval(11), disposition: "answered",
+                                      answer: start.addingTimeInterval(1), end: start.addingTimeInterval(11), disposition: .answered,
                                       cause: "said \"bye\"")
         let lines = CallDetailRecord.csv([record]).components(separatedBy: "\r\n")
         #expect(lines[0].hasPrefix("id,call_id,caller,callee,dialed,"))

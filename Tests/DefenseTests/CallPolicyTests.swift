@@ -176,7 +176,7 @@ struct CallPolicyTests {
             Issue.record("expected a refusal")
             return
         }
-        #expect(refusal.rule == .trunksBusy && refusal.rule.status == 503)
+        #expect(refusal.rule == .trunksBusy)
         // An outbound-only limit does not count inbound calls, and inbound calls are not limited by it.
         #expect(policy.hasCapacity("a", outbound: false, state: state))
         #expect(!policy.hasCapacity("b", outbound: false, state: state))

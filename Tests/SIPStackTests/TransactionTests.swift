@@ -57,31 +57,6 @@ struct TransactionTests {
         #expect(outcome46 == [.timeout, .terminate])
     }
 
-    @Test func serverInviteRetransmitsErrorUntilAck() {
-        var transaction = ServerInviteTransaction(reliable: false)
-        let outcome51 = transaction.send(statusCode: 180, now: .zero)
-        #expect(outcome51 == [.transmit])
-        let outcome52 = transaction.send(statusCode: 404, now: .zero)
-        #expect(outcome52 == [.transmit])
-        let outcome53 = transaction.timerFired(.g, now: .milliseconds(500))
-        #expect(outcome53 == [.transmit])
-        #expect(transaction.timers.contains(TransactionTimer(name: .g, deadline: .milliseconds(1_500))))
-        let outcome55 = transaction.requestRetransmitted()
-        #expect(outcome55 == [.transmit])
-        let outcome56 = transaction.ackReceived(now: .seconds(1))
-        #expect(outcome56 == [])
-        #expect(transaction.state == .confirmed)
-        let outcome58 = transaction.timerFired(.i, now: .seconds(6))
-        #expect(outcome58 == [.terminate])
-    }
-
-    @Test func serverInviteGivesUpAtTimerH() {
-        var transaction = ServerInviteTransaction(reliable: false)
-        _ = transaction.send(statusCode: 500, now: .zero)
-        let outcome64 = transaction.timerFired(.h, now: timers.transactionTimeout)
-        #expect(outcome64 == [.timeout, .terminate])
-    }
-
     @Test func serverNonInviteAnswersRetransmissionsFromMemory() {
         var table = ServerTransactionTable()
         let via = try! Via(parsing: "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKabc")

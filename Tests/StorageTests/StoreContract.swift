@@ -53,13 +53,13 @@ enum StoreContract {
 
     static func callRecords(_ store: any PortcullisStore) async throws {
         let answered = CallDetailRecord(callID: "a@x", caller: "1001", callee: "1002", dialed: "1002", start: now,
-                                        answer: now.addingTimeInterval(3), end: now.addingTimeInterval(63.4), disposition: "answered",
+                                        answer: now.addingTimeInterval(3), end: now.addingTimeInterval(63.4), disposition: .answered,
                                         hangupSide: "caller", cause: "BYE")
         let busy = CallDetailRecord(callID: "b@x", caller: "1003", callee: "1001", dialed: "1001", start: now.addingTimeInterval(100),
-                                    end: now.addingTimeInterval(101), disposition: "busy", hangupSide: "callee", cause: "486 Busy Here")
+                                    end: now.addingTimeInterval(101), disposition: .busy, hangupSide: "callee", cause: "486 Busy Here")
         let refused = CallDetailRecord(callID: "c@x", caller: "1002", callee: "0044207946", dialed: "90044207946", sent: "0044207946",
                                        route: "International", trunk: "carrier", start: now.addingTimeInterval(200),
-                                       end: now.addingTimeInterval(200), disposition: "refused", decision: "refuse",
+                                       end: now.addingTimeInterval(200), disposition: .refused, decision: "refuse",
                                        decisionReason: "country not allowed")
         try await store.appendCallRecords([answered, busy, refused])
         let all = try await store.callRecords(CallDetailQuery())
@@ -67,7 +67,7 @@ enum StoreContract {
         #expect(all.last?.duration == 60 && all.first?.duration == 0)
         #expect(all.first?.decisionReason == "country not allowed" && all.first?.trunk == "carrier")
         #expect(try await store.callRecords(CallDetailQuery(party: "1001")).map(\.callID) == ["b@x", "a@x"])
-        #expect(try await store.callRecords(CallDetailQuery(disposition: "busy")).map(\.callID) == ["b@x"])
+        #expect(try await store.callRecords(CallDetailQuery(disposition: .busy)).map(\.callID) == ["b@x"])
         #expect(try await store.callRecords(CallDetailQuery(since: now.addingTimeInterval(150))).map(\.callID) == ["c@x"])
         #expect(try await store.callRecords(CallDetailQuery(limit: 1)).count == 1)
     }

@@ -46,7 +46,7 @@ public struct AutoDefenseSettings: StrictCodable {
     ]
 }
 
-public enum ProtocolMatch: String, SettingsChoice {
+public enum ProtocolMatch: String, StrictChoice {
     case udp, tcp, both
 
     func matches(_ transport: TransportProtocol) -> Bool {

@@ -2,7 +2,7 @@ import Model
 
 /// What a listener serves; rules, blocks and country lists are per service, so a SIP flood does not lock the
 /// operator out of the admin API and the reverse.
-public enum NetworkService: String, SettingsChoice {
+public enum NetworkService: String, StrictChoice {
     case sip
     /// The admin API and portal over HTTP.
     case api

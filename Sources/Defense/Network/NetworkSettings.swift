@@ -25,7 +25,7 @@ public struct NetworkSettings: StoredSettings {
     ]
 }
 
-public enum StaticRuleAction: String, SettingsChoice {
+public enum StaticRuleAction: String, StrictChoice {
     /// Admit without further checks (no block list, country or rate rule).
     case accept
     /// Discard silently: the sender learns nothing.

@@ -1,7 +1,7 @@
 import Model
 
 /// Which calls a rule applies to: leaving through a trunk, arriving from one, or both.
-public enum CallDirection: String, SettingsChoice {
+public enum CallDirection: String, StrictChoice {
     case outbound, inbound, both
 
     public var outbound: Bool { self != .inbound }

@@ -16,7 +16,8 @@ public struct OutboundCall: Sendable, Equatable {
     public var emergency: Bool
 }
 
-/// A refused call: the rule that stopped it, a sentence for the CDR and the event log, and the SIP status.
+/// A refused call: the rule that stopped it and a sentence for the CDR and the event log (what the caller hears and
+/// what is recorded: `CallRefusalReason` in PBX).
 public struct CallRefusal: Sendable, Equatable, CustomStringConvertible {
     public var rule: CallRule
     public var detail: String
@@ -40,17 +41,4 @@ public enum CallRule: String, Sendable, Equatable, CaseIterable {
     case frequencyExceeded = "frequency-exceeded"
     case trunksBusy = "trunks-busy"
     case wrongPIN = "wrong-pin"
-
-    /// Whether a call refused by this rule counts towards the caller's frequency limit: every attempt that matched a
-    /// route does (so an extension spraying refused destinations trips its rule too), except while it is locked.
-    public var countsTowardsFrequency: Bool { self != .noRoute && self != .extensionLocked }
-
-    /// 404 when nothing routes the number, 503 when every trunk is full, 403 for the rest.
-    public var status: Int {
-        switch self {
-        case .noRoute: 404
-        case .trunksBusy: 503
-        default: 403
-        }
-    }
 }

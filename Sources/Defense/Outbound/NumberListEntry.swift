@@ -4,7 +4,7 @@ import Model
 /// (outbound: what is dialed; inbound: the caller's number on calls from trunks). Allowed overrides blocked; calls
 /// between extensions are never affected.
 public struct NumberListEntry: StrictCodable {
-    public enum List: String, SettingsChoice { case blocked, allowed }
+    public enum List: String, StrictChoice { case blocked, allowed }
 
     public var pattern: String
     public var list: List

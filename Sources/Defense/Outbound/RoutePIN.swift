@@ -4,7 +4,7 @@ import Model
 /// holder). The caller keys it after a prompt; with `record`, the CDR keeps which list entry was used (its label, or
 /// its place in the list), never the PIN. PINs are stored as fingerprints (`SecretBox.fingerprint`): only compared.
 public struct RoutePIN: StrictCodable {
-    public enum Mode: String, SettingsChoice { case off, single, list }
+    public enum Mode: String, StrictChoice { case off, single, list }
 
     public struct Entry: StrictCodable {
         public var pin: String

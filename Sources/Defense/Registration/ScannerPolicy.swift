@@ -4,7 +4,7 @@ import Model
 /// in it). The default drops them without a word and blocks the source, so a scan learns nothing and stops at its
 /// first packet.
 public struct ScannerPolicy: StrictCodable {
-    public enum Action: String, SettingsChoice {
+    public enum Action: String, StrictChoice {
         /// Drop silently and block the source (like a registration lockout).
         case block
         /// Drop silently.

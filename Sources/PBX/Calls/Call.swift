@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Model
 import NIOCore
 import SIPCore
 import SIPStack
@@ -86,7 +87,7 @@ struct CallRecord: Sendable {
     var start: Date
     var answer: Date?
     var end: Date?
-    var disposition = "no answer"
+    var disposition = CallDisposition.noAnswer
     var hangupSide: String?
     var cause: String?
     var dialed = ""
@@ -97,12 +98,15 @@ struct CallRecord: Sendable {
     var decisionReason: String?
     var pin: String?
 
-    /// The policy refused the call after the PBX had answered it (a wrong PIN, or a rule met once the PIN was right).
-    mutating func refused(_ reason: String, cause: String) {
-        decision = "refuse"
-        decisionReason = reason
-        disposition = "refused"
+    /// The PBX stopped the call after it started (no media ports or trunk, a wrong PIN, a rule met once the PIN was
+    /// right), as the refusal table says.
+    mutating func stop(_ reason: CallRefusalReason, _ detail: String) {
+        disposition = reason.disposition
         hangupSide = "pbx"
-        self.cause = cause
+        cause = "\(reason.status): \(detail)"
+        if reason.isPolicyDecision {
+            decision = "refuse"
+            decisionReason = detail
+        }
     }
 }

@@ -34,8 +34,9 @@ extension CallRouter {
     /// the lock a locking frequency rule sets.
     func refused(_ refusal: CallRefusal, caller: String, dialed: String, now: Date, routing: RoutingTable, _ table: inout Table,
                  _ outbox: inout Outbox) {
-        if refusal.rule.countsTowardsFrequency { countAttempt(by: caller, routing: routing, now: now, &table) }
-        if let kind = refusal.rule.event {
+        let reason = CallRefusalReason.policy(refusal.rule)
+        if reason.countsTowardsFrequency { countAttempt(by: caller, routing: routing, now: now, &table) }
+        if let kind = reason.event {
             outbox.events.append(PortcullisEvent(kind, time: now, fields: ["extension": caller, "dialed": dialed, "rule": refusal.rule.rawValue,
                                                                             "reason": refusal.detail]))
         }
@@ -109,9 +110,9 @@ extension CallRouter {
                     ring(id, [], &table, &outbox)
                 case .refuse(let refusal):
                     refused(refusal, caller: call.caller, dialed: call.record.dialed, now: now, routing: routing, &table, &outbox)
-                    pinRefused(&call, status: refusal.rule.status, reason: refusal.description, &table, &outbox)
+                    stopRinging(&call, .policy(refusal.rule), refusal.description, &table, &outbox)
                 case .needsPIN(let route):
-                    pinRefused(&call, status: 403, reason: "the routing changed while the PIN was keyed (now route '\(route)')", &table, &outbox)
+                    stopRinging(&call, .routingChanged, "the routing changed while the PIN was keyed (now route '\(route)')", &table, &outbox)
                 }
                 return
             }
@@ -122,10 +123,13 @@ extension CallRouter {
             }
             call.pin = collection
             if collection.tries >= CallRouter.pinTries {
-                call.record.refused("\(CallRule.wrongPIN.rawValue): \(collection.tries) wrong PINs for route '\(collection.route)'", cause: "wrong PIN")
-                outbox.events.append(PortcullisEvent(EventCatalogue.wrongPIN, time: now, fields: [
-                    "extension": call.caller, "dialed": call.record.dialed, "route": collection.route, "tries": String(collection.tries),
-                ]))
+                let reason = CallRefusalReason.policy(.wrongPIN)
+                call.record.stop(reason, "\(CallRule.wrongPIN.rawValue): \(collection.tries) wrong PINs for route '\(collection.route)'")
+                if let kind = reason.event {
+                    outbox.events.append(PortcullisEvent(kind, time: now, fields: [
+                        "extension": call.caller, "dialed": call.record.dialed, "route": collection.route, "tries": String(collection.tries),
+                    ]))
+                }
                 outbox.plays.append((id, endpoint, .goodbye, false))
             } else {
                 outbox.plays.append((id, endpoint, Prompt.pinInvalid.followed(by: .enterPIN), true))
@@ -133,11 +137,6 @@ extension CallRouter {
             table.calls[id] = call
         }
         carryOut(outbox)
-    }
-
-    private func pinRefused(_ call: inout Call, status: Int, reason: String, _ table: inout Table, _ outbox: inout Outbox) {
-        call.record.refused(reason, cause: "\(status): \(reason)")
-        stopRinging(&call, status: status, &table, &outbox)
     }
 
     /// After the goodbye: the caller gets a BYE.

@@ -79,7 +79,7 @@ extension CallRouter {
                 call.winner = index
                 call.phase = .answered
                 call.record.answer = Date()
-                call.record.disposition = "answered"
+                call.record.disposition = .answered
                 let answer = relayed(response.body, from: .callee, of: call, fork: fork)
                 // Answered early for the PIN, the caller already has its 200; the callee's answer only connects media.
                 if !call.answeredEarly { sendFinal(status, to: &call, body: answer, contentType: response.headers[.contentType], &outbox) }
@@ -145,7 +145,7 @@ extension CallRouter {
             ring(id, [], &table, &outbox)
             return
         }
-        call.record.disposition = busy ? "busy" : "failed"
+        call.record.disposition = busy ? .busy : .failed
         call.record.hangupSide = "callee"
         call.record.cause = cause
         stopRinging(&call, status: final, &table, &outbox)

@@ -43,6 +43,12 @@ extension CallRouter {
 
     /// Ends a call that was not answered: CANCEL to every destination still ringing (none when all have failed),
     /// `status` to the caller, or a BYE when the PBX had answered it itself for the PIN prompt.
+    /// Ends a call still ringing for `reason`, recorded as the refusal table says.
+    func stopRinging(_ call: inout Call, _ reason: CallRefusalReason, _ detail: String, _ table: inout Table, _ outbox: inout Outbox) {
+        call.record.stop(reason, detail)
+        stopRinging(&call, status: reason.status, &table, &outbox)
+    }
+
     func stopRinging(_ call: inout Call, status: Int, _ table: inout Table, _ outbox: inout Outbox) {
         cancelForks(&call, &table, &outbox)
         if call.answeredEarly {

@@ -75,7 +75,7 @@ extension CallRouter {
                 }
             case .ringTimeout(let id):
                 guard var call = table.calls[id], call.awaitingAnswer else { return }
-                call.record.disposition = "no answer"
+                call.record.disposition = .noAnswer
                 call.record.cause = "ring timeout"
                 stopRinging(&call, status: 480, &table, &outbox)
             case .maxDuration(let id):

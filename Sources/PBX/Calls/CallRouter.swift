@@ -185,32 +185,34 @@ public final class CallRouter: Sendable {
     public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, from trunk: RoutingTable.Trunk? = nil,
                        now: Date = Date()) -> SIPResponse? {
         let dialed = request.uri.sipURI?.user ?? request.toUser ?? ""
-        func refuse(_ status: Int, _ warning: String? = nil, refusal: CallRefusal? = nil) -> SIPResponse {
-            var response = SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
+        /// The answer and call record of a refusal, as the table says.
+        func refuse(_ reason: CallRefusalReason, _ detail: String? = nil) -> SIPResponse {
+            var response = SIPResponse(replyingTo: request, statusCode: reason.status, toTag: CallMessages.newTag())
+            let warning = reason.warns ? detail : nil
             if let warning { response.appendWarning(agent: "portcullis", warning) }
             onEnded(CallDetailRecord(callID: request.callID ?? "", caller: caller, callee: dialed, dialed: dialed, start: now, end: now,
-                                     disposition: status == 503 || (refusal.map { $0.rule != .noRoute } ?? false) ? "refused" : "failed",
-                                     cause: "\(status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? ""),
-                                     decision: refusal.map { _ in "refuse" }, decisionReason: refusal?.description))
+                                     disposition: reason.disposition,
+                                     cause: "\(reason.status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? ""),
+                                     decision: reason.isPolicyDecision ? "refuse" : nil, decisionReason: reason.isPolicyDecision ? detail : nil))
             return response
         }
         guard let via = try? request.topVia(), let callID = request.callID, let from = try? request.from(), from.tag != nil,
               (try? request.cseq()) != nil else {
-            return refuse(400, "missing or malformed Via, From tag, Call-ID or CSeq")
+            return refuse(.malformed, "missing or malformed Via, From tag, Call-ID or CSeq")
         }
         let maxForwards = ((try? request.maxForwards()) ?? nil) ?? 70
-        guard maxForwards > 0 else { return refuse(483) }
+        guard maxForwards > 0 else { return refuse(.loop) }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        guard !request.body.isEmpty, contentType.hasPrefix("application/sdp") else { return refuse(488, "an SDP offer is required") }
+        guard !request.body.isEmpty, contentType.hasPrefix("application/sdp") else { return refuse(.noOffer, "an SDP offer is required") }
         do {
             _ = try SessionDescription(parsing: request.body)
         } catch {
-            return refuse(488, "unreadable SDP: \(error)")
+            return refuse(.noOffer, "unreadable SDP: \(error)")
         }
         let routing = routing.withLock { $0 }
         let inbound = trunk.flatMap { _ in routing.inbound(dialed) }
-        if trunk != nil && inbound == nil { return refuse(404, "no inbound route for \(dialed.prefix(32))") }
-        if trunk != nil, let refusal = routing.policy.screenInbound(from: caller) { return refuse(refusal.rule.status, refusal.description, refusal: refusal) }
+        if trunk != nil && inbound == nil { return refuse(.noInboundRoute, "no inbound route for \(dialed.prefix(32))") }
+        if trunk != nil, let refusal = routing.policy.screenInbound(from: caller) { return refuse(.blockedCaller, refusal.description) }
         let target = inbound?.extension ?? dialed
         let settings = settings.withLock { $0 }
         let flow = replier.detached
@@ -219,7 +221,7 @@ public final class CallRouter: Sendable {
         if isInternal {
             contacts = destinations(extension: target, caller: caller, advertised: settings.advertisedHost)
         } else {
-            if trunk != nil { return refuse(404) }
+            if trunk != nil { return refuse(.notAnExtension) }
             contacts = []
         }
         let callerContact = (try? request.contacts().first).flatMap { contact -> String? in
@@ -230,7 +232,7 @@ public final class CallRouter: Sendable {
         var outbox = Outbox()
         var opened: UInt64?
         let immediate: SIPResponse? = table.withLock { table in
-            guard table.calls.count < settings.maxCalls else { return refuse(503, "call limit reached") }
+            guard table.calls.count < settings.maxCalls else { return refuse(.callLimit, "call limit reached") }
             var verdict: CallVerdict?
             if !isInternal {
                 let attempt = CallPolicy.Attempt(caller: caller, rules: directory.credentials(number: caller)?.calls ?? ExtensionCallRules(),
@@ -239,18 +241,18 @@ public final class CallRouter: Sendable {
                 switch verdict {
                 case .refuse(let refusal):
                     refused(refusal, caller: caller, dialed: dialed, now: now, routing: routing, &table, &outbox)
-                    return refuse(refusal.rule.status, refusal.description, refusal: refusal)
+                    return refuse(.policy(refusal.rule), refusal.description)
                 case .needsPIN where media == nil:
-                    return refuse(503, "the route asks for a PIN, which needs the media relay (sip.media.relay)")
+                    return refuse(.pinNeedsRelay, "the route asks for a PIN, which needs the media relay (sip.media.relay)")
                 default:
                     break
                 }
             } else if let trunk {
                 guard routing.policy.hasCapacity(trunk.settings.name, outbound: false, state: table.outbound) else {
-                    return refuse(503, "trunk '\(trunk.settings.name)' is at its call limit")
+                    return refuse(.inboundTrunkFull, "trunk '\(trunk.settings.name)' is at its call limit")
                 }
             }
-            if isInternal && contacts.isEmpty { return refuse(480) }
+            if isInternal && contacts.isEmpty { return refuse(.notRegistered) }
             let id = table.nextID
             table.nextID += 1
             let ourTag = CallMessages.newTag()
@@ -274,7 +276,7 @@ public final class CallRouter: Sendable {
             case .allow(let outbound):
                 allowed(outbound, &call, routing: routing, now: now, &table, &outbox)
             case .needsPIN(let route):
-                guard let offer = PINPrompt.codecs(request.body) else { return refuse(488, "the PIN prompt needs G.711 (PCMU or PCMA)") }
+                guard let offer = PINPrompt.codecs(request.body) else { return refuse(.pinNeedsG711, "the PIN prompt needs G.711 (PCMU or PCMA)") }
                 call.pin = PINCollection(route: route, audioPayloadType: offer.audio, dtmfPayloadType: offer.dtmf)
                 call.record.route = route
             default:
@@ -300,9 +302,7 @@ public final class CallRouter: Sendable {
                     guard var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil, case .success(let session) = result else {
                         if case .success(let session) = result { session.close() }
                         if var call = table.calls[id], call.phase == .ringing, call.finalResponse == nil {
-                            call.record.disposition = "failed"
-                            call.record.cause = "503: no free media ports"
-                            stopRinging(&call, status: 503, &table, &outbox)
+                            stopRinging(&call, .noMediaPorts, "no free media ports", &table, &outbox)
                         }
                         return
                     }
@@ -358,9 +358,7 @@ public final class CallRouter: Sendable {
         var destinations = destinations
         if destinations.isEmpty, let trunk = nextTrunk(&call, &table) { destinations = [trunk] }
         guard !destinations.isEmpty else {
-            call.record.disposition = "failed"
-            call.record.cause = "no trunk of route '\(call.record.route ?? "")' is reachable or has room"
-            stopRinging(&call, status: 503, &table, &outbox)
+            stopRinging(&call, .noTrunkReachable, "no trunk of route '\(call.record.route ?? "")' is reachable or has room", &table, &outbox)
             return
         }
         let advertised = settings.withLock { $0.advertisedHost }
@@ -406,7 +404,7 @@ public final class CallRouter: Sendable {
         }
         outbox.send(SIPResponse(replyingTo: request, statusCode: 200, toTag: call.callerDialog.localTag).serialized(), on: flow)
         guard call.phase == .ringing, call.finalResponse == nil else { return .handled }
-        call.record.disposition = "cancelled"
+        call.record.disposition = .cancelled
         call.record.hangupSide = "caller"
         call.record.cause = "CANCEL before answer"
         stopRinging(&call, status: 487, &table, &outbox)
@@ -439,7 +437,7 @@ public final class CallRouter: Sendable {
             outbox.send(SIPResponse(replyingTo: request, statusCode: 200).serialized(), on: flow)
             if fromCaller && call.awaitingAnswer && call.answeredEarly {
                 // Hung up during the PIN prompt or while the trunk rang.
-                call.record.disposition = "cancelled"
+                call.record.disposition = .cancelled
                 call.record.hangupSide = "caller"
                 call.record.cause = "BYE before the call was connected"
                 cancelForks(&call, &table, &outbox)

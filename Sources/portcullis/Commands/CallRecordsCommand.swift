@@ -27,7 +27,7 @@ struct CallRecordsCommand: AsyncParsableCommand {
             if output.json { return try Output.json(records) }
             if csv { return print(CallDetailRecord.csv(records), terminator: "") }
             Output.table(["START", "CALLER", "DIALED", "DISPOSITION", "DURATION", "HANGUP", "CAUSE"], records.map { record in
-                [Output.time(record.start), record.caller, record.dialed, record.disposition, "\(record.duration)s", record.hangupSide ?? "",
+                [Output.time(record.start), record.caller, record.dialed, record.disposition.rawValue, "\(record.duration)s", record.hangupSide ?? "",
                  record.cause ?? ""]
             })
         }

@@ -1,8 +1,8 @@
 /// A setting that takes one of a few names (`block`, `drop`, `off`): a name it does not know is refused with the
 /// names it does, in the words a person can act on.
-public protocol SettingsChoice: RawRepresentable<String>, CaseIterable, Codable, Sendable {}
+public protocol StrictChoice: RawRepresentable<String>, CaseIterable, Codable, Sendable {}
 
-extension SettingsChoice {
+extension StrictChoice {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let name = try container.decode(String.self)
