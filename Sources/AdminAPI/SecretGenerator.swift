@@ -14,9 +14,9 @@ enum SecretGenerator {
         var generator = SystemRandomNumberGenerator()
         let all = upper + lower + digits
         while true {
-            var characters = [upper.randomElement(using: &generator)!, lower.randomElement(using: &generator)!,
-                              digits.randomElement(using: &generator)!]
-            while characters.count < length { characters.append(all.randomElement(using: &generator)!) }
+            func any(_ set: [Character]) -> Character { set[Int.random(in: 0..<set.count, using: &generator)] }
+            var characters = [any(upper), any(lower), any(digits)]
+            while characters.count < length { characters.append(any(all)) }
             let candidate = String(characters.shuffled(using: &generator))
             if CredentialRules.problems(candidate, number: number, names: names).isEmpty { return candidate }
         }

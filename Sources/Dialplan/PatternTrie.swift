@@ -38,7 +38,10 @@ struct PatternTrie: Sendable {
         for token in pattern.tokens {
             switch token {
             case .literal(let byte):
-                let slot = node * Self.slots + Self.characterSlot(byte)!
+                // A character no dialed number can match through the trie (lookups index the same slots): the
+                // pattern can never match, so it is left out.
+                guard let character = Self.characterSlot(byte) else { return }
+                let slot = node * Self.slots + character
                 if children[slot] < 0 {
                     children[slot] = newNode()
                 }

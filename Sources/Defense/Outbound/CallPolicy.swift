@@ -133,7 +133,9 @@ public struct CallPolicy: Sendable {
                 break
             }
         }
-        guard let chosen else { return .refuse(firstObstacle!) }
+        guard let chosen else {
+            return .refuse(firstObstacle ?? CallRefusal(rule: .noRoute, detail: "no route matches \(attempt.dialed.prefix(32))"))
+        }
         let route = routes[chosen.route].route
         let sent = number(attempt.dialed, chosen)
         if let lock = state.locks[attempt.caller] { return refuse(.extensionLocked, "extension \(attempt.caller) is locked for outbound calls: \(lock.reason)") }

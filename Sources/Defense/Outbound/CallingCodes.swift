@@ -31,16 +31,20 @@ public struct CallingCodes: Sendable {
         self.regionByAreaCode = regionByAreaCode
     }
 
-    /// The tables shipped with Portcullis.
+    /// The tables shipped with Portcullis. Without them no number maps to a country: every country rule refuses
+    /// international calls and every country list is invalid (closed, not open); `serve` refuses to start.
     public static let bundled: CallingCodes = {
-        func load(_ name: String) -> String {
-            guard let url = Bundle.module.url(forResource: name, withExtension: "csv"), let text = try? String(contentsOf: url, encoding: .utf8) else {
-                fatalError("the bundled \(name).csv is missing from the Defense resources")
-            }
-            return text
-        }
-        return CallingCodes(countries: load("country-calling-codes"), areaCodes: load("nanp-area-codes"))
+        CallingCodes(countries: bundledText("country-calling-codes") ?? "", areaCodes: bundledText("nanp-area-codes") ?? "")
     }()
+
+    /// Why the shipped tables cannot be used, or nil.
+    public static var bundledProblem: String? {
+        ["country-calling-codes", "nanp-area-codes"].first { bundledText($0) == nil }.map { "the bundled \($0).csv is missing from the Defense resources" }
+    }
+
+    private static func bundledText(_ name: String) -> String? {
+        Bundle.module.url(forResource: name, withExtension: "csv").flatMap { try? String(contentsOf: $0, encoding: .utf8) }
+    }
 
     /// Where an international number (digits after the prefix) goes: its calling code, and for NANP numbers the
     /// region of the area code (nil for an area code of no country: toll-free, premium, unassigned).

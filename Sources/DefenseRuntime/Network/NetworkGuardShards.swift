@@ -19,7 +19,8 @@ public final class NetworkGuardShards: Sendable {
     }
 
     private let loops: [ObjectIdentifier]
-    private let shards: [LoopShard]
+    /// Each loop's own state, touched only on that loop (checked on every access).
+    private let shards: [NIOLoopBoundBox<ShardState>]
     /// For TCP, and for callers on a thread that is not one of the loops (tests, other event loop groups).
     private let shared: Mutex<ShardState>
     private let published: Mutex<NetworkSnapshot>
@@ -35,7 +36,7 @@ public final class NetworkGuardShards: Sendable {
 
     public init(loops: [any EventLoop], snapshot: NetworkSnapshot) {
         self.loops = loops.map { ObjectIdentifier($0) }
-        shards = loops.map { LoopShard(loop: $0, state: ShardState(snapshot: snapshot, generation: 1)) }
+        shards = loops.map { NIOLoopBoundBox.makeBoxSendingValue(ShardState(snapshot: snapshot, generation: 1), eventLoop: $0) }
         shared = Mutex(ShardState(snapshot: snapshot, generation: 1))
         published = Mutex(snapshot)
         (reports, continuation) = AsyncStream.makeStream(of: Report.self, bufferingPolicy: .bufferingNewest(100_000))
@@ -77,9 +78,7 @@ public final class NetworkGuardShards: Sendable {
     public func decide(_ address: IPAddress, endpoint: NetworkEndpoint, on loop: any EventLoop) -> NetworkVerdict {
         let id = ObjectIdentifier(loop)
         if endpoint.transport == .udp, let index = loops.firstIndex(of: id) {
-            let shard = shards[index]
-            shard.loop.preconditionInEventLoop()
-            return decide(address, endpoint: endpoint, state: &shard.state)
+            return decide(address, endpoint: endpoint, state: &shards[index].value)
         }
         return shared.withLock { decide(address, endpoint: endpoint, state: &$0) }
     }
@@ -123,8 +122,8 @@ public final class NetworkGuardShards: Sendable {
     /// Sends each shard's hit tallies as reports; call it periodically.
     public func flushHits() {
         for shard in shards {
-            shard.loop.execute { [continuation] in
-                let hits = shard.state.takeHits()
+            shard.eventLoop.execute { [continuation] in
+                let hits = shard.value.takeHits()
                 if !hits.isEmpty { continuation.yield(.hits(hits)) }
             }
         }
@@ -135,18 +134,7 @@ public final class NetworkGuardShards: Sendable {
     public func finish() { continuation.finish() }
 }
 
-/// A shard and its loop; `state` is only touched on `loop`.
-private final class LoopShard: @unchecked Sendable {
-    let loop: any EventLoop
-    var state: ShardState
-
-    init(loop: any EventLoop, state: ShardState) {
-        self.loop = loop
-        self.state = state
-    }
-}
-
-struct ShardState {
+struct ShardState: Sendable {
     struct LocalBlock {
         let rule: Int
         let service: NetworkService
