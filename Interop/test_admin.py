@@ -6,7 +6,7 @@ import subprocess
 import threading
 import time
 
-from portcullis_harness import BINARY, apply_config, extensions_yaml
+from portcullis_harness import BINARY, ROOT, apply_config, extensions_yaml
 
 
 def test_api_requires_a_token_and_answers_problem_json(server_factory):
@@ -175,3 +175,32 @@ def test_the_default_data_directory_is_private_and_in_home(tmp_path):
     assert (data / "portcullis.sqlite").exists()
     assert oct(data.stat().st_mode & 0o777) == "0o700"
     assert oct((data / "portcullis.sqlite").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_readme_shows_what_config_export_writes_on_a_fresh_install(tmp_path):
+    """The defaults a newcomer reads in the README are the ones the code declares: exported from an empty data
+    directory (no server: the CLI answers through the API in-process), byte for byte."""
+    exported = subprocess.run([str(BINARY), "config", "export", "--data-dir", str(tmp_path / "fresh")], capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("<!-- config-export:begin -->\n```yaml\n", 1)[1].split("```\n<!-- config-export:end -->", 1)[0]
+    assert shown == exported.stdout
+
+
+def test_a_misspelt_field_is_refused_by_name_in_the_api_and_in_yaml(server_factory):
+    """The review's case: the same misspelt field refused the same way by PUT /registration-defense and config apply."""
+    server = server_factory().start()
+    status, _, body = server.api("PUT", "/api/v1/registration-defense", {"lockout": {"failuresPerSource": 3, "windw": 5}})
+    assert status == 400 and "lockout.windw: unknown field" in body["detail"], body
+    status, _, body = server.api("GET", "/api/v1/registration-defense")
+    assert body["lockout"]["failuresPerSource"] == 5, "nothing changed"
+    result = apply_config(server, "sip:\n  lockout:\n    windw: 5\n")
+    assert result.returncode != 0 and "sip.lockout.windw: unknown field" in result.stderr
+
+
+def test_the_openapi_document_describes_the_api_it_serves(server_factory):
+    server = server_factory().start()
+    status, _, document = server.api("GET", "/api/v1/openapi.json")
+    assert status == 200 and document["openapi"] == "3.1.0"
+    assert "put" in document["paths"]["/api/v1/registration-defense"]
+    assert document["components"]["schemas"]["RegistrationDefenseSettings"]["additionalProperties"] is False
