@@ -19,6 +19,20 @@ BINARY = Path(os.environ.get("PORTCULLIS_BIN", ROOT / ".build" / "debug" / "port
 PEERS = Path(os.environ.get("PORTCULLIS_PEERS", ROOT / "Interop" / "peers"))
 
 
+def wait_bound(host, port, timeout=10):
+    """Returns once something has bound UDP `host:port` (a SIPp phone started in the background): its bind is what
+    makes ours fail."""
+    deadline = time.time() + timeout
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                return
+        assert time.time() < deadline, f"nothing listens on {host}:{port}"
+        time.sleep(0.02)
+
+
 def free_port(kind=socket.SOCK_DGRAM, family=socket.AF_INET, host="127.0.0.1"):
     """A port free for both UDP and TCP on host."""
     for _ in range(200):

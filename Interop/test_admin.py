@@ -146,7 +146,10 @@ def test_acknowledged_changes_survive_kill_9(server_factory):
 
     thread = threading.Thread(target=writer)
     thread.start()
-    time.sleep(3)
+    deadline = time.time() + 30
+    while len(acknowledged) < 20:
+        assert time.time() < deadline, "the API acknowledged fewer than 20 writes in 30 s"
+        time.sleep(0.05)
     server.process.send_signal(signal.SIGKILL)
     server.process.wait()
     stop.set()

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from portcullis_harness import (PEERS, SipClient, ack, apply_config, authenticated_invite, extensions_yaml, finished, free_port, invite,
+from portcullis_harness import (PEERS, SipClient, wait_bound, ack, apply_config, authenticated_invite, extensions_yaml, finished, free_port, invite,
                                 invite_message, proxy_fields, authorization, strong_password)
 
 CALLER = "127.0.0.10"
@@ -37,8 +37,10 @@ def register_phone(server, number, source, maximum=None):
 def phone(source, port, scenario, cwd, *extra, calls=1):
     """A SIPp callee on the port its extension registered from: `uas` is SIPp's built-in answering phone."""
     which = ["-sn", "uas"] if scenario == "uas" else ["-sf", str(PEERS / scenario)]
-    return subprocess.Popen(sipp(*which, "-i", source, "-p", str(port), "-m", str(calls), *extra), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, cwd=cwd)
+    process = subprocess.Popen(sipp(*which, "-i", source, "-p", str(port), "-m", str(calls), *extra), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, cwd=cwd)
+    wait_bound(source, port)
+    return process
 
 
 def dial(server, callee, cwd, scenario="call_uac.xml"):
@@ -54,7 +56,6 @@ def pbx_with_callee(server_factory, media_dir, scenario, *phone_args, numbers=(1
     server.start()
     port = register_phone(server, 1002, "127.0.0.20")
     callee = phone("127.0.0.20", port, scenario, media_dir, *phone_args)
-    time.sleep(0.3)
     return server, port, callee
 
 
@@ -75,7 +76,6 @@ def test_an_extension_calls_another_and_either_side_hangs_up(server_factory, med
     assert finished(callee)[0] == 0, "the callee got the call, answered it and the caller's BYE"
 
     callee = phone("127.0.0.20", port, "callee_hangup.xml", media_dir)
-    time.sleep(0.3)
     caller = dial(server, 1002, media_dir, scenario="call_wait_bye.xml")
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(callee)[0] == 0, "the callee's BYE reached the caller and was answered"
@@ -165,7 +165,6 @@ def test_an_unanswered_call_times_out_and_the_first_answer_wins(server_factory, 
     other = register_phone(server, 1002, "127.0.0.21")
     ringing = phone("127.0.0.20", port, "callee_ring.xml", media_dir)
     answering = phone("127.0.0.21", other, "uas", media_dir)
-    time.sleep(0.3)
     caller = dial(server, 1002, media_dir)
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(answering)[0] == 0
@@ -204,7 +203,6 @@ def test_calls_leave_through_a_trunk_and_arrive_by_did(server_factory, media_dir
     # Out: the provider challenges the PBX, which answers with the trunk's credentials and sends the rewritten number.
     # The trunk also registers there (a second SIPp call, accepted as it is).
     provider = phone(PROVIDER, provider_port, "provider_uas.xml", media_dir, "-rtp_echo", calls=2)
-    time.sleep(0.3)
     caller = dial(server, "900442079460000", media_dir)
     assert caller.returncode == 0, caller.stdout[-1500:]
     assert finished(provider)[0] == 0
@@ -217,7 +215,6 @@ def test_calls_leave_through_a_trunk_and_arrive_by_did(server_factory, media_dir
     server.cli("inbound-route", "add", "main", "--did", "442079460123", "--extension", "1002")
     port = register_phone(server, 1002, "127.0.0.20")
     callee = phone("127.0.0.20", port, "uas", media_dir)
-    time.sleep(0.3)
     inbound = subprocess.run(sipp("-sf", str(PEERS / "trunk_call_uac.xml"), f"127.0.0.1:{server.sip_port}", "-i", PROVIDER,
                                   "-p", str(free_port(host=PROVIDER)), "-s", "442079460123", "-m", "1"), capture_output=True, text=True)
     assert inbound.returncode == 0, inbound.stdout[-1500:]
@@ -268,7 +265,6 @@ def test_a_registration_trunk_registers_and_a_refusal_raises_an_event(server_fac
     server.start()
     port = free_port(host=PROVIDER)
     provider = phone(PROVIDER, port, "provider_register.xml", media_dir)
-    time.sleep(0.3)
     server.cli("trunk", "add", "carrier", "--host", f"{PROVIDER}:{port}", "--username", "pbx-acct", "--password", "Prov1der-Secret")
     assert finished(provider)[0] == 0
     registered = server.wait_for_event("SIP Trunk Registered", lambda e: e["fields"]["trunk"] == "carrier")
@@ -277,7 +273,6 @@ def test_a_registration_trunk_registers_and_a_refusal_raises_an_event(server_fac
 
     other = free_port(host=PROVIDER)
     provider = phone(PROVIDER, other, "provider_register.xml", media_dir)
-    time.sleep(0.3)
     server.cli("trunk", "add", "wrong", "--host", f"{PROVIDER}:{other}", "--username", "pbx-acct", "--password", "Not-The-Secret")
     assert finished(provider)[0] == 0
     failed = server.wait_for_event("SIP Trunk Registration Failed", lambda e: e["fields"]["trunk"] == "wrong")[0]["fields"]
@@ -299,7 +294,6 @@ def test_after_many_calls_nothing_is_left_open(server_factory, media_dir):
     server.start()
     port = register_phone(server, 1002, "127.0.0.1")
     callee = phone("127.0.0.1", port, "uas", media_dir, calls=500)
-    time.sleep(0.3)
     caller = subprocess.run(
         sipp("-sf", str(PEERS / "call_short.xml"), f"127.0.0.1:{server.sip_port}", "-i", "127.0.0.1", "-p", str(free_port()),
              "-au", "1001", "-ap", strong_password(1001), "-s", "1002", "-m", "500", "-r", "50", "-d", "100"), capture_output=True,
