@@ -136,7 +136,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         case .invite, .subscribe, .message, .refer, .publish:
             if request.method == .invite, let router, let trunk = router.trunk(from: replier.peer.ip) {
                 let caller = (try? request.from())?.uri.sipURI?.user ?? "anonymous"
-                return router.invite(request, caller: caller, replier: replier, from: trunk, now: clock())
+                return router.invite(request, caller: caller, replier: replier, from: trunk)
             }
             return authenticated(request, replier: replier)
         default:
@@ -213,7 +213,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return failure(403, "account locked after distributed guessing", account: account.registrationName)
             }
             if request.method == .invite, let router {
-                return router.invite(request, caller: account.number, replier: replier, now: now)
+                return router.invite(request, caller: account.number, replier: replier)
             }
             return notImplemented(request)
         }

@@ -81,9 +81,9 @@ struct CallRoutingTests {
     }
 
     @Test func theCallerHearsBusyIfAnyContactWasBusy() {
-        #expect(CallRouter.callerStatus([487, 486, 408]) == 486)
-        #expect(CallRouter.callerStatus([408, 487]) == 480)
-        #expect(CallRouter.callerStatus([408, 404]) == 404)
+        #expect(CallState.callerStatus([487, 486, 408]) == 486)
+        #expect(CallState.callerStatus([408, 487]) == 480)
+        #expect(CallState.callerStatus([408, 404]) == 404)
     }
 
     @Test func theRelayRewritesTheOfferAndRefusesWhatItDoesNotRelay() throws {

@@ -1,42 +1,35 @@
 import Defense
+import Events
 import Foundation
-import Logging
 import Media
 import Model
 import NIOCore
 import SIPAuth
 import SIPCore
 import SIPStack
-import Storage
-import Synchronization
 
-/// The steps the handlers share: final responses, CANCEL and BYE, ending a call, and carrying out an outbox once
-/// the table's lock is released.
-extension CallRouter {
-    // MARK: Steps
-
+/// The steps the events share: final responses, CANCEL and BYE, ending a call.
+extension CallState {
     /// An SDP body from one side as the other side must see it: the sender's address goes to the relay, and the
     /// body points at the relay's port facing the receiver. Unchanged without a relay or without SDP.
-    func relayed(_ body: [UInt8], from side: MediaSession.Side, of call: Call, fork: Call.Fork) -> [UInt8] {
+    func relayed(_ body: [UInt8], from side: MediaSession.Side, of call: Call, fork: Call.Fork, _ outbox: inout Outbox) -> [UInt8] {
         guard let session = call.media, !body.isEmpty, let target = CallMedia.audioTarget(body) else { return body }
         let senderFlow = side == .caller ? call.callerDialog.flow : fork.dialog.flow
         let receiverFlow = side == .caller ? fork.dialog.flow : call.callerDialog.flow
         let receiver: MediaSession.Side = side == .caller ? .callee : .caller
-        session.setPeer(side, host: target.host, port: target.port, signalling: senderFlow.peer.ip)
-        let advertised = settings.withLock { $0.advertisedHost }
+        outbox.mediaPeers.append((session, side, target.host, target.port, senderFlow.peer.ip))
+        let advertised = env.settings.advertisedHost
         return CallMedia.rewrite(body, host: CallMessages.host(receiverFlow, advertised: advertised), port: session.port(facing: receiver)) ?? body
     }
 
-    var elapsed: Duration { ContinuousClock.now - start }
-
     /// The caller's final response, retransmitted over UDP until the ACK.
-    func sendFinal(_ status: Int, to call: inout Call, body: [UInt8] = [], contentType: String? = nil, _ outbox: inout Outbox) {
+    mutating func sendFinal(_ status: Int, to call: inout Call, body: [UInt8] = [], contentType: String? = nil, _ outbox: inout Outbox) {
         let bytes = CallMessages.response(to: call.invite, status: status, toTag: call.callerDialog.localTag, contact: call.callerDialog.contact,
                                           body: body, contentType: contentType)
         call.finalResponse = (status, bytes)
         outbox.send(bytes, on: call.callerDialog.flow)
         if !call.callerDialog.flow.peer.transport.isReliable || status < 300 {
-            let t1 = timers.t1
+            let t1 = env.timers.t1
             outbox.after(t1, on: call.callerDialog.flow, .finalRetransmit(call: call.id, interval: t1, elapsed: t1))
         }
     }
@@ -44,32 +37,32 @@ extension CallRouter {
     /// Ends a call that was not answered: CANCEL to every destination still ringing (none when all have failed),
     /// `status` to the caller, or a BYE when the PBX had answered it itself for the PIN prompt.
     /// Ends a call still ringing for `reason`, recorded as the refusal table says.
-    func stopRinging(_ call: inout Call, _ reason: CallRefusalReason, _ detail: String, _ table: inout Table, _ outbox: inout Outbox) {
+    mutating func stopRinging(_ call: inout Call, _ reason: CallRefusalReason, _ detail: String, _ outbox: inout Outbox) {
         call.record.stop(reason, detail)
-        stopRinging(&call, status: reason.status, &table, &outbox)
+        stopRinging(&call, status: reason.status, &outbox)
     }
 
-    func stopRinging(_ call: inout Call, status: Int, _ table: inout Table, _ outbox: inout Outbox) {
-        cancelForks(&call, &table, &outbox)
+    mutating func stopRinging(_ call: inout Call, status: Int, _ outbox: inout Outbox) {
+        cancelForks(&call, &outbox)
         if call.answeredEarly {
-            table.calls[call.id] = call
-            hangUp(call.id, tellCaller: true, tellCallee: false, &table, &outbox)
+            calls[call.id] = call
+            hangUp(call.id, tellCaller: true, tellCallee: false, &outbox)
         } else {
             sendFinal(status, to: &call, &outbox)
-            table.calls[call.id] = call
+            calls[call.id] = call
         }
-        finish(call.id, &table, &outbox)
+        finish(call.id, &outbox)
     }
 
-    func cancelForks(_ call: inout Call, _ table: inout Table, _ outbox: inout Outbox) {
+    mutating func cancelForks(_ call: inout Call, _ outbox: inout Outbox) {
         for index in call.forks.indices where call.forks[index].finalStatus == nil && !call.forks[index].cancelled && index != call.winner {
             call.forks[index].cancelled = true
             // RFC 3261 section 9.1: a CANCEL waits for a provisional response.
-            if call.forks[index].provisional { sendCancel(call.forks[index], call: call.id, &table, &outbox) }
+            if call.forks[index].provisional { sendCancel(call.forks[index], call: call.id, &outbox) }
         }
     }
 
-    func sendCancel(_ fork: Call.Fork, call id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+    mutating func sendCancel(_ fork: Call.Fork, call id: UInt64, _ outbox: inout Outbox) {
         var headers = SIPHeaders()
         for field in fork.invite.request.headers where [.via, .from, .to, .callID, .maxForwards].contains(field.name) {
             headers.append(field.name, field.value)
@@ -77,7 +70,7 @@ extension CallRouter {
         headers.append(.cseq, "\(fork.invite.request.cseqNumber) CANCEL")
         let request = SIPRequest(method: .cancel, uri: fork.invite.request.uri, headers: headers)
         send(OutgoingRequest(request: request, bytes: request.serialized(), branch: fork.invite.branch, flow: fork.dialog.flow),
-             call: id, &table, &outbox)
+             call: id, &outbox)
     }
 
     /// RFC 3261 section 17.1.1.3: same branch and Request-URI as the INVITE, To from the response.
@@ -92,49 +85,48 @@ extension CallRouter {
     }
 
     /// Ends an answered call: records who ended it and why, BYEs the legs that should hear of it.
-    func hangUp(_ id: UInt64, side: String, cause: String, tellCaller: Bool = true, tellCallee: Bool = true, _ table: inout Table,
-                _ outbox: inout Outbox) {
-        table.calls[id]?.record.hangupSide = side
-        table.calls[id]?.record.cause = cause
-        hangUp(id, tellCaller: tellCaller, tellCallee: tellCallee, &table, &outbox)
-        finish(id, &table, &outbox)
+    mutating func hangUp(_ id: UInt64, side: String, cause: String, tellCaller: Bool = true, tellCallee: Bool = true, _ outbox: inout Outbox) {
+        calls[id]?.record.hangupSide = side
+        calls[id]?.record.cause = cause
+        hangUp(id, tellCaller: tellCaller, tellCallee: tellCallee, &outbox)
+        finish(id, &outbox)
     }
 
     /// A BYE to each leg that should hear of the end.
-    func hangUp(_ id: UInt64, tellCaller: Bool, tellCallee: Bool, _ table: inout Table, _ outbox: inout Outbox) {
-        guard var call = table.calls[id] else { return }
+    mutating func hangUp(_ id: UInt64, tellCaller: Bool, tellCallee: Bool, _ outbox: inout Outbox) {
+        guard var call = calls[id] else { return }
         var byes: [OutgoingRequest] = []
         if tellCaller { byes.append(call.callerDialog.request(.bye)) }
         if tellCallee, let winner = call.winner { byes.append(call.forks[winner].dialog.request(.bye)) }
-        table.calls[id] = call
-        for bye in byes { send(bye, call: id, &table, &outbox) }
+        calls[id] = call
+        for bye in byes { send(bye, call: id, &outbox) }
     }
 
     /// Sends a non-INVITE request as a client transaction: retransmitted over UDP (Timer E) until a final response,
     /// given up at Timer F.
-    func send(_ outgoing: OutgoingRequest, call id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
+    mutating func send(_ outgoing: OutgoingRequest, call id: UInt64, _ outbox: inout Outbox) {
         outbox.send(outgoing.bytes, on: outgoing.flow)
         let key = outgoing.branch + outgoing.request.method.rawValue
-        let now = elapsed
-        let transaction = ClientNonInviteTransaction(reliable: outgoing.flow.peer.transport.isReliable, now: now, timers: timers)
-        table.outgoing[key] = Pending(call: id, outgoing: outgoing, transaction: transaction)
+        let now = env.elapsed
+        let transaction = ClientNonInviteTransaction(reliable: outgoing.flow.peer.transport.isReliable, now: now, timers: env.timers)
+        self.outgoing[key] = Pending(call: id, outgoing: outgoing, transaction: transaction)
         outbox.arm(transaction.timers, now: now, on: outgoing.flow) { .outgoing(key: key, name: $0) }
     }
 
     /// The call has its final state: record it and forget it once retransmissions are over.
-    func finish(_ id: UInt64, _ table: inout Table, _ outbox: inout Outbox) {
-        guard var call = table.calls[id], call.phase != .ended else { return }
+    mutating func finish(_ id: UInt64, _ outbox: inout Outbox) {
+        guard var call = calls[id], call.phase != .ended else { return }
         call.phase = .ended
-        call.record.end = Date()
-        for timer in call.longTimers { timer.cancel() }
+        call.record.end = env.now
+        outbox.cancelled += call.longTimers
         call.longTimers = []
-        table.calls[id] = call
+        calls[id] = call
         var record = CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.record.dialed,
                                       sent: call.record.sent, route: call.record.route, trunk: call.record.trunk,
-                                      start: call.record.start, answer: call.record.answer, end: call.record.end ?? Date(),
+                                      start: call.record.start, answer: call.record.answer, end: call.record.end ?? env.now,
                                       disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause,
                                       decision: call.record.decision, decisionReason: call.record.decisionReason, pin: call.record.pin)
-        if let trunk = call.trunkInUse { table.outbound.trunkCallEnded(trunk.name, outbound: trunk.outbound) }
+        if let trunk = call.trunkInUse { outbound.trunkCallEnded(trunk.name, outbound: trunk.outbound) }
         call.trunkInUse = nil
         // Closing the session stops a PIN prompt still playing.
         call.pin?.endpoint = nil
@@ -151,28 +143,8 @@ extension CallRouter {
             call.forks[index].invite.bytes = []
             call.forks[index].invite.request.body = []
         }
-        table.calls[id] = call
-        let linger = timers.transactionTimeout
+        calls[id] = call
+        let linger = env.timers.transactionTimeout
         outbox.after(linger, on: call.callerDialog.flow, .remove(call: id))
-    }
-
-    func carryOut(_ outbox: Outbox) {
-        for (flow, bytes) in outbox.sends { flow.send(bytes, via: nil) }
-        for (loop, delay, timer) in outbox.timers {
-            let scheduled = loop.scheduleTask(in: TimeAmount(delay)) { [self] in fire(timer) }
-            switch timer {
-            case .ringTimeout(let id), .maxDuration(let id):
-                table.withLock { table in
-                    if table.calls[id]?.phase != .ended { table.calls[id]?.longTimers.append(scheduled) } else { scheduled.cancel() }
-                }
-            default:
-                break
-            }
-        }
-        for session in outbox.closing { session.close() }
-        startPrompts(outbox)
-        for ended in outbox.ended { onEnded(ended) }
-        for event in outbox.events { onEvent(event) }
-        if let locks = outbox.locks { onLocksChanged(locks) }
     }
 }

@@ -1,51 +1,28 @@
+import Defense
+import Events
 import Foundation
-import Logging
 import Media
 import Model
 import NIOCore
 import SIPAuth
 import SIPCore
 import SIPStack
-import Storage
-import Synchronization
 
-/// Responses to what the router sent: destinations' answers to INVITE (provisional, 2xx, failures, a provider's
-/// challenge) and the far side's answers to relayed requests.
-extension CallRouter {
-    // MARK: Responses
-
-    /// A response to something the PBX sent, matched by the branch of our Via.
-    public func receive(_ response: SIPResponse, replier: SIPReplier) {
-        guard let branch = (try? response.topVia())?.branch, let cseq = try? response.cseq() else { return }
-        var outbox = Outbox()
-        table.withLock { table in
-            if cseq.method == .invite, let (id, index) = table.byForkBranch[branch] {
-                forkResponse(response, call: id, fork: index, &table, &outbox)
-            } else if let relay = table.relays[branch], cseq.method != .cancel {
-                if response.statusCode >= 200 {
-                    table.relays[branch] = nil
-                    table.outgoing[branch + cseq.method.rawValue] = nil
-                }
-                relayResponse(response, relay: relay, &table, &outbox)
-            } else if response.statusCode >= 200 {
-                table.outgoing[branch + cseq.method.rawValue] = nil
-            }
-        }
-        carryOut(outbox)
-    }
-
-    func forkResponse(_ response: SIPResponse, call id: UInt64, fork index: Int, _ table: inout Table, _ outbox: inout Outbox) {
-        guard var call = table.calls[id] else { return }
+/// Destinations' answers to INVITE (provisional, 2xx, failures, a provider's challenge) and the far side's answers to
+/// relayed requests.
+extension CallState {
+    mutating func forkResponse(_ response: SIPResponse, call id: UInt64, fork index: Int, _ outbox: inout Outbox) {
+        guard var call = calls[id] else { return }
         var fork = call.forks[index]
         let status = response.statusCode
-        let actions = fork.transaction.responseReceived(statusCode: status, now: elapsed)
+        let actions = fork.transaction.responseReceived(statusCode: status, now: env.elapsed)
         let toTag = (try? response.to())?.tag
         if actions.contains(.sendAck) {
             outbox.send(nonSuccessAck(fork, response: response), on: fork.dialog.flow)
         }
         guard actions.contains(.passToUser) || (200..<300).contains(status) else {
             call.forks[index] = fork
-            table.calls[id] = call
+            calls[id] = call
             return
         }
         switch status {
@@ -56,12 +33,12 @@ extension CallRouter {
             if let toTag { fork.dialog.remoteTag = toTag }
             if status > 100 && call.phase == .ringing && call.finalResponse == nil {
                 let bytes = CallMessages.response(to: call.invite, status: status, reason: response.reasonPhrase, toTag: call.callerDialog.localTag,
-                                                  contact: call.callerDialog.contact, body: relayed(response.body, from: .callee, of: call, fork: fork),
+                                                  contact: call.callerDialog.contact, body: relayed(response.body, from: .callee, of: call, fork: fork, &outbox),
                                                   contentType: response.headers[.contentType])
                 call.lastProvisional = bytes
                 outbox.send(bytes, on: call.callerDialog.flow)
             }
-            if fork.cancelled { sendCancel(fork, call: id, &table, &outbox) }
+            if fork.cancelled { sendCancel(fork, call: id, &outbox) }
         case 200..<300:
             if let toTag { fork.dialog.remoteTag = toTag }
             if let contact = (try? response.contacts().first), case .address(let address) = contact {
@@ -78,42 +55,42 @@ extension CallRouter {
             if call.awaitingAnswer && call.winner == nil {
                 call.winner = index
                 call.phase = .answered
-                call.record.answer = Date()
+                call.record.answer = env.now
                 call.record.disposition = .answered
-                let answer = relayed(response.body, from: .callee, of: call, fork: fork)
+                let answer = relayed(response.body, from: .callee, of: call, fork: fork, &outbox)
                 // Answered early for the PIN, the caller already has its 200; the callee's answer only connects media.
                 if !call.answeredEarly { sendFinal(status, to: &call, body: answer, contentType: response.headers[.contentType], &outbox) }
-                cancelForks(&call, &table, &outbox)
-                for timer in call.longTimers { timer.cancel() }
+                cancelForks(&call, &outbox)
+                outbox.cancelled += call.longTimers
                 call.longTimers = []
-                outbox.after(.seconds(call.maxDuration ?? settings.withLock { $0.maxDuration }), on: call.callerDialog.flow, .maxDuration(call: id))
+                outbox.after(.seconds(call.maxDuration ?? env.settings.maxDuration), on: call.callerDialog.flow, .maxDuration(call: id))
             } else if call.winner != index && firstAnswer {
                 // A second answer (forking race) or an answer after the caller gave up: take it and end it.
                 let bye = call.forks[index].dialog.request(.bye)
-                send(bye, call: id, &table, &outbox)
+                send(bye, call: id, &outbox)
             }
-            table.calls[id] = call
+            calls[id] = call
             return
         default:
             if status == 401 || status == 407, call.awaitingAnswer,
                let answered = answerChallenge(response, fork: fork, call: call) {
                 // The provider wants credentials: the same INVITE again, answering its challenge, once.
-                table.byForkBranch[fork.invite.branch] = nil
+                byForkBranch[fork.invite.branch] = nil
                 call.forks[index] = answered
-                table.byForkBranch[answered.invite.branch] = (id, index)
+                byForkBranch[answered.invite.branch] = (id, index)
                 outbox.send(answered.invite.bytes, on: answered.dialog.flow)
-                outbox.arm(answered.transaction.timers, now: elapsed, on: answered.dialog.flow) { .fork(call: id, fork: index, name: $0) }
-                table.calls[id] = call
+                outbox.arm(answered.transaction.timers, now: env.elapsed, on: answered.dialog.flow) { .fork(call: id, fork: index, name: $0) }
+                calls[id] = call
                 return
             }
             fork.finalStatus = status
             call.forks[index] = fork
-            table.calls[id] = call
-            forkFailed(id, cause: "\(status) \(response.reasonPhrase)", &table, &outbox)
+            calls[id] = call
+            forkFailed(id, cause: "\(status) \(response.reasonPhrase)", &outbox)
             return
         }
         call.forks[index] = fork
-        table.calls[id] = call
+        calls[id] = call
     }
 
     /// `fork`'s INVITE again with credentials for the provider's 401/407, or nil when it has none to give or already
@@ -129,7 +106,7 @@ extension CallRouter {
             .invite, body: fork.invite.request.body, contentType: fork.invite.request.headers[.contentType], maxForwards: call.maxForwards,
             extra: [(.allow, SIPRequestDispatcher.allowed),
                     (response.statusCode == 401 ? .authorization : .proxyAuthorization, credentials.headerValue)])
-        answered.transaction = ClientInviteTransaction(reliable: fork.dialog.flow.peer.transport.isReliable, now: elapsed, timers: timers)
+        answered.transaction = ClientInviteTransaction(reliable: fork.dialog.flow.peer.transport.isReliable, now: env.elapsed, timers: env.timers)
         answered.answeredChallenge = true
         answered.provisional = false
         return answered
@@ -137,18 +114,18 @@ extension CallRouter {
 
     /// A destination gave up. Once every one has, the call fails over to the route's next trunk, or the caller
     /// gets the best answer (busy if anyone was busy); a busy callee or a cancelled call never fails over.
-    func forkFailed(_ id: UInt64, cause: String, _ table: inout Table, _ outbox: inout Outbox) {
-        guard var call = table.calls[id], call.awaitingAnswer, call.forks.allSatisfy({ $0.finalStatus != nil }) else { return }
-        let final = CallRouter.callerStatus(call.forks.compactMap(\.finalStatus))
+    mutating func forkFailed(_ id: UInt64, cause: String, _ outbox: inout Outbox) {
+        guard var call = calls[id], call.awaitingAnswer, call.forks.allSatisfy({ $0.finalStatus != nil }) else { return }
+        let final = CallState.callerStatus(call.forks.compactMap(\.finalStatus))
         let busy = final == 486 || final == 600 || final == 603
         if !busy && !call.pendingTrunks.isEmpty {
-            ring(id, [], &table, &outbox)
+            ring(id, [], &outbox)
             return
         }
         call.record.disposition = busy ? .busy : .failed
         call.record.hangupSide = "callee"
         call.record.cause = cause
-        stopRinging(&call, status: final, &table, &outbox)
+        stopRinging(&call, status: final, &outbox)
     }
 
     /// The one answer the caller gets when every contact failed: busy if anyone was busy, else the first failure.
@@ -158,8 +135,8 @@ extension CallRouter {
         return statuses.first { $0 != 408 && $0 != 487 } ?? 480
     }
 
-    func relayResponse(_ response: SIPResponse, relay: Relay, _ table: inout Table, _ outbox: inout Outbox) {
-        guard response.statusCode > 100, var call = table.calls[relay.call] else { return }
+    mutating func relayResponse(_ response: SIPResponse, relay: Relay, _ outbox: inout Outbox) {
+        guard response.statusCode > 100, var call = calls[relay.call] else { return }
         if relay.original.method == .invite && (200..<300).contains(response.statusCode), let winner = call.winner,
            let cseq = try? response.cseq() {
             // We ACK the far side's 2xx at once and absorb the near side's ACK.
@@ -171,10 +148,10 @@ extension CallRouter {
         }
         let tag = relay.toCallee ? call.callerDialog.localTag : call.winner.map { call.forks[$0].dialog.localTag }
         let contact = relay.toCallee ? call.callerDialog.contact : call.winner.map { call.forks[$0].dialog.contact }
-        let body = call.answered.map { relayed(response.body, from: relay.toCallee ? .callee : .caller, of: call, fork: $0) } ?? response.body
+        let body = call.answered.map { relayed(response.body, from: relay.toCallee ? .callee : .caller, of: call, fork: $0, &outbox) } ?? response.body
         let bytes = CallMessages.response(to: relay.original, status: response.statusCode, reason: response.reasonPhrase, toTag: tag ?? "",
                                           contact: contact, body: body, contentType: response.headers[.contentType])
         outbox.send(bytes, on: relay.replier)
-        table.calls[relay.call] = call
+        calls[relay.call] = call
     }
 }

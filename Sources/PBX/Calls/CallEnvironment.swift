@@ -1,0 +1,30 @@
+import Defense
+import Foundation
+import Model
+import SIPStack
+
+/// Everything the call state machine reads besides its own state, as the router hands it in with each event: the
+/// time on both clocks, the settings and routing in force, and the lookups into the PBX's other tables. A test
+/// builds one with a clock of its own and fixed answers.
+struct CallEnvironment: Sendable {
+    /// Wall-clock time, for records and the policy's time conditions.
+    var now: Date
+    /// Monotonic time since the router started, for transaction timers.
+    var elapsed: Duration
+    var settings: CallSettings
+    var routing: RoutingTable
+    var timers: TransactionTimers
+    /// Whether media goes through the relay (and a route PIN can be collected).
+    var relay: Bool
+    /// Seconds of silence after which an answered call is hung up.
+    var rtpTimeout: Int
+    /// The extension's outbound restrictions (none for an unknown number).
+    var rules: @Sendable (String) -> ExtensionCallRules
+    var isExtension: @Sendable (String) -> Bool
+    /// Every registered contact of an extension that a flow still reaches, called by `caller`.
+    var destinations: @Sendable (_ number: String, _ caller: String) -> [CallDestination]
+    /// The way to a peer (its UDP socket or open connection), nil when none.
+    var flow: @Sendable (SIPPeer) -> SIPReplier?
+    /// Keyed PINs are compared as these fingerprints.
+    var fingerprint: @Sendable (String) -> String
+}
