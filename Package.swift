@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "PBX", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime", "GeoIP", "Media", "Dialplan",
+                "PBX", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime", "GeoIP", "Media",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,13 +138,13 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime",
+                "PBX", "AdminAPI", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "PBXTests",
             dependencies: [
-                "PBX", "SIPCore", "SIPStack", "SIPAuth", "Model", "Storage", "Events", "Media", "Defense", "DefenseRuntime",
+                "PBX", "SIPCore", "SIPStack", "SIPAuth", "Model", "Storage", "Events", "Defense",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -222,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense", "DefenseRuntime",
+                "AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
