@@ -1,5 +1,7 @@
-/// Comparison whose duration does not depend on where two secrets differ.
+/// Comparison whose duration does not depend on where two secrets differ. Inlinable, so each caller gets it
+/// specialized for its collections: unspecialized, every comparison would look up generic metadata at run time.
 public enum ConstantTime {
+    @inlinable
     public static func equals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
         guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
@@ -8,6 +10,7 @@ public enum ConstantTime {
     }
 
     /// Compares text case-insensitively for ASCII hex digests, still in constant time.
+    @inlinable
     public static func equalsHex(_ lhs: String, _ rhs: String) -> Bool {
         equals(lhs.utf8.map { $0 | 0x20 }, rhs.utf8.map { $0 | 0x20 })
     }
