@@ -3,9 +3,9 @@ import Foundation
 import Model
 import SIPStack
 
-/// Everything the call state machine reads besides its own state, as the router hands it in with each event: the
-/// time on both clocks, the settings and routing in force, and the lookups into the PBX's other tables. A test
-/// builds one with a clock of its own and fixed answers.
+/// Everything the call state machine reads besides its own state: the time on both clocks, the settings and routing
+/// in force (the router sets them before each event), and the lookups into the PBX's other tables (given once). A
+/// test builds one with a clock of its own and fixed answers.
 struct CallEnvironment: Sendable {
     /// Wall-clock time, for records and the policy's time conditions.
     var now: Date
@@ -21,8 +21,9 @@ struct CallEnvironment: Sendable {
     /// The extension's outbound restrictions (none for an unknown number).
     var rules: @Sendable (String) -> ExtensionCallRules
     var isExtension: @Sendable (String) -> Bool
-    /// Every registered contact of an extension that a flow still reaches, called by `caller`.
-    var destinations: @Sendable (_ number: String, _ caller: String) -> [CallDestination]
+    /// Every registered contact of an extension that a flow still reaches, called by `caller`, our host in Contact and
+    /// To being the advertised one on wildcard listeners.
+    var destinations: @Sendable (_ number: String, _ caller: String, _ advertised: String?) -> [CallDestination]
     /// The way to a peer (its UDP socket or open connection), nil when none.
     var flow: @Sendable (SIPPeer) -> SIPReplier?
     /// Keyed PINs are compared as these fingerprints.

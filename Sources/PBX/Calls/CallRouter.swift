@@ -141,16 +141,19 @@ public final class CallRouter: Sendable {
         handle { state, outbox in state.pinGoodbyePlayed(id, &outbox) }
     }
 
-    /// One event: the machine decides under the lock, with the environment of this moment; the outbox is carried out
-    /// once the lock is released.
+    /// One event: the machine decides under the lock, with the time, settings and routing of this moment (its
+    /// lookups were given once, at the start); the outbox is carried out once the lock is released.
     @discardableResult
     func handle<Result>(_ event: (inout CallState, inout Outbox) -> Result) -> Result {
         var outbox = Outbox()
-        let environment = CallRouter.environment(now: clock.now(), elapsed: clock.elapsed(), settings: settings.withLock { $0 },
-                                                 routing: routing.withLock { $0 }, timers: timers, relay: media != nil, rtpTimeout: rtpTimeout,
-                                                 directory: directory, location: location, flows: flows, secrets: secrets)
+        let (now, elapsed) = (clock.now(), clock.elapsed())
+        let settings = settings.withLock { $0 }
+        let routing = routing.withLock { $0 }
         let result = state.withLock { state in
-            state.env = environment
+            state.env.now = now
+            state.env.elapsed = elapsed
+            state.env.settings = settings
+            state.env.routing = routing
             return event(&state, &outbox)
         }
         carryOut(outbox)
@@ -160,12 +163,11 @@ public final class CallRouter: Sendable {
     static func environment(now: Date, elapsed: Duration, settings: CallSettings, routing: RoutingTable, timers: TransactionTimers, relay: Bool,
                             rtpTimeout: Int, directory: ExtensionDirectory, location: LocationService, flows: SIPFlowTable,
                             secrets: SecretBox) -> CallEnvironment {
-        let advertised = settings.advertisedHost
-        return CallEnvironment(
+        CallEnvironment(
             now: now, elapsed: elapsed, settings: settings, routing: routing, timers: timers, relay: relay, rtpTimeout: rtpTimeout,
             rules: { directory.credentials(number: $0)?.calls ?? ExtensionCallRules() },
             isExtension: { directory.credentials(number: $0) != nil },
-            destinations: { number, caller in
+            destinations: { number, caller, advertised in
                 location.bindings(for: number).compactMap { binding in
                     guard let peer = SIPPeer(binding: binding), let out = flows.replier(to: peer) else { return nil }
                     return CallDestination(uri: binding.contact, to: "<sip:\(number)@\(CallMessages.hostPort(out, advertised: advertised))>",

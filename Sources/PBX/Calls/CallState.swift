@@ -171,7 +171,7 @@ struct CallState: Sendable {
         let contacts: [CallDestination]
         let isInternal = env.isExtension(target)
         if isInternal {
-            contacts = env.destinations(target, caller)
+            contacts = env.destinations(target, caller, settings.advertisedHost)
         } else {
             if trunk != nil { return (refuse(.notAnExtension), nil) }
             contacts = []

@@ -34,7 +34,7 @@ struct CallStateTests {
             state = CallState(env: CallEnvironment(
                 now: now, elapsed: .zero, settings: settings, routing: RoutingTable(), timers: TransactionTimers(), relay: false, rtpTimeout: 60,
                 rules: { _ in ExtensionCallRules() }, isExtension: { ["1001", "1002"].contains($0) },
-                destinations: { number, caller in
+                destinations: { number, caller, _ in
                     number == "1002" ? devices.map { CallDestination(uri: "sip:1002@\($0.flow.peer.ip):5070", to: "<sip:1002@127.0.0.1>",
                                                                       fromUser: caller, flow: $0.flow, trunk: nil) } : []
                 },
