@@ -58,8 +58,9 @@ let package = Package(
         .target(
             name: "Defense",
             dependencies: ["Model", "GeoIP", "Dialplan"],
-            exclude: ["Outbound/CallingCodes/README.md"],
-            resources: [.copy("Outbound/CallingCodes/country-calling-codes.csv"), .copy("Outbound/CallingCodes/nanp-area-codes.csv")],
+            exclude: ["Outbound/CallingCodes/README.md", "Login/CommonPasswords/README.md"],
+            resources: [.copy("Outbound/CallingCodes/country-calling-codes.csv"), .copy("Outbound/CallingCodes/nanp-area-codes.csv"),
+                        .copy("Login/CommonPasswords/common-passwords.txt")],
             swiftSettings: strict
         ),
         // What runs the decisions: guard shards on the event loops, block records and their store writes, DNS allow

@@ -99,11 +99,11 @@ def test_first_start_writes_a_one_time_setup_token_to_an_owner_only_file(server_
     token = server.setup_token()
     assert token and token not in "".join(server.output), "the token itself is never printed"
     assert token_file.stat().st_mode & 0o777 == 0o600 and server.data_dir.stat().st_mode & 0o777 == 0o700
-    created = server.cli("setup", "--username", "admin", "--password", "correct horse battery")
+    created = server.cli("setup", "--username", "admin", "--password", "Quiet7-Harbor-Lamp9")
     api_token = created.stdout.strip().splitlines()[-1]
     assert server.api("GET", "/api/v1/tokens", token=api_token)[0] == 200
     assert not token_file.exists()
-    reused = server.cli("setup", "--token", token, "--username", "admin2", "--password", "correct horse battery", check=False)
+    reused = server.cli("setup", "--token", token, "--username", "admin2", "--password", "Quiet7-Harbor-Lamp9", check=False)
     assert reused.returncode != 0
     status, _, _ = server.api("POST", "/api/v1/setup", {"setupToken": token, "username": "x", "password": "y" * 20}, token=None)
     assert status == 401
@@ -115,7 +115,7 @@ def test_finding_5_parallel_setups_with_one_token_make_one_administrator(server_
     token = server.setup_token()
 
     def attempt(index):
-        return server.api("POST", "/api/v1/setup", {"setupToken": token, "username": f"admin{index}", "password": "correct horse battery"},
+        return server.api("POST", "/api/v1/setup", {"setupToken": token, "username": f"admin{index}", "password": "Quiet7-Harbor-Lamp9"},
                           token=None)[0]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
@@ -207,3 +207,19 @@ def test_the_openapi_document_describes_the_api_it_serves(server_factory):
     assert status == 200 and document["openapi"] == "3.1.0"
     assert "put" in document["paths"]["/api/v1/registration-defense"]
     assert document["components"]["schemas"]["RegistrationDefenseSettings"]["additionalProperties"] is False
+
+
+def test_a_weak_administrator_password_is_refused_with_every_broken_rule(server_factory):
+    """The seed's password rules and the common-password list apply to the Super Administrator; a refusal names every
+    rule the password breaks, and the setup token still works afterwards."""
+    server = server_factory().start()
+    weak = server.cli("setup", "--username", "admin", "--password", "admin1111password", check=False)
+    assert weak.returncode != 0
+    for rule in ("must contain an upper-case letter", "must not contain a run of 4 repeated or consecutive digits",
+                 "must not contain the name 'admin'"):
+        assert rule in weak.stderr, weak.stderr
+    common = server.cli("setup", "--username", "admin", "--password", "Password123!", check=False)
+    assert common.returncode != 0 and "must not be a common password" in common.stderr, common.stderr
+    assert server.setup_token(), "a refused password leaves the token usable"
+    created = server.cli("setup", "--username", "admin", "--password", "Quiet7-Harbor-Lamp9")
+    assert created.returncode == 0

@@ -193,9 +193,8 @@ public struct AdminService: Sendable {
         guard (3...64).contains(request.username.count), request.username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
             throw AdminError(.invalidInput, "username must be 3-64 letters, digits, '.', '_' or '-'")
         }
-        guard request.password.count >= 12, request.password.count <= 128 else {
-            throw AdminError(.invalidInput, "password must be 12-128 characters")
-        }
+        let problems = PasswordRules.problems(request.password, username: request.username).map { "password: \($0)" }
+        guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         let user = AdminUserRecord(username: request.username, passwordHash: Bcrypt.hash(request.password, cost: 12),
                                    role: "Super Administrator", createdAt: now)
         guard try await storeCall({ try await store.createFirstAdministrator(user, consuming: AdminService.setupKey, value: stored) }) else {

@@ -69,7 +69,7 @@ struct Serve: AsyncParsableCommand {
             if let tlsKey { files.key = tlsKey }
             sip.tls = files
         }
-        let problems = sip.problems + api.problems + (CallingCodes.bundledProblem.map { [$0] } ?? [])
+        let problems = sip.problems + api.problems + [CallingCodes.bundledProblem, CommonPasswords.bundledProblem].compactMap { $0 }
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         let addresses = try sip.listen.map { try SIPListenAddress(parsing: $0) }
         let apiAddress = try APIListenAddress(parsing: api.listen)

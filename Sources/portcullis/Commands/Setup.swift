@@ -8,10 +8,11 @@ struct Setup: AsyncParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
     @Option(help: "The setup token; read from the data directory's setup-token file when omitted.") var token: String?
     @Option var username: String
-    @Option(help: "12+ characters; read from standard input when omitted.") var password: String?
+    @Option(help: "10+ characters with upper and lower case and a digit, not a common password; read from standard input when omitted.")
+    var password: String?
 
     func run() async throws {
-        if password == nil { FileHandle.standardError.write(Data("password for \(username) (12+ characters): ".utf8)) }
+        if password == nil { FileHandle.standardError.write(Data("password for \(username) (10+ characters, upper, lower, digits): ".utf8)) }
         let secret = password ?? readLine(strippingNewline: true) ?? ""
         guard let setupToken = token ?? (try? String(contentsOfFile: data.setupTokenPath, encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) else {
