@@ -225,6 +225,9 @@ let package = Package(
             dependencies: [
                 "AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict

@@ -10,6 +10,9 @@ public struct AdminEndpoint<Body: Codable & Sendable, Answer: Codable & Sendable
     /// Below `/api/v1` (or from the root when it starts with `/`), with `:name` for a path parameter.
     public let path: String
     public let summary: String
+    /// What the caller's role must allow; nil for an operation any authenticated caller may use (or, for the health
+    /// check and the one-time setup, anyone).
+    public let permission: Permission?
     public let query: [QueryParameterDescription]
     /// The status of a success.
     public let status: HTTPResponse.Status
@@ -17,11 +20,12 @@ public struct AdminEndpoint<Body: Codable & Sendable, Answer: Codable & Sendable
     public let bodyFormat: PayloadFormat
     public let answerFormat: PayloadFormat
 
-    public init(_ method: HTTPRequest.Method, _ path: String, _ summary: String, query: [QueryParameterDescription] = [],
+    public init(_ method: HTTPRequest.Method, _ path: String, _ summary: String, needs permission: Permission?, query: [QueryParameterDescription] = [],
                 status: HTTPResponse.Status = .ok, bodyFormat: PayloadFormat? = nil, answerFormat: PayloadFormat = .json) {
         self.method = method
         self.path = path
         self.summary = summary
+        self.permission = permission
         self.query = query
         self.status = status
         self.bodyFormat = bodyFormat ?? (Body.self == NoBody.self ? .none : .json)
@@ -39,7 +43,7 @@ public struct AdminEndpoint<Body: Codable & Sendable, Answer: Codable & Sendable
     }
 
     public var description: EndpointDescription {
-        EndpointDescription(method: method, path: path, summary: summary, query: query, status: status,
+        EndpointDescription(method: method, path: path, summary: summary, permission: permission, query: query, status: status,
                             body: bodyFormat == .none ? nil : PayloadDescription(Body.self, format: bodyFormat),
                             answer: answerFormat == .none ? nil : PayloadDescription(Answer.self, format: answerFormat))
     }
@@ -83,6 +87,7 @@ public struct EndpointDescription: Sendable {
     public let method: HTTPRequest.Method
     public let path: String
     public let summary: String
+    public let permission: Permission?
     public let query: [QueryParameterDescription]
     public let status: HTTPResponse.Status
     public let body: PayloadDescription?

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Model
 
 /// The OpenAPI 3.1 description of the admin API, built from the endpoints as they are registered (served at
 /// `/api/v1/openapi.json`); a test holds it equal to the router's routes. Bodies read through a field list
@@ -14,9 +15,15 @@ public struct OpenAPIDocument: Codable, Sendable {
     public struct Operation: Codable, Sendable {
         public var summary: String
         public var operationId: String
+        /// The role permission the operation needs (`Security: manage`); absent: any authenticated caller.
+        public var permission: String?
         public var parameters: [Parameter]?
         public var requestBody: Body?
         public var responses: [String: Answer]
+
+        enum CodingKeys: String, CodingKey {
+            case summary, operationId, permission = "x-permission", parameters, requestBody, responses
+        }
     }
 
     public struct Parameter: Codable, Sendable {
@@ -94,10 +101,12 @@ public struct OpenAPIDocument: Codable, Sendable {
             if let answer = endpoint.answer {
                 success.content = [answer.format.mediaType ?? "": Content(schema: OpenAPIDocument.schema(answer, into: &schemas))]
             }
-            let problem = Answer(description: "The reason, as a problem", content: ["application/problem+json": Content(schema: .reference("Problem"))])
+            let problem = Answer(description: "The reason, as a problem (403 when the caller's role does not allow it)",
+                                 content: ["application/problem+json": Content(schema: .reference("Problem"))])
             let method = endpoint.method.rawValue.lowercased()
             paths[path, default: [:]][method] = Operation(
                 summary: endpoint.summary, operationId: method + path.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.capitalized }.joined(),
+                permission: endpoint.permission?.description,
                 parameters: parameters.isEmpty ? nil : parameters, requestBody: body,
                 responses: [String(endpoint.status.code): success, "default": problem])
         }

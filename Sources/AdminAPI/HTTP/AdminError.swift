@@ -9,6 +9,8 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The change would cut off the caller; repeat with force.
         case wouldLockOut = "would-lock-out"
         case unauthorized
+        /// The caller's role does not allow the operation.
+        case forbidden
         case tooLarge = "too-large"
         case unsupportedMediaType = "unsupported-media-type"
         /// The Host header names no address or name this server answers to (a DNS rebinding attempt, or a typo).
@@ -22,6 +24,7 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .notFound: 404
             case .conflict, .wouldLockOut: 409
             case .unauthorized: 401
+            case .forbidden: 403
             case .tooLarge: 413
             case .unsupportedMediaType: 415
             case .misdirected: 421
@@ -37,6 +40,7 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .conflict: "Conflict"
             case .wouldLockOut: "Would lock you out"
             case .unauthorized: "Unauthorized"
+            case .forbidden: "Forbidden"
             case .tooLarge: "Too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .misdirected: "Misdirected request"

@@ -17,11 +17,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         if trustedSocket {
             context.caller = "local socket"
+            context.role = .superAdministrator
         } else if !AuthenticationMiddleware.openPaths.contains(request.uri.path) {
             guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
                   let owner = await service.tokenOwner(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
             else { throw AdminError(.unauthorized, "a valid API token is required: Authorization: Bearer pct_...") }
             context.caller = owner.name
+            // A role that is no longer known allows nothing.
+            context.role = Role.builtIn(named: owner.role) ?? Role(name: owner.role, categories: [:])
         }
         return try await next(request, context)
     }

@@ -22,6 +22,9 @@ final class AdminRoutes {
                           _ handler: @escaping @Sendable (AdminCall<Body>) async throws -> Answer) {
         described.append(endpoint.description)
         let serve: @Sendable (Request, AdminRequestContext) async throws -> Response = { request, context in
+            if let permission = endpoint.permission, context.role?.allows(permission) != true {
+                throw AdminError(.forbidden, "the role \(context.role?.name ?? "of this caller") does not allow this (it needs \(permission))")
+            }
             let body = try await AdminRoutes.body(endpoint, request, context)
             let answer = try await handler(AdminCall(request: request, context: context, body: body))
             if let alternative, let response = alternative(request, answer) { return response }

@@ -271,18 +271,18 @@ struct AdminServiceTests {
         let setup = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await service.issueSetupTokenIfNeeded(now: now.addingTimeInterval(60)) == expires, "a restart keeps the token")
         await #expect(throws: AdminError.self) {
-            try await service.setup(SetupRequest(setupToken: "setup_wrong", username: "admin", password: "a long enough pass"))
+            try await service.setup(SetupRequest(setupToken: "setup_wrong", username: "admin", password: "Quiet7-Harbor-Lamp9"))
         }
         await #expect(throws: AdminError.self, "expired") {
-            try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "a long enough pass"),
+            try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "Quiet7-Harbor-Lamp9"),
                                     now: expires.addingTimeInterval(1))
         }
-        let token = try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "a long enough pass"))
+        let token = try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "Quiet7-Harbor-Lamp9"))
         #expect(!FileManager.default.fileExists(atPath: file), "the used token's file is removed")
         #expect(await service.tokenOwner(token.token)?.name == "admin (setup)")
         #expect(try await service.store.tokens().allSatisfy { $0.secretHash != token.token })
         await #expect(throws: AdminError.self) {
-            try await service.setup(SetupRequest(setupToken: setup, username: "admin2", password: "a long enough pass"))
+            try await service.setup(SetupRequest(setupToken: setup, username: "admin2", password: "Quiet7-Harbor-Lamp9"))
         }
         #expect(try await service.issueSetupTokenIfNeeded() == nil)
         let events = try await service.events(EventQuery(limit: 100)).map(\.name)
