@@ -223,3 +223,20 @@ def test_a_weak_administrator_password_is_refused_with_every_broken_rule(server_
     assert server.setup_token(), "a refused password leaves the token usable"
     created = server.cli("setup", "--username", "admin", "--password", "Quiet7-Harbor-Lamp9")
     assert created.returncode == 0
+
+
+def test_a_revoked_token_is_refused_at_once(server_factory):
+    server = server_factory().start()
+    token = server.cli("token", "create", "--name", "short", "--expires", "1h").stdout.strip()
+    assert server.api("GET", "/api/v1/extensions", token=token)[0] == 200
+    listed = {t["name"]: t for t in json.loads(server.cli("token", "list", "--json").stdout)}
+    assert listed["short"]["expiresAt"] and listed["short"]["lastUsedAt"], listed["short"]
+    server.cli("token", "revoke", listed["short"]["id"])
+    status, _, body = server.api("GET", "/api/v1/extensions", token=token)
+    assert status == 401, body
+    other = server.cli("token", "create", "--name", "other").stdout.strip()
+    other_id = {t["name"]: t for t in json.loads(server.cli("token", "list", "--json").stdout)}["other"]["id"]
+    status, _, _ = server.api("DELETE", f"/api/v1/tokens/{other_id}")
+    assert status == 200 and server.api("GET", "/api/v1/extensions", token=other)[0] == 401
+    bad = server.cli("token", "create", "--expires", "soon", check=False)
+    assert bad.returncode != 0 and "--expires" in bad.stderr

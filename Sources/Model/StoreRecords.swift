@@ -104,13 +104,19 @@ public struct APITokenRecord: Sendable, Equatable, Codable {
     public var secretHash: String
     public var role: String
     public var createdAt: Date
+    /// Refused from then on; nil: until revoked.
+    public var expiresAt: Date?
+    /// When it last authenticated a request (kept to the minute).
+    public var lastUsedAt: Date?
 
-    public init(id: String, name: String, secretHash: String, role: String, createdAt: Date) {
+    public init(id: String, name: String, secretHash: String, role: String, createdAt: Date, expiresAt: Date? = nil, lastUsedAt: Date? = nil) {
         self.id = id
         self.name = name
         self.secretHash = secretHash
         self.role = role
         self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
     }
 }
 

@@ -28,6 +28,9 @@ public protocol PortcullisStore: Sendable {
     func createToken(_ token: APITokenRecord) async throws
     func token(secretHash: String) async throws -> APITokenRecord?
     func tokens() async throws -> [APITokenRecord]
+    /// Revokes a token; false when there was none with this id.
+    func deleteToken(id: String) async throws -> Bool
+    func tokenUsed(id: String, at time: Date) async throws
 
     func createAdminUser(_ user: AdminUserRecord) async throws
     /// The first administrator, in one transaction: only while no administrator exists and only by deleting the

@@ -139,8 +139,8 @@ public final class SQLiteStore: PortcullisStore {
 
     public func createToken(_ token: APITokenRecord) async throws {
         try await write { db in
-            try db.execute(sql: "INSERT INTO api_token (id, name, secret_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [token.id, token.name, token.secretHash, token.role, token.createdAt])
+            try db.execute(sql: "INSERT INTO api_token (id, name, secret_hash, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [token.id, token.name, token.secretHash, token.role, token.createdAt, token.expiresAt])
         }
     }
 
@@ -148,6 +148,17 @@ public final class SQLiteStore: PortcullisStore {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE secret_hash = ?", arguments: [secretHash]).map(Self.tokenRecord)
         }
+    }
+
+    public func deleteToken(id: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM api_token WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func tokenUsed(id: String, at time: Date) async throws {
+        try await write { db in try db.execute(sql: "UPDATE api_token SET last_used_at = ? WHERE id = ?", arguments: [time, id]) }
     }
 
     public func tokens() async throws -> [APITokenRecord] {
@@ -258,6 +269,7 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     private static func tokenRecord(_ row: Row) -> APITokenRecord {
-        APITokenRecord(id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"], createdAt: row["created_at"])
+        APITokenRecord(id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"], createdAt: row["created_at"],
+                       expiresAt: row["expires_at"], lastUsedAt: row["last_used_at"])
     }
 }

@@ -118,6 +118,10 @@ enum StoreMigrations {
             try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES ('sip.settings', ?), ('api.settings', ?)", arguments: [sip, api])
             try db.execute(sql: "DELETE FROM setting WHERE key = 'server.settings'")
         }
+        migrator.registerMigration("v8 token expiry and last use") { db in
+            try db.execute(sql: "ALTER TABLE api_token ADD COLUMN expires_at DATETIME")
+            try db.execute(sql: "ALTER TABLE api_token ADD COLUMN last_used_at DATETIME")
+        }
         return migrator
     }
 

@@ -14,6 +14,8 @@ public enum Endpoints {
     public static let setup = AdminEndpoint<SetupRequest, CreatedToken>(.post, "setup", "Create the Super Administrator with the one-time setup token; answers an API token", needs: nil)
     public static let tokens = AdminEndpoint<NoBody, ListResponse<TokenView>>(.get, "tokens", "List API tokens", needs: Permission(.system, .view))
     public static let createToken = AdminEndpoint<CreateTokenRequest, CreatedToken>(.post, "tokens", "Create an API token; its secret is shown this once", needs: Permission(.system, .manage), status: .created)
+    public static let revokeToken = AdminEndpoint<NoBody, ListResponse<TokenView>>(.delete, "tokens/:id", "Revoke an API token: refused at once",
+                                                                               needs: Permission(.system, .manage))
     public static let exportConfiguration = AdminEndpoint<NoBody, String>(.get, "config", "The whole configuration as YAML", needs: Permission(.system, .manage), query: [.init("secrets", "true: extensions carry their HA1 digests")],
               answerFormat: .yaml)
     public static let applyConfiguration = AdminEndpoint<String, ConfigApplyResult>(.put, "config", "Make the configuration equal to a YAML document, in one transaction", needs: Permission(.system, .manage),

@@ -130,25 +130,43 @@ public struct AdminService: Sendable {
 
     // MARK: Tokens and setup
 
-    public func createToken(name: String, role: String = "Super Administrator") async throws(AdminError) -> CreatedToken {
+    public func createToken(name: String, role: String = "Super Administrator", expiresIn: Int? = nil,
+                            now: Date = Date()) async throws(AdminError) -> CreatedToken {
         guard (1...64).contains(name.count), AdminValidation.displayNameProblem(name) == nil else {
             throw AdminError(.invalidInput, "token name must be 1-64 printable characters")
         }
+        if let expiresIn, !(60...315_360_000).contains(expiresIn) {
+            throw AdminError(.invalidInput, "expiresIn must be 60 seconds to 10 years, got \(expiresIn)")
+        }
         let secret = SecretGenerator.token(prefix: "pct_")
-        let record = APITokenRecord(id: UUID().uuidString.lowercased(), name: name, secretHash: SecretGenerator.sha256Hex(secret),
-                                    role: role, createdAt: Date())
-        try await storeCall { try await store.createToken(record) }
-        return CreatedToken(token: secret, info: TokenView(id: record.id, name: record.name, role: record.role, createdAt: record.createdAt))
+        let token = APITokenRecord(id: UUID().uuidString.lowercased(), name: name, secretHash: SecretGenerator.sha256Hex(secret),
+                                    role: role, createdAt: now, expiresAt: expiresIn.map { now.addingTimeInterval(TimeInterval($0)) })
+        try await storeCall { try await store.createToken(token) }
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "tokens", "created": token.name]))
+        return CreatedToken(token: secret, info: TokenView(token))
     }
 
     public func tokens() async throws(AdminError) -> [TokenView] {
-        try await storeCall { try await store.tokens() }.map { TokenView(id: $0.id, name: $0.name, role: $0.role, createdAt: $0.createdAt) }
+        try await storeCall { try await store.tokens() }.map(TokenView.init)
     }
 
-    /// The caller behind a bearer token, or nil. Tokens are looked up by their SHA-256, never stored in clear.
-    public func tokenOwner(_ secret: String) async -> APITokenRecord? {
-        guard secret.hasPrefix("pct_"), secret.count < 200 else { return nil }
-        return try? await store.token(secretHash: SecretGenerator.sha256Hex(secret))
+    /// Revokes a token by id: refused from the next request on.
+    public func revokeToken(_ id: String, actor: String) async throws(AdminError) -> [TokenView] {
+        guard try await storeCall({ try await store.deleteToken(id: id) }) else {
+            throw AdminError(.notFound, "no token with id \(id.prefix(40))")
+        }
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "tokens", "revoked": id, "by": actor]))
+        return try await tokens()
+    }
+
+    /// The caller behind a bearer token, or nil: unknown, expired or revoked. Tokens are looked up by their SHA-256,
+    /// never stored in clear; the last use is written at most once a minute per token.
+    public func tokenOwner(_ secret: String, now: Date = Date()) async -> APITokenRecord? {
+        guard secret.hasPrefix("pct_"), secret.count < 200,
+              let owner = try? await store.token(secretHash: SecretGenerator.sha256Hex(secret)) else { return nil }
+        if let expiresAt = owner.expiresAt, expiresAt <= now { return nil }
+        if owner.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true { try? await store.tokenUsed(id: owner.id, at: now) }
+        return owner
     }
 
     /// A setup token works for this long after it was issued.

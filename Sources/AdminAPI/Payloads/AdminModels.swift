@@ -162,12 +162,17 @@ public struct EventView: Codable, Sendable, Equatable {
 
 public struct CreateTokenRequest: StrictCodable {
     public var name = ""
+    /// Seconds the token works (60 s to 10 years); nil: until revoked.
+    public var expiresIn: Int?
 
     public init() {}
 
-    public init(name: String) { self.name = name }
+    public init(name: String, expiresIn: Int? = nil) {
+        self.name = name
+        self.expiresIn = expiresIn
+    }
 
-    public static let fields: [StrictField<CreateTokenRequest>] = [.required("name", \.name)]
+    public static let fields: [StrictField<CreateTokenRequest>] = [.required("name", \.name), .init("expiresIn", \.expiresIn)]
 }
 
 public struct TokenView: Codable, Sendable, Equatable {
@@ -175,6 +180,18 @@ public struct TokenView: Codable, Sendable, Equatable {
     public var name: String
     public var role: String
     public var createdAt: Date
+    public var expiresAt: Date?
+    /// To the minute.
+    public var lastUsedAt: Date?
+
+    init(_ record: APITokenRecord) {
+        id = record.id
+        name = record.name
+        role = record.role
+        createdAt = record.createdAt
+        expiresAt = record.expiresAt
+        lastUsedAt = record.lastUsedAt
+    }
 }
 
 /// Answer to token creation: `token` is the secret, shown this once.

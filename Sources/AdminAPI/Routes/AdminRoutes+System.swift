@@ -9,7 +9,8 @@ extension AdminRoutes {
         on(Endpoints.metrics) { _ in String(decoding: registry.emitToBuffer(), as: UTF8.self) }
         on(Endpoints.setup) { call in try await service.setup(call.body) }
         on(Endpoints.tokens) { _ in ListResponse(items: try await service.tokens()) }
-        on(Endpoints.createToken) { call in try await service.createToken(name: call.body.name) }
+        on(Endpoints.createToken) { call in try await service.createToken(name: call.body.name, expiresIn: call.body.expiresIn) }
+        on(Endpoints.revokeToken) { call in ListResponse(items: try await service.revokeToken(try call.parameter("id"), actor: call.actor)) }
         on(Endpoints.exportConfiguration) { call in try await service.exportConfiguration(secrets: call.flag("secrets")) }
         on(Endpoints.applyConfiguration) { call in
             try await service.applyConfiguration(yaml: call.body, file: call.request.uri.queryParameters.get("file") ?? "config.yaml",

@@ -73,3 +73,24 @@ enum OpenAPIPath {
             .joined(separator: "/")
     }
 }
+
+@Suite("API tokens")
+struct TokenLifetimeTests {
+    @Test func anExpiredOrRevokedTokenIsRefusedAtOnceAndUseIsRecorded() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-tokens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let service = AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis",
+                                   live: nil, secrets: SecretBox(key: Array(repeating: 7, count: 32)))
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let lasting = try await service.createToken(name: "lasting", now: start)
+        let brief = try await service.createToken(name: "brief", expiresIn: 60, now: start)
+        #expect(await service.tokenOwner(brief.token, now: start.addingTimeInterval(59))?.name == "brief")
+        #expect(await service.tokenOwner(brief.token, now: start.addingTimeInterval(60)) == nil, "expired at its time")
+        #expect(try await service.tokens().first { $0.name == "brief" }?.lastUsedAt == start.addingTimeInterval(59))
+        #expect(await service.tokenOwner(lasting.token, now: start.addingTimeInterval(86_400 * 365)) != nil, "no expiry: until revoked")
+        _ = try await service.revokeToken(lasting.info.id, actor: "test")
+        #expect(await service.tokenOwner(lasting.token, now: start) == nil, "revoked: refused at once")
+        await #expect(throws: AdminError.self) { try await service.revokeToken(lasting.info.id, actor: "test") }
+        await #expect(throws: AdminError.self) { try await service.createToken(name: "x", expiresIn: 5) }
+    }
+}
