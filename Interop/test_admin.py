@@ -240,3 +240,20 @@ def test_a_revoked_token_is_refused_at_once(server_factory):
     assert status == 200 and server.api("GET", "/api/v1/extensions", token=other)[0] == 401
     bad = server.cli("token", "create", "--expires", "soon", check=False)
     assert bad.returncode != 0 and "--expires" in bad.stderr
+
+
+def test_users_are_added_with_a_built_in_role_and_a_strong_password(server_factory):
+    server = server_factory().start()
+    weak = server.cli("user", "add", "olga", "--role", "Operator", "--password", "olga2024", check=False)
+    assert weak.returncode != 0 and "must contain an upper-case letter" in weak.stderr and "must be 10-128 characters" in weak.stderr
+    unknown = server.cli("user", "add", "olga", "--role", "Janitor", "--password", "Quiet7-Harbor-Lamp9", check=False)
+    assert unknown.returncode != 0 and "no role named 'Janitor'" in unknown.stderr
+    assert json.loads(server.cli("user", "list", "--json").stdout) == [], "nothing changed"
+    server.cli("user", "add", "olga", "--role", "Operator", "--password", "Quiet7-Harbor-Lamp9")
+    status, _, body = server.api("GET", "/api/v1/users")
+    assert status == 200 and [(u["username"], u["role"]) for u in body["items"]] == [("olga", "Operator")]
+    assert all(set(user) == {"username", "role", "createdAt"} for user in body["items"]), "never the password or its hash"
+    server.cli("user", "remove", "olga")
+    assert json.loads(server.cli("user", "list", "--json").stdout) == []
+    missing = server.cli("user", "remove", "olga", check=False)
+    assert missing.returncode != 0 and "no user named 'olga'" in missing.stderr

@@ -38,6 +38,8 @@ public protocol PortcullisStore: Sendable {
     /// False, and nothing changed, otherwise.
     func createFirstAdministrator(_ user: AdminUserRecord, consuming key: String, value: String) async throws -> Bool
     func adminUsers() async throws -> [AdminUserRecord]
+    /// False when there was no such user.
+    func deleteAdminUser(username: String) async throws -> Bool
 
     /// Stores the blocks and returns them with their ids.
     func insertBlocks(_ blocks: [NetworkBlockRecord]) async throws -> [NetworkBlockRecord]

@@ -186,6 +186,13 @@ public final class SQLiteStore: PortcullisStore {
         }
     }
 
+    public func deleteAdminUser(username: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM admin_user WHERE username = ?", arguments: [username])
+            return db.changesCount > 0
+        }
+    }
+
     public func adminUsers() async throws -> [AdminUserRecord] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM admin_user ORDER BY username").map { row in

@@ -133,6 +133,10 @@ enum StoreContract {
         try await store.setSetting("setup", value: "token-hash")
         #expect(try await !store.createFirstAdministrator(user, consuming: "setup", value: "token-hash"), "an administrator exists")
         try await store.setSetting("setup", value: nil)
+        let winner = try #require(try await store.adminUsers().first).username
+        #expect(try await store.deleteAdminUser(username: winner))
+        #expect(try await !store.deleteAdminUser(username: "nobody"))
+        #expect(try await store.adminUsers().isEmpty)
         try await store.createAdminUser(user)
         await #expect(throws: StoreError.self) { try await store.createAdminUser(user) }
         #expect(try await store.adminUsers().filter { $0.username == "admin" } == [user])

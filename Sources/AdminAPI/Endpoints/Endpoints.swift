@@ -14,6 +14,11 @@ public enum Endpoints {
     public static let setup = AdminEndpoint<SetupRequest, CreatedToken>(.post, "setup", "Create the Super Administrator with the one-time setup token; answers an API token", needs: nil)
     public static let tokens = AdminEndpoint<NoBody, ListResponse<TokenView>>(.get, "tokens", "List API tokens", needs: Permission(.system, .view))
     public static let createToken = AdminEndpoint<CreateTokenRequest, CreatedToken>(.post, "tokens", "Create an API token; its secret is shown this once", needs: Permission(.system, .manage), status: .created)
+    public static let users = AdminEndpoint<NoBody, ListResponse<UserView>>(.get, "users", "Users and their roles", needs: Permission(.system, .view))
+    public static let createUser = AdminEndpoint<CreateUserRequest, UserView>(.post, "users", "Add a user with a built-in role",
+                                                                              needs: Permission(.system, .manage), status: .created)
+    public static let removeUser = AdminEndpoint<NoBody, ListResponse<UserView>>(.delete, "users/:username", "Remove a user",
+                                                                                 needs: Permission(.system, .manage))
     public static let revokeToken = AdminEndpoint<NoBody, ListResponse<TokenView>>(.delete, "tokens/:id", "Revoke an API token: refused at once",
                                                                                needs: Permission(.system, .manage))
     public static let exportConfiguration = AdminEndpoint<NoBody, String>(.get, "config", "The whole configuration as YAML", needs: Permission(.system, .manage), query: [.init("secrets", "true: extensions carry their HA1 digests")],

@@ -10,6 +10,9 @@ extension AdminRoutes {
         on(Endpoints.setup) { call in try await service.setup(call.body) }
         on(Endpoints.tokens) { _ in ListResponse(items: try await service.tokens()) }
         on(Endpoints.createToken) { call in try await service.createToken(name: call.body.name, expiresIn: call.body.expiresIn) }
+        on(Endpoints.users) { _ in ListResponse(items: try await service.users()) }
+        on(Endpoints.createUser) { call in try await service.createUser(call.body, actor: call.actor) }
+        on(Endpoints.removeUser) { call in ListResponse(items: try await service.removeUser(try call.parameter("username"), actor: call.actor)) }
         on(Endpoints.revokeToken) { call in ListResponse(items: try await service.revokeToken(try call.parameter("id"), actor: call.actor)) }
         on(Endpoints.exportConfiguration) { call in try await service.exportConfiguration(secrets: call.flag("secrets")) }
         on(Endpoints.applyConfiguration) { call in
