@@ -9,7 +9,7 @@ import Storage
 /// hashed with bcrypt. The Super Administrator comes from setup only and cannot be removed.
 extension AdminService {
     public func users() async throws(AdminError) -> [UserView] {
-        try await storeCall { try await store.adminUsers() }.map { UserView(username: $0.username, role: $0.role, createdAt: $0.createdAt) }
+        try await storeCall { try await store.adminUsers() }.map(UserView.init)
     }
 
     public func createUser(_ request: CreateUserRequest, actor: String) async throws(AdminError) -> UserView {
@@ -27,7 +27,7 @@ extension AdminService {
         try await storeCall { try await store.createAdminUser(user) }
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "users", "created": user.username,
                                                                                     "role": user.role, "by": actor]))
-        return UserView(username: user.username, role: user.role, createdAt: user.createdAt)
+        return UserView(user)
     }
 
     public func removeUser(_ username: String, actor: String) async throws(AdminError) -> [UserView] {
@@ -53,6 +53,12 @@ public struct UserView: Codable, Sendable, Equatable {
     public var username: String
     public var role: String
     public var createdAt: Date
+
+    init(_ record: AdminUserRecord) {
+        username = record.username
+        role = record.role
+        createdAt = record.createdAt
+    }
 }
 
 /// Body of `POST /api/v1/users`.

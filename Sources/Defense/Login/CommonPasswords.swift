@@ -24,7 +24,7 @@ public struct CommonPasswords: Sendable {
     public static let bundled = CommonPasswords(bundledText ?? "")
 
     public static var bundledProblem: String? {
-        bundledText == nil ? "the bundled common-passwords.txt is missing from the Defense resources" : nil
+        bundled.isEmpty ? "the bundled common-passwords.txt is missing from the Defense resources" : nil
     }
 
     private static var bundledText: String? {

@@ -39,7 +39,8 @@ public struct CallingCodes: Sendable {
 
     /// Why the shipped tables cannot be used, or nil.
     public static var bundledProblem: String? {
-        ["country-calling-codes", "nanp-area-codes"].first { bundledText($0) == nil }.map { "the bundled \($0).csv is missing from the Defense resources" }
+        let missing = [("country-calling-codes", bundled.codeByRegion.isEmpty), ("nanp-area-codes", bundled.regionByAreaCode.isEmpty)]
+        return missing.first { $0.1 }.map { "the bundled \($0.0).csv is missing from the Defense resources" }
     }
 
     private static func bundledText(_ name: String) -> String? {

@@ -12,9 +12,7 @@ public final class SettingsProblems: Sendable {
         public let reason: String
 
         /// `lockout.window`, `rules[2].action`.
-        public var field: String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingPrefix(".").description
-        }
+        public var field: String { DecodingError.pathText(path).trimmingPrefix(".").description }
     }
 
     private let collected = Mutex<[Problem]>([])
@@ -31,21 +29,11 @@ public final class SettingsProblems: Sendable {
     /// Records `error` when collecting; otherwise throws it.
     static func handle(_ error: any Error, in decoder: any Decoder) throws {
         guard let problems = decoder.userInfo[key] as? SettingsProblems else { throw error }
-        switch error {
-        case DecodingError.typeMismatch(let type, let context): problems.record(context.codingPath, "expected \(typeName(type))")
-        case DecodingError.valueNotFound(let type, let context): problems.record(context.codingPath, "missing \(typeName(type))")
-        case DecodingError.keyNotFound(let key, let context): problems.record(context.codingPath + [key], "required field is missing")
-        case DecodingError.dataCorrupted(let context): problems.record(context.codingPath, context.debugDescription)
-        default: problems.record(decoder.codingPath, "\(error)")
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is Int.Type, is UInt32.Type, is UInt64.Type: "a whole number"
-        case is Bool.Type: "true or false"
-        case is String.Type: "a text value"
-        default: "\(type)"
+        if let error = error as? DecodingError {
+            let (path, reason) = error.fieldAndReason
+            problems.record(path, reason)
+        } else {
+            problems.record(decoder.codingPath, "\(error)")
         }
     }
 }

@@ -2,6 +2,7 @@ import AdminAPI
 import ArgumentParser
 import Defense
 import Foundation
+import Model
 import Yams
 
 struct NetworkCommand: AsyncParsableCommand {

@@ -1,4 +1,4 @@
-import AdminAPI
+@testable import AdminAPI
 import Defense
 import Foundation
 import Hummingbird
@@ -24,7 +24,7 @@ struct AdminRoutesTests {
     @Test func theDocumentListsExactlyTheRoutesTheRouterServes() async throws {
         let service = try service()
         let router = AdminRouter.make(service: service, registry: PrometheusCollectorRegistry(), trusted: true)
-        let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(OpenAPIPath.of("\($0.path)"))" })
+        let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(OpenAPIDocument.path("\($0.path)"))" })
         let (status, type, body) = try await InProcessAdmin(service: service).send(.get, "/api/v1/openapi.json", body: nil, contentType: nil)
         #expect(status == 200 && type?.hasPrefix("application/json") == true)
         let document = try json(body)
@@ -63,14 +63,6 @@ struct AdminRoutesTests {
         #expect(status == 200)
         let after = try await service.registrationDefense()
         #expect(after.lockout.failuresPerSource == 3 && after.lockout.window == RegistrationLockoutSettings().window)
-    }
-}
-
-/// `/api/v1/extensions/{number}` for the router's `/api/v1/extensions/:number`.
-enum OpenAPIPath {
-    static func of(_ routerPath: String) -> String {
-        routerPath.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-            .joined(separator: "/")
     }
 }
 

@@ -18,13 +18,13 @@ extension DecodingError {
     }
 
     /// `.rules[2].action`
-    static func pathText(_ path: [any CodingKey]) -> String {
+    public static func pathText(_ path: [any CodingKey]) -> String {
         path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 
     private static func typeName(_ type: Any.Type) -> String {
         switch type {
-        case is Int.Type: "a whole number"
+        case is Int.Type, is UInt32.Type, is UInt64.Type: "a whole number"
         case is Bool.Type: "true or false"
         case is String.Type: "a text value"
         default: "\(type)"
