@@ -19,6 +19,10 @@ BINARY = Path(os.environ.get("PORTCULLIS_BIN", ROOT / ".build" / "debug" / "port
 PEERS = Path(os.environ.get("PORTCULLIS_PEERS", ROOT / "Interop" / "peers"))
 
 
+ADMIN = "admin"
+ADMIN_PASSWORD = "Quiet7-Harbor-Lamp9"
+
+
 def wait_bound(host, port, timeout=10):
     """Returns once something has bound UDP `host:port` (a SIPp phone started in the background): its bind is what
     makes ours fail."""
@@ -139,8 +143,12 @@ class Server:
         return cli(self.data_dir, *args, check=check, input_text=input_text)
 
     def api_token(self):
+        """A Super Administrator's API token: from setup while none exists, else a new token."""
         if self.token is None:
-            self.token = self.cli("token", "create", "--name", "interop").stdout.strip()
+            if self.setup_token() is not None:
+                self.token = self.cli("setup", "--username", ADMIN, "--password", ADMIN_PASSWORD).stdout.strip().splitlines()[-1]
+            else:
+                self.token = self.cli("token", "create", "--name", "interop").stdout.strip()
         return self.token
 
     def api(self, method, path, body=None, token="auto", content_type="application/json"):
@@ -169,6 +177,16 @@ class Server:
         for name in names:
             args += ["--name", name]
         return json.loads(self.cli(*args).stdout)
+
+    @staticmethod
+    def wait_until(condition, message, timeout=5):
+        """Polls `condition` until it holds (the event log is written behind, within 200 ms)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if condition():
+                return
+            time.sleep(0.2)
+        raise AssertionError(message)
 
     def wait_for_event(self, name, predicate=lambda event: True, timeout=5):
         deadline = time.time() + timeout

@@ -65,6 +65,9 @@ def test_cli_contract(server_factory, tmp_path):
     assert [item["number"] for item in listed] == ["1001", "1002"]
     server.cli("extension", "remove", "1002")
     assert "1002" not in server.cli("extension", "list").stdout
+    no_owner = server.cli("token", "create", "--name", "ops", check=False)
+    assert no_owner.returncode != 0 and "setup" in no_owner.stderr, "a token belongs to a user: none before setup"
+    server.api_token()
     token = server.cli("token", "create", "--name", "ops").stdout.strip()
     assert token.startswith("pct_")
     assert server.api("GET", "/api/v1/extensions", token=token)[0] == 200
@@ -227,6 +230,7 @@ def test_a_weak_administrator_password_is_refused_with_every_broken_rule(server_
 
 def test_a_revoked_token_is_refused_at_once(server_factory):
     server = server_factory().start()
+    server.api_token()
     token = server.cli("token", "create", "--name", "short", "--expires", "1h").stdout.strip()
     assert server.api("GET", "/api/v1/extensions", token=token)[0] == 200
     listed = {t["name"]: t for t in json.loads(server.cli("token", "list", "--json").stdout)}
@@ -244,16 +248,20 @@ def test_a_revoked_token_is_refused_at_once(server_factory):
 
 def test_users_are_added_with_a_built_in_role_and_a_strong_password(server_factory):
     server = server_factory().start()
+    early = server.cli("user", "add", "olga", "--role", "Operator", "--password", "Quiet7-Harbor-Lamp9", check=False)
+    assert early.returncode != 0 and "setup" in early.stderr, "users come after the Super Administrator"
+    server.api_token()
     weak = server.cli("user", "add", "olga", "--role", "Operator", "--password", "olga2024", check=False)
     assert weak.returncode != 0 and "must contain an upper-case letter" in weak.stderr and "must be 10-128 characters" in weak.stderr
     unknown = server.cli("user", "add", "olga", "--role", "Janitor", "--password", "Quiet7-Harbor-Lamp9", check=False)
     assert unknown.returncode != 0 and "no role named 'Janitor'" in unknown.stderr
-    assert json.loads(server.cli("user", "list", "--json").stdout) == [], "nothing changed"
+    assert [u["username"] for u in json.loads(server.cli("user", "list", "--json").stdout)] == ["admin"], "nothing changed"
     server.cli("user", "add", "olga", "--role", "Operator", "--password", "Quiet7-Harbor-Lamp9")
     status, _, body = server.api("GET", "/api/v1/users")
-    assert status == 200 and [(u["username"], u["role"]) for u in body["items"]] == [("olga", "Operator")]
-    assert all(set(user) == {"username", "role", "createdAt"} for user in body["items"]), "never the password or its hash"
+    assert status == 200 and [(u["username"], u["role"]) for u in body["items"]] == [("admin", "Super Administrator"), ("olga", "Operator")]
+    assert not any("hash" in key.lower() or "password" == key.lower() or "secret" in key.lower() for user in body["items"] for key in user), \
+        "never the password, its hash or a second factor's secret"
     server.cli("user", "remove", "olga")
-    assert json.loads(server.cli("user", "list", "--json").stdout) == []
+    assert [u["username"] for u in json.loads(server.cli("user", "list", "--json").stdout)] == ["admin"]
     missing = server.cli("user", "remove", "olga", check=False)
     assert missing.returncode != 0 and "no user named 'olga'" in missing.stderr

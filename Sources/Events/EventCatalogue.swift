@@ -24,13 +24,24 @@ public enum EventCatalogue {
     public static let superAdministratorCreated = EventKind(name: "Super Administrator Created", category: .system, level: .notice)
     public static let setupRefused = EventKind(name: "Setup Token Refused", category: .system, level: .warning)
     public static let connectionLimitReached = EventKind(name: "Connection Limit Reached", category: .network, level: .warning)
+    public static let webUserBlocked = EventKind(name: "Web User Blocked Out", category: .login, level: .alert)
+    public static let webUserAccountLocked = EventKind(name: "Web User Account Locked", category: .login, level: .alert)
+    public static let webUserLoginFailed = EventKind(name: "Web User Login Failed", category: .login, level: .warning)
+    public static let webUserLoginSucceeded = EventKind(name: "Web User Login Success", category: .login, level: .info)
+    public static let administratorLoginSucceeded = EventKind(name: "Administrator Login Success", category: .login, level: .notice)
+    public static let apiAuthenticationBlocked = EventKind(name: "API Authentication Blocked Out", category: .login, level: .alert)
+    public static let administratorPasswordChanged = EventKind(name: "Administrator Password Changed", category: .login, level: .notice)
+    public static let userPasswordChanged = EventKind(name: "User Password Changed", category: .login, level: .info)
+    public static let mailDeliveryFailed = EventKind(name: "Notification Delivery Failed", category: .system, level: .warning)
 
     public static let all: [EventKind] = [
         serverStarted, serverStopped, extensionRegistered, extensionUnregistered, registrationFailed,
         configurationChanged, autoDefenseBlocked, ipBlocked, ipUnblocked, geoIPUnavailable,
         registrationBlocked, registrationLocked, trunkRegistrationFailed, trunkRegistered, disallowedCountry, callFrequencyExceeded,
         blockedNumberDialed, emergencyCall, wrongPIN, outboundLocked, listenerClosed,
-        connectionLimitReached, superAdministratorCreated, setupRefused,
+        connectionLimitReached, superAdministratorCreated, setupRefused, webUserBlocked, webUserAccountLocked, webUserLoginFailed,
+        webUserLoginSucceeded, administratorLoginSucceeded, apiAuthenticationBlocked, administratorPasswordChanged, userPasswordChanged,
+        mailDeliveryFailed,
     ]
 
     public static func kind(named name: String) -> EventKind? { all.first { $0.name == name } }

@@ -6,12 +6,13 @@ public struct NetworkBlockRecord: Sendable, Equatable, Codable {
     public var id: Int64?
     /// An address or CIDR range.
     public var source: String
-    /// `auto defense`, `extension registration`, `login` or `manual`.
+    /// `auto defense`, `extension registration`, `Web Login`, `API Authentication` or `manual`.
     public var defenseType: String
     /// `ip`, or `ip+account` (the source is refused only for `account`).
     public var blockType: String
     /// The service blocked (`sip`, `api`, ...); nil blocks every service.
     public var service: String?
+    /// The account attacked; a login's names its kind (`WebUser:alice`) and is then the block's range.
     public var account: String?
     public var `protocol`: String?
     public var port: Int?
@@ -24,6 +25,12 @@ public struct NetworkBlockRecord: Sendable, Equatable, Codable {
     public var hits: Int
     /// 1 for a first block of this source, 2 for the next within the escalation memory, ...
     public var offense: Int
+
+    /// What the block covers, as the block list shows it: `WebUser:NAME` for a login block, else the service.
+    public var range: String {
+        if let account, account.hasPrefix("WebUser:") { return account }
+        return service.map { "service \($0)" } ?? "all services"
+    }
 
     public init(id: Int64? = nil, source: String, defenseType: String, blockType: String = "ip", service: String? = nil,
                 account: String? = nil, protocol: String? = nil, port: Int? = nil, attackedAt: Date, rule: String,

@@ -38,8 +38,28 @@ public protocol PortcullisStore: Sendable {
     /// False, and nothing changed, otherwise.
     func createFirstAdministrator(_ user: AdminUserRecord, consuming key: String, value: String) async throws -> Bool
     func adminUsers() async throws -> [AdminUserRecord]
-    /// False when there was no such user.
+    /// A user whose stored second factors cannot be read is an error, never a user without them.
+    func adminUser(username: String) async throws -> AdminUserRecord?
+    /// Replaces the stored user of the same name; false when there is none.
+    func updateAdminUser(_ user: AdminUserRecord) async throws -> Bool
+    /// Removes the user with their tokens, sessions and login links; false when there was no such user.
     func deleteAdminUser(username: String) async throws -> Bool
+
+    func createSession(_ session: SessionRecord) async throws
+    func session(secretHash: String) async throws -> SessionRecord?
+    /// Every session, or one user's; newest first.
+    func sessions(username: String?) async throws -> [SessionRecord]
+    func sessionSeen(id: String, at time: Date) async throws
+    /// Ends sessions by id; returns how many ended.
+    func deleteSessions(ids: [String]) async throws -> Int
+    /// Ends a user's sessions except `keeping` (the one changing the password); returns how many ended.
+    func deleteSessions(username: String, keeping: String?) async throws -> Int
+
+    /// Stores a login link, replacing the user's earlier ones (a new link revokes the old).
+    func replaceLoginLink(_ link: LoginLinkRecord) async throws
+    func loginLink(secretHash: String) async throws -> LoginLinkRecord?
+    /// Deletes and returns the link with this hash, so it works once however many requests race for it.
+    func consumeLoginLink(secretHash: String) async throws -> LoginLinkRecord?
 
     /// Stores the blocks and returns them with their ids.
     func insertBlocks(_ blocks: [NetworkBlockRecord]) async throws -> [NetworkBlockRecord]

@@ -137,70 +137,6 @@ public final class SQLiteStore: PortcullisStore {
         }
     }
 
-    public func createToken(_ token: APITokenRecord) async throws {
-        try await write { db in
-            try db.execute(sql: "INSERT INTO api_token (id, name, secret_hash, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [token.id, token.name, token.secretHash, token.role, token.createdAt, token.expiresAt])
-        }
-    }
-
-    public func token(secretHash: String) async throws -> APITokenRecord? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE secret_hash = ?", arguments: [secretHash]).map(Self.tokenRecord)
-        }
-    }
-
-    public func deleteToken(id: String) async throws -> Bool {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM api_token WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
-        }
-    }
-
-    public func tokenUsed(id: String, at time: Date) async throws {
-        try await write { db in try db.execute(sql: "UPDATE api_token SET last_used_at = ? WHERE id = ?", arguments: [time, id]) }
-    }
-
-    public func tokens() async throws -> [APITokenRecord] {
-        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_token ORDER BY created_at").map(Self.tokenRecord) }
-    }
-
-    public func createAdminUser(_ user: AdminUserRecord) async throws {
-        try await write { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM admin_user WHERE username = ?", arguments: [user.username]) != nil {
-                throw StoreError.alreadyExists("user \(user.username)")
-            }
-            try db.execute(sql: "INSERT INTO admin_user (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [user.username, user.passwordHash, user.role, user.createdAt])
-        }
-    }
-
-    public func createFirstAdministrator(_ user: AdminUserRecord, consuming key: String, value: String) async throws -> Bool {
-        try await write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM admin_user LIMIT 1") == nil else { return false }
-            try db.execute(sql: "DELETE FROM setting WHERE key = ? AND value = ?", arguments: [key, value])
-            guard db.changesCount == 1 else { return false }
-            try db.execute(sql: "INSERT INTO admin_user (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [user.username, user.passwordHash, user.role, user.createdAt])
-            return true
-        }
-    }
-
-    public func deleteAdminUser(username: String) async throws -> Bool {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM admin_user WHERE username = ?", arguments: [username])
-            return db.changesCount > 0
-        }
-    }
-
-    public func adminUsers() async throws -> [AdminUserRecord] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM admin_user ORDER BY username").map { row in
-                AdminUserRecord(username: row["username"], passwordHash: row["password_hash"], role: row["role"], createdAt: row["created_at"])
-            }
-        }
-    }
-
     public func setting(_ key: String) async throws -> String? {
         try await read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
     }
@@ -273,10 +209,5 @@ public final class SQLiteStore: PortcullisStore {
         }
         return ExtensionRecord(number: number, registrationName: row["registration_name"], displayName: row["display_name"], ha1MD5: row["ha1_md5"],
                                ha1SHA256: row["ha1_sha256"], createdAt: row["created_at"], updatedAt: row["updated_at"], policy: policy)
-    }
-
-    private static func tokenRecord(_ row: Row) -> APITokenRecord {
-        APITokenRecord(id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"], createdAt: row["created_at"],
-                       expiresAt: row["expires_at"], lastUsedAt: row["last_used_at"])
     }
 }

@@ -122,6 +122,40 @@ enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE api_token ADD COLUMN expires_at DATETIME")
             try db.execute(sql: "ALTER TABLE api_token ADD COLUMN last_used_at DATETIME")
         }
+        migrator.registerMigration("v9 accounts") { db in
+            // Tokens act for a user with the user's role; the tokens that existed become the Super Administrator's.
+            try db.execute(sql: """
+                ALTER TABLE api_token ADD COLUMN username TEXT NOT NULL DEFAULT '';
+                UPDATE api_token SET username = COALESCE((SELECT username FROM admin_user WHERE role = 'Super Administrator' LIMIT 1), '');
+                ALTER TABLE api_token DROP COLUMN role;
+                ALTER TABLE admin_user ADD COLUMN name TEXT;
+                ALTER TABLE admin_user ADD COLUMN email TEXT;
+                ALTER TABLE admin_user ADD COLUMN mobile TEXT;
+                ALTER TABLE admin_user ADD COLUMN extension TEXT;
+                ALTER TABLE admin_user ADD COLUMN two_factor_required INTEGER;
+                ALTER TABLE admin_user ADD COLUMN two_factor TEXT;
+                ALTER TABLE admin_user ADD COLUMN password_changed_at DATETIME;
+                ALTER TABLE admin_user ADD COLUMN source TEXT NOT NULL DEFAULT 'local';
+                CREATE INDEX admin_user_email ON admin_user (email);
+                CREATE TABLE session (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  secret_hash TEXT NOT NULL UNIQUE,
+                  csrf_hash TEXT NOT NULL,
+                  username TEXT NOT NULL,
+                  created_at DATETIME NOT NULL,
+                  last_seen_at DATETIME NOT NULL,
+                  expires_at DATETIME NOT NULL,
+                  address TEXT NOT NULL,
+                  user_agent TEXT NOT NULL,
+                  method TEXT NOT NULL);
+                CREATE INDEX session_username ON session (username);
+                CREATE TABLE login_link (
+                  secret_hash TEXT PRIMARY KEY NOT NULL,
+                  username TEXT NOT NULL,
+                  created_at DATETIME NOT NULL,
+                  expires_at DATETIME NOT NULL);
+                """)
+        }
         return migrator
     }
 

@@ -7,7 +7,8 @@ struct Portcullis: AsyncParsableCommand {
         commandName: "portcullis",
         abstract: "A SIP PBX that defends itself against toll fraud.",
         subcommands: [
-            Serve.self, Setup.self, ExtensionCommand.self, RegistrationCommand.self, UserCommand.self, TokenCommand.self, Events.self, CallRecordsCommand.self, TrunkCommand.self, RouteCommand.self, InboundRouteCommand.self, OutboundCommand.self,
+            Serve.self, Setup.self, ExtensionCommand.self, RegistrationCommand.self, UserCommand.self, RoleCommand.self, SessionCommand.self, TokenCommand.self, LoginLinkCommand.self, TwoFactorCommand.self,
+            LoginDefenseCommand.self, SMTPCommand.self, SSOCommand.self, Events.self, CallRecordsCommand.self, TrunkCommand.self, RouteCommand.self, InboundRouteCommand.self, OutboundCommand.self,
             ConfigCommand.self, BlockCommand.self, NetworkCommand.self, LockoutCommand.self, ScannersCommand.self,
         ])
 

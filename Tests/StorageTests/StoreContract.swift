@@ -100,12 +100,13 @@ enum StoreContract {
     }
 
     static func tokensUsersSettings(_ store: any PortcullisStore) async throws {
-        let token = APITokenRecord(id: "t1", name: "ci", secretHash: "hash", role: "Super Administrator", createdAt: now)
+        let token = APITokenRecord(id: "t1", name: "ci", secretHash: "hash", username: "admin", createdAt: now)
         try await store.createToken(token)
         #expect(try await store.token(secretHash: "hash") == token)
         #expect(try await store.token(secretHash: "other") == nil)
         // Expiry and last use are kept; a revoked token is gone.
-        let expiring = APITokenRecord(id: "t2", name: "ci2", secretHash: "hash2", role: "Operator", createdAt: now, expiresAt: now.addingTimeInterval(60))
+        let expiring = APITokenRecord(id: "t2", name: "ci2", secretHash: "hash2", username: "operator", createdAt: now,
+                                      expiresAt: now.addingTimeInterval(60))
         try await store.createToken(expiring)
         try await store.tokenUsed(id: "t2", at: now.addingTimeInterval(5))
         #expect(try await store.token(secretHash: "hash2")?.expiresAt == expiring.expiresAt)
@@ -140,11 +141,54 @@ enum StoreContract {
         try await store.createAdminUser(user)
         await #expect(throws: StoreError.self) { try await store.createAdminUser(user) }
         #expect(try await store.adminUsers().filter { $0.username == "admin" } == [user])
+        try await accounts(store, user: user)
         try await store.setSetting("a", value: "1")
         try await store.setSetting("a", value: "2")
         #expect(try await store.setting("a") == "2")
         try await store.setSetting("a", value: nil)
         #expect(try await store.setting("a") == nil)
+    }
+}
+
+extension StoreContract {
+    /// Profiles and second factors read back; sessions end one by one or all but one; a login link is replaced by a
+    /// newer one and consumed once; removing a user removes their tokens, sessions and links.
+    static func accounts(_ store: any PortcullisStore, user: AdminUserRecord) async throws {
+        var updated = user
+        updated.email = "admin@example.com"
+        updated.extensionNumber = "1001"
+        updated.twoFactorRequired = true
+        updated.twoFactor.totpSealedSecret = "sealed"
+        updated.twoFactor.recoveryCodeHashes = ["a", "b"]
+        #expect(try await store.updateAdminUser(updated))
+        #expect(try await store.adminUser(username: "admin") == updated)
+        var ghost = user
+        ghost.username = "ghost"
+        #expect(try await !store.updateAdminUser(ghost))
+        func session(_ id: String) -> SessionRecord {
+            SessionRecord(id: id, secretHash: "s-\(id)", csrfHash: "c-\(id)", username: "admin", createdAt: now, lastSeenAt: now,
+                          expiresAt: now.addingTimeInterval(3600), address: "127.0.0.1", userAgent: "test", method: "password")
+        }
+        for id in ["one", "two", "three"] { try await store.createSession(session(id)) }
+        #expect(try await store.session(secretHash: "s-two") == session("two"))
+        try await store.sessionSeen(id: "two", at: now.addingTimeInterval(90))
+        #expect(try await store.session(secretHash: "s-two")?.lastSeenAt == now.addingTimeInterval(90))
+        #expect(try await store.deleteSessions(ids: ["one", "missing"]) == 1)
+        #expect(try await store.deleteSessions(username: "admin", keeping: "three") == 1)
+        #expect(try await store.sessions(username: "admin").map(\.id) == ["three"])
+        let first = LoginLinkRecord(secretHash: "l1", username: "admin", createdAt: now, expiresAt: now.addingTimeInterval(60))
+        try await store.replaceLoginLink(first)
+        try await store.replaceLoginLink(LoginLinkRecord(secretHash: "l2", username: "admin", createdAt: now, expiresAt: now.addingTimeInterval(60)))
+        #expect(try await store.loginLink(secretHash: "l1") == nil, "a new link replaces the old")
+        #expect(try await store.consumeLoginLink(secretHash: "l2")?.username == "admin")
+        #expect(try await store.consumeLoginLink(secretHash: "l2") == nil, "a link works once")
+        try await store.replaceLoginLink(first)
+        try await store.createToken(APITokenRecord(id: "t3", name: "mine", secretHash: "hash3", username: "admin", createdAt: now))
+        #expect(try await store.deleteAdminUser(username: "admin"))
+        #expect(try await store.sessions(username: "admin").isEmpty)
+        #expect(try await store.loginLink(secretHash: "l1") == nil)
+        #expect(try await store.token(secretHash: "hash3") == nil)
+        try await store.createAdminUser(user)
     }
 }
 

@@ -10,9 +10,8 @@ public struct AdminEndpoint<Body: Codable & Sendable, Answer: Codable & Sendable
     /// Below `/api/v1` (or from the root when it starts with `/`), with `:name` for a path parameter.
     public let path: String
     public let summary: String
-    /// What the caller's role must allow; nil for an operation any authenticated caller may use (or, for the health
-    /// check and the one-time setup, anyone).
-    public let permission: Permission?
+    /// What the caller must be or their role allow.
+    public let permission: AccessRequirement
     public let query: [QueryParameterDescription]
     /// The status of a success.
     public let status: HTTPResponse.Status
@@ -20,7 +19,7 @@ public struct AdminEndpoint<Body: Codable & Sendable, Answer: Codable & Sendable
     public let bodyFormat: PayloadFormat
     public let answerFormat: PayloadFormat
 
-    public init(_ method: HTTPRequest.Method, _ path: String, _ summary: String, needs permission: Permission?, query: [QueryParameterDescription] = [],
+    public init(_ method: HTTPRequest.Method, _ path: String, _ summary: String, needs permission: AccessRequirement, query: [QueryParameterDescription] = [],
                 status: HTTPResponse.Status = .ok, bodyFormat: PayloadFormat? = nil, answerFormat: PayloadFormat = .json) {
         self.method = method
         self.path = path
@@ -87,7 +86,7 @@ public struct EndpointDescription: Sendable {
     public let method: HTTPRequest.Method
     public let path: String
     public let summary: String
-    public let permission: Permission?
+    public let permission: AccessRequirement
     public let query: [QueryParameterDescription]
     public let status: HTTPResponse.Status
     public let body: PayloadDescription?

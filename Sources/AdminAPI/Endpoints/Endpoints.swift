@@ -1,4 +1,6 @@
 import Defense
+import Mail
+import SSO
 import HTTPTypes
 import Model
 import PBX
@@ -8,45 +10,78 @@ import PBX
 public enum Endpoints {
     // MARK: Health, metrics, setup, tokens, configuration
 
-    public static let health = AdminEndpoint<NoBody, HealthView>(.get, "/healthz", "Liveness: 503 when a SIP listener no longer listens", needs: nil)
-    public static let metrics = AdminEndpoint<NoBody, String>(.get, "/metrics", "Prometheus metrics", needs: Permission(.maintenance, .view), answerFormat: .text("text/plain; version=0.0.4"))
+    public static let health = AdminEndpoint<NoBody, HealthView>(.get, "/healthz", "Liveness: 503 when a SIP listener no longer listens", needs: .anyone)
+    public static let metrics = AdminEndpoint<NoBody, String>(.get, "/metrics", "Prometheus metrics", needs: .permission(.maintenance, .view), answerFormat: .text("text/plain; version=0.0.4"))
 
-    public static let setup = AdminEndpoint<SetupRequest, CreatedToken>(.post, "setup", "Create the Super Administrator with the one-time setup token; answers an API token", needs: nil)
-    public static let tokens = AdminEndpoint<NoBody, ListResponse<TokenView>>(.get, "tokens", "List API tokens", needs: Permission(.system, .view))
-    public static let createToken = AdminEndpoint<CreateTokenRequest, CreatedToken>(.post, "tokens", "Create an API token; its secret is shown this once", needs: Permission(.system, .manage), status: .created)
-    public static let users = AdminEndpoint<NoBody, ListResponse<UserView>>(.get, "users", "Users and their roles", needs: Permission(.system, .view))
-    public static let createUser = AdminEndpoint<CreateUserRequest, UserView>(.post, "users", "Add a user with a built-in role",
-                                                                              needs: Permission(.system, .manage), status: .created)
-    public static let removeUser = AdminEndpoint<NoBody, ListResponse<UserView>>(.delete, "users/:username", "Remove a user",
-                                                                                 needs: Permission(.system, .manage))
-    public static let revokeToken = AdminEndpoint<NoBody, ListResponse<TokenView>>(.delete, "tokens/:id", "Revoke an API token: refused at once",
-                                                                               needs: Permission(.system, .manage))
-    public static let exportConfiguration = AdminEndpoint<NoBody, String>(.get, "config", "The whole configuration as YAML", needs: Permission(.system, .manage), query: [.init("secrets", "true: extensions carry their HA1 digests")],
+    public static let setup = AdminEndpoint<SetupRequest, CreatedToken>(.post, "setup", "Create the Super Administrator with the one-time setup token; answers an API token", needs: .anyone)
+    public static let exportConfiguration = AdminEndpoint<NoBody, String>(.get, "config", "The whole configuration as YAML", needs: .permission(.system, .manage), query: [.init("secrets", "true: extensions carry their HA1 digests")],
               answerFormat: .yaml)
-    public static let applyConfiguration = AdminEndpoint<String, ConfigApplyResult>(.put, "config", "Make the configuration equal to a YAML document, in one transaction", needs: Permission(.system, .manage),
+    public static let applyConfiguration = AdminEndpoint<String, ConfigApplyResult>(.put, "config", "Make the configuration equal to a YAML document, in one transaction", needs: .permission(.system, .manage),
               query: [.init("file", "the file name problems are reported against"), .init("force", "true: apply even if it cuts off the caller")],
               bodyFormat: .yaml)
-    public static let openAPI = AdminEndpoint<NoBody, OpenAPIDocument>(.get, "openapi.json", "This document", needs: nil)
+    public static let openAPI = AdminEndpoint<NoBody, OpenAPIDocument>(.get, "openapi.json", "This document", needs: .signedIn)
+
+    // MARK: Login, sessions and one's own account
+
+    public static let login = AdminEndpoint<LoginRequest, LoginAnswer>(.post, "login", "Log in with a password (and the second factor when required): a session cookie and its CSRF token", needs: .anyone)
+    public static let loginWithLink = AdminEndpoint<LoginLinkRedemption, LoginAnswer>(.post, "login/link", "Log in once with a login link's token", needs: .anyone)
+    public static let logout = AdminEndpoint<NoBody, NoBody>(.post, "logout", "End this session", needs: .signedIn, status: .noContent)
+    public static let me = AdminEndpoint<NoBody, MeView>(.get, "me", "Who is calling: account, role, credential", needs: .signedIn)
+    public static let changePassword = AdminEndpoint<PasswordChange, UserView>(.put, "me/password", "Change one's own password; one's other sessions end", needs: .signedIn)
+    public static let startTOTP = AdminEndpoint<NoBody, TOTPEnrolment>(.post, "me/twofactor/totp", "Start enrolling an authenticator app: its key and QR code", needs: .signedIn)
+    public static let confirmTOTP = AdminEndpoint<TOTPConfirmation, RecoveryCodes>(.post, "me/twofactor/totp/confirm", "Confirm the app with a first code; answers ten recovery codes once", needs: .signedIn)
+    public static let sessions = AdminEndpoint<NoBody, ListResponse<SessionView>>(.get, "sessions", "One's sessions (all=true: everyone's, with System: view)", needs: .signedIn,
+                                                                                  query: [.init("all", "true: every user's sessions")])
+    public static let revokeSession = AdminEndpoint<NoBody, ListResponse<SessionView>>(.delete, "sessions/:id", "End a session: one's own, or another's with System: manage", needs: .signedIn)
+
+    // MARK: Users, roles, tokens, login links, login defense, mail
+
+    public static let users = AdminEndpoint<NoBody, ListResponse<UserView>>(.get, "users", "Users and their roles", needs: .permission(.system, .view))
+    public static let user = AdminEndpoint<NoBody, UserView>(.get, "users/:username", "One user", needs: .permission(.system, .view))
+    public static let createUser = AdminEndpoint<CreateUserRequest, UserView>(.post, "users", "Add a user", needs: .permission(.system, .manage), status: .created)
+    public static let updateUser = AdminEndpoint<UpdateUserRequest, UserView>(.patch, "users/:username", "Change a user; omitted fields stay", needs: .permission(.system, .manage))
+    public static let removeUser = AdminEndpoint<NoBody, ListResponse<UserView>>(.delete, "users/:username", "Remove a user with their tokens and sessions", needs: .permission(.system, .manage))
+    public static let resetTwoFactor = AdminEndpoint<NoBody, UserView>(.post, "users/:username/twofactor/reset", "Remove a user's second factors (a lost phone)", needs: .permission(.system, .manage))
+    public static let roles = AdminEndpoint<NoBody, ListResponse<RoleView>>(.get, "roles", "Built-in and custom roles", needs: .permission(.system, .view))
+    public static let createRole = AdminEndpoint<CreateRoleRequest, ListResponse<RoleView>>(.post, "roles", "Add a custom role", needs: .superAdministrator, status: .created)
+    public static let removeRole = AdminEndpoint<NoBody, ListResponse<RoleView>>(.delete, "roles/:name", "Remove a custom role no user has", needs: .superAdministrator)
+    public static let tokens = AdminEndpoint<NoBody, ListResponse<TokenView>>(.get, "tokens", "List API tokens", needs: .permission(.system, .view))
+    public static let createToken = AdminEndpoint<CreateTokenRequest, CreatedToken>(.post, "tokens", "Create an API token for a user; its secret is shown this once", needs: .permission(.system, .manage), status: .created)
+    public static let revokeToken = AdminEndpoint<NoBody, ListResponse<TokenView>>(.delete, "tokens/:id", "Revoke an API token: refused at once", needs: .permission(.system, .manage))
+    public static let createLoginLinks = AdminEndpoint<LoginLinkRequest, ListResponse<LoginLinkView>>(.post, "login-links", "One-time login links (and QR codes) for users, mailed with send", needs: .permission(.system, .manage), status: .created)
+    public static let loginDefense = AdminEndpoint<NoBody, LoginDefenseSettings>(.get, "login-defense", "The login lockout, sessions and second-factor policy", needs: .permission(.security, .view))
+    public static let updateLoginDefense = AdminEndpoint<LoginDefenseSettings, LoginDefenseSettings>(.put, "login-defense", "Replace the login lockout, sessions and second-factor policy", needs: .permission(.security, .manage))
+    public static let smtp = AdminEndpoint<NoBody, SMTPSettingsView>(.get, "smtp", "The mail server, without its password", needs: .permission(.system, .view))
+    public static let updateSMTP = AdminEndpoint<SMTPSettings, SMTPSettingsView>(.put, "smtp", "Replace the mail server settings (a password left out stays)", needs: .permission(.system, .manage))
+    public static let oidc = AdminEndpoint<NoBody, OIDCSettings>(.get, "sso/oidc", "OpenID Connect sign-in, without the client secret", needs: .permission(.system, .view))
+    public static let updateOIDC = AdminEndpoint<OIDCSettings, OIDCSettings>(.put, "sso/oidc", "Replace the OpenID Connect settings (a secret left out stays)", needs: .permission(.system, .manage))
+    public static let ldap = AdminEndpoint<NoBody, LDAPSettings>(.get, "sso/ldap", "LDAP / Active Directory sign-in, without the bind password", needs: .permission(.system, .view))
+    public static let updateLDAP = AdminEndpoint<LDAPSettings, LDAPSettings>(.put, "sso/ldap", "Replace the LDAP settings (a password left out stays)", needs: .permission(.system, .manage))
+    public static let startOIDC = AdminEndpoint<NoBody, OIDCStart>(.get, "sso/oidc/start", "Sign in with the OpenID provider: a redirect there (format=json: its URL)", needs: .anyone,
+                                                                 query: [.init("format", "json: answer the URL instead of redirecting")])
+    public static let finishOIDC = AdminEndpoint<NoBody, LoginAnswer>(.get, "sso/oidc/callback", "Where the provider sends the browser back: opens a session", needs: .anyone,
+                                                                    query: [.init("code", "the authorization code"), .init("state", "the state sent")])
+    public static let testSMTP = AdminEndpoint<SMTPTestRequest, SMTPTestResult>(.post, "smtp/test", "Send a test message and wait for the outcome", needs: .permission(.system, .manage))
 
     // MARK: Extensions and registrations
 
-    public static let extensions = AdminEndpoint<NoBody, ListResponse<ExtensionView>>(.get, "extensions", "List extensions", needs: Permission(.extensionsAndTrunks, .view))
-    public static let createExtension = AdminEndpoint<CreateExtensionRequest, ExtensionWithSecret>(.post, "extensions", "Add an extension; a generated password is answered once", needs: Permission(.extensionsAndTrunks, .manage), status: .created)
-    public static let extensionView = AdminEndpoint<NoBody, ExtensionView>(.get, "extensions/:number", "Show one extension", needs: Permission(.extensionsAndTrunks, .view))
-    public static let updateExtension = AdminEndpoint<UpdateExtensionRequest, ExtensionWithSecret>(.patch, "extensions/:number", "Change an extension; omitted fields stay", needs: Permission(.extensionsAndTrunks, .manage))
-    public static let deleteExtension = AdminEndpoint<NoBody, NoBody>(.delete, "extensions/:number", "Remove an extension", needs: Permission(.extensionsAndTrunks, .manage), status: .noContent)
-    public static let registrations = AdminEndpoint<NoBody, ListResponse<RegistrationView>>(.get, "registrations", "Registered devices", needs: Permission(.extensionsAndTrunks, .view))
-    public static let registrationDefense = AdminEndpoint<NoBody, RegistrationDefenseSettings>(.get, "registration-defense", "The registration lockout and scanner policy", needs: Permission(.security, .view))
-    public static let updateRegistrationDefense = AdminEndpoint<RegistrationDefenseSettings, RegistrationDefenseSettings>(.put, "registration-defense", "Replace the registration lockout and scanner policy", needs: Permission(.security, .manage))
+    public static let extensions = AdminEndpoint<NoBody, ListResponse<ExtensionView>>(.get, "extensions", "List extensions", needs: .permission(.extensionsAndTrunks, .view))
+    public static let createExtension = AdminEndpoint<CreateExtensionRequest, ExtensionWithSecret>(.post, "extensions", "Add an extension; a generated password is answered once", needs: .permission(.extensionsAndTrunks, .manage), status: .created)
+    public static let extensionView = AdminEndpoint<NoBody, ExtensionView>(.get, "extensions/:number", "Show one extension", needs: .permission(.extensionsAndTrunks, .view))
+    public static let updateExtension = AdminEndpoint<UpdateExtensionRequest, ExtensionWithSecret>(.patch, "extensions/:number", "Change an extension; omitted fields stay", needs: .permission(.extensionsAndTrunks, .manage))
+    public static let deleteExtension = AdminEndpoint<NoBody, NoBody>(.delete, "extensions/:number", "Remove an extension", needs: .permission(.extensionsAndTrunks, .manage), status: .noContent)
+    public static let registrations = AdminEndpoint<NoBody, ListResponse<RegistrationView>>(.get, "registrations", "Registered devices", needs: .permission(.extensionsAndTrunks, .view))
+    public static let registrationDefense = AdminEndpoint<NoBody, RegistrationDefenseSettings>(.get, "registration-defense", "The registration lockout and scanner policy", needs: .permission(.security, .view))
+    public static let updateRegistrationDefense = AdminEndpoint<RegistrationDefenseSettings, RegistrationDefenseSettings>(.put, "registration-defense", "Replace the registration lockout and scanner policy", needs: .permission(.security, .manage))
 
     // MARK: Events and call records
 
-    public static let events = AdminEndpoint<NoBody, ListResponse<EventView>>(.get, "events", "The event log, newest first", needs: Permission(.maintenance, .view), query: [
+    public static let events = AdminEndpoint<NoBody, ListResponse<EventView>>(.get, "events", "The event log, newest first", needs: .permission(.maintenance, .view), query: [
             .init("since", "ISO 8601 time or a duration back (15m, 2h, 7d)"), .init("until", "ISO 8601 time or a duration back"),
             .init("name", "event name, repeatable"), .init("category", "event category"), .init("level", "event level"),
             .init("limit", "1-10000, default 100"),
         ])
-    public static let callRecords = AdminEndpoint<NoBody, ListResponse<CallDetailRecord>>(.get, "cdr", "Call detail records, newest first", needs: Permission(.reportsAndRecordings, .view), query: [
+    public static let callRecords = AdminEndpoint<NoBody, ListResponse<CallDetailRecord>>(.get, "cdr", "Call detail records, newest first", needs: .permission(.reportsAndRecordings, .view), query: [
             .init("since", "ISO 8601 time or a duration back"), .init("until", "ISO 8601 time or a duration back"),
             .init("party", "caller or callee"), .init("disposition", "answered, busy, no answer, cancelled, failed, refused"),
             .init("limit", "1-100000, default 100"), .init("format", "csv: text/csv instead of JSON"),
@@ -54,29 +89,29 @@ public enum Endpoints {
 
     // MARK: Network defense
 
-    public static let networkSettings = AdminEndpoint<NoBody, NetworkSettings>(.get, "network", "The network layer's settings", needs: Permission(.security, .view))
-    public static let updateNetworkSettings = AdminEndpoint<NetworkSettings, NetworkSettings>(.put, "network", "Replace the network layer's settings", needs: Permission(.security, .manage), query: [.init("force", "true: apply even if it cuts off the caller")])
-    public static let blocks = AdminEndpoint<NoBody, ListResponse<NetworkBlockRecord>>(.get, "network/blocks", "Blocked sources", needs: Permission(.security, .view), query: [
+    public static let networkSettings = AdminEndpoint<NoBody, NetworkSettings>(.get, "network", "The network layer's settings", needs: .permission(.security, .view))
+    public static let updateNetworkSettings = AdminEndpoint<NetworkSettings, NetworkSettings>(.put, "network", "Replace the network layer's settings", needs: .permission(.security, .manage), query: [.init("force", "true: apply even if it cuts off the caller")])
+    public static let blocks = AdminEndpoint<NoBody, ListResponse<NetworkBlockRecord>>(.get, "network/blocks", "Blocked sources", needs: .permission(.security, .view), query: [
             .init("source", "an address or range the block covers"), .init("defenseType", "manual, auto defense, extension registration..."),
             .init("limit", "1-1000000"),
         ])
-    public static let block = AdminEndpoint<ManualBlockRequest, NetworkBlockRecord>(.post, "network/blocks", "Block a source", needs: Permission(.security, .manage), status: .created)
-    public static let unblock = AdminEndpoint<NoBody, ListResponse<NetworkBlockRecord>>(.delete, "network/blocks/:target", "Remove blocks by id or source", needs: Permission(.security, .manage))
+    public static let block = AdminEndpoint<ManualBlockRequest, NetworkBlockRecord>(.post, "network/blocks", "Block a source", needs: .permission(.security, .manage), status: .created)
+    public static let unblock = AdminEndpoint<NoBody, ListResponse<NetworkBlockRecord>>(.delete, "network/blocks/:target", "Remove blocks by id or source", needs: .permission(.security, .manage))
 
     // MARK: Routing and the outbound policy
 
-    public static let routing = AdminEndpoint<NoBody, RoutingSettings>(.get, "routing", "Trunks, outbound and inbound routes", needs: Permission(.callControl, .view))
-    public static let trunks = AdminEndpoint<NoBody, ListResponse<TrunkSettings>>(.get, "trunks", "Trunks, without passwords", needs: Permission(.extensionsAndTrunks, .view))
-    public static let routes = AdminEndpoint<NoBody, ListResponse<OutboundRoute>>(.get, "routes", "Outbound routes", needs: Permission(.callControl, .view))
-    public static let inboundRoutes = AdminEndpoint<NoBody, ListResponse<InboundRoute>>(.get, "inbound-routes", "Inbound routes", needs: Permission(.callControl, .view))
-    public static let addTrunk = AdminEndpoint<TrunkSettings, RoutingSettings>(.post, "trunks", "Add a trunk", needs: Permission(.extensionsAndTrunks, .manage), status: .created)
-    public static let addRoute = AdminEndpoint<OutboundRoute, RoutingSettings>(.post, "routes", "Add an outbound route", needs: Permission(.callControl, .manage), status: .created)
-    public static let addInboundRoute = AdminEndpoint<InboundRoute, RoutingSettings>(.post, "inbound-routes", "Add an inbound route", needs: Permission(.callControl, .manage), status: .created)
-    public static let removeTrunk = AdminEndpoint<NoBody, RoutingSettings>(.delete, "trunks/:name", "Remove a trunk no route uses", needs: Permission(.extensionsAndTrunks, .manage))
-    public static let removeRoute = AdminEndpoint<NoBody, RoutingSettings>(.delete, "routes/:name", "Remove an outbound route", needs: Permission(.callControl, .manage))
-    public static let removeInboundRoute = AdminEndpoint<NoBody, RoutingSettings>(.delete, "inbound-routes/:name", "Remove an inbound route", needs: Permission(.callControl, .manage))
-    public static let outboundPolicy = AdminEndpoint<NoBody, OutboundPolicySettings>(.get, "outbound-policy", "The outbound call policy", needs: Permission(.security, .view))
-    public static let setOutboundPolicy = AdminEndpoint<OutboundPolicySettings, OutboundPolicySettings>(.put, "outbound-policy", "Replace the outbound call policy", needs: Permission(.security, .manage))
-    public static let outboundLocks = AdminEndpoint<NoBody, ListResponse<OutboundLockView>>(.get, "outbound-locks", "Extensions locked for outbound calls", needs: Permission(.security, .view))
-    public static let unlockOutbound = AdminEndpoint<NoBody, ListResponse<OutboundLockView>>(.delete, "outbound-locks/:extension", "Let a locked extension call out again", needs: Permission(.security, .manage))
+    public static let routing = AdminEndpoint<NoBody, RoutingSettings>(.get, "routing", "Trunks, outbound and inbound routes", needs: .permission(.callControl, .view))
+    public static let trunks = AdminEndpoint<NoBody, ListResponse<TrunkSettings>>(.get, "trunks", "Trunks, without passwords", needs: .permission(.extensionsAndTrunks, .view))
+    public static let routes = AdminEndpoint<NoBody, ListResponse<OutboundRoute>>(.get, "routes", "Outbound routes", needs: .permission(.callControl, .view))
+    public static let inboundRoutes = AdminEndpoint<NoBody, ListResponse<InboundRoute>>(.get, "inbound-routes", "Inbound routes", needs: .permission(.callControl, .view))
+    public static let addTrunk = AdminEndpoint<TrunkSettings, RoutingSettings>(.post, "trunks", "Add a trunk", needs: .permission(.extensionsAndTrunks, .manage), status: .created)
+    public static let addRoute = AdminEndpoint<OutboundRoute, RoutingSettings>(.post, "routes", "Add an outbound route", needs: .permission(.callControl, .manage), status: .created)
+    public static let addInboundRoute = AdminEndpoint<InboundRoute, RoutingSettings>(.post, "inbound-routes", "Add an inbound route", needs: .permission(.callControl, .manage), status: .created)
+    public static let removeTrunk = AdminEndpoint<NoBody, RoutingSettings>(.delete, "trunks/:name", "Remove a trunk no route uses", needs: .permission(.extensionsAndTrunks, .manage))
+    public static let removeRoute = AdminEndpoint<NoBody, RoutingSettings>(.delete, "routes/:name", "Remove an outbound route", needs: .permission(.callControl, .manage))
+    public static let removeInboundRoute = AdminEndpoint<NoBody, RoutingSettings>(.delete, "inbound-routes/:name", "Remove an inbound route", needs: .permission(.callControl, .manage))
+    public static let outboundPolicy = AdminEndpoint<NoBody, OutboundPolicySettings>(.get, "outbound-policy", "The outbound call policy", needs: .permission(.security, .view))
+    public static let setOutboundPolicy = AdminEndpoint<OutboundPolicySettings, OutboundPolicySettings>(.put, "outbound-policy", "Replace the outbound call policy", needs: .permission(.security, .manage))
+    public static let outboundLocks = AdminEndpoint<NoBody, ListResponse<OutboundLockView>>(.get, "outbound-locks", "Extensions locked for outbound calls", needs: .permission(.security, .view))
+    public static let unlockOutbound = AdminEndpoint<NoBody, ListResponse<OutboundLockView>>(.delete, "outbound-locks/:extension", "Let a locked extension call out again", needs: .permission(.security, .manage))
 }

@@ -15,7 +15,7 @@ public struct OpenAPIDocument: Codable, Sendable {
     public struct Operation: Codable, Sendable {
         public var summary: String
         public var operationId: String
-        /// The role permission the operation needs (`Security: manage`); absent: any authenticated caller.
+        /// What the caller needs (`Security: manage`, `signed in`, `Super Administrator`); absent: anyone.
         public var permission: String?
         public var parameters: [Parameter]?
         public var requestBody: Body?
@@ -106,7 +106,7 @@ public struct OpenAPIDocument: Codable, Sendable {
             let method = endpoint.method.rawValue.lowercased()
             paths[path, default: [:]][method] = Operation(
                 summary: endpoint.summary, operationId: method + path.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.capitalized }.joined(),
-                permission: endpoint.permission?.description,
+                permission: endpoint.permission == .anyone ? nil : endpoint.permission.description,
                 parameters: parameters.isEmpty ? nil : parameters, requestBody: body,
                 responses: [String(endpoint.status.code): success, "default": problem])
         }

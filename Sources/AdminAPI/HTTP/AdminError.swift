@@ -9,12 +9,16 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The change would cut off the caller; repeat with force.
         case wouldLockOut = "would-lock-out"
         case unauthorized
+        /// The password was right; the login needs its second factor (`totp`, `email`) in the same request again.
+        case secondFactorRequired = "second-factor-required"
         /// The caller's role does not allow the operation.
         case forbidden
         case tooLarge = "too-large"
         case unsupportedMediaType = "unsupported-media-type"
         /// The Host header names no address or name this server answers to (a DNS rebinding attempt, or a typo).
         case misdirected
+        /// The source failed too often and is refused for a while.
+        case tooManyRequests = "too-many-requests"
         case internalError = "internal-error"
 
         public var status: Int {
@@ -23,11 +27,12 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .invalidConfiguration: 422
             case .notFound: 404
             case .conflict, .wouldLockOut: 409
-            case .unauthorized: 401
+            case .unauthorized, .secondFactorRequired: 401
             case .forbidden: 403
             case .tooLarge: 413
             case .unsupportedMediaType: 415
             case .misdirected: 421
+            case .tooManyRequests: 429
             case .internalError: 500
             }
         }
@@ -40,10 +45,12 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .conflict: "Conflict"
             case .wouldLockOut: "Would lock you out"
             case .unauthorized: "Unauthorized"
+            case .secondFactorRequired: "Second factor required"
             case .forbidden: "Forbidden"
             case .tooLarge: "Too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .misdirected: "Misdirected request"
+            case .tooManyRequests: "Too many requests"
             case .internalError: "Internal error"
             }
         }

@@ -9,10 +9,12 @@ import Model
 /// Per-request state of the admin API: who is calling, once the authentication middleware has decided.
 public struct AdminRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Token name, or "local socket" for the owner-only Unix socket.
-    public var caller: String?
-    /// What the caller may do; nil until authenticated (then nothing that needs a permission is allowed).
-    public var role: Role?
+    /// Who is calling; nil until authenticated (then only operations open to anyone are served).
+    public var caller: AdminCaller?
+    /// Why the credential presented did not make a caller (a session cookie without its CSRF token).
+    public var refusal: AdminError?
+    /// `HTTPS` or `HTTP`: how the request came in.
+    public var scheme = "HTTP"
     /// The caller's IP address on the TCP listener (nil on the Unix socket): changes that would cut it off are refused.
     public let remoteAddress: IPAddress?
     public let localPort: Int

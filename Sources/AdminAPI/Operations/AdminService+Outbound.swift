@@ -30,10 +30,10 @@ extension AdminService {
     }
 
     /// Lets a locked extension call out again.
-    public func unlockOutbound(_ number: String, actor: String) async throws(AdminError) -> [OutboundLockView] {
+    public func unlockOutbound(_ number: String) async throws(AdminError) -> [OutboundLockView] {
         guard let left = try await live.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
         try await storeCall { try await store.store(left, key: PBXRuntime.outboundLocksKey) }
-        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number, "by": actor]))
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number]))
         return try await outboundLocks()
     }
 

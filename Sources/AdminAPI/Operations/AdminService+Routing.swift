@@ -22,21 +22,21 @@ extension AdminService {
     public func addTrunk(_ trunk: TrunkSettings) async throws(AdminError) -> RoutingSettings {
         var trunk = trunk
         trunk.status = nil
-        return try await changeRouting { routing throws(AdminError) in
+        return try await changeRouting("added trunk \(trunk.name)") { routing throws(AdminError) in
             guard !routing.trunks.contains(where: { $0.name == trunk.name }) else { throw AdminError(.conflict, "trunk '\(trunk.name)' already exists") }
             routing.trunks.append(trunk)
         }
     }
 
     public func addRoute(_ route: OutboundRoute) async throws(AdminError) -> RoutingSettings {
-        try await changeRouting { routing throws(AdminError) in
+        try await changeRouting("added route \(route.name)") { routing throws(AdminError) in
             guard !routing.routes.contains(where: { $0.name == route.name }) else { throw AdminError(.conflict, "route '\(route.name)' already exists") }
             routing.routes.append(route)
         }
     }
 
     public func addInboundRoute(_ route: InboundRoute) async throws(AdminError) -> RoutingSettings {
-        try await changeRouting { routing throws(AdminError) in
+        try await changeRouting("added inbound route \(route.name)") { routing throws(AdminError) in
             guard !routing.inboundRoutes.contains(where: { $0.name == route.name }) else {
                 throw AdminError(.conflict, "inbound route '\(route.name)' already exists")
             }
@@ -46,7 +46,7 @@ extension AdminService {
 
     /// Removes a trunk (refused while a route uses it), a route or an inbound route by name.
     public func removeRouting(_ kind: RoutingKind, named name: String) async throws(AdminError) -> RoutingSettings {
-        try await changeRouting { routing throws(AdminError) in
+        try await changeRouting("removed \(kind.rawValue) \(name)") { routing throws(AdminError) in
             let before = routing
             switch kind {
             case .trunk:
@@ -67,7 +67,8 @@ extension AdminService {
         try await settings(RoutingSettings.self)
     }
 
-    private func changeRouting(_ change: (inout RoutingSettings) throws(AdminError) -> Void) async throws(AdminError) -> RoutingSettings {
+    /// Applies `change` (described for the event as `what`), checks, stores and applies the result.
+    private func changeRouting(_ what: String, _ change: (inout RoutingSettings) throws(AdminError) -> Void) async throws(AdminError) -> RoutingSettings {
         var routing = try await storedRouting()
         try change(&routing)
         let numbers = Set(try await storeCall { try await store.extensions() }.map(\.number))
@@ -77,7 +78,7 @@ extension AdminService {
         let sealed = routing.sealed(with: secrets)
         try await storeCall { try await store.save(sealed) }
         try live.routingChanged(sealed, policy: policy)
-        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing"]))
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "routing", "change": what]))
         return try await self.routing()
     }
 }

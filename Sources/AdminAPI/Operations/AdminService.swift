@@ -3,11 +3,11 @@ import DefenseRuntime
 import Events
 import Foundation
 import GeoIP
-import HummingbirdBcrypt
 import Logging
 import Model
 import PBX
 import SIPAuth
+import SSO
 import Storage
 
 /// Every administrative operation, written once over a `LiveState`: the running PBX, or the store alone when the
@@ -20,8 +20,12 @@ public struct AdminService: Sendable {
     /// Where the one-time setup token is written for the owner of the data directory (never printed or logged).
     public let setupTokenFile: String?
 
-    /// Seals trunk passwords and fingerprints route PINs before they are stored.
+    /// Seals trunk passwords, TOTP keys and fingerprints route PINs before they are stored.
     let secrets: SecretBox
+    /// Failed logins and bad API tokens, counted; blocks go through the running network guard.
+    public let logins: LoginGuard
+    /// Sign-ins on their way through the OpenID provider, and the provider as discovered.
+    let sso = SingleSignOn()
 
     /// `live` nil: no server runs, the store alone changes.
     public init(store: any PortcullisStore, realm: String, live: (any LiveState)?, secrets: SecretBox, setupTokenFile: String? = nil) {
@@ -30,6 +34,7 @@ public struct AdminService: Sendable {
         self.store = store
         self.realm = realm
         self.live = live ?? OfflineState(store: store)
+        logins = LoginGuard(shards: self.live.network.shards)
     }
 
     // MARK: Extensions
@@ -58,6 +63,7 @@ public struct AdminService: Sendable {
         let created = record
         try await storeCall { try await store.createExtension(created) }
         live.extensionSaved(created)
+        await self.record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "extensions", "created": created.number]))
         return ExtensionWithSecret(extension: view(created), password: generated)
     }
 
@@ -97,6 +103,9 @@ public struct AdminService: Sendable {
         let updated = record
         try await storeCall { try await store.updateExtension(updated) }
         live.extensionSaved(updated)
+        await self.record(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
+            "section": "extensions", "updated": number, "changed": request.givenFields.joined(separator: ","),
+        ]))
         return ExtensionWithSecret(extension: view(updated), password: generated)
     }
 
@@ -104,6 +113,7 @@ public struct AdminService: Sendable {
         let deleted = try await storeCall { try await store.deleteExtension(number: number) }
         guard deleted else { throw AdminError(.notFound, "extension \(number) does not exist") }
         try await live.extensionRemoved(number)
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "extensions", "removed": number]))
     }
 
     // MARK: Call records
@@ -129,45 +139,6 @@ public struct AdminService: Sendable {
     }
 
     // MARK: Tokens and setup
-
-    public func createToken(name: String, role: String = "Super Administrator", expiresIn: Int? = nil,
-                            now: Date = Date()) async throws(AdminError) -> CreatedToken {
-        guard (1...64).contains(name.count), AdminValidation.displayNameProblem(name) == nil else {
-            throw AdminError(.invalidInput, "token name must be 1-64 printable characters")
-        }
-        if let expiresIn, !(60...315_360_000).contains(expiresIn) {
-            throw AdminError(.invalidInput, "expiresIn must be 60 seconds to 10 years, got \(expiresIn)")
-        }
-        let secret = SecretGenerator.token(prefix: "pct_")
-        let token = APITokenRecord(id: UUID().uuidString.lowercased(), name: name, secretHash: SecretGenerator.sha256Hex(secret),
-                                    role: role, createdAt: now, expiresAt: expiresIn.map { now.addingTimeInterval(TimeInterval($0)) })
-        try await storeCall { try await store.createToken(token) }
-        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "tokens", "created": token.name]))
-        return CreatedToken(token: secret, info: TokenView(token))
-    }
-
-    public func tokens() async throws(AdminError) -> [TokenView] {
-        try await storeCall { try await store.tokens() }.map(TokenView.init)
-    }
-
-    /// Revokes a token by id: refused from the next request on.
-    public func revokeToken(_ id: String, actor: String) async throws(AdminError) -> [TokenView] {
-        guard try await storeCall({ try await store.deleteToken(id: id) }) else {
-            throw AdminError(.notFound, "no token with id \(id.prefix(40))")
-        }
-        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "tokens", "revoked": id, "by": actor]))
-        return try await tokens()
-    }
-
-    /// The caller behind a bearer token, or nil: unknown, expired or revoked. Tokens are looked up by their SHA-256,
-    /// never stored in clear; the last use is written at most once a minute per token.
-    public func tokenOwner(_ secret: String, now: Date = Date()) async -> APITokenRecord? {
-        guard secret.hasPrefix("pct_"), secret.count < 200,
-              let owner = try? await store.token(secretHash: SecretGenerator.sha256Hex(secret)) else { return nil }
-        if let expiresAt = owner.expiresAt, expiresAt <= now { return nil }
-        if owner.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true { try? await store.tokenUsed(id: owner.id, at: now) }
-        return owner
-    }
 
     /// A setup token works for this long after it was issued.
     public static let setupTokenLifetime: TimeInterval = 24 * 3600
@@ -208,25 +179,29 @@ public struct AdminService: Sendable {
             await record(PortcullisEvent(EventCatalogue.setupRefused, fields: ["reason": "expired token"]))
             throw refused
         }
-        guard (3...64).contains(request.username.count), request.username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
-            throw AdminError(.invalidInput, "username must be 3-64 letters, digits, '.', '_' or '-'")
-        }
+        if let problem = AdminService.usernameProblem(request.username) { throw AdminError(.invalidInput, "username \(problem)") }
         let problems = PasswordRules.problems(request.password, username: request.username).map { "password: \($0)" }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
-        let user = AdminUserRecord(username: request.username, passwordHash: Bcrypt.hash(request.password, cost: 12),
-                                   role: "Super Administrator", createdAt: now)
+        var user = AdminUserRecord(username: request.username, passwordHash: await PasswordHasher.hash(request.password),
+                                   role: Role.superAdministrator.name, createdAt: now)
+        user.passwordChangedAt = now
         guard try await storeCall({ try await store.createFirstAdministrator(user, consuming: AdminService.setupKey, value: stored) }) else {
             await record(PortcullisEvent(EventCatalogue.setupRefused, fields: ["reason": "token already used"]))
             throw refused
         }
         if let setupTokenFile { try? FileManager.default.removeItem(atPath: setupTokenFile) }
         await record(PortcullisEvent(EventCatalogue.superAdministratorCreated, fields: ["username": request.username]))
-        return try await createToken(name: "\(request.username) (setup)")
+        return try await createToken(name: "\(request.username) (setup)", for: user)
     }
 
-    /// An event, live through the bus or straight into the store when no server runs.
+    /// An event, live through the bus or straight into the store when no server runs. Raised by an operation, it
+    /// names who asked and from where (`by`, `from`), unless it already does.
     func record(_ event: PortcullisEvent) async {
-        await live.record(event)
+        guard let caller = AdminCaller.current else { return await live.record(event) }
+        var fields = event.fields
+        if fields["by"] == nil { fields["by"] = caller.actor }
+        if fields["from"] == nil, let address = caller.address { fields["from"] = address.description }
+        await live.record(PortcullisEvent(event.kind, time: event.time, fields: fields))
     }
 
     // MARK: Configuration

@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import Defense
 import SIPAuth
@@ -27,6 +28,23 @@ enum SecretGenerator {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return prefix + Hex.encode(bytes)
+    }
+
+    /// A TOTP key: 32 letters and digits (about 190 bits), which HummingbirdOTP takes as the key's bytes.
+    static func totpSecret() -> String { random(32, from: upper + lower + digits) }
+
+    /// A recovery code such as `k7pq2-mx9rt`: ten characters without look-alikes, about 50 bits.
+    static func recoveryCode() -> String {
+        let code = random(10, from: lower + digits)
+        return code.prefix(5) + "-" + code.suffix(5)
+    }
+
+    /// A 6-digit code for email.
+    static func numericCode() -> String { String(format: "%06d", Int.random(in: 0..<1_000_000)) }
+
+    private static func random(_ count: Int, from set: [Character]) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in set[Int.random(in: 0..<set.count, using: &generator)] })
     }
 
     static func sha256Hex(_ text: String) -> String {

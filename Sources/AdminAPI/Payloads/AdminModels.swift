@@ -164,21 +164,27 @@ public struct CreateTokenRequest: StrictCodable {
     public var name = ""
     /// Seconds the token works (60 s to 10 years); nil: until revoked.
     public var expiresIn: Int?
+    /// The user it acts for; nil: the caller.
+    public var user: String?
 
     public init() {}
 
-    public init(name: String, expiresIn: Int? = nil) {
+    public init(name: String, expiresIn: Int? = nil, user: String? = nil) {
         self.name = name
         self.expiresIn = expiresIn
+        self.user = user
     }
 
-    public static let fields: [StrictField<CreateTokenRequest>] = [.required("name", \.name), .init("expiresIn", \.expiresIn)]
+    public static let fields: [StrictField<CreateTokenRequest>] = [
+        .required("name", \.name), .init("expiresIn", \.expiresIn), .init("user", \.user),
+    ]
 }
 
 public struct TokenView: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
-    public var role: String
+    /// The user it acts for, with their role.
+    public var user: String
     public var createdAt: Date
     public var expiresAt: Date?
     /// To the minute.
@@ -187,7 +193,7 @@ public struct TokenView: Codable, Sendable, Equatable {
     init(_ record: APITokenRecord) {
         id = record.id
         name = record.name
-        role = record.role
+        user = record.username
         createdAt = record.createdAt
         expiresAt = record.expiresAt
         lastUsedAt = record.lastUsedAt

@@ -1,17 +1,31 @@
 import Hummingbird
 
-/// Extensions, registered devices and the registration defense.
+/// Extensions, registered devices and the registration defense. A role scoped to some extensions sees and changes
+/// only those.
 extension AdminRoutes {
     func addExtensions(_ service: AdminService) {
-        on(Endpoints.extensions) { _ in ListResponse(items: try await service.extensions()) }
-        on(Endpoints.createExtension) { call in try await service.createExtension(call.body) }
-        on(Endpoints.extensionView) { call in try await service.extensionView(try call.parameter("number")) }
-        on(Endpoints.updateExtension) { call in try await service.updateExtension(try call.parameter("number"), call.body) }
+        on(Endpoints.extensions) { call in ListResponse(items: try await service.extensions().filter { call.covers($0.number) }) }
+        on(Endpoints.createExtension) { call in
+            try call.requireScope(call.body.number)
+            return try await service.createExtension(call.body)
+        }
+        on(Endpoints.extensionView) { call in
+            let number = try call.parameter("number")
+            try call.requireScope(number)
+            return try await service.extensionView(number)
+        }
+        on(Endpoints.updateExtension) { call in
+            let number = try call.parameter("number")
+            try call.requireScope(number)
+            return try await service.updateExtension(number, call.body)
+        }
         on(Endpoints.deleteExtension) { call in
-            try await service.deleteExtension(try call.parameter("number"))
+            let number = try call.parameter("number")
+            try call.requireScope(number)
+            try await service.deleteExtension(number)
             return NoBody()
         }
-        on(Endpoints.registrations) { _ in ListResponse(items: try await service.registrations()) }
+        on(Endpoints.registrations) { call in ListResponse(items: try await service.registrations().filter { call.covers($0.extension) }) }
         on(Endpoints.registrationDefense) { _ in try await service.registrationDefense() }
         on(Endpoints.updateRegistrationDefense) { call in try await service.updateRegistrationDefense(call.body) }
     }

@@ -17,6 +17,6 @@ extension AdminRoutes {
         on(Endpoints.outboundPolicy) { _ in try await service.outboundPolicy() }
         on(Endpoints.setOutboundPolicy) { call in try await service.setOutboundPolicy(call.body) }
         on(Endpoints.outboundLocks) { _ in ListResponse(items: try await service.outboundLocks()) }
-        on(Endpoints.unlockOutbound) { call in ListResponse(items: try await service.unlockOutbound(try call.parameter("extension"), actor: call.actor)) }
+        on(Endpoints.unlockOutbound) { call in ListResponse(items: try await service.unlockOutbound(try call.parameter("extension"))) }
     }
 }

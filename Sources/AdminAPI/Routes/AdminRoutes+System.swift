@@ -8,12 +8,6 @@ extension AdminRoutes {
         on(Endpoints.health, status: { $0.status == "ok" ? .ok : .serviceUnavailable }) { _ in service.live.health }
         on(Endpoints.metrics) { _ in String(decoding: registry.emitToBuffer(), as: UTF8.self) }
         on(Endpoints.setup) { call in try await service.setup(call.body) }
-        on(Endpoints.tokens) { _ in ListResponse(items: try await service.tokens()) }
-        on(Endpoints.createToken) { call in try await service.createToken(name: call.body.name, expiresIn: call.body.expiresIn) }
-        on(Endpoints.users) { _ in ListResponse(items: try await service.users()) }
-        on(Endpoints.createUser) { call in try await service.createUser(call.body, actor: call.actor) }
-        on(Endpoints.removeUser) { call in ListResponse(items: try await service.removeUser(try call.parameter("username"), actor: call.actor)) }
-        on(Endpoints.revokeToken) { call in ListResponse(items: try await service.revokeToken(try call.parameter("id"), actor: call.actor)) }
         on(Endpoints.exportConfiguration) { call in try await service.exportConfiguration(secrets: call.flag("secrets")) }
         on(Endpoints.applyConfiguration) { call in
             try await service.applyConfiguration(yaml: call.body, file: call.request.uri.queryParameters.get("file") ?? "config.yaml",
@@ -25,7 +19,7 @@ extension AdminRoutes {
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: CallDetailRecord.csv(answer.items))))
         }) { call in
-            ListResponse(items: try await service.callRecords(try call.query.calls()))
+            ListResponse(items: try await service.callRecords(try call.query.calls()).filter { call.covers($0.caller) || call.covers($0.callee) })
         }
     }
 }

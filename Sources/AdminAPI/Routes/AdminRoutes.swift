@@ -16,19 +16,30 @@ final class AdminRoutes {
     }
 
     /// Registers `handler` for `endpoint`. `status` may answer a success with another status (a degraded health);
-    /// `alternative` may answer in another representation (CSV) instead.
+    /// `headers` adds response headers (a session cookie); `alternative` may answer in another representation (CSV).
     func on<Body, Answer>(_ endpoint: AdminEndpoint<Body, Answer>, status: (@Sendable (Answer) -> HTTPResponse.Status)? = nil,
-                          alternative: (@Sendable (Request, Answer) -> Response?)? = nil,
+                          headers: (@Sendable (Answer) -> HTTPFields)? = nil, alternative: (@Sendable (Request, Answer) -> Response?)? = nil,
                           _ handler: @escaping @Sendable (AdminCall<Body>) async throws -> Answer) {
         described.append(endpoint.description)
         let serve: @Sendable (Request, AdminRequestContext) async throws -> Response = { request, context in
-            if let permission = endpoint.permission, context.role?.allows(permission) != true {
-                throw AdminError(.forbidden, "the role \(context.role?.name ?? "of this caller") does not allow this (it needs \(permission))")
+            let requirement = endpoint.permission
+            if requirement != .anyone {
+                guard let caller = context.caller else {
+                    throw context.refusal ?? AdminError(.unauthorized, "sign in, or send a valid API token: Authorization: Bearer pct_...")
+                }
+                guard caller.meets(requirement) else {
+                    if caller.mustEnrol { throw AdminError(.forbidden, "enrol a second factor first (POST /api/v1/me/twofactor/totp)") }
+                    throw AdminError(.forbidden, "the role \(caller.role.name) does not allow this (it needs \(requirement))")
+                }
             }
             let body = try await AdminRoutes.body(endpoint, request, context)
-            let answer = try await handler(AdminCall(request: request, context: context, body: body))
+            let answer = try await AdminCaller.$current.withValue(context.caller) {
+                try await handler(AdminCall(request: request, context: context, body: body))
+            }
             if let alternative, let response = alternative(request, answer) { return response }
-            return try AdminRoutes.response(endpoint, answer, status: status?(answer) ?? endpoint.status, context)
+            var response = try AdminRoutes.response(endpoint, answer, status: status?(answer) ?? endpoint.status, context)
+            if let headers { response.headers.append(contentsOf: headers(answer)) }
+            return response
         }
         if endpoint.path.hasPrefix("/") {
             router.on(RouterPath(endpoint.path), method: endpoint.method, use: serve)
@@ -88,6 +99,16 @@ struct AdminCall<Body: Sendable>: Sendable {
         request.uri.queryParameters.get(name).map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
     }
 
-    /// Who asked, for events: the token's name, or the local socket.
-    var actor: String { context.caller ?? "unknown" }
+    /// Who asked, for events: the user and credential, or the local socket.
+    var actor: String { context.caller?.actor ?? "unknown" }
+
+    /// Refuses an extension outside the caller's role scope.
+    func requireScope(_ number: String) throws(AdminError) {
+        guard let caller = context.caller, caller.role.covers(extension: number) else {
+            throw AdminError(.forbidden, "extension \(number.prefix(32)) is outside the role's extension scope")
+        }
+    }
+
+    /// Whether the caller's role reaches the extension.
+    func covers(_ number: String) -> Bool { context.caller?.role.covers(extension: number) ?? false }
 }

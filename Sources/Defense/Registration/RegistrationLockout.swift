@@ -8,21 +8,6 @@ public struct RegistrationLockout: Sendable {
         let account: String
     }
 
-    struct Counter: Sendable {
-        var start: Int64
-        var count: Int
-
-        /// Counts one more within a fixed window that restarts once it has passed.
-        mutating func add(at now: Int64, window: Int64) -> Int {
-            if now - start >= window {
-                start = now
-                count = 0
-            }
-            count += 1
-            return count
-        }
-    }
-
     /// What one failure led to.
     public struct Outcome: Sendable, Equatable {
         /// Failures that count against the source (its untrusted failures, or its trusted pair's).
@@ -37,16 +22,20 @@ public struct RegistrationLockout: Sendable {
 
     public var settings: RegistrationLockoutSettings
     public let capacity: Int
-    private var sources: [IPAddress: Counter] = [:]
-    private var pairs: [Pair: Counter] = [:]
+    private var sources: FailureCounters<IPAddress>
+    private var pairs: FailureCounters<Pair>
     /// Pairs that registered successfully, with when they last did.
     private var trusted: [Pair: Int64] = [:]
-    private var accounts: [String: Counter] = [:]
-    private var lockedUntil: [String: Int64] = [:]
+    private var accounts: FailureCounters<String>
+    private var locked: Deadlines<String>
 
     public init(settings: RegistrationLockoutSettings = RegistrationLockoutSettings(), capacity: Int = 100_000) {
         self.settings = settings
         self.capacity = capacity
+        sources = FailureCounters(capacity: capacity)
+        pairs = FailureCounters(capacity: capacity)
+        accounts = FailureCounters(capacity: capacity)
+        locked = Deadlines(capacity: capacity)
     }
 
     /// `account` is the user name tried; `known` whether it exists (only real accounts are counted and locked).
@@ -56,18 +45,17 @@ public struct RegistrationLockout: Sendable {
         let isTrusted = known && pair.map { trusted[$0] != nil } == true
         var outcome = Outcome(sourceFailures: 0, accountFailures: 0, blockSource: false, lockAccount: false, trustedPair: isTrusted)
         if isTrusted, let pair {
-            outcome.sourceFailures = RegistrationLockout.add(to: &pairs, pair, now: now, window: window, capacity: capacity)
+            outcome.sourceFailures = pairs.add(pair, now: now, window: window)
             outcome.blockSource = outcome.sourceFailures == settings.failuresPerTrustedPair
         } else {
-            outcome.sourceFailures = RegistrationLockout.add(to: &sources, source, now: now, window: window, capacity: capacity)
+            outcome.sourceFailures = sources.add(source, now: now, window: window)
             outcome.blockSource = outcome.sourceFailures == settings.failuresPerSource
         }
         if known, let account {
-            outcome.accountFailures = RegistrationLockout.add(to: &accounts, account, now: now, window: Int64(settings.accountWindow),
-                                                              capacity: capacity)
+            outcome.accountFailures = accounts.add(account, now: now, window: Int64(settings.accountWindow))
             if outcome.accountFailures >= settings.failuresPerAccount, !isLocked(account, now: now) {
-                lockedUntil[account] = now + Int64(settings.accountLockDuration)
-                accounts[account] = nil
+                locked.hold(account, until: now + Int64(settings.accountLockDuration), now: now)
+                accounts.reset(account)
                 outcome.lockAccount = true
             }
         }
@@ -77,7 +65,7 @@ public struct RegistrationLockout: Sendable {
     /// A successful registration clears its pair's failures and trusts the pair from now on.
     public mutating func success(source: IPAddress, account: String, now: Int64) {
         let pair = Pair(source: source, account: account)
-        pairs[pair] = nil
+        pairs.reset(pair)
         if trusted[pair] == nil, trusted.count >= capacity, let stalest = trusted.min(by: { $0.value < $1.value }) {
             trusted[stalest.key] = nil
         }
@@ -90,15 +78,6 @@ public struct RegistrationLockout: Sendable {
     }
 
     public func isLocked(_ account: String, now: Int64) -> Bool {
-        (lockedUntil[account] ?? 0) > now
-    }
-
-    private static func add<Key: Hashable>(to table: inout [Key: Counter], _ key: Key, now: Int64, window: Int64, capacity: Int) -> Int {
-        if table[key] == nil, table.count >= capacity {
-            // Full: forget finished windows first, then anything, so a flood of sources stays bounded.
-            table = table.filter { now - $0.value.start < window }
-            if table.count >= capacity { table.remove(at: table.startIndex) }
-        }
-        return table[key, default: Counter(start: now, count: 0)].add(at: now, window: window)
+        locked.isHeld(account, now: now)
     }
 }

@@ -27,18 +27,13 @@ public struct RegistrationLockoutSettings: StrictCodable {
     /// Every problem as `FIELD: message`.
     public var problems: [String] {
         var problems: [String] = []
-        func check(_ value: Int, _ range: ClosedRange<Int>, _ field: String, _ unit: String = "") {
-            if !range.contains(value) {
-                problems.append("\(field): must be \(range.lowerBound)-\(range.upperBound)\(unit), got \(value)")
-            }
-        }
-        check(failuresPerSource, 1...1_000, "failuresPerSource")
-        check(failuresPerTrustedPair, failuresPerSource...10_000, "failuresPerTrustedPair", " (at least failuresPerSource)")
-        check(window, 1...86_400, "window", " seconds")
-        check(failuresPerAccount, 1...100_000, "failuresPerAccount")
-        check(accountWindow, 1...86_400, "accountWindow", " seconds")
-        check(accountLockDuration, 10...31_536_000, "accountLockDuration", " seconds")
-        check(blockDuration, 10...31_536_000, "blockDuration", " seconds")
+        problems.check(failuresPerSource, 1...1_000, "failuresPerSource")
+        problems.check(failuresPerTrustedPair, failuresPerSource...10_000, "failuresPerTrustedPair", " (at least failuresPerSource)")
+        problems.check(window, 1...86_400, "window", " seconds")
+        problems.check(failuresPerAccount, 1...100_000, "failuresPerAccount")
+        problems.check(accountWindow, 1...86_400, "accountWindow", " seconds")
+        problems.check(accountLockDuration, 10...31_536_000, "accountLockDuration", " seconds")
+        problems.check(blockDuration, 10...31_536_000, "blockDuration", " seconds")
         return problems
     }
 }

@@ -20,7 +20,7 @@ extension NetworkDefense {
         let formatter = ISO8601DateFormatter()
         var fields: [String: String] = [
             "source": record.source, "defenseType": record.defenseType, "blockType": record.blockType,
-            "blockRange": record.service.map { "service \($0)" } ?? "all services", "attackedAt": formatter.string(from: record.attackedAt),
+            "blockRange": record.range, "attackedAt": formatter.string(from: record.attackedAt),
             "rule": record.rule, "expiresAt": record.expiresAt.map(formatter.string) ?? "permanent", "hits": String(record.hits),
             "offense": String(record.offense),
         ]

@@ -292,8 +292,9 @@ public actor NetworkDefense {
             offenses[stalest.key] = nil
         }
         offenses[block.source] = (offense, now)
-        let record = NetworkBlockRecord(source: block.source.description, defenseType: block.defenseType, service: service.rawValue,
-                                        account: block.details["account"], protocol: block.endpoint.transport.rawValue,
+        let record = NetworkBlockRecord(source: block.source.description, defenseType: block.defenseType,
+                                        blockType: block.details["blockType"] ?? "ip", service: service.rawValue,
+                                        account: block.details["account"], protocol: block.details["protocol"] ?? block.endpoint.transport.rawValue,
                                         port: block.endpoint.port, attackedAt: now, rule: block.rule, createdAt: now,
                                         expiresAt: duration.map { now.addingTimeInterval(TimeInterval($0)) }, offense: offense)
         let fields: [String: String]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value read and written through its list of fields: every settings section (`sip.calls`, `network`, a route...)
 /// and every API request body. It is read the same way wherever it comes from (the API's JSON, the YAML file, the
 /// store): a field left out takes the default declared once on its property, a field the type does not know is an
@@ -52,4 +54,14 @@ extension StrictCodable {
 /// A section kept in the store as one JSON value under `storeKey`.
 public protocol StoredSettings: StrictCodable {
     static var storeKey: String { get }
+}
+
+extension StrictCodable {
+    /// The names of the fields a request gives (optional ones left out are not), for an audit event: names only,
+    /// never values, so a password changed shows as `password`.
+    public var givenFields: [String] {
+        guard let data = try? JSONEncoder().encode(self),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        return object.keys.sorted()
+    }
 }

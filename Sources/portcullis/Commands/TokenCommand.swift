@@ -10,6 +10,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @Option(help: "What the token is for.") var name = "cli"
         @Option(help: "How long it works: 90m, 12h, 30d (default: until revoked).") var expires: String?
+        @Option(help: "The user it acts for, with their role (default: the Super Administrator from this machine).") var user: String?
 
         func run() async throws {
             var seconds: Int?
@@ -19,7 +20,7 @@ struct TokenCommand: AsyncParsableCommand {
                 }
                 seconds = Int(duration)
             }
-            let request = CreateTokenRequest(name: name, expiresIn: seconds)
+            let request = CreateTokenRequest(name: name, expiresIn: seconds, user: user)
             let created = try await withClient(data) { try await $0.send(Endpoints.createToken, body: request) }
             if output.json { return try Output.json(created) }
             print(created.token)
@@ -34,8 +35,8 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let items = try await withClient(data) { try await $0.send(Endpoints.tokens).items }
             if output.json { return try Output.json(items) }
-            Output.table(["ID", "NAME", "ROLE", "CREATED", "EXPIRES", "LAST USED"], items.map {
-                [$0.id, $0.name, $0.role, Output.time($0.createdAt), $0.expiresAt.map(Output.time) ?? "never", $0.lastUsedAt.map(Output.time) ?? ""]
+            Output.table(["ID", "NAME", "USER", "CREATED", "EXPIRES", "LAST USED"], items.map {
+                [$0.id, $0.name, $0.user, Output.time($0.createdAt), $0.expiresAt.map(Output.time) ?? "never", $0.lastUsedAt.map(Output.time) ?? ""]
             })
         }
     }

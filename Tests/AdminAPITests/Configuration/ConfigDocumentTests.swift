@@ -148,12 +148,7 @@ struct AdminServiceTests {
         #expect(try await service.networkSettings().allow == [])
     }
 
-    func makeService() throws -> AdminService {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-admin-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", live: nil,
-                            secrets: SecretBox(key: Array(repeating: 7, count: 32)))
-    }
+    func makeService() throws -> AdminService { try TestService.make() }
 
     @Test func generatedPasswordsAreStrongAndShownOnce() async throws {
         let service = try makeService()
@@ -258,11 +253,8 @@ struct AdminServiceTests {
     }
 
     @Test func setupTokenWorksOnceExpiresAndTokensAreStoredHashed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-setup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent("setup-token").path
-        let service = AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis",
-                                   live: nil, secrets: SecretBox(key: Array(repeating: 7, count: 32)), setupTokenFile: file)
+        let service = try TestService.make(setupTokenFile: "setup-token")
+        let file = try #require(service.setupTokenFile)
         let now = Date()
         let expires = try #require(try await service.issueSetupTokenIfNeeded(now: now))
         #expect(abs(expires.timeIntervalSince(now) - AdminService.setupTokenLifetime) < 1)
@@ -279,7 +271,7 @@ struct AdminServiceTests {
         }
         let token = try await service.setup(SetupRequest(setupToken: setup, username: "admin", password: "Quiet7-Harbor-Lamp9"))
         #expect(!FileManager.default.fileExists(atPath: file), "the used token's file is removed")
-        #expect(await service.tokenOwner(token.token)?.name == "admin (setup)")
+        #expect(await service.tokenCaller(token.token, address: nil)?.actor == "admin (token admin (setup))")
         #expect(try await service.store.tokens().allSatisfy { $0.secretHash != token.token })
         await #expect(throws: AdminError.self) {
             try await service.setup(SetupRequest(setupToken: setup, username: "admin2", password: "Quiet7-Harbor-Lamp9"))

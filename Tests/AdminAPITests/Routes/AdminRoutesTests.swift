@@ -10,12 +10,7 @@ import Testing
 
 @Suite("Admin routes and their OpenAPI document")
 struct AdminRoutesTests {
-    func service() throws -> AdminService {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-routes-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis", live: nil,
-                            secrets: SecretBox(key: Array(repeating: 7, count: 32)))
-    }
+    func service() throws -> AdminService { try TestService.make() }
 
     func json(_ bytes: [UInt8]) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
@@ -69,20 +64,24 @@ struct AdminRoutesTests {
 @Suite("API tokens")
 struct TokenLifetimeTests {
     @Test func anExpiredOrRevokedTokenIsRefusedAtOnceAndUseIsRecorded() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-tokens-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let service = AdminService(store: try SQLiteStore(path: directory.appendingPathComponent("a.sqlite").path), realm: "portcullis",
-                                   live: nil, secrets: SecretBox(key: Array(repeating: 7, count: 32)))
+        let service = try TestService.make()
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        let lasting = try await service.createToken(name: "lasting", now: start)
-        let brief = try await service.createToken(name: "brief", expiresIn: 60, now: start)
-        #expect(await service.tokenOwner(brief.token, now: start.addingTimeInterval(59))?.name == "brief")
-        #expect(await service.tokenOwner(brief.token, now: start.addingTimeInterval(60)) == nil, "expired at its time")
+        try await service.store.createAdminUser(AdminUserRecord(username: "admin", passwordHash: "", role: "Super Administrator", createdAt: start))
+        try await service.store.createAdminUser(AdminUserRecord(username: "op", passwordHash: "", role: "Operator", createdAt: start))
+        let lasting = try await service.createToken(CreateTokenRequest(name: "lasting"), now: start)
+        let brief = try await service.createToken(CreateTokenRequest(name: "brief", expiresIn: 60, user: "op"), now: start)
+        let caller = await service.tokenCaller(brief.token, address: nil, now: start.addingTimeInterval(59))
+        #expect(caller?.username == "op" && caller?.role.name == "Operator", "a token acts for its user, with the user's role")
+        #expect(caller?.actor == "op (token brief)")
+        #expect(await service.tokenCaller(brief.token, address: nil, now: start.addingTimeInterval(60)) == nil, "expired at its time")
         #expect(try await service.tokens().first { $0.name == "brief" }?.lastUsedAt == start.addingTimeInterval(59))
-        #expect(await service.tokenOwner(lasting.token, now: start.addingTimeInterval(86_400 * 365)) != nil, "no expiry: until revoked")
-        _ = try await service.revokeToken(lasting.info.id, actor: "test")
-        #expect(await service.tokenOwner(lasting.token, now: start) == nil, "revoked: refused at once")
-        await #expect(throws: AdminError.self) { try await service.revokeToken(lasting.info.id, actor: "test") }
-        await #expect(throws: AdminError.self) { try await service.createToken(name: "x", expiresIn: 5) }
+        #expect(await service.tokenCaller(lasting.token, address: nil, now: start.addingTimeInterval(86_400 * 365))?.username == "admin",
+                "no expiry: until revoked; without a user, the Super Administrator's")
+        _ = try await service.revokeToken(lasting.info.id)
+        #expect(await service.tokenCaller(lasting.token, address: nil, now: start) == nil, "revoked: refused at once")
+        await #expect(throws: AdminError.self) { try await service.revokeToken(lasting.info.id) }
+        await #expect(throws: AdminError.self) { try await service.createToken(CreateTokenRequest(name: "x", expiresIn: 5)) }
+        _ = try await service.removeUser("op")
+        #expect(await service.tokenCaller(brief.token, address: nil, now: start) == nil, "a removed user's tokens go with them")
     }
 }

@@ -1,0 +1,95 @@
+import Defense
+import Events
+import Foundation
+import GeoIP
+import Synchronization
+
+/// Carries out `LoginLockout` for the admin API and portal: counts failed logins and bad API tokens, and blocks a
+/// source through the network guard at once (its next connection is refused before a byte is read). The caller
+/// raises the login events; the block's event is raised when the block is recorded. Nothing here awaits.
+public final class LoginGuard: Sendable {
+    public static let webLogin = "Web Login"
+    public static let apiAuthentication = "API Authentication"
+
+    private let lockout: Mutex<LoginLockout>
+    private let shards: NetworkGuardShards?
+    /// One-time codes accepted lately (second factors, recovery codes): two requests racing with the same code
+    /// cannot both pass, whatever the store has written yet.
+    private let usedCodes = Mutex(Deadlines<String>(capacity: 100_000))
+
+    public init(settings: LoginDefenseSettings = LoginDefenseSettings(), shards: NetworkGuardShards?) {
+        lockout = Mutex(LoginLockout(settings: settings))
+        self.shards = shards
+    }
+
+    /// True the first time `code` (already checked, named with its user) is presented; false ever after.
+    public func acceptOnce(_ code: String, now: Date) -> Bool {
+        let seconds = Int64(now.timeIntervalSince1970)
+        return usedCodes.withLock { used in
+            guard !used.isHeld(code, now: seconds) else { return false }
+            used.hold(code, until: seconds + LoginGuard.usedCodeMemory, now: seconds)
+            return true
+        }
+    }
+
+    public func update(_ settings: LoginDefenseSettings) { lockout.withLock { $0.settings = settings } }
+
+    public func refusal(account: String, from source: IPAddress, now: Date) -> LoginLockout.Refusal? {
+        lockout.withLock { $0.refusal(account: account, from: source, now: Int64(now.timeIntervalSince1970)) }
+    }
+
+    public func isLocked(_ account: String, now: Date) -> Bool {
+        lockout.withLock { $0.isLocked(account, now: Int64(now.timeIntervalSince1970)) }
+    }
+
+    /// One failed login: blocks the source when it reached the block threshold now. `endpoint` is the listener it
+    /// came in on, `scheme` `HTTPS` or `HTTP`.
+    public func failed(account: String, from source: IPAddress, known: Bool, endpoint: NetworkEndpoint, scheme: String,
+                       now: Date) -> LoginLockout.Outcome {
+        let (outcome, settings) = lockout.withLock {
+            ($0.failure(account: account, from: source, known: known, now: Int64(now.timeIntervalSince1970)), $0.settings)
+        }
+        if outcome.blockSource {
+            block(source, endpoint: endpoint, defenseType: LoginGuard.webLogin, rule: "web login failures", duration: settings.blockDuration,
+                  event: EventCatalogue.webUserBlocked, details: [
+                      "account": "WebUser:\(account.prefix(64))", "protocol": scheme, "attempts": String(outcome.sourceFailures),
+                      "limit": "\(settings.failuresBeforeBlock) failures / \(settings.window)s",
+                  ], now: now)
+        }
+        return outcome
+    }
+
+    public func succeeded(account: String, from source: IPAddress) {
+        lockout.withLock { $0.success(account: account, from: source) }
+    }
+
+    /// One request with a bad API token; blocks the source after the configured run of them. True when it did.
+    @discardableResult
+    public func tokenFailed(from source: IPAddress, endpoint: NetworkEndpoint, scheme: String, now: Date) -> Bool {
+        let (blocked, settings) = lockout.withLock { ($0.tokenFailure(from: source, now: Int64(now.timeIntervalSince1970)), $0.settings) }
+        if blocked {
+            block(source, endpoint: endpoint, defenseType: LoginGuard.apiAuthentication, rule: "API token failures",
+                  duration: settings.blockDuration, event: EventCatalogue.apiAuthenticationBlocked, details: [
+                      "protocol": scheme, "attempts": String(settings.tokenFailuresBeforeBlock),
+                      "limit": "\(settings.tokenFailuresBeforeBlock) bad tokens in a row",
+                  ], now: now)
+        }
+        return blocked
+    }
+
+    public func tokenSucceeded(from source: IPAddress) { lockout.withLock { $0.tokenSuccess(from: source) } }
+
+    public func unlock(_ account: String) { lockout.withLock { $0.unlock(account) } }
+
+    private func block(_ source: IPAddress, endpoint: NetworkEndpoint, defenseType: String, rule: String, duration: Int, event: EventKind,
+                       details: [String: String], now: Date) {
+        guard let shards else { return }
+        shards.block(AutomaticBlock(source: shards.unit(of: source), endpoint: endpoint, defenseType: defenseType, rule: rule,
+                                    baseDuration: duration, time: Int64(now.timeIntervalSince1970 * 1e9), event: event, details: details))
+    }
+}
+
+extension LoginGuard {
+    /// How long a used one-time code is remembered: longer than any code works (an email code, 10 minutes).
+    static let usedCodeMemory: Int64 = 900
+}
