@@ -290,20 +290,26 @@ def test_totp_enrolment_login_replay_and_recovery_codes(server_factory, tmp_path
     assert Browser(server).login("ada", PASSWORD)[1]["mustEnrolSecondFactor"] is True
 
 
-@pytest.fixture
-def smtp_sink(tmp_path):
-    """aiosmtpd on 127.0.0.1 with STARTTLS (a certificate for 127.0.0.1 made here) and AUTH; yields (port, CA file,
+def start_sink(tmp_path, name, *extra):
+    """aiosmtpd on 127.0.0.1 with TLS (a certificate for 127.0.0.1 made here) and AUTH; answers (process, port, CA file,
     the directory messages land in)."""
-    cert, key = tmp_path / "smtp.pem", tmp_path / "smtp.key"
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True, timeout=60)
-    directory = tmp_path / "mail"
+    directory = tmp_path / name
     directory.mkdir()
     port = free_port(kind=__import__("socket").SOCK_STREAM)
     process = subprocess.Popen([sys.executable, str(PEERS / "smtp_sink.py"), "--port", str(port), "--directory", str(directory), "--cert", str(cert),
-                                "--key", str(key), "--user", "pbx", "--password", "mail-secret-42"], stdout=subprocess.PIPE, text=True)
+                                "--key", str(key), "--user", "pbx", "--password", "mail-secret-42", *extra], stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "ready"
+    return process, port, cert, directory
+
+
+@pytest.fixture
+def smtp_sink(tmp_path):
+    """A mail server offering STARTTLS: (port, CA file, the directory messages land in)."""
+    process, port, cert, directory = start_sink(tmp_path, "mail")
     yield port, cert, directory
     process.terminate()
     process.wait(timeout=10)
@@ -319,10 +325,10 @@ def messages(directory, count, timeout=20):
     raise AssertionError(f"expected {count} messages, got {len(list(directory.glob('*.json')))}")
 
 
-def configure_smtp(server, port, cert, tmp_path, password="mail-secret-42"):
+def configure_smtp(server, port, cert, tmp_path, password="mail-secret-42", security="starttls"):
     secret = tmp_path / "smtp-password"
     secret.write_text(password + "\n")
-    return server.cli("smtp", "set", "--host", "127.0.0.1", "--port", str(port), "--security", "starttls", "--username", "pbx",
+    return server.cli("smtp", "set", "--host", "127.0.0.1", "--port", str(port), "--security", security, "--username", "pbx",
                       "--password-file", str(secret), "--from", "pbx@example.com", "--ca-file", str(cert), "--retries", "0", "--timeout", "10",
                       check=False)
 
@@ -352,6 +358,15 @@ def test_mail_goes_out_over_starttls_with_auth_and_carries_email_codes(server_fa
     assert configure_smtp(server, port, cert, tmp_path, password="wrong-secret").returncode == 0
     failed = server.cli("smtp", "test", "ops@example.com", check=False)
     assert failed.returncode != 0 and "authentication failed" in failed.stderr and "wrong-secret" not in failed.stderr
+    # Implicit TLS (port 465 style).
+    process, implicit_port, implicit_cert, implicit_directory = start_sink(tmp_path, "implicit", "--implicit")
+    try:
+        assert configure_smtp(server, implicit_port, implicit_cert, tmp_path, security="tls").returncode == 0
+        server.cli("smtp", "test", "tls@example.com")
+        assert messages(implicit_directory, 1)[0]["to"] == ["tls@example.com"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_a_login_link_works_once_and_a_new_one_replaces_it(server_factory, smtp_sink, tmp_path):

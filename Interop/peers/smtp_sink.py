@@ -1,6 +1,7 @@
 """A real SMTP server for the tests (aiosmtpd): stores each message it accepts as a JSON file (envelope and content)
 in a directory. With --cert/--key it offers STARTTLS and requires it; with --user/--password it requires AUTH
-(PLAIN or LOGIN) with them. Prints "ready" once listening on 127.0.0.1."""
+(PLAIN or LOGIN) with them; with --implicit it speaks TLS from the first byte instead (port 465 style). Prints
+"ready" once listening on 127.0.0.1."""
 import argparse
 import json
 import ssl
@@ -31,6 +32,7 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--implicit", action="store_true")
     args = parser.parse_args()
     context = None
     if args.cert:
@@ -42,9 +44,13 @@ def main():
         # handled=False: aiosmtpd then answers the failure itself (535).
         return AuthResult(success=ok, handled=False)
 
-    options = {"tls_context": context, "require_starttls": context is not None}
+    if args.implicit:
+        options = {"ssl_context": context}
+    else:
+        options = {"tls_context": context, "require_starttls": context is not None}
     if args.user:
-        options.update(authenticator=authenticate, auth_required=True, auth_require_tls=context is not None)
+        # With implicit TLS aiosmtpd does not see the STARTTLS it looks for, though the connection is encrypted.
+        options.update(authenticator=authenticate, auth_required=True, auth_require_tls=context is not None and not args.implicit)
     controller = Controller(Store(args.directory), hostname="127.0.0.1", port=args.port, **options)
     controller.start()
     print("ready", flush=True)

@@ -127,7 +127,7 @@ extension AdminService {
     /// The caller behind a session cookie, with the CSRF token's hash, or nil: unknown, idle too long, past its end.
     public func sessionCaller(_ secret: String, address: IPAddress?, now: Date = Date()) async -> (caller: AdminCaller, csrfHash: String)? {
         guard secret.count == 64, let session = try? await store.session(secretHash: SecretGenerator.sha256Hex(secret)) else { return nil }
-        let idle = TimeInterval(((try? await store.settings(LoginDefenseSettings.self)) ?? LoginDefenseSettings()).sessionIdleMinutes * 60)
+        let idle = TimeInterval(logins.settings.sessionIdleMinutes * 60)
         guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idle,
               let user = try? await store.adminUser(username: session.username) else {
             _ = try? await store.deleteSessions(ids: [session.id])
@@ -201,6 +201,11 @@ extension AdminService {
 
     public func loginDefense() async throws(AdminError) -> LoginDefenseSettings {
         try await settings(LoginDefenseSettings.self)
+    }
+
+    /// Puts the stored login defense in force (at start; changes through the API apply themselves).
+    public func loadLoginDefense() async throws(AdminError) {
+        logins.update(try await settings(LoginDefenseSettings.self))
     }
 
     public func updateLoginDefense(_ settings: LoginDefenseSettings) async throws(AdminError) -> LoginDefenseSettings {

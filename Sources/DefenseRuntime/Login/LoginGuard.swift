@@ -34,6 +34,9 @@ public final class LoginGuard: Sendable {
 
     public func update(_ settings: LoginDefenseSettings) { lockout.withLock { $0.settings = settings } }
 
+    /// The settings in force: kept here so a session's idle check costs no store read.
+    public var settings: LoginDefenseSettings { lockout.withLock { $0.settings } }
+
     public func refusal(account: String, from source: IPAddress, now: Date) -> LoginLockout.Refusal? {
         lockout.withLock { $0.refusal(account: account, from: source, now: Int64(now.timeIntervalSince1970)) }
     }

@@ -99,6 +99,7 @@ struct Serve: AsyncParsableCommand {
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
         let service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
+        try await service.loadLoginDefense()
         let tls = sip.tls.flatMap { files in
             files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
         }

@@ -5,8 +5,9 @@ import SIPAuth
 import Storage
 import Testing
 
-/// One-time login links on a fake clock: they work once, until their time, and a newer link replaces the older.
-@Suite("Login links")
+/// One-time login links and sessions on a fake clock: a link works once, until its time, and a newer link replaces the
+/// older; a session ends when idle too long or at its absolute end.
+@Suite("Login links and sessions")
 struct LoginLinkTests {
     @Test func aLinkWorksOnceBeforeItExpires() async throws {
         let service = try TestService.make()
@@ -33,6 +34,17 @@ struct LoginLinkTests {
         await #expect(throws: AdminService.loginRefused, "used once") {
             try await service.redeemLoginLink(LoginLinkRedemption(token: token(newer)), from: origin, now: start.addingTimeInterval(61))
         }
+        // The session it opened: 30 minutes idle ends it, activity keeps it, 12 hours end it whatever.
+        let opened = start.addingTimeInterval(60)
+        #expect(await service.sessionCaller(session.sessionSecret, address: nil, now: opened.addingTimeInterval(29 * 60))?.caller.username == "olga")
+        #expect(await service.sessionCaller(session.sessionSecret, address: nil, now: opened.addingTimeInterval(60 * 60)) == nil, "idle 31 minutes")
+        let busy = try await link()
+        let lasting = try await service.redeemLoginLink(LoginLinkRedemption(token: token(busy)), from: origin, now: opened)
+        for minutes in stride(from: 20, through: 700, by: 20) {
+            #expect(await service.sessionCaller(lasting.sessionSecret, address: nil, now: opened.addingTimeInterval(Double(minutes) * 60)) != nil)
+        }
+        #expect(await service.sessionCaller(lasting.sessionSecret, address: nil, now: opened.addingTimeInterval(12 * 3600 + 60)) == nil,
+                "the absolute lifetime")
     }
 }
 
