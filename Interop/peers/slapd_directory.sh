@@ -6,6 +6,7 @@
 # Directory dc=pbx,dc=test; service account cn=svc-pbx,ou=service,dc=pbx,dc=test / svcpw; alice/alicepw (group
 # pbx-admins), bob/bobpw (group pbx-users), carol/carolpw (no group).
 set -eu
+PATH="$PATH:/usr/sbin:/sbin"   # slapd, slaptest and slappasswd live there
 command=$1; D=$2
 if [ "$command" = stop ]; then kill "$(cat "$D/slapd.pid")"; exit 0; fi
 PORT=$3; TLSPORT=$4; CERT=$5; KEY=$6

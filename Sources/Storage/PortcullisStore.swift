@@ -45,7 +45,8 @@ public protocol PortcullisStore: Sendable {
     /// Removes the user with their tokens, sessions and login links; false when there was no such user.
     func deleteAdminUser(username: String) async throws -> Bool
 
-    func createSession(_ session: SessionRecord) async throws
+    /// Stores a session, forgetting sessions past their end and the user's oldest beyond `keepingPerUser`.
+    func createSession(_ session: SessionRecord, keepingPerUser: Int) async throws
     func session(secretHash: String) async throws -> SessionRecord?
     /// Every session, or one user's; newest first.
     func sessions(username: String?) async throws -> [SessionRecord]

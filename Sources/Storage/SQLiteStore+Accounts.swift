@@ -83,8 +83,13 @@ extension SQLiteStore {
         }
     }
 
-    public func createSession(_ session: SessionRecord) async throws {
+    public func createSession(_ session: SessionRecord, keepingPerUser: Int) async throws {
         try await write { db in
+            try db.execute(sql: "DELETE FROM session WHERE expires_at <= ?", arguments: [session.createdAt])
+            try db.execute(sql: """
+                DELETE FROM session WHERE username = ? AND id NOT IN
+                  (SELECT id FROM session WHERE username = ? ORDER BY created_at DESC LIMIT ?)
+                """, arguments: [session.username, session.username, max(0, keepingPerUser - 1)])
             try db.execute(sql: """
                 INSERT INTO session (id, secret_hash, csrf_hash, username, created_at, last_seen_at, expires_at, address, user_agent, method)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

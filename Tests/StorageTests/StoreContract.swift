@@ -169,13 +169,25 @@ extension StoreContract {
             SessionRecord(id: id, secretHash: "s-\(id)", csrfHash: "c-\(id)", username: "admin", createdAt: now, lastSeenAt: now,
                           expiresAt: now.addingTimeInterval(3600), address: "127.0.0.1", userAgent: "test", method: "password")
         }
-        for id in ["one", "two", "three"] { try await store.createSession(session(id)) }
+        for id in ["one", "two", "three"] { try await store.createSession(session(id), keepingPerUser: 20) }
         #expect(try await store.session(secretHash: "s-two") == session("two"))
         try await store.sessionSeen(id: "two", at: now.addingTimeInterval(90))
         #expect(try await store.session(secretHash: "s-two")?.lastSeenAt == now.addingTimeInterval(90))
         #expect(try await store.deleteSessions(ids: ["one", "missing"]) == 1)
         #expect(try await store.deleteSessions(username: "admin", keeping: "three") == 1)
         #expect(try await store.sessions(username: "admin").map(\.id) == ["three"])
+        // At most `keepingPerUser` per user (the oldest go), and sessions past their end are forgotten.
+        for index in 0..<5 {
+            var next = session("extra\(index)")
+            next.createdAt = now.addingTimeInterval(Double(index + 1))
+            try await store.createSession(next, keepingPerUser: 3)
+        }
+        #expect(try await store.sessions(username: "admin").map(\.id) == ["extra4", "extra3", "extra2"])
+        var late = session("late")
+        late.createdAt = now.addingTimeInterval(7_200)
+        late.expiresAt = now.addingTimeInterval(9_000)
+        try await store.createSession(late, keepingPerUser: 20)
+        #expect(try await store.sessions(username: "admin").map(\.id) == ["late"], "the others ended an hour earlier")
         let first = LoginLinkRecord(secretHash: "l1", username: "admin", createdAt: now, expiresAt: now.addingTimeInterval(60))
         try await store.replaceLoginLink(first)
         try await store.replaceLoginLink(LoginLinkRecord(secretHash: "l2", username: "admin", createdAt: now, expiresAt: now.addingTimeInterval(60)))

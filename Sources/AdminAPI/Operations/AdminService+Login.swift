@@ -110,7 +110,7 @@ extension AdminService {
                                     expiresAt: now.addingTimeInterval(TimeInterval(settings.sessionLifetimeHours * 3600)),
                                     address: origin.address?.description ?? "local", userAgent: String(origin.userAgent.prefix(200)),
                                     method: mustEnrol ? AdminService.enrolmentMethod : method)
-        try await storeCall { try await store.createSession(session) }
+        try await storeCall { try await store.createSession(session, keepingPerUser: AdminService.maxSessionsPerUser) }
         let role = await role(of: user)
         let administrator = role.allows(Permission(.system, .manage))
         await record(PortcullisEvent(administrator ? EventCatalogue.administratorLoginSucceeded : EventCatalogue.webUserLoginSucceeded, time: now,
@@ -120,6 +120,9 @@ extension AdminService {
                            idleMinutes: settings.sessionIdleMinutes, mustEnrolSecondFactor: mustEnrol, sessionSecret: secret,
                            cookieMaxAge: settings.sessionLifetimeHours * 3600)
     }
+
+    /// Sessions one user keeps at once (browsers, devices); a new login beyond it ends the oldest.
+    static let maxSessionsPerUser = 20
 
     /// A session opened by a password alone for a user who must enrol a second factor: it may only do that.
     static let enrolmentMethod = "password (second factor to enrol)"
