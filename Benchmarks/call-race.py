@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -124,7 +125,8 @@ class Portcullis(Target):
         self.pids = [self.process.pid]
 
     def health(self):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.api}/healthz", timeout=5) as response:
+        context = ssl.create_default_context(cafile=str(self.data / "api-certificate.pem"))
+        with urllib.request.urlopen(f"https://127.0.0.1:{self.api}/healthz", timeout=5, context=context) as response:
             return json.loads(response.read())
 
 

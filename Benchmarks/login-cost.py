@@ -29,8 +29,8 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def login(port):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def login(server):
+    connection = http.client.HTTPSConnection("127.0.0.1", server.api_port, timeout=30, context=server.tls_context())
     connection.request("POST", "/api/v1/login", body=json.dumps({"username": "olga", "password": ADMIN_PASSWORD}),
                        headers={"Content-Type": "application/json"})
     response = connection.getresponse()
@@ -41,8 +41,8 @@ def login(port):
     return cookie
 
 
-def requests(port, headers, count):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def requests(server, headers, count):
+    connection = http.client.HTTPSConnection("127.0.0.1", server.api_port, timeout=30, context=server.tls_context())
     for _ in range(count):
         connection.request("GET", "/api/v1/me", headers=headers)
         response = connection.getresponse()
@@ -65,17 +65,17 @@ def main():
         logins = 40
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            cookies = list(pool.map(lambda _: login(server.api_port), range(logins)))
+            cookies = list(pool.map(lambda _: login(server), range(logins)))
         rate = logins / (time.perf_counter() - started)
         session = {"Cookie": cookies[0]}
         bearer = {"Authorization": f"Bearer {token}"}
-        requests(server.api_port, session, 200)
-        requests(server.api_port, bearer, 200)
+        requests(server, session, 200)
+        requests(server, bearer, 200)
         costs = {"session": [], "token": []}
         for _ in range(5):
             for name, headers in (("token", bearer), ("session", session)):
                 before = cpu_seconds(server.process.pid)
-                requests(server.api_port, headers, per_round)
+                requests(server, headers, per_round)
                 costs[name].append((cpu_seconds(server.process.pid) - before) / per_round * 1e6)
     finally:
         server.stop()

@@ -7,6 +7,7 @@ import re
 import resource
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -77,6 +78,8 @@ class Server:
         self.process = None
         self.output = []
         self.token = None
+        # The CA the API's certificate is checked against: its own self-signed certificate unless a test configures one.
+        self.ca_file = None
 
     @property
     def sip_ports(self):
@@ -111,13 +114,22 @@ class Server:
                 return self
         raise AssertionError("server did not start: " + "".join(self.output))
 
+    @property
+    def api_url(self):
+        return f"https://127.0.0.1:{self.api_port}"
+
+    def tls_context(self):
+        """Trusts the server's own certificate (self-signed at first start, in the data directory), as a browser does
+        once its fingerprint is accepted: names and the chain are still checked."""
+        return ssl.create_default_context(cafile=str(self.ca_file or self.data_dir / "api-certificate.pem"))
+
     def wait_for_api(self, deadline):
         """The admin API binds beside the SIP listeners; tests start once both answer."""
         if self.environment is not None:
             return
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.api_port}/healthz", timeout=2):
+                with urllib.request.urlopen(f"{self.api_url}/healthz", timeout=2, context=self.tls_context()):
                     return
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.05)
@@ -156,7 +168,7 @@ class Server:
         data = None
         if body is not None:
             data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.api_port}{path}", data=data, method=method)
+        request = urllib.request.Request(f"{self.api_url}{path}", data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", content_type)
         if token == "auto":
@@ -164,7 +176,7 @@ class Server:
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30, context=self.tls_context()) as response:
                 return response.status, dict(response.headers), decode(response.read(), response.headers)
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), decode(error.read(), error.headers)

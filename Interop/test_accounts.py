@@ -28,7 +28,8 @@ class Browser:
 
     def request(self, method, path, body=None, csrf=True, token=None, headers=None):
         """(status, parsed body); status None when the server refused the connection (a blocked source)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.server.api_port, source_address=(self.source, 0), timeout=30)
+        connection = http.client.HTTPSConnection("127.0.0.1", self.server.api_port, source_address=(self.source, 0), timeout=30,
+                                                 context=self.server.tls_context())
         sent = dict(headers or {})
         data = None
         if body is not None:
@@ -225,7 +226,7 @@ def test_a_password_guesser_is_refused_then_blocked_while_a_user_logs_in_through
     assert event["source"] == "127.0.0.30" and event["defenseType"] == "Web Login" and event["blockRange"] == "WebUser:olga"
     row = next(b for b in json.loads(server.cli("block", "list", "--json").stdout) if b["source"] == "127.0.0.30")
     assert (row["defenseType"], row["blockType"], row["account"], row["protocol"], row["port"], row["service"]) == \
-        ("Web Login", "ip", "WebUser:olga", "HTTP", server.api_port, "api")
+        ("Web Login", "ip", "WebUser:olga", "HTTPS", server.api_port, "api")
     assert row["expiresAt"] and row["attackedAt"]
     server.wait_until(lambda: len(server.events("Web User Login Failed")) >= 10, "every failure is an event")
 
@@ -376,7 +377,7 @@ def test_a_login_link_works_once_and_a_new_one_replaces_it(server_factory, smtp_
     first = server.cli("login-link", "create", "olga").stdout.strip()
     qr = tmp_path / "link.svg"
     second = server.cli("login-link", "create", "olga", "--qr", str(qr)).stdout.strip()
-    assert first.startswith(f"http://127.0.0.1:") and "/login-link?token=" in first and first != second
+    assert first.startswith(f"https://127.0.0.1:{server.api_port}/login-link?token=") and first != second
     assert decode_qr(qr.read_text(), tmp_path) == second
     browser = Browser(server)
     token = lambda url: url.split("token=")[1]

@@ -362,8 +362,9 @@ def test_finding_10_an_unreadable_record_never_widens_access(server_factory):
     assert json.loads(restarted.cli("outbound", "locks", "--json").stdout) == []
 
 
-def raw_http(port, request):
-    with socket.create_connection(("127.0.0.1", port)) as sock:
+def raw_http(server, request):
+    """One hand-written request over the admin listener's TLS, and the head of its answer."""
+    with socket.create_connection(("127.0.0.1", server.api_port)) as plain, server.tls_context().wrap_socket(plain, server_hostname="127.0.0.1") as sock:
         sock.sendall(request)
         sock.settimeout(10)
         received = b""
@@ -383,11 +384,11 @@ def test_finding_14_the_admin_listener_keeps_its_hygiene(server_factory):
     assert os.stat(server.data_dir).st_mode & 0o777 == 0o700, "an existing data directory is made owner-only"
     token = server.api_token()
     # DNS rebinding: a page on evil.example whose name now points here sends its own Host.
-    rebinding = raw_http(server.api_port, b"POST /api/v1/setup HTTP/1.1\r\nHost: evil.example:8088\r\nContent-Type: application/json\r\n"
+    rebinding = raw_http(server, b"POST /api/v1/setup HTTP/1.1\r\nHost: evil.example:8088\r\nContent-Type: application/json\r\n"
                                           b"Content-Length: 2\r\n\r\n{}")
     assert rebinding.startswith("HTTP/1.1 421")
     # A cross-site form posts text/plain: not an operation.
-    form = raw_http(server.api_port, b"POST /api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+    form = raw_http(server, b"POST /api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
                                      b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: 13\r\n\r\n{\"name\":\"x\"}\n")
     assert form.startswith("HTTP/1.1 415")
     big = b"{\"name\": \"" + b"x" * (2 << 20) + b"\"}"
@@ -395,17 +396,29 @@ def test_finding_14_the_admin_listener_keeps_its_hygiene(server_factory):
     assert status == 413 and problem["type"].endswith("too-large"), (status, problem)
     status, headers, _ = server.api("GET", "/api/v1/tokens")
     assert status == 200 and headers.get("Cache-Control") == "no-store"
-    # A non-loopback listener over plain HTTP needs an explicit, logged opt-out.
+    # A non-loopback listener is fine now: it speaks HTTPS only, so tokens never cross the network in clear.
     probe = Server()
     environment = {"PORTCULLIS_DATA_DIR": str(probe.data_dir), "PORTCULLIS_SIP_LISTEN": f"127.0.0.1:{probe.sip_port}",
                    "PORTCULLIS_API_LISTEN": f"0.0.0.0:{probe.api_port}"}
-    refused = server_factory(data_dir=probe.data_dir, environment=environment)
-    with pytest.raises(AssertionError, match="--insecure-api"):
-        refused.start()
-    allowed = server_factory(data_dir=probe.data_dir, environment={**environment, "PORTCULLIS_API_INSECURE": "1"})
-    allowed.sip_port, allowed.api_port = probe.sip_port, probe.api_port
-    allowed.start()
-    assert "tokens cross the network in clear" in (probe.data_dir / "server.log").read_text()
+    exposed = server_factory(data_dir=probe.data_dir, environment=environment)
+    exposed.sip_port, exposed.api_port = probe.sip_port, probe.api_port
+    exposed.start()
+    assert f"admin API on https://0.0.0.0:{probe.api_port}" in "".join(exposed.output)
+    deadline = time.time() + 10
+    while True:
+        try:
+            plain = socket.create_connection(("127.0.0.1", probe.api_port), timeout=10)
+            break
+        except OSError:
+            assert time.time() < deadline, "the admin API did not start"
+            time.sleep(0.05)
+    with plain:
+        plain.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        try:
+            answer = plain.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+        assert not answer.startswith(b"HTTP/"), "no plain HTTP answer on the HTTPS port"
 
 
 def test_finding_12_exports_hold_no_credentials_unless_asked_and_realms_differ(server_factory):

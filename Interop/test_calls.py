@@ -282,7 +282,7 @@ def test_a_registration_trunk_registers_and_a_refusal_raises_an_event(server_fac
 
 
 def health(server):
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.api_port}/healthz", timeout=2) as response:
+    with urllib.request.urlopen(f"{server.api_url}/healthz", timeout=2, context=server.tls_context()) as response:
         return json.loads(response.read())
 
 

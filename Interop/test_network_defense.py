@@ -191,11 +191,11 @@ def test_a_tcp_flood_is_cut_and_refused_at_accept(server_factory):
 def test_the_admin_api_is_guarded(server_factory):
     server = server_factory()
     server.start()
-    opener = urllib.request.build_opener(SourceHandler("127.0.0.12"))
+    opener = urllib.request.build_opener(SourceHandler("127.0.0.12", server.tls_context()))
     answered = 0
     for _ in range(130):
         try:
-            with opener.open(f"http://127.0.0.1:{server.api_port}/healthz", timeout=5) as response:
+            with opener.open(f"{server.api_url}/healthz", timeout=5) as response:
                 answered += response.status == 200
         except (urllib.error.URLError, ConnectionError, OSError):
             break
@@ -285,19 +285,21 @@ def test_bad_network_input_is_refused_and_changes_nothing(server_factory, tmp_pa
     assert server.alive()
 
 
-class SourceHandler(urllib.request.HTTPHandler):
-    """Sends HTTP from a chosen local address."""
+class SourceHandler(urllib.request.HTTPSHandler):
+    """Sends HTTPS from a chosen local address."""
 
-    def __init__(self, source):
-        super().__init__()
+    def __init__(self, source, context):
+        super().__init__(context=context)
         self.source = source
+        self.tls = context
 
-    def http_open(self, request):
+    def https_open(self, request):
         import http.client
-        source = self.source
+        source, context = self.source, self.tls
 
-        class Connection(http.client.HTTPConnection):
+        class Connection(http.client.HTTPSConnection):
             def __init__(self, host, **kwargs):
+                kwargs["context"] = context
                 super().__init__(host, source_address=(source, 0), **kwargs)
 
         return self.do_open(Connection, request)

@@ -66,7 +66,7 @@ def test_openid_connect_sign_in_and_tokens_that_are_refused(server_factory, prov
     secret = tmp_path / "client-secret"
     secret.write_text("client-secret-7\n")
     configured = server.cli("sso", "oidc", "set", "--enable", "--issuer", issuer, "--client-id", "portcullis", "--client-secret-file", str(secret),
-                            "--redirect-uri", f"http://127.0.0.1:{server.api_port}/api/v1/sso/oidc/callback", "--claim", "email")
+                            "--redirect-uri", f"{server.api_url}/api/v1/sso/oidc/callback", "--claim", "email")
     assert configured.returncode == 0
     shown = json.loads(server.cli("sso", "oidc", "show").stdout)
     assert shown["enabled"] and "clientSecret" not in shown

@@ -7,15 +7,12 @@ import Hummingbird
 ///   own name to this address (DNS rebinding) sends its own name and is refused (421);
 /// - a body is JSON (YAML where the route takes a configuration file): anything else is 415, so a cross-site form
 ///   post (text/plain) never reaches an operation;
-/// - responses are `Cache-Control: no-store` (tokens and configuration must not land in a cache) and
-///   `X-Content-Type-Options: nosniff`.
+/// - responses are `Cache-Control: no-store` (tokens and configuration must not land in a cache).
 struct HTTPHygieneMiddleware: RouterMiddleware {
     typealias Context = AdminRequestContext
 
     /// Host names accepted besides address literals and `localhost`.
     let hosts: Set<String>
-
-    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
 
     /// Routes whose body is a YAML configuration file.
     static let yamlPaths: Set<String> = ["/api/v1/config"]
@@ -35,7 +32,6 @@ struct HTTPHygieneMiddleware: RouterMiddleware {
         }
         var response = try await next(request, context)
         response.headers[.cacheControl] = "no-store"
-        response.headers[HTTPHygieneMiddleware.contentTypeOptions] = "nosniff"
         return response
     }
 

@@ -13,11 +13,12 @@ extension AdminService {
     static let maxLinksAtOnce = 500
 
     /// Links for the users named, each mailed to the user's address with `send` (a welcome email). The links point at
-    /// `host` (the Host the request came to), else at the API's listen address.
-    public func createLoginLinks(_ request: LoginLinkRequest, host: String?, scheme: String, now: Date = Date()) async throws(AdminError) -> [LoginLinkView] {
-        var authority = host
+    /// `host` (the Host the request came to), else at the address the running server listens on (or the configured
+    /// one), always over HTTPS.
+    public func createLoginLinks(_ request: LoginLinkRequest, host: String?, now: Date = Date()) async throws(AdminError) -> [LoginLinkView] {
+        var authority = host ?? listenAuthority
         if authority == nil { authority = try await settings(APISettings.self).listen }
-        let baseURL = "\(scheme.lowercased())://\(authority ?? "")"
+        let baseURL = "https://\(authority ?? "")"
         guard (1...AdminService.maxLinksAtOnce).contains(request.users.count) else {
             throw AdminError(.invalidInput, "users: name 1-\(AdminService.maxLinksAtOnce) users")
         }

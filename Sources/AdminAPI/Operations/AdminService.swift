@@ -26,6 +26,8 @@ public struct AdminService: Sendable {
     public let logins: LoginGuard
     /// Sign-ins on their way through the OpenID provider, and the provider as discovered.
     let sso = SingleSignOn()
+    /// `HOST:PORT` the running server's HTTPS listener has, for links made from the CLI; nil without a server.
+    public var listenAuthority: String?
 
     /// `live` nil: no server runs, the store alone changes.
     public init(store: any PortcullisStore, realm: String, live: (any LiveState)?, secrets: SecretBox, setupTokenFile: String? = nil) {

@@ -9,6 +9,7 @@ public enum AdminRouter {
     public static func make(service: AdminService, registry: PrometheusCollectorRegistry, trusted: Bool,
                             hosts: Set<String> = [], scheme: String = "HTTP") -> Router<AdminRequestContext> {
         let router = Router(context: AdminRequestContext.self)
+        if !trusted { router.add(middleware: SecurityHeadersMiddleware<AdminRequestContext>()) }
         router.add(middleware: ProblemMiddleware())
         if !trusted { router.add(middleware: HTTPHygieneMiddleware(hosts: hosts)) }
         router.add(middleware: AuthenticationMiddleware(service: service, trustedSocket: trusted, scheme: scheme))

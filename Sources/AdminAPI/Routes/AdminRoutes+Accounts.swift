@@ -33,8 +33,7 @@ extension AdminRoutes {
         on(Endpoints.createToken) { call in try await service.createToken(call.body) }
         on(Endpoints.revokeToken) { call in ListResponse(items: try await service.revokeToken(try call.parameter("id"))) }
         on(Endpoints.createLoginLinks) { call in
-            ListResponse(items: try await service.createLoginLinks(call.body, host: call.context.remoteAddress == nil ? nil : call.request.head.authority,
-                                                                   scheme: call.context.scheme))
+            ListResponse(items: try await service.createLoginLinks(call.body, host: call.context.remoteAddress == nil ? nil : call.request.head.authority))
         }
         on(Endpoints.loginDefense) { _ in try await service.loginDefense() }
         on(Endpoints.updateLoginDefense) { call in try await service.updateLoginDefense(call.body) }

@@ -4,6 +4,7 @@ import Events
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
 import PBX
 import Logging
@@ -11,9 +12,9 @@ import Prometheus
 import ServiceLifecycle
 import SIPStack
 
-/// The admin API's two listeners: TCP (token authentication, 127.0.0.1:8088 by default) and a Unix socket in the
-/// data directory with owner-only permissions, which the CLI uses. The network guard (service `api`) watches the TCP
-/// listener; the socket is guarded by its file permissions.
+/// The admin API's listeners: HTTPS over TCP (127.0.0.1:8088 by default; tokens or sessions), optionally a plain HTTP
+/// one that only redirects there, and a Unix socket in the data directory with owner-only permissions, which the CLI
+/// uses. The network guard (service `api`) watches the TCP listeners; the socket is guarded by its file permissions.
 public enum AdminServer {
     /// Connections to the TCP listener at once, and from one address: an administrator's browser opens a few.
     public static let maxConnections = 256
@@ -22,16 +23,24 @@ public enum AdminServer {
     public static let idleTimeout: TimeAmount = .seconds(60)
 
     public static func services(service: AdminService, runtime: PBXRuntime, registry: PrometheusCollectorRegistry, listen: APIListenAddress,
-                                socketPath: String, logger: Logger) -> [any Service] {
+                                certificate: APICertificate, redirect: APIListenAddress?, socketPath: String,
+                                logger: Logger) throws -> [any Service] {
         let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerSource: maxPerSource)
         let refusals = ConnectionRefusals(service: "api", bus: runtime.bus)
+        let http1 = { HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HTTPNetworkGuard(shards: runtime.network.shards, limiter: limiter, refusals: refusals)],
+            idleTimeout: idleTimeout)) }
         let tcp = Application(
-            router: AdminRouter.make(service: service, registry: registry, trusted: false, hosts: [listen.host.lowercased()]),
-            server: .http1(configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [HTTPNetworkGuard(shards: runtime.network.shards, limiter: limiter, refusals: refusals)],
-                idleTimeout: idleTimeout)),
+            router: AdminRouter.make(service: service, registry: registry, trusted: false, hosts: [listen.host.lowercased()], scheme: "HTTPS"),
+            server: try .tls(http1(), tlsConfiguration: certificate.tlsConfiguration()),
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             logger: logger)
+        var services: [any Service] = [tcp]
+        if let redirect {
+            services.append(Application(router: HTTPSRedirect.router(to: listen), server: http1(),
+                                        configuration: ApplicationConfiguration(address: .hostname(redirect.host, port: redirect.port), serverName: nil),
+                                        logger: logger))
+        }
         try? FileManager.default.removeItem(atPath: socketPath)
         let local = Application(
             router: AdminRouter.make(service: service, registry: registry, trusted: true),
@@ -40,6 +49,6 @@ public enum AdminServer {
                 chmod(socketPath, 0o600)
             },
             logger: logger)
-        return [tcp, local]
+        return services + [local]
     }
 }

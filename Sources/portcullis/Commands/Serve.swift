@@ -29,9 +29,6 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-network-guard"),
           help: "Leave the SIP listeners without the network guard (no allow/block list, country or rate rules): for measuring its cost or ruling it out, never for production.")
     var noNetworkGuard = false
-    @Flag(name: .customLong("insecure-api"),
-          help: "Allow the admin API on a non-loopback address over plain HTTP (env PORTCULLIS_API_INSECURE=1): API tokens then cross the network in clear. Logged at every start.")
-    var insecureAPI = false
     @Flag(name: .customLong("no-registration-guard"),
           help: "Leave REGISTER and INVITE without the failure lockout and scanner checks: for measuring their cost, never for production.")
     var noRegistrationGuard = false
@@ -73,13 +70,13 @@ struct Serve: AsyncParsableCommand {
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         let addresses = try sip.listen.map { try SIPListenAddress(parsing: $0) }
         let apiAddress = try APIListenAddress(parsing: api.listen)
-        if !apiAddress.isLoopback {
-            guard insecureAPI || environment["PORTCULLIS_API_INSECURE"] == "1" else {
-                throw ValidationError("the admin API would listen on \(apiAddress) over plain HTTP, where API tokens cross the network "
-                    + "in clear; keep it on a loopback address (reach it over SSH or a TLS proxy), or accept the risk with --insecure-api")
-            }
-            logger.warning("admin API on a non-loopback address over plain HTTP (--insecure-api): tokens cross the network in clear",
-                           metadata: ["listen": "\(apiAddress)"])
+        let redirectAddress = try api.redirectListen.map { try APIListenAddress(parsing: $0) }
+        let certificate: APICertificate
+        if let files = api.tls, let certificatePath = files.certificate, let keyPath = files.key {
+            certificate = try APICertificate(certificate: certificatePath, key: keyPath)
+        } else {
+            let identity = HostIdentity.names(listenHost: apiAddress.host)
+            certificate = try APICertificate.selfSigned(in: data.path, names: identity.names, addresses: identity.addresses)
         }
         let budget = DescriptorLimit.connectionBudget(of: DescriptorLimit.raise())
         if sip.connections.maxConnections > budget {
@@ -98,7 +95,8 @@ struct Serve: AsyncParsableCommand {
         let box = try SecretBox.load(orCreateAt: data.secretKeyPath)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
-        let service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
+        var service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
+        service.listenAuthority = apiAddress.description
         try await service.loadLoginDefense()
         let tls = sip.tls.flatMap { files in
             files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
@@ -106,7 +104,7 @@ struct Serve: AsyncParsableCommand {
         if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
         let sipService = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
                              networkGuard: !noNetworkGuard) { bound in
-            Output.line("Portcullis SIP listening on \(bound); admin API on http://\(apiAddress); data in \(data.path)")
+            Output.line("Portcullis SIP listening on \(bound); admin API on https://\(apiAddress) (certificate SHA-256 \(certificate.fingerprint)); data in \(data.path)")
         }
         if let expires = try await service.issueSetupTokenIfNeeded() {
             Output.line("""
@@ -115,8 +113,8 @@ struct Serve: AsyncParsableCommand {
                   portcullis setup --data-dir \(data.path) --username admin
                 """)
         }
-        let admin = AdminServer.services(service: service, runtime: runtime, registry: registry, listen: apiAddress, socketPath: data.socketPath,
-                                         logger: logger)
+        let admin = try AdminServer.services(service: service, runtime: runtime, registry: registry, listen: apiAddress, certificate: certificate,
+                                             redirect: redirectAddress, socketPath: data.socketPath, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // A lost SIP listener stops the server loudly (non-zero exit) once the event log has written why.
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),

@@ -1,0 +1,32 @@
+import Hummingbird
+
+/// The plain HTTP listener's only answer: a permanent redirect to the same path over HTTPS. The host is the one asked
+/// for when it is one this server answers to (an address, `localhost`, the listen name), else the listen host, so the
+/// redirect never points at another site.
+enum HTTPSRedirect {
+    static func router(to listen: APIListenAddress) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: SecurityHeadersMiddleware<BasicRequestContext>())
+        let redirect: @Sendable (Request, BasicRequestContext) -> Response = { request, _ in
+            Response(status: .movedPermanently, headers: [.location: location(request, listen)])
+        }
+        router.on("**", method: .get, use: redirect)
+        router.on("**", method: .head, use: redirect)
+        router.on("/", method: .get, use: redirect)
+        return router
+    }
+
+    static func location(_ request: Request, _ listen: APIListenAddress) -> String {
+        var host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+        if let authority = request.head.authority, HTTPHygieneMiddleware.accepts(authority: authority, hosts: [listen.host.lowercased()]) {
+            if authority.hasPrefix("[") {
+                host = String(authority.prefix { $0 != "]" }) + "]"
+            } else {
+                host = String(authority.prefix { $0 != ":" })
+            }
+        }
+        let path = request.uri.path.hasPrefix("/") ? request.uri.path : "/"
+        let query = request.uri.query.map { "?" + $0 } ?? ""
+        return "https://\(host):\(listen.port)\(path)\(query)"
+    }
+}
