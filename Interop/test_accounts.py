@@ -405,6 +405,12 @@ def test_every_change_names_who_made_it_and_from_where(server_factory):
     assert browser.request("PATCH", "/api/v1/extensions/1001", {"password": "Tqbaab7Zr9x"}, token=token)[0] == 200
     created = server.wait_for_event("Configuration Changed", lambda e: e["fields"].get("created") == "1001")[0]["fields"]
     assert created["by"] == "ada (token deploy)" and created["from"] == "127.0.0.1" and created["section"] == "extensions"
+    assert browser.request("POST", "/api/v1/network/blocks", {"source": "192.0.2.77"}, token=token)[0] == 201
+    assert browser.request("DELETE", "/api/v1/network/blocks/192.0.2.77", token=token)[0] == 200
+    blocked = server.wait_for_event("IP Blocked", lambda e: e["fields"]["source"] == "192.0.2.77")[0]["fields"]
+    unblocked = server.wait_for_event("IP Unblocked", lambda e: e["fields"]["source"] == "192.0.2.77")[0]["fields"]
+    assert (blocked["by"], blocked["from"]) == ("ada (token deploy)", "127.0.0.1")
+    assert (unblocked["unblockedBy"], unblocked["from"]) == ("ada (token deploy)", "127.0.0.1")
     updated = server.wait_for_event("Configuration Changed", lambda e: e["fields"].get("updated") == "1001")[0]["fields"]
     assert updated["changed"] == "password" and "Tqbaab7Zr9x" not in json.dumps(server.events("Configuration Changed"))
     server.cli("user", "add", "olga", "--role", "Operator", "--password", PASSWORD)

@@ -30,8 +30,8 @@ extension AdminService {
     }
 
     /// Removes blocks by id or source; with a running server the source is admitted again at once.
-    public func unblock(_ target: String, actor: String) async throws(AdminError) -> [NetworkBlockRecord] {
-        try await networkCall { try await network.unblock(target, by: actor) }
+    public func unblock(_ target: String, actor: String, caller: IPAddress? = nil) async throws(AdminError) -> [NetworkBlockRecord] {
+        try await networkCall { try await network.unblock(target, by: actor, from: caller) }
     }
 
     func networkCall<T>(_ body: () async throws -> T) async throws(AdminError) -> T {

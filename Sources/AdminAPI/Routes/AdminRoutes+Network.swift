@@ -19,6 +19,8 @@ extension AdminRoutes {
             return ListResponse(items: try await service.blocks(query))
         }
         on(Endpoints.block) { call in try await service.block(call.body, caller: call.context.remoteAddress, actor: call.actor) }
-        on(Endpoints.unblock) { call in ListResponse(items: try await service.unblock(try call.parameter("target"), actor: call.actor)) }
+        on(Endpoints.unblock) { call in
+            ListResponse(items: try await service.unblock(try call.parameter("target"), actor: call.actor, caller: call.context.remoteAddress))
+        }
     }
 }

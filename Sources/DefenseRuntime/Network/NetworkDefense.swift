@@ -167,12 +167,16 @@ public actor NetworkDefense {
         let stored = try await storeCall { try await store.insertBlocks([record]) }.first ?? record
         if let active = Self.active(stored) { track(active) }
         publishSnapshot()
-        await publishEvent(PortcullisEvent(EventCatalogue.ipBlocked, time: now, fields: Self.fields(stored)))
+        var fields = Self.fields(stored)
+        fields["by"] = actor
+        if let caller { fields["from"] = caller.description }
+        await publishEvent(PortcullisEvent(EventCatalogue.ipBlocked, time: now, fields: fields))
         return stored
     }
 
-    /// Removes blocks by id (digits) or by source (address or range); the guard admits the source at once.
-    public func unblock(_ target: String, by actor: String) async throws(NetworkDefenseError) -> [NetworkBlockRecord] {
+    /// Removes blocks by id (digits) or by source (address or range); the guard admits the source at once. `actor` and
+    /// `caller` (their address) are named in the events.
+    public func unblock(_ target: String, by actor: String, from caller: IPAddress? = nil) async throws(NetworkDefenseError) -> [NetworkBlockRecord] {
         let ids: [Int64]
         if let id = Int64(target) {
             ids = [id]
@@ -195,6 +199,7 @@ public actor NetworkDefense {
         for record in removed {
             var fields = Self.fields(record)
             fields["unblockedBy"] = actor
+            if let caller { fields["from"] = caller.description }
             await publishEvent(PortcullisEvent(EventCatalogue.ipUnblocked, fields: fields))
         }
         return removed
