@@ -83,7 +83,7 @@ public final class APICertificate: Sendable {
         let due = loaded.withLock { pair -> Bool in
             guard now.timeIntervalSince(pair.checked) >= 1 else { return false }
             pair.checked = now
-            return APICertificate.modified(certificatePath) != pair.modified || APICertificate.modified(keyPath) > pair.modified
+            return max(APICertificate.modified(certificatePath), APICertificate.modified(keyPath)) != pair.modified
         }
         if due, let fresh = try? APICertificate.load(certificatePath, keyPath, now: now) {
             loaded.withLock { $0 = fresh }

@@ -28,16 +28,15 @@ extension AdminService {
     }
 
     public static let loginRefused = AdminError(.unauthorized, "the username, password or code is wrong")
+    static let sourceRefused = AdminError(.tooManyRequests, "too many failed logins from this address: try again later")
 
     public func login(_ request: LoginRequest, from origin: LoginOrigin, now: Date = Date()) async throws(AdminError) -> LoginAnswer {
-        let settings = try await settings(LoginDefenseSettings.self)
-        logins.update(settings)
         let account = String(request.username.prefix(64))
         if let address = origin.address, let refusal = logins.refusal(account: account, from: address, now: now) {
             let known = (try? await store.adminUser(username: account)) != nil
             _ = await loginFailed(account: account, known: known, reason: "refused: \(refusal)", origin: origin, now: now)
             if case .account = refusal { throw AdminService.loginRefused }
-            throw AdminError(.tooManyRequests, "too many failed logins from this address: try again later")
+            throw AdminService.sourceRefused
         }
         let stored = try await storeCall { try await store.adminUser(username: account) }
         var user: AdminUserRecord
@@ -61,13 +60,7 @@ extension AdminService {
         var mustEnrol = false
         if try await requiresTwoFactor(user) {
             if user.twoFactor.hasTOTP || request.recoveryCode != nil || (request.code != nil && user.twoFactor.emailCodeHash != nil) {
-                guard request.code != nil || request.recoveryCode != nil else {
-                    throw AdminError(.secondFactorRequired, "a second factor is required: totp (or a recovery code)")
-                }
-                guard let factor = try await acceptSecondFactor(&user, code: request.code, recoveryCode: request.recoveryCode, now: now) else {
-                    throw await loginFailed(account: account, known: true, reason: "wrong second factor", origin: origin, now: now)
-                }
-                method += "+" + factor
+                method += "+" + (try await secondFactor(&user, code: request.code, recoveryCode: request.recoveryCode, origin: origin, now: now))
             } else if let email = user.email, try await mailConfigured() {
                 try await sendEmailCode(to: &user, address: email, now: now)
                 throw AdminError(.secondFactorRequired, "a second factor is required: email (a code was sent to the user's address)")
@@ -76,7 +69,12 @@ extension AdminService {
             }
         }
         if let address = origin.address { logins.succeeded(account: account, from: address) }
-        return try await openSession(for: user, method: method, mustEnrol: mustEnrol, origin: origin, settings: settings, now: now)
+        return try await openSession(for: user, method: method, mustEnrol: mustEnrol, origin: origin, now: now)
+    }
+
+    /// Refuses, before anything is checked, an address the lockout refuses for `account`.
+    func refuseLockedOutSource(account: String, origin: LoginOrigin, now: Date) throws(AdminError) {
+        if let address = origin.address, logins.refusal(account: account, from: address, now: now) != nil { throw AdminService.sourceRefused }
     }
 
     /// Counts a failure, raises the events, and answers the one refusal every failure gets.
@@ -88,9 +86,8 @@ extension AdminService {
                                         endpoint: NetworkEndpoint(service: .api, transport: .tcp, port: origin.port), scheme: origin.scheme, now: now)
             fields["attempts"] = String(outcome.sourceFailures)
             if outcome.lockAccount {
-                let settings = (try? await settings(LoginDefenseSettings.self)) ?? LoginDefenseSettings()
                 await record(PortcullisEvent(EventCatalogue.webUserAccountLocked, time: now, fields: [
-                    "username": account, "attempts": String(outcome.accountFailures), "lockedFor": "\(settings.accountLockDuration)s",
+                    "username": account, "attempts": String(outcome.accountFailures), "lockedFor": "\(logins.settings.accountLockDuration)s",
                     "rule": "distributed guessing", "lastSource": address.description,
                     "note": "password login only: login links, SSO and administrators still work",
                 ]))
@@ -100,9 +97,10 @@ extension AdminService {
         return AdminService.loginRefused
     }
 
-    /// A new session for `user`: the cookie's secret and the CSRF token go to the caller once, their hashes to the store.
-    func openSession(for user: AdminUserRecord, method: String, mustEnrol: Bool, origin: LoginOrigin, settings: LoginDefenseSettings,
-                     now: Date) async throws(AdminError) -> LoginAnswer {
+    /// A new session for `user`, timed by the login defense in force: the cookie's secret and the CSRF token go to
+    /// the caller once, their hashes to the store.
+    func openSession(for user: AdminUserRecord, method: String, mustEnrol: Bool, origin: LoginOrigin, now: Date) async throws(AdminError) -> LoginAnswer {
+        let settings = logins.settings
         let secret = SecretGenerator.token(prefix: "")
         let csrf = SecretGenerator.token(prefix: "")
         let session = SessionRecord(id: UUID().uuidString.lowercased(), secretHash: SecretGenerator.sha256Hex(secret),
@@ -112,8 +110,7 @@ extension AdminService {
                                     method: mustEnrol ? AdminService.enrolmentMethod : method)
         try await storeCall { try await store.createSession(session, keepingPerUser: AdminService.maxSessionsPerUser) }
         let role = await role(of: user)
-        let administrator = role.allows(Permission(.system, .manage))
-        await record(PortcullisEvent(administrator ? EventCatalogue.administratorLoginSucceeded : EventCatalogue.webUserLoginSucceeded, time: now,
+        await record(PortcullisEvent(role.isAdministrator ? EventCatalogue.administratorLoginSucceeded : EventCatalogue.webUserLoginSucceeded, time: now,
                                      fields: ["username": user.username, "source": origin.address?.description ?? "local", "method": method,
                                               "role": role.name]))
         return LoginAnswer(username: user.username, role: role.name, csrfToken: csrf, sessionId: session.id, expiresAt: session.expiresAt,
@@ -189,8 +186,7 @@ extension AdminService {
         guard await PasswordHasher.verify(request.currentPassword, hash: user.passwordHash) else {
             throw AdminError(.invalidInput, "currentPassword: wrong", problems: ["currentPassword: wrong"])
         }
-        let problems = PasswordRules.problems(request.newPassword, username: user.username, extension: user.extensionNumber ?? "",
-                                              names: [user.name].compactMap { $0 }).map { "newPassword: \($0)" }
+        let problems = AdminService.passwordProblems(request.newPassword, for: user, field: "newPassword")
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         user.passwordHash = await PasswordHasher.hash(request.newPassword)
         user.passwordChangedAt = Date()
@@ -213,7 +209,7 @@ extension AdminService {
 
     public func updateLoginDefense(_ settings: LoginDefenseSettings) async throws(AdminError) -> LoginDefenseSettings {
         var problems = settings.problems
-        let known = Set(Role.builtIns.map(\.name) + (try await customRoles()).map(\.name))
+        let known = try await roleNames()
         problems += settings.twoFactorRoles.filter { !known.contains($0) }.map { "twoFactorRoles: no role named '\($0.prefix(40))'" }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         try await storeCall { try await store.save(settings) }

@@ -61,12 +61,9 @@ extension AdminService {
     /// Opens a session with a login link: once, before it expires, with the second factor when one is required. A
     /// wrong link counts as a failed login from the address.
     public func redeemLoginLink(_ request: LoginLinkRedemption, from origin: LoginOrigin, now: Date = Date()) async throws(AdminError) -> LoginAnswer {
-        let settings = try await settings(LoginDefenseSettings.self)
         let hash = SecretGenerator.sha256Hex(request.token)
         let account = "(login link)"
-        if let address = origin.address, logins.refusal(account: account, from: address, now: now) != nil {
-            throw AdminError(.tooManyRequests, "too many failed logins from this address: try again later")
-        }
+        try refuseLockedOutSource(account: account, origin: origin, now: now)
         guard request.token.count == 64, let link = try await storeCall({ try await store.loginLink(secretHash: hash) }), link.expiresAt > now,
               var user = try await storeCall({ try await store.adminUser(username: link.username) }) else {
             throw await loginFailed(account: account, known: false, reason: "unknown, used or expired login link", origin: origin, now: now)
@@ -75,13 +72,7 @@ extension AdminService {
         var mustEnrol = false
         if try await requiresTwoFactor(user) {
             if user.twoFactor.hasTOTP {
-                guard request.code != nil || request.recoveryCode != nil else {
-                    throw AdminError(.secondFactorRequired, "a second factor is required: totp (or a recovery code)")
-                }
-                guard let factor = try await acceptSecondFactor(&user, code: request.code, recoveryCode: request.recoveryCode, now: now) else {
-                    throw await loginFailed(account: user.username, known: true, reason: "wrong second factor", origin: origin, now: now)
-                }
-                method += "+" + factor
+                method += "+" + (try await secondFactor(&user, code: request.code, recoveryCode: request.recoveryCode, origin: origin, now: now))
             } else {
                 mustEnrol = true
             }
@@ -89,7 +80,7 @@ extension AdminService {
         guard try await storeCall({ try await store.consumeLoginLink(secretHash: hash) }) != nil else {
             throw await loginFailed(account: account, known: false, reason: "login link already used", origin: origin, now: now)
         }
-        return try await openSession(for: user, method: method, mustEnrol: mustEnrol, origin: origin, settings: settings, now: now)
+        return try await openSession(for: user, method: method, mustEnrol: mustEnrol, origin: origin, now: now)
     }
 }
 

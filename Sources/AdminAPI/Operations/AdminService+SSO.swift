@@ -72,9 +72,7 @@ extension AdminService {
     public func finishOIDC(code: String, state: String, from origin: LoginOrigin, now: Date = Date()) async throws(AdminError) -> LoginAnswer {
         let settings = try await settings(OIDCSettings.self)
         let account = "(oidc)"
-        if let address = origin.address, logins.refusal(account: account, from: address, now: now) != nil {
-            throw AdminError(.tooManyRequests, "too many failed logins from this address: try again later")
-        }
+        try refuseLockedOutSource(account: account, origin: origin, now: now)
         guard settings.enabled, code.count <= 2_048, let signIn = sso.pending.take(state, now: now) else {
             throw await loginFailed(account: account, known: false, reason: "oidc: unknown, used or expired state", origin: origin, now: now)
         }
@@ -98,8 +96,7 @@ extension AdminService {
             throw await loginFailed(account: value, known: false, reason: "oidc: no user with this \(settings.claim.rawValue)", origin: origin, now: now)
         }
         if let address = origin.address { logins.succeeded(account: account, from: address) }
-        return try await openSession(for: user, method: "oidc", mustEnrol: false, origin: origin,
-                                     settings: try await self.settings(LoginDefenseSettings.self), now: now)
+        return try await openSession(for: user, method: "oidc", mustEnrol: false, origin: origin, now: now)
     }
 
     /// The directory, when LDAP sign-in is enabled.
@@ -149,7 +146,7 @@ extension AdminService {
     }
 
     private func roleProblems(_ names: [String], field: String) async throws(AdminError) -> [String] {
-        let known = Set(Role.builtIns.map(\.name) + (try await customRoles()).map(\.name))
+        let known = try await roleNames()
         return names.filter { !known.contains($0) || $0 == Role.superAdministrator.name }.map { "\(field): no role '\($0.prefix(40))' to give" }
     }
 }

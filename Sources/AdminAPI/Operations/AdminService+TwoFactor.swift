@@ -65,6 +65,19 @@ extension AdminService {
         return UserView(user, requiresTwoFactor: try await requiresTwoFactor(user))
     }
 
+    /// The second factor a login presents, checked and used up: its name. None given is "second factor required"; a
+    /// wrong one is a failed login of `user`, counted like a wrong password.
+    func secondFactor(_ user: inout AdminUserRecord, code: String?, recoveryCode: String?, origin: LoginOrigin,
+                      now: Date) async throws(AdminError) -> String {
+        guard code != nil || recoveryCode != nil else {
+            throw AdminError(.secondFactorRequired, "a second factor is required: totp (or a recovery code)")
+        }
+        guard let factor = try await acceptSecondFactor(&user, code: code, recoveryCode: recoveryCode, now: now) else {
+            throw await loginFailed(account: user.username, known: true, reason: "wrong second factor", origin: origin, now: now)
+        }
+        return factor
+    }
+
     /// Checks a TOTP, emailed or recovery code for `user` and stores what it used up; answers which factor it was,
     /// nil for a wrong, replayed or used code.
     func acceptSecondFactor(_ user: inout AdminUserRecord, code: String?, recoveryCode: String?, now: Date) async throws(AdminError) -> String? {

@@ -42,8 +42,7 @@ extension AdminService {
         var user = AdminUserRecord(username: request.username, passwordHash: "", role: request.role, createdAt: Date())
         problems += try await profileProblems(name: request.name, email: request.email, mobile: request.mobile,
                                               extension: request.extensionNumber, applyingTo: &user)
-        problems += PasswordRules.problems(request.password, username: request.username, extension: request.extensionNumber ?? "",
-                                           names: [request.name].compactMap { $0 }).map { "password: \($0)" }
+        problems += AdminService.passwordProblems(request.password, for: user)
         guard problems.isEmpty, let role else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         try requireGrant(role)
         user.passwordHash = await PasswordHasher.hash(request.password)
@@ -80,13 +79,14 @@ extension AdminService {
             changed.append("twoFactorRequired")
         }
         if let password = request.password {
-            problems += PasswordRules.problems(password, username: user.username, extension: user.extensionNumber ?? "",
-                                               names: [user.name].compactMap { $0 }).map { "password: \($0)" }
-            user.passwordHash = await PasswordHasher.hash(password)
-            user.passwordChangedAt = Date()
+            problems += AdminService.passwordProblems(password, for: user)
             changed.append("password")
         }
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
+        if let password = request.password {
+            user.passwordHash = await PasswordHasher.hash(password)
+            user.passwordChangedAt = Date()
+        }
         let updated = user
         guard try await storeCall({ try await store.updateAdminUser(updated) }) else { throw AdminError(.notFound, "no user named '\(username.prefix(64))'") }
         if request.password != nil { try await passwordChanged(of: user, keeping: nil) }
@@ -108,8 +108,7 @@ extension AdminService {
     /// After a password change: every other session of the user ends, and the change is announced.
     func passwordChanged(of user: AdminUserRecord, keeping session: String?) async throws(AdminError) {
         _ = try await storeCall { try await store.deleteSessions(username: user.username, keeping: session) }
-        let administrator = (await role(of: user)).allows(Permission(.system, .manage))
-        await record(PortcullisEvent(administrator ? EventCatalogue.administratorPasswordChanged : EventCatalogue.userPasswordChanged,
+        await record(PortcullisEvent((await role(of: user)).isAdministrator ? EventCatalogue.administratorPasswordChanged : EventCatalogue.userPasswordChanged,
                                      fields: ["username": user.username]))
     }
 
@@ -149,6 +148,18 @@ extension AdminService {
             user.extensionNumber = number
         }
         return problems
+    }
+
+    /// Every rule `password` breaks for `user` (their username, name and extension among the words it may not hold), as
+    /// `FIELD: rule`.
+    static func passwordProblems(_ password: String, for user: AdminUserRecord, field: String = "password") -> [String] {
+        PasswordRules.problems(password, username: user.username, extension: user.extensionNumber ?? "", names: [user.name].compactMap { $0 })
+            .map { "\(field): \($0)" }
+    }
+
+    /// The names of the roles there are, built-in and custom.
+    func roleNames() async throws(AdminError) -> Set<String> {
+        Set(Role.builtIns.map(\.name) + (try await customRoles()).map(\.name))
     }
 
     /// 3-64 letters, digits, `.`, `_`, `-` or `@` (an email address from single sign-on): what a login form and a URL

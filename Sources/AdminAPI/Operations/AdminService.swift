@@ -182,10 +182,10 @@ public struct AdminService: Sendable {
             throw refused
         }
         if let problem = AdminService.usernameProblem(request.username) { throw AdminError(.invalidInput, "username \(problem)") }
-        let problems = PasswordRules.problems(request.password, username: request.username).map { "password: \($0)" }
+        var user = AdminUserRecord(username: request.username, passwordHash: "", role: Role.superAdministrator.name, createdAt: now)
+        let problems = AdminService.passwordProblems(request.password, for: user)
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
-        var user = AdminUserRecord(username: request.username, passwordHash: await PasswordHasher.hash(request.password),
-                                   role: Role.superAdministrator.name, createdAt: now)
+        user.passwordHash = await PasswordHasher.hash(request.password)
         user.passwordChangedAt = now
         guard try await storeCall({ try await store.createFirstAdministrator(user, consuming: AdminService.setupKey, value: stored) }) else {
             await record(PortcullisEvent(EventCatalogue.setupRefused, fields: ["reason": "token already used"]))

@@ -20,6 +20,9 @@ public struct Role: Sendable, Equatable, Codable {
         isEverything || (categories[permission.category].map { $0 >= permission.access } ?? false)
     }
 
+    /// Manages the system (users, tokens, configuration): its logins and password changes are the administrator events.
+    public var isAdministrator: Bool { allows(Permission(.system, .manage)) }
+
     /// Whether the role reaches the extension numbered `number`.
     public func covers(extension number: String) -> Bool { isEverything || scope.contains(number) }
 
