@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Message model, parser, serializer, digest math. No dependencies, so the fuzzer can build it alone.
@@ -178,10 +179,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The web portal: server-rendered pages (swift-mustache) over the admin operations, on the admin listener.
+        .target(
+            name: "Portal",
+            dependencies: [
+                "AdminAPI", "Model", "Defense", "GeoIP", "PBX", "SSO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO",
+                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -265,6 +281,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "Model", .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOPosix", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "AdminAPI", "Model", .product(name: "HTTPTypes", package: "swift-http-types")], swiftSettings: strict),
         .testTarget(
             name: "AdminAPITests",
             dependencies: [

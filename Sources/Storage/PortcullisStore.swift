@@ -70,6 +70,8 @@ public protocol PortcullisStore: Sendable {
     func deleteBlocks(expiredAt time: Date) async throws -> [NetworkBlockRecord]
     func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord]
     func addBlockHits(_ hits: [Int64: Int]) async throws
+    /// The security dashboard's counts (`SecurityTallies`), in one read.
+    func securityTallies(_ query: SecurityTalliesQuery) async throws -> SecurityTallies
 
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, value: String?) async throws

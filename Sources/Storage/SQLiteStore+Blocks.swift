@@ -76,3 +76,31 @@ extension SQLiteStore {
                            expiresAt: row["expires_at"], hits: row["hits"], offense: row["offense"])
     }
 }
+
+extension SQLiteStore {
+    public func securityTallies(_ query: SecurityTalliesQuery) async throws -> SecurityTallies {
+        try await read { db in
+            var tallies = SecurityTallies()
+            func grouped(_ sql: String, _ arguments: StatementArguments) throws -> [String: Int] {
+                Dictionary(try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
+            }
+            let events = "SELECT category, COUNT(*) FROM event WHERE time >= ? AND level IN ('warning', 'alert') GROUP BY category"
+            tallies.eventsLastDay = try grouped(events, [query.dayStart])
+            tallies.eventsLastWeek = try grouped(events, [query.weekStart])
+            let blocks = "SELECT defense_type, COUNT(*) FROM network_block WHERE created_at >= ? GROUP BY defense_type"
+            tallies.blocksLastDay = try grouped(blocks, [query.dayStart])
+            tallies.blocksLastWeek = try grouped(blocks, [query.weekStart])
+            tallies.activeBlocks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM network_block WHERE expires_at IS NULL OR expires_at > ?",
+                                                    arguments: [query.now]) ?? 0
+            tallies.targetedAccounts = try Row.fetchAll(db, sql: """
+                SELECT COALESCE(json_extract(fields, '$.account'), json_extract(fields, '$.username')) AS account, COUNT(*) AS n
+                FROM event WHERE time >= ? AND level IN ('warning', 'alert') AND category IN ('registration', 'login') AND account IS NOT NULL
+                GROUP BY account ORDER BY n DESC, account LIMIT ?
+                """, arguments: [query.weekStart, query.topAccounts]).map { AccountCount(account: $0["account"], count: $0["n"]) }
+            tallies.recentSources = try String.fetchAll(db, sql: """
+                SELECT source FROM network_block WHERE expires_at IS NULL OR expires_at > ? ORDER BY id DESC LIMIT ?
+                """, arguments: [query.now, query.sourceSample])
+            return tallies
+        }
+    }
+}

@@ -49,25 +49,9 @@ struct AdminClient: Sendable {
     /// Sends `body` to `endpoint`; an answer other than a success becomes the server's `AdminError`.
     func send<Body, Answer>(_ endpoint: AdminEndpoint<Body, Answer>, _ parameters: [String: String] = [:],
                             query: [(String, String)] = [], body: Body) async throws -> Answer {
-        var components = URLComponents()
-        components.percentEncodedPath = endpoint.uri(parameters)
-        components.queryItems = query.isEmpty ? nil : query.map { URLQueryItem(name: $0.0, value: $0.1) }
-        let uri = components.string ?? endpoint.uri(parameters)
-        let bytes: [UInt8]? = switch endpoint.bodyFormat {
-        case .none: nil
-        case .text: Array((body as? String ?? "").utf8)
-        case .json: Array(try AdminClient.encoder.encode(body))
-        }
-        let (status, answer) = try await exchange(endpoint.method, uri, body: bytes, contentType: endpoint.bodyFormat.mediaType)
-        guard (200..<300).contains(status) else {
-            if let problem = try? JSONDecoder().decode(ProblemDetails.self, from: Data(answer)) { throw problem.error }
-            throw AdminError(.internalError, "server answered \(status)")
-        }
-        switch endpoint.answerFormat {
-        case .none: return try cast(NoBody())
-        case .text: return try cast(String(decoding: answer, as: UTF8.self))
-        case .json: return try AdminClient.decoder.decode(Answer.self, from: Data(answer))
-        }
+        let (status, answer) = try await exchange(endpoint.method, endpoint.requestURI(parameters, query: query), body: try endpoint.requestBytes(body),
+                                                  contentType: endpoint.bodyFormat.mediaType)
+        return try endpoint.answer(status: status, bytes: answer)
     }
 
     func shutdown() async {
@@ -89,21 +73,4 @@ struct AdminClient: Sendable {
             return (Int(response.status.code), Array(buffer: try await response.body.collect(upTo: 64 << 20)))
         }
     }
-
-    private func cast<Value, Answer>(_ value: Value) throws -> Answer {
-        guard let answer = value as? Answer else { throw AdminError(.internalError, "unexpected answer type") }
-        return answer
-    }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
 }

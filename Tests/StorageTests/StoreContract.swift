@@ -217,6 +217,34 @@ struct ProbeSettings: StoredSettings {
 extension StoreContract {
     /// Absent settings are the defaults; saved ones read back; a stored value that no longer reads (a misspelt or
     /// removed field, damaged JSON) is an error naming the setting, never the defaults.
+    static func securityTallies(_ store: any PortcullisStore) async throws {
+        func event(_ hoursAgo: Double, _ name: String, _ category: String, _ level: String, _ fields: [String: String]) -> EventRecord {
+            EventRecord(time: now.addingTimeInterval(-hoursAgo * 3600), name: name, category: category, level: level, fields: fields)
+        }
+        try await store.appendEvents([
+            event(1, "Extension Registration Failed", "registration", "warning", ["account": "1001"]),
+            event(2, "Extension Registration Failed", "registration", "warning", ["account": "1001"]),
+            event(30, "Web User Login Failed", "login", "warning", ["username": "alice"]),
+            event(3, "Extension Registered", "registration", "info", ["account": "1002"]),
+            event(200, "Extension Registration Failed", "registration", "warning", ["account": "1003"]),
+        ])
+        func block(_ source: String, _ type: String, hoursAgo: Double, expiresIn: Double?) -> NetworkBlockRecord {
+            NetworkBlockRecord(source: source, defenseType: type, attackedAt: now, rule: "r", createdAt: now.addingTimeInterval(-hoursAgo * 3600),
+                               expiresAt: expiresIn.map { now.addingTimeInterval($0) })
+        }
+        _ = try await store.insertBlocks([block("192.0.2.1", "auto defense", hoursAgo: 1, expiresIn: 60),
+                                          block("192.0.2.2", "auto defense", hoursAgo: 48, expiresIn: nil),
+                                          block("192.0.2.3", "Web Login", hoursAgo: 2, expiresIn: -1)])
+        let tallies = try await store.securityTallies(SecurityTalliesQuery(now: now))
+        #expect(tallies.eventsLastDay == ["registration": 2])
+        #expect(tallies.eventsLastWeek == ["registration": 2, "login": 1])
+        #expect(tallies.blocksLastDay == ["auto defense": 1, "Web Login": 1])
+        #expect(tallies.blocksLastWeek == ["auto defense": 2, "Web Login": 1])
+        #expect(tallies.activeBlocks == 2)
+        #expect(tallies.targetedAccounts == [AccountCount(account: "1001", count: 2), AccountCount(account: "alice", count: 1)])
+        #expect(tallies.recentSources == ["192.0.2.2", "192.0.2.1"])
+    }
+
     static func settings(_ store: any PortcullisStore) async throws {
         #expect(try await store.settings(ProbeSettings.self) == ProbeSettings())
         try await store.save(ProbeSettings().with { $0.limit = 9; $0.names = ["a"] })
@@ -251,6 +279,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func settings() async throws { try await StoreContract.settings(makeStore()) }
+    @Test func securityTallies() async throws { try await StoreContract.securityTallies(makeStore()) }
 
     /// Versions before the configuration root kept one flat `server.settings`; it becomes the `sip:` and `api:`
     /// sections, every value kept.

@@ -30,6 +30,11 @@ public enum Endpoints {
     public static let changePassword = AdminEndpoint<PasswordChange, UserView>(.put, "me/password", "Change one's own password; one's other sessions end", needs: .signedIn)
     public static let startTOTP = AdminEndpoint<NoBody, TOTPEnrolment>(.post, "me/twofactor/totp", "Start enrolling an authenticator app: its key and QR code", needs: .signedIn)
     public static let confirmTOTP = AdminEndpoint<TOTPConfirmation, RecoveryCodes>(.post, "me/twofactor/totp/confirm", "Confirm the app with a first code; answers ten recovery codes once", needs: .signedIn)
+    public static let myCalls = AdminEndpoint<NoBody, ListResponse<CallDetailRecord>>(.get, "me/calls", "One's own calls: those of one's extension", needs: .signedIn, query: [
+            .init("since", "ISO 8601 time or a duration back"), .init("until", "ISO 8601 time or a duration back"),
+            .init("disposition", "answered, busy, no answer, cancelled, failed, refused"), .init("limit", "1-100000, default 100"),
+        ])
+    public static let renewSIPPassword = AdminEndpoint<Reauthentication, OwnSIPCredentials>(.post, "me/sip-password", "A new SIP password for one's own extension, shown once, after giving one's portal password again", needs: .signedIn)
     public static let sessions = AdminEndpoint<NoBody, ListResponse<SessionView>>(.get, "sessions", "One's sessions (all=true: everyone's, with System: view)", needs: .signedIn,
                                                                                   query: [.init("all", "true: every user's sessions")])
     public static let revokeSession = AdminEndpoint<NoBody, ListResponse<SessionView>>(.delete, "sessions/:id", "End a session: one's own, or another's with System: manage", needs: .signedIn)
@@ -65,7 +70,10 @@ public enum Endpoints {
 
     // MARK: Extensions and registrations
 
-    public static let extensions = AdminEndpoint<NoBody, ListResponse<ExtensionView>>(.get, "extensions", "List extensions", needs: .permission(.extensionsAndTrunks, .view))
+    public static let extensions = AdminEndpoint<NoBody, ListResponse<ExtensionView>>(.get, "extensions", "List extensions", needs: .permission(.extensionsAndTrunks, .view), query: [
+            .init("search", "text the number, name or registration name contains"), .init("offset", "skip this many (with limit: total is answered)"),
+            .init("limit", "1-1000 per page"),
+        ])
     public static let createExtension = AdminEndpoint<CreateExtensionRequest, ExtensionWithSecret>(.post, "extensions", "Add an extension; a generated password is answered once", needs: .permission(.extensionsAndTrunks, .manage), status: .created)
     public static let extensionView = AdminEndpoint<NoBody, ExtensionView>(.get, "extensions/:number", "Show one extension", needs: .permission(.extensionsAndTrunks, .view))
     public static let updateExtension = AdminEndpoint<UpdateExtensionRequest, ExtensionWithSecret>(.patch, "extensions/:number", "Change an extension; omitted fields stay", needs: .permission(.extensionsAndTrunks, .manage))
@@ -79,7 +87,7 @@ public enum Endpoints {
     public static let events = AdminEndpoint<NoBody, ListResponse<EventView>>(.get, "events", "The event log, newest first", needs: .permission(.maintenance, .view), query: [
             .init("since", "ISO 8601 time or a duration back (15m, 2h, 7d)"), .init("until", "ISO 8601 time or a duration back"),
             .init("name", "event name, repeatable"), .init("category", "event category"), .init("level", "event level"),
-            .init("limit", "1-10000, default 100"),
+            .init("limit", "1-10000, default 100"), .init("format", "csv: text/csv instead of JSON"),
         ])
     public static let callRecords = AdminEndpoint<NoBody, ListResponse<CallDetailRecord>>(.get, "cdr", "Call detail records, newest first", needs: .permission(.reportsAndRecordings, .view), query: [
             .init("since", "ISO 8601 time or a duration back"), .init("until", "ISO 8601 time or a duration back"),
@@ -88,6 +96,8 @@ public enum Endpoints {
         ])
 
     // MARK: Network defense
+
+    public static let securitySummary = AdminEndpoint<NoBody, SecuritySummary>(.get, "security/summary", "The security dashboard: attacks by layer, blocks, countries, targeted accounts, live counts, last alerts, recommendations", needs: .permission(.security, .view))
 
     public static let networkSettings = AdminEndpoint<NoBody, NetworkSettings>(.get, "network", "The network layer's settings", needs: .permission(.security, .view))
     public static let updateNetworkSettings = AdminEndpoint<NetworkSettings, NetworkSettings>(.put, "network", "Replace the network layer's settings", needs: .permission(.security, .manage), query: [.init("force", "true: apply even if it cuts off the caller")])
@@ -108,6 +118,7 @@ public enum Endpoints {
     public static let addRoute = AdminEndpoint<OutboundRoute, RoutingSettings>(.post, "routes", "Add an outbound route", needs: .permission(.callControl, .manage), status: .created)
     public static let addInboundRoute = AdminEndpoint<InboundRoute, RoutingSettings>(.post, "inbound-routes", "Add an inbound route", needs: .permission(.callControl, .manage), status: .created)
     public static let removeTrunk = AdminEndpoint<NoBody, RoutingSettings>(.delete, "trunks/:name", "Remove a trunk no route uses", needs: .permission(.extensionsAndTrunks, .manage))
+    public static let moveRoute = AdminEndpoint<RouteMove, RoutingSettings>(.post, "routes/:name/move", "Put an outbound route at a position (0 first): the order routes are tried in", needs: .permission(.callControl, .manage))
     public static let removeRoute = AdminEndpoint<NoBody, RoutingSettings>(.delete, "routes/:name", "Remove an outbound route", needs: .permission(.callControl, .manage))
     public static let removeInboundRoute = AdminEndpoint<NoBody, RoutingSettings>(.delete, "inbound-routes/:name", "Remove an inbound route", needs: .permission(.callControl, .manage))
     public static let outboundPolicy = AdminEndpoint<NoBody, OutboundPolicySettings>(.get, "outbound-policy", "The outbound call policy", needs: .permission(.security, .view))

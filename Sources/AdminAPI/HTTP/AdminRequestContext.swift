@@ -13,23 +13,32 @@ public struct AdminRequestContext: RequestContext {
     public var caller: AdminCaller?
     /// Why the credential presented did not make a caller (a session cookie without its CSRF token).
     public var refusal: AdminError?
+    /// A valid session whose state-changing request carried no `X-CSRF-Token` header: a portal form, which carries
+    /// the token in its body instead; the portal checks it against `csrfHash` before acting as `caller`.
+    public var sessionCandidate: (caller: AdminCaller, csrfHash: String)?
     /// `HTTPS` or `HTTP`: how the request came in.
     public var scheme = "HTTP"
     /// The caller's IP address on the TCP listener (nil on the Unix socket): changes that would cut it off are refused.
     public let remoteAddress: IPAddress?
     public let localPort: Int
+    /// On a delegated router: the caller the portal authenticated (nil: nobody).
+    let delegatedCaller: AdminCaller?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress.flatMap(IPAddress.init)
         localPort = source.channel.localAddress?.port ?? 0
+        delegatedCaller = nil
     }
 
-    /// A request the CLI hands to the router itself, when no server runs on the data directory.
-    init(inProcess logger: Logger) {
+    /// A request handed to the router in this process: by the CLI when no server runs on the data directory, or by
+    /// the portal on behalf of the browser described by `delegation`.
+    init(inProcess logger: Logger, delegation: AdminDelegation? = nil) {
         coreContext = .init(source: InProcessSource(logger: logger))
-        remoteAddress = nil
-        localPort = 0
+        remoteAddress = delegation?.address
+        localPort = delegation?.port ?? 0
+        delegatedCaller = delegation?.caller
+        if let delegation { scheme = delegation.scheme }
     }
 
     public var requestDecoder: JSONDecoder {

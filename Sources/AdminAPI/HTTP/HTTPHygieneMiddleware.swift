@@ -6,8 +6,10 @@ import Hummingbird
 /// - the Host names an address literal or `localhost` (or a name in `hosts`): a page on another site that rebinds its
 ///   own name to this address (DNS rebinding) sends its own name and is refused (421);
 /// - a body is JSON (YAML where the route takes a configuration file): anything else is 415, so a cross-site form
-///   post (text/plain) never reaches an operation;
-/// - responses are `Cache-Control: no-store` (tokens and configuration must not land in a cache).
+///   post (text/plain) never reaches an operation; the portal's pages (outside `/api/`) take HTML forms, which carry
+///   the session's CSRF token;
+/// - responses are `Cache-Control: no-store` (tokens and configuration must not land in a cache) unless the route
+///   chose otherwise (the portal's stylesheet and script).
 struct HTTPHygieneMiddleware: RouterMiddleware {
     typealias Context = AdminRequestContext
 
@@ -25,13 +27,14 @@ struct HTTPHygieneMiddleware: RouterMiddleware {
         if hasBody {
             let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
             let yaml = HTTPHygieneMiddleware.yamlPaths.contains(request.uri.path)
-            let accepted = yaml ? ["application/yaml", "application/x-yaml", "text/yaml", "application/json"] : ["application/json"]
+            let accepted = yaml ? ["application/yaml", "application/x-yaml", "text/yaml", "application/json"]
+                : request.uri.path.hasPrefix("/api/") ? ["application/json"] : ["application/x-www-form-urlencoded"]
             guard accepted.contains(type) else {
                 throw AdminError(.unsupportedMediaType, "send the body as \(accepted[0]) (Content-Type), not '\(type.prefix(40))'")
             }
         }
         var response = try await next(request, context)
-        response.headers[.cacheControl] = "no-store"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
 

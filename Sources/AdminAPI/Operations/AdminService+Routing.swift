@@ -35,6 +35,17 @@ extension AdminService {
         }
     }
 
+    /// Puts an outbound route at `position` (0 first): routes are tried in order, the first whose pattern matches wins.
+    public func moveRoute(_ name: String, to position: Int) async throws(AdminError) -> RoutingSettings {
+        try await changeRouting("moved route \(name) to position \(position)") { routing throws(AdminError) in
+            guard let index = routing.routes.firstIndex(where: { $0.name == name }) else { throw AdminError(.notFound, "route '\(name.prefix(64))' does not exist") }
+            guard (0..<routing.routes.count).contains(position) else {
+                throw AdminError(.invalidInput, "position: must be 0-\(routing.routes.count - 1)", problems: ["position: must be 0-\(routing.routes.count - 1)"])
+            }
+            routing.routes.insert(routing.routes.remove(at: index), at: position)
+        }
+    }
+
     public func addInboundRoute(_ route: InboundRoute) async throws(AdminError) -> RoutingSettings {
         try await changeRouting("added inbound route \(route.name)") { routing throws(AdminError) in
             guard !routing.inboundRoutes.contains(where: { $0.name == route.name }) else {

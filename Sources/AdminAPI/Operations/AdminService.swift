@@ -346,7 +346,7 @@ public struct AdminService: Sendable {
 
     // MARK: Helpers
 
-    private func existing(_ number: String) async throws(AdminError) -> ExtensionRecord {
+    func existing(_ number: String) async throws(AdminError) -> ExtensionRecord {
         guard let record = try await storeCall({ try await store.extensionRecord(number: number) }) else {
             throw AdminError(.notFound, "extension \(number) does not exist")
         }
@@ -356,7 +356,7 @@ public struct AdminService: Sendable {
     /// Stores the digests of `password`, or of a generated one (returned, to be shown once), over the record's
     /// registration name.
     @discardableResult
-    private func setPassword(_ password: String?, generate: Bool, of record: inout ExtensionRecord) -> String? {
+    func setPassword(_ password: String?, generate: Bool, of record: inout ExtensionRecord) -> String? {
         let names = AdminValidation.credentialNames(number: record.number, registrationName: record.registrationName, name: record.displayName)
         let generated = generate ? SecretGenerator.password(number: record.number, names: names) : nil
         guard let secret = password ?? generated else { return nil }

@@ -27,6 +27,17 @@ public struct QueryParameters: Sendable {
                         disposition: try disposition(), limit: try limit(maximum: 100_000))
     }
 
+    /// A page of a list: `search` (text the item contains), `offset` (0...), `limit` (1-1000; absent: everything).
+    public func page() throws(AdminError) -> ListPage {
+        var offset = 0
+        if let text = values["offset"]?.first {
+            guard let value = Int(text), value >= 0 else { throw AdminError(.invalidInput, "offset must be 0 or more") }
+            offset = value
+        }
+        let search = values["search"]?.first.map { String($0.prefix(100)).lowercased() }.flatMap { $0.isEmpty ? nil : $0 }
+        return ListPage(search: search, offset: offset, limit: values["limit"] == nil ? nil : try limit(maximum: 1_000))
+    }
+
     private func date(_ key: String) throws(AdminError) -> Date? {
         guard let text = values[key]?.first else { return nil }
         guard let date = TimeExpression.date(text, now: Date()) else {

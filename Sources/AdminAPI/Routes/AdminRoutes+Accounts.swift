@@ -4,12 +4,10 @@ import Model
 /// Login, sessions, one's own account, users, roles, tokens, login links, the login defense and mail.
 extension AdminRoutes {
     func addAccounts(_ service: AdminService) {
-        let cookie: @Sendable (LoginAnswer) -> HTTPFields = {
-            [.setCookie: AuthenticationMiddleware.sessionCookieHeader($0.sessionSecret, maxAge: $0.cookieMaxAge)]
-        }
+        let cookie: @Sendable (LoginAnswer) -> HTTPFields = { SessionCookies.loginCookies($0) }
         on(Endpoints.login, headers: cookie) { call in try await service.login(call.body, from: call.origin) }
         on(Endpoints.loginWithLink, headers: cookie) { call in try await service.redeemLoginLink(call.body, from: call.origin) }
-        on(Endpoints.logout, headers: { _ in [.setCookie: AuthenticationMiddleware.sessionCookieHeader("", maxAge: 0)] }) { _ in
+        on(Endpoints.logout, headers: { _ in SessionCookies.loginCookies(nil) }) { _ in
             try await service.logout()
             return NoBody()
         }
@@ -17,6 +15,8 @@ extension AdminRoutes {
         on(Endpoints.changePassword) { call in try await service.changeOwnPassword(call.body) }
         on(Endpoints.startTOTP) { _ in try await service.startTOTPEnrolment() }
         on(Endpoints.confirmTOTP) { call in try await service.confirmTOTP(call.body) }
+        on(Endpoints.myCalls) { call in ListResponse(items: try await service.myCalls(try call.query.calls())) }
+        on(Endpoints.renewSIPPassword) { call in try await service.renewOwnSIPPassword(call.body, from: call.origin) }
         on(Endpoints.sessions) { call in ListResponse(items: try await service.sessions(all: call.flag("all"))) }
         on(Endpoints.revokeSession) { call in ListResponse(items: try await service.revokeSession(try call.parameter("id"))) }
 

@@ -4,7 +4,11 @@ import Hummingbird
 /// only those.
 extension AdminRoutes {
     func addExtensions(_ service: AdminService) {
-        on(Endpoints.extensions) { call in ListResponse(items: try await service.extensions().filter { call.covers($0.number) }) }
+        on(Endpoints.extensions) { call in
+            try call.query.page().apply(try await service.extensions().filter { call.covers($0.number) }) {
+                [$0.number, $0.name ?? "", $0.registrationName]
+            }
+        }
         on(Endpoints.createExtension) { call in
             try call.requireScope(call.body.number)
             return try await service.createExtension(call.body)

@@ -4,6 +4,7 @@ import Model
 /// The network layer: its settings and the block list.
 extension AdminRoutes {
     func addNetwork(_ service: AdminService) {
+        on(Endpoints.securitySummary) { _ in try await service.securitySummary() }
         on(Endpoints.networkSettings) { _ in try await service.networkSettings() }
         on(Endpoints.updateNetworkSettings) { call in
             try await service.updateNetworkSettings(call.body, caller: call.context.remoteAddress, callerPort: call.context.localPort,

@@ -12,6 +12,7 @@ extension AdminRoutes {
         on(Endpoints.addRoute) { call in try await service.addRoute(call.body) }
         on(Endpoints.addInboundRoute) { call in try await service.addInboundRoute(call.body) }
         on(Endpoints.removeTrunk) { call in try await service.removeRouting(.trunk, named: try call.parameter("name")) }
+        on(Endpoints.moveRoute) { call in try await service.moveRoute(try call.parameter("name"), to: call.body.position) }
         on(Endpoints.removeRoute) { call in try await service.removeRouting(.route, named: try call.parameter("name")) }
         on(Endpoints.removeInboundRoute) { call in try await service.removeRouting(.inboundRoute, named: try call.parameter("name")) }
         on(Endpoints.outboundPolicy) { _ in try await service.outboundPolicy() }

@@ -13,10 +13,14 @@ extension AdminRoutes {
             try await service.applyConfiguration(yaml: call.body, file: call.request.uri.queryParameters.get("file") ?? "config.yaml",
                                                  caller: call.context.remoteAddress, callerPort: call.context.localPort, force: call.flag("force"))
         }
-        on(Endpoints.events) { call in ListResponse(items: try await service.events(try call.query.events())) }
+        on(Endpoints.events, alternative: { request, answer in
+            guard request.uri.queryParameters.get("format") == "csv" else { return nil }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"events.csv\""],
+                            body: .init(byteBuffer: ByteBuffer(string: EventView.csv(answer.items))))
+        }) { call in ListResponse(items: try await service.events(try call.query.events())) }
         on(Endpoints.callRecords, alternative: { request, answer in
             guard request.uri.queryParameters.get("format") == "csv" else { return nil }
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"calls.csv\""],
                             body: .init(byteBuffer: ByteBuffer(string: CallDetailRecord.csv(answer.items))))
         }) { call in
             ListResponse(items: try await service.callRecords(try call.query.calls()).filter { call.covers($0.caller) || call.covers($0.callee) })

@@ -15,6 +15,7 @@ import SIPStack
 /// The admin API's listeners: HTTPS over TCP (127.0.0.1:8088 by default; tokens or sessions), optionally a plain HTTP
 /// one that only redirects there, and a Unix socket in the data directory with owner-only permissions, which the CLI
 /// uses. The network guard (service `api`) watches the TCP listeners; the socket is guarded by its file permissions.
+/// `pages` adds the web portal's routes to the HTTPS listener (not to the socket).
 public enum AdminServer {
     /// Connections to the TCP listener at once, and from one address: an administrator's browser opens a few.
     public static let maxConnections = 256
@@ -24,14 +25,16 @@ public enum AdminServer {
 
     public static func services(service: AdminService, runtime: PBXRuntime, registry: PrometheusCollectorRegistry, listen: APIListenAddress,
                                 certificate: APICertificate, redirect: APIListenAddress?, socketPath: String,
-                                logger: Logger) throws -> [any Service] {
+                                pages: (Router<AdminRequestContext>) -> Void = { _ in }, logger: Logger) throws -> [any Service] {
         let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerSource: maxPerSource)
         let refusals = ConnectionRefusals(service: "api", bus: runtime.bus)
         let http1 = { HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
             additionalChannelHandlers: [HTTPNetworkGuard(shards: runtime.network.shards, limiter: limiter, refusals: refusals)],
             idleTimeout: idleTimeout)) }
+        let router = AdminRouter.make(service: service, registry: registry, access: .network(hosts: [listen.host.lowercased()], scheme: "HTTPS"))
+        pages(router)
         let tcp = Application(
-            router: AdminRouter.make(service: service, registry: registry, trusted: false, hosts: [listen.host.lowercased()], scheme: "HTTPS"),
+            router: router,
             server: try .tls(http1(), tlsConfiguration: certificate.tlsConfiguration()),
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             logger: logger)
@@ -43,7 +46,7 @@ public enum AdminServer {
         }
         try? FileManager.default.removeItem(atPath: socketPath)
         let local = Application(
-            router: AdminRouter.make(service: service, registry: registry, trusted: true),
+            router: AdminRouter.make(service: service, registry: registry, access: .socket),
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: nil),
             onServerRunning: { _ in
                 chmod(socketPath, 0o600)

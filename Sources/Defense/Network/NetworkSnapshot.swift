@@ -47,6 +47,9 @@ public final class NetworkSnapshot: Sendable {
     static let allowedBit: Int32 = 1 << 30
     let exempt: RangeTable
     let countries: (any CountryLookup)?
+
+    /// The country the geo-IP database gives `address`, nil without a database or a match.
+    public func country(of address: IPAddress) -> CountryCode? { countries?.country(for: address) }
     let rateRules: [RateRule]
     let ipv6Unit: Int
 

@@ -10,14 +10,19 @@ public struct CallingCodes: Sendable {
     public let regionsByCode: [String: [String]]
     /// NANP area code to region (`242` -> `BS`).
     public let regionByAreaCode: [String: String]
+    /// Region to its English name (`GB` -> `United Kingdom`), for lists people choose from.
+    public let nameByRegion: [String: String]
 
     public init(countries: String, areaCodes: String) {
         var codeByRegion: [String: String] = [:]
         var regionsByCode: [String: [String]] = [:]
+        var nameByRegion: [String: String] = [:]
         for line in countries.split(separator: "\n").dropFirst() {
             guard let region = line.split(separator: ",").first, let code = line.split(separator: ",").last else { continue }
             let trimmedCode = code.trimmingCharacters(in: .whitespacesAndNewlines)
             codeByRegion[String(region)] = trimmedCode
+            nameByRegion[String(region)] = line.dropFirst(region.count + 1).dropLast(code.count + 1)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             regionsByCode[trimmedCode, default: []].append(String(region))
         }
         var regionByAreaCode: [String: String] = [:]
@@ -29,6 +34,7 @@ public struct CallingCodes: Sendable {
         self.codeByRegion = codeByRegion
         self.regionsByCode = regionsByCode
         self.regionByAreaCode = regionByAreaCode
+        self.nameByRegion = nameByRegion
     }
 
     /// The tables shipped with Portcullis. Without them no number maps to a country: every country rule refuses

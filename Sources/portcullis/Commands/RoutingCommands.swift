@@ -60,7 +60,7 @@ struct TrunkCommand: AsyncParsableCommand {
 
 struct RouteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "route", abstract: "Outbound routes: dial patterns to trunks.",
-                                                    subcommands: [Add.self, List.self, Remove.self])
+                                                    subcommands: [Add.self, List.self, Move.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -107,6 +107,19 @@ struct RouteCommand: AsyncParsableCommand {
                 [route.name, route.patterns.map { "\($0.pattern) (-\($0.strip) +\($0.prepend))" }.joined(separator: ", "),
                  route.trunks.joined(separator: ", "), route.extensions.isEmpty ? "all" : route.extensions.joined(separator: ", ")]
             })
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put an outbound route at a position in the order they are tried (1 first).")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @Argument var name: String
+        @Option(help: "1 for first.") var position: Int
+
+        func run() async throws {
+            let moved = try await withClient(data) { try await $0.send(Endpoints.moveRoute, ["name": name], body: RouteMove(position: position - 1)) }
+            try report(moved, "route \(name) is now number \(position)", output: output)
         }
     }
 

@@ -9,6 +9,7 @@ import Model
 import NIOCore
 import NIOPosix
 import PBX
+import Portal
 import SIPAuth
 import Prometheus
 import ServiceLifecycle
@@ -113,8 +114,9 @@ struct Serve: AsyncParsableCommand {
                   portcullis setup --data-dir \(data.path) --username admin
                 """)
         }
+        let portal = try await Portal(service: service)
         let admin = try AdminServer.services(service: service, runtime: runtime, registry: registry, listen: apiAddress, certificate: certificate,
-                                             redirect: redirectAddress, socketPath: data.socketPath, logger: logger)
+                                             redirect: redirectAddress, socketPath: data.socketPath, pages: portal.install, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // A lost SIP listener stops the server loudly (non-zero exit) once the event log has written why.
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),

@@ -18,7 +18,7 @@ struct AdminRoutesTests {
 
     @Test func theDocumentListsExactlyTheRoutesTheRouterServes() async throws {
         let service = try service()
-        let router = AdminRouter.make(service: service, registry: PrometheusCollectorRegistry(), trusted: true)
+        let router = AdminRouter.make(service: service, registry: PrometheusCollectorRegistry(), access: .socket)
         let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(OpenAPIDocument.path("\($0.path)"))" })
         let (status, type, body) = try await InProcessAdmin(service: service).send(.get, "/api/v1/openapi.json", body: nil, contentType: nil)
         #expect(status == 200 && type?.hasPrefix("application/json") == true)

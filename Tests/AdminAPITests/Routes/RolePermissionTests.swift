@@ -17,7 +17,7 @@ import Testing
 struct RolePermissionTests {
     @Test func eachRoleIsAllowedExactlyWhatItsPermissionsSay() async throws {
         let service = try TestService.make()
-        let responder = AdminRouter.make(service: service, registry: PrometheusCollectorRegistry(), trusted: false).buildResponder()
+        let responder = AdminRouter.make(service: service, registry: PrometheusCollectorRegistry(), access: .network(hosts: [], scheme: "HTTP")).buildResponder()
         let (_, _, body) = try await InProcessAdmin(service: service).send(.get, "/api/v1/openapi.json", body: nil, contentType: nil)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
         let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
