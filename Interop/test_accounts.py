@@ -50,7 +50,11 @@ class Browser:
         finally:
             connection.close()
         self.last_headers = {key.lower(): value for key, value in response.getheaders()}
-        cookie = self.last_headers.get("set-cookie", "")
+        # A login sets two cookies (the session and its CSRF token); the session's is the one this client keeps.
+        self.cookies = [value for key, value in response.getheaders() if key.lower() == "set-cookie"]
+        cookie = next((value for value in self.cookies if value.startswith("portcullis_session=")), "")
+        if cookie:
+            self.last_headers["set-cookie"] = cookie
         if cookie.startswith("portcullis_session="):
             self.cookie = cookie.split(";")[0].split("=", 1)[1] or None
         try:
@@ -168,6 +172,9 @@ def test_a_session_needs_its_csrf_token_and_ends_at_logout(server_factory):
     for attribute in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
         assert attribute in cookie, cookie
     assert answer["csrfToken"] not in cookie and "sessionSecret" not in answer
+    # The CSRF token also travels in a cookie of its own, for the portal's forms; script cannot read it either.
+    csrf_cookie = next(value for value in browser.cookies if value.startswith("portcullis_csrf="))
+    assert csrf_cookie.split(";")[0] == f"portcullis_csrf={answer['csrfToken']}" and "HttpOnly" in csrf_cookie
     status, me = browser.request("GET", "/api/v1/me")
     assert status == 200 and me["username"] == "olga" and me["credential"] == "olga (session)"
     block = {"source": "192.0.2.10", "note": "csrf test"}

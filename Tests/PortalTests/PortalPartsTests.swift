@@ -10,7 +10,7 @@ struct SVGBarChartTests {
         #expect(svg.contains("<title>Attacks &lt;by&gt; layer</title>"))
         #expect(svg.contains("&lt;script&gt;") && !svg.contains("<script>"))
         #expect(svg.contains("B &amp; C"))
-        let room = SVGBarChart.width - SVGBarChart.labelWidth - 60
+        let room = SVGBarChart.width - SVGBarChart.labelWidth - 50
         #expect(svg.contains("width=\"\(room)\"") && svg.contains("width=\"\(room / 2)\""))
         #expect(!svg.contains("style="))
         #expect(svg.contains("<desc>&lt;script&gt;: 10 24 h; B &amp; C: 5 24 h; none: 0 24 h</desc>"))

@@ -76,8 +76,8 @@ enum SecurityLayer: CaseIterable {
     var title: String {
         switch self {
         case .network: "Network"
-        case .endpoint: "Endpoint (SIP registration)"
-        case .login: "Login (portal and API)"
+        case .endpoint: "Endpoint (registration)"
+        case .login: "Login (portal, API)"
         case .outbound: "Outbound calls"
         }
     }

@@ -16,15 +16,16 @@ struct SVGBarChart: Sendable {
     let series: [Series]
     let rows: [Row]
 
-    static let width = 640
-    static let labelWidth = 210
+    /// Drawn at about the size of a dashboard card, so 12 px text stays 12 px.
+    static let width = 380
+    static let labelWidth = 150
     static let barHeight = 14
     static let rowGap = 10
     static let legendHeight = 24
 
     var svg: String {
         let maximum = max(1, rows.flatMap(\.values).max() ?? 1)
-        let room = SVGBarChart.width - SVGBarChart.labelWidth - 60
+        let room = SVGBarChart.width - SVGBarChart.labelWidth - 50
         let rowHeight = series.count * SVGBarChart.barHeight + SVGBarChart.rowGap
         let height = SVGBarChart.legendHeight + max(1, rows.count) * rowHeight + 4
         let description = rows.map { row in
@@ -44,7 +45,7 @@ struct SVGBarChart: Sendable {
         }
         for (index, row) in rows.enumerated() {
             let top = SVGBarChart.legendHeight + index * rowHeight
-            out += "<text x=\"0\" y=\"\(top + SVGBarChart.barHeight - 2)\">\(SVGBarChart.escape(String(row.label.prefix(30))))</text>"
+            out += "<text x=\"0\" y=\"\(top + SVGBarChart.barHeight - 2)\">\(SVGBarChart.escape(String(row.label.prefix(24))))</text>"
             for (position, (item, value)) in zip(series, row.values).enumerated() {
                 let y = top + position * SVGBarChart.barHeight
                 let length = value == 0 ? 0 : max(2, room * value / maximum)

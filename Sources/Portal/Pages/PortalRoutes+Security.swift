@@ -24,13 +24,13 @@ extension PortalRoutes {
             if rule.enabled && !form.flag("confirmOwnCountry") {
                 let problem = FieldProblem(field: "confirmOwnCountry",
                                            message: "confirm that your own country is in the list: allowed countries refuse every other country, you included")
-                return .view(try await PortalRoutes.securitySettings(session, context).failed([problem], form: form))
+                return .view(try await PortalRoutes.securitySettings(session, context, typed: (service, rule)).failed([problem], form: form))
             }
             if service == .sip { settings.countries.sip = rule } else { settings.countries.api = rule }
             let changed = settings
             return try await PortalRoutes.attempt(form, fields: ["allow"], redirect: settingsPage.path,
                                                   notice: "Allowed countries for \(service.rawValue): \(rule.enabled ? "on, " + rule.allow.joined(separator: ", ") : "off").",
-                                                  view: { try await PortalRoutes.securitySettings(session, context) }) {
+                                                  view: { try await PortalRoutes.securitySettings(session, context, typed: (service, rule)) }) {
                 _ = try await session.call(Endpoints.updateNetworkSettings, body: changed)
             }
         }
@@ -123,8 +123,13 @@ extension PortalRoutes {
         }
     }
 
-    static func securitySettings(_ session: PortalSession, _ context: AdminRequestContext) async throws -> PortalView {
-        let settings = try await session.call(Endpoints.networkSettings)
+    /// `typed`: a service's rule as the refused form had it, shown instead of the stored one so nothing chosen is lost.
+    static func securitySettings(_ session: PortalSession, _ context: AdminRequestContext,
+                                 typed: (NetworkService, CountryRule)? = nil) async throws -> PortalView {
+        var settings = try await session.call(Endpoints.networkSettings)
+        if let (service, rule) = typed {
+            if service == .sip { settings.countries.sip = rule } else { settings.countries.api = rule }
+        }
         let address = context.remoteAddress
         let own = await address.asyncMap { await session.service.country(of: $0) } ?? nil
         let names = CallingCodes.bundled.nameByRegion
