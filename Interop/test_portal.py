@@ -19,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from portcullis_harness import ADMIN, ADMIN_PASSWORD, SipClient, authorization, challenge_fields, strong_password
+from portcullis_harness import ADMIN, ADMIN_PASSWORD, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, strong_password
 from test_network_defense import block_sources, options_flood
 
 WIDE, NARROW = (1280, 900), (390, 844)
@@ -341,6 +341,32 @@ def test_an_operator_sees_security_and_maintenance_and_gets_403_elsewhere(server
     portal.open("/events")
     assert portal.heading() == "Event log"
     portal.clean("/events")
+
+
+def test_extensions_page_by_fifty_and_search_within_a_role_s_scope(server_factory, driver):
+    server = started(server_factory)
+    admin_without_second_factor(server)
+    apply_config(server, extensions_yaml(range(2000, 2120)))
+    portal = Portal(server, driver)
+    portal.login(ADMIN, ADMIN_PASSWORD)
+    portal.open("/extensions")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#extensions-table tbody tr")
+    assert len(rows) == 50 and rows[0].text.startswith("2000") and "120 extensions; page 1 of 3" in portal.text()
+    portal.press(driver.find_element(By.CSS_SELECTOR, "a[rel=next]"))
+    assert driver.find_elements(By.CSS_SELECTOR, "#extensions-table tbody tr")[0].text.startswith("2050")
+    portal.fill({"search": "2111"})
+    portal.submit("form[role=search] button")
+    assert [r.text.split()[0] for r in driver.find_elements(By.CSS_SELECTOR, "#extensions-table tbody tr")] == ["2111"]
+    # A role scoped to 2100-2119 pages within its scope only.
+    server.cli("role", "add", "Desk", "--permission", "Extensions and Trunks:view", "--scope", "2100-2119")
+    server.cli("user", "add", "dora", "--role", "Desk", "--password", ADMIN_PASSWORD)
+    portal.submit("header form button")
+    portal.login("dora", ADMIN_PASSWORD)
+    portal.open("/extensions")
+    assert "20 extensions; page 1 of 1" in portal.text()
+    portal.open("/extensions/2000")
+    assert portal.heading() == "Not allowed"
+    portal.clean("/extensions")
 
 
 def test_hostile_names_render_as_text_and_forms_without_the_token_are_refused(server_factory, driver):

@@ -10,6 +10,9 @@ public protocol PortcullisStore: Sendable {
     func deleteExtension(number: String) async throws -> Bool
     func extensionRecord(number: String) async throws -> ExtensionRecord?
     func extensions() async throws -> [ExtensionRecord]
+    /// A page of extensions in number order: those whose number, name or registration name contains `search`
+    /// (any case), from `offset`, at most `limit`, with how many match in all.
+    func extensions(containing search: String?, offset: Int, limit: Int) async throws -> (records: [ExtensionRecord], total: Int)
     /// Replaces the whole extension table and sets settings (nil removes) in one transaction: a declarative
     /// configuration lands whole or not at all.
     func replaceConfiguration(extensions: [ExtensionRecord], settings: [String: String?]) async throws

@@ -59,6 +59,25 @@ public final class SQLiteStore: PortcullisStore {
         try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM extension ORDER BY number").map(Self.extensionRecord) }
     }
 
+    public func extensions(containing search: String?, offset: Int, limit: Int) async throws -> (records: [ExtensionRecord], total: Int) {
+        var filter = ""
+        var arguments: StatementArguments = []
+        if let search, !search.isEmpty {
+            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            filter = "WHERE number LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR registration_name LIKE ? ESCAPE '\\'"
+            arguments = [pattern, pattern, pattern]
+        }
+        let condition = filter
+        let values = arguments
+        return try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM extension \(condition)", arguments: values) ?? 0
+            let records = try Row.fetchAll(db, sql: "SELECT * FROM extension \(condition) ORDER BY number LIMIT ? OFFSET ?",
+                                           arguments: values + [max(0, limit), max(0, offset)]).map(Self.extensionRecord)
+            return (records, total)
+        }
+    }
+
     public func replaceConfiguration(extensions: [ExtensionRecord], settings: [String: String?]) async throws {
         try await write { db in
             try db.execute(sql: "DELETE FROM extension")

@@ -35,6 +35,12 @@ enum StoreContract {
         #expect(try await store.deleteExtension(number: "1002"))
         #expect(try await !store.deleteExtension(number: "1002"))
         #expect(try await store.extensions().map(\.number) == ["1001"])
+        for number in ["3001", "3002", "3010", "4100"] { try await store.createExtension(record(number, name: number == "4100" ? "Sales_1%" : nil)) }
+        let page = try await store.extensions(containing: "30", offset: 1, limit: 1)
+        #expect(page.records.map(\.number) == ["3002"] && page.total == 3)
+        #expect(try await store.extensions(containing: "sales_1%", offset: 0, limit: 10).records.map(\.number) == ["4100"])
+        #expect(try await store.extensions(containing: "_", offset: 0, limit: 10).total == 1)
+        #expect(try await store.extensions(containing: nil, offset: 0, limit: 2).total == 5)
         try await store.replaceConfiguration(extensions: [record("2001"), record("2002")], settings: ["k": "v", "gone": nil])
         #expect(try await store.extensions().map(\.number) == ["2001", "2002"])
         #expect(try await store.setting("k") == "v")

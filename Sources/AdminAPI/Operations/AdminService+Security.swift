@@ -4,11 +4,21 @@ import Foundation
 import GeoIP
 import Model
 import Storage
+import Synchronization
 
 /// The security dashboard's picture: what was attacked and blocked, by layer, where it came from, what is live, and
 /// how far the configuration follows the seed's recommendations.
 extension AdminService {
+    /// Counted at most once per `SecuritySummary.freshness`: with a million blocks and the week's events the counts take
+    /// a while, and every open dashboard asks for them every 15 s.
     public func securitySummary(now: Date = Date()) async throws(AdminError) -> SecuritySummary {
+        if let cached = summaryCache.value(at: now) { return cached }
+        let summary = try await countSecuritySummary(now: now)
+        summaryCache.keep(summary)
+        return summary
+    }
+
+    private func countSecuritySummary(now: Date) async throws(AdminError) -> SecuritySummary {
         let tallies = try await storeCall { try await store.securityTallies(SecurityTalliesQuery(now: now)) }
         let snapshot = await network.snapshot
         var countries: [String: Int] = [:]
@@ -95,6 +105,8 @@ enum SecurityLayer: CaseIterable {
 public struct SecuritySummary: Codable, Sendable {
     public static let alertCount = 8
     public static let countryCount = 12
+    /// How long a summary is answered again before it is counted anew.
+    public static let freshness: TimeInterval = 10
 
     public var generatedAt: Date
     /// Warnings and alerts per defense layer, last 24 hours and last 7 days.
@@ -127,4 +139,21 @@ public struct Recommendation: Codable, Sendable, Equatable {
     public var name: String
     public var followed: Bool
     public var detail: String
+}
+
+/// The last security summary and when it was counted.
+final class SummaryCache: Sendable {
+    private let last = Mutex<SecuritySummary?>(nil)
+
+    func value(at now: Date) -> SecuritySummary? {
+        last.withLock { summary in
+            guard let summary, now.timeIntervalSince(summary.generatedAt) >= 0,
+                  now.timeIntervalSince(summary.generatedAt) < SecuritySummary.freshness else { return nil }
+            return summary
+        }
+    }
+
+    func keep(_ summary: SecuritySummary) {
+        last.withLock { $0 = summary }
+    }
 }

@@ -26,6 +26,8 @@ public struct AdminService: Sendable {
     public let logins: LoginGuard
     /// Sign-ins on their way through the OpenID provider, and the provider as discovered.
     let sso = SingleSignOn()
+    /// The dashboard's last counts (`securitySummary`).
+    let summaryCache = SummaryCache()
     /// `HOST:PORT` the running server's HTTPS listener has, for links made from the CLI; nil without a server.
     public var listenAuthority: String?
 
@@ -71,6 +73,12 @@ public struct AdminService: Sendable {
 
     public func extensions() async throws(AdminError) -> [ExtensionView] {
         try await storeCall { try await store.extensions() }.map(view)
+    }
+
+    /// A page of extensions for a caller whose role reaches every extension (the store pages and counts them).
+    public func extensions(containing search: String?, offset: Int, limit: Int) async throws(AdminError) -> ListResponse<ExtensionView> {
+        let page = try await storeCall { try await store.extensions(containing: search, offset: offset, limit: limit) }
+        return ListResponse(items: page.records.map(view), total: page.total)
     }
 
     public func extensionView(_ number: String) async throws(AdminError) -> ExtensionView {

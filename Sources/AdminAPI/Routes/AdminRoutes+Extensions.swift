@@ -1,13 +1,16 @@
 import Hummingbird
+import Model
 
 /// Extensions, registered devices and the registration defense. A role scoped to some extensions sees and changes
 /// only those.
 extension AdminRoutes {
     func addExtensions(_ service: AdminService) {
         on(Endpoints.extensions) { call in
-            try call.query.page().apply(try await service.extensions().filter { call.covers($0.number) }) {
-                [$0.number, $0.name ?? "", $0.registrationName]
+            let page = try call.query.page()
+            if let limit = page.limit, call.context.caller?.role.scope == .all {
+                return try await service.extensions(containing: page.search, offset: page.offset, limit: limit)
             }
+            return page.apply(try await service.extensions().filter { call.covers($0.number) }) { [$0.number, $0.name ?? "", $0.registrationName] }
         }
         on(Endpoints.createExtension) { call in
             try call.requireScope(call.body.number)

@@ -46,8 +46,10 @@ struct PortalRoutes {
                 return responder.plain(.badRequest, "The form could not be read (too large or badly encoded).")
             }
             let caller: AdminCaller?
-            if let candidate = context.sessionCandidate,
-               SessionCookies.csrfMatches(form[PortalForm.csrfField], hash: candidate.csrfHash) {
+            if let authenticated = context.caller {
+                caller = authenticated  // a script's post with the X-CSRF-Token header, or an API token
+            } else if let candidate = context.sessionCandidate,
+                      SessionCookies.csrfMatches(form[PortalForm.csrfField], hash: candidate.csrfHash) {
                 caller = candidate.caller
             } else if context.sessionCandidate != nil || context.refusal != nil {
                 return responder.plain(.forbidden, "The form was refused: it did not carry this session's security token (CSRF). Reload the page and try again.")
@@ -80,6 +82,23 @@ struct PortalRoutes {
             return .redirect(redirect, notice: notice)
         } catch let error as AdminError where error.kind != .forbidden && error.kind != .unauthorized {
             return .view(try await view().failed(FieldProblem.from(error, fields: fields), form: form, status: .init(code: error.kind.status)))
+        }
+    }
+
+    /// A records page (`RecordsPage`): GET shows it; a POST naming one of `actions` (a row's button: `remove`,
+    /// `move`...) runs it and returns with its notice; any other POST is the add form, refused with the API's problems
+    /// beside its fields. `add` reads the form and answers the notice and the change to make.
+    func records(_ page: PortalPage, needs requirement: AccessRequirement, build: @escaping @Sendable (PortalSession) async throws -> RecordsPage,
+                 actions: [String: @Sendable (PortalSession, String, PortalForm) async throws -> String] = [:],
+                 add: @escaping @Sendable (PortalSession, PortalForm) throws -> (notice: String, change: @Sendable () async throws -> Void)) {
+        self.page(page) { session, _, _ in try await build(session).view }
+        form(page.path, page: page, needs: requirement) { session, form, _ in
+            for (field, action) in actions.sorted(by: { $0.key < $1.key }) {
+                if let value = form[field] { return .redirect(page.path, notice: try await action(session, value, form)) }
+            }
+            let records = try await build(session)
+            let (notice, change) = try add(session, form)
+            return try await PortalRoutes.attempt(form, fields: records.fieldNames, redirect: page.path, notice: notice, view: { records.view }, change)
         }
     }
 

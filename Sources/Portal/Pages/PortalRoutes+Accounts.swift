@@ -6,44 +6,37 @@ import Model
 /// extension's user, a new SIP password shown once.
 extension PortalRoutes {
     func addAccounts() {
-        let usersPage = PortalPages.users
-        page(usersPage) { session, _, _ in try await PortalRoutes.users(session).view }
-        form(usersPage.path, page: usersPage, needs: Endpoints.createUser.permission) { session, form, _ in
-            if let name = form["remove"] {
+        records(PortalPages.users, needs: Endpoints.createUser.permission, build: PortalRoutes.users, actions: [
+            "remove": { session, name, _ in
                 _ = try await session.call(Endpoints.removeUser, ["username": name])
-                return .redirect(usersPage.path, notice: "User \(name) removed.")
-            }
-            if let name = form["resetTwoFactor"] {
+                return "User \(name) removed."
+            },
+            "resetTwoFactor": { session, name, _ in
                 _ = try await session.call(Endpoints.resetTwoFactor, ["username": name])
-                return .redirect(usersPage.path, notice: "Second factors of \(name) removed: they enrol again at their next login.")
-            }
+                return "Second factors of \(name) removed: they enrol again at their next login."
+            },
+        ]) { session, form in
             var user = CreateUserRequest()
             user.username = form["username"] ?? ""
             user.role = form["role"] ?? ""
             user.password = form.pairs.first { $0.0 == "password" }?.1 ?? ""
             user.email = form["email"].flatMap { $0.isEmpty ? nil : $0 }
             user.extensionNumber = form["extensionNumber"].flatMap { $0.isEmpty ? nil : $0 }
-            let page = try await PortalRoutes.users(session)
             let created = user
-            return try await PortalRoutes.attempt(form, fields: page.fieldNames, redirect: usersPage.path, notice: "User \(user.username) added.",
-                                                  view: { page.view }) { _ = try await session.call(Endpoints.createUser, body: created) }
+            return ("User \(user.username) added.", { _ = try await session.call(Endpoints.createUser, body: created) })
         }
-
-        let rolesPage = PortalPages.roles
-        page(rolesPage) { session, _, _ in try await PortalRoutes.roles(session).view }
-        form(rolesPage.path, page: rolesPage, needs: Endpoints.createRole.permission) { session, form, _ in
-            if let name = form["remove"] {
+        records(PortalPages.roles, needs: Endpoints.createRole.permission, build: PortalRoutes.roles, actions: [
+            "remove": { session, name, _ in
                 _ = try await session.call(Endpoints.removeRole, ["name": name])
-                return .redirect(rolesPage.path, notice: "Role \(name) removed.")
-            }
+                return "Role \(name) removed."
+            },
+        ]) { session, form in
             var role = CreateRoleRequest()
             role.name = form["name"] ?? ""
             role.permissions = form.values("permissions")
             role.scope = form["scope"].flatMap { $0.isEmpty ? nil : $0 } ?? "all"
-            let page = try await PortalRoutes.roles(session)
             let created = role
-            return try await PortalRoutes.attempt(form, fields: page.fieldNames, redirect: rolesPage.path, notice: "Role \(role.name) added.",
-                                                  view: { page.view }) { _ = try await session.call(Endpoints.createRole, body: created) }
+            return ("Role \(role.name) added.", { _ = try await session.call(Endpoints.createRole, body: created) })
         }
 
         let me = PortalPages.me

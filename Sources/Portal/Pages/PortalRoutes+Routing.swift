@@ -7,54 +7,44 @@ import PBX
 /// `/trunks`, `/routes/outbound` (order by buttons), `/routes/inbound`.
 extension PortalRoutes {
     func addRouting() {
-        let trunksPage = PortalPages.trunks
-        page(trunksPage) { session, _, _ in try await PortalRoutes.trunks(session).view }
-        form(trunksPage.path, page: trunksPage, needs: Endpoints.addTrunk.permission) { session, form, _ in
-            if let name = form["remove"] {
+        records(PortalPages.trunks, needs: Endpoints.addTrunk.permission, build: PortalRoutes.trunks, actions: [
+            "remove": { session, name, _ in
                 _ = try await session.call(Endpoints.removeTrunk, ["name": name])
-                return .redirect(trunksPage.path, notice: "Trunk \(name) removed.")
-            }
+                return "Trunk \(name) removed."
+            },
+        ]) { session, form in
             let password = form.pairs.first { $0.0 == "password" }?.1 ?? ""
             let trunk = TrunkSettings(name: form["name"] ?? "", host: form["host"] ?? "", username: form["username"].flatMap { $0.isEmpty ? nil : $0 },
                                       password: password.isEmpty ? nil : password, maxCalls: form["maxCalls"].flatMap { Int($0) })
-            let page = try await PortalRoutes.trunks(session)
-            return try await PortalRoutes.attempt(form, fields: page.fieldNames, redirect: trunksPage.path, notice: "Trunk \(trunk.name) added.",
-                                                  view: { page.view }) { _ = try await session.call(Endpoints.addTrunk, body: trunk) }
+            return ("Trunk \(trunk.name) added.", { _ = try await session.call(Endpoints.addTrunk, body: trunk) })
         }
-
-        let outbound = PortalPages.outboundRoutes
-        page(outbound) { session, _, _ in try await PortalRoutes.outboundRoutes(session).view }
-        form(outbound.path, page: outbound, needs: Endpoints.addRoute.permission) { session, form, _ in
-            if let name = form["remove"] {
+        records(PortalPages.outboundRoutes, needs: Endpoints.addRoute.permission, build: PortalRoutes.outboundRoutes, actions: [
+            "remove": { session, name, _ in
                 _ = try await session.call(Endpoints.removeRoute, ["name": name])
-                return .redirect(outbound.path, notice: "Route \(name) removed.")
-            }
-            if let name = form["move"], let position = form["position"].flatMap({ Int($0) }) {
+                return "Route \(name) removed."
+            },
+            "move": { session, name, form in
+                let position = Int(form["position"] ?? "") ?? -1
                 _ = try await session.call(Endpoints.moveRoute, ["name": name], body: RouteMove(position: position))
-                return .redirect(outbound.path, notice: "Route \(name) is now number \(position + 1).")
-            }
+                return "Route \(name) is now number \(position + 1)."
+            },
+        ]) { session, form in
             let pin = form["pin"] ?? ""
             let route = OutboundRoute(name: form["name"] ?? "",
                                       patterns: form.lines("patterns").map { RoutePattern(pattern: $0, strip: Int(form["strip"] ?? "") ?? 0, prepend: form["prepend"] ?? "") },
                                       trunks: form.values("trunks"), extensions: form.lines("extensions"),
                                       hours: form["hours"].flatMap { $0.isEmpty ? nil : $0 },
                                       pin: pin.isEmpty ? RoutePIN() : RoutePIN(mode: .single, pin: pin))
-            let page = try await PortalRoutes.outboundRoutes(session)
-            return try await PortalRoutes.attempt(form, fields: page.fieldNames, redirect: outbound.path, notice: "Route \(route.name) added.",
-                                                  view: { page.view }) { _ = try await session.call(Endpoints.addRoute, body: route) }
+            return ("Route \(route.name) added.", { _ = try await session.call(Endpoints.addRoute, body: route) })
         }
-
-        let inbound = PortalPages.inboundRoutes
-        page(inbound) { session, _, _ in try await PortalRoutes.inboundRoutes(session).view }
-        form(inbound.path, page: inbound, needs: Endpoints.addInboundRoute.permission) { session, form, _ in
-            if let name = form["remove"] {
+        records(PortalPages.inboundRoutes, needs: Endpoints.addInboundRoute.permission, build: PortalRoutes.inboundRoutes, actions: [
+            "remove": { session, name, _ in
                 _ = try await session.call(Endpoints.removeInboundRoute, ["name": name])
-                return .redirect(inbound.path, notice: "Inbound route \(name) removed.")
-            }
+                return "Inbound route \(name) removed."
+            },
+        ]) { session, form in
             let route = InboundRoute(name: form["name"] ?? "", did: form["did"] ?? "", extension: form["extension"] ?? "")
-            let page = try await PortalRoutes.inboundRoutes(session)
-            return try await PortalRoutes.attempt(form, fields: page.fieldNames, redirect: inbound.path, notice: "Inbound route \(route.name) added.",
-                                                  view: { page.view }) { _ = try await session.call(Endpoints.addInboundRoute, body: route) }
+            return ("Inbound route \(route.name) added.", { _ = try await session.call(Endpoints.addInboundRoute, body: route) })
         }
     }
 
