@@ -205,9 +205,9 @@ def test_login_with_password_and_totp_then_every_page_loads_clean_at_both_widths
         assert width <= 1, f"{path} is {width} px wider than a 390 px screen"
         if path == "/":
             assert not driver.find_element(By.ID, "menu").is_displayed()
+            driver.save_screenshot(str(shots / "dashboard-390.png"))
             driver.find_element(By.CSS_SELECTOR, ".menu-toggle").click()
             assert driver.find_element(By.ID, "menu").is_displayed()
-            driver.save_screenshot(str(shots / "dashboard-390.png"))
     driver.set_window_size(*WIDE)
 
 

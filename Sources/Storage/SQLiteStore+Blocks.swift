@@ -81,15 +81,17 @@ extension SQLiteStore {
     public func securityTallies(_ query: SecurityTalliesQuery) async throws -> SecurityTallies {
         try await read { db in
             var tallies = SecurityTallies()
-            func grouped(_ sql: String, _ arguments: StatementArguments) throws -> [String: Int] {
-                Dictionary(try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
+            // One pass per table: the week's rows by kind, with those of the last day counted beside them.
+            func split(_ sql: String) throws -> (day: [String: Int], week: [String: Int]) {
+                let rows = try Row.fetchAll(db, sql: sql, arguments: [query.dayStart, query.weekStart])
+                return (Dictionary(uniqueKeysWithValues: rows.map { ($0[0] as String, $0[1] as Int) }).filter { $0.value > 0 },
+                        Dictionary(uniqueKeysWithValues: rows.map { ($0[0] as String, $0[2] as Int) }))
             }
-            let events = "SELECT category, COUNT(*) FROM event WHERE time >= ? AND level IN ('warning', 'alert') GROUP BY category"
-            tallies.eventsLastDay = try grouped(events, [query.dayStart])
-            tallies.eventsLastWeek = try grouped(events, [query.weekStart])
-            let blocks = "SELECT defense_type, COUNT(*) FROM network_block WHERE created_at >= ? GROUP BY defense_type"
-            tallies.blocksLastDay = try grouped(blocks, [query.dayStart])
-            tallies.blocksLastWeek = try grouped(blocks, [query.weekStart])
+            (tallies.eventsLastDay, tallies.eventsLastWeek) = try split("""
+                SELECT category, SUM(time >= ?), COUNT(*) FROM event WHERE time >= ? AND level IN ('warning', 'alert') GROUP BY category
+                """)
+            (tallies.blocksLastDay, tallies.blocksLastWeek) = try split(
+                "SELECT defense_type, SUM(created_at >= ?), COUNT(*) FROM network_block WHERE created_at >= ? GROUP BY defense_type")
             tallies.activeBlocks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM network_block WHERE expires_at IS NULL OR expires_at > ?",
                                                     arguments: [query.now]) ?? 0
             tallies.targetedAccounts = try Row.fetchAll(db, sql: """

@@ -10,12 +10,25 @@ import Synchronization
 /// how far the configuration follows the seed's recommendations.
 extension AdminService {
     /// Counted at most once per `SecuritySummary.freshness`: with a million blocks and the week's events the counts take
-    /// a while, and every open dashboard asks for them every 15 s.
+    /// a while, and every open dashboard asks every 15 s. A summary past its freshness is answered while one recount
+    /// runs behind it, so no request waits for the counting except the first, or one after `maxAge`.
     public func securitySummary(now: Date = Date()) async throws(AdminError) -> SecuritySummary {
-        if let cached = summaryCache.value(at: now) { return cached }
-        let summary = try await countSecuritySummary(now: now)
-        summaryCache.keep(summary)
-        return summary
+        switch summaryCache.lookup(at: now) {
+        case .fresh(let summary):
+            return summary
+        case .stale(let summary, let recount):
+            if recount {
+                Task {
+                    let counted = try? await countSecuritySummary(now: Date())
+                    summaryCache.finish(counted)
+                }
+            }
+            return summary
+        case .missing:
+            let summary = try await countSecuritySummary(now: now)
+            summaryCache.finish(summary)
+            return summary
+        }
     }
 
     private func countSecuritySummary(now: Date) async throws(AdminError) -> SecuritySummary {
@@ -107,6 +120,8 @@ public struct SecuritySummary: Codable, Sendable {
     public static let countryCount = 12
     /// How long a summary is answered again before it is counted anew.
     public static let freshness: TimeInterval = 10
+    /// Older than this, a summary is not shown while a recount runs: the request waits for the counts.
+    public static let maxAge: TimeInterval = 300
 
     public var generatedAt: Date
     /// Warnings and alerts per defense layer, last 24 hours and last 7 days.
@@ -141,19 +156,39 @@ public struct Recommendation: Codable, Sendable, Equatable {
     public var detail: String
 }
 
-/// The last security summary and when it was counted.
+/// The last security summary, and whether a recount is under way (one at a time).
 final class SummaryCache: Sendable {
-    private let last = Mutex<SecuritySummary?>(nil)
+    enum Lookup {
+        case fresh(SecuritySummary)
+        /// Past its freshness: answer it; `recount` says this caller starts the one recount.
+        case stale(SecuritySummary, recount: Bool)
+        case missing
+    }
 
-    func value(at now: Date) -> SecuritySummary? {
-        last.withLock { summary in
-            guard let summary, now.timeIntervalSince(summary.generatedAt) >= 0,
-                  now.timeIntervalSince(summary.generatedAt) < SecuritySummary.freshness else { return nil }
-            return summary
+    private struct State {
+        var summary: SecuritySummary?
+        var counting = false
+    }
+
+    private let state = Mutex(State())
+
+    func lookup(at now: Date) -> Lookup {
+        state.withLock { state in
+            guard let summary = state.summary else { return .missing }
+            let age = now.timeIntervalSince(summary.generatedAt)
+            if age >= 0 && age < SecuritySummary.freshness { return .fresh(summary) }
+            if age < 0 || age >= SecuritySummary.maxAge { return .missing }
+            let recount = !state.counting
+            state.counting = true
+            return .stale(summary, recount: recount)
         }
     }
 
-    func keep(_ summary: SecuritySummary) {
-        last.withLock { $0 = summary }
+    /// A recount's result (nil when it failed: the next lookup tries again).
+    func finish(_ summary: SecuritySummary?) {
+        state.withLock { state in
+            if let summary { state.summary = summary }
+            state.counting = false
+        }
     }
 }

@@ -8,6 +8,8 @@ import Model
 /// `/security/settings` (allowed countries per service, console access) and `/security/rules` (allowed IPs,
 /// blocked IPs, auto-defense rules, static rules, outbound call frequency rules).
 extension PortalRoutes {
+    /// Blocks listed at once, newest first; the filter finds the others (there may be a million).
+    static let blocksShown = 100
     static let ruleTabs = [("allowed", "Allowed IPs"), ("blocked", "Blocked IPs"), ("auto", "Auto defense"), ("static", "Static rules"),
                            ("frequency", "Call frequency")]
 
@@ -175,11 +177,11 @@ extension PortalRoutes {
         default:
             let source = query["source"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
             let type = query["defenseType"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
-            var filter: [(String, String)] = [("limit", "500")]
+            var filter: [(String, String)] = [("limit", String(PortalRoutes.blocksShown))]
             if let source { filter.append(("source", source)) }
             if let type { filter.append(("defenseType", type)) }
             let blocks = try await session.call(Endpoints.blocks, query: filter).items
-            data["blocked"] = ["blocks": blocks.map(PortalRoutes.blockRow), "source": source ?? "", "count": blocks.count,
+            data["blocked"] = ["blocks": blocks.map(PortalRoutes.blockRow), "source": source ?? "", "count": blocks.count, "shown": PortalRoutes.blocksShown,
                                "types": ["", "auto defense", "extension registration", "Web Login", "API Authentication", "manual"].map {
                                    ["value": $0, "label": $0.isEmpty ? "every defense" : $0, "selected": $0 == (type ?? "")]
                                }]
