@@ -202,7 +202,7 @@ def test_the_admin_api_is_guarded(server_factory):
     # Each request here opens a connection: the accept and the request both count, 120 in all.
     assert answered == 60, f"{answered} requests answered before the HTTP rule (120/60 s) fired"
     event = server.wait_for_event(BLOCKED_EVENT, lambda e: e["fields"]["source"] == "127.0.0.12")[0]["fields"]
-    assert event["rule"] == "HTTP" and event["blockRange"] == "service api"
+    assert event["rule"] == "HTTPS" and event["blockRange"] == "service https"
     # The block is for the API only: SIP from that address still works.
     assert answers(server, "127.0.0.12")
 

@@ -41,7 +41,7 @@ def provider(tmp_path):
     process.wait(timeout=10)
 
 
-def sign_in(server, browser, subject):
+def sign_in(server, browser, subject, headers=None):
     """The browser's round trip: Portcullis -> provider (the user picks `subject`) -> Portcullis's callback."""
     status, _ = browser.request("GET", "/api/v1/sso/oidc/start")
     assert status == 302
@@ -56,7 +56,7 @@ def sign_in(server, browser, subject):
         callback = redirect.headers["Location"]
     parsed = urllib.parse.urlparse(callback)
     assert f"{parsed.hostname}:{parsed.port}" == f"127.0.0.1:{server.api_port}"
-    return browser.request("GET", f"{parsed.path}?{parsed.query}"), f"{parsed.path}?{parsed.query}"
+    return browser.request("GET", f"{parsed.path}?{parsed.query}", headers=headers), f"{parsed.path}?{parsed.query}"
 
 
 def test_openid_connect_sign_in_and_tokens_that_are_refused(server_factory, provider, tmp_path):
@@ -90,6 +90,12 @@ def test_openid_connect_sign_in_and_tokens_that_are_refused(server_factory, prov
     created = json.loads(server.cli("user", "show", "newbie@example.com", "--json").stdout)
     assert created["source"] == "oidc" and created["email"] == "newbie@example.com"
     assert Browser(server, "127.0.0.42").login("newbie@example.com", "Quiet7-Harbor-Lamp9")[0] == 401, "an SSO account has no password"
+    # A real browser (it asks for HTML) comes back to the portal, signed in with both cookies.
+    portal_browser = Browser(server)
+    (status, _), _ = sign_in(server, portal_browser, "olga@example.com", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert status == 303 and portal_browser.last_headers["location"] == "/"
+    assert {value.split("=")[0] for value in portal_browser.cookies} == {"portcullis_session", "portcullis_csrf"}
+    assert portal_browser.request("GET", "/api/v1/me")[1]["username"] == "olga"
 
 
 def test_malformed_oidc_settings_are_refused_and_change_nothing(server_factory):

@@ -8,7 +8,8 @@ import PBX
 import SIPStack
 
 /// The network guard in front of the admin API: asked at accept (before any HTTP byte is parsed) and for every
-/// request, as service `api`, so a connection and each request count towards the HTTP rate rule. Refused at
+/// request, as service `https` on the HTTPS listener and `api` on the plain redirect one, so a connection and each
+/// request count towards that scheme's rate rule (blocks cover both: `NetworkService.family`). Refused at
 /// accept: the connection is closed; refused later: 403 for a reject, closed for a drop. At accept the connection
 /// caps are asked too, after the guard.
 final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
@@ -18,20 +19,22 @@ final class HTTPNetworkGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let shards: NetworkGuardShards?
+    private let service: NetworkService
     private let limiter: ConnectionLimiter
     private let refusals: ConnectionRefusals
     private var refusing = false
     private var connectionChecked = false
 
-    init(shards: NetworkGuardShards?, limiter: ConnectionLimiter, refusals: ConnectionRefusals) {
+    init(shards: NetworkGuardShards?, service: NetworkService, limiter: ConnectionLimiter, refusals: ConnectionRefusals) {
         self.shards = shards
+        self.service = service
         self.limiter = limiter
         self.refusals = refusals
     }
 
     private func verdict(_ context: ChannelHandlerContext) -> NetworkVerdict {
         guard let shards, let remote = context.channel.remoteAddress.flatMap(IPAddress.init) else { return .admit }
-        let endpoint = NetworkEndpoint(service: .api, transport: .tcp, port: context.channel.localAddress?.port ?? 0)
+        let endpoint = NetworkEndpoint(service: service, transport: .tcp, port: context.channel.localAddress?.port ?? 0)
         return shards.decide(remote, endpoint: endpoint, on: context.eventLoop)
     }
 

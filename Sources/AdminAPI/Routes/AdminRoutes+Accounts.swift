@@ -48,7 +48,13 @@ extension AdminRoutes {
             guard request.uri.queryParameters.get("format") != "json" else { return nil }
             return Response(status: .found, headers: [.location: answer.authorizationURL])
         }) { _ in try await service.startOIDC() }
-        on(Endpoints.finishOIDC, headers: cookie) { call in
+        // A browser coming back from the provider lands in the portal, signed in; an API client gets the answer.
+        on(Endpoints.finishOIDC, headers: cookie, alternative: { request, answer in
+            guard request.headers[.accept]?.contains("text/html") == true else { return nil }
+            var headers = SessionCookies.loginCookies(answer)
+            headers[.location] = answer.mustEnrolSecondFactor ? "/me" : "/"
+            return Response(status: .seeOther, headers: headers)
+        }) { call in
             let query = call.request.uri.queryParameters
             guard let code = query.get("code"), let state = query.get("state") else {
                 throw AdminError(.invalidInput, "the provider's answer has no code and state: \(query.get("error_description") ?? query.get("error") ?? "")")

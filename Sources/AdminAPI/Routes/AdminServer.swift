@@ -14,7 +14,7 @@ import SIPStack
 
 /// The admin API's listeners: HTTPS over TCP (127.0.0.1:8088 by default; tokens or sessions), optionally a plain HTTP
 /// one that only redirects there, and a Unix socket in the data directory with owner-only permissions, which the CLI
-/// uses. The network guard (service `api`) watches the TCP listeners; the socket is guarded by its file permissions.
+/// uses. The network guard (service `https`, and `api` on the redirect listener) watches the TCP listeners; the socket is guarded by its file permissions.
 /// `pages` adds the web portal's routes to the HTTPS listener (not to the socket).
 public enum AdminServer {
     /// Connections to the TCP listener at once, and from one address: an administrator's browser opens a few.
@@ -28,19 +28,19 @@ public enum AdminServer {
                                 pages: (Router<AdminRequestContext>) -> Void = { _ in }, logger: Logger) throws -> [any Service] {
         let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerSource: maxPerSource)
         let refusals = ConnectionRefusals(service: "api", bus: runtime.bus)
-        let http1 = { HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HTTPNetworkGuard(shards: runtime.network.shards, limiter: limiter, refusals: refusals)],
+        let http1 = { (service: NetworkService) in HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HTTPNetworkGuard(shards: runtime.network.shards, service: service, limiter: limiter, refusals: refusals)],
             idleTimeout: idleTimeout)) }
         let router = AdminRouter.make(service: service, registry: registry, access: .network(hosts: [listen.host.lowercased()], scheme: "HTTPS"))
         pages(router)
         let tcp = Application(
             router: router,
-            server: try .tls(http1(), tlsConfiguration: certificate.tlsConfiguration()),
+            server: try .tls(http1(.https), tlsConfiguration: certificate.tlsConfiguration()),
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             logger: logger)
         var services: [any Service] = [tcp]
         if let redirect {
-            services.append(Application(router: HTTPSRedirect.router(to: listen), server: http1(),
+            services.append(Application(router: HTTPSRedirect.router(to: listen), server: http1(.api),
                                         configuration: ApplicationConfiguration(address: .hostname(redirect.host, port: redirect.port), serverName: nil),
                                         logger: logger))
         }

@@ -64,7 +64,7 @@ public final class NetworkSnapshot: Sendable {
         func rules(for service: NetworkService) -> RangeTable {
             let everywhere = [try? IPNetwork(parsing: "0.0.0.0/0"), try? IPNetwork(parsing: "::/0")].compactMap { $0 }
             return RangeTable(priority: settings.rules.enumerated().flatMap { index, rule -> [(network: IPNetwork, value: Int32)] in
-                guard ServiceSet(rule.services).contains(service) else { return [] }
+                guard ServiceSet(families: rule.services).contains(service) else { return [] }
                 let sources = rule.sources.isEmpty ? everywhere : rule.sources.compactMap { try? IPNetwork(parsing: $0) }
                 return sources.map { ($0, Int32(index)) }
             })

@@ -10,7 +10,7 @@ extension NetworkDefense {
     /// The guard's view of a stored block; nil for blocks the network layer does not enforce (IP+account).
     static func active(_ record: NetworkBlockRecord) -> ActiveBlock? {
         guard let id = record.id, record.blockType == "ip", let network = try? IPNetwork(parsing: record.source) else { return nil }
-        let services = record.service.flatMap(NetworkService.init(rawValue:)).map { ServiceSet([$0]) } ?? .all
+        let services = record.service.flatMap(NetworkService.init(rawValue:)).map(\.family) ?? .all
         let expiresAt = record.expiresAt.map { Int64($0.timeIntervalSince1970 * 1e9) } ?? .max
         return ActiveBlock(id: id, network: network, services: services, expiresAt: expiresAt)
     }

@@ -157,7 +157,7 @@ public actor NetworkDefense {
         if allow.contains(where: { $0.contains(network.address) || network.contains($0.address) }) {
             throw NetworkDefenseError(.conflict, "\(network) is on the allow list (network.allow); remove it there first")
         }
-        if let caller, request.force != true, network.contains(caller), request.service == nil || request.service == .api {
+        if let caller, request.force != true, network.contains(caller), request.service?.family.contains(.api) ?? true {
             throw NetworkDefenseError(.wouldLockOut, "\(network) contains your own address \(caller); repeat with force to block it anyway")
         }
         let now = Date()

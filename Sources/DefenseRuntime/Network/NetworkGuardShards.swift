@@ -141,7 +141,7 @@ struct ShardState: Sendable {
         let expiresAt: Int64
         let sequence: UInt64
 
-        func drops(_ service: NetworkService, now: Int64) -> Bool { self.service == service && now < expiresAt }
+        func drops(_ service: NetworkService, now: Int64) -> Bool { self.service.family.contains(service) && now < expiresAt }
     }
 
     static let maxPendingHits = 10_000

@@ -36,6 +36,24 @@ struct NetworkGuardTests {
         #expect(decide("198.51.100.7", api, at: 1_800_000_000, snapshot, &counters) == .admit)
     }
 
+    @Test func theAdminListenerIsOneServiceForBlocksAndRulesButEachSchemeHasItsRate() {
+        let https = NetworkEndpoint(service: .https, transport: .tcp, port: 8088)
+        var settings = NetworkSettings()
+        settings.rules = [StaticRule(name: "office only", action: .reject, sources: ["203.0.113.0/24"], services: [.api])]
+        let blocks = [ActiveBlock(id: 1, network: try! IPNetwork(parsing: "198.51.100.1/32"), services: NetworkService.api.family, expiresAt: .max)]
+        let snapshot = NetworkSnapshot(settings: settings, allow: [], blocks: blocks, countries: nil)
+        var counters = RateCounters(capacity: 100)
+        #expect(decide("198.51.100.1", https, snapshot, &counters).verdict != .admit)  // a login block (service api) holds on HTTPS
+        #expect(decide("198.51.100.1", sipUDP, snapshot, &counters).verdict == .admit)
+        #expect(decide("203.0.113.5", https, snapshot, &counters).verdict != .admit)  // a rule for the API covers HTTPS
+        // The HTTPS rule (120 in 60 s) counts the HTTPS listener; the HTTP rule the plain one, apart.
+        let rules = settings.autoDefense.rules
+        let httpsRule = try! #require(rules.firstIndex { $0.name == "HTTPS" })
+        for packet in 1...120 { #expect(decide("198.51.100.2", https, at: Int64(packet), snapshot, &counters) == .admit) }
+        #expect(decide("198.51.100.2", api, at: 200, snapshot, &counters) == .admit)
+        #expect(decide("198.51.100.2", https, at: 300, snapshot, &counters).verdict == .drop(.autoDefense(rule: httpsRule)))
+    }
+
     @Test func aSteadyRateUnderTheLimitIsNeverBlocked() {
         let snapshot = NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil)
         var counters = RateCounters(capacity: 100)
