@@ -86,6 +86,22 @@ def test_plain_http_only_redirects_to_https(server_factory):
     except urllib.error.HTTPError as answer:
         assert answer.code != 200 and answer.code != 401
 
+    # Plain HTTP on the HTTPS port itself (someone typed http://): a redirect, never the portal or the API.
+    for host, expected in ((f"127.0.0.1:{server.api_port}", "127.0.0.1"), ("evil.example", "127.0.0.1")):
+        request = urllib.request.Request(f"http://127.0.0.1:{server.api_port}/security/rules?tab=blocked", headers={"Host": host})
+        try:
+            opener.open(request, timeout=5)
+            raise AssertionError("plain HTTP was served on the HTTPS port")
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 301
+            assert answer.headers["Location"] == f"https://{expected}:{server.api_port}/security/rules?tab=blocked"
+    # A request head that never ends is cut at 8 KB and answered the same way.
+    with socket.create_connection(("127.0.0.1", server.api_port), timeout=5) as raw:
+        raw.sendall(b"GET /" + b"a" * 9000)
+        assert raw.recv(4096).startswith(b"HTTP/1.1 301")
+    # TLS on the same port is untouched.
+    assert server.api("GET", "/healthz", token=None)[0] == 200
+
 
 def make_certificate(directory, name):
     cert, key = directory / f"{name}.pem", directory / f"{name}.key"

@@ -8,7 +8,8 @@ enum HTTPSRedirect {
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware<BasicRequestContext>())
         let redirect: @Sendable (Request, BasicRequestContext) -> Response = { request, _ in
-            Response(status: .movedPermanently, headers: [.location: location(request, listen)])
+            Response(status: .movedPermanently, headers: [.location: location(authority: request.head.authority, path: request.uri.path,
+                                                                              query: request.uri.query, listen)])
         }
         router.on("**", method: .get, use: redirect)
         router.on("**", method: .head, use: redirect)
@@ -16,17 +17,17 @@ enum HTTPSRedirect {
         return router
     }
 
-    static func location(_ request: Request, _ listen: APIListenAddress) -> String {
+    static func location(authority: String?, path: String, query: String?, _ listen: APIListenAddress) -> String {
         var host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
-        if let authority = request.head.authority, HTTPHygieneMiddleware.accepts(authority: authority, hosts: [listen.host.lowercased()]) {
+        if let authority, HTTPHygieneMiddleware.accepts(authority: authority, hosts: [listen.host.lowercased()]) {
             if authority.hasPrefix("[") {
                 host = String(authority.prefix { $0 != "]" }) + "]"
             } else {
                 host = String(authority.prefix { $0 != ":" })
             }
         }
-        let path = request.uri.path.hasPrefix("/") ? request.uri.path : "/"
-        let query = request.uri.query.map { "?" + $0 } ?? ""
-        return "https://\(host):\(listen.port)\(path)\(query)"
+        let safe = path.hasPrefix("/") && !path.hasPrefix("//") && path.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F } ? path : "/"
+        let extra = query.flatMap { $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F } ? "?" + $0 : nil } ?? ""
+        return "https://\(host):\(listen.port)\(safe)\(extra)"
     }
 }

@@ -28,19 +28,19 @@ public enum AdminServer {
                                 pages: (Router<AdminRequestContext>) -> Void = { _ in }, logger: Logger) throws -> [any Service] {
         let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerSource: maxPerSource)
         let refusals = ConnectionRefusals(service: "api", bus: runtime.bus)
-        let http1 = { (service: NetworkService) in HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+        let http1 = { (service: NetworkService) in HTTP1Channel.Configuration(
             additionalChannelHandlers: [HTTPNetworkGuard(shards: runtime.network.shards, service: service, limiter: limiter, refusals: refusals)],
-            idleTimeout: idleTimeout)) }
+            idleTimeout: idleTimeout) }
         let router = AdminRouter.make(service: service, registry: registry, access: .network(hosts: [listen.host.lowercased()], scheme: "HTTPS"))
         pages(router)
         let tcp = Application(
             router: router,
-            server: try .tls(http1(.https), tlsConfiguration: certificate.tlsConfiguration()),
+            server: .https(http1(.https), tlsConfiguration: certificate.tlsConfiguration(), listen: listen),
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             logger: logger)
         var services: [any Service] = [tcp]
         if let redirect {
-            services.append(Application(router: HTTPSRedirect.router(to: listen), server: http1(.api),
+            services.append(Application(router: HTTPSRedirect.router(to: listen), server: .http1(configuration: http1(.api)),
                                         configuration: ApplicationConfiguration(address: .hostname(redirect.host, port: redirect.port), serverName: nil),
                                         logger: logger))
         }
