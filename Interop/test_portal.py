@@ -255,6 +255,38 @@ def test_a_setting_set_in_the_form_shows_in_the_api_and_cli_and_back(server_fact
     portal.open("/security/rules?tab=auto")
     assert driver.find_element(By.NAME, "packets.0").get_attribute("value") == "44"
 
+    # Static and call frequency rules, added through their forms, read back by the API.
+    portal.open("/security/rules?tab=static")
+    portal.fill({"name": "no test net", "sources": "192.0.2.0/24"})
+    portal.submit("form[action='/security/rules/static']:not([data-confirm]) button")
+    assert [r["name"] for r in server.api("GET", "/api/v1/network")[2]["rules"]] == ["no test net"]
+    portal.open("/security/rules?tab=frequency")
+    portal.fill({"name": "night", "calls": "2", "seconds": "60"})
+    portal.submit("form[action='/security/rules/frequency'].row button")
+    rules = {r["name"]: r for r in server.api("GET", "/api/v1/outbound-policy")[2]["frequencyRules"]}
+    assert rules["night"]["limits"] == [{"calls": 2, "seconds": 60}]
+
+    # The login defense and the registration lockout: set in the form, seen by the CLI; set by the CLI, shown.
+    portal.open("/security/settings")
+    portal.fill({"failuresBeforeRefusal": "4"})
+    portal.submit("#save-login")
+    assert "Login defense saved." in portal.text()
+    assert "after 4 failures within 600 s" in server.cli("login-defense", "show").stdout
+    portal.fill({"lockout.failuresPerSource": "7"})
+    portal.submit("#save-registration")
+    assert server.api("GET", "/api/v1/registration-defense")[2]["lockout"]["failuresPerSource"] == 7
+    server.cli("lockout", "set", "--failures-per-source", "6")
+    portal.open("/security/settings")
+    assert driver.find_element(By.ID, "registration-lockout_failuresPerSource").get_attribute("value") == "6"
+    # Out of range: the API's words beside the field, the value typed kept, nothing changed.
+    portal.fill({"failuresBeforeRefusal": "0"})
+    portal.submit("#save-login")
+    error = driver.find_element(By.CSS_SELECTOR, "#login-failuresBeforeRefusal + .field-error").text
+    assert "failuresBeforeRefusal" in error and "1" in error, error
+    assert driver.find_element(By.ID, "login-failuresBeforeRefusal").get_attribute("value") == "0"
+    assert server.api("GET", "/api/v1/login-defense")[2]["failuresBeforeRefusal"] == 4
+    portal.clean("/security/settings")
+
 
 def test_a_flooding_source_is_unblocked_from_the_rules_page_and_admitted_again(server_factory, driver, shots):
     server = started(server_factory)

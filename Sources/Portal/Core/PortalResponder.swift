@@ -67,9 +67,9 @@ struct PortalResponder: Sendable {
         var data = view.data
         data["title"] = view.title
         data["csrf"] = session?.csrfToken ?? ""
-        if let caller = session?.caller {
+        if let session, let caller = session.caller {
             data["user"] = ["name": caller.username ?? "local", "role": caller.role.name]
-            data["menu"] = PortalPages.menu(for: session!, current: page?.path ?? "")
+            data["menu"] = PortalPages.menu(for: session, current: page?.path ?? "")
             data["hasMenu"] = true
         }
         var errors: [String: String] = [:]

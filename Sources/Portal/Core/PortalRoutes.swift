@@ -22,9 +22,9 @@ struct PortalRoutes {
     // MARK: Registration
 
     /// A page: signed in, allowed by the role, rendered in the layout.
-    func page(_ page: PortalPage, path: String? = nil, _ render: @escaping @Sendable (PortalSession, Request, AdminRequestContext) async throws -> PortalView) {
+    func page(_ page: PortalPage, _ render: @escaping @Sendable (PortalSession, Request, AdminRequestContext) async throws -> PortalView) {
         let responder = responder
-        router.get(RouterPath(path ?? page.path)) { request, context in
+        router.get(RouterPath(page.path)) { request, context in
             guard let session = responder.session(request, context, caller: context.caller) else { return responder.toLogin(request) }
             guard session.may(page.requirement) else { return responder.refused(session, page) }
             do {

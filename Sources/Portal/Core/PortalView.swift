@@ -29,19 +29,31 @@ struct PortalView {
                 view.values[FieldProblem.key(name)] = form.values(name).joined(separator: "\n")
             }
         }
-        // A records page's form: each field gets its problems and what was typed.
-        if var records = view.data["form"] as? [String: Any], let fields = records["fields"] as? [[String: Any]] {
-            records["fields"] = fields.map { field -> [String: Any] in
+        // Forms built from field lists (a records page's, a settings section's): each field gets its problems and what
+        // was typed.
+        view.data = PortalView.annotated(view.data, problems: problems, values: view.values)
+        return view
+    }
+
+    /// `data` with every `fields` list (at this level and in the sections below it) marked with its problems and the
+    /// values typed.
+    static func annotated(_ data: [String: Any], problems: [FieldProblem], values: [String: String], depth: Int = 0) -> [String: Any] {
+        var data = data
+        if let fields = data["fields"] as? [[String: Any]] {
+            data["fields"] = fields.map { field -> [String: Any] in
                 var field = field
                 let name = field["name"] as? String ?? ""
                 let messages = problems.filter { $0.field == name }.map(\.message)
                 if !messages.isEmpty { field["error"] = messages.joined(separator: "; ") }
-                if let typed = view.values[FieldProblem.key(name)] { field["value"] = typed }
+                if let typed = values[FieldProblem.key(name)] { field["value"] = typed }
                 return field
             }
-            view.data["form"] = records
         }
-        return view
+        guard depth < 2 else { return data }
+        for (key, value) in data {
+            if let section = value as? [String: Any] { data[key] = annotated(section, problems: problems, values: values, depth: depth + 1) }
+        }
+        return data
     }
 
     /// Fields whose posted value is never written back into a page.

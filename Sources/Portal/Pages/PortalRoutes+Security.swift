@@ -37,6 +37,35 @@ extension PortalRoutes {
             }
         }
 
+        form("/security/settings/login", page: settingsPage, needs: Endpoints.updateLoginDefense.permission) { session, form, context in
+            let current = try await session.call(Endpoints.loginDefense)
+            let view = { try await PortalRoutes.securitySettings(session, context) }
+            switch try PortalRoutes.loginForm.apply(form, to: current) {
+            case .failure(let problem): return .view(try await view().failed([problem], form: form))
+            case .success(var settings):
+                settings.twoFactorRoles = form.values("twoFactorRoles")
+                let changed = settings
+                return try await PortalRoutes.attempt(form, fields: Set(PortalRoutes.loginForm.fields.map(\.key) + ["twoFactorRoles"]),
+                                                      redirect: settingsPage.path + "#login", notice: "Login defense saved.", view: view) {
+                    _ = try await session.call(Endpoints.updateLoginDefense, body: changed)
+                }
+            }
+        }
+        form("/security/settings/registration", page: settingsPage, needs: Endpoints.updateRegistrationDefense.permission) { session, form, context in
+            let current = try await session.call(Endpoints.registrationDefense)
+            let view = { try await PortalRoutes.securitySettings(session, context) }
+            switch try PortalRoutes.registrationForm.apply(form, to: current) {
+            case .failure(let problem): return .view(try await view().failed([problem], form: form))
+            case .success(var settings):
+                if let action = form["scannerAction"].flatMap(ScannerPolicy.Action.init(rawValue:)) { settings.scanners.action = action }
+                let changed = settings
+                return try await PortalRoutes.attempt(form, fields: Set(PortalRoutes.registrationForm.fields.map(\.key)),
+                                                      redirect: settingsPage.path + "#registration", notice: "Registration lockout saved.", view: view) {
+                    _ = try await session.call(Endpoints.updateRegistrationDefense, body: changed)
+                }
+            }
+        }
+
         page(rulesPage) { session, request, _ in try await PortalRoutes.securityRules(session, request.query) }
         form("/security/rules/unblock", page: rulesPage, needs: Endpoints.unblock.permission) { session, form, _ in
             let targets = form.values("id")
@@ -125,6 +154,23 @@ extension PortalRoutes {
         }
     }
 
+    static let loginForm = SettingsForm([
+        ("failuresBeforeRefusal", "Failed logins from an address before it is refused"), ("failuresBeforeBlock", "… before it is blocked"),
+        ("window", "Counted over (seconds)"), ("refusalDuration", "Refused for (seconds)"), ("blockDuration", "First block lasts (seconds)"),
+        ("failuresPerAccount", "Failures against one account, from anywhere, before it is locked"), ("accountWindow", "Counted over (seconds)"),
+        ("accountLockDuration", "Account locked for (seconds)"), ("tokenFailuresBeforeBlock", "Bad API tokens in a row before the address is blocked"),
+        ("sessionIdleMinutes", "A session ends after idle (minutes)"), ("sessionLifetimeHours", "A session lasts at most (hours)"),
+        ("loginLinkHours", "A login link works for (hours)"),
+    ])
+
+    static let registrationForm = SettingsForm([
+        ("lockout.failuresPerSource", "Failed registrations from an address before it is blocked"),
+        ("lockout.failuresPerTrustedPair", "… from an address that registered that extension before"), ("lockout.window", "Counted over (seconds)"),
+        ("lockout.failuresPerAccount", "Failures against one extension, from anywhere, before it is locked"),
+        ("lockout.accountWindow", "Counted over (seconds)"), ("lockout.accountLockDuration", "Extension locked for (seconds)"),
+        ("lockout.blockDuration", "First block lasts (seconds)"),
+    ])
+
     /// `typed`: a service's rule as the refused form had it, shown instead of the stored one so nothing chosen is lost.
     static func securitySettings(_ session: PortalSession, _ context: AdminRequestContext,
                                  typed: (NetworkService, CountryRule)? = nil) async throws -> PortalView {
@@ -140,12 +186,24 @@ extension PortalRoutes {
             return ["service": name, "title": title, "enabled": rule.enabled,
                     "countries": names.keys.sorted().map { ["code": $0, "name": names[$0] ?? $0, "checked": allowed.contains($0)] }]
         }
-        return PortalView("security-settings", title: PortalPages.securitySettings.title, [
+        let login = try await session.optional(Endpoints.loginDefense)
+        let registration = try await session.optional(Endpoints.registrationDefense)
+        let roles = try await session.optional(Endpoints.roles)?.items.map(\.name) ?? []
+        var sections: [String: Any] = [:]
+        if let login {
+            sections["login"] = ["fields": try loginForm.data(login), "canManage": session.may(Endpoints.updateLoginDefense.permission),
+                                 "roles": roles.map { ["name": $0, "checked": login.twoFactorRoles.contains($0)] }]
+        }
+        if let registration {
+            sections["registration"] = ["fields": try registrationForm.data(registration), "canManage": session.may(Endpoints.updateRegistrationDefense.permission),
+                                        "actions": ScannerPolicy.Action.allCases.map { ["value": $0.rawValue, "selected": $0 == registration.scanners.action] }]
+        }
+        return PortalView("security-settings", title: PortalPages.securitySettings.title, sections.merging([
             "services": [service("sip", "SIP (phones and trunks)", settings.countries.sip), service("api", "Web portal and API", settings.countries.api)],
             "address": address?.description ?? "unknown", "ownCountry": own ?? "not known to the geo-IP database",
             "exempt": settings.countries.exempt.joined(separator: ", "),
             "canManage": session.may(Endpoints.updateNetworkSettings.permission),
-        ])
+        ]) { current, _ in current })
     }
 
     static func securityRules(_ session: PortalSession, _ query: [String: String]) async throws -> PortalView {
