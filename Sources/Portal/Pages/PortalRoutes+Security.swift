@@ -189,21 +189,21 @@ extension PortalRoutes {
         let login = try await session.optional(Endpoints.loginDefense)
         let registration = try await session.optional(Endpoints.registrationDefense)
         let roles = try await session.optional(Endpoints.roles)?.items.map(\.name) ?? []
-        var sections: [String: Any] = [:]
+        var data: [String: Any] = [
+            "services": [service("sip", "SIP (phones and trunks)", settings.countries.sip), service("api", "Web portal and API", settings.countries.api)],
+            "address": address?.description ?? "unknown", "exempt": settings.countries.exempt.joined(separator: ", "),
+            "canManage": session.may(Endpoints.updateNetworkSettings.permission),
+        ]
+        if let own { data["ownCountry"] = own }
         if let login {
-            sections["login"] = ["fields": try loginForm.data(login), "canManage": session.may(Endpoints.updateLoginDefense.permission),
+            data["login"] = ["fields": try loginForm.data(login), "canManage": session.may(Endpoints.updateLoginDefense.permission),
                                  "roles": roles.map { ["name": $0, "checked": login.twoFactorRoles.contains($0)] }]
         }
         if let registration {
-            sections["registration"] = ["fields": try registrationForm.data(registration), "canManage": session.may(Endpoints.updateRegistrationDefense.permission),
+            data["registration"] = ["fields": try registrationForm.data(registration), "canManage": session.may(Endpoints.updateRegistrationDefense.permission),
                                         "actions": ScannerPolicy.Action.allCases.map { ["value": $0.rawValue, "selected": $0 == registration.scanners.action] }]
         }
-        return PortalView("security-settings", title: PortalPages.securitySettings.title, sections.merging([
-            "services": [service("sip", "SIP (phones and trunks)", settings.countries.sip), service("api", "Web portal and API", settings.countries.api)],
-            "address": address?.description ?? "unknown", "ownCountry": own ?? "not known to the geo-IP database",
-            "exempt": settings.countries.exempt.joined(separator: ", "),
-            "canManage": session.may(Endpoints.updateNetworkSettings.permission),
-        ]) { current, _ in current })
+        return PortalView("security-settings", title: PortalPages.securitySettings.title, data)
     }
 
     static func securityRules(_ session: PortalSession, _ query: [String: String]) async throws -> PortalView {
