@@ -418,7 +418,10 @@ def test_finding_14_the_admin_listener_keeps_its_hygiene(server_factory):
             answer = plain.recv(4096)
         except ConnectionResetError:
             answer = b""
-        assert not answer.startswith(b"HTTP/"), "no plain HTTP answer on the HTTPS port"
+        # Plain HTTP on the HTTPS port only learns where to go: a redirect to HTTPS, no body, nothing served.
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 301") and f"Location: https://127.0.0.1:{probe.api_port}/healthz".encode() in head, answer
+        assert body == b"" and b"status" not in answer
 
 
 def test_finding_12_exports_hold_no_credentials_unless_asked_and_realms_differ(server_factory):
