@@ -370,8 +370,11 @@ def test_an_operator_sees_security_and_maintenance_and_gets_403_elsewhere(server
     status, _ = portal.post("/extensions", {"_csrf": portal.cookie("portcullis_csrf"), "number": "1777"})
     assert status == 403
     assert server.api("GET", "/api/v1/extensions")[2]["items"] == []
-    portal.open("/events")
-    assert portal.heading() == "Event log"
+    portal.open("/events?status=unread")
+    assert portal.heading() == "Event log" and "unread" in driver.find_element(By.ID, "events-table").text
+    portal.submit("#mark-all-read")
+    assert "marked as read" in portal.text()
+    assert server.api("GET", "/api/v1/events?status=unread")[2]["items"] == []
     portal.clean("/events")
 
 

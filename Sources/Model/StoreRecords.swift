@@ -67,9 +67,12 @@ public struct EventRecord: Sendable, Equatable, Codable {
     public var level: String
     /// Structured facts (source IP, account, reason...), stored as JSON.
     public var fields: [String: String]
+    /// Marked as read by someone who went through the log (the seed's read/unread status).
+    public var read: Bool
 
-    public init(id: Int64? = nil, time: Date, name: String, category: String, level: String, fields: [String: String]) {
+    public init(id: Int64? = nil, time: Date, name: String, category: String, level: String, fields: [String: String], read: Bool = false) {
         self.id = id
+        self.read = read
         self.time = time
         self.name = name
         self.category = category
@@ -85,9 +88,13 @@ public struct EventQuery: Sendable, Equatable {
     public var names: [String]
     public var category: String?
     public var level: String?
+    /// true: only read events; false: only unread ones.
+    public var read: Bool?
     public var limit: Int
 
-    public init(since: Date? = nil, until: Date? = nil, names: [String] = [], category: String? = nil, level: String? = nil, limit: Int = 100) {
+    public init(since: Date? = nil, until: Date? = nil, names: [String] = [], category: String? = nil, level: String? = nil, read: Bool? = nil,
+                limit: Int = 100) {
+        self.read = read
         self.since = since
         self.until = until
         self.names = names

@@ -22,6 +22,8 @@ public protocol PortcullisStore: Sendable {
 
     func appendEvents(_ events: [EventRecord]) async throws
     func events(_ query: EventQuery) async throws -> [EventRecord]
+    /// Marks events read or unread: those of `ids`, or every one (nil); answers how many changed.
+    func markEvents(read: Bool, ids: [Int64]?) async throws -> Int
     /// Deletes events older than `time` and all but the newest `keeping`; returns how many went.
     func pruneEvents(before time: Date, keeping: Int) async throws -> Int
 

@@ -144,6 +144,7 @@ public final class SQLiteStore: PortcullisStore {
         filter.add("name", in: query.names)
         filter.add("category = ?", query.category)
         filter.add("level = ?", query.level)
+        filter.add("read = ?", query.read)
         let sql = "SELECT * FROM event \(filter.whereClause) ORDER BY time DESC, id DESC LIMIT \(query.limit)"
         let statementArguments = filter.arguments
         return try await read { db in
@@ -151,8 +152,23 @@ public final class SQLiteStore: PortcullisStore {
                 let json: String = row["fields"]
                 let fields = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
                 return EventRecord(id: row["id"], time: row["time"], name: row["name"], category: row["category"],
-                                   level: row["level"], fields: fields)
+                                   level: row["level"], fields: fields, read: row["read"])
             }
+        }
+    }
+
+    public func markEvents(read: Bool, ids: [Int64]?) async throws -> Int {
+        try await write { db in
+            if let ids {
+                var changed = 0
+                for id in ids {
+                    try db.cachedStatement(sql: "UPDATE event SET read = ? WHERE id = ? AND read != ?").execute(arguments: [read, id, read])
+                    changed += db.changesCount
+                }
+                return changed
+            }
+            try db.execute(sql: "UPDATE event SET read = ? WHERE read != ?", arguments: [read, read])
+            return db.changesCount
         }
     }
 

@@ -163,6 +163,9 @@ enum StoreMigrations {
                 CREATE INDEX event_time_level ON event (time, level, category);
                 """)
         }
+        migrator.registerMigration("v11 event read status") { db in
+            try db.execute(sql: "ALTER TABLE event ADD COLUMN read INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

@@ -3,10 +3,14 @@ import Foundation
 /// Prints results for people (aligned columns) or for scripts (JSON).
 enum Output {
     static func json(_ value: some Encodable) throws {
+        print(String(decoding: try jsonData(value), as: UTF8.self))
+    }
+
+    static func jsonData(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        return try encoder.encode(value)
     }
 
     static func table(_ header: [String], _ rows: [[String]]) {

@@ -95,6 +95,18 @@ enum StoreContract {
         #expect(try await store.events(EventQuery(limit: 2)).count == 2)
     }
 
+    static func eventReadStatus(_ store: any PortcullisStore) async throws {
+        try await store.appendEvents((0..<3).map { EventRecord(time: now.addingTimeInterval(Double($0)), name: "E\($0)", category: "system", level: "info", fields: [:]) })
+        let ids = try await store.events(EventQuery()).compactMap(\.id)
+        #expect(try await store.events(EventQuery(read: false)).count == 3)
+        #expect(try await store.markEvents(read: true, ids: [ids[0], ids[0], 999_999]) == 1)
+        #expect(try await store.events(EventQuery(read: true)).map(\.name) == ["E2"])
+        #expect(try await store.markEvents(read: true, ids: nil) == 2)
+        #expect(try await store.events(EventQuery(read: false)).isEmpty)
+        #expect(try await store.markEvents(read: false, ids: [ids[1]]) == 1)
+        #expect(try await store.events(EventQuery(read: false)).map(\.name) == ["E1"])
+    }
+
     static func eventRetention(_ store: any PortcullisStore) async throws {
         let events = (0..<10).map { EventRecord(time: now.addingTimeInterval(Double($0) * 86_400), name: "E", category: "system",
                                                 level: "info", fields: ["i": String($0)]) }
@@ -275,6 +287,7 @@ struct SQLiteStoreTests {
     @Test func callRecords() async throws { try await StoreContract.callRecords(makeStore()) }
     @Test func tokensUsersSettings() async throws { try await StoreContract.tokensUsersSettings(makeStore()) }
     @Test func eventRetention() async throws { try await StoreContract.eventRetention(makeStore()) }
+    @Test func eventReadStatus() async throws { try await StoreContract.eventReadStatus(makeStore()) }
 
     @Test func dataSurvivesReopening() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-reopen-\(UUID().uuidString)")

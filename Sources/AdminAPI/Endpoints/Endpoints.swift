@@ -87,8 +87,10 @@ public enum Endpoints {
     public static let events = AdminEndpoint<NoBody, ListResponse<EventView>>(.get, "events", "The event log, newest first", needs: .permission(.maintenance, .view), query: [
             .init("since", "ISO 8601 time or a duration back (15m, 2h, 7d)"), .init("until", "ISO 8601 time or a duration back"),
             .init("name", "event name, repeatable"), .init("category", "event category"), .init("level", "event level"),
-            .init("limit", "1-10000, default 100"), .init("format", "csv: text/csv instead of JSON"),
+            .init("status", "read or unread"), .init("limit", "1-10000, default 100"), .init("format", "csv: text/csv instead of JSON"),
         ])
+    public static let markEventsRead = AdminEndpoint<EventMarking, EventMarkingResult>(.post, "events/read", "Mark events read: those listed, or all", needs: .permission(.maintenance, .view))
+    public static let markEventsUnread = AdminEndpoint<EventMarking, EventMarkingResult>(.post, "events/unread", "Mark events unread: those listed, or all", needs: .permission(.maintenance, .view))
     public static let callRecords = AdminEndpoint<NoBody, ListResponse<CallDetailRecord>>(.get, "cdr", "Call detail records, newest first", needs: .permission(.reportsAndRecordings, .view), query: [
             .init("since", "ISO 8601 time or a duration back"), .init("until", "ISO 8601 time or a duration back"),
             .init("party", "caller or callee"), .init("disposition", "answered, busy, no answer, cancelled, failed, refused"),

@@ -148,6 +148,14 @@ public struct AdminService: Sendable {
         try await storeCall { try await store.events(query) }.map(EventView.init)
     }
 
+    /// Marks events read or unread (the seed's "mark all as read"); a list or everything, never an empty guess.
+    public func markEvents(read: Bool, _ marking: EventMarking) async throws(AdminError) -> EventMarkingResult {
+        guard marking.all != !marking.ids.isEmpty else { throw AdminError(.invalidInput, "give ids or all, one of them") }
+        guard marking.ids.count <= EventMarking.maxIDs else { throw AdminError(.invalidInput, "ids: at most \(EventMarking.maxIDs)") }
+        let changed = try await storeCall { try await store.markEvents(read: read, ids: marking.all ? nil : marking.ids) }
+        return EventMarkingResult(changed: changed)
+    }
+
     // MARK: Tokens and setup
 
     /// A setup token works for this long after it was issued.

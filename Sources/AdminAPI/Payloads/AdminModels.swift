@@ -149,6 +149,8 @@ public struct EventView: Codable, Sendable, Equatable {
     public var category: String
     public var level: String
     public var fields: [String: String]
+    /// Marked as read (`POST /api/v1/events/read`).
+    public var read: Bool
 
     init(_ record: EventRecord) {
         id = record.id
@@ -157,6 +159,7 @@ public struct EventView: Codable, Sendable, Equatable {
         category = record.category
         level = record.level
         fields = record.fields
+        read = record.read
     }
 }
 

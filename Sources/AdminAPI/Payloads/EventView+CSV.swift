@@ -2,11 +2,11 @@ import Foundation
 import Model
 
 extension EventView {
-    static let csvHeader = "id,time,name,category,level,fields"
+    static let csvHeader = "id,time,name,category,level,status,fields"
 
     /// One RFC 4180 line; the fields as `key=value` pairs in key order, time in ISO 8601 UTC.
     var csvLine: String {
-        [id.map(String.init) ?? "", time.formatted(.iso8601), name, category, level,
+        [id.map(String.init) ?? "", time.formatted(.iso8601), name, category, level, read ? "read" : "unread",
          fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
             .map(CallDetailRecord.csvField).joined(separator: ",")
     }

@@ -21,6 +21,7 @@ extension ExtensionView: ResponseEncodable {}
 extension CreatedToken: ResponseEncodable {}
 extension ConfigApplyResult: ResponseEncodable {}
 extension HealthView: ResponseEncodable {}
+extension EventMarkingResult: ResponseEncodable {}
 extension NetworkSettings: ResponseEncodable {}
 extension NetworkBlockRecord: ResponseEncodable {}
 extension RegistrationDefenseSettings: ResponseEncodable {}

@@ -15,10 +15,20 @@ public struct QueryParameters: Sendable {
     }
 
     /// Event log: `since`/`until` as ISO 8601 or relative (`15m`, `2h`, `7d`), `name` repeatable, `category`,
-    /// `level`, `limit` (1-10000).
+    /// `level`, `status` (read, unread), `limit` (1-10000).
     public func events() throws(AdminError) -> EventQuery {
         EventQuery(since: try date("since"), until: try date("until"), names: values["name"] ?? [], category: values["category"]?.first,
-                   level: values["level"]?.first, limit: try limit(maximum: 10_000))
+                   level: values["level"]?.first, read: try status(), limit: try limit(maximum: 10_000))
+    }
+
+    /// `status`: `read` or `unread`.
+    private func status() throws(AdminError) -> Bool? {
+        guard let text = values["status"]?.first else { return nil }
+        switch text {
+        case "read": return true
+        case "unread": return false
+        default: throw AdminError(.invalidInput, "status must be read or unread")
+        }
     }
 
     /// Call records: `since`/`until`, `party` (caller or callee), `disposition`, `limit` (1-100000).

@@ -18,6 +18,8 @@ extension AdminRoutes {
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"events.csv\""],
                             body: .init(byteBuffer: ByteBuffer(string: EventView.csv(answer.items))))
         }) { call in ListResponse(items: try await service.events(try call.query.events())) }
+        on(Endpoints.markEventsRead) { call in try await service.markEvents(read: true, call.body) }
+        on(Endpoints.markEventsUnread) { call in try await service.markEvents(read: false, call.body) }
         on(Endpoints.callRecords, alternative: { request, answer in
             guard request.uri.queryParameters.get("format") == "csv" else { return nil }
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"calls.csv\""],

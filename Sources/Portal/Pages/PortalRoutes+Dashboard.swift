@@ -58,7 +58,7 @@ extension PortalRoutes {
     }
 
     static func eventRow(_ event: EventView) -> [String: Any] {
-        ["time": PortalFormat.time(event.time), "name": event.name, "category": event.category, "level": event.level,
+        ["time": PortalFormat.time(event.time), "name": event.name, "category": event.category, "level": event.level, "read": event.read,
          "fields": event.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
     }
 }

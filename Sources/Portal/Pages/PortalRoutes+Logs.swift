@@ -11,10 +11,12 @@ extension PortalRoutes {
         page(PortalPages.events) { session, request, _ in
             let query = request.query
             var filter = PortalRoutes.timeFilter(query) + [("limit", "200")]
-            for key in ["category", "level", "name"] { if let value = query[key], !value.isEmpty { filter.append((key, String(value.prefix(100)))) } }
+            for key in ["category", "level", "name", "status"] { if let value = query[key], !value.isEmpty { filter.append((key, String(value.prefix(100)))) } }
             var view = PortalView("events", title: PortalPages.events.title, [
                 "categories": PortalRoutes.categories.map { ["value": $0, "label": $0.isEmpty ? "every type" : $0, "selected": $0 == (query["category"] ?? "")] },
                 "levels": PortalRoutes.levels.map { ["value": $0, "label": $0.isEmpty ? "every level" : $0, "selected": $0 == (query["level"] ?? "")] },
+                "statuses": ["", "unread", "read"].map { ["value": $0, "label": $0.isEmpty ? "read and unread" : $0, "selected": $0 == (query["status"] ?? "")] },
+                "canMark": session.may(Endpoints.markEventsRead.permission),
                 "name": query["name"] ?? "", "since": query["since"] ?? "", "until": query["until"] ?? "",
                 "download": Endpoints.events.requestURI(query: filter.filter { $0.0 != "limit" } + [("limit", "10000"), ("format", "csv")]),
             ])
@@ -24,6 +26,10 @@ extension PortalRoutes {
                 view = view.failed([FieldProblem(field: nil, message: error.detail)], form: nil)
             }
             return view
+        }
+        form("/events/read", page: PortalPages.events, needs: Endpoints.markEventsRead.permission) { session, _, _ in
+            let result = try await session.call(Endpoints.markEventsRead, body: EventMarking(all: true))
+            return .redirect(PortalPages.events.path, notice: "\(result.changed) events marked as read.")
         }
         page(PortalPages.callRecords) { session, request, _ in
             try await PortalRoutes.callRecords(session, request.query, endpoint: Endpoints.callRecords, page: PortalPages.callRecords)

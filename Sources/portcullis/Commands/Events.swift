@@ -1,29 +1,93 @@
 import AdminAPI
 import ArgumentParser
+import Foundation
 
 struct Events: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Query the event log, newest first.")
-    @OptionGroup var data: DataDirectoryOptions
-    @OptionGroup var output: OutputOptions
-    @Option(help: "From this time: ISO 8601 or a duration back from now (30s, 15m, 2h, 7d).") var since: String?
-    @Option(help: "Up to this time, same forms as --since.") var until: String?
-    @Option(help: "Event name, e.g. \"Extension Registration Failed\"; repeatable.") var name: [String] = []
-    @Option(help: "system, registration, network, login or call.") var category: String?
-    @Option(help: "info, notice, warning or alert.") var level: String?
-    @Option(help: "Most events to show (1-10000).") var limit = 100
+    static let configuration = CommandConfiguration(abstract: "The event log: list (the default), mark read or unread, download.",
+                                                    subcommands: [List.self, Read.self, Unread.self, Download.self], defaultSubcommand: List.self)
 
-    func run() async throws {
-        var parameters: [(String, String)] = [("limit", String(limit))]
-        if let since { parameters.append(("since", since)) }
-        if let until { parameters.append(("until", until)) }
-        parameters += name.map { ("name", $0) }
-        if let category { parameters.append(("category", category)) }
-        if let level { parameters.append(("level", level)) }
-        let items = try await withClient(data) { try await $0.send(Endpoints.events, query: parameters).items }
-        if output.json { return try Output.json(items) }
-        Output.table(["TIME", "LEVEL", "EVENT", "DETAILS"], items.map { event in
-            [Output.time(event.time), event.level, event.name,
-             event.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
-        })
+    /// The filters every reading of the log takes.
+    struct Filters: ParsableArguments {
+        @Option(help: "From this time: ISO 8601 or a duration back from now (30s, 15m, 2h, 7d).") var since: String?
+        @Option(help: "Up to this time, same forms as --since.") var until: String?
+        @Option(help: "Event name, e.g. \"Extension Registration Failed\"; repeatable.") var name: [String] = []
+        @Option(help: "system, registration, network, login or call.") var category: String?
+        @Option(help: "info, notice, warning or alert.") var level: String?
+        @Option(help: "read or unread.") var status: String?
+
+        func parameters(limit: Int) -> [(String, String)] {
+            var parameters: [(String, String)] = [("limit", String(limit))]
+            if let since { parameters.append(("since", since)) }
+            if let until { parameters.append(("until", until)) }
+            parameters += name.map { ("name", $0) }
+            if let category { parameters.append(("category", category)) }
+            if let level { parameters.append(("level", level)) }
+            if let status { parameters.append(("status", status)) }
+            return parameters
+        }
     }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Query the event log, newest first.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var filters: Filters
+        @Option(help: "Most events to show (1-10000).") var limit = 100
+
+        func run() async throws {
+            let items = try await withClient(data) { try await $0.send(Endpoints.events, query: filters.parameters(limit: limit)).items }
+            if output.json { return try Output.json(items) }
+            Output.table(["ID", "TIME", "LEVEL", "STATUS", "EVENT", "DETAILS"], items.map { event in
+                [event.id.map(String.init) ?? "", Output.time(event.time), event.level, event.read ? "read" : "unread", event.name,
+                 event.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
+            })
+        }
+    }
+
+    struct Read: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark events read: the ids given, or --all.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "Event ids (the ID column of events list).") var ids: [Int64] = []
+        @Flag(help: "Every event.") var all = false
+
+        func run() async throws { try await mark(Endpoints.markEventsRead, data: data, ids: ids, all: all, word: "read") }
+    }
+
+    struct Unread: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark events unread: the ids given, or --all.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "Event ids.") var ids: [Int64] = []
+        @Flag(help: "Every event.") var all = false
+
+        func run() async throws { try await mark(Endpoints.markEventsUnread, data: data, ids: ids, all: all, word: "unread") }
+    }
+
+    struct Download: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the events matching the filters as CSV or JSON, to a file or standard output.")
+        @OptionGroup var data: DataDirectoryOptions
+        @OptionGroup var filters: Filters
+        @Option(help: "csv or json.") var format = "csv"
+        @Option(help: "The file to write (default: standard output).") var output: String?
+        @Option(help: "Most events (1-10000).") var limit = 10_000
+
+        func validate() throws { guard ["csv", "json"].contains(format) else { throw ValidationError("--format is csv or json") } }
+
+        func run() async throws {
+            let items = try await withClient(data) { try await $0.send(Endpoints.events, query: filters.parameters(limit: limit)).items }
+            let text = format == "csv" ? EventView.csv(items) : String(decoding: try Output.jsonData(items), as: UTF8.self) + "\n"
+            if let output {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+                print("wrote \(items.count) events to \(output)")
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+}
+
+private func mark(_ endpoint: AdminEndpoint<EventMarking, EventMarkingResult>, data: DataDirectoryOptions, ids: [Int64], all: Bool,
+                  word: String) async throws {
+    guard all != !ids.isEmpty else { throw ValidationError("give event ids or --all") }
+    let result = try await withClient(data) { try await $0.send(endpoint, body: EventMarking(ids: ids, all: all)) }
+    print("\(result.changed) event\(result.changed == 1 ? "" : "s") marked \(word)")
 }
