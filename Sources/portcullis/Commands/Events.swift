@@ -46,20 +46,29 @@ struct Events: AsyncParsableCommand {
 
     struct Read: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark events read: the ids given, or --all.")
-        @OptionGroup var data: DataDirectoryOptions
-        @Argument(help: "Event ids (the ID column of events list).") var ids: [Int64] = []
-        @Flag(help: "Every event.") var all = false
+        @OptionGroup var marking: Marking
 
-        func run() async throws { try await mark(Endpoints.markEventsRead, data: data, ids: ids, all: all, word: "read") }
+        func run() async throws { try await marking.mark(Endpoints.markEventsRead, word: "read") }
     }
 
     struct Unread: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark events unread: the ids given, or --all.")
+        @OptionGroup var marking: Marking
+
+        func run() async throws { try await marking.mark(Endpoints.markEventsUnread, word: "unread") }
+    }
+
+    /// Which events `read` and `unread` mark.
+    struct Marking: ParsableArguments {
         @OptionGroup var data: DataDirectoryOptions
-        @Argument(help: "Event ids.") var ids: [Int64] = []
+        @Argument(help: "Event ids (the ID column of events list).") var ids: [Int64] = []
         @Flag(help: "Every event.") var all = false
 
-        func run() async throws { try await mark(Endpoints.markEventsUnread, data: data, ids: ids, all: all, word: "unread") }
+        func mark(_ endpoint: AdminEndpoint<EventMarking, EventMarkingResult>, word: String) async throws {
+            guard all != !ids.isEmpty else { throw ValidationError("give event ids or --all") }
+            let result = try await withClient(data) { try await $0.send(endpoint, body: EventMarking(ids: ids, all: all)) }
+            print("\(result.changed) event\(result.changed == 1 ? "" : "s") marked \(word)")
+        }
     }
 
     struct Download: AsyncParsableCommand {
@@ -83,11 +92,4 @@ struct Events: AsyncParsableCommand {
             }
         }
     }
-}
-
-private func mark(_ endpoint: AdminEndpoint<EventMarking, EventMarkingResult>, data: DataDirectoryOptions, ids: [Int64], all: Bool,
-                  word: String) async throws {
-    guard all != !ids.isEmpty else { throw ValidationError("give event ids or --all") }
-    let result = try await withClient(data) { try await $0.send(endpoint, body: EventMarking(ids: ids, all: all)) }
-    print("\(result.changed) event\(result.changed == 1 ? "" : "s") marked \(word)")
 }
