@@ -21,7 +21,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let scheme: String
         switch access {
         case .socket:
             context.caller = .socket
@@ -29,16 +28,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .delegated:
             context.caller = context.delegatedCaller
             return try await next(request, context)
-        case .network(_, let listenerScheme):
-            scheme = listenerScheme
+        case .network(_, let scheme):
+            context.scheme = scheme
         }
-        context.scheme = scheme
         if let header = request.headers[.authorization] {
             let secret = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
             guard let caller = await service.tokenCaller(secret, address: context.remoteAddress) else {
                 if let address = context.remoteAddress {
                     service.logins.tokenFailed(from: address, endpoint: NetworkEndpoint(service: .api, transport: .tcp, port: context.localPort),
-                                               scheme: scheme, now: Date())
+                                               scheme: context.scheme, now: Date())
                 }
                 throw AdminError(.unauthorized, "the API token is not valid (unknown, expired or revoked): Authorization: Bearer pct_...")
             }

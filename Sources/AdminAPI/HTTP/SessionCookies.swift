@@ -8,7 +8,7 @@ import Model
 public enum SessionCookies {
     public static let session = "portcullis_session"
     public static let csrf = "portcullis_csrf"
-    public static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
+    static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
 
     /// Whether `presented` is the CSRF token whose hash the session keeps (compared in constant time).
     public static func csrfMatches(_ presented: String?, hash: String) -> Bool {

@@ -4,7 +4,6 @@ import Foundation
 import GeoIP
 import Model
 import Storage
-import Synchronization
 
 /// The security dashboard's picture: what was attacked and blocked, by layer, where it came from, what is live, and
 /// how far the configuration follows the seed's recommendations.
@@ -44,8 +43,8 @@ extension AdminService {
         return SecuritySummary(
             generatedAt: now,
             layers: SecurityLayer.allCases.map { layer in
-                LayerCount(layer: layer.title, lastDay: layer.categories.reduce(0) { $0 + tallies.eventsLastDay[$1, default: 0] },
-                           lastWeek: layer.categories.reduce(0) { $0 + tallies.eventsLastWeek[$1, default: 0] })
+                LayerCount(layer: layer.title, lastDay: tallies.eventsLastDay[layer.category, default: 0],
+                           lastWeek: tallies.eventsLastWeek[layer.category, default: 0])
             },
             blocks: Set(tallies.blocksLastWeek.keys).sorted().map {
                 LayerCount(layer: $0, lastDay: tallies.blocksLastDay[$0, default: 0], lastWeek: tallies.blocksLastWeek[$0, default: 0])
@@ -92,7 +91,7 @@ extension AdminService {
     }
 }
 
-/// The layers the dashboard counts attacks by, and the event categories that belong to each.
+/// The layers the dashboard counts attacks by, and the event category of each.
 enum SecurityLayer: CaseIterable {
     case network, endpoint, login, outbound
 
@@ -105,12 +104,12 @@ enum SecurityLayer: CaseIterable {
         }
     }
 
-    var categories: [String] {
+    var category: String {
         switch self {
-        case .network: ["network"]
-        case .endpoint: ["registration"]
-        case .login: ["login"]
-        case .outbound: ["call"]
+        case .network: "network"
+        case .endpoint: "registration"
+        case .login: "login"
+        case .outbound: "call"
         }
     }
 }
@@ -154,41 +153,4 @@ public struct Recommendation: Codable, Sendable, Equatable {
     public var name: String
     public var followed: Bool
     public var detail: String
-}
-
-/// The last security summary, and whether a recount is under way (one at a time).
-final class SummaryCache: Sendable {
-    enum Lookup {
-        case fresh(SecuritySummary)
-        /// Past its freshness: answer it; `recount` says this caller starts the one recount.
-        case stale(SecuritySummary, recount: Bool)
-        case missing
-    }
-
-    private struct State {
-        var summary: SecuritySummary?
-        var counting = false
-    }
-
-    private let state = Mutex(State())
-
-    func lookup(at now: Date) -> Lookup {
-        state.withLock { state in
-            guard let summary = state.summary else { return .missing }
-            let age = now.timeIntervalSince(summary.generatedAt)
-            if age >= 0 && age < SecuritySummary.freshness { return .fresh(summary) }
-            if age < 0 || age >= SecuritySummary.maxAge { return .missing }
-            let recount = !state.counting
-            state.counting = true
-            return .stale(summary, recount: recount)
-        }
-    }
-
-    /// A recount's result (nil when it failed: the next lookup tries again).
-    func finish(_ summary: SecuritySummary?) {
-        state.withLock { state in
-            if let summary { state.summary = summary }
-            state.counting = false
-        }
-    }
 }

@@ -21,7 +21,6 @@ extension ExtensionView: ResponseEncodable {}
 extension CreatedToken: ResponseEncodable {}
 extension ConfigApplyResult: ResponseEncodable {}
 extension HealthView: ResponseEncodable {}
-extension EventMarkingResult: ResponseEncodable {}
 extension NetworkSettings: ResponseEncodable {}
 extension NetworkBlockRecord: ResponseEncodable {}
 extension RegistrationDefenseSettings: ResponseEncodable {}

@@ -35,7 +35,12 @@ struct PortalForm: Sendable, Equatable {
 
     /// The first value of `name`, trimmed; nil when absent.
     subscript(_ name: String) -> String? {
-        pairs.first { $0.0 == name }.map { $0.1.trimmingCharacters(in: .whitespacesAndNewlines) }
+        secret(name)?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The first value of `name` exactly as typed (a password's spaces are part of it); nil when absent.
+    func secret(_ name: String) -> String? {
+        pairs.first { $0.0 == name }?.1
     }
 
     /// Every value of `name` (checkboxes, multi-selects), trimmed, empty ones left out.

@@ -15,21 +15,21 @@ struct PortalResponder: Sendable {
 
     // MARK: Sessions
 
+    /// The signed-in user's session; nil without a caller.
     func session(_ request: Request, _ context: AdminRequestContext, caller: AdminCaller?) -> PortalSession? {
-        guard let caller else { return nil }
-        return PortalSession(caller: caller, delegation: delegation(request, context, caller: caller),
-                             csrfToken: SessionCookies.cookie(SessionCookies.csrf, in: request) ?? "",
-                             path: request.uri.path, api: portal.api, service: portal.service)
+        caller.map { make(request, context, caller: $0) }
     }
 
     /// The session of nobody: the login pages.
     func anonymous(_ request: Request, _ context: AdminRequestContext) -> PortalSession {
-        PortalSession(caller: nil, delegation: delegation(request, context, caller: nil), csrfToken: "", path: request.uri.path, api: portal.api, service: portal.service)
+        make(request, context, caller: nil)
     }
 
-    private func delegation(_ request: Request, _ context: AdminRequestContext, caller: AdminCaller?) -> AdminDelegation {
-        AdminDelegation(caller: caller, address: context.remoteAddress, port: context.localPort, scheme: context.scheme,
-                        userAgent: String((request.headers[.userAgent] ?? "").prefix(200)))
+    private func make(_ request: Request, _ context: AdminRequestContext, caller: AdminCaller?) -> PortalSession {
+        let delegation = AdminDelegation(caller: caller, address: context.remoteAddress, port: context.localPort, scheme: context.scheme,
+                                         userAgent: String((request.headers[.userAgent] ?? "").prefix(200)))
+        let csrf = caller == nil ? "" : SessionCookies.cookie(SessionCookies.csrf, in: request) ?? ""
+        return PortalSession(delegation: delegation, csrfToken: csrf, api: portal.api, service: portal.service)
     }
 
     // MARK: Responses

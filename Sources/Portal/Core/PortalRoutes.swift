@@ -21,12 +21,16 @@ struct PortalRoutes {
 
     // MARK: Registration
 
-    /// A page: signed in, allowed by the role, rendered in the layout.
-    func page(_ page: PortalPage, _ render: @escaping @Sendable (PortalSession, Request, AdminRequestContext) async throws -> PortalView) {
+    /// A page: signed in, allowed by the role, rendered in the layout. A role that may not see it gets 403, or is sent
+    /// to `otherwise` when given (the start page of a user without the dashboard).
+    func page(_ page: PortalPage, otherwise: String? = nil,
+              _ render: @escaping @Sendable (PortalSession, Request, AdminRequestContext) async throws -> PortalView) {
         let responder = responder
         router.get(RouterPath(page.path)) { request, context in
             guard let session = responder.session(request, context, caller: context.caller) else { return responder.toLogin(request) }
-            guard session.may(page.requirement) else { return responder.refused(session, page) }
+            guard session.may(page.requirement) else {
+                return otherwise.map { Response(status: .seeOther, headers: [.location: $0]) } ?? responder.refused(session, page)
+            }
             do {
                 return responder.respond(try await render(session, request, context), session, page: page, request: request)
             } catch {

@@ -1,21 +1,19 @@
 import AdminAPI
 import HTTPTypes
 import Hummingbird
-import GeoIP
-import HTTPTypes
 import Model
 
 /// One browser request as the portal serves it: who is signed in (nil on the login pages), where they connect from,
 /// the CSRF token its forms carry, and the operations to call on their behalf.
 struct PortalSession: Sendable {
-    let caller: AdminCaller?
     let delegation: AdminDelegation
     /// The session's CSRF token, from its cookie, for the forms and the script; empty when signed out.
     let csrfToken: String
-    let path: String
     let api: InProcessAdmin
     /// For what no operation answers: the caller's country, as the running guard sees it.
     let service: AdminService
+
+    var caller: AdminCaller? { delegation.caller }
 
     func may(_ requirement: AccessRequirement) -> Bool {
         requirement == .anyone || caller?.meets(requirement) == true

@@ -19,7 +19,7 @@ extension PortalRoutes {
             var user = CreateUserRequest()
             user.username = form["username"] ?? ""
             user.role = form["role"] ?? ""
-            user.password = form.pairs.first { $0.0 == "password" }?.1 ?? ""
+            user.password = form.secret("password") ?? ""
             user.email = form["email"].flatMap { $0.isEmpty ? nil : $0 }
             user.extensionNumber = form["extensionNumber"].flatMap { $0.isEmpty ? nil : $0 }
             let created = user
@@ -43,8 +43,8 @@ extension PortalRoutes {
         page(me) { session, _, _ in try await PortalRoutes.me(session) }
         form("/me/password", page: me, needs: Endpoints.changePassword.permission) { session, form, _ in
             var change = PasswordChange()
-            change.currentPassword = form.pairs.first { $0.0 == "currentPassword" }?.1 ?? ""
-            change.newPassword = form.pairs.first { $0.0 == "newPassword" }?.1 ?? ""
+            change.currentPassword = form.secret("currentPassword") ?? ""
+            change.newPassword = form.secret("newPassword") ?? ""
             let request = change
             return try await PortalRoutes.attempt(form, fields: ["currentPassword", "newPassword"], redirect: me.path,
                                                   notice: "Password changed; your other sessions have ended.", view: { try await PortalRoutes.me(session) }) {
@@ -74,7 +74,7 @@ extension PortalRoutes {
             return .redirect(me.path, notice: "Session ended.")
         }
         form("/me/sip-password", page: me, needs: Endpoints.renewSIPPassword.permission) { session, form, _ in
-            let password = form.pairs.first { $0.0 == "password" }?.1 ?? ""
+            let password = form.secret("password") ?? ""
             var view = try await PortalRoutes.me(session)
             do {
                 let credentials = try await session.call(Endpoints.renewSIPPassword, body: Reauthentication(password: password))

@@ -9,16 +9,7 @@ extension PortalRoutes {
     static let weekColor = "#8fb3d9"
 
     func addDashboard() {
-        let responder = responder
-        router.get("/") { request, context in
-            guard let session = responder.session(request, context, caller: context.caller) else { return responder.toLogin(request) }
-            guard session.may(PortalPages.dashboard.requirement) else { return Response(status: .seeOther, headers: [.location: PortalPages.me.path]) }
-            do {
-                return responder.respond(try await PortalRoutes.dashboard(session), session, page: PortalPages.dashboard, request: request)
-            } catch {
-                return responder.failure(error, session, page: PortalPages.dashboard, request: request)
-            }
-        }
+        page(PortalPages.dashboard, otherwise: PortalPages.me.path) { session, _, _ in try await PortalRoutes.dashboard(session) }
     }
 
     static func dashboard(_ session: PortalSession) async throws -> PortalView {

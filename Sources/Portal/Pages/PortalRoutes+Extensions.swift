@@ -106,7 +106,7 @@ extension PortalRoutes {
             update.name = form["name"] ?? ""
             if form.flag("generatePassword") {
                 update.generatePassword = true
-            } else if let password = form.pairs.first(where: { $0.0 == "password" })?.1, !password.isEmpty {
+            } else if let password = form.secret("password"), !password.isEmpty {
                 update.password = password
             }
         }

@@ -19,7 +19,7 @@ extension PortalRoutes {
             guard let form = try await PortalRoutes.anonymousForm(request) else { return responder.plain(.badRequest, "The form could not be read.") }
             let session = responder.anonymous(request, context)
             let next = PortalRoutes.safeNext(form["next"])
-            var login = LoginRequest(username: form["username"] ?? "", password: form.pairs.first { $0.0 == "password" }?.1 ?? "")
+            var login = LoginRequest(username: form["username"] ?? "", password: form.secret("password") ?? "")
             var ticket = form["ticket"] ?? ""
             if !ticket.isEmpty {
                 guard let parked = pending.attempt(ticket) else {

@@ -13,7 +13,7 @@ extension PortalRoutes {
                 return "Trunk \(name) removed."
             },
         ]) { session, form in
-            let password = form.pairs.first { $0.0 == "password" }?.1 ?? ""
+            let password = form.secret("password") ?? ""
             let trunk = TrunkSettings(name: form["name"] ?? "", host: form["host"] ?? "", username: form["username"].flatMap { $0.isEmpty ? nil : $0 },
                                       password: password.isEmpty ? nil : password, maxCalls: form["maxCalls"].flatMap { Int($0) })
             return ("Trunk \(trunk.name) added.", { _ = try await session.call(Endpoints.addTrunk, body: trunk) })

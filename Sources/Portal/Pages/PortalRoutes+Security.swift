@@ -37,33 +37,13 @@ extension PortalRoutes {
             }
         }
 
-        form("/security/settings/login", page: settingsPage, needs: Endpoints.updateLoginDefense.permission) { session, form, context in
-            let current = try await session.call(Endpoints.loginDefense)
-            let view = { try await PortalRoutes.securitySettings(session, context) }
-            switch try PortalRoutes.loginForm.apply(form, to: current) {
-            case .failure(let problem): return .view(try await view().failed([problem], form: form))
-            case .success(var settings):
-                settings.twoFactorRoles = form.values("twoFactorRoles")
-                let changed = settings
-                return try await PortalRoutes.attempt(form, fields: Set(PortalRoutes.loginForm.fields.map(\.key) + ["twoFactorRoles"]),
-                                                      redirect: settingsPage.path + "#login", notice: "Login defense saved.", view: view) {
-                    _ = try await session.call(Endpoints.updateLoginDefense, body: changed)
-                }
-            }
+        settingsSection("login", form: PortalRoutes.loginForm, read: Endpoints.loginDefense, write: Endpoints.updateLoginDefense,
+                        notice: "Login defense saved.", extra: ["twoFactorRoles"]) { settings, form in
+            settings.twoFactorRoles = form.values("twoFactorRoles")
         }
-        form("/security/settings/registration", page: settingsPage, needs: Endpoints.updateRegistrationDefense.permission) { session, form, context in
-            let current = try await session.call(Endpoints.registrationDefense)
-            let view = { try await PortalRoutes.securitySettings(session, context) }
-            switch try PortalRoutes.registrationForm.apply(form, to: current) {
-            case .failure(let problem): return .view(try await view().failed([problem], form: form))
-            case .success(var settings):
-                if let action = form["scannerAction"].flatMap(ScannerPolicy.Action.init(rawValue:)) { settings.scanners.action = action }
-                let changed = settings
-                return try await PortalRoutes.attempt(form, fields: Set(PortalRoutes.registrationForm.fields.map(\.key)),
-                                                      redirect: settingsPage.path + "#registration", notice: "Registration lockout saved.", view: view) {
-                    _ = try await session.call(Endpoints.updateRegistrationDefense, body: changed)
-                }
-            }
+        settingsSection("registration", form: PortalRoutes.registrationForm, read: Endpoints.registrationDefense,
+                        write: Endpoints.updateRegistrationDefense, notice: "Registration lockout saved.") { settings, form in
+            if let action = form["scannerAction"].flatMap(ScannerPolicy.Action.init(rawValue:)) { settings.scanners.action = action }
         }
 
         page(rulesPage) { session, request, _ in try await PortalRoutes.securityRules(session, request.query) }
@@ -138,6 +118,27 @@ extension PortalRoutes {
             return try await PortalRoutes.attempt(form, fields: ["frequency rule"], redirect: "/security/rules?tab=frequency",
                                                   notice: "Call frequency rules saved.", view: { try await PortalRoutes.securityRules(session, ["tab": "frequency"]) }) {
                 _ = try await session.call(Endpoints.setOutboundPolicy, body: changed)
+            }
+        }
+    }
+
+    /// A section of `/security/settings` posted to `/security/settings/NAME`: the settings read, the numbers of `form`
+    /// and the fields `change` reads from the post put in, saved whole; refused, the page again with the problems
+    /// beside the fields (those of `form` and `extra`).
+    private func settingsSection<Settings: Codable & Sendable>(_ name: String, form fields: SettingsForm, read: AdminEndpoint<NoBody, Settings>,
+                                                               write: AdminEndpoint<Settings, Settings>, notice: String, extra: [String] = [],
+                                                               _ change: @escaping @Sendable (inout Settings, PortalForm) -> Void) {
+        let page = PortalPages.securitySettings
+        form("/security/settings/\(name)", page: page, needs: write.permission) { session, form, context in
+            let view = { try await PortalRoutes.securitySettings(session, context) }
+            switch try fields.apply(form, to: try await session.call(read)) {
+            case .failure(let problem):
+                return .view(try await view().failed([problem], form: form))
+            case .success(var settings):
+                change(&settings, form)
+                let changed = settings
+                return try await PortalRoutes.attempt(form, fields: Set(fields.fields.map(\.key) + extra), redirect: "\(page.path)#\(name)",
+                                                      notice: notice, view: view) { _ = try await session.call(write, body: changed) }
             }
         }
     }
