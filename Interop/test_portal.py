@@ -13,7 +13,7 @@ import urllib.parse
 import pyotp
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -85,12 +85,16 @@ class Portal:
         self.press(self.driver.find_element(By.CSS_SELECTOR, selector), confirm)
 
     def press(self, button, confirm=False):
-        page = self.driver.find_element(By.TAG_NAME, "html")
+        # The old document is marked; the next one is loaded when the mark is gone. (Polling the old page's element
+        # for staleness races the navigation: Chromium may answer "node does not belong to the document".)
+        self.driver.execute_script("window.portcullisPreviousPage = true")
         button.click()
         if confirm:
             WebDriverWait(self.driver, 10).until(expected_conditions.alert_is_present())
             self.driver.switch_to.alert.accept()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, 30, ignored_exceptions=(WebDriverException,)).until(
+            lambda driver: driver.execute_script(
+                "return window.portcullisPreviousPage === undefined && document.readyState === 'complete'"))
 
     def heading(self):
         return self.driver.find_element(By.TAG_NAME, "h1").text
