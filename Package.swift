@@ -96,6 +96,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Contingency: telling people (email, webhook, syslog) of the events they asked for.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "Events", "Mail", "Model", "SIPAuth", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Dial patterns and number rewriting: pure, shared by routes and the call policy.
         .target(name: "Dialplan", swiftSettings: strict),
         // The RTP/RTCP relay between the legs of a call.
@@ -160,7 +178,7 @@ let package = Package(
             name: "AdminAPI",
             dependencies: [
                 "PBX", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime", "GeoIP", "Media",
-                "QRCode", "Mail", "SSO",
+                "QRCode", "Mail", "SSO", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -197,7 +215,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO",
+                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -262,6 +280,11 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"], swiftSettings: strict),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: ["Notifications", "Events", "Model", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EventsTests",
             dependencies: ["Events", "Model", "Storage", .product(name: "Logging", package: "swift-log")],

@@ -3,12 +3,15 @@ import Synchronization
 /// In-process fan-out of events. `publish` never blocks and never awaits, so the SIP hot path can call it. Each
 /// subscriber holds at most `bufferSize` undelivered events; past that a slow subscriber loses new ones, counted
 /// in `dropped`, except alerts (a block, a lockout, a lost listener): those have their own, larger bound
-/// (`alertCapacity`), so a flood of warnings cannot push the alert that matters out of the log.
+/// (`alertCapacity`), so a flood of warnings cannot push the alert that matters out of the log. An event is
+/// published at the level the installation gives its kind (`EventSettings`), so the log, the alert bound and the
+/// notifications agree.
 public final class EventBus: Sendable {
     private struct State {
         var subscribers: [Int: Subscriber] = [:]
         var nextID = 0
         var dropped = 0
+        var levels: [String: EventKind.Level] = [:]
     }
 
     private let state = Mutex(State())
@@ -22,8 +25,14 @@ public final class EventBus: Sendable {
 
     public var dropped: Int { state.withLock { $0.dropped } }
 
-    public func publish(_ event: PortcullisEvent) {
-        let subscribers = state.withLock { Array($0.subscribers.values) }
+    /// Levels that differ from the catalogue's, by event name (`EventSettings.levels`).
+    public func setLevels(_ levels: [String: EventKind.Level]) {
+        state.withLock { $0.levels = levels }
+    }
+
+    public func publish(_ published: PortcullisEvent) {
+        let (subscribers, level) = state.withLock { (Array($0.subscribers.values), $0.levels[published.kind.name]) }
+        let event = level.map { published.at(level: $0) } ?? published
         let alert = event.kind.level == .alert
         for subscriber in subscribers where !subscriber.offer(event, alert: alert, limit: alert ? alertCapacity : bufferSize) {
             state.withLock { $0.dropped += 1 }

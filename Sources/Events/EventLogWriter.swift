@@ -4,18 +4,19 @@ import Model
 import Storage
 
 /// Persists every published event to the store in batches (one transaction per interval), so the log survives
-/// restarts without a disk write per event, and keeps the log within its retention.
+/// restarts without a disk write per event, and keeps the log within its retention (read from the `events:` section
+/// at each pass, so a change applies at the next one).
 public struct EventLogWriter: Sendable {
     private let store: any PortcullisStore
     private let logger: Logger
     private let interval: Duration
-    private let retention: EventRetention
+    /// Time between retention passes (one at start).
+    public static let retentionInterval = Duration.seconds(3_600)
 
-    public init(store: any PortcullisStore, logger: Logger, interval: Duration = .milliseconds(200), retention: EventRetention = EventRetention()) {
+    public init(store: any PortcullisStore, logger: Logger, interval: Duration = .milliseconds(200)) {
         self.store = store
         self.logger = logger
         self.interval = interval
-        self.retention = retention
     }
 
     /// Drains `events` until the stream finishes, then writes what is left.
@@ -27,8 +28,8 @@ public struct EventLogWriter: Sendable {
             }
             group.addTask {
                 while !Task.isCancelled {
-                    await prune()
-                    try? await Task.sleep(for: retention.interval)
+                    _ = await prune()
+                    try? await Task.sleep(for: EventLogWriter.retentionInterval)
                 }
             }
             for await event in events { queue.append(event.record) }
@@ -38,12 +39,19 @@ public struct EventLogWriter: Sendable {
         if !rest.isEmpty { await write(rest) }
     }
 
-    private func prune() async {
+    /// One retention pass; counts what it removed in the `RetentionReport`. Answers the count (nil: it failed).
+    public func prune(now: Date = Date()) async -> Int? {
         do {
-            let deleted = try await store.pruneEvents(before: Date().addingTimeInterval(-retention.maxAge), keeping: retention.maxEvents)
-            if deleted > 0 { logger.info("event log pruned", metadata: ["events": "\(deleted)"]) }
+            let retention = try await store.settings(EventSettings.self).retention
+            let removed = try await store.pruneEvents(retention.plan(now: now))
+            var report = try await store.settings(RetentionReport.self)
+            report.add(removed, at: now)
+            try await store.save(report)
+            if removed > 0 { logger.info("event log pruned", metadata: ["events": "\(removed)"]) }
+            return removed
         } catch {
             logger.error("event log pruning failed", metadata: ["error": "\(error)"])
+            return nil
         }
     }
 

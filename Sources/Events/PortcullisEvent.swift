@@ -29,6 +29,19 @@ public struct PortcullisEvent: Sendable, Equatable {
         return String(scalars) + (value.unicodeScalars.count > maxFieldLength ? "…" : "")
     }
 
+    /// The same occurrence at another level (an installation's override).
+    func at(level: EventKind.Level) -> PortcullisEvent {
+        var kind = kind
+        kind.level = level
+        return PortcullisEvent(checked: kind, time: time, fields: fields)
+    }
+
+    private init(checked kind: EventKind, time: Date, fields: [String: String]) {
+        self.kind = kind
+        self.time = time
+        self.fields = fields
+    }
+
     public var record: EventRecord {
         EventRecord(time: time, name: kind.name, category: kind.category.rawValue, level: kind.level.rawValue, fields: fields)
     }

@@ -116,7 +116,8 @@ private final class CloseOnIdle: ChannelInboundHandler, Sendable {
 }
 
 extension String {
-    var isIPAddressLiteral: Bool {
+    /// An IPv4 or IPv6 address written out, not a name (TLS then checks no host name).
+    public var isIPAddressLiteral: Bool {
         var v4 = in_addr()
         var v6 = in6_addr()
         return inet_pton(AF_INET, self, &v4) == 1 || inet_pton(AF_INET6, self, &v6) == 1

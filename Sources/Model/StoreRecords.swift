@@ -103,3 +103,19 @@ public struct EventQuery: Sendable, Equatable {
         self.limit = max(1, min(limit, 10_000))
     }
 }
+
+/// What the event log's retention removes in one pass: other events before `before`, security events (`security`,
+/// by name) before `securityBefore`, then the oldest past `keeping` events, others before security ones.
+public struct EventPruning: Sendable, Equatable {
+    public var before: Date
+    public var securityBefore: Date
+    public var keeping: Int
+    public var security: [String]
+
+    public init(before: Date, securityBefore: Date, keeping: Int, security: [String]) {
+        self.before = before
+        self.securityBefore = securityBefore
+        self.keeping = keeping
+        self.security = security
+    }
+}

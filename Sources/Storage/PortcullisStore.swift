@@ -24,8 +24,8 @@ public protocol PortcullisStore: Sendable {
     func events(_ query: EventQuery) async throws -> [EventRecord]
     /// Marks events read or unread: those of `ids`, or every one (nil); answers how many changed.
     func markEvents(read: Bool, ids: [Int64]?) async throws -> Int
-    /// Deletes events older than `time` and all but the newest `keeping`; returns how many went.
-    func pruneEvents(before time: Date, keeping: Int) async throws -> Int
+    /// Removes what `pruning` says; answers how many events went.
+    func pruneEvents(_ pruning: EventPruning) async throws -> Int
 
     func appendCallRecords(_ records: [CallDetailRecord]) async throws
     func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord]

@@ -126,13 +126,24 @@ public final class SQLiteStore: PortcullisStore {
         }
     }
 
-    public func pruneEvents(before time: Date, keeping: Int) async throws -> Int {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM event WHERE time < ?", arguments: [time])
+    public func pruneEvents(_ pruning: EventPruning) async throws -> Int {
+        let security = pruning.security.isEmpty ? "''" : Array(repeating: "?", count: pruning.security.count).joined(separator: ",")
+        let names = StatementArguments(pruning.security)
+        return try await write { db in
+            try db.execute(sql: "DELETE FROM event WHERE time < ? AND name NOT IN (\(security))", arguments: [pruning.before] + names)
             var deleted = db.changesCount
-            try db.execute(sql: "DELETE FROM event WHERE id <= (SELECT id FROM event ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                           arguments: [max(0, keeping)])
+            try db.execute(sql: "DELETE FROM event WHERE time < ?", arguments: [pruning.securityBefore])
             deleted += db.changesCount
+            let excess = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event")! - max(0, pruning.keeping)
+            guard excess > 0 else { return deleted }
+            try db.execute(sql: "DELETE FROM event WHERE id IN (SELECT id FROM event WHERE name NOT IN (\(security)) ORDER BY id LIMIT ?)",
+                           arguments: names + [excess])
+            deleted += db.changesCount
+            let rest = excess - db.changesCount
+            if rest > 0 {
+                try db.execute(sql: "DELETE FROM event WHERE id IN (SELECT id FROM event ORDER BY id LIMIT ?)", arguments: [rest])
+                deleted += db.changesCount
+            }
             return deleted
         }
     }

@@ -166,6 +166,9 @@ enum StoreMigrations {
         migrator.registerMigration("v11 event read status") { db in
             try db.execute(sql: "ALTER TABLE event ADD COLUMN read INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v12 three event levels") { db in
+            try db.execute(sql: "UPDATE event SET level = 'information' WHERE level IN ('info', 'notice')")
+        }
         return migrator
     }
 

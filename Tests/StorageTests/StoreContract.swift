@@ -81,7 +81,7 @@ enum StoreContract {
     static func events(_ store: any PortcullisStore) async throws {
         let events = (0..<5).map { (index: Int) -> EventRecord in
             let name = index % 2 == 0 ? "Even" : "Odd"
-            let level = index == 4 ? "warning" : "info"
+            let level = index == 4 ? "warning" : "information"
             return EventRecord(time: now.addingTimeInterval(Double(index)), name: name, category: "registration", level: level,
                                fields: ["index": String(index)])
         }
@@ -96,7 +96,7 @@ enum StoreContract {
     }
 
     static func eventReadStatus(_ store: any PortcullisStore) async throws {
-        try await store.appendEvents((0..<3).map { EventRecord(time: now.addingTimeInterval(Double($0)), name: "E\($0)", category: "system", level: "info", fields: [:]) })
+        try await store.appendEvents((0..<3).map { EventRecord(time: now.addingTimeInterval(Double($0)), name: "E\($0)", category: "system", level: "information", fields: [:]) })
         let ids = try await store.events(EventQuery()).compactMap(\.id)
         #expect(try await store.events(EventQuery(read: false)).count == 3)
         #expect(try await store.markEvents(read: true, ids: [ids[0], ids[0], 999_999]) == 1)
@@ -107,14 +107,27 @@ enum StoreContract {
         #expect(try await store.events(EventQuery(read: false)).map(\.name) == ["E1"])
     }
 
+    /// Security events outlive the others by age, and past the size bound the oldest others go before them.
     static func eventRetention(_ store: any PortcullisStore) async throws {
-        let events = (0..<10).map { EventRecord(time: now.addingTimeInterval(Double($0) * 86_400), name: "E", category: "system",
-                                                level: "info", fields: ["i": String($0)]) }
+        // Days 0-9: even days a security event "S", odd days a routine "R".
+        let events = (0..<10).map { EventRecord(time: now.addingTimeInterval(Double($0) * 86_400), name: $0 % 2 == 0 ? "S" : "R", category: "system",
+                                                level: "information", fields: ["i": String($0)]) }
         try await store.appendEvents(events)
-        #expect(try await store.pruneEvents(before: now.addingTimeInterval(2 * 86_400), keeping: 1_000) == 2)
-        #expect(try await store.pruneEvents(before: now, keeping: 5) == 3)
-        #expect(try await store.events(EventQuery(limit: 100)).map { $0.fields["i"] ?? "" } == ["9", "8", "7", "6", "5"])
-        #expect(try await store.pruneEvents(before: now, keeping: 5) == 0)
+        func prune(before day: Double, securityBefore securityDay: Double, keeping: Int) async throws -> Int {
+            try await store.pruneEvents(EventPruning(before: now.addingTimeInterval(day * 86_400), securityBefore: now.addingTimeInterval(securityDay * 86_400),
+                                                     keeping: keeping, security: ["S"]))
+        }
+        func left() async throws -> [String] { try await store.events(EventQuery(limit: 100)).map { $0.fields["i"] ?? "" } }
+        // Routine events before day 4 go (1, 3); security ones only before day 1 (0).
+        #expect(try await prune(before: 4, securityBefore: 1, keeping: 1_000) == 3)
+        #expect(try await left() == ["9", "8", "7", "6", "5", "4", "2"])
+        // Keeping 4 of 7: the three oldest routine events go first (5, 7, 9), no security event.
+        #expect(try await prune(before: 0, securityBefore: 0, keeping: 4) == 3)
+        #expect(try await left() == ["8", "6", "4", "2"])
+        // Keeping 2 with no routine events left: the oldest security ones go.
+        #expect(try await prune(before: 0, securityBefore: 0, keeping: 2) == 2)
+        #expect(try await left() == ["8", "6"])
+        #expect(try await prune(before: 0, securityBefore: 0, keeping: 2) == 0)
     }
 
     static func tokensUsersSettings(_ store: any PortcullisStore) async throws {
@@ -243,7 +256,7 @@ extension StoreContract {
             event(1, "Extension Registration Failed", "registration", "warning", ["account": "1001"]),
             event(2, "Extension Registration Failed", "registration", "warning", ["account": "1001"]),
             event(30, "Web User Login Failed", "login", "warning", ["username": "alice"]),
-            event(3, "Extension Registered", "registration", "info", ["account": "1002"]),
+            event(3, "Extension Registered", "registration", "information", ["account": "1002"]),
             event(200, "Extension Registration Failed", "registration", "warning", ["account": "1003"]),
         ])
         func block(_ source: String, _ type: String, hoursAgo: Double, expiresIn: Double?) -> NetworkBlockRecord {

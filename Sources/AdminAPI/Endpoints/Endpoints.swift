@@ -3,6 +3,8 @@ import Mail
 import SSO
 import HTTPTypes
 import Model
+import Events
+import Notifications
 import PBX
 
 /// Every operation of `/api/v1`, by resource. Adding one: the operation (`AdminService`), its endpoint here, its
@@ -86,11 +88,25 @@ public enum Endpoints {
 
     public static let events = AdminEndpoint<NoBody, ListResponse<EventView>>(.get, "events", "The event log, newest first", needs: .permission(.maintenance, .view), query: [
             .init("since", "ISO 8601 time or a duration back (15m, 2h, 7d)"), .init("until", "ISO 8601 time or a duration back"),
-            .init("name", "event name, repeatable"), .init("category", "event category"), .init("level", "event level"),
+            .init("name", "event name, repeatable"), .init("type", "operations, telephony, system or security"),
+            .init("category", "defense layer: system, registration, network, login or call"), .init("level", "information, warning or alert"),
             .init("status", "read or unread"), .init("limit", "1-10000, default 100"), .init("format", "csv: text/csv instead of JSON"),
         ])
     public static let markEventsRead = AdminEndpoint<EventMarking, EventMarkingResult>(.post, "events/read", "Mark events read: those listed, or all", needs: .permission(.maintenance, .view))
     public static let markEventsUnread = AdminEndpoint<EventMarking, EventMarkingResult>(.post, "events/unread", "Mark events unread: those listed, or all", needs: .permission(.maintenance, .view))
+    public static let eventCatalogue = AdminEndpoint<NoBody, ListResponse<CatalogueEntry>>(.get, "events/catalogue", "Every event with its type, level and notification switch", needs: .permission(.system, .view))
+    public static let changeEvent = AdminEndpoint<EventChange, CatalogueEntry>(.put, "events/catalogue/:name", "Change an event's level, notification switch or mail template", needs: .permission(.system, .manage))
+    public static let eventRetention = AdminEndpoint<NoBody, RetentionView>(.get, "events/retention", "How long the event log keeps events, and what it removed", needs: .permission(.maintenance, .view))
+    public static let updateEventRetention = AdminEndpoint<EventRetention, RetentionView>(.put, "events/retention", "Replace the event log's retention and apply it now", needs: .permission(.system, .manage))
+
+    // MARK: Notifications
+
+    public static let notifications = AdminEndpoint<NoBody, NotificationsView>(.get, "notifications", "Notification contacts (never a secret) and the coalescing interval", needs: .permission(.system, .view))
+    public static let addNotificationContact = AdminEndpoint<NotificationContact, NotificationsView>(.post, "notifications/contacts", "Add a contact: an email address, a webhook or a syslog server, with the levels or events it receives", needs: .permission(.system, .manage), status: .created)
+    public static let removeNotificationContact = AdminEndpoint<NoBody, NotificationsView>(.delete, "notifications/contacts/:name", "Remove a contact", needs: .permission(.system, .manage))
+    public static let testNotificationContact = AdminEndpoint<NoBody, NotificationTestResult>(.post, "notifications/contacts/:name/test", "Send a test message to a contact and wait for the outcome", needs: .permission(.system, .manage))
+    public static let updateNotificationOptions = AdminEndpoint<NotificationOptions, NotificationsView>(.put, "notifications/options", "Set how often one contact hears of one kind of event", needs: .permission(.system, .manage))
+
     public static let callRecords = AdminEndpoint<NoBody, ListResponse<CallDetailRecord>>(.get, "cdr", "Call detail records, newest first", needs: .permission(.reportsAndRecordings, .view), query: [
             .init("since", "ISO 8601 time or a duration back"), .init("until", "ISO 8601 time or a duration back"),
             .init("party", "caller or callee"), .init("disposition", "answered, busy, no answer, cancelled, failed, refused"),

@@ -20,6 +20,8 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The source failed too often and is refused for a while.
         case tooManyRequests = "too-many-requests"
         case internalError = "internal-error"
+        /// Something this server talks to (a mail server, a webhook, a syslog server) refused or did not answer.
+        case upstreamFailed = "upstream-failed"
 
         public var status: Int {
             switch self {
@@ -34,6 +36,7 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .misdirected: 421
             case .tooManyRequests: 429
             case .internalError: 500
+            case .upstreamFailed: 502
             }
         }
 
@@ -52,6 +55,7 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
             case .misdirected: "Misdirected request"
             case .tooManyRequests: "Too many requests"
             case .internalError: "Internal error"
+            case .upstreamFailed: "Upstream failed"
             }
         }
     }

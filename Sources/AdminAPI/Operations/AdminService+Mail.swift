@@ -50,7 +50,7 @@ extension AdminService {
         do {
             try await client.send(message)
         } catch {
-            throw AdminError(.internalError, error.description)
+            throw AdminError(.upstreamFailed, error.description)
         }
     }
 
@@ -76,7 +76,7 @@ extension AdminService {
             do {
                 try await send(message)
             } catch {
-                await record(PortcullisEvent(EventCatalogue.mailDeliveryFailed, fields: ["purpose": "login code", "username": username,
+                await record(PortcullisEvent(EventCatalogue.notificationDeliveryFailed, fields: ["purpose": "login code", "username": username,
                                                                                           "reason": "\(error)"]))
             }
         }

@@ -5,6 +5,7 @@ import Foundation
 import GeoIP
 import Logging
 import Model
+import Notifications
 import PBX
 import SIPAuth
 import SSO
@@ -30,6 +31,8 @@ public struct AdminService: Sendable {
     let summaryCache = SummaryCache()
     /// `HOST:PORT` the running server's HTTPS listener has, for links made from the CLI; nil without a server.
     public var listenAuthority: String?
+    /// The running server's notifier, told of every change to contacts and the catalogue; nil without a server.
+    public var notifier: Notifier?
 
     /// `live` nil: no server runs, the store alone changes.
     public init(store: any PortcullisStore, realm: String, live: (any LiveState)?, secrets: SecretBox, setupTokenFile: String? = nil) {

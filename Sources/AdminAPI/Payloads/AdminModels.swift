@@ -1,4 +1,5 @@
 import Foundation
+import Events
 import Model
 import SIPStack
 import Storage
@@ -146,6 +147,8 @@ public struct EventView: Codable, Sendable, Equatable {
     public var id: Int64?
     public var time: Date
     public var name: String
+    /// The catalogue's type of the event (operations, telephony, system, security).
+    public var type: String
     public var category: String
     public var level: String
     public var fields: [String: String]
@@ -156,6 +159,7 @@ public struct EventView: Codable, Sendable, Equatable {
         id = record.id
         time = record.time
         name = record.name
+        type = EventCatalogue.kind(named: record.name)?.type.rawValue ?? "system"
         category = record.category
         level = record.level
         fields = record.fields

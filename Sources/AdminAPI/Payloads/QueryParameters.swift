@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Model
 import Storage
@@ -14,11 +15,23 @@ public struct QueryParameters: Sendable {
         values = Dictionary(grouping: pairs, by: \.0).mapValues { $0.map(\.1) }
     }
 
-    /// Event log: `since`/`until` as ISO 8601 or relative (`15m`, `2h`, `7d`), `name` repeatable, `category`,
-    /// `level`, `status` (read, unread), `limit` (1-10000).
+    /// Event log: `since`/`until` as ISO 8601 or relative (`15m`, `2h`, `7d`), `name` repeatable, `type`
+    /// (the catalogue's names of that type), `category`, `level`, `status` (read, unread), `limit` (1-10000).
     public func events() throws(AdminError) -> EventQuery {
-        EventQuery(since: try date("since"), until: try date("until"), names: values["name"] ?? [], category: values["category"]?.first,
-                   level: values["level"]?.first, read: try status(), limit: try limit(maximum: 10_000))
+        var names = values["name"] ?? []
+        if let text = values["type"]?.first {
+            guard let type = EventKind.EventType(rawValue: text) else { throw AdminError(.invalidInput, "type must be operations, telephony, system or security") }
+            let ofType = EventCatalogue.all.filter { $0.type == type }.map(\.name)
+            if let other = names.first(where: { !ofType.contains($0) }) {
+                throw AdminError(.invalidInput, "the event '\(other.prefix(64))' is not of type \(type.rawValue)")
+            }
+            if names.isEmpty { names = ofType }
+        }
+        if let level = values["level"]?.first, EventKind.Level(rawValue: level) == nil {
+            throw AdminError(.invalidInput, "level must be information, warning or alert")
+        }
+        return EventQuery(since: try date("since"), until: try date("until"), names: names, category: values["category"]?.first,
+                          level: values["level"]?.first, read: try status(), limit: try limit(maximum: 10_000))
     }
 
     /// `status`: `read` or `unread`.

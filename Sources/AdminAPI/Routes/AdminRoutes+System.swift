@@ -2,7 +2,8 @@ import Hummingbird
 import Model
 import Prometheus
 
-/// Health, metrics, the OpenAPI document, setup, tokens, the configuration file, the event log and call records.
+/// Health, metrics, the OpenAPI document, setup, tokens, the configuration file, the event log, its catalogue and
+/// retention, notification contacts and call records.
 extension AdminRoutes {
     func addSystem(_ service: AdminService, registry: PrometheusCollectorRegistry) {
         on(Endpoints.health, status: { $0.status == "ok" ? .ok : .serviceUnavailable }) { _ in service.live.health }
@@ -20,6 +21,15 @@ extension AdminRoutes {
         }) { call in ListResponse(items: try await service.events(try call.query.events())) }
         on(Endpoints.markEventsRead) { call in try await service.markEvents(read: true, call.body) }
         on(Endpoints.markEventsUnread) { call in try await service.markEvents(read: false, call.body) }
+        on(Endpoints.eventCatalogue) { _ in ListResponse(items: try await service.eventCatalogue()) }
+        on(Endpoints.changeEvent) { call in try await service.changeEvent(try call.parameter("name"), call.body) }
+        on(Endpoints.eventRetention) { _ in try await service.eventRetention() }
+        on(Endpoints.updateEventRetention) { call in try await service.updateEventRetention(call.body) }
+        on(Endpoints.notifications) { _ in try await service.notificationContacts() }
+        on(Endpoints.addNotificationContact) { call in try await service.addNotificationContact(call.body) }
+        on(Endpoints.removeNotificationContact) { call in try await service.removeNotificationContact(try call.parameter("name")) }
+        on(Endpoints.testNotificationContact) { call in try await service.testNotificationContact(try call.parameter("name")) }
+        on(Endpoints.updateNotificationOptions) { call in try await service.updateNotificationOptions(call.body) }
         on(Endpoints.callRecords, alternative: { request, answer in
             guard request.uri.queryParameters.get("format") == "csv" else { return nil }
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"calls.csv\""],

@@ -90,7 +90,13 @@ struct AdminCall<Body: Sendable>: Sendable {
     let context: AdminRequestContext
     let body: Body
 
-    func parameter(_ name: String) throws -> String { try context.parameters.require(name) }
+    /// A path parameter as the client meant it: percent-decoded (event names have spaces); undecodable is refused.
+    func parameter(_ name: String) throws -> String {
+        guard let value = try context.parameters.require(name).removingPercentEncoding else {
+            throw AdminError(.invalidInput, "\(name): not a valid percent-encoded path segment")
+        }
+        return value
+    }
 
     var query: QueryParameters { QueryParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) }) }
 

@@ -88,7 +88,9 @@ public final class TrunkRegistrar: Sendable {
                     return nil
                 }.first) ?? ((try? response.expires()) ?? nil) ?? UInt32(TrunkRegistrar.expires)
                 updated.status = "registered for \(granted) s"
-                if !updated.registered || updated.failing {
+                if updated.failing {
+                    event = PortcullisEvent(EventCatalogue.trunkReregistered, fields: ["trunk": name, "expires": String(granted)])
+                } else if !updated.registered {
                     event = PortcullisEvent(EventCatalogue.trunkRegistered, fields: ["trunk": name, "expires": String(granted)])
                 }
                 updated.registered = true

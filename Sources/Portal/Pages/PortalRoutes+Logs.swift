@@ -4,7 +4,7 @@ import Model
 
 /// `/events` and `/cdr` (filters, CSV download), and `/me/calls`, a user's own calls.
 extension PortalRoutes {
-    static let levels = ["", "info", "notice", "warning", "alert"]
+    static let levels = ["", "information", "warning", "alert"]
     static let categories = ["", "network", "registration", "login", "call", "system"]
 
     func addLogs() {

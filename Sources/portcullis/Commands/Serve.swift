@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import Metrics
 import Model
+import Notifications
 import NIOCore
 import NIOPosix
 import PBX
@@ -96,8 +97,10 @@ struct Serve: AsyncParsableCommand {
         let box = try SecretBox.load(orCreateAt: data.secretKeyPath)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
+        let notifier = Notifier(bus: bus, store: store, secrets: box, logger: logger)
         var service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
         service.listenAuthority = apiAddress.description
+        service.notifier = notifier
         try await service.loadLoginDefense()
         let tls = sip.tls.flatMap { files in
             files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
@@ -120,6 +123,7 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // A lost SIP listener stops the server loudly (non-zero exit) once the event log has written why.
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),
+                       ServiceGroupConfiguration.ServiceConfiguration(service: notifier),
                        ServiceGroupConfiguration.ServiceConfiguration(service: sipService, failureTerminationBehavior: .gracefullyShutdownGroup)]
                 + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,0 +1,103 @@
+import Events
+import Foundation
+import Mail
+import Model
+
+/// Someone to tell: one channel (an email address, a webhook, a syslog server) and which events it receives: those
+/// at its levels, plus any named in `events`. Events switched off in the catalogue reach no contact.
+public struct NotificationContact: StrictCodable {
+    public static let maxEvents = 100
+
+    public var name = ""
+    public var email: String?
+    /// An `https://` address (plain `http://` only to this host, for a local relay).
+    public var webhook: String?
+    /// The webhook's signing secret: sealed in the store, never shown (`secretSet`).
+    public var secret: String?
+    /// `udp://HOST:PORT`, `tcp://HOST:PORT` or `tls://HOST:PORT`.
+    public var syslog: String?
+    public var levels: [EventKind.Level] = [.alert]
+    public var events: [String] = []
+
+    public init() {}
+
+    public static let fields: [StrictField<NotificationContact>] = [
+        .required("name", \.name), .init("email", \.email), .init("webhook", \.webhook), .init("secret", \.secret), .init("syslog", \.syslog),
+        .init("levels", \.levels), .init("events", \.events),
+    ]
+
+    /// Where messages go, as the one channel given.
+    public enum Channel: Sendable, Equatable {
+        case email(String)
+        case webhook(URL)
+        case syslog(SyslogTarget)
+    }
+
+    /// nil when not exactly one valid channel is given (see `problems`).
+    public var channel: Channel? {
+        switch (email, webhook, syslog) {
+        case (let email?, nil, nil): MailAddress.isValid(email) ? .email(email) : nil
+        case (nil, let webhook?, nil): NotificationContact.webhookURL(webhook).map(Channel.webhook)
+        case (nil, nil, let syslog?): SyslogTarget(syslog).map(Channel.syslog)
+        default: nil
+        }
+    }
+
+    /// Whether `event` (as this installation has it) is for this contact.
+    public func wants(_ event: PortcullisEvent) -> Bool {
+        levels.contains(event.kind.level) || events.contains(event.kind.name)
+    }
+
+    /// Every problem as `FIELD: message`.
+    public var problems: [String] {
+        var problems: [String] = []
+        if name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isLetter || $0.isNumber || " ._-@".contains($0) }) {
+            problems.append("name: 1-64 letters, digits, spaces and . _ - @")
+        }
+        let given = [email, webhook, syslog].compactMap { $0 }.count
+        if given != 1 {
+            problems.append("channel: give exactly one of email, webhook or syslog")
+        } else if let email, !MailAddress.isValid(email) {
+            problems.append("email: must be an address such as ops@example.com")
+        } else if let webhook, NotificationContact.webhookURL(webhook) == nil {
+            problems.append("webhook: must be an https:// address (http:// only to 127.0.0.1, ::1 or localhost), at most 2048 characters")
+        } else if let syslog, SyslogTarget(syslog) == nil {
+            problems.append("syslog: must be udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT")
+        }
+        if secret != nil, webhook == nil { problems.append("secret: only a webhook has a secret") }
+        if let secret, secret.count < 16 || secret.count > 256 { problems.append("secret: 16-256 characters") }
+        if levels.isEmpty && events.isEmpty { problems.append("levels: give a level or an event, or the contact receives nothing") }
+        if events.count > NotificationContact.maxEvents { problems.append("events: at most \(NotificationContact.maxEvents)") }
+        for unknown in events where EventCatalogue.kind(named: unknown) == nil {
+            problems.append("events: no event is named '\(unknown.prefix(64))'")
+        }
+        return problems
+    }
+
+    static func webhookURL(_ text: String) -> URL? {
+        guard text.count <= 2_048, let url = URL(string: text), let host = url.host, !host.isEmpty, url.user == nil else { return nil }
+        switch url.scheme?.lowercased() {
+        case "https": return url
+        case "http": return ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host) || host.hasPrefix("127.") ? url : nil
+        default: return nil
+        }
+    }
+}
+
+/// A syslog server and how to reach it.
+public struct SyslogTarget: Sendable, Equatable {
+    public enum Transport: String, Sendable { case udp, tcp, tls }
+
+    public let transport: Transport
+    public let host: String
+    public let port: Int
+
+    public init?(_ text: String) {
+        guard let url = URL(string: text), let scheme = url.scheme.flatMap({ Transport(rawValue: $0.lowercased()) }),
+              let host = url.host, !host.isEmpty, host.count <= 253, let port = url.port, (1...65_535).contains(port),
+              url.path.isEmpty || url.path == "/", url.user == nil, url.query == nil else { return nil }
+        transport = scheme
+        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        self.port = port
+    }
+}

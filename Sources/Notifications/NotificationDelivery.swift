@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+import Mail
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Sends one message over a contact's channel and waits for the outcome, retries included. Every wait is bounded
+/// (connect, each reply, the whole attempt), so a dead contact holds only its own queue.
+public struct NotificationDelivery: Sendable {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// The mail client as the `smtp:` section says at the time of sending (nil: no mail server configured).
+    let mailer: @Sendable () async -> SMTPClient?
+    let http: HTTPClient
+    let hostname: String
+    /// Attempts of a webhook after the first, 1 s, 2 s, 4 s... apart.
+    let webhookRetries: Int
+    let timeout: TimeAmount
+
+    public init(mailer: @escaping @Sendable () async -> SMTPClient?, http: HTTPClient = .shared, hostname: String, webhookRetries: Int = 3,
+                timeout: TimeAmount = .seconds(10)) {
+        self.mailer = mailer
+        self.http = http
+        self.hostname = hostname
+        self.webhookRetries = webhookRetries
+        self.timeout = timeout
+    }
+
+    public func deliver(_ message: NotificationMessage, to channel: NotificationContact.Channel, secret: String?,
+                        text: NotificationText) async throws(Failure) {
+        switch channel {
+        case .email(let address):
+            guard let client = await mailer() else { throw Failure(description: "no mail server is configured (portcullis smtp set ...)") }
+            guard let mail = MailMessage(from: client.settings.from, to: address, subject: text.subject(message), body: text.body(message)) else {
+                throw Failure(description: "the address \(address) cannot be used")
+            }
+            do {
+                try await client.send(mail)
+            } catch {
+                throw Failure(description: error.description)
+            }
+        case .webhook(let url):
+            try await post(WebhookPayload(message, text: text).body(), to: url, secret: secret)
+        case .syslog(let target):
+            let line = SyslogLine.format(message, text: text.line(message), hostname: hostname, processID: getpid())
+            do {
+                try await send(line, to: target)
+            } catch {
+                throw Failure(description: "cannot send to syslog \(target.transport.rawValue)://\(target.host):\(target.port): \(error)")
+            }
+        }
+    }
+
+    private func post(_ body: Data, to url: URL, secret: String?) async throws(Failure) {
+        var attempt = 0
+        while true {
+            let timestamp = Int(Date().timeIntervalSince1970)
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "Portcullis")
+            request.headers.add(name: WebhookPayload.timestampHeader, value: String(timestamp))
+            if let secret { request.headers.add(name: WebhookPayload.signatureHeader, value: WebhookPayload.signature(body: body, timestamp: timestamp, secret: secret)) }
+            request.body = .bytes(ByteBuffer(data: body))
+            let reason: String
+            var retryable = true
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                _ = try? await response.body.collect(upTo: 65_536)
+                if (200..<300).contains(response.status.code) { return }
+                reason = "the webhook answered \(response.status.code) \(response.status.reasonPhrase)"
+                retryable = response.status.code >= 500 || response.status.code == 429 || response.status.code == 408
+            } catch {
+                reason = "cannot reach the webhook \(url.host ?? ""): \(error)"
+            }
+            attempt += 1
+            guard retryable, attempt <= webhookRetries else { throw Failure(description: reason) }
+            try? await Task.sleep(for: .seconds(1 << (attempt - 1)))
+        }
+    }
+
+    /// UDP: one datagram. TCP and TLS: one connection per message, octet-counted framing (RFC 6587, RFC 5425), the
+    /// server's certificate checked against the system's trust store.
+    private func send(_ line: String, to target: SyslogTarget) async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        if target.transport == .udp {
+            let address = try SocketAddress.makeAddressResolvingHost(target.host, port: target.port)
+            let channel = try await DatagramBootstrap(group: group).bind(host: address.protocol == .inet6 ? "::" : "0.0.0.0", port: 0).get()
+            defer { channel.close(promise: nil) }
+            let bytes = ByteBuffer(string: String(line.utf8.prefix(2_048)) ?? line)
+            try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: bytes)).get()
+            return
+        }
+        var tls: NIOSSLContext?
+        if target.transport == .tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = .tlsv12
+            tls = try NIOSSLContext(configuration: configuration)
+        }
+        let context = tls
+        let serverHostname = target.host.isIPAddressLiteral ? nil : target.host
+        let channel = try await ClientBootstrap(group: group).connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverHostname)) }
+                }
+            }
+            .connect(host: target.host, port: target.port).get()
+        defer { channel.close(promise: nil) }
+        try await channel.writeAndFlush(ByteBuffer(string: "\(line.utf8.count) \(line)")).get()
+    }
+}
