@@ -1,4 +1,4 @@
-import Events
+@testable import Events
 import Foundation
 import Logging
 import Model
@@ -95,5 +95,35 @@ struct EventTests {
         #expect(stored.count == 300)
         #expect(stored.first?.fields["ip"] == "192.0.2.1")
         #expect(stored.first?.category == "registration")
+    }
+}
+
+@Suite struct ResourceMonitorTests {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func anOverloadIsReportedOnceWhenSustainedAndAgainOnlyAfterItEased() {
+        var watch = OverloadWatch(sustain: 10)
+        let samples: [(Double, Double, Bool)] = [
+            (0, 0.95, false), (4, 0.97, false), (8, 0.85, false),  // a dip under 90 % starts the count again
+            (10, 0.95, false), (19, 0.99, false), (20, 0.93, true), (30, 0.99, false),  // reported once
+            (40, 0.85, false), (50, 0.95, false), (61, 0.95, false),  // above 80 % in between: not re-armed
+            (70, 0.5, false), (72, 0.95, false), (82, 0.95, true),  // eased under 80 %: reported again
+        ]
+        for (second, share, raised) in samples {
+            #expect(watch.sample(share, at: start.addingTimeInterval(second)) == raised, "at \(second) s")
+        }
+    }
+
+    @Test func procReadingsAreParsedAndTheRealOnesAreShares() throws {
+        let times = try #require(ResourceMonitor.cpuTimes("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4 5\n"))
+        #expect(times.busy == 150 && times.total == 1_000)
+        #expect(ResourceMonitor.cpuTimes("garbage") == nil)
+        #expect(ResourceMonitor.memoryUsed("MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 250 kB\n") == 0.75)
+        #expect(ResourceMonitor.memoryUsed("MemTotal: 0 kB\n") == nil)
+        let memory = try #require(ResourceMonitor.memoryUsed())
+        let disk = try #require(ResourceMonitor.diskUsed(NSTemporaryDirectory()))
+        #expect((0...1).contains(memory) && (0...1).contains(disk))
+        #expect(ResourceMonitor.diskUsed("/no/such/directory") == nil)
+        #expect(ResourceMonitor.percent(0.934) == "93%")
     }
 }

@@ -124,6 +124,7 @@ struct Serve: AsyncParsableCommand {
             // A lost SIP listener stops the server loudly (non-zero exit) once the event log has written why.
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),
                        ServiceGroupConfiguration.ServiceConfiguration(service: notifier),
+                       ServiceGroupConfiguration.ServiceConfiguration(service: ResourceMonitor(bus: bus, dataPath: data.path, logger: logger)),
                        ServiceGroupConfiguration.ServiceConfiguration(service: sipService, failureTerminationBehavior: .gracefullyShutdownGroup)]
                 + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
