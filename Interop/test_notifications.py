@@ -268,6 +268,8 @@ def test_the_catalogue_levels_and_switches_change_per_event_and_bad_input_change
         (("notification", "contact", "add", "x", "--syslog", "udp://h"), "udp://HOST:PORT"),
         (("notification", "interval", "5"), "10-3600"),
         (("events", "retention", "set", "--max-age-days", "0"), "maxAgeDays: must be 1-3650"),
+        (("events", "retention", "set", "--max-age-days", "5000"), "maxAgeDays: must be 1-3650"),
+        (("events", "retention", "set", "--max-age-days", "100", "--security-max-age-days", "50"), "not less than maxAgeDays"),
     ]:
         result = server.cli(*args, check=False)
         assert result.returncode != 0 and expected in result.stderr, (args, result.stderr)

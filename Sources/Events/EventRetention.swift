@@ -18,7 +18,7 @@ public struct EventRetention: StrictCodable, Equatable {
     public var problems: [String] {
         var problems: [String] = []
         problems.check(maxAgeDays, 1...3_650, "events.retention.maxAgeDays", " days")
-        problems.check(securityMaxAgeDays, maxAgeDays...3_650, "events.retention.securityMaxAgeDays", " days (not less than maxAgeDays)")
+        problems.check(securityMaxAgeDays, min(max(maxAgeDays, 1), 3_650)...3_650, "events.retention.securityMaxAgeDays", " days (not less than maxAgeDays)")
         problems.check(maxEvents, 1_000...100_000_000, "events.retention.maxEvents")
         return problems
     }

@@ -127,3 +127,14 @@ struct EventTests {
         #expect(ResourceMonitor.percent(0.934) == "93%")
     }
 }
+
+@Suite struct EventRetentionTests {
+    @Test func outOfRangeAgesAreProblemsNotATrap() {
+        var retention = EventRetention()
+        retention.maxAgeDays = 5_000
+        #expect(retention.problems.contains { $0.hasPrefix("events.retention.maxAgeDays") })
+        retention.maxAgeDays = 100
+        retention.securityMaxAgeDays = 50
+        #expect(retention.problems == ["events.retention.securityMaxAgeDays: must be 100-3650 days (not less than maxAgeDays), got 50"])
+    }
+}

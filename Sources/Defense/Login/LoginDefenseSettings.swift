@@ -46,7 +46,7 @@ public struct LoginDefenseSettings: StoredSettings {
     public var problems: [String] {
         var problems: [String] = []
         problems.check(failuresBeforeRefusal, 1...1_000, "failuresBeforeRefusal")
-        problems.check(failuresBeforeBlock, failuresBeforeRefusal...10_000, "failuresBeforeBlock", " (at least failuresBeforeRefusal)")
+        problems.check(failuresBeforeBlock, min(failuresBeforeRefusal, 10_000)...10_000, "failuresBeforeBlock", " (at least failuresBeforeRefusal)")
         problems.check(window, 10...86_400, "window", " seconds")
         problems.check(refusalDuration, 10...86_400, "refusalDuration", " seconds")
         problems.check(blockDuration, 60...31_536_000, "blockDuration", " seconds")

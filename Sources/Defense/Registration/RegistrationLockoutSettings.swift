@@ -28,7 +28,7 @@ public struct RegistrationLockoutSettings: StrictCodable {
     public var problems: [String] {
         var problems: [String] = []
         problems.check(failuresPerSource, 1...1_000, "failuresPerSource")
-        problems.check(failuresPerTrustedPair, failuresPerSource...10_000, "failuresPerTrustedPair", " (at least failuresPerSource)")
+        problems.check(failuresPerTrustedPair, min(failuresPerSource, 10_000)...10_000, "failuresPerTrustedPair", " (at least failuresPerSource)")
         problems.check(window, 1...86_400, "window", " seconds")
         problems.check(failuresPerAccount, 1...100_000, "failuresPerAccount")
         problems.check(accountWindow, 1...86_400, "accountWindow", " seconds")
