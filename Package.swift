@@ -114,6 +114,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Contingency: encrypted backups of the store and their restore.
+        .target(
+            name: "Backup",
+            dependencies: [
+                "Model", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Dial patterns and number rewriting: pure, shared by routes and the call policy.
         .target(name: "Dialplan", swiftSettings: strict),
         // The RTP/RTCP relay between the legs of a call.
@@ -178,7 +190,7 @@ let package = Package(
             name: "AdminAPI",
             dependencies: [
                 "PBX", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime", "GeoIP", "Media",
-                "QRCode", "Mail", "SSO", "Notifications",
+                "QRCode", "Mail", "SSO", "Notifications", "Backup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -215,7 +227,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications",
+                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications", "Backup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

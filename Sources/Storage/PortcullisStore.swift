@@ -27,6 +27,14 @@ public protocol PortcullisStore: Sendable {
     /// Removes what `pruning` says; answers how many events went.
     func pruneEvents(_ pruning: EventPruning) async throws -> Int
 
+    /// A consistent copy of the configuration and `parts` at `path` (a file of this engine's own format), while
+    /// everything keeps running; answers the schema it was written with.
+    func snapshot(to path: String, including parts: Set<BackupPart>) async throws -> StoreSchema
+    /// Checks a copy made by `snapshot` (intact, not from a newer version) and brings it to this schema.
+    func prepareRestore(of path: String) async throws -> StoreSchema
+    /// Replaces the configuration and `parts` with the prepared copy's, all at once or not at all.
+    func restore(from path: String, including parts: Set<BackupPart>) async throws
+
     func appendCallRecords(_ records: [CallDetailRecord]) async throws
     func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord]
 

@@ -5,6 +5,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case backend(String)
     /// A stored record that cannot be read; it is never replaced by a default (that could widen access).
     case unreadable(String)
+    /// Data written by a newer version of Portcullis, which this one must not guess at.
+    case newerVersion(String)
 
     public var description: String {
         switch self {
@@ -12,6 +14,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let what): "\(what) not found"
         case .backend(let detail): "store error: \(detail)"
         case .unreadable(let what): "\(what) cannot be read"
+        case .newerVersion(let detail): detail
         }
     }
 }

@@ -23,8 +23,9 @@ struct AdminClient: Sendable {
         try options.prepare()
         let store = try SQLiteStore(path: options.databasePath)
         let secrets = try await AdminService.secrets(store)
-        let service = AdminService(store: store, realm: secrets.realm, live: nil, secrets: try SecretBox.load(orCreateAt: options.secretKeyPath),
+        var service = AdminService(store: store, realm: secrets.realm, live: nil, secrets: try SecretBox.load(orCreateAt: options.secretKeyPath),
                                    setupTokenFile: options.setupTokenPath)
+        service.dataDirectory = options.path
         return AdminClient(transport: .inProcess(InProcessAdmin(service: service)))
     }
 

@@ -1,3 +1,4 @@
+import Backup
 import Defense
 import Mail
 import SSO
@@ -98,6 +99,14 @@ public enum Endpoints {
     public static let changeEvent = AdminEndpoint<EventChange, CatalogueEntry>(.put, "events/catalogue/:name", "Change an event's level, notification switch or mail template", needs: .permission(.system, .manage))
     public static let eventRetention = AdminEndpoint<NoBody, RetentionView>(.get, "events/retention", "How long the event log keeps events, and what it removed", needs: .permission(.maintenance, .view))
     public static let updateEventRetention = AdminEndpoint<EventRetention, RetentionView>(.put, "events/retention", "Replace the event log's retention and apply it now", needs: .permission(.system, .manage))
+
+    // MARK: Backups
+
+    public static let backups = AdminEndpoint<NoBody, BackupOverview>(.get, "backups", "The backups in the backup directory and the schedule (never its passphrase)", needs: .permission(.maintenance, .view))
+    public static let createBackup = AdminEndpoint<CreateBackupRequest, BackupFile>(.post, "backups", "Make an encrypted backup now: the configuration, and call records (cdr) and events when included", needs: .permission(.maintenance, .manage), status: .created)
+    public static let downloadBackup = AdminEndpoint<NoBody, BackupFile>(.get, "backups/:name", "Download a backup file (application/octet-stream)", needs: .permission(.maintenance, .manage))
+    public static let restoreBackup = AdminEndpoint<RestoreBackupRequest, RestoreResult>(.post, "backups/restore", "Restore a backup: checked first, then replaced at once; says what needs a restart", needs: .superAdministrator)
+    public static let updateBackupSchedule = AdminEndpoint<BackupSettings, BackupOverview>(.put, "backups/schedule", "Replace the backup directory and schedule (a passphrase left out stays)", needs: .permission(.maintenance, .manage))
 
     // MARK: Notifications
 

@@ -31,6 +31,8 @@ public struct AdminService: Sendable {
     let summaryCache = SummaryCache()
     /// `HOST:PORT` the running server's HTTPS listener has, for links made from the CLI; nil without a server.
     public var listenAuthority: String?
+    /// The data directory (the database, `secrets.key`, backups by default); nil in tests without one.
+    public var dataDirectory: String?
     /// The running server's notifier, told of every change to contacts and the catalogue; nil without a server.
     public var notifier: Notifier?
 
@@ -414,6 +416,7 @@ public struct AdminService: Sendable {
             case .notFound(let what): throw AdminError(.notFound, "\(what) does not exist")
             case .backend(let detail): throw AdminError(.internalError, detail)
             case .unreadable: throw AdminError(.internalError, error.description)
+            case .newerVersion: throw AdminError(.invalidInput, error.description)
             }
         } catch let error as AdminError {
             throw error

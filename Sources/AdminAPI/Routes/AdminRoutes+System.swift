@@ -1,3 +1,5 @@
+import Backup
+import Foundation
 import Hummingbird
 import Model
 import Prometheus
@@ -25,6 +27,22 @@ extension AdminRoutes {
         on(Endpoints.changeEvent) { call in try await service.changeEvent(try call.parameter("name"), call.body) }
         on(Endpoints.eventRetention) { _ in try await service.eventRetention() }
         on(Endpoints.updateEventRetention) { call in try await service.updateEventRetention(call.body) }
+        on(Endpoints.backups) { _ in try await service.backupOverview() }
+        on(Endpoints.createBackup) { call in try await service.createBackup(call.body) }
+        on(Endpoints.downloadBackup, alternative: { _, file in
+            guard let handle = FileHandle(forReadingAtPath: file.path) else { return nil }
+            let chunks = AsyncStream<ByteBuffer> {
+                guard let piece = try? handle.read(upToCount: 1 << 20), !piece.isEmpty else {
+                    try? handle.close()
+                    return nil
+                }
+                return ByteBuffer(bytes: piece)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(file.name)\""],
+                            body: ResponseBody(asyncSequence: chunks))
+        }) { call in try await service.backupFile(named: try call.parameter("name")) }
+        on(Endpoints.restoreBackup) { call in try await service.restoreBackup(call.body) }
+        on(Endpoints.updateBackupSchedule) { call in try await service.updateBackupSchedule(call.body) }
         on(Endpoints.notifications) { _ in try await service.notificationContacts() }
         on(Endpoints.addNotificationContact) { call in try await service.addNotificationContact(call.body) }
         on(Endpoints.removeNotificationContact) { call in try await service.removeNotificationContact(try call.parameter("name")) }

@@ -1,5 +1,6 @@
 import AdminAPI
 import ArgumentParser
+import Backup
 import Events
 import Defense
 import Foundation
@@ -101,6 +102,8 @@ struct Serve: AsyncParsableCommand {
         var service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
         service.listenAuthority = apiAddress.description
         service.notifier = notifier
+        service.dataDirectory = data.path
+        Backups(store: store, dataDirectory: data.path, directory: data.path).clearInterruptedRestore()
         try await service.loadLoginDefense()
         let tls = sip.tls.flatMap { files in
             files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
@@ -125,6 +128,7 @@ struct Serve: AsyncParsableCommand {
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),
                        ServiceGroupConfiguration.ServiceConfiguration(service: notifier),
                        ServiceGroupConfiguration.ServiceConfiguration(service: ResourceMonitor(bus: bus, dataPath: data.path, logger: logger)),
+                       ServiceGroupConfiguration.ServiceConfiguration(service: BackupScheduler(service: service, logger: logger)),
                        ServiceGroupConfiguration.ServiceConfiguration(service: sipService, failureTerminationBehavior: .gracefullyShutdownGroup)]
                 + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
