@@ -293,6 +293,11 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"], swiftSettings: strict),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
+            name: "BackupTests",
+            dependencies: ["Backup", "Model", "Storage"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "NotificationsTests",
             dependencies: ["Notifications", "Events", "Model", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
