@@ -315,3 +315,118 @@ def test_the_catalogue_levels_and_switches_change_per_event_and_bad_input_change
     assert report["report"]["lastRun"] and report["report"]["totalRemoved"] == 0
     server.cli("events", "retention", "set", "--max-events", "1000")
     assert "removed in all: 0" in server.cli("events", "retention").stdout
+
+
+class Phone:
+    """Extension `number` on `host`: registers like a phone, then answers or refuses the PBX's calls on the same
+    socket and counts the RTP that reaches its media port."""
+
+    def __init__(self, server, number, host):
+        self.number, self.host = number, host
+        self.client = SipClient(server.sip_port, source=host)
+        challenge, uri = self.client.register(number)
+        answer, _ = self.client.register(number, authorization(number, strong_password(number), challenge_fields(challenge), uri))
+        assert answer["status"] == 200
+        self.media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.media.bind((host, 0))
+
+    def close(self):
+        self.client.close()
+        self.media.close()
+
+    def request(self, timeout):
+        self.client.sock.settimeout(timeout)
+        data, source = self.client.sock.recvfrom(65535)
+        head, _, body = data.decode(errors="replace").partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), []).append(value.strip())
+        return {"method": lines[0].split(" ")[0], "headers": headers, "body": body, "source": source}
+
+    def reply(self, request, status, reason, body="", tag="phone1"):
+        h = request["headers"]
+        lines = [f"SIP/2.0 {status} {reason}", *[f"Via: {v}" for v in h["via"]], f"From: {h['from'][0]}",
+                 f"To: {h['to'][0]}" + ("" if "tag=" in h["to"][0] else f";tag={tag}"), f"Call-ID: {h['call-id'][0]}", f"CSeq: {h['cseq'][0]}",
+                 f"Contact: <sip:{self.number}@{self.host}:{self.client.port}>"]
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines += [f"Content-Length: {len(body.encode())}", "", body]
+        self.client.sock.sendto("\r\n".join(lines).encode(), request["source"])
+
+    def ring(self, timeout=30):
+        while True:
+            request = self.request(timeout)
+            if request["method"] == "INVITE":
+                return request
+
+    def refuse(self, invite):
+        self.reply(invite, 486, "Busy Here")
+        while self.request(5)["method"] != "ACK":
+            pass
+
+    def answer_and_listen(self, invite, packets=100):
+        """Answers, takes `packets` RTP packets, hangs up (BYE): answers (payload types, bytes heard, the BYE's answer)."""
+        port = self.media.getsockname()[1]
+        sdp = f"v=0\r\no=phone 1 1 IN IP4 {self.host}\r\ns=-\r\nc=IN IP4 {self.host}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        self.reply(invite, 180, "Ringing")
+        self.reply(invite, 200, "OK", sdp)
+        while self.request(5)["method"] != "ACK":
+            pass
+        self.media.settimeout(5)
+        types, audio = set(), b""
+        for _ in range(packets):
+            data = self.media.recv(2048)
+            types.add(data[1] & 0x7F)
+            audio += data[12:]
+        h = invite["headers"]
+        to = h["to"][0] + ";tag=phone1"
+        bye = "\r\n".join([f"BYE {h['contact'][0].strip('<>')} SIP/2.0", f"Via: SIP/2.0/UDP {self.host}:{self.client.port};branch=z9hG4bKphonebye;rport",
+                           f"From: {to}", f"To: {h['from'][0]}", f"Call-ID: {h['call-id'][0]}", "CSeq: 1 BYE", "Max-Forwards: 70", "Content-Length: 0", "", ""])
+        self.client.sock.sendto(bye.encode(), invite["source"])
+        self.client.sock.settimeout(5)
+        data, _ = self.client.sock.recvfrom(65535)
+        return types, audio, data.decode().split("\r\n")[0]
+
+
+def test_a_contact_extension_is_called_and_hears_the_event_after_a_refused_first_call(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    server.api_token()
+    phone = Phone(server, "1002", "127.0.0.30")
+    try:
+        server.cli("notification", "contact", "add", "duty", "--extension", "1002", "--retry-after", "5", "--ring-seconds", "10")
+        # An attack: five wrong passwords for 1001 from 127.0.0.77 block it ("Extension Registration Blocked Out", an alert).
+        guesser = SipClient(server.sip_port, source="127.0.0.77")
+        for _ in range(5):
+            challenge, uri = guesser.register("1001")
+            guesser.register("1001", authorization("1001", "Wrong-Guess-123", challenge_fields(challenge), uri))
+        guesser.close()
+        first = phone.ring()
+        assert '"Portcullis"' in first["headers"]["from"][0] and "m=audio" in first["body"] and "RTP/AVP 0 8" in first["body"]
+        phone.refuse(first)
+        started = time.time()
+        second = phone.ring()
+        assert time.time() - started >= 4, "the retry waits retryAfter"
+        assert second["headers"]["call-id"] != first["headers"]["call-id"]
+        types, audio, bye = phone.answer_and_listen(second)
+        assert types == {0} and len(audio) == 100 * 160, "20 ms PCMU packets"
+        assert len(set(audio)) > 50, "speech, not silence"
+        assert bye == "SIP/2.0 200 OK", "the PBX ends its side when the person hangs up"
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            status = json.loads(server.cli("notification", "contact", "list", "--json").stdout)["contacts"][0]["status"]
+            if status["delivered"] == 1:
+                break
+            time.sleep(0.1)
+        assert status["delivered"] == 1 and status["failed"] == 0
+        # A contact whose extension has no device: the test says so, and nothing is left ringing.
+        server.cli("notification", "contact", "add", "nobody", "--extension", "1001", "--attempts", "1")
+        result = server.cli("notification", "contact", "test", "nobody", check=False)
+        assert result.returncode != 0 and "extension 1001 has no registered device" in result.stderr
+        result = server.cli("notification", "contact", "add", "bad", "--extension", "12ab", check=False)
+        assert result.returncode != 0 and "extension: must be an extension number" in result.stderr
+    finally:
+        phone.close()

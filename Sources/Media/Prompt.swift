@@ -11,9 +11,9 @@ public struct Prompt: Sendable, Equatable {
     public static let pinInvalid = Prompt(named: "pin-invalid")
     public static let goodbye = Prompt(named: "goodbye")
 
-    init(named name: String) {
+    init(named name: String, in subdirectory: String = "Prompts") {
         func load(_ law: String) -> [UInt8] {
-            guard let url = Bundle.module.url(forResource: name, withExtension: law, subdirectory: "Prompts"),
+            guard let url = Bundle.module.url(forResource: name, withExtension: law, subdirectory: subdirectory),
                   let data = try? Data(contentsOf: url) else { return [] }
             return Array(data)
         }

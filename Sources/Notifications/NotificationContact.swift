@@ -16,6 +16,12 @@ public struct NotificationContact: StrictCodable {
     public var secret: String?
     /// `udp://HOST:PORT`, `tcp://HOST:PORT` or `tls://HOST:PORT`.
     public var syslog: String?
+    /// An extension the PBX calls to read the event out.
+    public var `extension`: String?
+    /// Calls made for one message when nobody answers (each rings `ringSeconds`, `retryAfter` seconds apart).
+    public var attempts = 3
+    public var ringSeconds = 30
+    public var retryAfter = 10
     public var levels: [EventKind.Level] = [.alert]
     public var events: [String] = []
 
@@ -23,6 +29,7 @@ public struct NotificationContact: StrictCodable {
 
     public static let fields: [StrictField<NotificationContact>] = [
         .required("name", \.name), .init("email", \.email), .init("webhook", \.webhook), .init("secret", \.secret), .init("syslog", \.syslog),
+        .init("extension", \.extension), .init("attempts", \.attempts), .init("ringSeconds", \.ringSeconds), .init("retryAfter", \.retryAfter),
         .init("levels", \.levels), .init("events", \.events),
     ]
 
@@ -31,14 +38,17 @@ public struct NotificationContact: StrictCodable {
         case email(String)
         case webhook(URL)
         case syslog(SyslogTarget)
+        /// A call to an extension, read out as speech.
+        case call(extension: String)
     }
 
     /// nil when not exactly one valid channel is given (see `problems`).
     public var channel: Channel? {
-        switch (email, webhook, syslog) {
-        case (let email?, nil, nil): MailAddress.isValid(email) ? .email(email) : nil
-        case (nil, let webhook?, nil): NotificationContact.webhookURL(webhook).map(Channel.webhook)
-        case (nil, nil, let syslog?): SyslogTarget(syslog).map(Channel.syslog)
+        switch (email, webhook, syslog, `extension`) {
+        case (let email?, nil, nil, nil): MailAddress.isValid(email) ? .email(email) : nil
+        case (nil, let webhook?, nil, nil): NotificationContact.webhookURL(webhook).map(Channel.webhook)
+        case (nil, nil, let syslog?, nil): SyslogTarget(syslog).map(Channel.syslog)
+        case (nil, nil, nil, let number?): NotificationContact.isExtensionNumber(number) ? .call(extension: number) : nil
         default: nil
         }
     }
@@ -54,16 +64,21 @@ public struct NotificationContact: StrictCodable {
         if name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isLetter || $0.isNumber || " ._-@".contains($0) }) {
             problems.append("name: 1-64 letters, digits, spaces and . _ - @")
         }
-        let given = [email, webhook, syslog].compactMap { $0 }.count
+        let given = [email, webhook, syslog, `extension`].compactMap { $0 }.count
         if given != 1 {
-            problems.append("channel: give exactly one of email, webhook or syslog")
+            problems.append("channel: give exactly one of email, webhook, syslog or extension")
         } else if let email, !MailAddress.isValid(email) {
             problems.append("email: must be an address such as ops@example.com")
         } else if let webhook, NotificationContact.webhookURL(webhook) == nil {
             problems.append("webhook: must be an https:// address (http:// only to 127.0.0.1, ::1 or localhost), at most 2048 characters")
         } else if let syslog, SyslogTarget(syslog) == nil {
             problems.append("syslog: must be udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT")
+        } else if let number = `extension`, !NotificationContact.isExtensionNumber(number) {
+            problems.append("extension: must be an extension number (digits)")
         }
+        problems.check(attempts, 1...10, "attempts")
+        problems.check(ringSeconds, 5...120, "ringSeconds", " seconds")
+        problems.check(retryAfter, 5...3_600, "retryAfter", " seconds")
         if secret != nil, webhook == nil { problems.append("secret: only a webhook has a secret") }
         if let secret, secret.count < 16 || secret.count > 256 { problems.append("secret: 16-256 characters") }
         if levels.isEmpty && events.isEmpty { problems.append("levels: give a level or an event, or the contact receives nothing") }
@@ -73,6 +88,8 @@ public struct NotificationContact: StrictCodable {
         }
         return problems
     }
+
+    static func isExtensionNumber(_ text: String) -> Bool { (1...32).contains(text.count) && text.allSatisfy { $0.isASCII && $0.isNumber } }
 
     static func webhookURL(_ text: String) -> URL? {
         guard text.count <= 2_048, let url = URL(string: text), let host = url.host, !host.isEmpty, url.user == nil else { return nil }

@@ -16,24 +16,37 @@ public struct NotificationDelivery: Sendable {
 
     /// The mail client as the `smtp:` section says at the time of sending (nil: no mail server configured).
     let mailer: @Sendable () async -> SMTPClient?
+    /// Rings an extension and reads the message out: nil when answered, else why not (no device, refused, no answer).
+    public typealias PlaceCall = @Sendable (_ extension: String, _ message: NotificationMessage, _ ringSeconds: Int) async -> String?
+    let placeCall: PlaceCall?
     let http: HTTPClient
     let hostname: String
     /// Attempts of a webhook after the first, 1 s, 2 s, 4 s... apart.
     let webhookRetries: Int
     let timeout: TimeAmount
 
-    public init(mailer: @escaping @Sendable () async -> SMTPClient?, http: HTTPClient = .shared, hostname: String, webhookRetries: Int = 3,
-                timeout: TimeAmount = .seconds(10)) {
+    public init(mailer: @escaping @Sendable () async -> SMTPClient?, placeCall: PlaceCall?, http: HTTPClient = .shared, hostname: String,
+                webhookRetries: Int = 3, timeout: TimeAmount = .seconds(10)) {
         self.mailer = mailer
+        self.placeCall = placeCall
         self.http = http
         self.hostname = hostname
         self.webhookRetries = webhookRetries
         self.timeout = timeout
     }
 
-    public func deliver(_ message: NotificationMessage, to channel: NotificationContact.Channel, secret: String?,
+    public func deliver(_ message: NotificationMessage, to contact: NotificationContact, channel: NotificationContact.Channel, secret: String?,
                         text: NotificationText) async throws(Failure) {
         switch channel {
+        case .call(let number):
+            guard let placeCall else { throw Failure(description: "calls are placed by the running server") }
+            var reason = ""
+            for attempt in 1...max(1, contact.attempts) {
+                guard let failure = await placeCall(number, message, contact.ringSeconds) else { return }
+                reason = failure
+                if attempt < contact.attempts { try? await Task.sleep(for: .seconds(contact.retryAfter)) }
+            }
+            throw Failure(description: "calling extension \(number): \(reason) (\(contact.attempts) attempts)")
         case .email(let address):
             guard let client = await mailer() else { throw Failure(description: "no mail server is configured (portcullis smtp set ...)") }
             guard let mail = MailMessage(from: client.settings.from, to: address, subject: text.subject(message), body: text.body(message)) else {

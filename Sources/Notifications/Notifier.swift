@@ -51,7 +51,8 @@ public final class Notifier: Service, Sendable {
     private let state = Mutex(State())
 
     /// Subscribes at once, so events published before `run` starts are told too.
-    public init(bus: EventBus, store: any PortcullisStore, secrets: SecretBox, logger: Logger) {
+    /// `placeCall`: how the running PBX calls an extension (nil: call contacts fail, saying so).
+    public init(bus: EventBus, store: any PortcullisStore, secrets: SecretBox, placeCall: NotificationDelivery.PlaceCall?, logger: Logger) {
         self.bus = bus
         self.store = store
         self.secrets = secrets
@@ -60,7 +61,7 @@ public final class Notifier: Service, Sendable {
         delivery = NotificationDelivery(mailer: {
             guard let settings = try? await store.settings(SMTPSettings.self), settings.isConfigured else { return nil }
             return SMTPClient(settings: settings, password: settings.password.flatMap { try? secrets.open($0) })
-        }, hostname: ProcessInfo.processInfo.hostName)
+        }, placeCall: placeCall, hostname: ProcessInfo.processInfo.hostName)
     }
 
     public func run() async throws {
@@ -132,8 +133,8 @@ public final class Notifier: Service, Sendable {
             throw NotificationDelivery.Failure(description: "no contact is named '\(contact.prefix(64))'")
         }
         let event = PortcullisEvent(EventCatalogue.notificationTest, fields: ["contact": contact, "requestedBy": user])
-        try await delivery.deliver(NotificationMessage(contact: contact, event: event, count: 1, interval: nil), to: target.channel,
-                                   secret: target.secret, text: text)
+        try await delivery.deliver(NotificationMessage(contact: contact, event: event, count: 1, interval: nil), to: target.contact,
+                                   channel: target.channel, secret: target.secret, text: text)
     }
 
     private func handle(_ event: PortcullisEvent) {
@@ -155,7 +156,7 @@ public final class Notifier: Service, Sendable {
     private func deliver(_ message: NotificationMessage, to name: String) async {
         guard let (contact, text) = state.withLock({ state in state.contacts[name].map { ($0, state.text) } }) else { return }
         do {
-            try await delivery.deliver(message, to: contact.channel, secret: contact.secret, text: text)
+            try await delivery.deliver(message, to: contact.contact, channel: contact.channel, secret: contact.secret, text: text)
             state.withLock { state in
                 state.status[name]?.delivered += 1
                 state.status[name]?.failing = false

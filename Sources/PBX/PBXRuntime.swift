@@ -24,6 +24,8 @@ public final class PBXRuntime: Sendable {
     public let media: MediaRelay?
     /// Keeps registration trunks registered at their providers.
     public let trunkRegistrar: TrunkRegistrar
+    /// Places the calls of notification contacts.
+    public let notificationCaller: NotificationCaller
     /// Finished calls waiting to be written; drained by `SIPService`.
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
     /// The server's UDP sockets and open connections, for requests the PBX starts.
@@ -62,9 +64,11 @@ public final class PBXRuntime: Sendable {
             Task { try? await store.store(locks, key: PBXRuntime.outboundLocksKey) }
         })
         trunkRegistrar = TrunkRegistrar(flows: flows, advertisedHost: configuration.sip.calls.advertisedHost) { bus.publish($0) }
+        notificationCaller = NotificationCaller(flows: flows, location: location, relay: media, advertisedHost: configuration.sip.calls.advertisedHost)
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
                                           registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
-                                          trunkRegistrar: trunkRegistrar, location: location, bus: bus, logger: logger)
+                                          trunkRegistrar: trunkRegistrar, notificationCaller: notificationCaller, location: location, bus: bus,
+                                          logger: logger)
         let routing = try await store.settings(RoutingSettings.self)
         router.update(routing: RoutingTable(try routing.opened(with: secrets),
                                             policy: try await store.settings(OutboundPolicySettings.self)))

@@ -19,6 +19,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private let registrationGuard: RegistrationGuard?
     private let router: CallRouter?
     private let trunkRegistrar: TrunkRegistrar?
+    private let notificationCaller: NotificationCaller?
     private let location: LocationService
     private let registrar: Mutex<Registrar>
     private let transactions: Mutex<ServerTransactionTable>
@@ -36,9 +37,10 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
 
     /// `router` takes authenticated INVITEs and everything inside calls; nil answers INVITE 501 after authentication.
     public init(configuration: PBXConfiguration, authenticator: RegistrationAuthenticator, registrationGuard: RegistrationGuard? = nil,
-                router: CallRouter? = nil, trunkRegistrar: TrunkRegistrar? = nil, location: LocationService, bus: EventBus, logger: Logger,
+                router: CallRouter? = nil, trunkRegistrar: TrunkRegistrar? = nil, notificationCaller: NotificationCaller? = nil, location: LocationService, bus: EventBus, logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.trunkRegistrar = trunkRegistrar
+        self.notificationCaller = notificationCaller
         self.authenticator = authenticator
         self.registrationGuard = registrationGuard
         self.router = router
@@ -61,7 +63,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     public func handle(_ message: SIPMessage, replier: SIPReplier) {
         guard case .request(let request) = message else {
             metrics.responses.increment()
-            if case .response(let response) = message, trunkRegistrar?.receive(response) != true {
+            if case .response(let response) = message, trunkRegistrar?.receive(response) != true, notificationCaller?.receive(response) != true {
                 router?.receive(response, replier: replier)
             }
             return
@@ -74,6 +76,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return
             }
         }
+        if notificationCaller?.receive(request, replier: replier) == true { return }
         if let router {
             switch router.receive(request, replier: replier) {
             case .handled:

@@ -103,8 +103,8 @@ import Testing
         #expect(contact { $0.webhook = "https://hooks.example.com/T1"; $0.secret = "0123456789abcdef" }.problems.isEmpty)
         #expect(contact { $0.syslog = "tcp://[::1]:6514" }.channel == .syslog(SyslogTarget("tcp://[::1]:6514")!))
         #expect(contact { $0.syslog = "tls://logs.example.com:6514" }.problems.isEmpty)
-        #expect(contact { _ in }.problems == ["channel: give exactly one of email, webhook or syslog"])
-        #expect(contact { $0.email = "ops@example.com"; $0.syslog = "udp://h:514" }.problems.contains("channel: give exactly one of email, webhook or syslog"))
+        #expect(contact { _ in }.problems == ["channel: give exactly one of email, webhook, syslog or extension"])
+        #expect(contact { $0.email = "ops@example.com"; $0.syslog = "udp://h:514" }.problems.contains("channel: give exactly one of email, webhook, syslog or extension"))
         #expect(contact { $0.email = "ops@example.com\r\nBcc: x@y.z" }.problems.first?.hasPrefix("email:") == true)
         #expect(contact { $0.webhook = "http://hooks.example.com/x" }.problems.first?.hasPrefix("webhook:") == true, "plain http only to this host")
         #expect(contact { $0.webhook = "http://127.0.0.1:8080/x" }.problems.isEmpty)
@@ -114,6 +114,9 @@ import Testing
         #expect(contact { $0.email = "a@b.c"; $0.levels = [] }.problems.first?.hasPrefix("levels:") == true)
         #expect(contact { $0.email = "a@b.c"; $0.events = ["No Such Event"] }.problems == ["events: no event is named 'No Such Event'"])
         #expect(contact { $0.name = "a/b"; $0.email = "a@b.c" }.problems.first?.hasPrefix("name:") == true)
+        #expect(contact { $0.extension = "1002" }.channel == .call(extension: "1002"))
+        #expect(contact { $0.extension = "10a2" }.problems == ["extension: must be an extension number (digits)"])
+        #expect(contact { $0.extension = "1002"; $0.attempts = 0 }.problems == ["attempts: must be 1-10, got 0"])
     }
 
     @Test func aContactReceivesItsLevelsAndItsEvents() {

@@ -59,3 +59,17 @@ struct OutgoingRequest: Sendable {
     var branch: String
     var flow: SIPReplier
 }
+
+extension OutgoingRequest {
+    /// The ACK of a non-2xx final response to this INVITE (RFC 3261 section 17.1.1.3): its Via, From, Call-ID, the
+    /// response's To.
+    func nonSuccessAck(_ response: SIPResponse, remoteAddress: String) -> [UInt8] {
+        var headers = SIPHeaders()
+        for field in request.headers where [.via, .from, .callID, .maxForwards].contains(field.name) {
+            headers.append(field.name, field.value)
+        }
+        headers.append(.to, response.headers[.to] ?? remoteAddress)
+        headers.append(.cseq, "\(request.cseqNumber) ACK")
+        return SIPRequest(method: .ack, uri: request.uri, headers: headers).serialized()
+    }
+}

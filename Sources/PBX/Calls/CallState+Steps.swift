@@ -75,13 +75,7 @@ extension CallState {
 
     /// RFC 3261 section 17.1.1.3: same branch and Request-URI as the INVITE, To from the response.
     func nonSuccessAck(_ fork: Call.Fork, response: SIPResponse) -> [UInt8] {
-        var headers = SIPHeaders()
-        for field in fork.invite.request.headers where [.via, .from, .callID, .maxForwards].contains(field.name) {
-            headers.append(field.name, field.value)
-        }
-        headers.append(.to, response.headers[.to] ?? fork.dialog.remoteAddress)
-        headers.append(.cseq, "\(fork.invite.request.cseqNumber) ACK")
-        return SIPRequest(method: .ack, uri: fork.invite.request.uri, headers: headers).serialized()
+        fork.invite.nonSuccessAck(response, remoteAddress: fork.dialog.remoteAddress)
     }
 
     /// Ends an answered call: records who ended it and why, BYEs the legs that should hear of it.

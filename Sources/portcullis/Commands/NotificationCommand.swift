@@ -9,7 +9,7 @@ struct NotificationCommand: AsyncParsableCommand {
                                                     subcommands: [Contact.self, Event.self, Interval.self])
 
     struct Contact: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Notification contacts: an email address, a webhook or a syslog server.",
+        static let configuration = CommandConfiguration(abstract: "Notification contacts: an email address, a webhook, a syslog server or a call to an extension.",
                                                         subcommands: [Add.self, List.self, Remove.self, Test.self])
 
         struct Add: AsyncParsableCommand {
@@ -21,6 +21,10 @@ struct NotificationCommand: AsyncParsableCommand {
             @Option(help: "The webhook's signing secret (16-256 characters).") var secret: String?
             @Option(help: "A file holding the webhook's signing secret (kept out of the shell history).") var secretFile: String?
             @Option(help: "udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT (RFC 5424).") var syslog: String?
+            @Option(name: .customLong("extension"), help: "An extension the PBX calls to read the event out.") var number: String?
+            @Option(help: "Calls per message when nobody answers (1-10, default 3).") var attempts: Int?
+            @Option(help: "Seconds a call rings (5-120, default 30).") var ringSeconds: Int?
+            @Option(help: "Seconds between unanswered calls (5-3600, default 10).") var retryAfter: Int?
             @Option(help: "information, warning or alert; repeatable.") var level: [EventKind.Level] = []
             @Option(help: "An event name it receives whatever its level; repeatable.") var event: [String] = []
 
@@ -32,6 +36,10 @@ struct NotificationCommand: AsyncParsableCommand {
                 contact.webhook = webhook
                 contact.secret = try secret ?? SecretFile.read(secretFile, option: "--secret-file")
                 contact.syslog = syslog
+                contact.extension = number
+                if let attempts { contact.attempts = attempts }
+                if let ringSeconds { contact.ringSeconds = ringSeconds }
+                if let retryAfter { contact.retryAfter = retryAfter }
                 if !level.isEmpty || !event.isEmpty { contact.levels = level }
                 contact.events = event
                 _ = try await withClient(data) { try await $0.send(Endpoints.addNotificationContact, body: contact) }
@@ -50,7 +58,7 @@ struct NotificationCommand: AsyncParsableCommand {
                 Output.table(["NAME", "CHANNEL", "RECEIVES", "DELIVERIES"], view.contacts.map { shown in
                     let contact = shown.contact
                     let channel = contact.email.map { "email \($0)" } ?? contact.webhook.map { "webhook \($0)" + (shown.secretSet ? " (signed)" : "") }
-                        ?? contact.syslog.map { "syslog \($0)" } ?? "?"
+                        ?? contact.syslog.map { "syslog \($0)" } ?? contact.extension.map { "call \($0)" } ?? "?"
                     let receives = (contact.levels.map(\.rawValue) + contact.events).joined(separator: ", ")
                     let status = shown.status.map { status in
                         "\(status.delivered) sent, \(status.failed) failed, \(status.dropped) dropped"
