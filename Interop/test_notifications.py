@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from portcullis_harness import SipClient, apply_config, authorization, challenge_fields, extensions_yaml, free_port, strong_password
+from portcullis_harness import BINARY, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, free_port, strong_password
 from test_accounts import configure_smtp, smtp_sink  # noqa: F401 (smtp_sink is a fixture)
 
 SECRET = "webhook-secret-for-tests-0123"
@@ -430,3 +430,66 @@ def test_a_contact_extension_is_called_and_hears_the_event_after_a_refused_first
         assert result.returncode != 0 and "extension: must be an extension number" in result.stderr
     finally:
         phone.close()
+
+
+class Provider(Phone):
+    """A carrier's SIP server on 127.0.0.50: takes the trunk's REGISTER, challenges the first INVITE (407), checks
+    the digest of the second, answers it and counts the RTP."""
+
+    def __init__(self, password):
+        self.number, self.host, self.password = "carrier", "127.0.0.50", password
+        self.client = type("Socket", (), {})()
+        self.client.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.client.sock.bind((self.host, 0))
+        self.client.port = self.client.sock.getsockname()[1]
+        self.client.close = self.client.sock.close
+        self.media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.media.bind((self.host, 0))
+
+    def invite_after_challenge(self, timeout=30):
+        """Answers REGISTERs; challenges an INVITE without credentials; returns the INVITE with them (checked) and its digest fields."""
+        while True:
+            request = self.request(timeout)
+            if request["method"] == "REGISTER":
+                self.reply(request, 200, "OK")
+            elif request["method"] == "INVITE" and "proxy-authorization" not in request["headers"]:
+                h = request["headers"]
+                lines = ["SIP/2.0 407 Proxy Authentication Required", *[f"Via: {v}" for v in h["via"]], f"From: {h['from'][0]}",
+                         f"To: {h['to'][0]};tag=prov", f"Call-ID: {h['call-id'][0]}", f"CSeq: {h['cseq'][0]}",
+                         'Proxy-Authenticate: Digest realm="carrier.example", nonce="nonce-4711", algorithm=MD5', "Content-Length: 0", "", ""]
+                self.client.sock.sendto("\r\n".join(lines).encode(), request["source"])
+            elif request["method"] == "INVITE":
+                fields = dict(re.findall(r'(\w+)="?([^",]+)"?', request["headers"]["proxy-authorization"][0][len("Digest "):]))
+                md5 = lambda text: hashlib.md5(text.encode()).hexdigest()
+                ha1, ha2 = md5(f"{fields['username']}:carrier.example:{self.password}"), md5(f"INVITE:{fields['uri']}")
+                expected = md5(f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}") if "qop" in fields else md5(f"{ha1}:{fields['nonce']}:{ha2}")
+                return request, fields, fields["response"] == expected
+
+
+def test_a_contact_mobile_is_called_through_the_outbound_route_the_extension_would_take(server_factory):
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    server.api_token()
+    provider = Provider("Prov1der-Secret")
+    try:
+        server.cli("trunk", "add", "carrier", "--host", f"127.0.0.50:{provider.client.port}", "--username", "pbx-acct", "--password", "Prov1der-Secret")
+        server.cli("route", "add", "mobiles", "--pattern", "07.", "--trunk", "carrier", "--extension", "1002")
+        # 1001 may not use the route: a contact calling as 1001 is refused by the outbound policy, and says so.
+        server.cli("notification", "contact", "add", "refused", "--mobile", "07700900123", "--as", "1001", "--attempts", "1")
+        result = server.cli("notification", "contact", "test", "refused", check=False)
+        assert result.returncode != 0 and "outbound policy refused it" in result.stderr and "does not permit extension 1001" in result.stderr
+        server.cli("notification", "contact", "add", "oncall", "--mobile", "07700900123", "--as", "1002")
+        tester = subprocess.Popen([str(BINARY), "notification", "contact", "test", "oncall", "--data-dir", str(server.data_dir)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        invite, digest, verified = provider.invite_after_challenge()
+        assert verified and digest["username"] == "pbx-acct", "the trunk's credentials answered the provider's challenge"
+        assert invite["headers"]["to"][0].startswith("<sip:07700900123@127.0.0.50")
+        types, audio, bye = provider.answer_and_listen(invite, packets=50)
+        assert types == {0} and len(set(audio)) > 50 and bye == "SIP/2.0 200 OK"
+        out, err = tester.communicate(timeout=30)
+        assert tester.returncode == 0 and "test message sent to oncall" in out, err
+        result = server.cli("notification", "contact", "add", "x", "--mobile", "07700900123", check=False)
+        assert result.returncode != 0 and "name the extension (--as)" in result.stderr
+    finally:
+        provider.close()

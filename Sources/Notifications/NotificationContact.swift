@@ -18,6 +18,9 @@ public struct NotificationContact: StrictCodable {
     public var syslog: String?
     /// An extension the PBX calls to read the event out.
     public var `extension`: String?
+    /// A number outside the PBX called through the outbound routes, as `caller` would dial it (its permissions apply).
+    public var mobile: String?
+    public var caller: String?
     /// Calls made for one message when nobody answers (each rings `ringSeconds`, `retryAfter` seconds apart).
     public var attempts = 3
     public var ringSeconds = 30
@@ -29,7 +32,7 @@ public struct NotificationContact: StrictCodable {
 
     public static let fields: [StrictField<NotificationContact>] = [
         .required("name", \.name), .init("email", \.email), .init("webhook", \.webhook), .init("secret", \.secret), .init("syslog", \.syslog),
-        .init("extension", \.extension), .init("attempts", \.attempts), .init("ringSeconds", \.ringSeconds), .init("retryAfter", \.retryAfter),
+        .init("extension", \.extension), .init("mobile", \.mobile), .init("caller", \.caller), .init("attempts", \.attempts), .init("ringSeconds", \.ringSeconds), .init("retryAfter", \.retryAfter),
         .init("levels", \.levels), .init("events", \.events),
     ]
 
@@ -40,15 +43,19 @@ public struct NotificationContact: StrictCodable {
         case syslog(SyslogTarget)
         /// A call to an extension, read out as speech.
         case call(extension: String)
+        /// A call outside, through the route `caller` would take.
+        case mobile(number: String, caller: String)
     }
 
     /// nil when not exactly one valid channel is given (see `problems`).
     public var channel: Channel? {
-        switch (email, webhook, syslog, `extension`) {
-        case (let email?, nil, nil, nil): MailAddress.isValid(email) ? .email(email) : nil
-        case (nil, let webhook?, nil, nil): NotificationContact.webhookURL(webhook).map(Channel.webhook)
-        case (nil, nil, let syslog?, nil): SyslogTarget(syslog).map(Channel.syslog)
-        case (nil, nil, nil, let number?): NotificationContact.isExtensionNumber(number) ? .call(extension: number) : nil
+        switch (email, webhook, syslog, `extension`, mobile) {
+        case (let email?, nil, nil, nil, nil): MailAddress.isValid(email) ? .email(email) : nil
+        case (nil, let webhook?, nil, nil, nil): NotificationContact.webhookURL(webhook).map(Channel.webhook)
+        case (nil, nil, let syslog?, nil, nil): SyslogTarget(syslog).map(Channel.syslog)
+        case (nil, nil, nil, let number?, nil): NotificationContact.isExtensionNumber(number) ? .call(extension: number) : nil
+        case (nil, nil, nil, nil, let number?):
+            NotificationContact.isDialable(number) && caller.map(NotificationContact.isExtensionNumber) == true ? .mobile(number: number, caller: caller!) : nil
         default: nil
         }
     }
@@ -64,9 +71,9 @@ public struct NotificationContact: StrictCodable {
         if name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isLetter || $0.isNumber || " ._-@".contains($0) }) {
             problems.append("name: 1-64 letters, digits, spaces and . _ - @")
         }
-        let given = [email, webhook, syslog, `extension`].compactMap { $0 }.count
+        let given = [email, webhook, syslog, `extension`, mobile].compactMap { $0 }.count
         if given != 1 {
-            problems.append("channel: give exactly one of email, webhook, syslog or extension")
+            problems.append("channel: give exactly one of email, webhook, syslog, extension or mobile")
         } else if let email, !MailAddress.isValid(email) {
             problems.append("email: must be an address such as ops@example.com")
         } else if let webhook, NotificationContact.webhookURL(webhook) == nil {
@@ -75,7 +82,12 @@ public struct NotificationContact: StrictCodable {
             problems.append("syslog: must be udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT")
         } else if let number = `extension`, !NotificationContact.isExtensionNumber(number) {
             problems.append("extension: must be an extension number (digits)")
+        } else if let number = mobile, !NotificationContact.isDialable(number) {
+            problems.append("mobile: must be a number as an extension dials it (digits, a leading +)")
+        } else if mobile != nil, !(caller.map(NotificationContact.isExtensionNumber) ?? false) {
+            problems.append("caller: a mobile is called as an extension would dial it: name the extension (--as)")
         }
+        if caller != nil, mobile == nil { problems.append("caller: only a mobile contact has a caller") }
         problems.check(attempts, 1...10, "attempts")
         problems.check(ringSeconds, 5...120, "ringSeconds", " seconds")
         problems.check(retryAfter, 5...3_600, "retryAfter", " seconds")
@@ -90,6 +102,11 @@ public struct NotificationContact: StrictCodable {
     }
 
     static func isExtensionNumber(_ text: String) -> Bool { (1...32).contains(text.count) && text.allSatisfy { $0.isASCII && $0.isNumber } }
+
+    static func isDialable(_ text: String) -> Bool {
+        let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        return (3...32).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
 
     static func webhookURL(_ text: String) -> URL? {
         guard text.count <= 2_048, let url = URL(string: text), let host = url.host, !host.isEmpty, url.user == nil else { return nil }

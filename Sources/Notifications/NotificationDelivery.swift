@@ -16,8 +16,9 @@ public struct NotificationDelivery: Sendable {
 
     /// The mail client as the `smtp:` section says at the time of sending (nil: no mail server configured).
     let mailer: @Sendable () async -> SMTPClient?
-    /// Rings an extension and reads the message out: nil when answered, else why not (no device, refused, no answer).
-    public typealias PlaceCall = @Sendable (_ extension: String, _ message: NotificationMessage, _ ringSeconds: Int) async -> String?
+    /// Rings an extension or a mobile (`.call`, `.mobile`) and reads the message out: nil when answered, else why not
+    /// (no device, refused by the outbound policy or the far end, no answer).
+    public typealias PlaceCall = @Sendable (_ channel: NotificationContact.Channel, _ message: NotificationMessage, _ ringSeconds: Int) async -> String?
     let placeCall: PlaceCall?
     let http: HTTPClient
     let hostname: String
@@ -38,15 +39,15 @@ public struct NotificationDelivery: Sendable {
     public func deliver(_ message: NotificationMessage, to contact: NotificationContact, channel: NotificationContact.Channel, secret: String?,
                         text: NotificationText) async throws(Failure) {
         switch channel {
-        case .call(let number):
+        case .call(let number), .mobile(let number, _):
             guard let placeCall else { throw Failure(description: "calls are placed by the running server") }
             var reason = ""
             for attempt in 1...max(1, contact.attempts) {
-                guard let failure = await placeCall(number, message, contact.ringSeconds) else { return }
+                guard let failure = await placeCall(channel, message, contact.ringSeconds) else { return }
                 reason = failure
                 if attempt < contact.attempts { try? await Task.sleep(for: .seconds(contact.retryAfter)) }
             }
-            throw Failure(description: "calling extension \(number): \(reason) (\(contact.attempts) attempts)")
+            throw Failure(description: "calling \(number): \(reason) (\(contact.attempts) attempt\(contact.attempts == 1 ? "" : "s"))")
         case .email(let address):
             guard let client = await mailer() else { throw Failure(description: "no mail server is configured (portcullis smtp set ...)") }
             guard let mail = MailMessage(from: client.settings.from, to: address, subject: text.subject(message), body: text.body(message)) else {

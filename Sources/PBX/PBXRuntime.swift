@@ -64,7 +64,8 @@ public final class PBXRuntime: Sendable {
             Task { try? await store.store(locks, key: PBXRuntime.outboundLocksKey) }
         })
         trunkRegistrar = TrunkRegistrar(flows: flows, advertisedHost: configuration.sip.calls.advertisedHost) { bus.publish($0) }
-        notificationCaller = NotificationCaller(flows: flows, location: location, relay: media, advertisedHost: configuration.sip.calls.advertisedHost)
+        notificationCaller = NotificationCaller(flows: flows, location: location, relay: media, router: router,
+                                                advertisedHost: configuration.sip.calls.advertisedHost)
         dispatcher = SIPRequestDispatcher(configuration: configuration, authenticator: authenticator,
                                           registrationGuard: configuration.registrationGuard ? registrationGuard : nil, router: router,
                                           trunkRegistrar: trunkRegistrar, notificationCaller: notificationCaller, location: location, bus: bus,

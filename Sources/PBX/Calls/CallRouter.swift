@@ -61,6 +61,18 @@ public final class CallRouter: Sendable {
                                                              flows: flows, secrets: secrets)))
     }
 
+    /// The outbound policy's verdict on a call the PBX itself places for `caller` (a notification call to a mobile):
+    /// the same routes, permissions, locks, number and country rules as if the extension dialed it.
+    func decideOwnCall(as caller: String, dialed: String) -> CallVerdict {
+        let rules = directory.credentials(number: caller)?.calls ?? ExtensionCallRules()
+        let policy = routing.withLock { $0.policy }
+        let maxDuration = settings.withLock { $0.maxDuration }
+        return state.withLock { state in
+            policy.decide(CallPolicy.Attempt(caller: caller, rules: rules, dialed: dialed, defaultMaxDuration: maxDuration), state: state.outbound,
+                          now: clock.now())
+        }
+    }
+
     /// New trunks and routes apply to the next call.
     public func update(routing table: RoutingTable) { routing.withLock { $0 = table } }
 

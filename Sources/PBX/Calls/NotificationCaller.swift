@@ -1,16 +1,19 @@
+import Defense
 import Foundation
 import Media
 import Model
 import NIOCore
 import NIOPosix
+import SIPAuth
 import SIPCore
 import SIPStack
 import Synchronization
 
 /// Calls a person to read an event out: the PBX is the caller (RFC 3261 sections 13 and 17.1.1 as a UAC of its
-/// own). It rings the extension's most recently registered device over the flow the device registered on (so it
-/// passes the device's NAT), offers G.711 from the media relay, plays the prompt when answered, then hangs up.
-/// Ringing ends after `ringTimeout` with a CANCEL; the answer is the outcome for the caller to retry on.
+/// own). It rings an extension's most recently registered device over the flow the device registered on (so it
+/// passes the device's NAT), or a mobile through the trunk the outbound policy chooses (answering the provider's
+/// challenge once), offers G.711 from the media relay, plays the prompt when answered, then hangs up. Ringing ends
+/// after `ringTimeout` with a CANCEL; the answer is the outcome for the caller to retry on.
 public final class NotificationCaller: Sendable {
     public enum Outcome: Sendable, Equatable {
         case answered
@@ -28,6 +31,9 @@ public final class NotificationCaller: Sendable {
         var ended = false
         var ack: [UInt8]?
         var timers: [Scheduled<Void>] = []
+        /// The trunk a call to a mobile leaves through; its credentials answer one challenge.
+        var trunk: TrunkSettings?
+        var answeredChallenge = false
     }
 
     private let calls = Mutex<[String: Pending]>([:])
@@ -35,11 +41,13 @@ public final class NotificationCaller: Sendable {
     private let location: LocationService
     private let relay: MediaRelay?
     private let advertisedHost: String?
+    private let router: CallRouter
 
-    init(flows: SIPFlowTable, location: LocationService, relay: MediaRelay?, advertisedHost: String?) {
+    init(flows: SIPFlowTable, location: LocationService, relay: MediaRelay?, router: CallRouter, advertisedHost: String?) {
         self.flows = flows
         self.location = location
         self.relay = relay
+        self.router = router
         self.advertisedHost = advertisedHost
     }
 
@@ -49,7 +57,33 @@ public final class NotificationCaller: Sendable {
         guard let binding = bindings.first, let peer = SIPPeer(binding: binding), let flow = flows.replier(to: peer) else {
             return .failed("extension \(number) has no registered device")
         }
+        let hostPort = CallMessages.hostPort(flow, advertised: advertisedHost)
+        return await place(CallDestination(uri: binding.contact, to: "<sip:\(number)@\(hostPort)>", fromUser: "portcullis", flow: flow, trunk: nil),
+                           prompt: prompt, ringTimeout: ringTimeout)
+    }
+
+    /// Calls `number` outside as if `caller` dialed it: the outbound policy decides the route and trunk (permissions,
+    /// locks, blocked numbers, countries), so a notification cannot reach where the extension may not call.
+    public func call(number: String, as caller: String, prompt: Prompt, ringTimeout: TimeAmount = .seconds(30)) async -> Outcome {
+        let allowed: OutboundCall
+        switch router.decideOwnCall(as: caller, dialed: number) {
+        case .allow(let call): allowed = call
+        case .needsPIN(let route): return .failed("route '\(route)' asks for a PIN, which a notification call cannot key")
+        case .refuse(let refusal): return .failed("the outbound policy refused it: \(refusal)")
+        }
+        let table = router.routingTable
+        guard let trunk = allowed.trunks.lazy.compactMap({ table.trunk(named: $0) }).first(where: { $0.address != nil }), let address = trunk.address,
+              let flow = flows.replier(to: SIPPeer(address: address, transport: .udp)) else {
+            return .failed("no trunk of route '\(allowed.route)' is reachable")
+        }
+        let target = "sip:\(allowed.number)@\(trunk.settings.host)"
+        return await place(CallDestination(uri: target, to: "<\(target)>", fromUser: trunk.settings.username ?? caller, flow: flow, trunk: trunk.settings),
+                           prompt: prompt, ringTimeout: ringTimeout)
+    }
+
+    private func place(_ destination: CallDestination, prompt: Prompt, ringTimeout: TimeAmount) async -> Outcome {
         guard let relay else { return .failed("calls need the media relay (sip.media)") }
+        let flow = destination.flow
         let session: MediaSession
         do {
             session = try await relay.openSession(on: flow.eventLoop).get()
@@ -59,15 +93,16 @@ public final class NotificationCaller: Sendable {
         let advertised = advertisedHost
         let host = CallMessages.host(flow, advertised: advertised)
         var dialog = CallDialog(callID: CallMessages.token() + "@portcullis", localTag: CallMessages.newTag(), remoteTag: nil,
-                                localAddress: "\"Portcullis\" <sip:portcullis@\(CallMessages.hostPort(flow, advertised: advertised))>",
-                                remoteAddress: "<sip:\(number)@\(CallMessages.hostPort(flow, advertised: advertised))>",
-                                remoteTarget: binding.contact, localSequence: 0, flow: flow,
-                                contact: CallMessages.contact(flow, user: "portcullis", advertised: advertised))
+                                localAddress: "\"Portcullis\" <sip:\(destination.fromUser)@\(CallMessages.hostPort(flow, advertised: advertised))>",
+                                remoteAddress: destination.to, remoteTarget: destination.uri, localSequence: 0, flow: flow,
+                                contact: CallMessages.contact(flow, user: destination.fromUser, advertised: advertised))
         let invite = dialog.request(.invite, body: NotificationCaller.offer(host: host, port: session.port(facing: .callee)),
                                     contentType: "application/sdp", extra: [(.allow, SIPRequestDispatcher.allowed)])
         let callID = dialog.callID
         return await withCheckedContinuation { continuation in
-            calls.withLock { $0[callID] = Pending(dialog: dialog, invite: invite, session: session, prompt: prompt, continuation: continuation) }
+            calls.withLock {
+                $0[callID] = Pending(dialog: dialog, invite: invite, session: session, prompt: prompt, continuation: continuation, trunk: destination.trunk)
+            }
             flow.send(invite.bytes, via: nil)
             var timers = [flow.eventLoop.scheduleTask(in: ringTimeout) { [self] in ringingTimedOut(callID) }]
             if !flow.peer.transport.isReliable { timers.append(retransmit(callID, after: .milliseconds(500))) }
@@ -78,7 +113,10 @@ public final class NotificationCaller: Sendable {
     /// A response to one of our requests; false when it is not ours.
     func receive(_ response: SIPResponse) -> Bool {
         guard let callID = response.headers[.callID], let method = (try? response.cseq())?.method else { return false }
-        enum Step { case none, ack([UInt8], SIPReplier), answered(MediaSession, Prompt, UInt8, (String, Int)?, SIPReplier, [UInt8]), failed([UInt8], SIPReplier, String) }
+        enum Step {
+            case none, ack([UInt8], SIPReplier), resend([UInt8], [UInt8], SIPReplier)
+            case answered(MediaSession, Prompt, UInt8, (String, Int)?, SIPReplier, [UInt8]), failed([UInt8], SIPReplier, String)
+        }
         let step: Step? = calls.withLock { calls in
             guard var call = calls[callID] else { return nil }
             defer { calls[callID] = call }
@@ -99,6 +137,21 @@ public final class NotificationCaller: Sendable {
                 call.timers = []
                 let codec = PINPrompt.codecs(response.body)?.audio ?? 0
                 return .answered(call.session, call.prompt, codec, CallMedia.audioTarget(response.body), call.dialog.flow, ack)
+            case 401...407 where (status == 401 || status == 407) && !call.answeredChallenge && call.trunk?.username != nil && !call.answered:
+                let ack = call.invite.nonSuccessAck(response, remoteAddress: call.dialog.remoteAddress)
+                guard let trunk = call.trunk, let username = trunk.username, let password = trunk.password,
+                      let header = response.headers[status == 401 ? .wwwAuthenticate : .proxyAuthenticate],
+                      let challenge = try? DigestChallenge(parsing: header) else {
+                    return .failed(ack, call.dialog.flow, "\(status) \(response.reasonPhrase)")
+                }
+                let credentials = DigestCredentials(answering: challenge, username: username, password: password, method: .invite,
+                                                    uri: call.dialog.remoteTarget, cnonce: CallMessages.token())
+                call.answeredChallenge = true
+                call.provisional = false
+                call.invite = call.dialog.request(.invite, body: call.invite.request.body, contentType: "application/sdp",
+                                                  extra: [(.allow, SIPRequestDispatcher.allowed),
+                                                          (status == 401 ? .authorization : .proxyAuthorization, credentials.headerValue)])
+                return .resend(ack, call.invite.bytes, call.dialog.flow)
             default:
                 guard !call.answered else { return Step.none }
                 let ack = call.invite.nonSuccessAck(response, remoteAddress: call.dialog.remoteAddress)
@@ -111,6 +164,9 @@ public final class NotificationCaller: Sendable {
             break
         case .ack(let bytes, let flow):
             flow.send(bytes, via: nil)
+        case .resend(let ack, let invite, let flow):
+            flow.send(ack, via: nil)
+            flow.send(invite, via: nil)
         case .answered(let session, let prompt, let codec, let target, let flow, let ack):
             flow.send(ack, via: nil)
             if let target { session.setPeer(.callee, host: target.0, port: target.1, signalling: flow.peer.ip) }

@@ -22,6 +22,8 @@ struct NotificationCommand: AsyncParsableCommand {
             @Option(help: "A file holding the webhook's signing secret (kept out of the shell history).") var secretFile: String?
             @Option(help: "udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT (RFC 5424).") var syslog: String?
             @Option(name: .customLong("extension"), help: "An extension the PBX calls to read the event out.") var number: String?
+            @Option(help: "A number outside (a mobile) the PBX calls through the outbound routes.") var mobile: String?
+            @Option(name: .customLong("as"), help: "With --mobile: the extension whose outbound permissions the call uses.") var caller: String?
             @Option(help: "Calls per message when nobody answers (1-10, default 3).") var attempts: Int?
             @Option(help: "Seconds a call rings (5-120, default 30).") var ringSeconds: Int?
             @Option(help: "Seconds between unanswered calls (5-3600, default 10).") var retryAfter: Int?
@@ -37,6 +39,8 @@ struct NotificationCommand: AsyncParsableCommand {
                 contact.secret = try secret ?? SecretFile.read(secretFile, option: "--secret-file")
                 contact.syslog = syslog
                 contact.extension = number
+                contact.mobile = mobile
+                contact.caller = caller
                 if let attempts { contact.attempts = attempts }
                 if let ringSeconds { contact.ringSeconds = ringSeconds }
                 if let retryAfter { contact.retryAfter = retryAfter }
@@ -49,6 +53,17 @@ struct NotificationCommand: AsyncParsableCommand {
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the contacts and how their deliveries went.")
+
+            static func describe(_ channel: NotificationContact.Channel?, signed: Bool) -> String {
+                switch channel {
+                case .email(let address): "email \(address)"
+                case .webhook(let url): "webhook \(url.absoluteString)" + (signed ? " (signed)" : "")
+                case .syslog(let target): "syslog \(target.transport.rawValue)://\(target.host):\(target.port)"
+                case .call(let number): "call \(number)"
+                case .mobile(let number, let caller): "call \(number) as \(caller)"
+                case nil: "?"
+                }
+            }
             @OptionGroup var data: DataDirectoryOptions
             @OptionGroup var output: OutputOptions
 
@@ -57,8 +72,7 @@ struct NotificationCommand: AsyncParsableCommand {
                 if output.json { return try Output.json(view) }
                 Output.table(["NAME", "CHANNEL", "RECEIVES", "DELIVERIES"], view.contacts.map { shown in
                     let contact = shown.contact
-                    let channel = contact.email.map { "email \($0)" } ?? contact.webhook.map { "webhook \($0)" + (shown.secretSet ? " (signed)" : "") }
-                        ?? contact.syslog.map { "syslog \($0)" } ?? contact.extension.map { "call \($0)" } ?? "?"
+                    let channel = List.describe(contact.channel, signed: shown.secretSet)
                     let receives = (contact.levels.map(\.rawValue) + contact.events).joined(separator: ", ")
                     let status = shown.status.map { status in
                         "\(status.delivered) sent, \(status.failed) failed, \(status.dropped) dropped"

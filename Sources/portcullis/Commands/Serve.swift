@@ -99,14 +99,19 @@ struct Serve: AsyncParsableCommand {
         let box = try SecretBox.load(orCreateAt: data.secretKeyPath)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
-        let notifier = Notifier(bus: bus, store: store, secrets: box, placeCall: { number, message, ringSeconds in
+        let notifier = Notifier(bus: bus, store: store, secrets: box, placeCall: { channel, message, ringSeconds in
             let fields = message.event.fields
             let prompt = SpokenEvent.repeated(SpokenEvent.prompt(event: message.event.kind.name, source: fields["ip"] ?? fields["source"],
                                                                  account: fields["account"] ?? fields["username"] ?? fields["extension"]), times: 2)
-            switch await runtime.notificationCaller.call(extension: number, prompt: prompt, ringTimeout: .seconds(Int64(ringSeconds))) {
-            case .answered: return nil
-            case .failed(let reason): return reason
+            let caller = runtime.notificationCaller
+            let outcome: NotificationCaller.Outcome = switch channel {
+            case .call(let number): await caller.call(extension: number, prompt: prompt, ringTimeout: .seconds(Int64(ringSeconds)))
+            case .mobile(let number, let extensionNumber):
+                await caller.call(number: number, as: extensionNumber, prompt: prompt, ringTimeout: .seconds(Int64(ringSeconds)))
+            default: .failed("not a call")
             }
+            if case .failed(let reason) = outcome { return reason }
+            return nil
         }, logger: logger)
         var service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
         service.listenAuthority = apiAddress.description
