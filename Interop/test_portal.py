@@ -5,6 +5,7 @@ Content-Security-Policy violations. Screenshots of the main pages are written to
 test's temporary directory); docs/screenshots/ holds the ones the README shows.
 """
 import http.client
+import json
 import os
 import pathlib
 import time
@@ -17,7 +18,7 @@ from selenium.common.exceptions import NoAlertPresentException, WebDriverExcepti
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from portcullis_harness import ADMIN, ADMIN_PASSWORD, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, strong_password
 from test_network_defense import block_sources, options_flood
@@ -182,7 +183,7 @@ def test_login_with_password_and_totp_then_every_page_loads_clean_at_both_widths
     paths = [urllib.parse.urlparse(link).path for link in links]
     for expected in ("/", "/security/settings", "/security/rules", "/extensions", "/trunks", "/routes/outbound", "/routes/inbound",
                      "/call-control/business-hours", "/call-control/holidays", "/outbound/countries", "/outbound/numbers", "/outbound/pins",
-                     "/outbound/locks", "/events", "/cdr", "/users", "/roles", "/me"):
+                     "/outbound/locks", "/events", "/cdr", "/notifications", "/notifications/events", "/backups", "/users", "/roles", "/me"):
         assert expected in paths, paths
     extra = ["/extensions/1001", "/extensions/1001?tab=registration", "/extensions/1001?tab=outbound", "/extensions/1001?tab=link"]
     extra += [f"/security/rules?tab={tab}" for tab in ("allowed", "blocked", "auto", "static", "frequency")]
@@ -487,3 +488,58 @@ def test_a_login_link_signs_in_once(server_factory, driver):
     driver.get(url)
     portal.submit()
     assert portal.heading() == "Sign in with a link" and driver.find_elements(By.CSS_SELECTOR, ".problem")
+
+
+def test_contacts_the_catalogue_and_backups_from_the_system_pages(server_factory, driver, tmp_path):
+    from test_notifications import WebhookReceiver
+    server = started(server_factory)
+    admin_without_second_factor(server)
+    server.cli("extension", "add", "1001")
+    receiver = WebhookReceiver()
+    try:
+        portal = Portal(server, driver)
+        portal.login(ADMIN, ADMIN_PASSWORD)
+        portal.open("/notifications")
+        portal.fill({"name": "chat", "address": receiver.url, "secret": "a-webhook-secret-16+"})
+        Select(driver.find_element(By.NAME, "channel")).select_by_value("webhook")
+        portal.submit()
+        assert "Contact chat added." in portal.text()
+        row = driver.find_element(By.XPATH, "//tr[td[normalize-space()='chat']]")
+        portal.press(row.find_element(By.XPATH, ".//button[normalize-space()='Test']"))
+        assert "A test message reached chat." in portal.text()
+        assert json.loads(receiver.wait(1)[0][1])["event"]["name"] == "Notification Test"
+        # A bad address: the API's words beside the form, nothing added.
+        portal.fill({"name": "bad", "address": "http://example.com/hook"})
+        Select(driver.find_element(By.NAME, "channel")).select_by_value("webhook")
+        portal.submit()
+        assert "https://" in portal.text() and len(json.loads(server.cli("notification", "contact", "list", "--json").stdout)["contacts"]) == 1
+
+        portal.open("/notifications/events")
+        Select(driver.find_element(By.NAME, "name")).select_by_value("Extension Registered")
+        Select(driver.find_element(By.NAME, "notify")).select_by_value("on")
+        portal.submit()
+        assert "Extension Registered changed." in portal.text()
+        entry = [e for e in json.loads(server.cli("notification", "event", "list", "--json").stdout) if e["name"] == "Extension Registered"][0]
+        assert entry["notify"] is True and entry["level"] == "information"
+
+        portal.open("/backups")
+        assert "No backup yet." in portal.text()
+        portal.fill({"passphrase": "portal backup passphrase"})
+        portal.submit()
+        assert "Backup made." in portal.text()
+        name = json.loads(server.cli("backup", "list", "--json").stdout)["backups"][0]["name"]
+        server.cli("extension", "remove", "1001")
+        portal.open("/backups")
+        Select(driver.find_element(By.NAME, "restore")).select_by_value(name)
+        portal.fill({"restorePassphrase": "not the passphrase"})
+        portal.submit("form:has(#f-restorePassphrase) button[type=submit]")
+        assert "wrong passphrase" in portal.text(), portal.text()
+        assert "1001" not in server.cli("extension", "list").stdout
+        portal.open("/backups")
+        portal.fill({"restorePassphrase": "portal backup passphrase"})
+        portal.submit("form:has(#f-restorePassphrase) button[type=submit]")
+        assert f"Restored {name}." in portal.text(), portal.text()
+        assert "1001" in server.cli("extension", "list").stdout
+        portal.clean("/backups")
+    finally:
+        receiver.close()

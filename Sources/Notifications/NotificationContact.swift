@@ -135,3 +135,16 @@ public struct SyslogTarget: Sendable, Equatable {
         self.port = port
     }
 }
+
+extension NotificationContact.Channel: CustomStringConvertible {
+    /// As lists show it: `email ops@example.com`, `call 1002`...
+    public var description: String {
+        switch self {
+        case .email(let address): "email \(address)"
+        case .webhook(let url): "webhook \(url.absoluteString)"
+        case .syslog(let target): "syslog \(target.transport.rawValue)://\(target.host):\(target.port)"
+        case .call(let number): "call \(number)"
+        case .mobile(let number, let caller): "call \(number) as \(caller)"
+        }
+    }
+}

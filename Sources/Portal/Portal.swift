@@ -33,6 +33,7 @@ public struct Portal: Sendable {
         routes.addRouting()
         routes.addOutbound()
         routes.addLogs()
+        routes.addContingency()
         routes.addAccounts()
     }
 }

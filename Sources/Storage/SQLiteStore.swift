@@ -201,28 +201,21 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.backend("\(error)")
-        }
+        try await Self.storeErrors { try await pool.write(body) }
     }
 
     func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.writeWithoutTransaction(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.backend("\(error)")
-        }
+        try await Self.storeErrors { try await pool.writeWithoutTransaction(body) }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await Self.storeErrors { try await pool.read(body) }
+    }
+
+    /// GRDB's errors as `StoreError.backend`; a `StoreError` thrown inside stays what it is.
+    private static func storeErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await pool.read(body)
+            return try await body()
         } catch let error as StoreError {
             throw error
         } catch {

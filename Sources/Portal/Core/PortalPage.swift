@@ -38,6 +38,9 @@ enum PortalPages {
     static let outboundLocks = PortalPage("/outbound/locks", "Locked extensions", section: "Outbound calls", needs: Endpoints.outboundLocks.permission)
     static let events = PortalPage("/events", "Event log", section: "Logs", needs: Endpoints.events.permission)
     static let callRecords = PortalPage("/cdr", "Call records", section: "Logs", needs: Endpoints.callRecords.permission)
+    static let notifications = PortalPage("/notifications", "Notifications", section: "System", needs: Endpoints.notifications.permission)
+    static let eventCatalogue = PortalPage("/notifications/events", "Event catalogue", section: "System", needs: Endpoints.eventCatalogue.permission)
+    static let backups = PortalPage("/backups", "Backup and restore", section: "System", needs: Endpoints.backups.permission)
     static let users = PortalPage("/users", "Users", section: "Accounts", needs: Endpoints.users.permission)
     static let roles = PortalPage("/roles", "Roles", section: "Accounts", needs: Endpoints.roles.permission)
     static let me = PortalPage("/me", "My account", section: "Me", needs: .signedIn)
@@ -45,7 +48,7 @@ enum PortalPages {
 
     static let all = [dashboard, securitySettings, securityRules, extensions, extensionDetail, trunks, outboundRoutes, inboundRoutes,
                       businessHours, holidays, outboundCountries, outboundNumbers, outboundPINs, outboundLocks, events, callRecords,
-                      users, roles, me, myCalls]
+                      notifications, eventCatalogue, backups, users, roles, me, myCalls]
 
     /// The menu for a caller: sections in order, each with the pages their role may see; `current` marked.
     static func menu(for session: PortalSession, current: String) -> [[String: Any]] {

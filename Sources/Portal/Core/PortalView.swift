@@ -52,6 +52,9 @@ struct PortalView {
         guard depth < 2 else { return data }
         for (key, value) in data {
             if let section = value as? [String: Any] { data[key] = annotated(section, problems: problems, values: values, depth: depth + 1) }
+            if key == "forms", let forms = value as? [[String: Any]] {
+                data[key] = forms.map { annotated($0, problems: problems, values: values, depth: depth + 1) }
+            }
         }
         return data
     }

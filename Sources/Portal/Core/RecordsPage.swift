@@ -9,6 +9,8 @@ struct RecordsPage {
     var rows: [Row] = []
     var empty = "Nothing yet."
     var form: Form?
+    /// Further forms below the first (a restore beside "make a backup").
+    var moreForms: [Form] = []
 
     struct Row {
         var cells: [String]
@@ -73,8 +75,8 @@ struct RecordsPage {
             },
         ]
         if let intro { data["intro"] = intro }
-        if let form {
-            data["form"] = ["title": form.title, "path": form.path, "submit": form.submit, "fields": form.fields.map(\.data)]
+        data["forms"] = ([form].compactMap { $0 } + moreForms).map { form -> [String: Any] in
+            ["title": form.title, "path": form.path, "submit": form.submit, "fields": form.fields.map(\.data)]
         }
         return PortalView("records", title: title, data)
     }

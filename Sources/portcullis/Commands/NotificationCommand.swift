@@ -54,16 +54,6 @@ struct NotificationCommand: AsyncParsableCommand {
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the contacts and how their deliveries went.")
 
-            static func describe(_ channel: NotificationContact.Channel?, signed: Bool) -> String {
-                switch channel {
-                case .email(let address): "email \(address)"
-                case .webhook(let url): "webhook \(url.absoluteString)" + (signed ? " (signed)" : "")
-                case .syslog(let target): "syslog \(target.transport.rawValue)://\(target.host):\(target.port)"
-                case .call(let number): "call \(number)"
-                case .mobile(let number, let caller): "call \(number) as \(caller)"
-                case nil: "?"
-                }
-            }
             @OptionGroup var data: DataDirectoryOptions
             @OptionGroup var output: OutputOptions
 
@@ -72,7 +62,7 @@ struct NotificationCommand: AsyncParsableCommand {
                 if output.json { return try Output.json(view) }
                 Output.table(["NAME", "CHANNEL", "RECEIVES", "DELIVERIES"], view.contacts.map { shown in
                     let contact = shown.contact
-                    let channel = List.describe(contact.channel, signed: shown.secretSet)
+                    let channel = contact.channel.map { "\($0)" + (shown.secretSet ? " (signed)" : "") } ?? "?"
                     let receives = (contact.levels.map(\.rawValue) + contact.events).joined(separator: ", ")
                     let status = shown.status.map { status in
                         "\(status.delivered) sent, \(status.failed) failed, \(status.dropped) dropped"
