@@ -10,6 +10,8 @@ import sqlite3
 import struct
 import subprocess
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -200,6 +202,17 @@ def test_a_configuration_only_backup_keeps_the_call_records_and_a_schedule_makes
     short.write_text("too short\n")
     result = server.cli("backup", "create", "--passphrase-file", str(short), check=False)
     assert result.returncode != 0 and "at least 12 characters" in result.stderr
+    server.cli("backup", "create", "--passphrase-file", str(passphrase))
+    listed = json.loads(server.cli("backup", "list", "--json").stdout)["backups"]
+    request = urllib.request.Request(f"{server.api_url}/api/v1/backups/{listed[0]['name']}", headers={"Authorization": f"Bearer {server.api_token()}"})
+    with urllib.request.urlopen(request, context=server.tls_context(), timeout=30) as response:
+        assert response.headers["Content-Type"] == "application/octet-stream"
+        assert response.read() == open(listed[0]["path"], "rb").read()
+    for name in ("..%2Fsecrets.key", "portcullis.sqlite", "no-such.pcbk"):
+        request = urllib.request.Request(f"{server.api_url}/api/v1/backups/{name}", headers={"Authorization": f"Bearer {server.api_token()}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, context=server.tls_context(), timeout=30)
+        assert refused.value.code == 404
     assert "no scheduled backups" in server.cli("backup", "schedule").stdout
     server.cli("backup", "schedule", "set", "--daily", "03:30", "--time-zone", "Europe/London", "--keep", "2", "--include", "cdr",
                "--passphrase-file", str(passphrase))

@@ -489,7 +489,27 @@ def test_a_contact_mobile_is_called_through_the_outbound_route_the_extension_wou
         assert types == {0} and len(set(audio)) > 50 and bye == "SIP/2.0 200 OK"
         out, err = tester.communicate(timeout=30)
         assert tester.returncode == 0 and "test message sent to oncall" in out, err
-        result = server.cli("notification", "contact", "add", "x", "--mobile", "07700900123", check=False)
-        assert result.returncode != 0 and "name the extension (--as)" in result.stderr
+        # Without --as only routes open to every extension are used: "mobiles" is for 1002 alone.
+        server.cli("notification", "contact", "add", "anyone", "--mobile", "07700900123", "--attempts", "1")
+        result = server.cli("notification", "contact", "test", "anyone", check=False)
+        assert result.returncode != 0 and "outbound policy refused it" in result.stderr, result.stderr
+        result = server.cli("notification", "contact", "add", "x", "--mobile", "call-me", check=False)
+        assert result.returncode != 0 and "mobile: must be a number" in result.stderr
     finally:
         provider.close()
+
+
+def test_a_sipp_phone_registered_as_the_contact_takes_the_call_in_pcma_and_hangs_up(server_factory, tmp_path):
+    from test_calls import phone, register_phone
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.start()
+    server.api_token()
+    port = register_phone(server, 1002, "127.0.0.20")
+    # SIPp answers with PCMA only, waits a second and hangs up: the PBX must speak A-law and take the BYE.
+    callee = phone("127.0.0.20", port, "callee_hangup.xml", tmp_path)
+    server.cli("notification", "contact", "add", "duty", "--extension", "1002", "--attempts", "1")
+    result = server.cli("notification", "contact", "test", "duty")
+    assert "test message sent to duty" in result.stdout
+    out, _ = callee.communicate(timeout=30)
+    assert callee.returncode == 0, out[-2000:]

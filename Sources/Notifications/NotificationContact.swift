@@ -18,7 +18,8 @@ public struct NotificationContact: StrictCodable {
     public var syslog: String?
     /// An extension the PBX calls to read the event out.
     public var `extension`: String?
-    /// A number outside the PBX called through the outbound routes, as `caller` would dial it (its permissions apply).
+    /// A number outside the PBX called through the outbound routes, as `caller` would dial it (its permissions apply);
+    /// without a caller, only through routes open to every extension, with the policy's default rules.
     public var mobile: String?
     public var caller: String?
     /// Calls made for one message when nobody answers (each rings `ringSeconds`, `retryAfter` seconds apart).
@@ -43,8 +44,8 @@ public struct NotificationContact: StrictCodable {
         case syslog(SyslogTarget)
         /// A call to an extension, read out as speech.
         case call(extension: String)
-        /// A call outside, through the route `caller` would take.
-        case mobile(number: String, caller: String)
+        /// A call outside, through the route `caller` would take (nil: a route open to every extension).
+        case mobile(number: String, caller: String?)
     }
 
     /// nil when not exactly one valid channel is given (see `problems`).
@@ -55,7 +56,7 @@ public struct NotificationContact: StrictCodable {
         case (nil, nil, let syslog?, nil, nil): SyslogTarget(syslog).map(Channel.syslog)
         case (nil, nil, nil, let number?, nil): NotificationContact.isExtensionNumber(number) ? .call(extension: number) : nil
         case (nil, nil, nil, nil, let number?):
-            NotificationContact.isDialable(number) && caller.map(NotificationContact.isExtensionNumber) == true ? .mobile(number: number, caller: caller!) : nil
+            NotificationContact.isDialable(number) && caller.map(NotificationContact.isExtensionNumber) != false ? .mobile(number: number, caller: caller) : nil
         default: nil
         }
     }
@@ -84,8 +85,8 @@ public struct NotificationContact: StrictCodable {
             problems.append("extension: must be an extension number (digits)")
         } else if let number = mobile, !NotificationContact.isDialable(number) {
             problems.append("mobile: must be a number as an extension dials it (digits, a leading +)")
-        } else if mobile != nil, !(caller.map(NotificationContact.isExtensionNumber) ?? false) {
-            problems.append("caller: a mobile is called as an extension would dial it: name the extension (--as)")
+        } else if let caller, !NotificationContact.isExtensionNumber(caller) {
+            problems.append("caller: must be an extension number (digits)")
         }
         if caller != nil, mobile == nil { problems.append("caller: only a mobile contact has a caller") }
         problems.check(attempts, 1...10, "attempts")
@@ -144,7 +145,7 @@ extension NotificationContact.Channel: CustomStringConvertible {
         case .webhook(let url): "webhook \(url.absoluteString)"
         case .syslog(let target): "syslog \(target.transport.rawValue)://\(target.host):\(target.port)"
         case .call(let number): "call \(number)"
-        case .mobile(let number, let caller): "call \(number) as \(caller)"
+        case .mobile(let number, let caller): "call \(number)" + (caller.map { " as \($0)" } ?? "")
         }
     }
 }

@@ -62,7 +62,8 @@ public final class CallRouter: Sendable {
     }
 
     /// The outbound policy's verdict on a call the PBX itself places for `caller` (a notification call to a mobile):
-    /// the same routes, permissions, locks, number and country rules as if the extension dialed it.
+    /// the same routes, permissions, locks, number and country rules as if the extension dialed it ("" names no
+    /// extension: routes open to all, default rules).
     func decideOwnCall(as caller: String, dialed: String) -> CallVerdict {
         let rules = directory.credentials(number: caller)?.calls ?? ExtensionCallRules()
         let policy = routing.withLock { $0.policy }

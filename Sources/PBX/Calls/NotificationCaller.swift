@@ -63,10 +63,11 @@ public final class NotificationCaller: Sendable {
     }
 
     /// Calls `number` outside as if `caller` dialed it: the outbound policy decides the route and trunk (permissions,
-    /// locks, blocked numbers, countries), so a notification cannot reach where the extension may not call.
-    public func call(number: String, as caller: String, prompt: Prompt, ringTimeout: TimeAmount = .seconds(30)) async -> Outcome {
+    /// locks, blocked numbers, countries), so a notification cannot reach where the extension may not call. Without a
+    /// caller only routes open to every extension are used, with the policy's default rules.
+    public func call(number: String, as caller: String?, prompt: Prompt, ringTimeout: TimeAmount = .seconds(30)) async -> Outcome {
         let allowed: OutboundCall
-        switch router.decideOwnCall(as: caller, dialed: number) {
+        switch router.decideOwnCall(as: caller ?? "", dialed: number) {
         case .allow(let call): allowed = call
         case .needsPIN(let route): return .failed("route '\(route)' asks for a PIN, which a notification call cannot key")
         case .refuse(let refusal): return .failed("the outbound policy refused it: \(refusal)")
@@ -77,7 +78,8 @@ public final class NotificationCaller: Sendable {
             return .failed("no trunk of route '\(allowed.route)' is reachable")
         }
         let target = "sip:\(allowed.number)@\(trunk.settings.host)"
-        return await place(CallDestination(uri: target, to: "<\(target)>", fromUser: trunk.settings.username ?? caller, flow: flow, trunk: trunk.settings),
+        return await place(CallDestination(uri: target, to: "<\(target)>", fromUser: trunk.settings.username ?? caller ?? "portcullis", flow: flow,
+                                           trunk: trunk.settings),
                            prompt: prompt, ringTimeout: ringTimeout)
     }
 

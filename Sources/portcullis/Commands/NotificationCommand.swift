@@ -23,7 +23,7 @@ struct NotificationCommand: AsyncParsableCommand {
             @Option(help: "udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT (RFC 5424).") var syslog: String?
             @Option(name: .customLong("extension"), help: "An extension the PBX calls to read the event out.") var number: String?
             @Option(help: "A number outside (a mobile) the PBX calls through the outbound routes.") var mobile: String?
-            @Option(name: .customLong("as"), help: "With --mobile: the extension whose outbound permissions the call uses.") var caller: String?
+            @Option(name: .customLong("as"), help: "With --mobile: the extension whose outbound permissions the call uses (default: routes open to every extension).") var caller: String?
             @Option(help: "Calls per message when nobody answers (1-10, default 3).") var attempts: Int?
             @Option(help: "Seconds a call rings (5-120, default 30).") var ringSeconds: Int?
             @Option(help: "Seconds between unanswered calls (5-3600, default 10).") var retryAfter: Int?
