@@ -83,21 +83,21 @@ def flood(server, sources, base):
     return messages
 
 
-def logged(server, since_count):
-    _, _, body = server.api("GET", "/api/v1/events?name=Extension%20Registration%20Failed&limit=10000")
-    return len(body["items"]) - since_count
+def logged(server, base):
+    """The flood's events in the log: those from its own addresses (127.BASE.x.y)."""
+    _, _, body = server.api("GET", "/api/v1/events?name=Extension%20Registration%20Failed&since=10m&limit=10000")
+    return sum(1 for event in body["items"] if event["fields"].get("ip", "").startswith(f"127.{base}."))
 
 
 def throughput(server, sources, base):
     messages = flood(server, sources, base)
-    before = logged(server, 0)
     cpu, started = cpu_seconds(server.process.pid), time.perf_counter()
     for sock, message in messages:
         sock.sendto(message, ("127.0.0.1", server.sip_port))
-    while logged(server, before) < sources:
-        time.sleep(0.02)
+    while logged(server, base) < sources:
+        time.sleep(0.25)  # each look at the log costs the server too: seldom
         if time.perf_counter() - started > 120:
-            raise SystemExit("the flood's events were not all logged")
+            raise SystemExit(f"the flood's events were not all logged: {logged(server, base)} of {sources}")
     elapsed = time.perf_counter() - started
     used = cpu_seconds(server.process.pid) - cpu
     for sock, _ in messages:
@@ -118,7 +118,8 @@ def seed_calls(database):
 
 
 def main():
-    sources = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    # The event aggregator follows at most 10,000 sources a minute (more share one summary): four floods stay under it.
+    sources = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     subprocess.run(["swift", "build", "-c", "release", "--scratch-path", ".build-release", "--product", "portcullis"], cwd=ROOT, check=True)
     portcullis_harness.BINARY = ROOT / ".build-release" / "release" / "portcullis"
     os.sched_setaffinity(0, {1})
@@ -132,7 +133,7 @@ def main():
     try:
         # 1. Throughput, without and with a contact, alternating.
         results = {"no contact (anchor)": [], "a webhook contact (coalesced)": []}
-        for round_number in range(2):
+        for round_number in range(3):
             for name in results:
                 if name.startswith("a webhook"):
                     server.cli("notification", "contact", "add", "flood", "--webhook", f"http://127.0.0.1:{receiver.port}/flood",
@@ -191,7 +192,7 @@ def main():
     assert count == CALLS, count
 
     print(f"Contingency cost: release build, server on CPU 0, load and receivers on CPU 1; {sources:,} failed REGISTERs from as many "
-          f"addresses per flood, two rounds each, alternating")
+          f"addresses per flood, three rounds each, alternating; the log is polled every 250 ms (included in the server's CPU)")
     print()
     print("| flood | events/s logged (each round) | server CPU per event |")
     print("| --- | ---: | ---: |")

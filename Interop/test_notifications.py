@@ -513,3 +513,60 @@ def test_a_sipp_phone_registered_as_the_contact_takes_the_call_in_pcma_and_hangs
     assert "test message sent to duty" in result.stdout
     out, _ = callee.communicate(timeout=30)
     assert callee.returncode == 0, out[-2000:]
+
+
+def test_syslog_over_tcp_is_octet_counted_and_over_tls_the_certificate_is_checked(server_factory, tmp_path):
+    import ssl
+    server = server_factory()
+    server.start()
+    server.api_token()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    received = []
+
+    def accept(sock, wrap=None):
+        while True:
+            try:
+                connection, _ = sock.accept()
+            except OSError:
+                return
+            try:
+                if wrap:
+                    connection = wrap(connection)
+                data = b""
+                while chunk := connection.recv(65535):
+                    data += chunk
+                received.append(data)
+            except (OSError, ssl.SSLError) as error:
+                received.append(error)
+            finally:
+                connection.close()
+
+    threading.Thread(target=accept, args=(listener,), daemon=True).start()
+    server.cli("notification", "contact", "add", "siem", "--syslog", f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+    server.cli("notification", "contact", "test", "siem")
+    deadline = time.time() + 10
+    while time.time() < deadline and not received:
+        time.sleep(0.05)
+    length, _, line = received[0].decode().partition(" ")
+    assert int(length) == len(line.encode()), "RFC 6587 octet counting"
+    assert RFC5424.match(line) and "NotificationTest" in line and 'contact="siem"' in line
+    listener.close()
+
+    cert, key = tmp_path / "syslog.pem", tmp_path / "syslog.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    secure = socket.socket()
+    secure.bind(("127.0.0.1", 0))
+    secure.listen(4)
+    received.clear()
+    threading.Thread(target=accept, args=(secure, lambda c: context.wrap_socket(c, server_side=True)), daemon=True).start()
+    server.cli("notification", "contact", "add", "tls", "--syslog", f"tls://127.0.0.1:{secure.getsockname()[1]}")
+    result = server.cli("notification", "contact", "test", "tls", check=False)
+    assert result.returncode != 0 and "certificate" in result.stderr.lower(), "a certificate no trusted CA signed is refused"
+    assert not any(isinstance(data, bytes) and b"NotificationTest" in data for data in received), "nothing was sent in the clear or to it"
+    secure.close()

@@ -6,6 +6,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// Sends one message over a contact's channel and waits for the outcome, retries included. Every wait is bounded
 /// (connect, each reply, the whole attempt), so a dead contact holds only its own queue.
@@ -121,11 +122,42 @@ public struct NotificationDelivery: Sendable {
         let channel = try await ClientBootstrap(group: group).connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverHostname)) }
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverHostname))
+                        try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(channel.eventLoop.makePromise()))
+                    }
                 }
             }
             .connect(host: target.host, port: target.port).get()
         defer { channel.close(promise: nil) }
+        // Over TLS nothing is written before the server's certificate checked out; the handshake's own error is the answer.
+        if context != nil {
+            let waiter = try await channel.pipeline.handler(type: HandshakeWaiter.self).get()
+            try await waiter.done.futureResult.get()
+        }
         try await channel.writeAndFlush(ByteBuffer(string: "\(line.utf8.count) \(line)")).get()
+    }
+}
+
+/// Completes when the TLS handshake has, and fails with the handshake's error (an untrusted certificate...).
+private final class HandshakeWaiter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+    let done: EventLoopPromise<Void>
+
+    init(_ done: EventLoopPromise<Void>) { self.done = done }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { done.succeed() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.fail(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
     }
 }
