@@ -237,6 +237,11 @@ def test_a_restore_killed_midway_leaves_the_previous_data(server_factory, passph
     server.process.wait(timeout=10)
     restore.communicate(timeout=30)
     assert restore.returncode != 0
+    # What a backup killed midway leaves looks like this; the start clears it too.
+    (server.data_dir / "backup-work-42").mkdir()
+    (server.data_dir / "backups").mkdir(exist_ok=True)
+    (server.data_dir / "backups" / "portcullis-20270101-000000.pcbk.partial").write_bytes(b"half")
     server.start()
     assert state(server) == before, "the previous data is intact"
     assert not staging.exists(), "what the interrupted restore left is cleared at start"
+    assert not (server.data_dir / "backup-work-42").exists() and not list((server.data_dir / "backups").glob("*.partial"))

@@ -120,9 +120,16 @@ public struct Backups: Sendable {
         return RestoreOutcome(manifest: manifest, secretsChanged: secretsChanged)
     }
 
-    /// Removes what a restore interrupted by a crash left (its staging directory): called at start.
-    public func clearInterruptedRestore() {
+    /// Removes what a backup or restore interrupted by a crash left (the staging directory, work copies, a partial
+    /// file): called at start.
+    public func clearInterrupted() {
         try? FileManager.default.removeItem(atPath: stagingDirectory)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? [] where name.hasPrefix("backup-work-") {
+            try? FileManager.default.removeItem(atPath: (dataDirectory as NSString).appendingPathComponent(name))
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix("." + Backups.fileExtension + ".partial") {
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
     }
 
     private func makeDirectory(_ path: String) throws(BackupError) {

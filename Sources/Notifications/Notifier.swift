@@ -95,7 +95,13 @@ public final class Notifier: Service, Sendable {
         var contacts: [String: Contact] = [:]
         for contact in settings.contacts {
             guard let channel = contact.channel else { continue }
-            contacts[contact.name] = Contact(contact: contact, channel: channel, secret: contact.secret.flatMap { try? secrets.open($0) })
+            let secret = contact.secret.flatMap { try? secrets.open($0) }
+            // A webhook whose secret cannot be opened (sealed under another installation's key) is not sent unsigned.
+            guard contact.secret == nil || secret != nil else {
+                logger.error("a contact's secret cannot be opened; it is not sent to", metadata: ["contact": "\(contact.name)"])
+                continue
+            }
+            contacts[contact.name] = Contact(contact: contact, channel: channel, secret: secret)
         }
         let text = NotificationText(overrides: Dictionary(events.overrides.compactMap { o in o.template.map { (o.name, $0) } },
                                                           uniquingKeysWith: { _, last in last }))

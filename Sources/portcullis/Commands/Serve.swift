@@ -117,7 +117,7 @@ struct Serve: AsyncParsableCommand {
         service.listenAuthority = apiAddress.description
         service.notifier = notifier
         service.dataDirectory = data.path
-        Backups(store: store, dataDirectory: data.path, directory: data.path).clearInterruptedRestore()
+        Backups(store: store, dataDirectory: data.path, directory: try await store.settings(BackupSettings.self).directory(in: data.path)).clearInterrupted()
         try await service.loadLoginDefense()
         let tls = sip.tls.flatMap { files in
             files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
