@@ -366,8 +366,16 @@ class Phone:
         while self.request(5)["method"] != "ACK":
             pass
 
-    def answer_and_listen(self, invite, packets=100):
-        """Answers, takes `packets` RTP packets, hangs up (BYE): answers (payload types, bytes heard, the BYE's answer)."""
+    @staticmethod
+    def bye(invite, host, port):
+        h = invite["headers"]
+        return "\r\n".join([f"BYE {h['contact'][0].strip('<>')} SIP/2.0", f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bKbye{port};rport",
+                            f"From: {h['to'][0]};tag=phone1", f"To: {h['from'][0]}", f"Call-ID: {h['call-id'][0]}", "CSeq: 1 BYE", "Max-Forwards: 70",
+                            "Content-Length: 0", "", ""]).encode()
+
+    def answer_and_listen(self, invite, packets=100, forged_from=None):
+        """Answers, takes `packets` RTP packets, hangs up (BYE): answers (payload types, bytes heard, the BYE's answer).
+        `forged_from`: halfway, a BYE with the call's Call-ID and tags from that address, which must not end the call."""
         port = self.media.getsockname()[1]
         sdp = f"v=0\r\no=phone 1 1 IN IP4 {self.host}\r\ns=-\r\nc=IN IP4 {self.host}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
         self.reply(invite, 180, "Ringing")
@@ -376,15 +384,18 @@ class Phone:
             pass
         self.media.settimeout(5)
         types, audio = set(), b""
-        for _ in range(packets):
+        for n in range(packets):
+            if forged_from and n == packets // 2:
+                attacker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                attacker.bind((forged_from, 0))
+                attacker.settimeout(5)
+                attacker.sendto(self.bye(invite, forged_from, attacker.getsockname()[1]), invite["source"])
+                assert attacker.recv(65535).decode().startswith("SIP/2.0 481"), "a BYE from elsewhere is not the call's"
+                attacker.close()
             data = self.media.recv(2048)
             types.add(data[1] & 0x7F)
             audio += data[12:]
-        h = invite["headers"]
-        to = h["to"][0] + ";tag=phone1"
-        bye = "\r\n".join([f"BYE {h['contact'][0].strip('<>')} SIP/2.0", f"Via: SIP/2.0/UDP {self.host}:{self.client.port};branch=z9hG4bKphonebye;rport",
-                           f"From: {to}", f"To: {h['from'][0]}", f"Call-ID: {h['call-id'][0]}", "CSeq: 1 BYE", "Max-Forwards: 70", "Content-Length: 0", "", ""])
-        self.client.sock.sendto(bye.encode(), invite["source"])
+        self.client.sock.sendto(self.bye(invite, self.host, self.client.port), invite["source"])
         self.client.sock.settimeout(5)
         data, _ = self.client.sock.recvfrom(65535)
         return types, audio, data.decode().split("\r\n")[0]
@@ -411,7 +422,7 @@ def test_a_contact_extension_is_called_and_hears_the_event_after_a_refused_first
         second = phone.ring()
         assert time.time() - started >= 4, "the retry waits retryAfter"
         assert second["headers"]["call-id"] != first["headers"]["call-id"]
-        types, audio, bye = phone.answer_and_listen(second)
+        types, audio, bye = phone.answer_and_listen(second, forged_from="127.0.0.66")
         assert types == {0} and len(audio) == 100 * 160, "20 ms PCMU packets"
         assert len(set(audio)) > 50, "speech, not silence"
         assert bye == "SIP/2.0 200 OK", "the PBX ends its side when the person hangs up"

@@ -181,9 +181,16 @@ public final class NotificationCaller: Sendable {
         return true
     }
 
-    /// A request inside one of our calls (the person hung up first); false when it is not ours.
+    /// A request inside one of our calls (the person hung up first); false when it is not ours. Only the called
+    /// party's flow with the dialog's tags counts: a BYE from elsewhere that knows the Call-ID is the router's (481).
     func receive(_ request: SIPRequest, replier: SIPReplier) -> Bool {
-        guard let callID = request.headers[.callID], calls.withLock({ $0[callID] != nil }) else { return false }
+        guard let callID = request.headers[.callID] else { return false }
+        let fromTag = (try? request.from())?.tag
+        let toTag = (try? request.to())?.tag
+        let admitted = calls.withLock { calls in
+            calls[callID].map { $0.dialog.admits(fromTag: fromTag, toTag: toTag, peer: replier.peer, trunk: $0.trunk != nil) } ?? false
+        }
+        guard admitted else { return false }
         if request.method != .ack {
             let response = CallMessages.response(to: request, status: 200, toTag: calls.withLock { $0[callID]?.dialog.localTag } ?? "", contact: nil)
             replier.send(response, via: try? request.topVia())
