@@ -127,6 +127,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // System security: the signed update check.
+        .target(
+            name: "Update",
+            dependencies: [
+                "Model", "Storage", "Events",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         // Dial patterns and number rewriting: pure, shared by routes and the call policy.
         .target(name: "Dialplan", swiftSettings: strict),
         // The RTP/RTCP relay between the legs of a call.
@@ -191,7 +204,7 @@ let package = Package(
             name: "AdminAPI",
             dependencies: [
                 "PBX", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime", "GeoIP", "Media",
-                "QRCode", "Mail", "SSO", "Notifications", "Backup",
+                "QRCode", "Mail", "SSO", "Notifications", "Backup", "Update",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -228,7 +241,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications", "Backup",
+                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications", "Backup", "Update",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -293,6 +306,11 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"], swiftSettings: strict),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "UpdateTests",
+            dependencies: ["Update", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "BackupTests",
             dependencies: ["Backup", "Model", "Storage"],

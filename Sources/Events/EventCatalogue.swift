@@ -52,6 +52,8 @@ public enum EventCatalogue {
                                                summary: "backup failed: {{reason}}")
     public static let newVersionDetected = EventKind(name: "New Version Detected", type: .system, category: .system, level: .warning,
                                                      summary: "Portcullis {{version}} is available: {{notes}}")
+    public static let updateCheckFailed = EventKind(name: "Update Check Failed", type: .system, category: .system, level: .warning,
+                                                    summary: "the update check found nothing it can trust: {{reason}}")
     public static let notificationDeliveryFailed = EventKind(name: "Notification Delivery Failed", type: .system, category: .system,
                                                              level: .warning, summary: "cannot notify {{contact}}: {{reason}}")
     public static let notificationTest = EventKind(name: "Notification Test", type: .system, category: .system, level: .information,
@@ -96,7 +98,7 @@ public enum EventCatalogue {
         userPasswordChanged, systemRestored,
         extensionRegistered, extensionUnregistered, trunkRegistrationFailed, trunkRegistered, trunkReregistered, emergencyCall,
         serverStarted, serverStopped, listenerClosed, geoIPUnavailable, connectionLimitReached, cpuOverload, memoryOverload,
-        insufficientStorage, backupFailed, newVersionDetected, notificationDeliveryFailed, notificationTest, setupRefused,
+        insufficientStorage, backupFailed, newVersionDetected, updateCheckFailed, notificationDeliveryFailed, notificationTest, setupRefused,
         autoDefenseBlocked, ipBlocked, ipUnblocked, registrationFailed, registrationBlocked, registrationLocked, disallowedCountry,
         callFrequencyExceeded, blockedNumberDialed, wrongPIN, outboundLocked, webUserBlocked, webUserAccountLocked, webUserLoginFailed,
         apiAuthenticationBlocked,

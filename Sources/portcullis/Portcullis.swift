@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
+import Model
 
 @main
 struct Portcullis: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portcullis",
         abstract: "A SIP PBX that defends itself against toll fraud.",
+        version: PortcullisVersion.current,
         subcommands: [
             Serve.self, Setup.self, ExtensionCommand.self, RegistrationCommand.self, UserCommand.self, RoleCommand.self, SessionCommand.self, TokenCommand.self, LoginLinkCommand.self, TwoFactorCommand.self,
             LoginDefenseCommand.self, SMTPCommand.self, SSOCommand.self, Events.self, CallRecordsCommand.self, TrunkCommand.self, RouteCommand.self, InboundRouteCommand.self, OutboundCommand.self,
-            ConfigCommand.self, BlockCommand.self, NetworkCommand.self, LockoutCommand.self, ScannersCommand.self, NotificationCommand.self, BackupCommand.self,
+            ConfigCommand.self, BlockCommand.self, NetworkCommand.self, LockoutCommand.self, ScannersCommand.self, NotificationCommand.self, BackupCommand.self, UpdateCommand.self,
         ])
 
     /// Accepts `--data-dir DIR` before the subcommand too (`portcullis --data-dir DIR extension add ...`), as scripts

@@ -7,6 +7,7 @@ import Model
 import Events
 import Notifications
 import PBX
+import Update
 
 /// Every operation of `/api/v1`, by resource. Adding one: the operation (`AdminService`), its endpoint here, its
 /// handler in the resource's route group (`AdminRoutes+*`), and its CLI command.
@@ -99,6 +100,12 @@ public enum Endpoints {
     public static let changeEvent = AdminEndpoint<EventChange, CatalogueEntry>(.put, "events/catalogue/:name", "Change an event's level, notification switch or mail template", needs: .permission(.system, .manage))
     public static let eventRetention = AdminEndpoint<NoBody, RetentionView>(.get, "events/retention", "How long the event log keeps events, and what it removed", needs: .permission(.maintenance, .view))
     public static let updateEventRetention = AdminEndpoint<EventRetention, RetentionView>(.put, "events/retention", "Replace the event log's retention and apply it now", needs: .permission(.system, .manage))
+
+    // MARK: Update check
+
+    public static let checkForUpdate = AdminEndpoint<NoBody, UpdateChecker.Result>(.post, "update/check", "Look at the release feed now; a newer signed release raises New Version Detected once", needs: .permission(.maintenance, .manage))
+    public static let updateSettings = AdminEndpoint<NoBody, UpdateSettings>(.get, "update/settings", "The update check's settings", needs: .permission(.maintenance, .view))
+    public static let changeUpdateSettings = AdminEndpoint<UpdateSettings, UpdateSettings>(.put, "update/settings", "Replace the update check's settings", needs: .permission(.maintenance, .manage))
 
     // MARK: Backups
 
