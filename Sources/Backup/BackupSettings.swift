@@ -7,9 +7,7 @@ public struct BackupSettings: StoredSettings {
     public static let storeKey = "backup.settings"
 
     public enum Frequency: String, StrictChoice { case off, daily, weekly }
-    public enum Weekday: String, StrictChoice, CaseIterable {
-        case sunday, monday, tuesday, wednesday, thursday, friday, saturday
-    }
+    public typealias Weekday = ClockTime.Weekday
 
     /// An absolute directory (a mounted share is fine); nil: `backups` in the data directory.
     public var directory: String?
@@ -35,8 +33,7 @@ public struct BackupSettings: StoredSettings {
     public var problems: [String] {
         var problems: [String] = []
         if let directory, !directory.hasPrefix("/") || directory.count > 1_024 { problems.append("backup.directory: must be an absolute path") }
-        if BackupSchedule.minutes(time) == nil { problems.append("backup.time: must be HH:MM, e.g. 02:30") }
-        if TimeZone(identifier: timeZone) == nil { problems.append("backup.timeZone: must be a zone such as Europe/London or UTC") }
+        problems += ClockTime.problems(time: time, timeZone: timeZone, section: "backup")
         problems.check(keep, 1...365, "backup.keep")
         if frequency != .off && passphrase == nil { problems.append("backup.passphrase: a schedule needs a passphrase (--passphrase-file)") }
         return problems
@@ -47,23 +44,9 @@ public struct BackupSettings: StoredSettings {
 
 /// When the next scheduled backup is due: pure, so it is tested with any clock.
 public enum BackupSchedule {
-    static func minutes(_ text: String) -> Int? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]),
-              (0...23).contains(hour), (0...59).contains(minute) else { return nil }
-        return hour * 60 + minute
-    }
-
     /// The first time after `now` the settings name; nil when off.
     public static func next(after now: Date, _ settings: BackupSettings) -> Date? {
-        guard settings.frequency != .off, let minutes = minutes(settings.time), let zone = TimeZone(identifier: settings.timeZone) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        var components = DateComponents()
-        components.hour = minutes / 60
-        components.minute = minutes % 60
-        components.second = 0
-        if settings.frequency == .weekly { components.weekday = BackupSettings.Weekday.allCases.firstIndex(of: settings.day)! + 1 }
-        return calendar.nextDate(after: now, matching: components, matchingPolicy: .nextTime)
+        guard settings.frequency != .off else { return nil }
+        return ClockTime.next(after: now, time: settings.time, day: settings.frequency == .weekly ? settings.day : nil, timeZone: settings.timeZone)
     }
 }

@@ -27,7 +27,7 @@ public struct UpdateSettings: StoredSettings {
     public var timeZone = "UTC"
 
     public enum Frequency: String, StrictChoice { case daily, weekly }
-    public enum Weekday: String, StrictChoice, CaseIterable { case sunday, monday, tuesday, wednesday, thursday, friday, saturday }
+    public typealias Weekday = ClockTime.Weekday
 
     public init() {}
 
@@ -41,6 +41,11 @@ public struct UpdateSettings: StoredSettings {
         Data(base64Encoded: publicKey ?? UpdateSettings.releaseKey).flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
     }
 
+    /// When the next check is due; nil when checks are off.
+    public func next(after now: Date) -> Date? {
+        mode == .never ? nil : ClockTime.next(after: now, time: time, day: frequency == .weekly ? day : nil, timeZone: timeZone)
+    }
+
     public var problems: [String] {
         var problems: [String] = []
         if let url = URL(string: feed), url.scheme == "https", url.host != nil, feed.count <= 2_048 {} else {
@@ -48,12 +53,7 @@ public struct UpdateSettings: StoredSettings {
         }
         if key == nil { problems.append("update.publicKey: must be a raw Ed25519 public key in base64 (32 bytes)") }
         if let caFile, !caFile.hasPrefix("/") { problems.append("update.caFile: must be an absolute path") }
-        let parts = time.split(separator: ":")
-        if parts.count != 2 || parts.contains(where: { $0.count != 2 }) || Int(parts[0]).map({ !(0...23).contains($0) }) != false
-            || Int(parts[1]).map({ !(0...59).contains($0) }) != false {
-            problems.append("update.time: must be HH:MM, e.g. 03:00")
-        }
-        if TimeZone(identifier: timeZone) == nil { problems.append("update.timeZone: must be a zone such as Europe/London or UTC") }
+        problems += ClockTime.problems(time: time, timeZone: timeZone, section: "update")
         return problems
     }
 }

@@ -142,8 +142,8 @@ struct Serve: AsyncParsableCommand {
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: eventLog),
                        ServiceGroupConfiguration.ServiceConfiguration(service: notifier),
                        ServiceGroupConfiguration.ServiceConfiguration(service: ResourceMonitor(bus: bus, dataPath: data.path, logger: logger)),
-                       ServiceGroupConfiguration.ServiceConfiguration(service: BackupScheduler(service: service, logger: logger)),
                        ServiceGroupConfiguration.ServiceConfiguration(service: sipService, failureTerminationBehavior: .gracefullyShutdownGroup)]
+                + service.scheduledJobs(logger: logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
                 + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

@@ -1,6 +1,7 @@
 import AdminAPI
 import ArgumentParser
 import Foundation
+import Model
 import Update
 
 struct UpdateCommand: AsyncParsableCommand {
