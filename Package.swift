@@ -227,7 +227,7 @@ let package = Package(
         .target(
             name: "Portal",
             dependencies: [
-                "AdminAPI", "Model", "Defense", "GeoIP", "PBX", "SSO", "Events", "Notifications", "Backup",
+                "AdminAPI", "Model", "Defense", "GeoIP", "PBX", "SSO", "Events", "Notifications", "Backup", "Update",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),

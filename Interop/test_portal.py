@@ -183,7 +183,7 @@ def test_login_with_password_and_totp_then_every_page_loads_clean_at_both_widths
     paths = [urllib.parse.urlparse(link).path for link in links]
     for expected in ("/", "/security/settings", "/security/rules", "/extensions", "/trunks", "/routes/outbound", "/routes/inbound",
                      "/call-control/business-hours", "/call-control/holidays", "/outbound/countries", "/outbound/numbers", "/outbound/pins",
-                     "/outbound/locks", "/events", "/cdr", "/notifications", "/notifications/events", "/backups", "/users", "/roles", "/me"):
+                     "/outbound/locks", "/events", "/cdr", "/notifications", "/notifications/events", "/backups", "/maintenance", "/users", "/roles", "/me"):
         assert expected in paths, paths
     extra = ["/extensions/1001", "/extensions/1001?tab=registration", "/extensions/1001?tab=outbound", "/extensions/1001?tab=link"]
     extra += [f"/security/rules?tab={tab}" for tab in ("allowed", "blocked", "auto", "static", "frequency")]

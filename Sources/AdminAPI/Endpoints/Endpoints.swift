@@ -104,7 +104,7 @@ public enum Endpoints {
     // MARK: Update check
 
     public static let checkForUpdate = AdminEndpoint<NoBody, UpdateChecker.Result>(.post, "update/check", "Look at the release feed now; a newer signed release raises New Version Detected once", needs: .permission(.maintenance, .manage))
-    public static let updateSettings = AdminEndpoint<NoBody, UpdateSettings>(.get, "update/settings", "The update check's settings", needs: .permission(.maintenance, .view))
+    public static let update = AdminEndpoint<NoBody, UpdateOverview>(.get, "update", "The running version, the update check's settings, its last result and next run", needs: .permission(.maintenance, .view))
     public static let changeUpdateSettings = AdminEndpoint<UpdateSettings, UpdateSettings>(.put, "update/settings", "Replace the update check's settings", needs: .permission(.maintenance, .manage))
 
     // MARK: Backups

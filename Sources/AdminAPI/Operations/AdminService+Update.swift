@@ -11,7 +11,12 @@ extension AdminService {
         return try await storeCall { try await checker.check() }
     }
 
-    public func updateSettings() async throws(AdminError) -> UpdateSettings { try await settings(UpdateSettings.self) }
+    public func updateOverview() async throws(AdminError) -> UpdateOverview {
+        let settings = try await settings(UpdateSettings.self)
+        let state = try await self.settings(UpdateState.self)
+        return UpdateOverview(running: PortcullisVersion.current, settings: settings, lastCheck: state.lastCheck, lastResult: state.lastResult,
+                              nextCheck: settings.next(after: Date()))
+    }
 
     public func changeUpdateSettings(_ update: UpdateSettings) async throws(AdminError) -> UpdateSettings {
         var problems = update.problems
@@ -21,4 +26,13 @@ extension AdminService {
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "update", "mode": update.mode.rawValue]))
         return update
     }
+}
+
+/// `GET /api/v1/update`: the running version, the settings, what the last check found and when the next one is.
+public struct UpdateOverview: Codable, Sendable {
+    public var running: String
+    public var settings: UpdateSettings
+    public var lastCheck: Date?
+    public var lastResult: String?
+    public var nextCheck: Date?
 }

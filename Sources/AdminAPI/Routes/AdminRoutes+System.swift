@@ -28,7 +28,7 @@ extension AdminRoutes {
         on(Endpoints.eventRetention) { _ in try await service.eventRetention() }
         on(Endpoints.updateEventRetention) { call in try await service.updateEventRetention(call.body) }
         on(Endpoints.checkForUpdate) { _ in try await service.checkForUpdate() }
-        on(Endpoints.updateSettings) { _ in try await service.updateSettings() }
+        on(Endpoints.update) { _ in try await service.updateOverview() }
         on(Endpoints.changeUpdateSettings) { call in try await service.changeUpdateSettings(call.body) }
         on(Endpoints.backups) { _ in try await service.backupOverview() }
         on(Endpoints.createBackup) { call in try await service.createBackup(call.body) }

@@ -41,6 +41,7 @@ enum PortalPages {
     static let notifications = PortalPage("/notifications", "Notifications", section: "System", needs: Endpoints.notifications.permission)
     static let eventCatalogue = PortalPage("/notifications/events", "Event catalogue", section: "System", needs: Endpoints.eventCatalogue.permission)
     static let backups = PortalPage("/backups", "Backup and restore", section: "System", needs: Endpoints.backups.permission)
+    static let maintenance = PortalPage("/maintenance", "Maintenance", section: "System", needs: Endpoints.update.permission)
     static let users = PortalPage("/users", "Users", section: "Accounts", needs: Endpoints.users.permission)
     static let roles = PortalPage("/roles", "Roles", section: "Accounts", needs: Endpoints.roles.permission)
     static let me = PortalPage("/me", "My account", section: "Me", needs: .signedIn)
@@ -48,7 +49,7 @@ enum PortalPages {
 
     static let all = [dashboard, securitySettings, securityRules, extensions, extensionDetail, trunks, outboundRoutes, inboundRoutes,
                       businessHours, holidays, outboundCountries, outboundNumbers, outboundPINs, outboundLocks, events, callRecords,
-                      notifications, eventCatalogue, backups, users, roles, me, myCalls]
+                      notifications, eventCatalogue, backups, maintenance, users, roles, me, myCalls]
 
     /// The menu for a caller: sections in order, each with the pages their role may see; `current` marked.
     static func menu(for session: PortalSession, current: String) -> [[String: Any]] {

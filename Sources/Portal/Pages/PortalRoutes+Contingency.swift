@@ -4,9 +4,10 @@ import Events
 import Foundation
 import Model
 import Notifications
+import Update
 
 /// `/notifications` (contacts, with a test button), `/notifications/events` (the catalogue: level and switch per
-/// event), `/backups` (make one now, the schedule, restore).
+/// event), `/backups` (make one now, the schedule, restore), `/maintenance` (the update check).
 extension PortalRoutes {
     func addContingency() {
         records(PortalPages.notifications, needs: Endpoints.addNotificationContact.permission, build: PortalRoutes.notifications, actions: [
@@ -44,6 +45,26 @@ extension PortalRoutes {
             let name = form["name"] ?? ""
             let changed = change
             return ("\(name) changed.", { _ = try await session.call(Endpoints.changeEvent, ["name": name], body: changed) })
+        }
+        records(PortalPages.maintenance, needs: Endpoints.changeUpdateSettings.permission, build: PortalRoutes.maintenance, actions: [
+            "check": { session, _, _ in
+                let result = try await session.call(Endpoints.checkForUpdate)
+                if let problem = result.problem { return "The check found nothing it can trust: \(problem)" }
+                return result.newer ? "Portcullis \(result.offered ?? "") is available: \(result.notes ?? "")" : "Up to date."
+            },
+        ]) { session, form in
+            let (mode, frequency, day) = (form["mode"].flatMap(UpdateSettings.Mode.init(rawValue:)),
+                                          form["frequency"].flatMap(UpdateSettings.Frequency.init(rawValue:)), form["day"].flatMap(ClockTime.Weekday.init(rawValue:)))
+            let (time, timeZone) = (form["time"], form["timeZone"])
+            return ("Update check saved.", {
+                var settings = try await session.call(Endpoints.update).settings
+                settings.mode = mode ?? settings.mode
+                settings.frequency = frequency ?? settings.frequency
+                settings.day = day ?? settings.day
+                settings.time = time ?? settings.time
+                settings.timeZone = timeZone ?? settings.timeZone
+                _ = try await session.call(Endpoints.changeUpdateSettings, body: settings)
+            })
         }
         records(PortalPages.backups, needs: Endpoints.createBackup.permission, build: PortalRoutes.backups, actions: [
             "restore": { session, name, form in
@@ -132,5 +153,27 @@ extension PortalRoutes {
                 .init(name: "restorePassphrase", label: "Its passphrase", kind: .password, required: true,
                       help: "The configuration is replaced at once; call records and events too when the backup holds them."),
             ])] : [])
+    }
+
+    static func maintenance(_ session: PortalSession) async throws -> RecordsPage {
+        let overview = try await session.call(Endpoints.update)
+        let settings = overview.settings
+        let manage = session.may(Endpoints.checkForUpdate.permission)
+        return RecordsPage(
+            title: PortalPages.maintenance.title,
+            intro: "Portcullis looks for a newer signed release on a schedule and tells you (New Version Detected); it never installs anything.",
+            listTitle: "Version", columns: ["Running", "Last check", "Result", "Next check"],
+            rows: [.init(cells: [overview.running, overview.lastCheck.map(PortalFormat.time) ?? "never", overview.lastResult ?? "",
+                                 overview.nextCheck.map(PortalFormat.time) ?? "off"],
+                         actions: manage ? [.init(path: PortalPages.maintenance.path, label: "Check now", description: "Check for a new release now",
+                                                  hidden: [("check", "now")])] : [])],
+            form: manage ? .init(title: "Update check", path: PortalPages.maintenance.path, submit: "Save", fields: [
+                .init(name: "mode", label: "Check", kind: .select, options: [("notify", "check and notify"), ("never", "never check")], value: settings.mode.rawValue),
+                .init(name: "frequency", label: "How often", kind: .select, options: [("daily", "daily"), ("weekly", "weekly")], value: settings.frequency.rawValue),
+                .init(name: "day", label: "Day (weekly)", kind: .select, options: ClockTime.Weekday.allCases.map { ($0.rawValue, $0.rawValue) },
+                      value: settings.day.rawValue),
+                .init(name: "time", label: "At (HH:MM)", value: settings.time),
+                .init(name: "timeZone", label: "Time zone", value: settings.timeZone),
+            ]) : nil)
     }
 }

@@ -35,11 +35,14 @@ struct UpdateCommand: AsyncParsableCommand {
             @OptionGroup var output: OutputOptions
 
             func run() async throws {
-                let settings = try await withClient(data) { try await $0.send(Endpoints.updateSettings) }
-                if output.json { return try Output.json(settings) }
+                let overview = try await withClient(data) { try await $0.send(Endpoints.update) }
+                if output.json { return try Output.json(overview) }
+                let settings = overview.settings
                 let when = settings.frequency == .daily ? "daily" : "weekly on \(settings.day.rawValue)"
-                print(settings.mode == .never ? "never checks" : "checks \(when) at \(settings.time) \(settings.timeZone) and notifies")
+                print("running \(overview.running); " + (settings.mode == .never ? "never checks" : "checks \(when) at \(settings.time) \(settings.timeZone) and notifies")
+                    + (overview.nextCheck.map { ", next \(Output.time($0))" } ?? ""))
                 print("feed \(settings.feed); key \(settings.publicKey == nil ? "built in" : "configured")")
+                if let lastCheck = overview.lastCheck { print("last check \(Output.time(lastCheck)): \(overview.lastResult ?? "")") }
             }
         }
 
@@ -56,7 +59,7 @@ struct UpdateCommand: AsyncParsableCommand {
 
             func run() async throws {
                 let settings = try await withClient(data) { client in
-                    var settings = try await client.send(Endpoints.updateSettings)
+                    var settings = try await client.send(Endpoints.update).settings
                     if let mode { settings.mode = mode }
                     if let feed { settings.feed = feed }
                     if let publicKey { settings.publicKey = publicKey.isEmpty ? nil : publicKey }
