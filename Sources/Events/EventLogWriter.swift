@@ -42,11 +42,7 @@ public struct EventLogWriter: Sendable {
     /// One retention pass; counts what it removed in the `RetentionReport`. Answers the count (nil: it failed).
     public func prune(now: Date = Date()) async -> Int? {
         do {
-            let retention = try await store.settings(EventSettings.self).retention
-            let removed = try await store.pruneEvents(retention.plan(now: now))
-            var report = try await store.settings(RetentionReport.self)
-            report.add(removed, at: now)
-            try await store.save(report)
+            let removed = try await RetentionReport.pass(over: store, now: now)
             if removed > 0 { logger.info("event log pruned", metadata: ["events": "\(removed)"]) }
             return removed
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Storage
 
 /// What the event log's retention has removed: the answer to "where did last spring's events go?".
 public struct RetentionReport: StoredSettings, Equatable {
@@ -19,5 +20,15 @@ public struct RetentionReport: StoredSettings, Equatable {
         lastRun = time
         lastRemoved = removed
         totalRemoved += removed
+    }
+
+    /// One retention pass over `store` as its `events:` section says, counted here; answers how many events went.
+    public static func pass(over store: any PortcullisStore, now: Date = Date()) async throws -> Int {
+        let retention = try await store.settings(EventSettings.self).retention
+        let removed = try await store.pruneEvents(retention.plan(now: now))
+        var report = try await store.settings(RetentionReport.self)
+        report.add(removed, at: now)
+        try await store.save(report)
+        return removed
     }
 }

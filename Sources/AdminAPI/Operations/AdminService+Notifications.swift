@@ -110,11 +110,7 @@ extension AdminService {
         guard problems.isEmpty else { throw AdminError(.invalidInput, problems.joined(separator: "; "), problems: problems) }
         try await storeCall { try await store.save(settings) }
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "events retention"]))
-        let removed = try await storeCall { try await store.pruneEvents(retention.plan(now: Date())) }
-        var report = try await self.settings(RetentionReport.self)
-        report.add(removed, at: Date())
-        let updated = report
-        try await storeCall { try await store.save(updated) }
+        _ = try await storeCall { try await RetentionReport.pass(over: store) }
         return try await eventRetention()
     }
 }

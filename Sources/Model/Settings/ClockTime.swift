@@ -28,6 +28,13 @@ public enum ClockTime {
         return calendar.nextDate(after: now, matching: components, matchingPolicy: .nextTime)
     }
 
+    /// `DAY HH:MM` ("sunday 02:00") as a weekday and the time as written; nil when it is not a day and one more word.
+    public static func weekly(_ text: String) -> (day: Weekday, time: String)? {
+        let words = text.split(separator: " ")
+        guard words.count == 2, let day = Weekday(rawValue: words[0].lowercased()) else { return nil }
+        return (day, String(words[1]))
+    }
+
     /// `SECTION.time` and `SECTION.timeZone` problems.
     public static func problems(time: String, timeZone: String, section: String) -> [String] {
         var problems: [String] = []

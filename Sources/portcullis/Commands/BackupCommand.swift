@@ -102,13 +102,12 @@ struct BackupCommand: AsyncParsableCommand {
                         settings.time = daily
                     }
                     if let weekly {
-                        let words = weekly.split(separator: " ")
-                        guard words.count == 2, let day = BackupSettings.Weekday(rawValue: words[0].lowercased()) else {
+                        guard let (day, time) = ClockTime.weekly(weekly) else {
                             throw ValidationError("--weekly: give a day and a time, e.g. \"sunday 02:00\"")
                         }
                         settings.frequency = .weekly
                         settings.day = day
-                        settings.time = String(words[1])
+                        settings.time = time
                     }
                     if off { settings.frequency = .off }
                     if let timeZone { settings.timeZone = timeZone }

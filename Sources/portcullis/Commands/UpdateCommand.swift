@@ -69,13 +69,12 @@ struct UpdateCommand: AsyncParsableCommand {
                         settings.time = daily
                     }
                     if let weekly {
-                        let words = weekly.split(separator: " ")
-                        guard words.count == 2, let day = UpdateSettings.Weekday(rawValue: words[0].lowercased()) else {
+                        guard let (day, time) = ClockTime.weekly(weekly) else {
                             throw ValidationError("--weekly: give a day and a time, e.g. \"monday 03:00\"")
                         }
                         settings.frequency = .weekly
                         settings.day = day
-                        settings.time = String(words[1])
+                        settings.time = time
                     }
                     if let timeZone { settings.timeZone = timeZone }
                     return try await client.send(Endpoints.changeUpdateSettings, body: settings)
