@@ -38,14 +38,21 @@ def wait_bound(host, port, timeout=10):
         time.sleep(0.02)
 
 
+_issued_ports = set()
+
+
 def free_port(kind=socket.SOCK_DGRAM, family=socket.AF_INET, host="127.0.0.1"):
-    """A port free for both UDP and TCP on host."""
+    """A port free for both UDP and TCP on host, never handed out before in this run, and below the kernel's
+    ephemeral range (32768-60999), so an outgoing connection cannot take it between this probe and the bind."""
     for _ in range(200):
-        port = random.randint(20000, 60000)
+        port = random.randint(10000, 32000)
+        if port in _issued_ports:
+            continue
         try:
             for sock_type in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
                 with socket.socket(family, sock_type) as probe:
                     probe.bind((host, port))
+            _issued_ports.add(port)
             return port
         except OSError:
             continue
