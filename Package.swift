@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssh.git", from: "0.15.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -127,6 +128,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // System security: the admin console over SSH (off by default).
+        .target(
+            name: "SSHConsole",
+            dependencies: [
+                "Model", "GeoIP", "Defense", "DefenseRuntime", "SIPStack",
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // System security: the signed update check.
         .target(
             name: "Update",
@@ -204,7 +218,7 @@ let package = Package(
             name: "AdminAPI",
             dependencies: [
                 "PBX", "Model", "Storage", "Events", "SIPCore", "SIPAuth", "SIPStack", "Defense", "DefenseRuntime", "GeoIP", "Media",
-                "QRCode", "Mail", "SSO", "Notifications", "Backup", "Update",
+                "QRCode", "Mail", "SSO", "Notifications", "Backup", "Update", "SSHConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -241,7 +255,8 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications", "Backup", "Update",
+                "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications", "Backup", "Update", "SSHConsole",
+                "GeoIP", "DefenseRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -311,6 +326,7 @@ let package = Package(
             dependencies: ["Update", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        .testTarget(name: "SSHConsoleTests", dependencies: ["SSHConsole"], swiftSettings: strict),
         .testTarget(
             name: "BackupTests",
             dependencies: ["Backup", "Model", "Storage"],

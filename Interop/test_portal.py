@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import pathlib
+import socket
 import time
 import urllib.parse
 
@@ -20,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from portcullis_harness import ADMIN, ADMIN_PASSWORD, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, strong_password
+from portcullis_harness import ADMIN, ADMIN_PASSWORD, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, free_port, strong_password
 from test_network_defense import block_sources, options_flood
 
 WIDE, NARROW = (1280, 900), (390, 844)
@@ -291,6 +292,25 @@ def test_a_setting_set_in_the_form_shows_in_the_api_and_cli_and_back(server_fact
     assert driver.find_element(By.ID, "login-failuresBeforeRefusal").get_attribute("value") == "0"
     assert server.api("GET", "/api/v1/login-defense")[2]["failuresBeforeRefusal"] == 4
     portal.clean("/security/settings")
+
+    # SSH access: on in the form, listening as the CLI shows; a bad address refused with nothing changed; off again.
+    port = free_port(socket.SOCK_STREAM)
+    portal.open("/security/settings")
+    assert "No SSH console listens" in portal.text()
+    driver.find_element(By.ID, "ssh-enabled").click()
+    portal.fill({"listen": f"127.0.0.1:{port}"})
+    portal.submit("#save-ssh")
+    assert "SSH console on" in portal.text()
+    assert json.loads(server.cli("ssh", "show", "--json").stdout)["listening"] == f"127.0.0.1:{port}"
+    portal.fill({"listen": "localhost:22"})
+    portal.submit("#save-ssh")
+    assert "ssh.listen" in portal.text()
+    assert json.loads(server.cli("ssh", "show", "--json").stdout)["listen"] == f"127.0.0.1:{port}"
+    portal.open("/security/settings")
+    driver.find_element(By.ID, "ssh-enabled").click()
+    portal.submit("#save-ssh")
+    assert "SSH console off" in portal.text()
+    assert json.loads(server.cli("ssh", "show", "--json").stdout)["enabled"] is False
 
 
 def test_a_flooding_source_is_unblocked_from_the_rules_page_and_admitted_again(server_factory, driver, shots):

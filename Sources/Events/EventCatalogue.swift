@@ -90,6 +90,12 @@ public enum EventCatalogue {
                                                        summary: "account {{username}} locked after {{attempts}} failed logins")
     public static let webUserLoginFailed = EventKind(name: "Web User Login Failed", type: .security, category: .login, level: .warning,
                                                      summary: "login of {{username}} from {{ip}} failed")
+    public static let sshLoginSucceeded = EventKind(name: "SSH Login Success", type: .operations, category: .login, level: .information,
+                                                    notifies: true, summary: "{{username}} logged in to the SSH console from {{ip}}")
+    public static let sshLoginFailed = EventKind(name: "SSH Login Failed", type: .security, category: .login, level: .warning,
+                                                 summary: "SSH login of {{username}} from {{ip}} refused: {{reason}}")
+    public static let sshBlocked = EventKind(name: "SSH Blocked Out", type: .security, category: .login, level: .alert,
+                                             summary: "{{ip}} blocked after {{attempts}} failed SSH logins")
     public static let apiAuthenticationBlocked = EventKind(name: "API Authentication Blocked Out", type: .security, category: .login,
                                                            level: .alert, summary: "{{ip}} blocked after {{attempts}} bad API tokens")
 
@@ -101,7 +107,7 @@ public enum EventCatalogue {
         insufficientStorage, backupFailed, newVersionDetected, updateCheckFailed, notificationDeliveryFailed, notificationTest, setupRefused,
         autoDefenseBlocked, ipBlocked, ipUnblocked, registrationFailed, registrationBlocked, registrationLocked, disallowedCountry,
         callFrequencyExceeded, blockedNumberDialed, wrongPIN, outboundLocked, webUserBlocked, webUserAccountLocked, webUserLoginFailed,
-        apiAuthenticationBlocked,
+        apiAuthenticationBlocked, sshLoginSucceeded, sshLoginFailed, sshBlocked,
     ]
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

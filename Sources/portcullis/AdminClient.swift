@@ -8,14 +8,21 @@ import SIPAuth
 import Storage
 
 /// The CLI's one way to every admin operation: the API, through the running server's owner-only socket, or through
-/// the same router in this process when no server runs on the data directory (provisioning before first start).
+/// the same router in this process when no server runs on the data directory (provisioning before first start), or,
+/// for a command typed in the SSH console, through the server's router as the session's user.
 struct AdminClient: Sendable {
     private enum Transport: Sendable {
         case socket(HTTPClient, path: String)
         case inProcess(InProcessAdmin)
+        case delegated(InProcessAdmin, AdminDelegation)
     }
 
     private let transport: Transport
+
+    /// The server's operations as `delegation`'s caller (`admin` must be a delegated router).
+    static func delegated(_ admin: InProcessAdmin, for delegation: AdminDelegation) -> AdminClient {
+        AdminClient(transport: .delegated(admin, delegation))
+    }
 
     /// The running server when its socket answers, else the data directory itself.
     static func connect(_ options: DataDirectoryOptions) async throws -> AdminClient {
@@ -63,6 +70,9 @@ struct AdminClient: Sendable {
         switch transport {
         case .inProcess(let admin):
             let (status, _, bytes) = try await admin.send(method, uri, body: body, contentType: contentType)
+            return (status, bytes)
+        case .delegated(let admin, let delegation):
+            let (status, _, bytes) = try await admin.send(method, uri, body: body, contentType: contentType, for: delegation)
             return (status, bytes)
         case .socket(let client, let path):
             guard let url = URL(httpURLWithSocketPath: path, uri: uri) else { throw AdminError(.internalError, "bad socket path") }

@@ -1,4 +1,5 @@
 import Foundation
+import SSHConsole
 
 /// Prints results for people (aligned columns) or for scripts (JSON).
 enum Output {
@@ -29,10 +30,20 @@ enum Output {
 
     /// Unbuffered, so a supervisor or a test reading the pipe sees it at once.
     static func line(_ message: String) {
+        if let console = ConsoleContext.current { return console.output.write(message + "\n") }
         FileHandle.standardOutput.write(Data((message + "\n").utf8))
     }
 
     static func error(_ message: String) {
+        if let console = ConsoleContext.current { return console.output.write("error: \(message)\n", to: .error) }
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     }
+}
+
+/// Every command prints through this rather than the standard library's `print`: to standard output, or, when the
+/// command runs in an SSH console session, to that session.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator)
+    if let console = ConsoleContext.current { return console.output.write(text + terminator) }
+    Swift.print(text, terminator: terminator)
 }

@@ -6,6 +6,7 @@ enum SecretFile {
     /// The file's text without its trailing line break; nil when no file is given.
     static func read(_ path: String?, option: String) throws -> String? {
         guard let path else { return nil }
+        try ConsoleContext.refuseFileAccess(option)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(option): cannot read \(path)") }
         return text.trimmingCharacters(in: .newlines)
     }

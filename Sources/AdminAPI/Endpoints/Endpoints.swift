@@ -107,6 +107,14 @@ public enum Endpoints {
     public static let update = AdminEndpoint<NoBody, UpdateOverview>(.get, "update", "The running version, the update check's settings, its last result and next run", needs: .permission(.maintenance, .view))
     public static let changeUpdateSettings = AdminEndpoint<UpdateSettings, UpdateSettings>(.put, "update/settings", "Replace the update check's settings", needs: .permission(.maintenance, .manage))
 
+    // MARK: SSH console
+
+    public static let ssh = AdminEndpoint<NoBody, SSHOverview>(.get, "ssh", "The SSH console: on or off, its address, host key fingerprint and open connections", needs: .permission(.system, .view))
+    public static let changeSSH = AdminEndpoint<SSHChange, SSHOverview>(.put, "ssh", "Turn the SSH console on or off or move it (disabling ends every session)", needs: .permission(.system, .manage))
+    public static let sshKeys = AdminEndpoint<NoBody, [SSHKeyView]>(.get, "ssh/keys", "Public keys for the SSH console: one's own, and with System view those of users one's role includes", needs: .signedIn, query: [.init("user", "only this user's keys")])
+    public static let addSSHKey = AdminEndpoint<AddSSHKey, SSHKeyView>(.post, "ssh/keys", "Add a public key (ed25519 or ecdsa) for oneself, or with System manage for a user one's role includes", needs: .signedIn, status: .created)
+    public static let removeSSHKey = AdminEndpoint<NoBody, [SSHKeyView]>(.delete, "ssh/keys/:fingerprint", "Remove a public key by its SHA256 fingerprint", needs: .signedIn)
+
     // MARK: Backups
 
     public static let backups = AdminEndpoint<NoBody, BackupOverview>(.get, "backups", "The backups in the backup directory and the schedule (never its passphrase)", needs: .permission(.maintenance, .view))

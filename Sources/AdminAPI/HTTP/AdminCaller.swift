@@ -9,6 +9,8 @@ public struct AdminCaller: Sendable {
         case socket
         case token(id: String, name: String)
         case session(id: String)
+        /// A console session over SSH, logged in with the key of this fingerprint.
+        case ssh(fingerprint: String)
     }
 
     /// nil for the socket, which stands for no user.
@@ -35,6 +37,7 @@ public struct AdminCaller: Sendable {
         case .socket: "local socket"
         case .token(_, let name): "\(username ?? "?") (token \(name))"
         case .session: "\(username ?? "?") (session)"
+        case .ssh: "\(username ?? "?") (ssh)"
         }
     }
 

@@ -15,9 +15,12 @@ extension AdminService {
     public struct LoginOrigin: Sendable {
         public var address: IPAddress?
         public var userAgent: String
-        /// The listener's port and scheme (`HTTPS`, `HTTP`), as a block's row shows them.
+        /// The listener's port and scheme (`HTTPS`, `HTTP`, or `SSH` for the console), as a block's row shows them.
         public var port: Int
         public var scheme: String
+
+        var entrance: LoginGuard.Entrance { scheme == "SSH" ? .ssh : .web(scheme: scheme) }
+        var endpoint: NetworkEndpoint { NetworkEndpoint(service: scheme == "SSH" ? .ssh : .api, transport: .tcp, port: port) }
 
         public init(address: IPAddress?, userAgent: String, port: Int, scheme: String) {
             self.address = address
@@ -82,8 +85,8 @@ extension AdminService {
         var fields = ["username": account, "reason": reason, "protocol": origin.scheme]
         if let address = origin.address {
             fields["source"] = address.description
-            let outcome = logins.failed(account: account, from: address, known: known,
-                                        endpoint: NetworkEndpoint(service: .api, transport: .tcp, port: origin.port), scheme: origin.scheme, now: now)
+            fields["ip"] = address.description
+            let outcome = logins.failed(account: account, from: address, known: known, endpoint: origin.endpoint, via: origin.entrance, now: now)
             fields["attempts"] = String(outcome.sourceFailures)
             if outcome.lockAccount {
                 await record(PortcullisEvent(EventCatalogue.webUserAccountLocked, time: now, fields: [
@@ -93,7 +96,7 @@ extension AdminService {
                 ]))
             }
         }
-        await record(PortcullisEvent(EventCatalogue.webUserLoginFailed, time: now, fields: fields))
+        await record(PortcullisEvent(origin.entrance.isSSH ? EventCatalogue.sshLoginFailed : EventCatalogue.webUserLoginFailed, time: now, fields: fields))
         return AdminService.loginRefused
     }
 

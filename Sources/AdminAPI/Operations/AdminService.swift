@@ -8,6 +8,7 @@ import Model
 import Notifications
 import PBX
 import SIPAuth
+import SSHConsole
 import SSO
 import Storage
 
@@ -35,6 +36,8 @@ public struct AdminService: Sendable {
     public var dataDirectory: String?
     /// The running server's notifier, told of every change to contacts and the catalogue; nil without a server.
     public var notifier: Notifier?
+    /// The running server's SSH console, bound and closed as its settings change; nil without a server.
+    public var sshConsole: SSHConsoleServer?
 
     /// `live` nil: no server runs, the store alone changes.
     public init(store: any PortcullisStore, realm: String, live: (any LiveState)?, secrets: SecretBox, setupTokenFile: String? = nil) {

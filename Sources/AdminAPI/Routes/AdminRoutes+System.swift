@@ -27,6 +27,11 @@ extension AdminRoutes {
         on(Endpoints.changeEvent) { call in try await service.changeEvent(try call.parameter("name"), call.body) }
         on(Endpoints.eventRetention) { _ in try await service.eventRetention() }
         on(Endpoints.updateEventRetention) { call in try await service.updateEventRetention(call.body) }
+        on(Endpoints.ssh) { _ in try await service.sshOverview() }
+        on(Endpoints.changeSSH) { call in try await service.changeSSH(call.body) }
+        on(Endpoints.sshKeys) { call in try await service.sshKeys(of: call.request.uri.queryParameters.get("user")) }
+        on(Endpoints.addSSHKey) { call in try await service.addSSHKey(call.body) }
+        on(Endpoints.removeSSHKey) { call in try await service.removeSSHKey(try call.parameter("fingerprint")) }
         on(Endpoints.checkForUpdate) { _ in try await service.checkForUpdate() }
         on(Endpoints.update) { _ in try await service.updateOverview() }
         on(Endpoints.changeUpdateSettings) { call in try await service.changeUpdateSettings(call.body) }

@@ -45,18 +45,33 @@ public final class LoginGuard: Sendable {
         lockout.withLock { $0.isLocked(account, now: Int64(now.timeIntervalSince1970)) }
     }
 
+    /// Where a login was tried: the portal and API, or the SSH console. Both count towards one lockout (a guesser
+    /// gains nothing by switching); the block names the one that tripped it.
+    public enum Entrance: Sendable {
+        /// `scheme` `HTTPS` or `HTTP`.
+        case web(scheme: String)
+        case ssh
+
+        var defenseType: String { if case .web = self { LoginGuard.webLogin } else { "SSH Login" } }
+        var rule: String { if case .web = self { "web login failures" } else { "SSH login failures" } }
+        var event: EventKind { if case .web = self { EventCatalogue.webUserBlocked } else { EventCatalogue.sshBlocked } }
+        var accountPrefix: String { if case .web = self { "WebUser" } else { "SSH" } }
+        var scheme: String { if case .web(let scheme) = self { scheme } else { "SSH" } }
+        public var isSSH: Bool { if case .ssh = self { true } else { false } }
+    }
+
     /// One failed login: blocks the source when it reached the block threshold now. `endpoint` is the listener it
-    /// came in on, `scheme` `HTTPS` or `HTTP`.
-    public func failed(account: String, from source: IPAddress, known: Bool, endpoint: NetworkEndpoint, scheme: String,
+    /// came in on.
+    public func failed(account: String, from source: IPAddress, known: Bool, endpoint: NetworkEndpoint, via entrance: Entrance,
                        now: Date) -> LoginLockout.Outcome {
         let (outcome, settings) = lockout.withLock {
             ($0.failure(account: account, from: source, known: known, now: Int64(now.timeIntervalSince1970)), $0.settings)
         }
         if outcome.blockSource {
-            block(source, endpoint: endpoint, defenseType: LoginGuard.webLogin, rule: "web login failures", duration: settings.blockDuration,
-                  event: EventCatalogue.webUserBlocked, details: [
-                      "account": "WebUser:\(account.prefix(64))", "protocol": scheme, "attempts": String(outcome.sourceFailures),
-                      "limit": "\(settings.failuresBeforeBlock) failures / \(settings.window)s",
+            block(source, endpoint: endpoint, defenseType: entrance.defenseType, rule: entrance.rule, duration: settings.blockDuration,
+                  event: entrance.event, details: [
+                      "account": "\(entrance.accountPrefix):\(account.prefix(64))", "protocol": entrance.scheme,
+                      "attempts": String(outcome.sourceFailures), "limit": "\(settings.failuresBeforeBlock) failures / \(settings.window)s",
                   ], now: now)
         }
         return outcome

@@ -37,6 +37,17 @@ extension PortalRoutes {
             }
         }
 
+        form("/security/settings/ssh", page: settingsPage, needs: Endpoints.changeSSH.permission) { session, form, context in
+            var change = SSHChange()
+            change.enabled = form.flag("enabled")
+            change.listen = form["listen"]
+            let requested = change
+            return try await PortalRoutes.attempt(form, fields: ["listen"], redirect: settingsPage.path + "#ssh",
+                                                  notice: "SSH console \(requested.enabled == true ? "on, at \(requested.listen ?? "")" : "off").",
+                                                  view: { try await PortalRoutes.securitySettings(session, context) }) {
+                _ = try await session.call(Endpoints.changeSSH, body: requested)
+            }
+        }
         settingsSection("login", form: PortalRoutes.loginForm, read: Endpoints.loginDefense, write: Endpoints.updateLoginDefense,
                         notice: "Login defense saved.", extra: ["twoFactorRoles"]) { settings, form in
             settings.twoFactorRoles = form.values("twoFactorRoles")
@@ -199,6 +210,10 @@ extension PortalRoutes {
         if let login {
             data["login"] = ["fields": try loginForm.data(login), "canManage": session.may(Endpoints.updateLoginDefense.permission),
                                  "roles": roles.map { ["name": $0, "checked": login.twoFactorRoles.contains($0)] }]
+        }
+        if let ssh = try await session.optional(Endpoints.ssh) {
+            data["ssh"] = ["enabled": ssh.enabled, "listen": ssh.listen, "listening": ssh.listening ?? "", "fingerprint": ssh.hostKeyFingerprint ?? "",
+                           "connections": ssh.openConnections, "keys": ssh.keys, "canManage": session.may(Endpoints.changeSSH.permission)]
         }
         if let registration {
             data["registration"] = ["fields": try registrationForm.data(registration), "canManage": session.may(Endpoints.updateRegistrationDefense.permission),

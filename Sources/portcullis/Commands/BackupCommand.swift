@@ -28,6 +28,7 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(help: "Write the backup to this file instead of the backup directory.") var output: String?
 
         func run() async throws {
+            if output != nil { try ConsoleContext.refuseFileAccess("--output") }
             var request = CreateBackupRequest()
             request.include = include
             request.passphrase = try passphrase.read()

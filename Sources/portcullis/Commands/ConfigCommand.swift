@@ -15,6 +15,7 @@ struct ConfigCommand: AsyncParsableCommand {
         @Flag(help: "Apply even when the network section would cut off this machine's access to the admin API.") var force = false
 
         func run() async throws {
+            try ConsoleContext.refuseFileAccess("FILE")
             guard let yaml = try? String(contentsOfFile: file, encoding: .utf8) else {
                 Output.error("cannot read \(file)")
                 throw ExitCode.failure

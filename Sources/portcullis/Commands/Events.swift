@@ -86,6 +86,7 @@ struct Events: AsyncParsableCommand {
         func validate() throws { guard ["csv", "json"].contains(format) else { throw ValidationError("--format is csv or json") } }
 
         func run() async throws {
+            if output != nil { try ConsoleContext.refuseFileAccess("--output") }
             let items = try await withClient(data) { try await $0.send(Endpoints.events, query: filters.parameters(limit: limit)).items }
             let text = format == "csv" ? EventView.csv(items) : String(decoding: try Output.jsonData(items), as: UTF8.self) + "\n"
             if let output {

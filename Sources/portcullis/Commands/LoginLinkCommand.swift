@@ -15,6 +15,7 @@ struct LoginLinkCommand: AsyncParsableCommand {
         @Option(help: "Write the (first) link's QR code to this SVG file.") var qr: String?
 
         func run() async throws {
+            if qr != nil { try ConsoleContext.refuseFileAccess("--qr") }
             let request = LoginLinkRequest(users: names, send: send)
             let links = try await withClient(data) { try await $0.send(Endpoints.createLoginLinks, body: request).items }
             if let qr, let first = links.first {

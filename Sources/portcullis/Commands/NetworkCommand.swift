@@ -30,6 +30,7 @@ struct NetworkCommand: AsyncParsableCommand {
         @Flag(help: "Apply even when it would cut off this machine's access to the admin API.") var force = false
 
         func run() async throws {
+            try ConsoleContext.refuseFileAccess("FILE")
             guard let yaml = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
             let settings: NetworkSettings
             do {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Backup
 import Events
 import Defense
+import DefenseRuntime
 import Foundation
 import Logging
 import Media
@@ -18,6 +19,7 @@ import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import SIPStack
+import SSHConsole
 import Storage
 
 struct Serve: AsyncParsableCommand {
@@ -116,6 +118,8 @@ struct Serve: AsyncParsableCommand {
         var service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
         service.listenAuthority = apiAddress.description
         service.notifier = notifier
+        let sshConsole = SSHConsoleServer(shards: runtime.network.shards, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        service.sshConsole = sshConsole
         service.dataDirectory = data.path
         Backups(store: store, dataDirectory: data.path, directory: try await store.settings(BackupSettings.self).directory(in: data.path)).clearInterrupted()
         try await service.loadLoginDefense()
@@ -134,6 +138,13 @@ struct Serve: AsyncParsableCommand {
                   portcullis setup --data-dir \(data.path) --username admin
                 """)
         }
+        sshConsole.serve(through: ConsoleRunner(service: service))
+        do {
+            try await service.startSSHConsole()
+        } catch {
+            // The PBX runs without its console rather than not at all; `ssh show` tells, `ssh enable` retries.
+            logger.error("SSH console not started", metadata: ["error": "\(error)"])
+        }
         let portal = try await Portal(service: service)
         let admin = try AdminServer.services(service: service, runtime: runtime, registry: registry, listen: apiAddress, certificate: certificate,
                                              redirect: redirectAddress, socketPath: data.socketPath, pages: portal.install, logger: logger)
@@ -148,6 +159,7 @@ struct Serve: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+        await sshConsole.close()
         try? FileManager.default.removeItem(atPath: data.socketPath)
     }
 }

@@ -7,8 +7,9 @@ struct UserCommand: AsyncParsableCommand {
                                                     subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self])
 
     /// The password from the option, or read from standard input (so it stays out of the shell history).
-    static func password(_ given: String?, for name: String) -> String {
+    static func password(_ given: String?, for name: String) throws -> String {
         if let given { return given }
+        if ConsoleContext.current != nil { throw ValidationError("give the password with --password in the SSH console") }
         FileHandle.standardError.write(Data("password for \(name): ".utf8))
         return readLine(strippingNewline: true) ?? ""
     }
@@ -39,7 +40,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The person's name.") var fullName: String?
 
         func run() async throws {
-            var request = CreateUserRequest(username: name, role: role, password: UserCommand.password(password, for: name), email: email,
+            var request = CreateUserRequest(username: name, role: role, password: try UserCommand.password(password, for: name), email: email,
                                             extension: `extension`)
             request.mobile = mobile
             request.name = fullName
@@ -90,7 +91,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             var request = UpdateUserRequest()
             request.role = role
-            request.password = password ? UserCommand.password(nil, for: name) : nil
+            request.password = password ? try UserCommand.password(nil, for: name) : nil
             request.email = email
             request.mobile = mobile
             request.extensionNumber = `extension`
