@@ -326,7 +326,16 @@ let package = Package(
             dependencies: ["Update", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        .testTarget(name: "SSHConsoleTests", dependencies: ["SSHConsole"], swiftSettings: strict),
+        .testTarget(
+            name: "SSHConsoleTests",
+            dependencies: [
+                "SSHConsole",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "BackupTests",
             dependencies: ["Backup", "Model", "Storage"],

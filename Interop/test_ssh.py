@@ -170,3 +170,24 @@ def test_an_interactive_session_has_a_prompt_and_ends_when_ssh_is_disabled(conso
         if session.poll() is None:
             session.kill()
         session.wait()
+
+
+def test_hostile_bytes_are_refused_with_the_connection_closed_and_the_console_keeps_working(console, tmp_path):
+    server = console.server
+    admin_key = key_pair(tmp_path / "admin_key")
+    server.cli("ssh", "key", "add", ADMIN, "--key-file", f"{admin_key}.pub")
+    console.enable()
+    hostile = [b"SSH-2.0-x\r\n" + os.urandom(200_000), b"A" * 2_000_000, b"SSH-2.0-x\r\n\x7f\xff\xff\xff" + bytes(100), b"SSH-1.5-old\r\n"]
+    for payload in hostile:
+        with socket.create_connection(("127.0.0.1", console.port), timeout=10) as attempt:
+            assert attempt.recv(64).startswith(b"SSH-2.0-")
+            deadline = time.time() + 10
+            try:
+                attempt.sendall(payload)
+                # A disconnect message may come first; then the console closes the connection.
+                while attempt.recv(4096):
+                    assert time.time() < deadline, "the console did not close the connection"
+            except (ConnectionResetError, BrokenPipeError):
+                pass
+    assert server.alive()
+    assert console.run(ADMIN, admin_key, "ssh", "show").returncode == 0

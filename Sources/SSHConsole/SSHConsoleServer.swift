@@ -105,8 +105,9 @@ public final class SSHConsoleServer: Sendable {
             guard case .session = type, let user = connection.user, connection.openSession() else {
                 return child.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
             }
-            return child.eventLoop.makeCompletedFuture {
-                try child.pipeline.syncOperations.addHandler(SSHSessionHandler(connection: connection, user: user))
+            let gate = connection.gate
+            return child.eventLoop.makeFutureWithTask { await gate.idleTimeout() }.flatMapThrowing { idleTimeout in
+                try child.pipeline.syncOperations.addHandler(SSHSessionHandler(connection: connection, user: user, idleTimeout: idleTimeout))
             }
         }
         try channel.pipeline.syncOperations.addHandlers([handler, SSHConnectionWatch(connection: connection, grace: SSHConsoleServer.loginGrace)])

@@ -19,25 +19,21 @@ final class SSHSessionHandler: ChannelDuplexHandler {
     private var editor: LineEditor
     private var output: ConsoleOutput?
     private var running: Task<Void, Never>?
-    private var idleTimeout = TimeAmount.minutes(30)
+    /// The portal's idle timeout, read when the session opened.
+    private let idleTimeout: TimeAmount
     private var idleTimer: Scheduled<Void>?
     private var inputEnded = false
 
-    init(connection: SSHConnection, user: ConsoleUser) {
+    init(connection: SSHConnection, user: ConsoleUser, idleTimeout: TimeAmount) {
         self.connection = connection
         self.user = user
+        self.idleTimeout = idleTimeout
         editor = LineEditor(prompt: "\(user.username)@portcullis> ")
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         context.channel.setOption(ChannelOptions.allowRemoteHalfClosure, value: true).whenFailure { _ in }
-        let gate = connection.gate
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let channel = context.channel
-        _ = context.eventLoop.makeFutureWithTask { await gate.idleTimeout() }.map { timeout in
-            handler.value.idleTimeout = timeout
-            handler.value.armIdleTimer(channel)
-        }
+        armIdleTimer(context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -1,5 +1,8 @@
 import Foundation
-import SSHConsole
+import NIOCore
+import NIOEmbedded
+import NIOSSH
+@testable import SSHConsole
 import Testing
 
 @Suite struct LineEditorTests {
@@ -105,5 +108,62 @@ import Testing
             #expect(throws: SSHConsoleError.self) { try SSHListenAddress(parsing: bad) }
         }
         #expect(SSHSettings().enabled == false, "off unless turned on")
+    }
+}
+
+@Suite struct SSHSessionTests {
+    /// Refuses everything: the session tests here never log in or run a command.
+    struct NoGate: ConsoleGate {
+        func login(_ attempt: SSHLoginAttempt) async -> ConsoleUser? { nil }
+        func refused(_ attempt: SSHLoginAttempt) async {}
+        func run(_ arguments: [String], as user: ConsoleUser, output: ConsoleOutput) async -> Int32 { 1 }
+        func idleTimeout() async -> TimeAmount { .minutes(5) }
+    }
+
+    func session() throws -> EmbeddedChannel {
+        let user = ConsoleUser(username: "ann", fingerprint: "SHA256:x", source: nil, port: 8022)
+        let connection = SSHConnection(source: nil, port: 8022, gate: NoGate())
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8022)).wait()
+        try channel.pipeline.syncOperations.addHandler(SSHSessionHandler(connection: connection, user: user, idleTimeout: .minutes(5)))
+        channel.pipeline.fireUserInboundEventTriggered(SSHChannelRequestEvent.PseudoTerminalRequest(
+            wantReply: false, term: "xterm", terminalCharacterWidth: 80, terminalRowHeight: 24, terminalPixelWidth: 0, terminalPixelHeight: 0,
+            terminalModes: SSHTerminalModes([:])))
+        channel.pipeline.fireUserInboundEventTriggered(SSHChannelRequestEvent.ShellRequest(wantReply: false))
+        return channel
+    }
+
+    func written(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let data = try channel.readOutbound(as: SSHChannelData.self) {
+            if case .byteBuffer(let buffer) = data.data { text += String(buffer: buffer) }
+        }
+        return text
+    }
+
+    func type(_ text: String, into channel: EmbeddedChannel) throws {
+        try channel.writeInbound(SSHChannelData(type: .channel, data: .byteBuffer(ByteBuffer(string: text))))
+    }
+
+    @Test func anIdleSessionEndsAfterTheTimeoutAndTypingPostponesIt() throws {
+        let channel = try session()
+        #expect(try written(channel).hasSuffix("ann@portcullis> "))
+        channel.embeddedEventLoop.advanceTime(by: .minutes(4))
+        try type("b", into: channel)
+        channel.embeddedEventLoop.advanceTime(by: .minutes(4))
+        #expect(channel.isActive, "typing restarted the idle time")
+        channel.embeddedEventLoop.advanceTime(by: .minutes(2))
+        #expect(!channel.isActive)
+        #expect(try written(channel).contains("idle for 5 minutes"))
+    }
+
+    @Test func exitAndCtrlDEndThePromptWithCRLFOutput() throws {
+        let channel = try session()
+        #expect(try written(channel).contains("ends the session.\r\n"), "with a terminal, line ends are CR LF")
+        try type("exit\r", into: channel)
+        #expect(!channel.isActive)
+        let other = try session()
+        try type("\u{04}", into: other)
+        #expect(!other.isActive)
     }
 }
