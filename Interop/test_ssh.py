@@ -89,6 +89,10 @@ def test_off_by_default_then_a_key_runs_the_cli_commands_with_the_users_role(con
     assert leaked.returncode != 0 and "not available in the SSH console" in leaked.stderr
     server.wait_for_event("SSH Login Success", lambda event: event["fields"].get("username") == "olga"
                           and event["fields"].get("role") == "Operator")
+    # A key removed opens nothing any more.
+    olga_key = next(key for key in json.loads(server.cli("ssh", "key", "list", "--json").stdout) if key["username"] == "olga")
+    server.cli("ssh", "key", "remove", olga_key["fingerprint"])
+    assert console.run("olga", operator_key, "block", "list").returncode == 255
 
 
 def test_passwords_and_unknown_keys_are_refused_counted_and_lock_out_the_source(console, tmp_path):

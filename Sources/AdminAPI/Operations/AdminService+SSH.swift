@@ -149,9 +149,7 @@ extension AdminService {
     public func sshLogin(username: String, fingerprint: String, origin: LoginOrigin, now: Date = Date()) async -> AdminCaller? {
         let account = String(username.prefix(64))
         if let address = origin.address, logins.refusal(account: account, from: address, now: now) != nil { return nil }
-        guard let keys = try? await settings(SSHAuthorizedKey.List.self).keys,
-              keys.contains(where: { $0.username == account && ConstantTime.equals(Array($0.fingerprint.utf8), Array(fingerprint.utf8)) }),
-              let caller = await sshCaller(username: account, fingerprint: fingerprint, address: origin.address) else { return nil }
+        guard let caller = await sshCaller(username: account, fingerprint: fingerprint, address: origin.address) else { return nil }
         if let address = origin.address { logins.succeeded(account: account, from: address) }
         await record(PortcullisEvent(EventCatalogue.sshLoginSucceeded, time: now, fields: [
             "username": account, "ip": origin.address?.description ?? "local", "source": origin.address?.description ?? "local",
@@ -172,7 +170,8 @@ extension AdminService {
     public func sshCaller(username: String, fingerprint: String, address: IPAddress?) async -> AdminCaller? {
         guard let user = try? await store.adminUser(username: username),
               let keys = try? await settings(SSHAuthorizedKey.List.self).keys,
-              keys.contains(where: { $0.username == username && $0.fingerprint == fingerprint }) else { return nil }
+              keys.contains(where: { $0.username == username && ConstantTime.equals(Array($0.fingerprint.utf8), Array(fingerprint.utf8)) })
+        else { return nil }
         return AdminCaller(username: user.username, role: await role(of: user), credential: .ssh(fingerprint: fingerprint), address: address)
     }
 }
