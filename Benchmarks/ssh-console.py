@@ -6,7 +6,7 @@ CPU 0, OpenSSH's client on CPU 1; ed25519 keys; the same client options for both
    server's CPU per login. Portcullis runs `ssh show` (one admin operation) and `extension list` (20 extensions);
    sshd runs `echo ok` (a trivial command).
 2. sessions held: SESSIONS concurrent logged-in sessions kept open (Portcullis: the interactive prompt with a
-   terminal; sshd: `cat` waiting on its input, its cheapest session), the server's resident memory before and after,
+   terminal; sshd: `cat` waiting on its input, its cheapest session), the server's memory (PSS) before and after,
    per session, and how many sessions 256 MiB holds. sshd's memory is the sum over its processes and their children.
 Run: Benchmarks/ssh-console.py [ROUNDS] [SESSIONS] (defaults 200, 60; Portcullis holds 64 connections at most)."""
 import datetime
@@ -46,14 +46,16 @@ def process_tree(pid):
     return found
 
 
-def rss_bytes(pids):
+def pss_bytes(pids):
+    """Proportional set size, summed: shared pages (libraries, sshd's forked copies) are split among the processes
+    sharing them, so a sum over many processes is not inflated the way resident sizes would be."""
     total = 0
     for pid in pids:
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1]) * 1024
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
             pass
     return total
 
@@ -184,10 +186,10 @@ def main():
         # Eight connections per address at most on the console: sessions come from 127.0.0.50 upwards.
         portcullis_memory = hold_sessions(
             lambda index: client(portcullis_port, key, known_hosts, ADMIN, source=f"127.0.0.{50 + index // 8}", terminal=True),
-            b"admin@portcullis> ", count, lambda: rss_bytes([server.process.pid]))
+            b"admin@portcullis> ", count, lambda: pss_bytes([server.process.pid]))
         sshd_memory = hold_sessions(
             lambda index: client(sshd_port, key, known_hosts, user, source=f"127.0.0.{50 + index // 8}") + ["echo ready; exec cat"],
-            b"ready", count, lambda: rss_bytes(process_tree(sshd.pid)))
+            b"ready", count, lambda: pss_bytes(process_tree(sshd.pid)))
     finally:
         server.stop()
         if sshd:
@@ -199,7 +201,7 @@ def main():
     lines = [f"SSH console: release build, servers on CPU 0, OpenSSH's client on CPU 1; {rounds} logins each, {count} sessions held; {today}", "",
              "| connect to first output | p50 ms | p99 ms | mean ms | server CPU per login ms |", "| --- | ---: | ---: | ---: | ---: |"]
     lines += [f"| {row['name']} | {row['p50']:.1f} | {row['p99']:.1f} | {row['mean']:.1f} | {row['cpu']:.2f} |" for row in rows]
-    lines += ["", "| sessions held | before MiB | after MiB | per session KiB | sessions alive | sessions in 256 MiB |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines += ["", "| sessions held (PSS) | before MiB | after MiB | per session KiB | sessions alive | sessions in 256 MiB |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, (before, after, alive) in (("Portcullis (prompt, terminal)", portcullis_memory), ("sshd, `cat` (anchor)", sshd_memory)):
         per = max(1, (after - before) / count)
         lines.append(f"| {name} | {before / 2**20:.1f} | {after / 2**20:.1f} | {per / 1024:.0f} | {alive} | {int(BUDGET // per):,} |")
