@@ -276,6 +276,39 @@ extension StoreContract {
         #expect(tallies.recentSources == ["192.0.2.2", "192.0.2.1"])
     }
 
+    /// The block list: ids handed out on insert and kept, every column read back as written, filters and newest
+    /// first, hits added up, removal by id (unknown ids ignored) and by expiry (permanent blocks never expire).
+    static func blocks(_ store: any PortcullisStore) async throws {
+        let full = NetworkBlockRecord(source: "198.51.100.0/24", defenseType: "auto defense", blockType: "ip range", service: "sip",
+                                      account: "1001", protocol: "udp", port: 5060, attackedAt: now, rule: "SIP UDP", note: "flood",
+                                      createdAt: now, expiresAt: now.addingTimeInterval(600), hits: 3, offense: 2)
+        let permanent = NetworkBlockRecord(source: "203.0.113.9", defenseType: "manual", attackedAt: now, rule: "manual",
+                                           createdAt: now.addingTimeInterval(1), expiresAt: nil)
+        let soon = NetworkBlockRecord(source: "203.0.113.10", defenseType: "auto defense", attackedAt: now, rule: "SSH",
+                                      createdAt: now.addingTimeInterval(2), expiresAt: now.addingTimeInterval(60))
+        let stored = try await store.insertBlocks([full, permanent, soon])
+        let ids = stored.compactMap(\.id)
+        #expect(ids.count == 3 && Set(ids).count == 3)
+        var expected = full
+        expected.id = ids[0]
+        #expect(stored[0] == expected)
+        #expect(try await store.blocks(NetworkBlockQuery()).map(\.id) == ids.reversed(), "newest first")
+        #expect(try await store.blocks(NetworkBlockQuery(source: "203.0.113.9")).map(\.rule) == ["manual"])
+        #expect(try await store.blocks(NetworkBlockQuery(defenseType: "auto defense", limit: 1)).map(\.source) == ["203.0.113.10"])
+        #expect(try await store.blocks(NetworkBlockQuery(source: "192.0.2.99")).isEmpty)
+        try await store.addBlockHits([ids[0]: 4, ids[2]: 1, 999_999: 7])
+        #expect(try await store.blocks(NetworkBlockQuery(source: full.source)).first?.hits == 7)
+        let expired = try await store.deleteBlocks(expiredAt: now.addingTimeInterval(60))
+        #expect(expired.map(\.source) == ["203.0.113.10"] && expired.first?.hits == 1)
+        let removed = try await store.deleteBlocks(ids: [ids[0], 999_999])
+        #expect(removed.map(\.source) == [full.source])
+        #expect(try await store.deleteBlocks(ids: []).isEmpty)
+        #expect(try await store.deleteBlocks(expiredAt: now.addingTimeInterval(1e9)).isEmpty, "a permanent block never expires")
+        #expect(try await store.blocks(NetworkBlockQuery()).map(\.source) == ["203.0.113.9"])
+        let next = try await store.insertBlocks([soon])
+        #expect(try #require(next.first?.id) > ids[2], "ids are not reused")
+    }
+
     static func settings(_ store: any PortcullisStore) async throws {
         #expect(try await store.settings(ProbeSettings.self) == ProbeSettings())
         try await store.save(ProbeSettings().with { $0.limit = 9; $0.names = ["a"] })
@@ -312,6 +345,7 @@ struct SQLiteStoreTests {
 
     @Test func settings() async throws { try await StoreContract.settings(makeStore()) }
     @Test func securityTallies() async throws { try await StoreContract.securityTallies(makeStore()) }
+    @Test func blocks() async throws { try await StoreContract.blocks(makeStore()) }
 
     /// Versions before the configuration root kept one flat `server.settings`; it becomes the `sip:` and `api:`
     /// sections, every value kept.
