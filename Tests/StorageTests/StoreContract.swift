@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import Model
+import PostgresNIO
+import PostgresStorage
 @testable import Storage
 import Testing
 
@@ -360,4 +363,67 @@ struct SQLiteStoreTests {
     @Test func anUnopenablePathIsAClearError() {
         #expect(throws: StoreError.self) { try SQLiteStore(path: "/proc/portcullis/nope.sqlite") }
     }
+}
+
+/// The same contract on PostgreSQL: a new database per test in the server `scripts/test` starts
+/// (`PORTCULLIS_TEST_POSTGRES`, password in `PORTCULLIS_STORE_PASSWORD`). Without one (a developer's machine) these
+/// are skipped; the suite's script always provides it.
+@Suite(.enabled(if: PostgresTestServer.url != nil, "no PostgreSQL: run scripts/test, or scripts/test-postgres start"))
+struct PostgresStoreTests {
+    static let server = PostgresTestServer.url
+    static let password = PostgresTestServer.password
+
+    func makeStore() async throws -> PostgresStore {
+        let base = try PostgresLocation(parsing: try #require(Self.server))
+        let name = "contract_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = PostgresClient(configuration: .init(host: base.host, port: base.port, username: base.username, password: Self.password,
+                                                        database: base.database, tls: .disable), backgroundLogger: Logger(label: "test"))
+        let running = Task { await admin.run() }
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        running.cancel()
+        let url = "postgresql://\(base.username)@\(base.host):\(base.port)/\(name)"
+        return try await PostgresStore(try PostgresLocation(parsing: url), password: Self.password)
+    }
+
+    @Test func extensions() async throws { try await StoreContract.extensions(makeStore()) }
+    @Test func bindings() async throws { try await StoreContract.bindings(makeStore()) }
+    @Test func events() async throws { try await StoreContract.events(makeStore()) }
+    @Test func callRecords() async throws { try await StoreContract.callRecords(makeStore()) }
+    @Test func tokensUsersSettings() async throws { try await StoreContract.tokensUsersSettings(makeStore()) }
+    @Test func eventRetention() async throws { try await StoreContract.eventRetention(makeStore()) }
+    @Test func eventReadStatus() async throws { try await StoreContract.eventReadStatus(makeStore()) }
+    @Test func settings() async throws { try await StoreContract.settings(makeStore()) }
+    @Test func securityTallies() async throws { try await StoreContract.securityTallies(makeStore()) }
+    @Test func blocks() async throws { try await StoreContract.blocks(makeStore()) }
+
+    @Test func aSecondStoreOnTheSameDatabaseFindsTheSchemaMigratedAndTheData() async throws {
+        let first = try await makeStore()
+        try await first.createExtension(StoreContract.record("3001"))
+        let second = try await PostgresStore(first.location, password: Self.password)
+        #expect(try await second.extensionRecord(number: "3001") != nil)
+    }
+
+    @Test func aWrongPasswordOrAnUnreachableServerIsAClearError() async throws {
+        let base = try PostgresLocation(parsing: try #require(Self.server))
+        let wrong = await #expect(throws: StoreError.self) { try await PostgresStore(base, password: "wrong") }
+        #expect(String(describing: wrong).contains("password authentication failed"))
+        let unreachable = await #expect(throws: StoreError.self) {
+            try await PostgresStore(try PostgresLocation(parsing: "postgresql://portcullis@127.0.0.1:1/none"), password: Self.password)
+        }
+        #expect(String(describing: unreachable).contains("Connection refused"))
+    }
+
+    @Test func storeURLsAreCheckedAndNeverCarryAPassword() throws {
+        let location = try PostgresLocation(parsing: "postgresql://pbx@db.example:6432/portcullis?sslmode=require")
+        #expect(location.port == 6432 && location.tls == .require && location.description == "postgresql://pbx@db.example:6432/portcullis?sslmode=require")
+        for bad in ["postgresql://pbx:secret@db/portcullis", "postgresql://db/portcullis", "postgresql://pbx@db/", "mysql://pbx@db/x",
+                    "postgresql://pbx@db/x?sslmode=maybe", "postgresql://pbx@db/x?password=y"] {
+            #expect(throws: StoreError.self) { try PostgresLocation(parsing: bad) }
+        }
+    }
+}
+
+enum PostgresTestServer {
+    static let url = ProcessInfo.processInfo.environment["PORTCULLIS_TEST_POSTGRES"]
+    static let password = ProcessInfo.processInfo.environment["PORTCULLIS_STORE_PASSWORD"]
 }
