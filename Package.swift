@@ -269,7 +269,7 @@ let package = Package(
             name: "portcullis",
             dependencies: [
                 "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications", "Backup", "Update", "SSHConsole",
-                "GeoIP", "DefenseRuntime",
+                "GeoIP", "DefenseRuntime", "PostgresStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -28,7 +28,7 @@ struct AdminClient: Sendable {
     static func connect(_ options: DataDirectoryOptions) async throws -> AdminClient {
         if let running = await running(socketPath: options.socketPath) { return running }
         try options.prepare()
-        let store = try SQLiteStore(path: options.databasePath)
+        let store = try await options.openStore()
         let secrets = try await AdminService.secrets(store)
         var service = AdminService(store: store, realm: secrets.realm, live: nil, secrets: try SecretBox.load(orCreateAt: options.secretKeyPath),
                                    setupTokenFile: options.setupTokenPath)

@@ -1,10 +1,29 @@
 import ArgumentParser
 import Foundation
+import PostgresStorage
+import Storage
 
 /// `--data-dir`, shared by every command; PORTCULLIS_DATA_DIR, then ~/.portcullis, when not given.
 struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $PORTCULLIS_DATA_DIR or ~/.portcullis).")
     var dataDirectory: String?
+
+    @Option(name: .customLong("store"),
+            help: "Where the data lives: the data directory's SQLite file (default), or postgresql://USER@HOST:PORT/DATABASE[?sslmode=require] shared by several nodes (env PORTCULLIS_STORE).")
+    var store: String?
+    @Option(name: .customLong("store-password-file"), help: "A file holding the PostgreSQL password (else env PORTCULLIS_STORE_PASSWORD).")
+    var storePasswordFile: String?
+
+    /// The store `--store` names: the SQLite file in the data directory unless a PostgreSQL URL is given.
+    func openStore() async throws -> any PortcullisStore {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = store ?? environment["PORTCULLIS_STORE"].flatMap({ $0.isEmpty ? nil : $0 }), url != "sqlite" else {
+            return try SQLiteStore(path: databasePath)
+        }
+        let location = try PostgresLocation(parsing: url)
+        let password = try SecretFile.read(storePasswordFile, option: "--store-password-file") ?? environment["PORTCULLIS_STORE_PASSWORD"]
+        return try await PostgresStore(location, password: password)
+    }
 
     var path: String {
         if let dataDirectory { return dataDirectory }

@@ -312,6 +312,49 @@ extension StoreContract {
         #expect(try #require(next.first?.id) > ids[2], "ids are not reused")
     }
 
+    /// `store migrate`: everything moves with its ids and flags, later ids continue above the copied ones, and a
+    /// target that holds anything is refused with nothing written.
+    static func transfer(from source: any PortcullisStore & StoreTransfer, to target: any PortcullisStore & StoreTransfer) async throws {
+        try await source.createExtension(record("1001", name: "Alice"))
+        var restricted = record("1002")
+        restricted.policy.permittedNetworks = ["10.0.0.0/8"]
+        try await source.createExtension(restricted)
+        try await source.appendEvents((0..<3).map { EventRecord(time: now.addingTimeInterval(Double($0)), name: "E\($0)", category: "c", level: "warning",
+                                                                 fields: ["i": "\($0)", "quote": "a \"b\""]) })
+        let events = try await source.events(EventQuery())
+        _ = try await source.markEvents(read: true, ids: [try #require(events.last?.id)])
+        let blocks = try await source.insertBlocks([NetworkBlockRecord(source: "192.0.2.1", defenseType: "auto defense", port: 5060, attackedAt: now,
+                                                                       rule: "r", createdAt: now, expiresAt: nil, hits: 9, offense: 3)])
+        try await source.appendCallRecords([CallDetailRecord(callID: "c1", caller: "1001", callee: "1002", dialed: "1002", start: now,
+                                                             answer: now.addingTimeInterval(2), end: now.addingTimeInterval(60), disposition: .answered)])
+        let user = AdminUserRecord(username: "admin", passwordHash: "$2b$x", role: "Super Administrator", createdAt: now, email: "a@example.com")
+        try await source.createAdminUser(user)
+        try await source.createToken(APITokenRecord(id: "t1", name: "ci", secretHash: "h", username: "admin", createdAt: now))
+        try await source.setSetting("sip.settings", value: #"{"realm":"x"}"#)
+        try await source.applyBindingChanges([.upsert(BindingRecord(aor: "1001", contact: "sip:1001@10.0.0.1", expiresAt: now, callID: "b",
+                                                                    cseq: 4_000_000_000, source: "udp:10.0.0.1:5060", transport: "UDP",
+                                                                    userAgent: nil, updatedAt: now))])
+
+        let copied = try await StoreCopy.copy(from: source, to: target)
+        #expect(copied["event"] == 3 && copied["extension"] == 2 && copied["setting"] == 1)
+        #expect(try await target.extensions() == source.extensions())
+        #expect(try await target.events(EventQuery()) == events.map { event in var read = event; read.read = event.id == events.last?.id; return read })
+        #expect(try await target.blocks(NetworkBlockQuery()) == blocks)
+        #expect(try await target.callRecords(CallDetailQuery()) == source.callRecords(CallDetailQuery()))
+        #expect(try await target.adminUser(username: "admin") == user)
+        #expect(try await target.token(secretHash: "h")?.name == "ci")
+        #expect(try await target.setting("sip.settings") == #"{"realm":"x"}"#)
+        #expect(try await target.bindings() == source.bindings())
+        try await target.appendEvents([EventRecord(time: now, name: "later", category: "c", level: "information", fields: [:])])
+        let later = try #require(try await target.events(EventQuery(names: ["later"])).first?.id)
+        #expect(later > (events.compactMap(\.id).max() ?? 0))
+        let next = try await target.insertBlocks([NetworkBlockRecord(source: "192.0.2.2", defenseType: "manual", attackedAt: now, rule: "m",
+                                                                     createdAt: now, expiresAt: nil)])
+        #expect(try #require(next.first?.id) > (blocks.first?.id ?? 0))
+        await #expect(throws: StoreError.self) { try await StoreCopy.copy(from: source, to: target) }
+        #expect(try await target.extensions().count == 2, "a refused copy writes nothing")
+    }
+
     static func settings(_ store: any PortcullisStore) async throws {
         #expect(try await store.settings(ProbeSettings.self) == ProbeSettings())
         try await store.save(ProbeSettings().with { $0.limit = 9; $0.names = ["a"] })
@@ -349,6 +392,7 @@ struct SQLiteStoreTests {
     @Test func settings() async throws { try await StoreContract.settings(makeStore()) }
     @Test func securityTallies() async throws { try await StoreContract.securityTallies(makeStore()) }
     @Test func blocks() async throws { try await StoreContract.blocks(makeStore()) }
+    @Test func transfer() async throws { try await StoreContract.transfer(from: makeStore(), to: makeStore()) }
 
     /// Versions before the configuration root kept one flat `server.settings`; it becomes the `sip:` and `api:`
     /// sections, every value kept.
@@ -395,6 +439,10 @@ struct PostgresStoreTests {
     @Test func settings() async throws { try await StoreContract.settings(makeStore()) }
     @Test func securityTallies() async throws { try await StoreContract.securityTallies(makeStore()) }
     @Test func blocks() async throws { try await StoreContract.blocks(makeStore()) }
+    @Test func anSQLiteInstallationMovesToPostgreSQLAndBack() async throws {
+        try await StoreContract.transfer(from: SQLiteStoreTests().makeStore(), to: makeStore())
+        try await StoreContract.transfer(from: makeStore(), to: SQLiteStoreTests().makeStore())
+    }
 
     @Test func aSecondStoreOnTheSameDatabaseFindsTheSchemaMigratedAndTheData() async throws {
         let first = try await makeStore()

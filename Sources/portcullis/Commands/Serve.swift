@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
             await running.shutdown()
             throw ValidationError("another Portcullis is already serving \(data.path) (its socket answers); stop it first")
         }
-        let store = try SQLiteStore(path: data.databasePath)
+        let store = try await data.openStore()
         let secrets = try await AdminService.secrets(store)
         var sip = try await store.settings(SIPSettings.self)
         var api = try await store.settings(APISettings.self)

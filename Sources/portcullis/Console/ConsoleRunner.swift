@@ -39,8 +39,8 @@ struct ConsoleRunner: ConsoleGate {
         if words.first == "portcullis" { words.removeFirst() }
         if words.first == "help" { words = Array(words.dropFirst()) + ["--help"] }
         if words.isEmpty { words = ["--help"] }
-        if words.contains(where: { $0.hasPrefix("--data-dir") }) {
-            output.write("error: --data-dir: the console works on the server's own data directory\n", to: .error)
+        if words.contains(where: { $0.hasPrefix("--data-dir") || $0.hasPrefix("--store") }) {
+            output.write("error: --data-dir and --store: the console works on the server's own data\n", to: .error)
             return ExitCode.validationFailure.rawValue
         }
         guard let caller = await service.sshCaller(username: user.username, fingerprint: user.fingerprint, address: user.source) else {
