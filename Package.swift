@@ -141,6 +141,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Several nodes on one shared store: membership and heartbeats.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Model", "Storage",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // System security: the admin console over SSH (off by default).
         .target(
             name: "SSHConsole",
@@ -269,7 +279,7 @@ let package = Package(
             name: "portcullis",
             dependencies: [
                 "PBX", "AdminAPI", "Portal", "Model", "Storage", "Events", "SIPAuth", "SIPStack", "Defense", "Mail", "SSO", "Notifications", "Backup", "Update", "SSHConsole",
-                "GeoIP", "DefenseRuntime", "PostgresStorage",
+                "GeoIP", "DefenseRuntime", "PostgresStorage", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -62,6 +62,12 @@ enum PostgresMigrations {
             "CREATE INDEX cdr_caller ON cdr (caller, start)",
             "CREATE INDEX cdr_callee ON cdr (callee, start)",
         ]),
+        ("v2 cluster nodes", [
+            """
+            CREATE TABLE cluster_node (name TEXT PRIMARY KEY, address TEXT NOT NULL, version TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL,
+              heartbeat_at TIMESTAMPTZ NOT NULL, stopped_at TIMESTAMPTZ, registrations BIGINT NOT NULL DEFAULT 0, calls BIGINT NOT NULL DEFAULT 0)
+            """,
+        ]),
     ]
 
     /// An arbitrary constant naming Portcullis's migration lock among other users of the database.

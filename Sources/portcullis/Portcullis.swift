@@ -11,7 +11,7 @@ struct Portcullis: AsyncParsableCommand {
         subcommands: [
             Serve.self, Setup.self, ExtensionCommand.self, RegistrationCommand.self, UserCommand.self, RoleCommand.self, SessionCommand.self, TokenCommand.self, LoginLinkCommand.self, TwoFactorCommand.self,
             LoginDefenseCommand.self, SMTPCommand.self, SSOCommand.self, Events.self, CallRecordsCommand.self, TrunkCommand.self, RouteCommand.self, InboundRouteCommand.self, OutboundCommand.self,
-            ConfigCommand.self, BlockCommand.self, NetworkCommand.self, LockoutCommand.self, ScannersCommand.self, NotificationCommand.self, BackupCommand.self, UpdateCommand.self, SSHCommand.self, StoreCommand.self,
+            ConfigCommand.self, BlockCommand.self, NetworkCommand.self, LockoutCommand.self, ScannersCommand.self, NotificationCommand.self, BackupCommand.self, UpdateCommand.self, SSHCommand.self, StoreCommand.self, ClusterCommand.self,
         ])
 
     /// Accepts `--data-dir DIR` and `--store URL` before the subcommand too (`portcullis --data-dir DIR extension add

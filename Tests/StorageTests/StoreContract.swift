@@ -444,6 +444,36 @@ struct PostgresStoreTests {
         try await StoreContract.transfer(from: makeStore(), to: SQLiteStoreTests().makeStore())
     }
 
+    @Test func aNodeNameIsHeldWhileItsNodeBeatsAndFreedWhenItStopsOrGoesQuiet() async throws {
+        let store = try await makeStore()
+        let start = StoreContract.now
+        func node(_ name: String, at time: Date) -> ClusterNode {
+            ClusterNode(name: name, address: "udp:127.0.0.51:5060", version: "0.17.0", startedAt: time, heartbeatAt: time)
+        }
+        let aliveSince = { (time: Date) in time.addingTimeInterval(-ClusterNode.missingAfter) }
+        #expect(try await store.join(node("a", at: start), aliveSince: aliveSince(start)))
+        #expect(try await !store.join(node("a", at: start.addingTimeInterval(1)), aliveSince: aliveSince(start.addingTimeInterval(1))),
+                "a live node keeps its name")
+        var beating = node("a", at: start)
+        beating.heartbeatAt = start.addingTimeInterval(5)
+        beating.registrations = 7
+        try await store.heartbeat(beating)
+        #expect(try await !store.join(node("a", at: start.addingTimeInterval(10)), aliveSince: aliveSince(start.addingTimeInterval(10))))
+        let listed = try #require(try await store.nodes().first)
+        #expect(listed.registrations == 7 && listed.health(at: start.addingTimeInterval(6)) == .alive)
+        #expect(listed.health(at: start.addingTimeInterval(12)) == .missing)
+        #expect(try await store.join(node("a", at: start.addingTimeInterval(12)), aliveSince: aliveSince(start.addingTimeInterval(12))),
+                "a node gone quiet is replaced")
+        try await store.heartbeat(beating)
+        #expect(try await store.nodes().first?.registrations == 0, "the old process's late heartbeat changes nothing")
+        try await store.leave("a", at: start.addingTimeInterval(13))
+        #expect(try await store.nodes().first?.health(at: start.addingTimeInterval(13)) == .stopped)
+        #expect(try await store.join(node("a", at: start.addingTimeInterval(14)), aliveSince: aliveSince(start.addingTimeInterval(14))))
+        #expect(try await store.join(node("b", at: start.addingTimeInterval(14)), aliveSince: aliveSince(start.addingTimeInterval(14))))
+        #expect(try await store.nodes().map(\.name) == ["a", "b"])
+        #expect(ClusterNode.nameProblem("node-1.eu") == nil && ClusterNode.nameProblem("") != nil && ClusterNode.nameProblem("a b") != nil)
+    }
+
     @Test func aSecondStoreOnTheSameDatabaseFindsTheSchemaMigratedAndTheData() async throws {
         let first = try await makeStore()
         try await first.createExtension(StoreContract.record("3001"))

@@ -107,6 +107,10 @@ public enum Endpoints {
     public static let update = AdminEndpoint<NoBody, UpdateOverview>(.get, "update", "The running version, the update check's settings, its last result and next run", needs: .permission(.maintenance, .view))
     public static let changeUpdateSettings = AdminEndpoint<UpdateSettings, UpdateSettings>(.put, "update/settings", "Replace the update check's settings", needs: .permission(.maintenance, .manage))
 
+    // MARK: Cluster
+
+    public static let cluster = AdminEndpoint<NoBody, ClusterStatus>(.get, "cluster", "The nodes sharing this store: health (alive, missing, stopped), heartbeat and load", needs: .permission(.system, .view))
+
     // MARK: SSH console
 
     public static let ssh = AdminEndpoint<NoBody, SSHOverview>(.get, "ssh", "The SSH console: on or off, its address, host key fingerprint and open connections", needs: .permission(.system, .view))

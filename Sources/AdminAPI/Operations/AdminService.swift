@@ -36,6 +36,8 @@ public struct AdminService: Sendable {
     public var dataDirectory: String?
     /// The running server's notifier, told of every change to contacts and the catalogue; nil without a server.
     public var notifier: Notifier?
+    /// This node's name in a cluster (`serve --node`); nil for a single node or without a server.
+    public var nodeName: String?
     /// The running server's SSH console, bound and closed as its settings change; nil without a server.
     public var sshConsole: SSHConsoleServer?
 

@@ -27,6 +27,7 @@ extension AdminRoutes {
         on(Endpoints.changeEvent) { call in try await service.changeEvent(try call.parameter("name"), call.body) }
         on(Endpoints.eventRetention) { _ in try await service.eventRetention() }
         on(Endpoints.updateEventRetention) { call in try await service.updateEventRetention(call.body) }
+        on(Endpoints.cluster) { _ in try await service.clusterStatus() }
         on(Endpoints.ssh) { _ in try await service.sshOverview() }
         on(Endpoints.changeSSH) { call in try await service.changeSSH(call.body) }
         on(Endpoints.sshKeys) { call in try await service.sshKeys(of: call.request.uri.queryParameters.get("user")) }

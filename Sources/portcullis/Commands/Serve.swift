@@ -1,6 +1,7 @@
 import AdminAPI
 import ArgumentParser
 import Backup
+import Cluster
 import Events
 import Defense
 import DefenseRuntime
@@ -32,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-certificate"), help: "PEM certificate chain for tls: listeners.") var tlsCertificate: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key for tls: listeners.") var tlsKey: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Option(name: .customLong("node"), help: "This node's name in a cluster sharing a PostgreSQL --store (env PORTCULLIS_NODE; default: the host name).")
+    var node: String?
     @Flag(name: .customLong("no-network-guard"),
           help: "Leave the SIP listeners without the network guard (no allow/block list, country or rate rules): for measuring its cost or ruling it out, never for production.")
     var noNetworkGuard = false
@@ -127,6 +130,17 @@ struct Serve: AsyncParsableCommand {
             files.certificate.flatMap { certificate in files.key.map { SIPTLSConfiguration(certificatePath: certificate, privateKeyPath: $0) } }
         }
         if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
+        var membership: ClusterMembership?
+        if let registry = store as? any ClusterRegistry {
+            let name = node ?? environment["PORTCULLIS_NODE"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+            if let problem = ClusterNode.nameProblem(name) { throw ValidationError("--node \(name.prefix(40)): \(problem)") }
+            membership = try await ClusterMembership.join(registry, name: name, address: addresses.first.map { "\($0)" } ?? "", load: {
+                (runtime.location.count, runtime.router.count)
+            }, logger: logger)
+            service.nodeName = name
+        } else if node != nil {
+            throw ValidationError("--node: a cluster shares a PostgreSQL store (--store postgresql://...)")
+        }
         let sipService = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
                              networkGuard: !noNetworkGuard) { bound in
             Output.line("Portcullis SIP listening on \(bound); admin API on https://\(apiAddress) (certificate SHA-256 \(certificate.fingerprint)); data in \(data.path)")
@@ -155,6 +169,7 @@ struct Serve: AsyncParsableCommand {
                        ServiceGroupConfiguration.ServiceConfiguration(service: ResourceMonitor(bus: bus, dataPath: data.path, logger: logger)),
                        ServiceGroupConfiguration.ServiceConfiguration(service: sipService, failureTerminationBehavior: .gracefullyShutdownGroup)]
                 + service.scheduledJobs(logger: logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                + (membership.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
                 + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
