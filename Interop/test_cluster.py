@@ -6,12 +6,24 @@ import signal
 
 import pytest
 
-from portcullis_harness import free_port
+from portcullis_harness import SipClient, free_port
 from test_postgres_store import database, pytestmark  # noqa: F401 (fixture and the skip without PostgreSQL)
 
 
 def node(server_factory, name, address):
-    return server_factory(sip_listen=[f"{address}:{free_port(host=address)}"], extra_args=["--node", name])
+    port = free_port(host=address)
+    server = server_factory(sip_listen=[f"{address}:{port}"], extra_args=["--node", name])
+    server.sip_port, server.address = port, address
+    return server
+
+
+def answers(server, source):
+    """Whether the node answers an OPTIONS from `source` (a dropped source gets nothing)."""
+    client = SipClient(server.sip_port, host=server.address, source=source)
+    try:
+        return client.probe(timeout=0.3) is not None
+    finally:
+        client.close()
 
 
 def status(server):
@@ -51,3 +63,25 @@ def test_a_single_node_on_sqlite_says_so_and_refuses_a_node_name(server_factory)
     assert status(server) == {"shared": False, "nodes": []}
     with pytest.raises(AssertionError, match="a cluster shares a PostgreSQL store"):
         server_factory(extra_args=["--node", "a"]).start(timeout=20)
+
+
+def test_a_ban_made_on_one_node_drops_the_source_on_every_node(server_factory, database, monkeypatch):
+    monkeypatch.setenv("PORTCULLIS_STORE", database)
+    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
+    nodes[0].start().api_token()
+    for other in nodes[1:]:
+        other.start()
+    attacker = "127.0.0.60"
+    assert all(answers(each, attacker) for each in nodes), "before the flood every node answers"
+    flood = SipClient(nodes[0].sip_port, host=nodes[0].address, source=attacker)
+    for _ in range(80):
+        flood.send_raw(flood.options_message())
+    flood.close()
+    nodes[0].wait_until(lambda: not answers(nodes[0], attacker), "node1 did not block the flood")
+    for other in nodes[1:]:
+        other.wait_until(lambda: not answers(other, attacker), f"{other.address} still answers the banned source", timeout=3)
+    assert all(answers(each, "127.0.0.61") for each in nodes), "other sources are still served"
+    # An unblock on node 3 lets the source in everywhere again.
+    nodes[2].cli("block", "remove", attacker)
+    for each in nodes:
+        each.wait_until(lambda: answers(each, attacker), f"{each.address} still drops the unblocked source", timeout=3)

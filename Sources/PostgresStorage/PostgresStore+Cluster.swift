@@ -27,6 +27,28 @@ extension PostgresStore: ClusterRegistry {
         try await rows("UPDATE cluster_node SET stopped_at = \(time) WHERE name = \(name)")
     }
 
+    /// The NOTIFY channel the nodes talk on.
+    static let channel = "portcullis"
+
+    public func announce(_ payload: String) async throws {
+        try await rows("SELECT pg_notify(\(Self.channel), \(payload))")
+    }
+
+    /// On a connection of its own: a pooled one goes back to the pool between queries.
+    public func listen(_ receive: @escaping @Sendable (String) async -> Void) async throws {
+        let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(password: password), id: 1,
+                                                              logger: logger)
+        do {
+            try await connection.listen(on: Self.channel) { notifications in
+                for try await notification in notifications { await receive(notification.payload) }
+            }
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw StoreError.backend(Self.describe(error))
+        }
+    }
+
     public func nodes() async throws -> [ClusterNode] {
         try await rows("SELECT * FROM cluster_node ORDER BY name").map { row in
             ClusterNode(name: try row.get("name"), address: try row.get("address"), version: try row.get("version"),

@@ -11,6 +11,8 @@ public final class PostgresStore: PortcullisStore {
     let client: PostgresClient
     let logger: Logger
     public let location: PostgresLocation
+    /// Kept in memory only, for the connections the pool does not make (listening for announcements).
+    let password: String?
     private let running: Task<Void, Never>
 
     /// Connects once to migrate the schema (under a lock, so nodes starting together do it once; a wrong password
@@ -32,6 +34,7 @@ public final class PostgresStore: PortcullisStore {
         self.client = client
         self.logger = logger
         self.location = location
+        self.password = password
         running = Task { await client.run() }
     }
 

@@ -12,4 +12,8 @@ public protocol ClusterRegistry: Sendable {
     /// It shut down in order.
     func leave(_ name: String, at time: Date) async throws
     func nodes() async throws -> [ClusterNode]
+    /// Tells every node listening (this one too) `payload`, within the store's own delivery (PostgreSQL's NOTIFY).
+    func announce(_ payload: String) async throws
+    /// Hands every announcement to `receive` from now until the connection is lost (throws) or the task is cancelled.
+    func listen(_ receive: @escaping @Sendable (String) async -> Void) async throws
 }

@@ -29,6 +29,8 @@ public actor NetworkDefense {
     private var tripsApplied: UInt64 = 0
     private var pendingHits: [Int64: Int] = [:]
     private var nextExpiry: Date?
+    /// Told of every block this node stores or removes, for the other nodes of a cluster; nil on a single node.
+    private var replication: (@Sendable (_ added: [NetworkBlockRecord], _ removed: [Int64]) -> Void)?
     private var settingsLoaded = false
     /// Automatic changes (trips, expiry) mark the snapshot stale; it is rebuilt at most every 100 ms, so a storm of
     /// trips costs one rebuild, not one each. Until then each shard drops what it tripped on itself.
@@ -167,6 +169,7 @@ public actor NetworkDefense {
         let stored = try await storeCall { try await store.insertBlocks([record]) }.first ?? record
         if let active = Self.active(stored) { track(active) }
         publishSnapshot()
+        replication?([stored], [])
         var fields = Self.fields(stored)
         fields["by"] = actor
         if let caller { fields["from"] = caller.description }
@@ -196,6 +199,7 @@ public actor NetworkDefense {
             if let network = try? IPNetwork(parsing: record.source) { offenses[network] = nil }
         }
         publishSnapshot()
+        replication?([], removed.compactMap(\.id))
         for record in removed {
             var fields = Self.fields(record)
             fields["unblockedBy"] = actor
@@ -306,6 +310,7 @@ public actor NetworkDefense {
         do {
             let stored = try await store.insertBlocks([record]).first ?? record
             if let active = Self.active(stored) { track(active) }
+            replication?([stored], [])
             fields = Self.fields(stored).merging(block.details) { $1 }.merging(["action": "blocked"]) { $1 }
         } catch {
             logger.error("cannot store an automatic block", metadata: ["source": "\(block.source)", "error": "\(error)"])
@@ -329,6 +334,9 @@ public actor NetworkDefense {
         for record in removed {
             if let id = record.id { blocks[id] = nil }
         }
+        // On a shared store another node may have removed the rows first: what has expired goes here too.
+        let nanoseconds = Int64(now.timeIntervalSince1970 * 1e9)
+        for (id, block) in blocks where block.expiresAt <= nanoseconds { blocks[id] = nil }
         snapshotStale = true
         for record in removed {
             var fields = Self.fields(record)
@@ -386,6 +394,18 @@ public actor NetworkDefense {
             let expiry = Date(timeIntervalSince1970: TimeInterval(block.expiresAt) / 1e9)
             nextExpiry = min(nextExpiry ?? expiry, expiry)
         }
+    }
+
+    /// Sends this node's block changes to `replicate` (the cluster's bus).
+    public func replicate(to replicate: @escaping @Sendable (_ added: [NetworkBlockRecord], _ removed: [Int64]) -> Void) {
+        replication = replicate
+    }
+
+    /// Another node stored or removed blocks in the shared store: the guard here enforces the same list at once.
+    public func adopt(added: [NetworkBlockRecord], removed: [Int64]) {
+        for record in added { if let active = Self.active(record) { track(active) } }
+        for id in removed { blocks[id] = nil }
+        publishSnapshot()
     }
 
     /// The configured trunks' addresses changed: from now on they are reported, never blocked automatically.

@@ -131,6 +131,7 @@ struct Serve: AsyncParsableCommand {
         }
         if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
         var membership: ClusterMembership?
+        var clusterBus: ClusterBus?
         if let registry = store as? any ClusterRegistry {
             let name = node ?? environment["PORTCULLIS_NODE"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
             if let problem = ClusterNode.nameProblem(name) { throw ValidationError("--node \(name.prefix(40)): \(problem)") }
@@ -138,6 +139,14 @@ struct Serve: AsyncParsableCommand {
                 (runtime.location.count, runtime.router.count)
             }, logger: logger)
             service.nodeName = name
+            let bus = ClusterBus(registry: registry, node: name, logger: logger)
+            await runtime.network.replicate { added, removed in bus.send(.blocks(added: added, removed: removed)) }
+            bus.receive { message in
+                switch message {
+                case .blocks(let added, let removed): await runtime.network.adopt(added: added, removed: removed)
+                }
+            }
+            clusterBus = bus
         } else if node != nil {
             throw ValidationError("--node: a cluster shares a PostgreSQL store (--store postgresql://...)")
         }
@@ -170,6 +179,7 @@ struct Serve: AsyncParsableCommand {
                        ServiceGroupConfiguration.ServiceConfiguration(service: sipService, failureTerminationBehavior: .gracefullyShutdownGroup)]
                 + service.scheduledJobs(logger: logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
                 + (membership.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                + (clusterBus.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
                 + admin.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

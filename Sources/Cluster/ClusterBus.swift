@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+import Synchronization
+
+/// Carries `ClusterMessage`s between nodes over the store's announcements (PostgreSQL LISTEN/NOTIFY). Sending never
+/// waits: messages go through a bounded queue (the oldest dropped and counted when the store cannot keep up). Each
+/// message names its node, which ignores its own. A lost listening connection is opened again after a pause; what was
+/// announced meanwhile is not replayed (the next issue's resync covers it).
+public final class ClusterBus: Service, Sendable {
+    private let registry: any ClusterRegistry
+    private let node: String
+    private let logger: Logger
+    private let outgoing: AsyncStream<String>
+    private let queue: AsyncStream<String>.Continuation
+    private let handler = Mutex<(@Sendable (ClusterMessage) async -> Void)?>(nil)
+    private let dropped = Atomic<Int>(0)
+
+    /// Messages waiting to be announced.
+    public static let queueLimit = 10_000
+    /// NOTIFY takes at most 8000 bytes.
+    static let payloadLimit = 7_900
+
+    private struct Envelope: Codable {
+        var node: String
+        var message: ClusterMessage
+    }
+
+    public init(registry: any ClusterRegistry, node: String, logger: Logger) {
+        self.registry = registry
+        self.node = node
+        self.logger = logger
+        (outgoing, queue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(ClusterBus.queueLimit))
+    }
+
+    /// Who handles messages from the other nodes; set once, before `run`.
+    public func receive(_ handle: @escaping @Sendable (ClusterMessage) async -> Void) { handler.withLock { $0 = handle } }
+
+    /// Announces `message` to the other nodes, later; one too big for an announcement is split by its caller's kind.
+    public func send(_ message: ClusterMessage) {
+        for part in Self.parts(of: message) {
+            guard let data = try? JSONEncoder().encode(Envelope(node: node, message: part)), data.count <= Self.payloadLimit else {
+                logger.error("cluster message too large, not sent")
+                continue
+            }
+            if case .dropped = queue.yield(String(decoding: data, as: UTF8.self)) { dropped.add(1, ordering: .relaxed) }
+        }
+    }
+
+    /// Messages lost to a full queue since start.
+    public var droppedMessages: Int { dropped.load(ordering: .relaxed) }
+
+    /// One record per block message: each fits an announcement.
+    static func parts(of message: ClusterMessage) -> [ClusterMessage] {
+        switch message {
+        case .blocks(let added, let removed):
+            added.map { .blocks(added: [$0], removed: []) } + stride(from: 0, to: removed.count, by: 500).map {
+                .blocks(added: [], removed: Array(removed[$0..<min($0 + 500, removed.count)]))
+            }
+        }
+    }
+
+    public func run() async {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.announceQueued() }
+                group.addTask { await self.listen() }
+                await group.waitForAll()
+            }
+        }
+        queue.finish()
+    }
+
+    private func announceQueued() async {
+        for await payload in outgoing {
+            do {
+                try await registry.announce(payload)
+            } catch {
+                logger.warning("cluster announcement not sent", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func listen() async {
+        while !Task.isCancelled {
+            do {
+                try await registry.listen { [self] payload in await deliver(payload) }
+            } catch {
+                logger.warning("cluster announcements lost; listening again", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func deliver(_ payload: String) async {
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(payload.utf8)) else {
+            logger.warning("unreadable cluster announcement ignored")
+            return
+        }
+        guard envelope.node != node, let handle = handler.withLock({ $0 }) else { return }
+        await handle(envelope.message)
+    }
+}
