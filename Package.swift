@@ -145,7 +145,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "Model", "Storage",
+                "Model", "Storage", "DefenseRuntime",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

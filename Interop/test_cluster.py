@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from portcullis_harness import SipClient, free_port
+from portcullis_harness import SipClient, apply_config, authorization, challenge_fields, extensions_yaml, free_port, strong_password
 from test_postgres_store import database, pytestmark  # noqa: F401 (fixture and the skip without PostgreSQL)
 
 
@@ -85,3 +85,32 @@ def test_a_ban_made_on_one_node_drops_the_source_on_every_node(server_factory, d
     nodes[2].cli("block", "remove", attacker)
     for each in nodes:
         each.wait_until(lambda: answers(each, attacker), f"{each.address} still drops the unblocked source", timeout=3)
+
+
+def register(server, source, password):
+    phone = SipClient(server.sip_port, host=server.address, source=source)
+    try:
+        challenge, uri = phone.register("1001")
+        return phone.register("1001", authorization("1001", password, challenge_fields(challenge), uri))[0]["status"]
+    finally:
+        phone.close()
+
+
+def test_guesses_spread_over_the_nodes_lock_the_account_as_on_one_node(server_factory, database, monkeypatch):
+    monkeypatch.setenv("PORTCULLIS_STORE", database)
+    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
+    nodes[0].start().api_token()
+    assert apply_config(nodes[0], extensions_yaml([1001])).returncode == 0
+    for other in nodes[1:]:
+        other.start()
+    assert register(nodes[1], "127.0.0.98", strong_password(1001)) == 200, "the right password works before the guessing"
+    # Seven wrong passwords per node, each from its own address: no address and no node alone reaches a limit
+    # (5 per address, 20 per account), the cluster does.
+    for index, each in enumerate(nodes):
+        for guess in range(7):
+            assert register(each, f"127.0.0.{100 + 7 * index + guess}", "Wrong-Guess-123") == 403
+    locked = nodes[0].wait_for_event("Extension Registration Locked", lambda event: event["fields"].get("account") == "1001")
+    assert len(locked) == 1, "one node raises it"
+    for each in nodes:
+        assert register(each, "127.0.0.97", strong_password(1001)) == 403, f"{each.address} lets a new address in to a locked account"
+    assert register(nodes[2], "127.0.0.98", strong_password(1001)) == 200, "an address that registered it before keeps working"

@@ -1,7 +1,10 @@
+import DefenseRuntime
 import Model
 
 /// What one node tells the others through the shared store, so that what it did holds on every node.
 public enum ClusterMessage: Codable, Sendable, Equatable {
     /// Blocks this node stored (with their ids) or removed: every node enforces the same list.
     case blocks(added: [NetworkBlockRecord], removed: [Int64])
+    /// A counted registration: every node counts it towards its lockout.
+    case registration(RegistrationResult)
 }

@@ -14,6 +14,8 @@ public final class RegistrationGuard: Sendable {
     private let scanners: Mutex<ScannerPolicy.Matcher>
     private let shards: NetworkGuardShards?
     private let publish: @Sendable (PortcullisEvent) -> Void
+    /// Told of every failure and success counted here, for the other nodes of a cluster; nil on a single node.
+    private let replication = Mutex<(@Sendable (RegistrationResult) -> Void)?>(nil)
 
     public init(settings: RegistrationLockoutSettings = RegistrationLockoutSettings(), scanners: ScannerPolicy = ScannerPolicy(),
                 shards: NetworkGuardShards?, publish: @escaping @Sendable (PortcullisEvent) -> Void) {
@@ -48,8 +50,29 @@ public final class RegistrationGuard: Sendable {
         lockout.withLock { $0.refuses(account: account, from: address, now: Int64(now.timeIntervalSince1970)) }
     }
 
+    /// Sends every result counted here to `replicate` (the cluster's bus), so every node counts the cluster's.
+    public func replicate(to replicate: @escaping @Sendable (RegistrationResult) -> Void) {
+        replication.withLock { $0 = replicate }
+    }
+
+    /// A result another node counted: counted here too, so a guess spread over the nodes locks the account as if it
+    /// hit one node, and an address that registered an account on one node is trusted on all. The node that saw it
+    /// blocks and raises the events; this one only counts.
+    public func adopt(_ result: RegistrationResult) {
+        guard let address = IPAddress(result.address) else { return }
+        let now = Int64(result.time.timeIntervalSince1970)
+        lockout.withLock { lockout in
+            if result.succeeded, let account = result.account {
+                lockout.success(source: address, account: account, now: now)
+            } else if !result.succeeded {
+                _ = lockout.failure(source: address, account: result.account, known: result.known, now: now)
+            }
+        }
+    }
+
     /// One failed attempt: wrong password, unknown user, locked account, ...
     public func failed(_ attempt: RegistrationAttempt, known: Bool, reason: String, now: Date) {
+        replication.withLock { $0 }?(RegistrationResult(address: attempt.address, account: attempt.account, known: known, succeeded: false, time: now))
         let (outcome, settings) = lockout.withLock {
             ($0.failure(source: attempt.address, account: attempt.account, known: known, now: Int64(now.timeIntervalSince1970)), $0.settings)
         }
@@ -90,6 +113,7 @@ public final class RegistrationGuard: Sendable {
 
     public func succeeded(_ attempt: RegistrationAttempt, account: String, now: Date) {
         lockout.withLock { $0.success(source: attempt.address, account: account, now: Int64(now.timeIntervalSince1970)) }
+        replication.withLock { $0 }?(RegistrationResult(address: attempt.address, account: account, known: true, succeeded: true, time: now))
     }
 }
 
@@ -109,5 +133,23 @@ public struct RegistrationAttempt: Sendable {
         self.transport = transport
         self.account = account
         self.userAgent = userAgent
+    }
+}
+
+/// A counted registration, failed or not, as the nodes of a cluster tell each other of it.
+public struct RegistrationResult: Codable, Sendable, Equatable {
+    /// The source address, as text.
+    public var address: String
+    public var account: String?
+    public var known: Bool
+    public var succeeded: Bool
+    public var time: Date
+
+    public init(address: IPAddress, account: String?, known: Bool, succeeded: Bool, time: Date) {
+        self.address = address.description
+        self.account = account
+        self.known = known
+        self.succeeded = succeeded
+        self.time = time
     }
 }

@@ -141,9 +141,11 @@ struct Serve: AsyncParsableCommand {
             service.nodeName = name
             let bus = ClusterBus(registry: registry, node: name, logger: logger)
             await runtime.network.replicate { added, removed in bus.send(.blocks(added: added, removed: removed)) }
+            runtime.registrationGuard.replicate { result in bus.send(.registration(result)) }
             bus.receive { message in
                 switch message {
                 case .blocks(let added, let removed): await runtime.network.adopt(added: added, removed: removed)
+                case .registration(let result): runtime.registrationGuard.adopt(result)
                 }
             }
             clusterBus = bus
