@@ -114,3 +114,21 @@ def test_guesses_spread_over_the_nodes_lock_the_account_as_on_one_node(server_fa
     for each in nodes:
         assert register(each, "127.0.0.97", strong_password(1001)) == 403, f"{each.address} lets a new address in to a locked account"
     assert register(nodes[2], "127.0.0.98", strong_password(1001)) == 200, "an address that registered it before keeps working"
+
+
+def test_a_change_made_on_one_node_applies_on_every_node(server_factory, database, monkeypatch):
+    monkeypatch.setenv("PORTCULLIS_STORE", database)
+    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
+    nodes[0].start().api_token()
+    for other in nodes[1:]:
+        other.start()
+    # Each try from an address of its own, so the tries themselves never trip the lockout.
+    sources = (f"127.0.1.{last}" for last in range(1, 250))
+    # Added through node 1 while every node runs: it registers on node 2.
+    assert apply_config(nodes[0], extensions_yaml([1001])).returncode == 0
+    nodes[1].wait_until(lambda: register(nodes[1], next(sources), strong_password(1001)) == 200, "node 2 does not know the new extension",
+                        timeout=5)
+    # Removed through node 2: node 3 refuses it.
+    nodes[1].cli("extension", "remove", "1001")
+    nodes[2].wait_until(lambda: register(nodes[2], next(sources), strong_password(1001)) != 200, "node 3 still registers a removed extension",
+                        timeout=5)

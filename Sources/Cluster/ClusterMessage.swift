@@ -7,4 +7,6 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
     case blocks(added: [NetworkBlockRecord], removed: [Int64])
     /// A counted registration: every node counts it towards its lockout.
     case registration(RegistrationResult)
+    /// A section of the shared configuration changed: every node reads it again.
+    case configurationChanged(section: String)
 }

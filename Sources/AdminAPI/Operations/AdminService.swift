@@ -38,6 +38,8 @@ public struct AdminService: Sendable {
     public var notifier: Notifier?
     /// This node's name in a cluster (`serve --node`); nil for a single node or without a server.
     public var nodeName: String?
+    /// Told of every configuration change made here (its section), for the other nodes of a cluster.
+    public var onSharedChange: (@Sendable (String) -> Void)?
     /// The running server's SSH console, bound and closed as its settings change; nil without a server.
     public var sshConsole: SSHConsoleServer?
 
@@ -225,6 +227,7 @@ public struct AdminService: Sendable {
     /// An event, live through the bus or straight into the store when no server runs. Raised by an operation, it
     /// names who asked and from where (`by`, `from`), unless it already does.
     func record(_ event: PortcullisEvent) async {
+        if event.kind == EventCatalogue.configurationChanged, let onSharedChange { onSharedChange(event.fields["section"] ?? "") }
         guard let caller = AdminCaller.current else { return await live.record(event) }
         var fields = event.fields
         if fields["by"] == nil { fields["by"] = caller.actor }
@@ -329,7 +332,7 @@ public struct AdminService: Sendable {
         live.configurationApplied(extensions: finalRecords, removed: removed, sip: document.sip)
         if routing != nil || document.outbound != nil { try live.routingChanged(checkedRouting, policy: policy) }
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
-            "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
+            "section": "configuration", "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
         ]))
         // Registration bounds, the registration defense and call limits are live; the rest waits for a restart.
         var restart = previous.sip
