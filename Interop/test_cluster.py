@@ -1,6 +1,7 @@
 """Several nodes on one PostgreSQL store, each on its own loopback address (127.0.0.51, .52, .53): they see each other
 through the database; a name is held by one live node; a node that stops in order shows as stopped, one that dies
 as missing once its heartbeats stop."""
+import http.client
 import json
 import signal
 
@@ -132,3 +133,32 @@ def test_a_change_made_on_one_node_applies_on_every_node(server_factory, databas
     nodes[1].cli("extension", "remove", "1001")
     nodes[2].wait_until(lambda: register(nodes[2], next(sources), strong_password(1001)) != 200, "node 3 still registers a removed extension",
                         timeout=5)
+
+
+def login(server, source, username, password):
+    """POST /api/v1/login from `source`: the status."""
+    connection = http.client.HTTPSConnection("127.0.0.1", server.api_port, context=server.tls_context(), timeout=30, source_address=(source, 0))
+    try:
+        connection.request("POST", "/api/v1/login", json.dumps({"username": username, "password": password}),
+                           {"Content-Type": "application/json"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_login_guesses_spread_over_the_nodes_lock_the_account(server_factory, database, monkeypatch):
+    monkeypatch.setenv("PORTCULLIS_STORE", database)
+    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
+    nodes[0].start().api_token()
+    nodes[0].cli("user", "add", "olga", "--role", "Operator", "--password", "Quiet7-Harbor-Lamp9")
+    for other in nodes[1:]:
+        other.start()
+    assert login(nodes[2], "127.0.2.1", "olga", "Quiet7-Harbor-Lamp9") == 200
+    # Seven wrong passwords per node, each from its own address: under every per-address and per-node limit, over the
+    # account's (20 in 10 minutes) for the cluster.
+    for index, each in enumerate(nodes):
+        for guess in range(7):
+            assert login(each, f"127.0.2.{10 + 7 * index + guess}", "olga", "Wrong-Guess-123") == 401
+    nodes[0].wait_for_event("Web User Account Locked", lambda event: event["fields"].get("username") == "olga")
+    for each in nodes:
+        assert login(each, "127.0.2.99", "olga", "Quiet7-Harbor-Lamp9") == 401, f"{each.address} lets a password into a locked account"

@@ -58,7 +58,7 @@ public final class ClusterBus: Service, Sendable {
             added.map { .blocks(added: [$0], removed: []) } + stride(from: 0, to: removed.count, by: 500).map {
                 .blocks(added: [], removed: Array(removed[$0..<min($0 + 500, removed.count)]))
             }
-        case .registration, .configurationChanged:
+        case .registration, .login, .configurationChanged:
             [message]
         }
     }

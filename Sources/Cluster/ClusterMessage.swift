@@ -7,6 +7,8 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
     case blocks(added: [NetworkBlockRecord], removed: [Int64])
     /// A counted registration: every node counts it towards its lockout.
     case registration(RegistrationResult)
+    /// A counted portal, API or SSH login: every node counts it towards its login lockout.
+    case login(LoginResult)
     /// A section of the shared configuration changed: every node reads it again.
     case configurationChanged(section: String)
 }

@@ -16,6 +16,8 @@ public final class LoginGuard: Sendable {
     /// One-time codes accepted lately (second factors, recovery codes): two requests racing with the same code
     /// cannot both pass, whatever the store has written yet.
     private let usedCodes = Mutex(Deadlines<String>(capacity: 100_000))
+    /// Told of every login counted here, for the other nodes of a cluster; nil on a single node.
+    private let replication = Mutex<(@Sendable (LoginResult) -> Void)?>(nil)
 
     public init(settings: LoginDefenseSettings = LoginDefenseSettings(), shards: NetworkGuardShards?) {
         lockout = Mutex(LoginLockout(settings: settings))
@@ -67,6 +69,7 @@ public final class LoginGuard: Sendable {
         let (outcome, settings) = lockout.withLock {
             ($0.failure(account: account, from: source, known: known, now: Int64(now.timeIntervalSince1970)), $0.settings)
         }
+        replication.withLock { $0 }?(LoginResult(account: account, address: source.description, known: known, succeeded: false, time: now))
         if outcome.blockSource {
             block(source, endpoint: endpoint, defenseType: entrance.defenseType, rule: entrance.rule, duration: settings.blockDuration,
                   event: entrance.event, details: [
@@ -79,6 +82,25 @@ public final class LoginGuard: Sendable {
 
     public func succeeded(account: String, from source: IPAddress) {
         lockout.withLock { $0.success(account: account, from: source) }
+        replication.withLock { $0 }?(LoginResult(account: account, address: source.description, known: true, succeeded: true, time: Date()))
+    }
+
+    /// Sends every login counted here to `replicate` (the cluster's bus), so every node counts the cluster's.
+    public func replicate(to replicate: @escaping @Sendable (LoginResult) -> Void) {
+        replication.withLock { $0 = replicate }
+    }
+
+    /// A login another node counted: counted here too, so guesses spread over the nodes lock the account and refuse
+    /// the address as on one node. The node that saw it blocks and raises the events; this one only counts.
+    public func adopt(_ result: LoginResult) {
+        guard let address = IPAddress(result.address) else { return }
+        lockout.withLock { lockout in
+            if result.succeeded {
+                lockout.success(account: result.account, from: address)
+            } else {
+                _ = lockout.failure(account: result.account, from: address, known: result.known, now: Int64(result.time.timeIntervalSince1970))
+            }
+        }
     }
 
     /// One request with a bad API token; blocks the source after the configured run of them. True when it did.
@@ -110,4 +132,22 @@ public final class LoginGuard: Sendable {
 extension LoginGuard {
     /// How long a used one-time code is remembered: longer than any code works (an email code, 10 minutes).
     static let usedCodeMemory: Int64 = 900
+}
+
+/// A counted login, failed or not, as the nodes of a cluster tell each other of it.
+public struct LoginResult: Codable, Sendable, Equatable {
+    public var account: String
+    /// The source address, as text.
+    public var address: String
+    public var known: Bool
+    public var succeeded: Bool
+    public var time: Date
+
+    public init(account: String, address: String, known: Bool, succeeded: Bool, time: Date) {
+        self.account = account
+        self.address = address
+        self.known = known
+        self.succeeded = succeeded
+        self.time = time
+    }
 }
