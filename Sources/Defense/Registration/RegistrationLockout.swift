@@ -62,14 +62,18 @@ public struct RegistrationLockout: Sendable {
         return outcome
     }
 
-    /// A successful registration clears its pair's failures and trusts the pair from now on.
-    public mutating func success(source: IPAddress, account: String, now: Int64) {
+    /// A successful registration clears its pair's failures and trusts the pair from now on; true when the pair was
+    /// not trusted before (a refresh of a known pair is not news for the other nodes of a cluster).
+    @discardableResult
+    public mutating func success(source: IPAddress, account: String, now: Int64) -> Bool {
         let pair = Pair(source: source, account: account)
         pairs.reset(pair)
-        if trusted[pair] == nil, trusted.count >= capacity, let stalest = trusted.min(by: { $0.value < $1.value }) {
+        let isNew = trusted[pair] == nil
+        if isNew, trusted.count >= capacity, let stalest = trusted.min(by: { $0.value < $1.value }) {
             trusted[stalest.key] = nil
         }
         trusted[pair] = now
+        return isNew
     }
 
     /// Whether `account` is locked for `source`: pairs that registered it before keep working.

@@ -63,7 +63,7 @@ public final class RegistrationGuard: Sendable {
         let now = Int64(result.time.timeIntervalSince1970)
         lockout.withLock { lockout in
             if result.succeeded, let account = result.account {
-                lockout.success(source: address, account: account, now: now)
+                _ = lockout.success(source: address, account: account, now: now)
             } else if !result.succeeded {
                 _ = lockout.failure(source: address, account: result.account, known: result.known, now: now)
             }
@@ -112,7 +112,7 @@ public final class RegistrationGuard: Sendable {
     }
 
     public func succeeded(_ attempt: RegistrationAttempt, account: String, now: Date) {
-        lockout.withLock { $0.success(source: attempt.address, account: account, now: Int64(now.timeIntervalSince1970)) }
+        guard lockout.withLock({ $0.success(source: attempt.address, account: account, now: Int64(now.timeIntervalSince1970)) }) else { return }
         replication.withLock { $0 }?(RegistrationResult(address: attempt.address, account: account, known: true, succeeded: true, time: now))
     }
 }
