@@ -43,6 +43,9 @@ def test_nodes_see_each_other_and_their_health(server_factory, database, monkeyp
     assert {n["name"]: n["address"].split(":")[-2] for n in shown["nodes"]} == {"node1": "127.0.0.51", "node2": "127.0.0.52",
                                                                                  "node3": "127.0.0.53"}
     assert "node2" in second.cli("cluster", "status").stdout, "every node answers for the whole cluster"
+    # One event log for the cluster, each entry naming its node.
+    started = first.wait_for_event("Server Started", lambda event: event["fields"].get("node") == "node3")
+    assert started and {e["fields"].get("node") for e in first.events("Server Started")} == {"node1", "node2", "node3"}
 
     with pytest.raises(AssertionError, match="another node named node2 is alive"):
         node(server_factory, "node2", "127.0.0.54").start(timeout=20)

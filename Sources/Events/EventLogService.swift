@@ -10,10 +10,11 @@ public struct EventLogService: Service {
     private let writer: EventLogWriter
     private let events: EventStream
 
-    /// Subscribes at once, so events published before `run` starts are kept too.
-    public init(bus: EventBus, store: any PortcullisStore, logger: Logger) {
+    /// Subscribes at once, so events published before `run` starts are kept too. `node`: the cluster node name every
+    /// event is written with (field `node`), so one log for the cluster says where each happened.
+    public init(bus: EventBus, store: any PortcullisStore, node: String? = nil, logger: Logger) {
         self.bus = bus
-        writer = EventLogWriter(store: store, logger: logger)
+        writer = EventLogWriter(store: store, node: node, logger: logger)
         events = bus.subscribe()
     }
 

@@ -8,13 +8,15 @@ import Storage
 /// at each pass, so a change applies at the next one).
 public struct EventLogWriter: Sendable {
     private let store: any PortcullisStore
+    private let node: String?
     private let logger: Logger
     private let interval: Duration
     /// Time between retention passes (one at start).
     public static let retentionInterval = Duration.seconds(3_600)
 
-    public init(store: any PortcullisStore, logger: Logger, interval: Duration = .milliseconds(200)) {
+    public init(store: any PortcullisStore, node: String? = nil, logger: Logger, interval: Duration = .milliseconds(200)) {
         self.store = store
+        self.node = node
         self.logger = logger
         self.interval = interval
     }
@@ -32,7 +34,11 @@ public struct EventLogWriter: Sendable {
                     try? await Task.sleep(for: EventLogWriter.retentionInterval)
                 }
             }
-            for await event in events { queue.append(event.record) }
+            for await event in events {
+                var record = event.record
+                if let node { record.fields["node"] = node }
+                queue.append(record)
+            }
             group.cancelAll()
         }
         let rest = queue.take()

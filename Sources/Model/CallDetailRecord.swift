@@ -29,11 +29,14 @@ public struct CallDetailRecord: Sendable, Equatable, Codable {
     /// RTP and RTCP packets the relay received from each side: zero one way is one-way audio.
     public var packetsFromCaller: Int?
     public var packetsFromCallee: Int?
+    /// The cluster node that handled the call; nil on a single node.
+    public var node: String?
 
     public init(id: Int64? = nil, callID: String, caller: String, callee: String, dialed: String, sent: String? = nil, route: String? = nil,
                 trunk: String? = nil, start: Date, answer: Date? = nil, end: Date, disposition: CallDisposition, hangupSide: String? = nil,
                 cause: String? = nil, decision: String? = nil, decisionReason: String? = nil, pin: String? = nil, packetsFromCaller: Int? = nil,
-                packetsFromCallee: Int? = nil) {
+                packetsFromCallee: Int? = nil, node: String? = nil) {
+        self.node = node
         self.packetsFromCaller = packetsFromCaller
         self.packetsFromCallee = packetsFromCallee
         self.id = id

@@ -8,6 +8,8 @@ public struct PBXConfiguration: Sendable, Equatable {
     public var sip = SIPSettings()
     /// False leaves REGISTER without lockout and scanner checks (measurement and troubleshooting only).
     public var registrationGuard = true
+    /// This node's name in a cluster (`serve --node`): call records name it. nil on a single node.
+    public var node: String?
 
     public init() {}
 }

@@ -59,7 +59,11 @@ public final class PBXRuntime: Sendable {
         let callRecords = callRecords
         media = configuration.sip.media.relay ? MediaRelay(settings: configuration.sip.media) : nil
         router = CallRouter(settings: configuration.sip.calls, location: location, directory: directory, flows: flows, media: media,
-                            rtpTimeout: configuration.sip.media.rtpTimeout, secrets: secrets, logger: logger, onEnded: { callRecords.append($0) },
+                            rtpTimeout: configuration.sip.media.rtpTimeout, secrets: secrets, logger: logger, onEnded: { [node = configuration.node] record in
+                                var named = record
+                                named.node = node
+                                callRecords.append(named)
+                            },
                             onEvent: { bus.publish($0) }, onLocksChanged: { locks in
             Task { try? await store.store(locks, key: PBXRuntime.outboundLocksKey) }
         })

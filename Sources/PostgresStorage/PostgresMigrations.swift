@@ -68,6 +68,7 @@ enum PostgresMigrations {
               heartbeat_at TIMESTAMPTZ NOT NULL, stopped_at TIMESTAMPTZ, registrations BIGINT NOT NULL DEFAULT 0, calls BIGINT NOT NULL DEFAULT 0)
             """,
         ]),
+        ("v3 call record node", ["ALTER TABLE cdr ADD COLUMN node TEXT"]),
     ]
 
     /// An arbitrary constant naming Portcullis's migration lock among other users of the database.

@@ -89,10 +89,10 @@ extension PostgresStore {
             for record in records {
                 try await Self.rows(connection, """
                     INSERT INTO cdr (call_id, caller, callee, dialed, sent, route, trunk, start, answer, "end", disposition, hangup_side, cause,
-                                     decision, decision_reason, pin, packets_from_caller, packets_from_callee)
+                                     decision, decision_reason, pin, packets_from_caller, packets_from_callee, node)
                     VALUES (\(record.callID), \(record.caller), \(record.callee), \(record.dialed), \(record.sent), \(record.route), \(record.trunk),
                             \(record.start), \(record.answer), \(record.end), \(record.disposition.rawValue), \(record.hangupSide), \(record.cause),
-                            \(record.decision), \(record.decisionReason), \(record.pin), \(record.packetsFromCaller), \(record.packetsFromCallee))
+                            \(record.decision), \(record.decisionReason), \(record.pin), \(record.packetsFromCaller), \(record.packetsFromCallee), \(record.node))
                     """)
             }
         }
@@ -111,7 +111,7 @@ extension PostgresStore {
                              disposition: CallDisposition(rawValue: try row.get("disposition")) ?? .failed, hangupSide: try row.get("hangup_side"),
                              cause: try row.get("cause"), decision: try row.get("decision"), decisionReason: try row.get("decision_reason"),
                              pin: try row.get("pin"), packetsFromCaller: try row.get("packets_from_caller"),
-                             packetsFromCallee: try row.get("packets_from_callee"))
+                             packetsFromCallee: try row.get("packets_from_callee"), node: try row.get("node"))
         }
     }
 

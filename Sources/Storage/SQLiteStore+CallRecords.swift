@@ -7,14 +7,14 @@ extension SQLiteStore {
         try await write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO cdr (call_id, caller, callee, dialed, sent, route, trunk, start, answer, end, disposition, hangup_side, cause,
-                                 decision, decision_reason, pin, packets_from_caller, packets_from_callee)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 decision, decision_reason, pin, packets_from_caller, packets_from_callee, node)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for record in records {
                 try statement.execute(arguments: [record.callID, record.caller, record.callee, record.dialed, record.sent, record.route,
                                                   record.trunk, record.start, record.answer, record.end, record.disposition.rawValue, record.hangupSide,
                                                   record.cause, record.decision, record.decisionReason, record.pin, record.packetsFromCaller,
-                                                  record.packetsFromCallee])
+                                                  record.packetsFromCallee, record.node])
             }
         }
     }
@@ -33,7 +33,7 @@ extension SQLiteStore {
                                  sent: row["sent"], route: row["route"], trunk: row["trunk"], start: row["start"], answer: row["answer"],
                                  end: row["end"], disposition: CallDisposition(rawValue: row["disposition"]) ?? .failed, hangupSide: row["hangup_side"], cause: row["cause"],
                                  decision: row["decision"], decisionReason: row["decision_reason"], pin: row["pin"],
-                                 packetsFromCaller: row["packets_from_caller"], packetsFromCallee: row["packets_from_callee"])
+                                 packetsFromCaller: row["packets_from_caller"], packetsFromCallee: row["packets_from_callee"], node: row["node"])
             }
         }
     }

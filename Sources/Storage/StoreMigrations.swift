@@ -169,6 +169,9 @@ enum StoreMigrations {
         migrator.registerMigration("v12 three event levels") { db in
             try db.execute(sql: "UPDATE event SET level = 'information' WHERE level IN ('info', 'notice')")
         }
+        migrator.registerMigration("v13 call record node") { db in
+            try db.execute(sql: "ALTER TABLE cdr ADD COLUMN node TEXT")
+        }
         return migrator
     }
 

@@ -56,7 +56,7 @@ public struct StoreTable: Sendable {
             ("id", .integer), ("call_id", .text), ("caller", .text), ("callee", .text), ("dialed", .text), ("sent", .text), ("route", .text),
             ("trunk", .text), ("start", .date), ("answer", .date), ("end", .date), ("disposition", .text), ("hangup_side", .text),
             ("cause", .text), ("decision", .text), ("decision_reason", .text), ("pin", .text), ("packets_from_caller", .integer),
-            ("packets_from_callee", .integer),
+            ("packets_from_callee", .integer), ("node", .text),
         ]),
     ]
 

@@ -326,7 +326,8 @@ extension StoreContract {
         let blocks = try await source.insertBlocks([NetworkBlockRecord(source: "192.0.2.1", defenseType: "auto defense", port: 5060, attackedAt: now,
                                                                        rule: "r", createdAt: now, expiresAt: nil, hits: 9, offense: 3)])
         try await source.appendCallRecords([CallDetailRecord(callID: "c1", caller: "1001", callee: "1002", dialed: "1002", start: now,
-                                                             answer: now.addingTimeInterval(2), end: now.addingTimeInterval(60), disposition: .answered)])
+                                                             answer: now.addingTimeInterval(2), end: now.addingTimeInterval(60), disposition: .answered,
+                                                             node: "node1")])
         let user = AdminUserRecord(username: "admin", passwordHash: "$2b$x", role: "Super Administrator", createdAt: now, email: "a@example.com")
         try await source.createAdminUser(user)
         try await source.createToken(APITokenRecord(id: "t1", name: "ci", secretHash: "h", username: "admin", createdAt: now))
@@ -341,6 +342,7 @@ extension StoreContract {
         #expect(try await target.events(EventQuery()) == events.map { event in var read = event; read.read = event.id == events.last?.id; return read })
         #expect(try await target.blocks(NetworkBlockQuery()) == blocks)
         #expect(try await target.callRecords(CallDetailQuery()) == source.callRecords(CallDetailQuery()))
+        #expect(try await target.callRecords(CallDetailQuery()).first?.node == "node1", "a call record names its node")
         #expect(try await target.adminUser(username: "admin") == user)
         #expect(try await target.token(secretHash: "h")?.name == "ci")
         #expect(try await target.setting("sip.settings") == #"{"realm":"x"}"#)

@@ -3,14 +3,14 @@ import Model
 import Storage
 
 extension CallDetailRecord {
-    static let csvHeader = "id,call_id,caller,callee,dialed,sent,route,trunk,start,answer,end,duration,disposition,hangup_side,cause,decision,decision_reason,pin,packets_from_caller,packets_from_callee"
+    static let csvHeader = "id,call_id,caller,callee,dialed,sent,route,trunk,start,answer,end,duration,disposition,hangup_side,cause,decision,decision_reason,pin,packets_from_caller,packets_from_callee,node"
 
     /// One RFC 4180 line; times in ISO 8601 UTC.
     var csvLine: String {
         let time = { (date: Date?) in date.map { $0.formatted(.iso8601) } ?? "" }
         let fields: [String] = [id.map(String.init) ?? "", callID, caller, callee, dialed, sent ?? "", route ?? "", trunk ?? "", time(start),
                                 time(answer), time(end), String(duration), disposition.rawValue, hangupSide ?? "", cause ?? "", decision ?? "",
-                                decisionReason ?? "", pin ?? "", packetsFromCaller.map(String.init) ?? "", packetsFromCallee.map(String.init) ?? ""]
+                                decisionReason ?? "", pin ?? "", packetsFromCaller.map(String.init) ?? "", packetsFromCallee.map(String.init) ?? "", node ?? ""]
         return fields.map(CallDetailRecord.csvField).joined(separator: ",")
     }
 

@@ -94,13 +94,22 @@ struct Serve: AsyncParsableCommand {
             sip.connections.maxConnections = budget
             sip.connections.maxPerSource = min(sip.connections.maxPerSource, budget)
         }
+        var nodeName: String?
+        if store is any ClusterRegistry {
+            let name = node ?? environment["PORTCULLIS_NODE"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+            if let problem = ClusterNode.nameProblem(name) { throw ValidationError("--node \(name.prefix(40)): \(problem)") }
+            nodeName = name
+        } else if node != nil {
+            throw ValidationError("--node: a cluster shares a PostgreSQL store (--store postgresql://...)")
+        }
         var configuration = PBXConfiguration()
+        configuration.node = nodeName
         configuration.realm = secrets.realm
         configuration.sip = sip
         configuration.registrationGuard = !noRegistrationGuard
         if noRegistrationGuard { logger.warning("--no-registration-guard: failed registrations are not locked out, scanners not dropped") }
         let bus = EventBus()
-        let eventLog = EventLogService(bus: bus, store: store, logger: logger)
+        let eventLog = EventLogService(bus: bus, store: store, node: nodeName, logger: logger)
         let box = try SecretBox.load(orCreateAt: data.secretKeyPath)
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
@@ -132,9 +141,7 @@ struct Serve: AsyncParsableCommand {
         if noNetworkGuard { logger.warning("--no-network-guard: SIP traffic is not checked by the network defense layer") }
         var membership: ClusterMembership?
         var clusterBus: ClusterBus?
-        if let registry = store as? any ClusterRegistry {
-            let name = node ?? environment["PORTCULLIS_NODE"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
-            if let problem = ClusterNode.nameProblem(name) { throw ValidationError("--node \(name.prefix(40)): \(problem)") }
+        if let registry = store as? any ClusterRegistry, let name = nodeName {
             membership = try await ClusterMembership.join(registry, name: name, address: addresses.first.map { "\($0)" } ?? "", load: {
                 (runtime.location.count, runtime.router.count)
             }, logger: logger)
@@ -154,8 +161,6 @@ struct Serve: AsyncParsableCommand {
                 }
             }
             clusterBus = bus
-        } else if node != nil {
-            throw ValidationError("--node: a cluster shares a PostgreSQL store (--store postgresql://...)")
         }
         let sipService = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
                              networkGuard: !noNetworkGuard) { bound in
