@@ -4,6 +4,7 @@ register and the data outlives the process; an SQLite installation moves over wi
 import os
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,49 @@ def test_an_sqlite_installation_moves_to_postgresql_and_keeps_working(server_fac
     again = subprocess.run([str(BINARY), "store", "migrate", "--from", f"sqlite:{server.data_dir}", "--to", database],
                            capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "only fills an empty one" in again.stderr
+
+
+def postgres_control(action):
+    """Stops or starts the test PostgreSQL (as its owner: the server refuses to run as root)."""
+    directory = os.environ["PORTCULLIS_TEST_POSTGRES_DIR"]
+    binary = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
+    command = [str(binary), "-D", f"{directory}/data", "-w", "-m", "fast", action]
+    if action == "start":
+        port = SERVER.rsplit(":", 1)[1].split("/")[0]
+        command = [str(binary), "-D", f"{directory}/data", "-w", "-l", f"{directory}/server.log", "-o",
+                   f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c max_connections=200 -c fsync=off", "start"]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--"] + command
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+
+def query(database, sql):
+    return subprocess.run(["psql", database, "-tAc", sql], capture_output=True, text=True, timeout=30, check=True,
+                          env={**os.environ, "PGPASSWORD": os.environ["PORTCULLIS_STORE_PASSWORD"]}).stdout.split()
+
+
+def test_a_node_serves_on_while_postgresql_is_down_and_writes_what_it_kept_when_it_returns(server_factory, database, monkeypatch):
+    monkeypatch.setenv("PORTCULLIS_STORE", database)
+    server = server_factory().start()
+    server.api_token()
+    assert apply_config(server, extensions_yaml([1001, 1002])).returncode == 0
+    server.cli("block", "add", "127.0.0.66", "--service", "sip")
+    banned = SipClient(server.sip_port, source="127.0.0.66")
+    postgres_control("stop")
+    try:
+        assert registers(server, 1001), "phones register with the database down"
+        phone = SipClient(server.sip_port, source="127.0.0.67")
+        challenge, uri = phone.register("1002")
+        assert phone.register("1002", authorization("1002", "Wrong-Guess-123", challenge_fields(challenge), uri))[0]["status"] == 403
+        assert banned.probe(timeout=0.5) is None, "a ban stays enforced"
+        # The write-behind tries, finds no connection within its lease timeout and keeps its batches.
+        server.wait_until(lambda: "kept to try again" in (server.data_dir / "server.log").read_text(), "no write was tried and kept",
+                          timeout=15)
+    finally:
+        postgres_control("start")
+    server.wait_until(lambda: "1001" in query(database, "SELECT aor FROM binding"), "the registration made during the outage was not written",
+                      timeout=20)
+    server.wait_for_event("Store Unreachable", timeout=20)
+    server.wait_for_event("Store Reachable Again", timeout=20)
+    failed = server.wait_for_event("Extension Registration Failed", lambda event: event["fields"].get("ip") == "127.0.0.67", timeout=20)
+    assert failed, "an event raised during the outage is in the log"

@@ -90,6 +90,10 @@ public enum EventCatalogue {
                                                        summary: "account {{username}} locked after {{attempts}} failed logins")
     public static let webUserLoginFailed = EventKind(name: "Web User Login Failed", type: .security, category: .login, level: .warning,
                                                      summary: "login of {{username}} from {{ip}} failed")
+    public static let storeUnreachable = EventKind(name: "Store Unreachable", type: .system, category: .system, level: .alert,
+                                                   summary: "the database cannot be written ({{writing}}): serving on, writes kept")
+    public static let storeReachable = EventKind(name: "Store Reachable Again", type: .system, category: .system, level: .information,
+                                                 notifies: true, summary: "the database takes writes again; kept writes made")
     public static let sshLoginSucceeded = EventKind(name: "SSH Login Success", type: .operations, category: .login, level: .information,
                                                     notifies: true, summary: "{{username}} logged in to the SSH console from {{ip}}")
     public static let sshLoginFailed = EventKind(name: "SSH Login Failed", type: .security, category: .login, level: .warning,
@@ -107,7 +111,7 @@ public enum EventCatalogue {
         insufficientStorage, backupFailed, newVersionDetected, updateCheckFailed, notificationDeliveryFailed, notificationTest, setupRefused,
         autoDefenseBlocked, ipBlocked, ipUnblocked, registrationFailed, registrationBlocked, registrationLocked, disallowedCountry,
         callFrequencyExceeded, blockedNumberDialed, wrongPIN, outboundLocked, webUserBlocked, webUserAccountLocked, webUserLoginFailed,
-        apiAuthenticationBlocked, sshLoginSucceeded, sshLoginFailed, sshBlocked,
+        apiAuthenticationBlocked, sshLoginSucceeded, sshLoginFailed, sshBlocked, storeUnreachable, storeReachable,
     ]
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -42,7 +42,7 @@ public struct EventLogWriter: Sendable {
             group.cancelAll()
         }
         let rest = queue.take()
-        if !rest.isEmpty { await write(rest) }
+        if !rest.isEmpty { _ = await write(rest) }
     }
 
     /// One retention pass; counts what it removed in the `RetentionReport`. Answers the count (nil: it failed).
@@ -57,11 +57,14 @@ public struct EventLogWriter: Sendable {
         }
     }
 
-    private func write(_ batch: [EventRecord]) async {
+    /// False when the store did not take the batch: it is kept and tried again.
+    private func write(_ batch: [EventRecord]) async -> Bool {
         do {
             try await store.appendEvents(batch)
+            return true
         } catch {
-            logger.error("event log write failed", metadata: ["error": "\(error)", "events": "\(batch.count)"])
+            logger.error("event log write failed; kept to try again", metadata: ["error": "\(error)", "events": "\(batch.count)"])
+            return false
         }
     }
 }

@@ -2,6 +2,7 @@ import Defense
 import DefenseRuntime
 import Events
 import Foundation
+import Synchronization
 import Logging
 import Media
 import Model
@@ -28,6 +29,8 @@ public final class PBXRuntime: Sendable {
     public let notificationCaller: NotificationCaller
     /// Finished calls waiting to be written; drained by `SIPService`.
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
+    /// Whether the last write-behind batch failed: the store is unreachable until one succeeds.
+    private let storeFailing = Mutex(false)
     /// The server's UDP sockets and open connections, for requests the PBX starts.
     public let flows = SIPFlowTable()
     /// The SIP listeners and whether each still listens, for `/healthz`.
@@ -110,22 +113,35 @@ public final class PBXRuntime: Sendable {
         trunkRegistrar.update(router.routingTable)
     }
 
-    func writeCallRecords(_ batch: [CallDetailRecord]) async {
+    func writeCallRecords(_ batch: [CallDetailRecord]) async -> Bool {
         await write(batch, what: "call records") { try await $0.appendCallRecords($1) }
     }
 
-    func writeBindings(_ batch: [BindingChange]) async {
+    func writeBindings(_ batch: [BindingChange]) async -> Bool {
         await write(batch, what: "location") { try await $0.applyBindingChanges($1) }
     }
 
-    /// One write-behind batch; a failure is logged, never thrown at the hot path that queued it.
+    /// One write-behind batch; a failure is logged, never thrown at the hot path that queued it, and answered false
+    /// so the queue keeps the batch for the next try. The first failure of a spell raises "Store Unreachable", the
+    /// first success after it "Store Reachable Again".
     private func write<Item: Sendable>(_ batch: [Item], what: String,
-                                       _ body: (any PortcullisStore, [Item]) async throws -> Void) async {
-        guard !batch.isEmpty else { return }
+                                       _ body: (any PortcullisStore, [Item]) async throws -> Void) async -> Bool {
+        guard !batch.isEmpty else { return true }
         do {
             try await body(store, batch)
+            if storeFailing.withLock({ failing in defer { failing = false }; return failing }) {
+                bus.publish(PortcullisEvent(EventCatalogue.storeReachable, fields: ["writing": what]))
+            }
+            return true
         } catch {
-            logger.error("\(what) write failed", metadata: ["error": "\(error)", "items": "\(batch.count)"])
+            logger.error("\(what) write failed; kept to try again", metadata: ["error": "\(error)", "items": "\(batch.count)"])
+            if !storeFailing.withLock({ failing in defer { failing = true }; return failing }) {
+                bus.publish(PortcullisEvent(EventCatalogue.storeUnreachable, fields: [
+                    "writing": what, "error": String("\(error)".prefix(120)),
+                    "note": "the PBX serves on with what it holds; writes are kept and made when the store answers again",
+                ]))
+            }
+            return false
         }
     }
 }

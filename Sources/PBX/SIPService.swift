@@ -51,9 +51,10 @@ public struct SIPService: Service {
         await flush()
     }
 
+    /// At shutdown, once: what cannot be written now is logged as lost (the store was unreachable to the end).
     private func flush() async {
-        await runtime.writeBindings(runtime.location.pendingWrites.take())
-        await runtime.writeCallRecords(runtime.callRecords.take())
+        _ = await runtime.writeBindings(runtime.location.pendingWrites.take())
+        _ = await runtime.writeCallRecords(runtime.callRecords.take())
     }
 
     /// The housekeeping beside the listeners, and their supervision, until shutdown or a listener is lost.

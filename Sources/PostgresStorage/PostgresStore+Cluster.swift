@@ -36,8 +36,13 @@ extension PostgresStore: ClusterRegistry {
 
     /// On a connection of its own: a pooled one goes back to the pool between queries.
     public func listen(_ receive: @escaping @Sendable (String) async -> Void) async throws {
-        let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(password: password), id: 1,
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(password: password), id: 1,
                                                               logger: logger)
+        } catch {
+            throw StoreError.backend(Self.describe(error))
+        }
         do {
             try await connection.listen(on: Self.channel) { notifications in
                 for try await notification in notifications { await receive(notification.payload) }

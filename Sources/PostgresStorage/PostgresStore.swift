@@ -3,6 +3,7 @@ import Logging
 import Model
 import PostgresNIO
 import Storage
+import Synchronization
 
 /// The shared store: one PostgreSQL database that several nodes use at once. Same contract as `SQLiteStore`
 /// (`Tests/StorageTests/StoreContract.swift` runs on both); every change is one transaction, acknowledged once
@@ -224,7 +225,39 @@ public final class PostgresStore: PortcullisStore {
     /// The rows of one statement, outside a transaction of its own making.
     @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await Self.storeErrors { try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() } }
+        try await Self.storeErrors {
+            try await leased { [logger] connection in try await connection.query(query, logger: logger).collect().map { $0.makeRandomAccess() } }
+        }
+    }
+
+    /// How long a statement waits for a connection. The pool itself would wait for the server however long it is
+    /// gone; a node must instead learn at once that the store is unreachable (and keep its writes for later).
+    public static let leaseTimeout = Duration.seconds(3)
+
+    /// `body` on a pooled connection, or `StoreError.backend` when none comes within `leaseTimeout`. Whichever comes
+    /// first wins: a connection that arrives after the caller gave up is handed back without running `body` (the
+    /// caller keeps its writes and tries again), and once `body` has its connection it is never cut short.
+    func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let race = LeaseRace()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            Task { [client] in
+                do {
+                    let value = try await client.withConnection { connection in
+                        guard race.claim(.leased) else { throw CancellationError() }
+                        return try await body(connection)
+                    }
+                    continuation.resume(returning: value)
+                } catch {
+                    if race.state == .leased { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(for: PostgresStore.leaseTimeout)
+                if race.claim(.timedOut) {
+                    continuation.resume(throwing: StoreError.backend("no connection to PostgreSQL within \(PostgresStore.leaseTimeout)"))
+                }
+            }
+        }
     }
 
     /// The rows of one statement inside `connection`'s transaction.
@@ -234,8 +267,10 @@ public final class PostgresStore: PortcullisStore {
     }
 
     /// `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> sending T) async throws -> T {
-        try await Self.storeErrors { try await client.withTransaction(logger: logger, body) }
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await Self.storeErrors {
+            try await leased { [logger] connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
+        }
     }
 
     /// PostgreSQL's errors as `StoreError.backend`; a `StoreError` thrown inside stays what it is (postgres-nio wraps
@@ -298,6 +333,20 @@ public final class PostgresStore: PortcullisStore {
         return ExtensionRecord(number: number, registrationName: try row.get("registration_name"), displayName: try row.get("display_name"),
                                ha1MD5: try row.get("ha1_md5"), ha1SHA256: try row.get("ha1_sha256"), createdAt: try row.get("created_at"),
                                updatedAt: try row.get("updated_at"), policy: policy)
+    }
+}
+
+/// Who won a lease: the connection (the statement runs) or the clock (the caller is told the store is unreachable).
+/// Claimed once.
+private final class LeaseRace: Sendable {
+    enum State: Int { case waiting, leased, timedOut }
+    private let value = Atomic<Int>(State.waiting.rawValue)
+
+    var state: State { State(rawValue: value.load(ordering: .acquiring)) ?? .waiting }
+
+    /// True for the first claim only.
+    func claim(_ state: State) -> Bool {
+        value.compareExchange(expected: State.waiting.rawValue, desired: state.rawValue, ordering: .acquiringAndReleasing).exchanged
     }
 }
 

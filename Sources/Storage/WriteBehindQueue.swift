@@ -37,12 +37,27 @@ public final class WriteBehindQueue<Item: Sendable>: Sendable {
 
     /// Writes batches every `interval` until cancelled. The caller writes the last batch (`take()`) outside
     /// the cancelled task, once nothing can be appended any more.
-    /// A batch once taken is always written: the write runs outside the caller's cancellation.
-    public func run(every interval: Duration, write: @escaping @Sendable ([Item]) async -> Void) async {
+    /// A batch once taken is written outside the caller's cancellation; one the store did not take (`write` answers
+    /// false: it is unreachable) goes back in front of what came since and is tried again at the next interval, so a
+    /// store that comes back gets everything, in order, within `capacity`.
+    public func run(every interval: Duration, write: @escaping @Sendable ([Item]) async -> Bool) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             let batch = take()
-            if !batch.isEmpty { await Task { await write(batch) }.value }
+            guard !batch.isEmpty else { continue }
+            let stored = await Task { await write(batch) }.value
+            if !stored { putBack(batch) }
         }
+    }
+
+    /// Items the writer could not store, back before the newer ones; beyond `capacity` the oldest are dropped and
+    /// counted.
+    public func putBack(_ batch: [Item]) {
+        let lost = pending.withLock { items in
+            let kept = batch.suffix(max(0, capacity - items.count))
+            items.insert(contentsOf: kept, at: 0)
+            return batch.count - kept.count
+        }
+        if lost > 0 { dropped.add(lost, ordering: .relaxed) }
     }
 }
