@@ -507,3 +507,18 @@ enum PostgresTestServer {
     static let url = ProcessInfo.processInfo.environment["PORTCULLIS_TEST_POSTGRES"]
     static let password = ProcessInfo.processInfo.environment["PORTCULLIS_STORE_PASSWORD"]
 }
+
+struct WriteBehindQueueTests {
+    @Test func aBatchTheStoreDidNotTakeGoesBackInFrontWithinTheCapacity() {
+        let queue = WriteBehindQueue<Int>(capacity: 5)
+        queue.append(contentsOf: [1, 2, 3])
+        let batch = queue.take()
+        queue.append(contentsOf: [4, 5])
+        queue.putBack(batch)
+        #expect(queue.take() == [1, 2, 3, 4, 5], "kept in order, the older first")
+        queue.append(contentsOf: [6, 7, 8, 9])
+        queue.putBack([1, 2, 3])
+        #expect(queue.take() == [3, 6, 7, 8, 9], "beyond the capacity the oldest go")
+        #expect(queue.droppedCount == 2)
+    }
+}
