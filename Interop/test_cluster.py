@@ -1,6 +1,7 @@
 """Several nodes on one PostgreSQL store, each on its own loopback address (127.0.0.51, .52, .53): they see each other
-through the database; a name is held by one live node; a node that stops in order shows as stopped, one that dies
-as missing once its heartbeats stop."""
+through the database (a name is held by one live node; stopped and dead nodes show as such); a ban made on one node
+drops the source on all; a configuration change made on one applies on all; registration and login guesses spread
+over the nodes lock the account as on one node; the event log names each entry's node."""
 import http.client
 import json
 import signal
