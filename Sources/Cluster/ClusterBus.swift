@@ -1,3 +1,4 @@
+import DefenseRuntime
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -37,7 +38,32 @@ public final class ClusterBus: Service, Sendable {
     /// Who handles messages from the other nodes; set once, before `run`.
     public func receive(_ handle: @escaping @Sendable (ClusterMessage) async -> Void) { handler.withLock { $0 = handle } }
 
-    /// Announces `message` to the other nodes, later; one too big for an announcement is split by its caller's kind.
+    /// Counted results wait here and go out together every `batchInterval`: during a distributed guessing attack one
+    /// announcement carries many, so blocks and configuration changes are not queued behind thousands of them.
+    private let results = Mutex<(registrations: [RegistrationResult], logins: [LoginResult])>(([], []))
+    static let batchInterval = Duration.milliseconds(50)
+    /// Results waiting at most; beyond it new ones are dropped and counted (each node still counts its own).
+    static let resultLimit = 10_000
+
+    public func send(_ result: RegistrationResult) {
+        let kept = results.withLock { pending in
+            guard pending.registrations.count < Self.resultLimit else { return false }
+            pending.registrations.append(result)
+            return true
+        }
+        if !kept { dropped.add(1, ordering: .relaxed) }
+    }
+
+    public func send(_ result: LoginResult) {
+        let kept = results.withLock { pending in
+            guard pending.logins.count < Self.resultLimit else { return false }
+            pending.logins.append(result)
+            return true
+        }
+        if !kept { dropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Announces `message` to the other nodes, later; one too big for an announcement is split by its kind.
     public func send(_ message: ClusterMessage) {
         for part in Self.parts(of: message) {
             guard let data = try? JSONEncoder().encode(Envelope(node: node, message: part)), data.count <= Self.payloadLimit else {
@@ -58,7 +84,11 @@ public final class ClusterBus: Service, Sendable {
             added.map { .blocks(added: [$0], removed: []) } + stride(from: 0, to: removed.count, by: 500).map {
                 .blocks(added: [], removed: Array(removed[$0..<min($0 + 500, removed.count)]))
             }
-        case .registration, .login, .configurationChanged:
+        case .registrations(let list):
+            stride(from: 0, to: list.count, by: 30).map { .registrations(Array(list[$0..<min($0 + 30, list.count)])) }
+        case .logins(let list):
+            stride(from: 0, to: list.count, by: 30).map { .logins(Array(list[$0..<min($0 + 30, list.count)])) }
+        case .configurationChanged:
             [message]
         }
     }
@@ -67,6 +97,7 @@ public final class ClusterBus: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.announceQueued() }
+                group.addTask { await self.batchResults() }
                 group.addTask { await self.listen() }
                 await group.waitForAll()
             }
@@ -81,6 +112,17 @@ public final class ClusterBus: Service, Sendable {
             } catch {
                 logger.warning("cluster announcement not sent", metadata: ["error": "\(error)"])
             }
+        }
+    }
+
+    private func batchResults() async {
+        while (try? await Task.sleep(for: Self.batchInterval)) != nil {
+            let (registrations, logins) = results.withLock { pending in
+                defer { pending = ([], []) }
+                return pending
+            }
+            if !registrations.isEmpty { send(.registrations(registrations)) }
+            if !logins.isEmpty { send(.logins(logins)) }
         }
     }
 

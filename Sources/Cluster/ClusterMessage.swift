@@ -5,10 +5,10 @@ import Model
 public enum ClusterMessage: Codable, Sendable, Equatable {
     /// Blocks this node stored (with their ids) or removed: every node enforces the same list.
     case blocks(added: [NetworkBlockRecord], removed: [Int64])
-    /// A counted registration: every node counts it towards its lockout.
-    case registration(RegistrationResult)
-    /// A counted portal, API or SSH login: every node counts it towards its login lockout.
-    case login(LoginResult)
+    /// Counted registrations: every node counts them towards its lockout.
+    case registrations([RegistrationResult])
+    /// Counted portal, API or SSH logins: every node counts them towards its login lockout.
+    case logins([LoginResult])
     /// A section of the shared configuration changed: every node reads it again.
     case configurationChanged(section: String)
 }

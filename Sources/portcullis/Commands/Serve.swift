@@ -148,15 +148,15 @@ struct Serve: AsyncParsableCommand {
             service.nodeName = name
             let bus = ClusterBus(registry: registry, node: name, logger: logger)
             await runtime.network.replicate { added, removed in bus.send(.blocks(added: added, removed: removed)) }
-            runtime.registrationGuard.replicate { result in bus.send(.registration(result)) }
-            service.logins.replicate { result in bus.send(.login(result)) }
+            runtime.registrationGuard.replicate { result in bus.send(result) }
+            service.logins.replicate { result in bus.send(result) }
             service.onSharedChange = { section in bus.send(.configurationChanged(section: section)) }
             let shared = service
             bus.receive { message in
                 switch message {
                 case .blocks(let added, let removed): await runtime.network.adopt(added: added, removed: removed)
-                case .registration(let result): runtime.registrationGuard.adopt(result)
-                case .login(let result): shared.logins.adopt(result)
+                case .registrations(let results): for result in results { runtime.registrationGuard.adopt(result) }
+                case .logins(let results): for result in results { shared.logins.adopt(result) }
                 case .configurationChanged(let section): await shared.adoptSharedChange(section)
                 }
             }
