@@ -358,6 +358,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Cluster", "DefenseRuntime", "Model", "Storage", "GeoIP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SSHConsoleTests",
             dependencies: [
                 "SSHConsole",

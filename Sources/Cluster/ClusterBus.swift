@@ -7,8 +7,8 @@ import Synchronization
 
 /// Carries `ClusterMessage`s between nodes over the store's announcements (PostgreSQL LISTEN/NOTIFY). Sending never
 /// waits: messages go through a bounded queue (the oldest dropped and counted when the store cannot keep up). Each
-/// message names its node, which ignores its own. A lost listening connection is opened again after a pause; what was
-/// announced meanwhile is not replayed (the next issue's resync covers it).
+/// message names its node, which ignores its own. A lost listening connection is opened again after a pause, and the
+/// node then reads the shared state again (`resync`): what was announced meanwhile is not replayed.
 public final class ClusterBus: Service, Sendable {
     private let registry: any ClusterRegistry
     private let node: String
@@ -126,13 +126,22 @@ public final class ClusterBus: Service, Sendable {
         }
     }
 
+    /// What this node does when its announcements flow again after a loss: read the shared state from the store, since
+    /// whatever was announced in between is gone.
+    public func resync(_ handle: @escaping @Sendable () async -> Void) { resyncHandler.withLock { $0 = handle } }
+    private let resyncHandler = Mutex<(@Sendable () async -> Void)?>(nil)
+
     private func listen() async {
+        var first = true
         while !Task.isCancelled {
             do {
-                try await registry.listen { [self] payload in await deliver(payload) }
+                try await registry.listen(listening: { [self, first] in
+                    if !first, let handle = resyncHandler.withLock({ $0 }) { await handle() }
+                }, { [self] payload in await deliver(payload) })
             } catch {
                 logger.warning("cluster announcements lost; listening again", metadata: ["error": "\(error)"])
             }
+            first = false
             try? await Task.sleep(for: .seconds(1))
         }
     }

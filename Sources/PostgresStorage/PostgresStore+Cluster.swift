@@ -35,7 +35,7 @@ extension PostgresStore: ClusterRegistry {
     }
 
     /// On a connection of its own: a pooled one goes back to the pool between queries.
-    public func listen(_ receive: @escaping @Sendable (String) async -> Void) async throws {
+    public func listen(listening: @escaping @Sendable () async -> Void, _ receive: @escaping @Sendable (String) async -> Void) async throws {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(password: password), id: 1,
@@ -45,6 +45,7 @@ extension PostgresStore: ClusterRegistry {
         }
         do {
             try await connection.listen(on: Self.channel) { notifications in
+                await listening()
                 for try await notification in notifications { await receive(notification.payload) }
             }
             try? await connection.close()

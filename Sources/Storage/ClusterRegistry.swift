@@ -14,6 +14,7 @@ public protocol ClusterRegistry: Sendable {
     func nodes() async throws -> [ClusterNode]
     /// Tells every node listening (this one too) `payload`, within the store's own delivery (PostgreSQL's NOTIFY).
     func announce(_ payload: String) async throws
-    /// Hands every announcement to `receive` from now until the connection is lost (throws) or the task is cancelled.
-    func listen(_ receive: @escaping @Sendable (String) async -> Void) async throws
+    /// Calls `listening` once announcements flow, then hands every announcement to `receive` until the connection is
+    /// lost (throws) or the task is cancelled.
+    func listen(listening: @escaping @Sendable () async -> Void, _ receive: @escaping @Sendable (String) async -> Void) async throws
 }

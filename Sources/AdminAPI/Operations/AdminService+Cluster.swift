@@ -41,6 +41,11 @@ extension AdminService {
         }
     }
 
+    /// After this node missed announcements (its listening connection was lost): every shared section read again.
+    public func resyncFromStore() async {
+        for section in ["configuration", "login defense", "notifications"] { await adoptSharedChange(section) }
+    }
+
     private func adoptRoutingAndNetwork() async throws {
         try live.routingChanged(try await settings(RoutingSettings.self), policy: try await settings(OutboundPolicySettings.self))
         try await network.load()

@@ -160,6 +160,7 @@ struct Serve: AsyncParsableCommand {
                 case .configurationChanged(let section): await shared.adoptSharedChange(section)
                 }
             }
+            bus.resync { await shared.resyncFromStore() }
             clusterBus = bus
         }
         let sipService = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
