@@ -28,6 +28,17 @@ def answers(server, source):
         client.close()
 
 
+def three_nodes(server_factory, database, monkeypatch, prepare=lambda first: None):
+    """Nodes 1-3 on `database`: node 1 starts and is set up (and `prepare`d) first, then the other two."""
+    monkeypatch.setenv("PORTCULLIS_STORE", database)
+    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
+    nodes[0].start().api_token()
+    prepare(nodes[0])
+    for other in nodes[1:]:
+        other.start()
+    return nodes
+
+
 def status(server):
     return json.loads(server.cli("cluster", "status", "--json").stdout)
 
@@ -71,11 +82,7 @@ def test_a_single_node_on_sqlite_says_so_and_refuses_a_node_name(server_factory)
 
 
 def test_a_ban_made_on_one_node_drops_the_source_on_every_node(server_factory, database, monkeypatch):
-    monkeypatch.setenv("PORTCULLIS_STORE", database)
-    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
-    nodes[0].start().api_token()
-    for other in nodes[1:]:
-        other.start()
+    nodes = three_nodes(server_factory, database, monkeypatch)
     attacker = "127.0.0.60"
     assert all(answers(each, attacker) for each in nodes), "before the flood every node answers"
     flood = SipClient(nodes[0].sip_port, host=nodes[0].address, source=attacker)
@@ -102,12 +109,8 @@ def register(server, source, password):
 
 
 def test_guesses_spread_over_the_nodes_lock_the_account_as_on_one_node(server_factory, database, monkeypatch):
-    monkeypatch.setenv("PORTCULLIS_STORE", database)
-    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
-    nodes[0].start().api_token()
-    assert apply_config(nodes[0], extensions_yaml([1001])).returncode == 0
-    for other in nodes[1:]:
-        other.start()
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: apply_config(first, extensions_yaml([1001])).check_returncode())
     assert register(nodes[1], "127.0.0.98", strong_password(1001)) == 200, "the right password works before the guessing"
     # Seven wrong passwords per node, each from its own address: no address and no node alone reaches a limit
     # (5 per address, 20 per account), the cluster does.
@@ -122,11 +125,7 @@ def test_guesses_spread_over_the_nodes_lock_the_account_as_on_one_node(server_fa
 
 
 def test_a_change_made_on_one_node_applies_on_every_node(server_factory, database, monkeypatch):
-    monkeypatch.setenv("PORTCULLIS_STORE", database)
-    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
-    nodes[0].start().api_token()
-    for other in nodes[1:]:
-        other.start()
+    nodes = three_nodes(server_factory, database, monkeypatch)
     # Each try from an address of its own, so the tries themselves never trip the lockout.
     sources = (f"127.0.1.{last}" for last in range(1, 250))
     # Added through node 1 while every node runs: it registers on node 2.
@@ -151,12 +150,8 @@ def login(server, source, username, password):
 
 
 def test_login_guesses_spread_over_the_nodes_lock_the_account(server_factory, database, monkeypatch):
-    monkeypatch.setenv("PORTCULLIS_STORE", database)
-    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
-    nodes[0].start().api_token()
-    nodes[0].cli("user", "add", "olga", "--role", "Operator", "--password", "Quiet7-Harbor-Lamp9")
-    for other in nodes[1:]:
-        other.start()
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: first.cli("user", "add", "olga", "--role", "Operator", "--password", "Quiet7-Harbor-Lamp9"))
     assert login(nodes[2], "127.0.2.1", "olga", "Quiet7-Harbor-Lamp9") == 200
     # Seven wrong passwords per node, each from its own address: under every per-address and per-node limit, over the
     # account's (20 in 10 minutes) for the cluster.

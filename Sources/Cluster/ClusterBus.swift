@@ -45,19 +45,14 @@ public final class ClusterBus: Service, Sendable {
     /// Results waiting at most; beyond it new ones are dropped and counted (each node still counts its own).
     static let resultLimit = 10_000
 
-    public func send(_ result: RegistrationResult) {
-        let kept = results.withLock { pending in
-            guard pending.registrations.count < Self.resultLimit else { return false }
-            pending.registrations.append(result)
-            return true
-        }
-        if !kept { dropped.add(1, ordering: .relaxed) }
-    }
+    public func send(_ result: RegistrationResult) { hold { $0.registrations.append(result) } }
 
-    public func send(_ result: LoginResult) {
+    public func send(_ result: LoginResult) { hold { $0.logins.append(result) } }
+
+    private func hold(_ add: (inout (registrations: [RegistrationResult], logins: [LoginResult])) -> Void) {
         let kept = results.withLock { pending in
-            guard pending.logins.count < Self.resultLimit else { return false }
-            pending.logins.append(result)
+            guard pending.registrations.count + pending.logins.count < Self.resultLimit else { return false }
+            add(&pending)
             return true
         }
         if !kept { dropped.add(1, ordering: .relaxed) }
