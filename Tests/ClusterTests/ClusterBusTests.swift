@@ -54,7 +54,8 @@ final class FakeRegistry: ClusterRegistry {
         return (bus, inbox, Task { await bus.run() })
     }
 
-    func eventually(_ what: String, within seconds: Double = 5, _ condition: () -> Bool) async throws {
+    /// Polls `condition` until it holds; the deadline is generous: the whole suite shares two cores.
+    func eventually(_ what: String, within seconds: Double = 60, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
             #expect(Date() < deadline, "\(what)")

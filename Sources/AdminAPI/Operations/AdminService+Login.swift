@@ -88,16 +88,26 @@ extension AdminService {
             fields["ip"] = address.description
             let outcome = logins.failed(account: account, from: address, known: known, endpoint: origin.endpoint, via: origin.entrance, now: now)
             fields["attempts"] = String(outcome.sourceFailures)
-            if outcome.lockAccount {
-                await record(PortcullisEvent(EventCatalogue.webUserAccountLocked, time: now, fields: [
-                    "username": account, "attempts": String(outcome.accountFailures), "lockedFor": "\(logins.settings.accountLockDuration)s",
-                    "rule": "distributed guessing", "lastSource": address.description,
-                    "note": "password login only: login links, SSO and administrators still work",
-                ]))
-            }
+            if outcome.lockAccount { await accountLocked(account, attempts: outcome.accountFailures, lastSource: address.description, now: now) }
         }
         await record(PortcullisEvent(origin.entrance.isSSH ? EventCatalogue.sshLoginFailed : EventCatalogue.webUserLoginFailed, time: now, fields: fields))
         return AdminService.loginRefused
+    }
+
+    /// "Web User Account Locked": raised by the node whose count crossed the threshold, with its own failure or one
+    /// another node announced (`adoptLogin`).
+    func accountLocked(_ account: String, attempts: Int, lastSource: String, now: Date) async {
+        await record(PortcullisEvent(EventCatalogue.webUserAccountLocked, time: now, fields: [
+            "username": account, "attempts": String(attempts), "lockedFor": "\(logins.settings.accountLockDuration)s",
+            "rule": "distributed guessing", "lastSource": lastSource,
+            "note": "password login only: login links, SSO and administrators still work",
+        ]))
+    }
+
+    /// A login another node of the cluster counted: counted here too; a lock it completes is announced here.
+    public func adoptLogin(_ result: LoginResult) async {
+        guard let attempts = logins.adopt(result) else { return }
+        await accountLocked(result.account, attempts: attempts, lastSource: result.address, now: result.time)
     }
 
     /// A new session for `user`, timed by the login defense in force: the cookie's secret and the CSRF token go to

@@ -91,15 +91,17 @@ public final class LoginGuard: Sendable {
     }
 
     /// A login another node counted: counted here too, so guesses spread over the nodes lock the account and refuse
-    /// the address as on one node. The node that saw it blocks and raises the events; this one only counts.
-    public func adopt(_ result: LoginResult) {
-        guard let address = IPAddress(result.address) else { return }
-        lockout.withLock { lockout in
+    /// the address as on one node. The node that saw it blocks the source; the answer (the failures against the
+    /// account) says this count locked the account now, for the caller to announce.
+    public func adopt(_ result: LoginResult) -> Int? {
+        guard let address = IPAddress(result.address) else { return nil }
+        return lockout.withLock { lockout in
             if result.succeeded {
                 lockout.success(account: result.account, from: address)
-            } else {
-                _ = lockout.failure(account: result.account, from: address, known: result.known, now: Int64(result.time.timeIntervalSince1970))
+                return nil
             }
+            let outcome = lockout.failure(account: result.account, from: address, known: result.known, now: Int64(result.time.timeIntervalSince1970))
+            return outcome.lockAccount ? outcome.accountFailures : nil
         }
     }
 

@@ -57,16 +57,19 @@ public final class RegistrationGuard: Sendable {
 
     /// A result another node counted: counted here too, so a guess spread over the nodes locks the account as if it
     /// hit one node, and an address that registered an account on one node is trusted on all. The node that saw it
-    /// blocks and raises the events; this one only counts.
+    /// blocks its source; an account lock is announced by whichever node's count crosses the threshold.
     public func adopt(_ result: RegistrationResult) {
         guard let address = IPAddress(result.address) else { return }
         let now = Int64(result.time.timeIntervalSince1970)
-        lockout.withLock { lockout in
+        let (outcome, settings) = lockout.withLock { lockout -> (RegistrationLockout.Outcome?, RegistrationLockoutSettings) in
             if result.succeeded, let account = result.account {
                 _ = lockout.success(source: address, account: account, now: now)
-            } else if !result.succeeded {
-                _ = lockout.failure(source: address, account: result.account, known: result.known, now: now)
+                return (nil, lockout.settings)
             }
+            return (lockout.failure(source: address, account: result.account, known: result.known, now: now), lockout.settings)
+        }
+        if let outcome, outcome.lockAccount, let account = result.account {
+            accountLocked(account, outcome: outcome, settings: settings, lastSource: address, now: result.time)
         }
     }
 
@@ -83,13 +86,20 @@ public final class RegistrationGuard: Sendable {
             block(attempt, rule: "registration failures", duration: settings.blockDuration, details: details, now: now)
         }
         if outcome.lockAccount, let account = attempt.account {
-            publish(PortcullisEvent(EventCatalogue.registrationLocked, time: now, fields: [
-                "account": account, "attempts": String(outcome.accountFailures),
-                "limit": "\(settings.failuresPerAccount) failures / \(settings.accountWindow)s from any address",
-                "lockedFor": "\(settings.accountLockDuration)s", "rule": "distributed guessing", "lastSource": attempt.address.description,
-                "note": "addresses that registered this account before keep working",
-            ]))
+            accountLocked(account, outcome: outcome, settings: settings, lastSource: attempt.address, now: now)
         }
+    }
+
+    /// "Extension Registration Locked", from the node whose count crossed the threshold: its own failure or one
+    /// another node announced (then each node that crosses says so, naming itself).
+    private func accountLocked(_ account: String, outcome: RegistrationLockout.Outcome, settings: RegistrationLockoutSettings,
+                               lastSource: IPAddress, now: Date) {
+        publish(PortcullisEvent(EventCatalogue.registrationLocked, time: now, fields: [
+            "account": account, "attempts": String(outcome.accountFailures),
+            "limit": "\(settings.failuresPerAccount) failures / \(settings.accountWindow)s from any address",
+            "lockedFor": "\(settings.accountLockDuration)s", "rule": "distributed guessing", "lastSource": lastSource.description,
+            "note": "addresses that registered this account before keep working",
+        ]))
     }
 
     /// Blocks the attempt's source for SIP through the network guard, at once, recorded as a registration block.

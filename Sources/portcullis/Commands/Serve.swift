@@ -156,7 +156,7 @@ struct Serve: AsyncParsableCommand {
                 switch message {
                 case .blocks(let added, let removed): await runtime.network.adopt(added: added, removed: removed)
                 case .registrations(let results): for result in results { runtime.registrationGuard.adopt(result) }
-                case .logins(let results): for result in results { shared.logins.adopt(result) }
+                case .logins(let results): for result in results { await shared.adoptLogin(result) }
                 case .configurationChanged(let section): await shared.adoptSharedChange(section)
                 }
             }
