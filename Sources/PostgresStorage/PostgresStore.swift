@@ -40,11 +40,11 @@ public final class PostgresStore: PortcullisStore {
     }
 
     /// The pool logs each failed connection attempt; only warnings and worse reach the server's log.
-    public static var defaultLogger: Logger {
+    public static let defaultLogger: Logger = {
         var logger = Logger(label: "portcullis.postgres")
         logger.logLevel = .warning
         return logger
-    }
+    }()
 
     deinit { running.cancel() }
 
@@ -263,7 +263,7 @@ public final class PostgresStore: PortcullisStore {
     /// The rows of one statement inside `connection`'s transaction.
     @discardableResult
     static func rows(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await connection.query(query, logger: Logger(label: "portcullis.postgres")).collect().map { $0.makeRandomAccess() }
+        try await connection.query(query, logger: defaultLogger).collect().map { $0.makeRandomAccess() }
     }
 
     /// `body` in one transaction: committed when it returns, rolled back when it throws.
