@@ -12,6 +12,7 @@ Run: Benchmarks/cluster-propagation.py [ROUNDS] (default 40)."""
 import datetime
 import os
 import subprocess
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -81,6 +82,8 @@ def main():
     try:
         nodes[0].start().api_token()
         for other in nodes[1:]:
+            # A cluster shares secrets.key, as an operator copies it.
+            shutil.copy(nodes[0].data_dir / "secrets.key", other.data_dir / "secrets.key")
             other.start()
         for each in nodes:
             subprocess.run(["taskset", "-a", "-p", "-c", "0", str(each.process.pid)], check=True, capture_output=True)

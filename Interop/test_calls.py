@@ -24,11 +24,11 @@ def sipp(*args):
     return ["sipp", *args, "-nostdin", "-timeout", "40s", "-timeout_error"]
 
 
-def register_phone(server, number, source, maximum=None):
+def register_phone(server, number, source, maximum=None, host="127.0.0.1"):
     """Registers `number` with SIPp from source:port and returns the port; the phone then answers there."""
     port = free_port(host=source)
     result = subprocess.run(
-        sipp("-sf", str(PEERS / "register_as.xml"), f"127.0.0.1:{server.sip_port}", "-i", source, "-p", str(port), "-s", str(number),
+        sipp("-sf", str(PEERS / "register_as.xml"), f"{host}:{server.sip_port}", "-i", source, "-p", str(port), "-s", str(number),
              "-au", str(number), "-ap", strong_password(number), "-m", "1"), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-1500:]
     return port
@@ -43,9 +43,9 @@ def phone(source, port, scenario, cwd, *extra, calls=1):
     return process
 
 
-def dial(server, callee, cwd, scenario="call_uac.xml"):
+def dial(server, callee, cwd, scenario="call_uac.xml", host="127.0.0.1"):
     return subprocess.run(
-        sipp("-sf", str(PEERS / scenario), f"127.0.0.1:{server.sip_port}", "-i", CALLER, "-p", str(free_port(host=CALLER)),
+        sipp("-sf", str(PEERS / scenario), f"{host}:{server.sip_port}", "-i", CALLER, "-p", str(free_port(host=CALLER)),
              "-au", "1001", "-ap", strong_password(1001), "-s", str(callee), "-m", "1"), capture_output=True, text=True, cwd=cwd)
 
 

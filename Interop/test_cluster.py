@@ -1,14 +1,20 @@
 """Several nodes on one PostgreSQL store, each on its own loopback address (127.0.0.51, .52, .53): they see each other
 through the database (a name is held by one live node; stopped and dead nodes show as such); a ban made on one node
 drops the source on all; a configuration change made on one applies on all; registration and login guesses spread
-over the nodes lock the account as on one node; the event log names each entry's node."""
+over the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one
+node reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are
+reached again once they register elsewhere."""
 import http.client
 import json
+import shutil
 import signal
+import time
 
 import pytest
 
-from portcullis_harness import SipClient, apply_config, authorization, challenge_fields, extensions_yaml, free_port, strong_password
+from portcullis_harness import (SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, free_port, invite_message,
+                                strong_password)
+from test_calls import call_records, dial, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
 from test_postgres_store import database, pytestmark  # noqa: F401 (fixture and the skip without PostgreSQL)
 
 
@@ -17,6 +23,12 @@ def node(server_factory, name, address):
     server = server_factory(sip_listen=[f"{address}:{port}"], extra_args=["--node", name])
     server.sip_port, server.address = port, address
     return server
+
+
+def joining(first, other):
+    """`other` with the cluster's secrets.key (copied from the first node, as an operator does), started."""
+    shutil.copy(first.data_dir / "secrets.key", other.data_dir / "secrets.key")
+    return other.start()
 
 
 def answers(server, source):
@@ -35,7 +47,7 @@ def three_nodes(server_factory, database, monkeypatch, prepare=lambda first: Non
     nodes[0].start().api_token()
     prepare(nodes[0])
     for other in nodes[1:]:
-        other.start()
+        joining(nodes[0], other)
     return nodes
 
 
@@ -47,8 +59,8 @@ def test_nodes_see_each_other_and_their_health(server_factory, database, monkeyp
     monkeypatch.setenv("PORTCULLIS_STORE", database)
     first = node(server_factory, "node1", "127.0.0.51").start()
     first.api_token()
-    second = node(server_factory, "node2", "127.0.0.52").start()
-    third = node(server_factory, "node3", "127.0.0.53").start()
+    second = joining(first, node(server_factory, "node2", "127.0.0.52"))
+    third = joining(first, node(server_factory, "node3", "127.0.0.53"))
     shown = status(first)
     assert shown["shared"] and shown["node"] == "node1"
     assert {n["name"]: n["health"] for n in shown["nodes"]} == {"node1": "alive", "node2": "alive", "node3": "alive"}
@@ -60,7 +72,10 @@ def test_nodes_see_each_other_and_their_health(server_factory, database, monkeyp
     assert started and {e["fields"].get("node") for e in first.events("Server Started")} == {"node1", "node2", "node3"}
 
     with pytest.raises(AssertionError, match="another node named node2 is alive"):
-        node(server_factory, "node2", "127.0.0.54").start(timeout=20)
+        joining(first, node(server_factory, "node2", "127.0.0.54"))
+    # A node with a secrets.key of its own would refuse every relayed call and sealed secret: it is not let in.
+    with pytest.raises(AssertionError, match="secrets.key is not the cluster's"):
+        node(server_factory, "node4", "127.0.0.54").start(timeout=20)
 
     third.stop()
     first.wait_until(lambda: {n["name"]: n["health"] for n in status(first)["nodes"]}["node3"] == "stopped", "node3 not stopped")
@@ -68,7 +83,7 @@ def test_nodes_see_each_other_and_their_health(server_factory, database, monkeyp
     first.wait_until(lambda: {n["name"]: n["health"] for n in status(first)["nodes"]}["node2"] == "missing", "node2 not missing",
                      timeout=15)
     # Its name is free again: a new process takes it.
-    replacement = node(server_factory, "node2", "127.0.0.52").start()
+    replacement = joining(first, node(server_factory, "node2", "127.0.0.52"))
     first.wait_until(lambda: {n["name"]: n["health"] for n in status(first)["nodes"]}["node2"] == "alive", "node2 not back")
     assert replacement.alive()
 
@@ -161,3 +176,56 @@ def test_login_guesses_spread_over_the_nodes_lock_the_account(server_factory, da
     nodes[0].wait_for_event("Web User Account Locked", lambda event: event["fields"].get("username") == "olga")
     for each in nodes:
         assert login(each, "127.0.2.99", "olga", "Quiet7-Harbor-Lamp9") == 401, f"{each.address} lets a password into a locked account"
+
+
+def registrations_seen(server, name):
+    """The registrations node `name` reported in its last heartbeat, as `cluster status` on `server` shows them."""
+    return {n["name"]: n for n in status(server)["nodes"]}[name]["registrations"]
+
+
+def test_a_phone_on_one_node_calls_an_extension_registered_on_another_with_media(server_factory, database, monkeypatch, media_dir):
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
+    port = register_phone(nodes[1], 1002, "127.0.0.20", host=nodes[1].address)
+    nodes[2].wait_until(lambda: registrations_seen(nodes[2], "node2") == 1, "node 2's registration not seen", timeout=6)
+    callee = phone("127.0.0.20", port, "uas", media_dir, "-rtp_echo")
+    # The phone dials node 3; node 3 relays to node 2, which rings the phone over the flow it registered on.
+    caller = dial(nodes[2], 1002, media_dir, host=nodes[2].address)
+    assert caller.returncode == 0, caller.stderr[-3000:]
+    assert finished(callee)[0] == 0, "the callee on node 2 got the call from node 3, answered it and the caller's BYE"
+    (record,) = call_records(nodes[0], 1)
+    assert (record["caller"], record["callee"], record["disposition"], record["node"]) == ("1001", "1002", "answered", "node3")
+    # G.711 from the caller through both nodes' relays to the phone, echoed back the same way.
+    assert record["packetsFromCaller"] > 50 and record["packetsFromCallee"] > 50, record
+    assert len(call_records(nodes[0], 5, timeout=1)) == 1, "one record for the call: the node that took it from its caller keeps it"
+
+    # Node 2 dies: its registration is released, and once the phone registers on node 1, node 3's calls reach it there.
+    nodes[1].stop(sig=signal.SIGKILL)
+    missing = nodes[0].wait_for_event("Cluster Node Missing", lambda event: event["fields"].get("missing") == "node2", timeout=15)
+    assert [(event["fields"]["node"], event["fields"]["bindings"]) for event in missing] == [("node1", "1")], "told once, by the first live node"
+    port = register_phone(nodes[0], 1002, "127.0.0.20", host=nodes[0].address)
+    nodes[2].wait_until(lambda: registrations_seen(nodes[2], "node1") == 1, "node 1's registration not seen", timeout=6)
+    callee = phone("127.0.0.20", port, "uas", media_dir, "-rtp_echo")
+    caller = dial(nodes[2], 1002, media_dir, host=nodes[2].address)
+    assert caller.returncode == 0, caller.stdout[-1500:]
+    assert finished(callee)[0] == 0, "the phone, now on node 1, got node 3's call"
+
+
+def test_a_relayed_call_without_a_valid_proof_is_refused_and_counted(server_factory, database, monkeypatch):
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
+    # From node 1's own address (a spoofer's best case) and from elsewhere: a made-up proof, a node that is not in the
+    # cluster, a header that is no proof at all.
+    for source, proof in [("127.0.0.51", "node=node1;time=%d;mac=hmac-sha256:00" % time.time()),
+                          ("127.0.0.70", "node=node9;time=%d;mac=hmac-sha256:00" % time.time()),
+                          ("127.0.0.71", "anything")]:
+        client = SipClient(nodes[1].sip_port, host=nodes[1].address, source=source)
+        try:
+            message, _ = invite_message(client)
+            response = client.transact(message.replace(b"Max-Forwards:", f"X-Portcullis-Relay: {proof}\r\nMax-Forwards:".encode(), 1))
+        finally:
+            client.close()
+        assert response["status"] == 403, (source, proof, response)
+    failed = nodes[1].wait_for_event("Extension Registration Failed",
+                                     lambda event: event["fields"].get("reason") == "relayed call without a valid cluster proof")
+    assert {event["fields"]["ip"] for event in failed} >= {"127.0.0.51", "127.0.0.70", "127.0.0.71"}

@@ -15,7 +15,7 @@ public final class ClusterBus: Service, Sendable {
     private let logger: Logger
     private let outgoing: AsyncStream<String>
     private let queue: AsyncStream<String>.Continuation
-    private let handler = Mutex<(@Sendable (ClusterMessage) async -> Void)?>(nil)
+    private let handler = Mutex<(@Sendable (ClusterMessage, _ node: String) async -> Void)?>(nil)
     private let dropped = Atomic<Int>(0)
 
     /// Messages waiting to be announced.
@@ -35,12 +35,18 @@ public final class ClusterBus: Service, Sendable {
         (outgoing, queue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(ClusterBus.queueLimit))
     }
 
-    /// Who handles messages from the other nodes; set once, before `run`.
-    public func receive(_ handle: @escaping @Sendable (ClusterMessage) async -> Void) { handler.withLock { $0 = handle } }
+    /// Who handles messages from the other nodes (with the sending node's name); set once, before `run`.
+    public func receive(_ handle: @escaping @Sendable (ClusterMessage, _ node: String) async -> Void) { handler.withLock { $0 = handle } }
 
     /// Counted results wait here and go out together every `batchInterval`: during a distributed guessing attack one
     /// announcement carries many, so blocks and configuration changes are not queued behind thousands of them.
-    private let results = Mutex<(registrations: [RegistrationResult], logins: [LoginResult])>(([], []))
+    private let results = Mutex<Held>(Held())
+    private struct Held {
+        var registrations: [RegistrationResult] = []
+        var logins: [LoginResult] = []
+        var locations: [LocationChange] = []
+        var count: Int { registrations.count + logins.count + locations.count }
+    }
     static let batchInterval = Duration.milliseconds(50)
     /// Results waiting at most; beyond it new ones are dropped and counted (each node still counts its own).
     static let resultLimit = 10_000
@@ -49,9 +55,12 @@ public final class ClusterBus: Service, Sendable {
 
     public func send(_ result: LoginResult) { hold { $0.logins.append(result) } }
 
-    private func hold(_ add: (inout (registrations: [RegistrationResult], logins: [LoginResult])) -> Void) {
+    /// Presence changes go out in the same batches: a node's phones registering after a restart are many at once.
+    public func send(_ change: LocationChange) { hold { $0.locations.append(change) } }
+
+    private func hold(_ add: (inout Held) -> Void) {
         let kept = results.withLock { pending in
-            guard pending.registrations.count + pending.logins.count < Self.resultLimit else { return false }
+            guard pending.count < Self.resultLimit else { return false }
             add(&pending)
             return true
         }
@@ -83,6 +92,8 @@ public final class ClusterBus: Service, Sendable {
             stride(from: 0, to: list.count, by: 30).map { .registrations(Array(list[$0..<min($0 + 30, list.count)])) }
         case .logins(let list):
             stride(from: 0, to: list.count, by: 30).map { .logins(Array(list[$0..<min($0 + 30, list.count)])) }
+        case .locations(let list):
+            stride(from: 0, to: list.count, by: 60).map { .locations(Array(list[$0..<min($0 + 60, list.count)])) }
         case .configurationChanged:
             [message]
         }
@@ -112,12 +123,13 @@ public final class ClusterBus: Service, Sendable {
 
     private func batchResults() async {
         while (try? await Task.sleep(for: Self.batchInterval)) != nil {
-            let (registrations, logins) = results.withLock { pending in
-                defer { pending = ([], []) }
+            let held = results.withLock { pending in
+                defer { pending = Held() }
                 return pending
             }
-            if !registrations.isEmpty { send(.registrations(registrations)) }
-            if !logins.isEmpty { send(.logins(logins)) }
+            if !held.registrations.isEmpty { send(.registrations(held.registrations)) }
+            if !held.logins.isEmpty { send(.logins(held.logins)) }
+            if !held.locations.isEmpty { send(.locations(held.locations)) }
         }
     }
 
@@ -147,6 +159,6 @@ public final class ClusterBus: Service, Sendable {
             return
         }
         guard envelope.node != node, let handle = handler.withLock({ $0 }) else { return }
-        await handle(envelope.message)
+        await handle(envelope.message, envelope.node)
     }
 }

@@ -11,6 +11,7 @@ public struct ClusterMembership: Service {
     private let registry: any ClusterRegistry
     private let node: ClusterNode
     private let load: @Sendable () -> (registrations: Int, calls: Int)
+    private let observe: @Sendable ([ClusterNode]) async -> Void
     private let logger: Logger
 
     public enum JoinError: Error, CustomStringConvertible {
@@ -22,12 +23,14 @@ public struct ClusterMembership: Service {
         }
     }
 
-    /// Joins, or throws `JoinError.nameTaken`.
+    /// Joins, or throws `JoinError.nameTaken`. `observe` sees every node as the store lists them, at each beat.
     public static func join(_ registry: any ClusterRegistry, name: String, address: String, now: Date = Date(),
-                            load: @escaping @Sendable () -> (registrations: Int, calls: Int), logger: Logger) async throws -> ClusterMembership {
+                            load: @escaping @Sendable () -> (registrations: Int, calls: Int),
+                            observe: @escaping @Sendable ([ClusterNode]) async -> Void = { _ in }, logger: Logger) async throws -> ClusterMembership {
         let node = ClusterNode(name: name, address: address, version: PortcullisVersion.current, startedAt: now, heartbeatAt: now)
         guard try await registry.join(node, aliveSince: now.addingTimeInterval(-ClusterNode.missingAfter)) else { throw JoinError.nameTaken(name) }
-        return ClusterMembership(registry: registry, node: node, load: load, logger: logger)
+        await observe(try await registry.nodes())
+        return ClusterMembership(registry: registry, node: node, load: load, observe: observe, logger: logger)
     }
 
     public func run() async {
@@ -38,6 +41,7 @@ public struct ClusterMembership: Service {
                 (node.registrations, node.calls) = load()
                 do {
                     try await registry.heartbeat(node)
+                    await observe(try await registry.nodes())
                 } catch {
                     logger.warning("cluster heartbeat not stored", metadata: ["node": "\(node.name)", "error": "\(error)"])
                 }

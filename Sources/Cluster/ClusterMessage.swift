@@ -11,4 +11,17 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
     case logins([LoginResult])
     /// A section of the shared configuration changed: every node reads it again.
     case configurationChanged(section: String)
+    /// Extensions that gained their first device on the sending node (true) or lost their last one there (false):
+    /// every node knows where to relay calls to them.
+    case locations([LocationChange])
+}
+
+/// One extension's presence on the node that announces it.
+public struct LocationChange: Codable, Sendable, Equatable {
+    public var aor: String
+    public var present: Bool
+    public init(aor: String, present: Bool) {
+        self.aor = aor
+        self.present = present
+    }
 }

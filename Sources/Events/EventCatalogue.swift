@@ -94,6 +94,8 @@ public enum EventCatalogue {
                                                    summary: "the database cannot be written ({{writing}}): serving on, writes kept")
     public static let storeReachable = EventKind(name: "Store Reachable Again", type: .system, category: .system, level: .information,
                                                  notifies: true, summary: "the database takes writes again; kept writes made")
+    public static let clusterNodeMissing = EventKind(name: "Cluster Node Missing", type: .system, category: .system, level: .alert,
+                                                     summary: "node {{missing}} stopped beating; its {{bindings}} registrations released for other nodes")
     public static let sshLoginSucceeded = EventKind(name: "SSH Login Success", type: .operations, category: .login, level: .information,
                                                     notifies: true, summary: "{{username}} logged in to the SSH console from {{ip}}")
     public static let sshLoginFailed = EventKind(name: "SSH Login Failed", type: .security, category: .login, level: .warning,
@@ -112,6 +114,7 @@ public enum EventCatalogue {
         autoDefenseBlocked, ipBlocked, ipUnblocked, registrationFailed, registrationBlocked, registrationLocked, disallowedCountry,
         callFrequencyExceeded, blockedNumberDialed, wrongPIN, outboundLocked, webUserBlocked, webUserAccountLocked, webUserLoginFailed,
         apiAuthenticationBlocked, sshLoginSucceeded, sshLoginFailed, sshBlocked, storeUnreachable, storeReachable,
+        clusterNodeMissing,
     ]
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -37,9 +37,12 @@ public struct BindingRecord: Sendable, Equatable, Codable {
     public var transport: String
     public var userAgent: String?
     public var updatedAt: Date
+    /// The cluster node that holds the device's flow (nil on a single node): only it can reach the device.
+    public var node: String?
 
     public init(aor: String, contact: String, expiresAt: Date, callID: String, cseq: UInt32, source: String,
-                transport: String, userAgent: String?, updatedAt: Date) {
+                transport: String, userAgent: String?, updatedAt: Date, node: String? = nil) {
+        self.node = node
         self.aor = aor
         self.contact = contact
         self.expiresAt = expiresAt
@@ -55,7 +58,8 @@ public struct BindingRecord: Sendable, Equatable, Codable {
 /// A change the location service writes behind.
 public enum BindingChange: Sendable, Equatable {
     case upsert(BindingRecord)
-    case remove(aor: String, contact: String)
+    /// Removes the contact only while `node` holds it: a phone that moved to another node keeps its new binding.
+    case remove(aor: String, contact: String, node: String? = nil)
 }
 
 /// One entry of the event log.

@@ -10,8 +10,18 @@ public struct PBXConfiguration: Sendable, Equatable {
     public var registrationGuard = true
     /// This node's name in a cluster (`serve --node`): call records name it. nil on a single node.
     public var node: String?
+    /// Where the media relay's sockets bind: the listeners' address when they all name the same one, so media leaves
+    /// from the address the SDP names (which the far end latches to, and which keeps nodes on one host apart).
+    public var mediaHost = "0.0.0.0"
 
     public init() {}
+
+    /// The one host every listener names, or all interfaces.
+    public static func mediaHost(for listeners: [(host: String, wildcard: Bool)]) -> String {
+        let hosts = Set(listeners.map(\.host))
+        guard hosts.count == 1, let host = hosts.first, listeners.allSatisfy({ !$0.wildcard }) else { return "0.0.0.0" }
+        return host
+    }
 }
 
 /// Expiry bounds of registrations (RFC 3261 section 10.3 step 7).

@@ -19,6 +19,8 @@ public final class PBXRuntime: Sendable {
     public let bus: EventBus
     public let directory: ExtensionDirectory
     public let location: LocationService
+    /// Which other cluster nodes hold devices of each extension (empty on a single node).
+    public let remote = RemoteLocations()
     public let dispatcher: SIPRequestDispatcher
     public let router: CallRouter
     /// Nil when media is not relayed.
@@ -31,6 +33,8 @@ public final class PBXRuntime: Sendable {
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
     /// Whether the last write-behind batch failed: the store is unreachable until one succeeds.
     private let storeFailing = Mutex(false)
+    /// The other nodes as the last heartbeat saw them: live ones, and missing ones whose bindings this node released.
+    let clusterWatch = Mutex<(alive: Set<String>, released: Set<String>)>(([], []))
     /// The server's UDP sockets and open connections, for requests the PBX starts.
     public let flows = SIPFlowTable()
     /// The SIP listeners and whether each still listens, for `/healthz`.
@@ -52,17 +56,20 @@ public final class PBXRuntime: Sendable {
         self.bus = bus
         self.logger = logger
         directory = ExtensionDirectory(try await store.extensions())
-        location = LocationService()
-        location.load(try await store.bindings(), now: Date())
+        location = LocationService(node: configuration.node)
+        let bindings = try await store.bindings()
+        location.load(bindings, now: Date())
+        if let node = configuration.node { remote.replace(with: bindings, except: node, now: Date()) }
         let authenticator = RegistrationAuthenticator(configuration: configuration, key: nonceKey, directory: directory)
         let shards = NetworkGuardShards(loops: loops, snapshot: NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil))
         registrationGuard = RegistrationGuard(settings: configuration.sip.lockout, scanners: configuration.sip.scanners, shards: shards) {
             bus.publish($0)
         }
         let callRecords = callRecords
-        media = configuration.sip.media.relay ? MediaRelay(settings: configuration.sip.media) : nil
+        media = configuration.sip.media.relay ? MediaRelay(settings: configuration.sip.media, host: configuration.mediaHost) : nil
         router = CallRouter(settings: configuration.sip.calls, location: location, directory: directory, flows: flows, media: media,
-                            rtpTimeout: configuration.sip.media.rtpTimeout, secrets: secrets, logger: logger, onEnded: { [node = configuration.node] record in
+                            rtpTimeout: configuration.sip.media.rtpTimeout, secrets: secrets, logger: logger,
+                            cluster: configuration.node.map { [remote] in CallRouter.Cluster(node: $0, remote: remote) }, onEnded: { [node = configuration.node] record in
                                 var named = record
                                 named.node = node
                                 callRecords.append(named)

@@ -137,6 +137,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             response.headers.append(.accept, "application/sdp")
             return response
         case .invite, .subscribe, .message, .refer, .publish:
+            if request.method == .invite, let router, let proof = request.headers[SIPHeaderName(ClusterRelayProof.header)] {
+                return relayed(request, proof: proof, router: router, replier: replier)
+            }
             if request.method == .invite, let router, let trunk = router.trunk(from: replier.peer.ip) {
                 let caller = (try? request.from())?.uri.sipURI?.user ?? "anonymous"
                 return router.invite(request, caller: caller, replier: replier, from: trunk)
@@ -220,6 +223,20 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             }
             return notImplemented(request)
         }
+    }
+
+    /// A call another cluster node relays to this node's devices: taken without a challenge only with a proof made
+    /// for this call by a live node, from that node's address; anything else is refused and counted as a guess.
+    private func relayed(_ request: SIPRequest, proof value: String, router: CallRouter, replier: SIPReplier) -> SIPResponse? {
+        let now = clock()
+        let caller = (try? request.from())?.uri.sipURI?.user ?? ""
+        guard let cluster = router.cluster, let proof = ClusterRelayProof(parsing: value), cluster.remote.node(at: replier.peer.ip) == proof.node,
+              let callID = request.callID, let callee = request.uri.sipURI?.user,
+              proof.holds(callID: callID, caller: caller, callee: callee, now: now, key: router.secrets.fingerprint) else {
+            return failed(request, peer: replier.peer, status: 403, reason: "relayed call without a valid cluster proof", account: nil,
+                          guess: true, now: now)
+        }
+        return router.invite(request, caller: caller, replier: replier, relayedFrom: proof.node)
     }
 
     private func register(_ request: SIPRequest, peer: SIPPeer) -> SIPResponse {

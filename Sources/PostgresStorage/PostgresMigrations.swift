@@ -69,6 +69,7 @@ enum PostgresMigrations {
             """,
         ]),
         ("v3 call record node", ["ALTER TABLE cdr ADD COLUMN node TEXT"]),
+        ("v4 binding node", ["ALTER TABLE binding ADD COLUMN node TEXT", "CREATE INDEX binding_node ON binding (node)"]),
     ]
 
     /// An arbitrary constant naming Portcullis's migration lock among other users of the database.

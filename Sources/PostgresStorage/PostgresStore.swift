@@ -117,15 +117,15 @@ public final class PostgresStore: PortcullisStore {
                 switch change {
                 case .upsert(let binding):
                     try await Self.rows(connection, """
-                        INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at)
+                        INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at, node)
                         VALUES (\(binding.aor), \(binding.contact), \(binding.expiresAt), \(binding.callID), \(Int64(binding.cseq)),
-                                \(binding.source), \(binding.transport), \(binding.userAgent), \(binding.updatedAt))
+                                \(binding.source), \(binding.transport), \(binding.userAgent), \(binding.updatedAt), \(binding.node))
                         ON CONFLICT (aor, contact) DO UPDATE SET expires_at = excluded.expires_at, call_id = excluded.call_id,
                           cseq = excluded.cseq, source = excluded.source, transport = excluded.transport,
-                          user_agent = excluded.user_agent, updated_at = excluded.updated_at
+                          user_agent = excluded.user_agent, updated_at = excluded.updated_at, node = excluded.node
                         """)
-                case .remove(let aor, let contact):
-                    try await Self.rows(connection, "DELETE FROM binding WHERE aor = \(aor) AND contact = \(contact)")
+                case .remove(let aor, let contact, let node):
+                    try await Self.rows(connection, "DELETE FROM binding WHERE aor = \(aor) AND contact = \(contact) AND node IS NOT DISTINCT FROM \(node)")
                 }
             }
         }
@@ -136,8 +136,12 @@ public final class PostgresStore: PortcullisStore {
             BindingRecord(aor: try row.get("aor"), contact: try row.get("contact"), expiresAt: try row.get("expires_at"),
                           callID: try row.get("call_id"), cseq: UInt32(truncatingIfNeeded: try row.get("cseq", as: Int64.self)),
                           source: try row.get("source"), transport: try row.get("transport"), userAgent: try row.get("user_agent"),
-                          updatedAt: try row.get("updated_at"))
+                          updatedAt: try row.get("updated_at"), node: try row.get("node"))
         }
+    }
+
+    public func removeBindings(node: String) async throws -> Int {
+        try await rows("DELETE FROM binding WHERE node = \(node) RETURNING aor").count
     }
 
     // MARK: Events

@@ -19,6 +19,9 @@ public protocol PortcullisStore: Sendable {
 
     func applyBindingChanges(_ changes: [BindingChange]) async throws
     func bindings() async throws -> [BindingRecord]
+    /// Releases every binding of a cluster node that died, for other nodes to take when its phones register again;
+    /// answers how many went.
+    func removeBindings(node: String) async throws -> Int
 
     func appendEvents(_ events: [EventRecord]) async throws
     func events(_ query: EventQuery) async throws -> [EventRecord]

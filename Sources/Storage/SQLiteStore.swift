@@ -92,15 +92,15 @@ public final class SQLiteStore: PortcullisStore {
                 switch change {
                 case .upsert(let binding):
                     try db.cachedStatement(sql: """
-                        INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at, node)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (aor, contact) DO UPDATE SET expires_at = excluded.expires_at, call_id = excluded.call_id,
                           cseq = excluded.cseq, source = excluded.source, transport = excluded.transport,
-                          user_agent = excluded.user_agent, updated_at = excluded.updated_at
+                          user_agent = excluded.user_agent, updated_at = excluded.updated_at, node = excluded.node
                         """).execute(arguments: [binding.aor, binding.contact, binding.expiresAt, binding.callID, Int64(binding.cseq),
-                                         binding.source, binding.transport, binding.userAgent, binding.updatedAt])
-                case .remove(let aor, let contact):
-                    try db.cachedStatement(sql: "DELETE FROM binding WHERE aor = ? AND contact = ?").execute(arguments: [aor, contact])
+                                         binding.source, binding.transport, binding.userAgent, binding.updatedAt, binding.node])
+                case .remove(let aor, let contact, let node):
+                    try db.cachedStatement(sql: "DELETE FROM binding WHERE aor = ? AND contact = ? AND node IS ?").execute(arguments: [aor, contact, node])
                 }
             }
         }
@@ -111,8 +111,15 @@ public final class SQLiteStore: PortcullisStore {
             try Row.fetchAll(db, sql: "SELECT * FROM binding ORDER BY aor, contact").map { row in
                 BindingRecord(aor: row["aor"], contact: row["contact"], expiresAt: row["expires_at"], callID: row["call_id"],
                               cseq: UInt32(truncatingIfNeeded: row["cseq"] as Int64), source: row["source"],
-                              transport: row["transport"], userAgent: row["user_agent"], updatedAt: row["updated_at"])
+                              transport: row["transport"], userAgent: row["user_agent"], updatedAt: row["updated_at"], node: row["node"])
             }
+        }
+    }
+
+    public func removeBindings(node: String) async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM binding WHERE node = ?", arguments: [node])
+            return db.changesCount
         }
     }
 

@@ -172,6 +172,9 @@ enum StoreMigrations {
         migrator.registerMigration("v13 call record node") { db in
             try db.execute(sql: "ALTER TABLE cdr ADD COLUMN node TEXT")
         }
+        migrator.registerMigration("v14 binding node") { db in
+            try db.execute(sql: "ALTER TABLE binding ADD COLUMN node TEXT")
+        }
         return migrator
     }
 

@@ -49,7 +49,7 @@ final class FakeRegistry: ClusterRegistry {
     func running(_ registry: FakeRegistry, _ name: String) -> (ClusterBus, Inbox, Task<Void, Never>) {
         let bus = ClusterBus(registry: registry, node: name, logger: Logger(label: "test"))
         let inbox = Inbox()
-        bus.receive { message in inbox.messages.withLock { $0.append(message) } }
+        bus.receive { message, _ in inbox.messages.withLock { $0.append(message) } }
         bus.resync { inbox.resyncs.add(1, ordering: .relaxed) }
         return (bus, inbox, Task { await bus.run() })
     }

@@ -58,6 +58,20 @@ enum StoreContract {
         #expect(try await store.bindings() == [refreshed])
         try await store.applyBindingChanges([.remove(aor: "1001", contact: binding.contact)])
         #expect(try await store.bindings().isEmpty)
+
+        // In a cluster a binding names its node: a phone that moved to node b survives node a's late removal, and a
+        // dead node's bindings are released together.
+        var onA = binding
+        onA.node = "a"
+        var moved = onA
+        moved.node = "b"
+        var other = onA
+        other.aor = "1002"
+        try await store.applyBindingChanges([.upsert(onA), .upsert(other), .upsert(moved), .remove(aor: "1001", contact: binding.contact, node: "a")])
+        #expect(try await store.bindings() == [moved, other])
+        #expect(try await store.removeBindings(node: "a") == 1)
+        #expect(try await store.bindings() == [moved])
+        #expect(try await store.removeBindings(node: "a") == 0)
     }
 
     static func callRecords(_ store: any PortcullisStore) async throws {

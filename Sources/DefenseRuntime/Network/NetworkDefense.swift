@@ -21,8 +21,10 @@ public actor NetworkDefense {
     private var settings = NetworkSettings()
     private var blocks: [Int64: ActiveBlock] = [:]
     private var allow: [IPNetwork] = []
-    /// The configured trunks' addresses: never blocked automatically.
-    private var trunks: [IPNetwork] = []
+    /// The configured trunks' addresses and the other cluster nodes': never blocked automatically.
+    private var trunks: [IPNetwork] { trunkNetworks + clusterPeers }
+    private var trunkNetworks: [IPNetwork] = []
+    private var clusterPeers: [IPNetwork] = []
     private var geoIP: GeoIPSource?
     /// Blocks per automatic unit within the escalation memory: how many, and when the last one was made.
     private var offenses: [IPNetwork: (count: Int, last: Date)] = [:]
@@ -410,10 +412,23 @@ public actor NetworkDefense {
 
     /// The configured trunks' addresses changed: from now on they are reported, never blocked automatically.
     public func update(trunks addresses: [IPAddress]) {
-        let networks = addresses.map { IPNetwork(containing: $0, prefixLength: $0.bitCount) }
-        guard networks != trunks else { return }
-        trunks = networks
+        let networks = Self.hosts(addresses)
+        guard networks != trunkNetworks else { return }
+        trunkNetworks = networks
         publishSnapshot()
+    }
+
+    /// The other live cluster nodes' addresses: they carry every call relayed between nodes, so they are treated as
+    /// trunks are (reported, never blocked automatically).
+    public func update(clusterPeers addresses: [IPAddress]) {
+        let networks = Self.hosts(addresses).sorted { $0.description < $1.description }
+        guard networks != clusterPeers else { return }
+        clusterPeers = networks
+        publishSnapshot()
+    }
+
+    private static func hosts(_ addresses: [IPAddress]) -> [IPNetwork] {
+        addresses.map { IPNetwork(containing: $0, prefixLength: $0.bitCount) }
     }
 
     private func isTrunk(_ source: IPNetwork) -> Bool { trunks.contains { $0.contains(source.address) } }

@@ -38,6 +38,8 @@ struct Call: Sendable {
     var callerDialog: CallDialog
     /// The caller is a trunk: its in-dialog requests may come from another port of its address.
     var fromTrunk = false
+    /// The cluster node that relayed the call here; that node keeps its record.
+    var relayedFrom: String?
     var forks: [Fork] = []
     var winner: Int?
     var phase: Phase = .ringing

@@ -1,6 +1,7 @@
 import SIPStack
 
-/// Where one leg of a call is sent: a registered contact of an extension, or a trunk.
+/// Where one leg of a call is sent: a registered contact of an extension, another cluster node that holds some, or a
+/// trunk.
 struct CallDestination: Sendable {
     /// Request-URI of the INVITE.
     var uri: String
@@ -11,4 +12,6 @@ struct CallDestination: Sendable {
     var flow: SIPReplier
     /// The trunk, whose credentials answer the provider's challenge.
     var trunk: TrunkSettings?
+    /// The cluster node the call is relayed to, which rings its own devices of the extension.
+    var node: String? = nil
 }

@@ -22,8 +22,11 @@ struct CallEnvironment: Sendable {
     var rules: @Sendable (String) -> ExtensionCallRules
     var isExtension: @Sendable (String) -> Bool
     /// Every registered contact of an extension that a flow still reaches, called by `caller`, our host in Contact and
-    /// To being the advertised one on wildcard listeners.
-    var destinations: @Sendable (_ number: String, _ caller: String, _ advertised: String?) -> [CallDestination]
+    /// To being the advertised one on wildcard listeners; and, unless `localOnly` (a call another node relayed here),
+    /// each other cluster node holding devices of it.
+    var destinations: @Sendable (_ number: String, _ caller: String, _ advertised: String?, _ localOnly: Bool) -> [CallDestination]
+    /// The `X-Portcullis-Relay` value for a call relayed to another node (Call-ID, caller, callee); nil on a single node.
+    var relayProof: @Sendable (_ callID: String, _ caller: String, _ callee: String, _ now: Date) -> String?
     /// The way to a peer (its UDP socket or open connection), nil when none.
     var flow: @Sendable (SIPPeer) -> SIPReplier?
     /// Keyed PINs are compared as these fingerprints.

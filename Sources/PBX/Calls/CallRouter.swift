@@ -33,13 +33,24 @@ public final class CallRouter: Sendable {
     let onEnded: @Sendable (CallDetailRecord) -> Void
     let onEvent: @Sendable (PortcullisEvent) -> Void
     let onLocksChanged: @Sendable ([String: OutboundLock]) -> Void
-    /// Keyed PINs are compared as its fingerprints.
+    /// Keyed PINs are compared as its fingerprints; relayed calls are proven with it.
     let secrets: SecretBox
     let clock: CallClock
+    /// This node's name and the other nodes' devices, in a cluster.
+    let cluster: Cluster?
+
+    public struct Cluster: Sendable {
+        public var node: String
+        public var remote: RemoteLocations
+        public init(node: String, remote: RemoteLocations) {
+            self.node = node
+            self.remote = remote
+        }
+    }
 
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
                 directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, secrets: SecretBox, logger: Logger,
-                clock: CallClock = CallClock(), onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in },
+                clock: CallClock = CallClock(), cluster: Cluster? = nil, onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in },
                 onEvent: @escaping @Sendable (PortcullisEvent) -> Void = { _ in },
                 onLocksChanged: @escaping @Sendable ([String: OutboundLock]) -> Void = { _ in }) {
         self.onEvent = onEvent
@@ -55,10 +66,11 @@ public final class CallRouter: Sendable {
         self.logger = logger
         self.onEnded = onEnded
         self.clock = clock
+        self.cluster = cluster
         state = Mutex(CallState(env: CallRouter.environment(now: clock.now(), elapsed: clock.elapsed(), settings: settings,
                                                              routing: RoutingTable(), timers: timers, relay: media != nil,
                                                              rtpTimeout: rtpTimeout, directory: directory, location: location,
-                                                             flows: flows, secrets: secrets)))
+                                                             flows: flows, secrets: secrets, cluster: cluster)))
     }
 
     /// The outbound policy's verdict on a call the PBX itself places for `caller` (a notification call to a mobile):
@@ -120,9 +132,12 @@ public final class CallRouter: Sendable {
     /// number, and only an inbound route can take the call: a trunk never reaches another trunk through us). Answers
     /// itself (100 Trying, then what the callee says); returns an immediate final response instead when the call
     /// cannot start (recorded as a failed attempt).
-    public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, from trunk: RoutingTable.Trunk? = nil) -> SIPResponse? {
+    public func invite(_ request: SIPRequest, caller: String, replier: SIPReplier, from trunk: RoutingTable.Trunk? = nil,
+                       relayedFrom node: String? = nil) -> SIPResponse? {
         let flow = replier.detached
-        let (immediate, opened) = handle { state, outbox in state.invite(request, caller: caller, flow: flow, from: trunk, &outbox) }
+        let (immediate, opened) = handle { state, outbox in
+            state.invite(request, caller: caller, flow: flow, from: trunk, relayedFrom: node, &outbox)
+        }
         if let opened, let media {
             // The relay's sockets are bound on the caller's loop first; the callee's phones ring once they exist.
             media.openSession(on: flow.eventLoop).whenComplete { [self] result in
@@ -175,17 +190,26 @@ public final class CallRouter: Sendable {
 
     static func environment(now: Date, elapsed: Duration, settings: CallSettings, routing: RoutingTable, timers: TransactionTimers, relay: Bool,
                             rtpTimeout: Int, directory: ExtensionDirectory, location: LocationService, flows: SIPFlowTable,
-                            secrets: SecretBox) -> CallEnvironment {
+                            secrets: SecretBox, cluster: Cluster?) -> CallEnvironment {
         CallEnvironment(
             now: now, elapsed: elapsed, settings: settings, routing: routing, timers: timers, relay: relay, rtpTimeout: rtpTimeout,
             rules: { directory.credentials(number: $0)?.calls ?? ExtensionCallRules() },
             isExtension: { directory.credentials(number: $0) != nil },
-            destinations: { number, caller, advertised in
-                location.bindings(for: number).compactMap { binding in
+            destinations: { number, caller, advertised, localOnly in
+                let local = location.bindings(for: number).compactMap { binding -> CallDestination? in
                     guard let peer = SIPPeer(binding: binding), let out = flows.replier(to: peer) else { return nil }
                     return CallDestination(uri: binding.contact, to: "<sip:\(number)@\(CallMessages.hostPort(out, advertised: advertised))>",
                                            fromUser: caller, flow: out, trunk: nil)
                 }
+                guard !localOnly, let cluster else { return local }
+                return local + cluster.remote.nodes(for: number).compactMap { node, peer in
+                    guard let out = flows.replier(to: peer) else { return nil }
+                    let uri = "sip:\(number)@\(peer.ip.contains(":") ? "[\(peer.ip)]" : peer.ip):\(peer.port)"
+                    return CallDestination(uri: uri, to: "<\(uri)>", fromUser: caller, flow: out, trunk: nil, node: node)
+                }
+            },
+            relayProof: { callID, caller, callee, now in
+                cluster.map { ClusterRelayProof(node: $0.node, callID: callID, caller: caller, callee: callee, now: now, key: secrets.fingerprint).headerValue }
             },
             flow: { flows.replier(to: $0) },
             fingerprint: { secrets.fingerprint($0) })

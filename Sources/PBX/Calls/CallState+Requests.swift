@@ -132,8 +132,12 @@ extension CallState {
                 call.pin.map { PINPrompt.offer(host: host, port: session.port(facing: .callee), $0) }
                     ?? CallMedia.rewrite(call.invite.body, host: host, port: session.port(facing: .callee))
             } ?? call.invite.body
+            var extra: [(SIPHeaderName, String)] = [(.allow, SIPRequestDispatcher.allowed)]
+            if destination.node != nil, let proof = env.relayProof(dialog.callID, destination.fromUser, call.callee, env.now) {
+                extra.append((SIPHeaderName(ClusterRelayProof.header), proof))
+            }
             let invite = dialog.request(.invite, body: offer, contentType: call.invite.headers[.contentType], maxForwards: call.maxForwards,
-                                        extra: [(.allow, SIPRequestDispatcher.allowed)])
+                                        extra: extra)
             let transaction = ClientInviteTransaction(reliable: out.peer.transport.isReliable, now: env.elapsed, timers: env.timers)
             call.forks.append(Call.Fork(dialog: dialog, invite: invite, transaction: transaction, trunk: destination.trunk))
             byForkBranch[invite.branch] = (id, index)

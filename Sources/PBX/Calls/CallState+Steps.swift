@@ -128,7 +128,7 @@ extension CallState {
             (record.packetsFromCaller, record.packetsFromCallee) = session.packets
             outbox.closing.append(session)
         }
-        outbox.ended.append(record)
+        if call.relayedFrom == nil { outbox.ended.append(record) }
         // What stays for the retransmissions: the final response, the ACKs, the indexes. Bodies and sent bytes go.
         call.media = nil
         call.lastProvisional = nil

@@ -132,9 +132,11 @@ struct CallState: Sendable {
     }
 
     /// A new INVITE from extension `caller` once authenticated, or from `trunk` (then `caller` is the calling number,
-    /// and only an inbound route can take the call). The immediate final response when the call cannot start (recorded
-    /// as a refusal), else the call opened and the destinations to ring once the relay's sockets exist.
-    mutating func invite(_ request: SIPRequest, caller: String, flow: SIPReplier, from trunk: RoutingTable.Trunk?,
+    /// and only an inbound route can take the call), or relayed by another cluster node (`relayedFrom`: only this
+    /// node's own devices of the extension ring, and the node that took the call from its caller records it). The
+    /// immediate final response when the call cannot start (recorded as a refusal), else the call opened and the
+    /// destinations to ring once the relay's sockets exist.
+    mutating func invite(_ request: SIPRequest, caller: String, flow: SIPReplier, from trunk: RoutingTable.Trunk?, relayedFrom: String? = nil,
                          _ outbox: inout Outbox) -> (immediate: SIPResponse?, opened: (id: UInt64, contacts: [CallDestination])?) {
         let now = env.now
         let dialed = request.uri.sipURI?.user ?? request.toUser ?? ""
@@ -143,6 +145,7 @@ struct CallState: Sendable {
             var response = SIPResponse(replyingTo: request, statusCode: reason.status, toTag: CallMessages.newTag())
             let warning = reason.warns ? detail : nil
             if let warning { response.appendWarning(agent: "portcullis", warning) }
+            if relayedFrom != nil { return response }
             outbox.ended.append(CallDetailRecord(
                 callID: request.callID ?? "", caller: caller, callee: dialed, dialed: dialed, start: now, end: now, disposition: reason.disposition,
                 cause: "\(reason.status) \(response.reasonPhrase)" + (warning.map { ": \($0)" } ?? ""),
@@ -171,9 +174,9 @@ struct CallState: Sendable {
         let contacts: [CallDestination]
         let isInternal = env.isExtension(target)
         if isInternal {
-            contacts = env.destinations(target, caller, settings.advertisedHost)
+            contacts = env.destinations(target, caller, settings.advertisedHost, relayedFrom != nil)
         } else {
-            if trunk != nil { return (refuse(.notAnExtension), nil) }
+            if trunk != nil || relayedFrom != nil { return (refuse(.notAnExtension), nil) }
             contacts = []
         }
         let callerContact = (try? request.contacts().first).flatMap { contact -> String? in
@@ -214,6 +217,7 @@ struct CallState: Sendable {
                         callerDialog: callerDialog, record: CallRecord(start: now))
         call.maxForwards = maxForwards - 1
         call.record.dialed = dialed
+        call.relayedFrom = relayedFrom
         if let trunk, let inbound {
             call.fromTrunk = true
             call.record.trunk = trunk.settings.name

@@ -3,29 +3,42 @@ import Model
 import Storage
 import Synchronization
 
-/// Where each extension can be reached, in memory for the hot path; every change is queued for the store
-/// (write-behind), and the store reloads it after a restart.
+/// Where each extension can be reached through this node, in memory for the hot path; every change is queued for the
+/// store (write-behind), and the store reloads it after a restart. In a cluster each node holds the bindings of the
+/// phones whose flows it holds (stamped with its name), and tells the others when an extension gains or loses its
+/// last device here.
 public final class LocationService: Sendable {
     private let table = Mutex<[String: [Binding]]>([:])
+    /// This node's name in a cluster; nil on a single node.
+    public let node: String?
     /// Changes waiting to be written; drained by `SIPService`.
     public let pendingWrites = WriteBehindQueue<BindingChange>()
+    private let presence = Mutex<(@Sendable (_ aor: String, _ present: Bool) -> Void)?>(nil)
     /// Total registered contacts, for metrics and limits.
     public var count: Int { table.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
-    public init() {}
+    public init(node: String? = nil) {
+        self.node = node
+    }
 
-    /// Loads bindings from the store at start, dropping expired ones.
+    /// Who hears that an extension has its first device here, or no longer any; set once at start.
+    public func announce(_ handle: @escaping @Sendable (_ aor: String, _ present: Bool) -> Void) { presence.withLock { $0 = handle } }
+
+    /// Loads this node's bindings from the store at start, dropping expired ones; other nodes' bindings are theirs.
     public func load(_ records: [BindingRecord], now: Date) {
         var loaded: [String: [Binding]] = [:]
-        for record in records {
+        for record in records where record.node == node {
             if record.expiresAt > now {
                 loaded[record.aor, default: []].append(record)
             } else {
-                pendingWrites.append(.remove(aor: record.aor, contact: record.contact))
+                pendingWrites.append(.remove(aor: record.aor, contact: record.contact, node: node))
             }
         }
         table.withLock { $0 = loaded }
     }
+
+    /// The extensions with a device here, for a node that (re)joins the cluster's announcements.
+    public var present: [String] { table.withLock { Array($0.keys) } }
 
     public func bindings(for aor: String) -> [Binding] {
         table.withLock { $0[aor] ?? [] }
@@ -42,11 +55,19 @@ public final class LocationService: Sendable {
     ) -> (decision: Decision, before: [Binding]) {
         let (decision, before, after) = table.withLock { table -> (Decision, [Binding], [Binding]?) in
             let current = table[aor] ?? []
-            let (decision, next) = decide(current)
+            let (decision, decided) = decide(current)
+            let next = decided.map { $0.map { binding in
+                var binding = binding
+                binding.node = node
+                return binding
+            } }
             if let next { table[aor] = next.isEmpty ? nil : next }
             return (decision, current, next)
         }
-        if let after { queueChanges(from: before, to: after) }
+        if let after {
+            queueChanges(from: before, to: after)
+            if before.isEmpty != after.isEmpty { tell(aor, present: !after.isEmpty) }
+        }
         return (decision, before)
     }
 
@@ -54,6 +75,7 @@ public final class LocationService: Sendable {
     public func removeAll(_ aor: String) {
         let removed = table.withLock { $0.removeValue(forKey: aor) } ?? []
         queueChanges(from: removed, to: [])
+        if !removed.isEmpty { tell(aor, present: false) }
     }
 
     /// Drops expired bindings; returns the AORs left with no binding at all.
@@ -74,14 +96,19 @@ public final class LocationService: Sendable {
             }
             return (removed, emptied)
         }
-        for binding in removed { pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact)) }
+        for binding in removed { pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact, node: node)) }
+        for aor in emptied { tell(aor, present: false) }
         return emptied
+    }
+
+    private func tell(_ aor: String, present: Bool) {
+        presence.withLock { $0 }?(aor, present)
     }
 
     private func queueChanges(from before: [Binding], to after: [Binding]) {
         let kept = Set(after.map(\.contact))
         for binding in before where !kept.contains(binding.contact) {
-            pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact))
+            pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact, node: node))
         }
         for binding in after where !before.contains(binding) {
             pendingWrites.append(.upsert(binding))

@@ -35,6 +35,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @Option(name: .customLong("node"), help: "This node's name in a cluster sharing a PostgreSQL --store (env PORTCULLIS_NODE; default: the host name).")
     var node: String?
+    @Option(name: .customLong("cluster-listen"),
+            help: "HOST:PORT (UDP) where the other nodes of a cluster send the calls they relay to this node's phones (env PORTCULLIS_CLUSTER_LISTEN). Default: the first SIP listener, which must then name an address.")
+    var clusterListen: String?
     @Flag(name: .customLong("no-network-guard"),
           help: "Leave the SIP listeners without the network guard (no allow/block list, country or rate rules): for measuring its cost or ruling it out, never for production.")
     var noNetworkGuard = false
@@ -77,7 +80,7 @@ struct Serve: AsyncParsableCommand {
         }
         let problems = sip.problems + api.problems + [CallingCodes.bundledProblem, CommonPasswords.bundledProblem].compactMap { $0 }
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
-        let addresses = try sip.listen.map { try SIPListenAddress(parsing: $0) }
+        var addresses = try sip.listen.map { try SIPListenAddress(parsing: $0) }
         let apiAddress = try APIListenAddress(parsing: api.listen)
         let redirectAddress = try api.redirectListen.map { try APIListenAddress(parsing: $0) }
         let certificate: APICertificate
@@ -102,8 +105,22 @@ struct Serve: AsyncParsableCommand {
         } else if node != nil {
             throw ValidationError("--node: a cluster shares a PostgreSQL store (--store postgresql://...)")
         }
+        let clusterListen = clusterListen ?? environment["PORTCULLIS_CLUSTER_LISTEN"].flatMap { $0.isEmpty ? nil : $0 }
+        var relayAddress: SIPListenAddress?
+        if nodeName != nil {
+            relayAddress = try Self.relayAddress(clusterListen, listeners: addresses)
+            // The first UDP socket is the one relayed calls leave from: the address the other nodes know this node by.
+            if let relayAddress, let bound = addresses.firstIndex(where: { $0.host == relayAddress.host && $0.port == relayAddress.port }) {
+                addresses.insert(addresses.remove(at: bound), at: 0)
+            } else if let relayAddress {
+                addresses.insert(relayAddress, at: 0)
+            }
+        } else if clusterListen != nil {
+            throw ValidationError("--cluster-listen: a cluster shares a PostgreSQL store (--store postgresql://...)")
+        }
         var configuration = PBXConfiguration()
         configuration.node = nodeName
+        configuration.mediaHost = PBXConfiguration.mediaHost(for: addresses.map { ($0.host, ["0.0.0.0", "::"].contains($0.host)) })
         configuration.realm = secrets.realm
         configuration.sip = sip
         configuration.registrationGuard = !noRegistrationGuard
@@ -142,25 +159,31 @@ struct Serve: AsyncParsableCommand {
         var membership: ClusterMembership?
         var clusterBus: ClusterBus?
         if let registry = store as? any ClusterRegistry, let name = nodeName {
-            membership = try await ClusterMembership.join(registry, name: name, address: addresses.first.map { "\($0)" } ?? "", load: {
+            try await Self.checkSharedKey(box, in: store)
+            membership = try await ClusterMembership.join(registry, name: name, address: relayAddress.map { "\($0)" } ?? "", load: {
                 (runtime.location.count, runtime.router.count)
-            }, logger: logger)
+            }, observe: { await runtime.observe($0) }, logger: logger)
             service.nodeName = name
             let bus = ClusterBus(registry: registry, node: name, logger: logger)
             await runtime.network.replicate { added, removed in bus.send(.blocks(added: added, removed: removed)) }
             runtime.registrationGuard.replicate { result in bus.send(result) }
             service.logins.replicate { result in bus.send(result) }
             service.onSharedChange = { section in bus.send(.configurationChanged(section: section)) }
+            runtime.location.announce { aor, present in bus.send(LocationChange(aor: aor, present: present)) }
             let shared = service
-            bus.receive { message in
+            bus.receive { message, sender in
                 switch message {
+                case .locations(let changes): for change in changes { runtime.remote.set(change.aor, node: sender, present: change.present) }
                 case .blocks(let added, let removed): await runtime.network.adopt(added: added, removed: removed)
                 case .registrations(let results): for result in results { runtime.registrationGuard.adopt(result) }
                 case .logins(let results): for result in results { await shared.adoptLogin(result) }
                 case .configurationChanged(let section): await shared.adoptSharedChange(section)
                 }
             }
-            bus.resync { await shared.resyncFromStore() }
+            bus.resync {
+                await shared.resyncFromStore()
+                if let bindings = try? await store.bindings() { runtime.remote.replace(with: bindings, except: name, now: Date()) }
+            }
             clusterBus = bus
         }
         let sipService = SIPService(runtime: runtime, group: MultiThreadedEventLoopGroup.singleton, addresses: addresses, tls: tls,
@@ -199,5 +222,30 @@ struct Serve: AsyncParsableCommand {
         try await group.run()
         await sshConsole.close()
         try? FileManager.default.removeItem(atPath: data.socketPath)
+    }
+
+    /// Where the other nodes relay calls to this one: `--cluster-listen`, else the first SIP listener; UDP, on an
+    /// address of this host (a wildcard cannot be reached).
+    static func relayAddress(_ text: String?, listeners: [SIPListenAddress]) throws -> SIPListenAddress {
+        let problem = "--cluster-listen HOST:PORT: the address of this node the others relay calls to (an IP address, not 0.0.0.0 or ::)"
+        guard let chosen = try text.map({ try SIPListenAddress(parsing: $0) }) ?? listeners.first(where: { $0.transports.contains(.udp) }),
+              chosen.transports.contains(.udp), !["0.0.0.0", "::"].contains(chosen.host),
+              (try? SocketAddress(ipAddress: chosen.host, port: chosen.port)) != nil else { throw ValidationError(problem) }
+        return SIPListenAddress(host: chosen.host, port: chosen.port, transports: [.udp])
+    }
+
+    /// Every node of a cluster opens the same sealed secrets and proves its relayed calls with the same key, so they
+    /// must share `secrets.key`: the first node leaves a check value in the store, and a node whose key gives another
+    /// one is refused before it joins (fails closed instead of refusing every relayed call and sealed secret later).
+    static func checkSharedKey(_ box: SecretBox, in store: any PortcullisStore) async throws {
+        let key = "cluster.keyCheck"
+        let check = box.fingerprint("portcullis cluster key check")
+        guard let stored = try await store.stored(String.self, key: key) else {
+            try await store.store(check, key: key)
+            return
+        }
+        guard ConstantTime.equalsHex(stored, check) else {
+            throw ValidationError("this node's secrets.key is not the cluster's: copy secrets.key from a running node into the data directory (owner-only) and start again")
+        }
     }
 }

@@ -34,10 +34,17 @@ struct CallStateTests {
             state = CallState(env: CallEnvironment(
                 now: now, elapsed: .zero, settings: settings, routing: RoutingTable(), timers: TransactionTimers(), relay: false, rtpTimeout: 60,
                 rules: { _ in ExtensionCallRules() }, isExtension: { ["1001", "1002"].contains($0) },
-                destinations: { number, caller, _ in
-                    number == "1002" ? devices.map { CallDestination(uri: "sip:1002@\($0.flow.peer.ip):5070", to: "<sip:1002@127.0.0.1>",
-                                                                      fromUser: caller, flow: $0.flow, trunk: nil) } : []
+                destinations: { number, caller, _, localOnly in
+                    guard number == "1002" else { return [] }
+                    // The last device stands for another cluster node holding one: not rung for a call relayed here.
+                    return devices.enumerated().compactMap { index, device in
+                        let remote = index == devices.count - 1 && devices.count > 1
+                        if remote && localOnly { return nil }
+                        return CallDestination(uri: "sip:1002@\(device.flow.peer.ip):5070", to: "<sip:1002@127.0.0.1>",
+                                               fromUser: caller, flow: device.flow, trunk: nil, node: remote ? "b" : nil)
+                    }
                 },
+                relayProof: { callID, caller, callee, _ in "proof:\(callID):\(caller):\(callee)" },
                 flow: { _ in nil }, fingerprint: { $0 }))
         }
 
@@ -55,11 +62,11 @@ struct CallStateTests {
             now += TimeInterval(duration.components.seconds)
         }
 
-        mutating func invite(_ callee: String = "1002") throws -> (SIPRequest, Sent) {
+        mutating func invite(_ callee: String = "1002", relayedFrom node: String? = nil) throws -> (SIPRequest, Sent) {
             let request = try parse(CallStateTests.request("INVITE", to: callee, callID: "call-1", branch: "z9hG4bKcaller1", fromTag: "c1",
                                                            body: CallRefusalTests.offer)).request
             let flow = caller.flow
-            let sent = event { state, outbox in _ = state.invite(request, caller: "1001", flow: flow, from: nil, &outbox) }
+            let sent = event { state, outbox in _ = state.invite(request, caller: "1001", flow: flow, from: nil, relayedFrom: node, &outbox) }
             return (request, sent)
         }
 
@@ -152,6 +159,31 @@ struct CallStateTests {
         #expect(late.methods(to: machine.devices[0]) == [.ack, .bye])
         #expect(late.statuses(to: machine.caller).isEmpty)
         #expect(machine.state.calls.values.first?.phase == .answered && machine.state.calls.values.first?.winner == 1)
+    }
+
+    @Test func aCallToAnotherNodeCarriesItsProofAndACallRelayedHereRingsOnlyThisNodesDevicesAndLeavesTheRecordToTheCaller() throws {
+        var machine = try Machine()
+        let (_, invites) = try machine.invite()
+        let local = try #require(invites.requests(to: machine.devices[0]).first)
+        let relayed = try #require(invites.requests(to: machine.devices[1]).first)
+        #expect(local.headers[SIPHeaderName(ClusterRelayProof.header)] == nil)
+        #expect(relayed.headers[SIPHeaderName(ClusterRelayProof.header)] == "proof:\(relayed.callID ?? ""):1001:1002")
+
+        var here = try Machine()
+        let (_, rung) = try here.invite(relayedFrom: "a")
+        #expect(rung.methods(to: here.devices[0]) == [.invite] && rung.methods(to: here.devices[1]).isEmpty, "never relayed on")
+        let answered = try here.answer(0, 200, to: rung)
+        let tag = try Self.ourTag(answered, to: here.caller)
+        let bye = try parse(Self.request("BYE", to: "1002", callID: "call-1", branch: "z9hG4bKcaller2", fromTag: "c1", toTag: tag, cseq: 2)).request
+        let (receipt, ended) = try here.request(bye, from: here.caller)
+        #expect(receipt == .handled && ended.methods(to: here.devices[0]) == [.bye])
+        #expect(ended.outbox.ended.isEmpty, "the node that took the call from its caller records it")
+        let outside = try parse(Self.request("INVITE", to: "5551234", callID: "call-2", branch: "z9hG4bKcaller3", fromTag: "c3",
+                                             body: CallRefusalTests.offer)).request
+        var immediate: SIPResponse?
+        let flow = here.caller.flow
+        let refused = here.event { state, outbox in immediate = state.invite(outside, caller: "1001", flow: flow, from: nil, relayedFrom: "a", &outbox).immediate }
+        #expect(immediate?.statusCode == 404 && refused.outbox.ended.isEmpty, "a relayed call is only ever for an extension, and not recorded here")
     }
 
     @Test func aCancelWhileRingingEndsTheCallAndAnAnswerCrossingItIsHungUp() throws {

@@ -1,0 +1,70 @@
+import DefenseRuntime
+import Events
+import GeoIP
+import Logging
+import Foundation
+import Model
+import NIOCore
+import SIPStack
+import Storage
+import Synchronization
+
+extension PBXRuntime {
+    /// The other nodes as one heartbeat saw them: where the live ones take relayed calls, and which are missing.
+    struct ClusterView: Equatable {
+        var peers: [String: SIPPeer]
+        var missing: [String]
+
+        static func == (lhs: ClusterView, rhs: ClusterView) -> Bool {
+            lhs.missing == rhs.missing && lhs.peers.mapValues(\.description) == rhs.peers.mapValues(\.description)
+        }
+    }
+
+    /// Pure: each other live node's relay address (`udp:HOST:PORT`, as it joined with), and the nodes gone missing
+    /// (stopped beating without leaving). A node that left in order released nothing it needs to be taken from it.
+    static func view(of nodes: [ClusterNode], except node: String, now: Date) -> ClusterView {
+        var view = ClusterView(peers: [:], missing: [])
+        for other in nodes where other.name != node {
+            switch other.health(at: now) {
+            case .alive:
+                guard let address = try? SIPListenAddress(parsing: other.address),
+                      let socket = try? SocketAddress(ipAddress: address.host, port: address.port) else { continue }
+                view.peers[other.name] = SIPPeer(address: socket, transport: .udp)
+            case .missing:
+                view.missing.append(other.name)
+            case .stopped:
+                break
+            }
+        }
+        view.missing.sort()
+        return view
+    }
+
+    /// What a heartbeat saw, applied: calls are relayed to live nodes only, their addresses are never blocked
+    /// automatically, and the bindings of a node that went missing are released (once per absence, by the live node
+    /// first by name) so its phones can register on another node, with one "Cluster Node Missing" for the cluster.
+    public func observe(_ nodes: [ClusterNode], now: Date = Date()) async {
+        guard let node = configuration.node else { return }
+        let view = Self.view(of: nodes, except: node, now: now)
+        remote.update(peers: view.peers)
+        await network.update(clusterPeers: view.peers.values.compactMap { IPAddress($0.address) })
+        let (appeared, newlyMissing) = clusterWatch.withLock { watch in
+            defer { watch = (Set(view.peers.keys), Set(view.missing)) }
+            return (Set(view.peers.keys).subtracting(watch.alive), view.missing.filter { !watch.released.contains($0) })
+        }
+        // A node that (re)joined is known by its bindings in the store, which it keeps writing as its phones refresh.
+        if !appeared.isEmpty, let bindings = try? await store.bindings() { remote.replace(with: bindings, except: node, now: now) }
+        // The live node first by name releases and tells; should it die too, the next one does.
+        guard view.peers.keys.allSatisfy({ node < $0 }) else { return }
+        for missing in newlyMissing {
+            do {
+                let released = try await store.removeBindings(node: missing)
+                bus.publish(PortcullisEvent(EventCatalogue.clusterNodeMissing, time: now, fields: ["missing": missing, "bindings": String(released)]))
+            } catch {
+                // Tried again at the next beat.
+                clusterWatch.withLock { _ = $0.released.remove(missing) }
+                logger.warning("bindings of a missing node not released", metadata: ["node": "\(missing)", "error": "\(error)"])
+            }
+        }
+    }
+}
