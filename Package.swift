@@ -197,6 +197,7 @@ let package = Package(
             dependencies: [
                 "SIPCore", "SIPAuth", "SIPStack", "Model", "Storage", "Events", "Defense", "DefenseRuntime", "GeoIP", "Media", "Dialplan",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -3,11 +3,13 @@ through the database (a name is held by one live node; stopped and dead nodes sh
 drops the source on all; a configuration change made on one applies on all; registration and login guesses spread
 over the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one
 node reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are
-reached again once they register elsewhere."""
+reached again once they register elsewhere; an extension's call frequency and a trunk's concurrent calls are counted
+once for the cluster."""
 import http.client
 import json
 import shutil
 import signal
+import threading
 import time
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from portcullis_harness import (SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, free_port, invite_message,
                                 strong_password)
 from test_calls import call_records, dial, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
+from test_outbound_policy import BACKUP, CALLER, PROVIDER, call_out, configure, hang_up_all, provider, warning
 from test_postgres_store import database, pytestmark  # noqa: F401 (fixture and the skip without PostgreSQL)
 
 
@@ -229,3 +232,72 @@ def test_a_relayed_call_without_a_valid_proof_is_refused_and_counted(server_fact
     failed = nodes[1].wait_for_event("Extension Registration Failed",
                                      lambda event: event["fields"].get("reason") == "relayed call without a valid cluster proof")
     assert {event["fields"]["ip"] for event in failed} >= {"127.0.0.51", "127.0.0.70", "127.0.0.71"}
+
+
+def calls_through(attempts):
+    """Each (node, caller, number) dials at once from a socket of its own: the answers, in order, and the sockets."""
+    clients = [SipClient(each.sip_port, host=each.address, source=CALLER) for each, _, _ in attempts]
+    answers = [None] * len(attempts)
+
+    def dial_out(index):
+        _, caller, number = attempts[index]
+        answers[index] = call_out(clients[index], number, caller=caller, hang_up=False)
+
+    threads = [threading.Thread(target=dial_out, args=(index,)) for index in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return clients, answers
+
+
+def test_call_frequency_and_trunk_limits_are_counted_once_for_the_cluster(server_factory, database, monkeypatch):
+    carrier_port, carrier = provider(PROVIDER, 7)
+    small_port, small = provider(BACKUP, 3)
+    nodes = three_nodes(server_factory, database, monkeypatch, prepare=lambda first: configure(
+        first, trunks=[{"name": "carrier", "host": f"{PROVIDER}:{carrier_port}"},
+                       {"name": "small", "host": f"{BACKUP}:{small_port}", "maxCalls": 2, "maxCallsDirection": "outbound"}],
+        routes=[{"name": "out", "patterns": [{"pattern": "9.", "strip": 1}], "trunks": ["carrier"]},
+                {"name": "few", "patterns": [{"pattern": "8.", "strip": 1}], "trunks": ["small"]}],
+        outbound={"frequencyRules": [{"name": "default", "limits": [{"calls": 5, "seconds": 1}]},
+                                     {"name": "strict", "limits": [{"calls": 1, "minutes": 10}], "lock": True}]},
+        extensions={"1001": {}, "1002": {}, "1003": {}, "1004": {}, "1005": {"frequencyRule": "strict"}}))
+    # Six calls of 1001 at once, two through each node: each node alone is under the limit, the cluster lets five out.
+    clients, answers = calls_through([(nodes[index % 3], "1001", "9020794600") for index in range(6)])
+    statuses = sorted(answer["status"] for answer in answers)
+    hang_up_all(clients, answers)
+    assert statuses == [200] * 5 + [403], statuses
+    assert sum("frequency-exceeded" in warning(answer) for answer in answers) == 1
+
+    # A locking rule: 1005's second call in ten minutes, on another node, is refused and locks it on every node; an
+    # unlock on a third node lets it call again everywhere (its count starts again, as on one node).
+    for index, expected in ((0, 200), (1, 403)):
+        clients, answers = calls_through([(nodes[index], "1005", "9020794600")])
+        hang_up_all(clients, answers)
+        assert answers[0]["status"] == expected, warning(answers[0])
+    nodes[2].wait_until(lambda: [lock["extension"] for lock in json.loads(nodes[2].cli("outbound", "locks", "--json").stdout)] == ["1005"],
+                        "node 3 does not know 1005 is locked")
+    clients, answers = calls_through([(nodes[2], "1005", "9020794600")])
+    assert "extension-locked" in warning(answers[0]), answers[0]["status"]
+    hang_up_all(clients, answers)
+    nodes[2].cli("outbound", "unlock", "1005")
+    nodes[0].wait_until(lambda: json.loads(nodes[0].cli("outbound", "locks", "--json").stdout) == [], "node 1 still holds 1005's lock")
+    clients, answers = calls_through([(nodes[0], "1005", "9020794600")])
+    hang_up_all(clients, answers)
+    assert answers[0]["status"] == 200, warning(answers[0])
+    assert finished(carrier, timeout=30)[0] == 0, "the provider answered exactly seven calls"
+
+    # A trunk limit of 2, three calls through three nodes at once: two go out, one gets 503; hung up, the trunk takes one again.
+    clients, answers = calls_through([(nodes[index], f"100{2 + index}", f"80207946{index:02d}") for index in range(3)])
+    statuses = sorted(answer["status"] for answer in answers)
+    assert statuses == [200, 200, 503], statuses
+    assert "trunks-busy" in warning(next(answer for answer in answers if answer["status"] == 503))
+    hang_up_all(clients, answers)
+
+    def one_more():
+        clients, answers = calls_through([(nodes[2], "1004", "8020794699")])
+        hang_up_all(clients, answers)
+        return answers[0]["status"] == 200
+
+    nodes[2].wait_until(one_more, "the trunk takes no call after the others hung up")
+    assert finished(small, timeout=30)[0] == 0

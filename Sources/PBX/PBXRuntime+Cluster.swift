@@ -59,6 +59,7 @@ extension PBXRuntime {
         for missing in newlyMissing {
             do {
                 let released = try await store.removeBindings(node: missing)
+                if let ledger = store as? any OutboundLedger { _ = try await ledger.endOutboundCalls(node: missing, at: now) }
                 bus.publish(PortcullisEvent(EventCatalogue.clusterNodeMissing, time: now, fields: ["missing": missing, "bindings": String(released)]))
             } catch {
                 // Tried again at the next beat.

@@ -7,6 +7,7 @@ import Logging
 import Media
 import Model
 import SIPAuth
+import NIOConcurrencyHelpers
 import NIOCore
 import SIPStack
 import Storage
@@ -33,6 +34,9 @@ public final class PBXRuntime: Sendable {
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
     /// Whether the last write-behind batch failed: the store is unreachable until one succeeds.
     private let storeFailing = Mutex(false)
+    /// Who hears that the PBX stored the outbound locks it changed (the other nodes of a cluster read them again).
+    private let lockStored = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+    public func announceLocks(_ handle: @escaping @Sendable () -> Void) { lockStored.withLockedValue { $0 = handle } }
     /// The other nodes as the last heartbeat saw them: live ones, and missing ones whose bindings this node released.
     let clusterWatch = Mutex<(alive: Set<String>, released: Set<String>)>(([], []))
     /// The server's UDP sockets and open connections, for requests the PBX starts.
@@ -69,13 +73,17 @@ public final class PBXRuntime: Sendable {
         media = configuration.sip.media.relay ? MediaRelay(settings: configuration.sip.media, host: configuration.mediaHost) : nil
         router = CallRouter(settings: configuration.sip.calls, location: location, directory: directory, flows: flows, media: media,
                             rtpTimeout: configuration.sip.media.rtpTimeout, secrets: secrets, logger: logger,
-                            cluster: configuration.node.map { [remote] in CallRouter.Cluster(node: $0, remote: remote) }, onEnded: { [node = configuration.node] record in
+                            cluster: configuration.node.map { [remote] in CallRouter.Cluster(node: $0, remote: remote, ledger: store as? any OutboundLedger) },
+                            onEnded: { [node = configuration.node] record in
                                 var named = record
                                 named.node = node
                                 callRecords.append(named)
                             },
-                            onEvent: { bus.publish($0) }, onLocksChanged: { locks in
-            Task { try? await store.store(locks, key: PBXRuntime.outboundLocksKey) }
+                            onEvent: { bus.publish($0) }, onLocksChanged: { [lockStored] locks in
+            Task {
+                try? await store.store(locks, key: PBXRuntime.outboundLocksKey)
+                lockStored.withLockedValue { $0 }?()
+            }
         })
         trunkRegistrar = TrunkRegistrar(flows: flows, advertisedHost: configuration.sip.calls.advertisedHost) { bus.publish($0) }
         notificationCaller = NotificationCaller(flows: flows, location: location, relay: media, router: router,
@@ -88,11 +96,11 @@ public final class PBXRuntime: Sendable {
         router.update(routing: RoutingTable(try routing.opened(with: secrets),
                                             policy: try await store.settings(OutboundPolicySettings.self)))
         do {
-            router.restore(locks: try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) ?? [:])
+            router.replace(locks: try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) ?? [:])
         } catch StoreError.unreadable(let what) {
             // Which extensions were locked is unknown: all are, until an administrator unlocks them one by one.
             let now = Date()
-            router.restore(locks: Dictionary(uniqueKeysWithValues: directory.numbers.map {
+            router.replace(locks: Dictionary(uniqueKeysWithValues: directory.numbers.map {
                 ($0, OutboundLock(reason: "\(what) could not be read at start; unlock to allow outbound calls", since: now))
             }))
             bus.publish(PortcullisEvent(EventCatalogue.outboundLocked, time: now, fields: [
@@ -122,6 +130,11 @@ public final class PBXRuntime: Sendable {
 
     func writeCallRecords(_ batch: [CallDetailRecord]) async -> Bool {
         await write(batch, what: "call records") { try await $0.appendCallRecords($1) }
+    }
+
+    func writeEndedReservations(_ batch: [String]) async -> Bool {
+        guard let ledger = store as? any OutboundLedger else { return true }
+        return await write(batch, what: "outbound ledger") { _, keys in try await ledger.endOutboundCalls(keys, at: Date()) }
     }
 
     func writeBindings(_ batch: [BindingChange]) async -> Bool {

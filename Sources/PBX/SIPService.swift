@@ -55,6 +55,7 @@ public struct SIPService: Service {
     private func flush() async {
         _ = await runtime.writeBindings(runtime.location.pendingWrites.take())
         _ = await runtime.writeCallRecords(runtime.callRecords.take())
+        _ = await runtime.writeEndedReservations(runtime.router.endedReservations.take())
     }
 
     /// The housekeeping beside the listeners, and their supervision, until shutdown or a listener is lost.
@@ -87,6 +88,11 @@ public struct SIPService: Service {
                 group.addTask {
                     await runtime.callRecords.run(every: .milliseconds(500)) { batch in
                         await runtime.writeCallRecords(batch)
+                    }
+                }
+                group.addTask {
+                    await runtime.router.endedReservations.run(every: .milliseconds(200)) { batch in
+                        await runtime.writeEndedReservations(batch)
                     }
                 }
                 // The first to end (a listener lost) ends them all.

@@ -70,6 +70,14 @@ enum PostgresMigrations {
         ]),
         ("v3 call record node", ["ALTER TABLE cdr ADD COLUMN node TEXT"]),
         ("v4 binding node", ["ALTER TABLE binding ADD COLUMN node TEXT", "CREATE INDEX binding_node ON binding (node)"]),
+        ("v5 outbound ledger", [
+            """
+            CREATE TABLE outbound_call (key TEXT PRIMARY KEY, extension TEXT NOT NULL, trunk TEXT, node TEXT NOT NULL,
+              started_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ, counted BOOLEAN NOT NULL DEFAULT true)
+            """,
+            "CREATE INDEX outbound_call_extension ON outbound_call (extension, started_at)",
+            "CREATE INDEX outbound_call_up ON outbound_call (trunk) WHERE ended_at IS NULL",
+        ]),
     ]
 
     /// An arbitrary constant naming Portcullis's migration lock among other users of the database.

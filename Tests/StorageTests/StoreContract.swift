@@ -497,6 +497,45 @@ struct PostgresStoreTests {
         #expect(try await second.extensionRecord(number: "3001") != nil)
     }
 
+    @Test func theOutboundLedgerCountsEachExtensionsCallsAndEachTrunksPlacesOnceForAllNodes() async throws {
+        let first = try await makeStore()
+        let second = try await PostgresStore(first.location, password: Self.password)
+        let now = StoreContract.now
+        func attempt(_ key: String, _ caller: String, node: String, at time: Date = now, trunks: [OutboundReservation.Trunk] = [.init(name: "t", limit: nil)]) -> OutboundReservation {
+            OutboundReservation(key: key, caller: caller, node: node, time: time, limits: [.init(calls: 5, seconds: 1)], trunks: trunks)
+        }
+        // Six calls of one extension within a second, alternating nodes: five go out, the sixth is refused.
+        var answers: [OutboundReservation.Answer] = []
+        for index in 0..<6 {
+            let store: any OutboundLedger = index.isMultiple(of: 2) ? first : second
+            answers.append(try await store.reserve(attempt("f\(index)", "1001", node: index.isMultiple(of: 2) ? "a" : "b",
+                                                           at: now.addingTimeInterval(Double(index) / 10))))
+        }
+        #expect(answers.prefix(5).allSatisfy { $0 == .granted(trunk: "t") })
+        #expect(answers.last == .frequencyExceeded(.init(calls: 5, seconds: 1)))
+        try await second.forgetOutboundCalls(of: "1001")
+        #expect(try await first.reserve(attempt("f7", "1001", node: "a", at: now.addingTimeInterval(0.6))) == .granted(trunk: "t"), "unlocked: counted anew")
+        #expect(try await first.reserve(attempt("f6", "1001", node: "a", at: now.addingTimeInterval(1.7))) == .granted(trunk: "t"), "a second later")
+
+        // A trunk limit of 2, twenty nodes' attempts at once: exactly two get a place; one ends and one more does.
+        let limited = [OutboundReservation.Trunk(name: "small", limit: 2), OutboundReservation.Trunk(name: "other", limit: 0)]
+        let answered = try await withThrowingTaskGroup(of: (Int, OutboundReservation.Answer).self) { group in
+            for index in 0..<20 {
+                let store: any OutboundLedger = index.isMultiple(of: 2) ? first : second
+                group.addTask { (index, try await store.reserve(attempt("t\(index)", "2\(index)", node: index.isMultiple(of: 2) ? "a" : "b", trunks: limited))) }
+            }
+            return try await group.reduce(into: [Int: OutboundReservation.Answer]()) { $0[$1.0] = $1.1 }
+        }
+        let holders = answered.filter { $0.value == .granted(trunk: "small") }.keys.sorted()
+        #expect(holders.count == 2 && answered.values.filter { $0 == .trunksBusy }.count == 18)
+        try await second.endOutboundCalls(["t\(holders[0])"], at: now)
+        #expect(try await second.reserve(attempt("t20", "220", node: "b", trunks: limited)) == .granted(trunk: "small"))
+        #expect(try await first.reserve(attempt("t21", "221", node: "a", trunks: limited)) == .trunksBusy)
+        // A node that died: its calls end and their places are free.
+        #expect(try await first.endOutboundCalls(node: "b", at: now) >= 1)
+        #expect(try await first.reserve(attempt("t22", "222", node: "a", trunks: limited)) == .granted(trunk: "small"))
+    }
+
     @Test func aWrongPasswordOrAnUnreachableServerIsAClearError() async throws {
         let base = try PostgresLocation(parsing: try #require(Self.server))
         let wrong = await #expect(throws: StoreError.self) { try await PostgresStore(base, password: "wrong") }

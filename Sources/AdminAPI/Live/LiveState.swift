@@ -27,5 +27,7 @@ public protocol LiveState: Sendable {
     func outboundLocks() async throws(AdminError) -> [String: OutboundLock]
     /// The locks left once `number` is unlocked, nil when it was not locked.
     func unlockOutbound(_ number: String) async throws(AdminError) -> [String: OutboundLock]?
+    /// The locks another node stored.
+    func adoptOutboundLocks(_ locks: [String: OutboundLock])
     var health: HealthView { get }
 }

@@ -51,6 +51,8 @@ public struct OfflineState: LiveState {
         return locks.removeValue(forKey: number) == nil ? nil : locks
     }
 
+    public func adoptOutboundLocks(_ locks: [String: OutboundLock]) {}
+
     public var health: HealthView {
         HealthView(status: "ok", extensions: 0, registrations: 0, calls: 0, mediaSessions: 0, pendingRequests: 0, serverTransactions: 0, listeners: [])
     }

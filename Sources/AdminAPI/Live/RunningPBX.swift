@@ -60,6 +60,8 @@ public struct RunningPBX: LiveState {
 
     public func unlockOutbound(_ number: String) async throws(AdminError) -> [String: OutboundLock]? { runtime.router.unlockOutbound(number) }
 
+    public func adoptOutboundLocks(_ locks: [String: OutboundLock]) { runtime.router.replace(locks: locks) }
+
     public var health: HealthView {
         let healthy = runtime.listeners.allListening
         return HealthView(status: healthy ? "ok" : "degraded", extensions: runtime.directory.count, registrations: runtime.location.count,

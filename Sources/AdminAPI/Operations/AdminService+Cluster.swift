@@ -31,6 +31,8 @@ extension AdminService {
                 await notifier?.reload()
             case "ssh":
                 try await startSSHConsole()
+            case "outbound locks":
+                live.adoptOutboundLocks(try await storeCall { try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) } ?? [:])
             default:
                 return
             }
@@ -43,7 +45,7 @@ extension AdminService {
 
     /// After this node missed announcements (its listening connection was lost): every shared section read again.
     public func resyncFromStore() async {
-        for section in ["configuration", "login defense", "notifications"] { await adoptSharedChange(section) }
+        for section in ["configuration", "login defense", "notifications", "outbound locks"] { await adoptSharedChange(section) }
     }
 
     private func adoptRoutingAndNetwork() async throws {

@@ -33,6 +33,8 @@ extension AdminService {
     public func unlockOutbound(_ number: String) async throws(AdminError) -> [OutboundLockView] {
         guard let left = try await live.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
         try await storeCall { try await store.store(left, key: PBXRuntime.outboundLocksKey) }
+        // As on one node, an unlocked extension's count starts again, for the whole cluster.
+        if let ledger = store as? any OutboundLedger { try await storeCall { try await ledger.forgetOutboundCalls(of: number) } }
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number]))
         return try await outboundLocks()
     }

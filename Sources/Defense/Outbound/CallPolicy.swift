@@ -151,12 +151,11 @@ public struct CallPolicy: Sendable {
         }
         let frequency = frequencyRule(for: rules)
         if let limit = exceededLimit(frequency, state.recentCalls[attempt.caller] ?? [], now: now) {
-            return .refuse(CallRefusal(rule: .frequencyExceeded, detail: "extension \(attempt.caller) made \(limit.calls) calls within \(limit.period ?? 0) s (rule '\(frequency.name)')",
-                                       locksExtension: frequency.lock))
+            return .refuse(frequencyRefusal(attempt.caller, limit, of: frequency))
         }
         if route.pin.mode != .off && !attempt.pinAccepted { return .needsPIN(route: route.name) }
         let trunks = route.trunks.filter { hasCapacity($0, state: state) }
-        guard !trunks.isEmpty else { return refuse(.trunksBusy, "every trunk of route '\(route.name)' is at its call limit") }
+        guard !trunks.isEmpty else { return .refuse(trunksBusyRefusal(route.name)) }
         return .allow(OutboundCall(route: route.name, number: sent, trunks: trunks, maxDuration: rules.maxCallDuration ?? attempt.defaultMaxDuration,
                                    emergency: false))
     }
@@ -185,8 +184,24 @@ public struct CallPolicy: Sendable {
     }
 
     /// The extension's frequency rule, else `default`.
-    private func frequencyRule(for rules: ExtensionCallRules) -> FrequencyRule {
+    public func frequencyRule(for rules: ExtensionCallRules) -> FrequencyRule {
         frequencyRules[rules.frequencyRule ?? FrequencyRule.defaultName] ?? FrequencyRule.standard
+    }
+
+    /// The refusal of a call over `limit` of `rule` (locking the extension when the rule says so).
+    public func frequencyRefusal(_ caller: String, _ limit: FrequencyRule.Limit, of rule: FrequencyRule) -> CallRefusal {
+        CallRefusal(rule: .frequencyExceeded, detail: "extension \(caller) made \(limit.calls) calls within \(limit.period ?? 0) s (rule '\(rule.name)')",
+                    locksExtension: rule.lock)
+    }
+
+    /// The refusal of a call whose route has no trunk with room.
+    public func trunksBusyRefusal(_ route: String) -> CallRefusal {
+        CallRefusal(rule: .trunksBusy, detail: "every trunk of route '\(route)' is at its call limit")
+    }
+
+    /// A trunk's limit on outbound calls, nil when it has none.
+    public func outboundLimit(of trunk: String) -> Int? {
+        trunkLimits[trunk].flatMap { $0.direction.outbound ? $0.maxCalls : nil }
     }
 
     // MARK: The rules' pieces

@@ -40,6 +40,9 @@ struct Call: Sendable {
     var fromTrunk = false
     /// The cluster node that relayed the call here; that node keeps its record.
     var relayedFrom: String?
+    /// Whether the cluster's outbound ledger was asked for this call, and its booking once granted.
+    var ledgerAsked = false
+    var ledgerKey: String?
     var forks: [Fork] = []
     var winner: Int?
     var phase: Phase = .ringing

@@ -29,6 +29,9 @@ struct CallEnvironment: Sendable {
     var relayProof: @Sendable (_ callID: String, _ caller: String, _ callee: String, _ now: Date) -> String?
     /// The way to a peer (its UDP socket or open connection), nil when none.
     var flow: @Sendable (SIPPeer) -> SIPReplier?
+    /// This node's name when outbound calls are counted for the whole cluster (a shared store's ledger); nil on a
+    /// single node, whose own counts are the whole truth.
+    var ledgerNode: String?
     /// Keyed PINs are compared as these fingerprints.
     var fingerprint: @Sendable (String) -> String
 }

@@ -47,8 +47,9 @@ enum CallMessages {
 
     /// The caller's response: status, our To tag, our Contact, and the callee's SDP when there is one.
     static func response(to invite: SIPRequest, status: Int, reason: String? = nil, toTag: String, contact: String?,
-                         body: [UInt8] = [], contentType: String? = nil) -> [UInt8] {
+                         body: [UInt8] = [], contentType: String? = nil, warning: String? = nil) -> [UInt8] {
         var response = SIPResponse(replyingTo: invite, statusCode: status, reasonPhrase: reason, toTag: toTag)
+        if let warning { response.appendWarning(agent: "portcullis", warning) }
         if let contact, status < 300 { response.headers.append(.contact, contact) }
         if status < 300 { response.headers.append(.allow, SIPRequestDispatcher.allowed) }
         if !body.isEmpty {

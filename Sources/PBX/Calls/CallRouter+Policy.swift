@@ -11,10 +11,11 @@ extension CallRouter {
     /// Extensions locked for outbound calls (call frequency or wrong PINs), until an administrator unlocks them.
     public var outboundLocks: [String: OutboundLock] { state.withLock { $0.outbound.locks } }
 
-    /// Locks kept in the store, at start.
-    public func restore(locks: [String: OutboundLock]) {
+    /// The locks as stored: at start, and in a cluster whenever a node locked or unlocked an extension.
+    public func replace(locks: [String: OutboundLock]) {
         state.withLock { state in
-            for (number, lock) in locks { state.outbound.lock(number, reason: lock.reason, at: lock.since) }
+            for number in state.outbound.locks.keys where locks[number] == nil { _ = state.outbound.unlock(number) }
+            for (number, lock) in locks where state.outbound.locks[number] != lock { state.outbound.lock(number, reason: lock.reason, at: lock.since) }
         }
     }
 

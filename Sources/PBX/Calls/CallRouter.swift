@@ -42,11 +42,17 @@ public final class CallRouter: Sendable {
     public struct Cluster: Sendable {
         public var node: String
         public var remote: RemoteLocations
-        public init(node: String, remote: RemoteLocations) {
+        /// Counts outbound calls for the whole cluster (the shared store).
+        public var ledger: (any OutboundLedger)?
+        public init(node: String, remote: RemoteLocations, ledger: (any OutboundLedger)?) {
             self.node = node
             self.remote = remote
+            self.ledger = ledger
         }
     }
+
+    /// Ledger bookings of calls that ended, written behind (kept while the store is unreachable).
+    public let endedReservations = WriteBehindQueue<String>()
 
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
                 directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, secrets: SecretBox, logger: Logger,
@@ -212,6 +218,7 @@ public final class CallRouter: Sendable {
                 cluster.map { ClusterRelayProof(node: $0.node, callID: callID, caller: caller, callee: callee, now: now, key: secrets.fingerprint).headerValue }
             },
             flow: { flows.replier(to: $0) },
+            ledgerNode: cluster.flatMap { $0.ledger == nil ? nil : $0.node },
             fingerprint: { secrets.fingerprint($0) })
     }
 
@@ -233,6 +240,15 @@ public final class CallRouter: Sendable {
         for session in outbox.closing { session.close() }
         startPrompts(outbox)
         for ended in outbox.ended { onEnded(ended) }
+        if let ledger = cluster?.ledger {
+            for (id, reservation) in outbox.reservations {
+                Task { [self] in
+                    let answer = try? await ledger.reserve(reservation)
+                    handle { state, outbox in state.reserved(id, reservation, answer, &outbox) }
+                }
+            }
+            for key in outbox.reservationsEnded { endedReservations.append(key) }
+        }
         for event in outbox.events { onEvent(event) }
         if let locks = outbox.locks { onLocksChanged(locks) }
     }

@@ -112,6 +112,13 @@ extension CallState {
     /// the offer pointing at the relay when there is one.
     mutating func ring(_ id: UInt64, _ destinations: [CallDestination], _ outbox: inout Outbox) {
         guard var call = calls[id] else { return }
+        if destinations.isEmpty, !call.emergency, !call.ledgerAsked, !call.pendingTrunks.isEmpty, let node = env.ledgerNode {
+            // Counted once for the cluster: the ledger answers before any trunk rings (`reserved`).
+            call.ledgerAsked = true
+            calls[id] = call
+            outbox.reservations.append((id, reservation(for: call, node: node)))
+            return
+        }
         var destinations = destinations
         if destinations.isEmpty, let trunk = nextTrunk(&call) { destinations = [trunk] }
         guard !destinations.isEmpty else {

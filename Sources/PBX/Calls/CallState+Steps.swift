@@ -23,9 +23,10 @@ extension CallState {
     }
 
     /// The caller's final response, retransmitted over UDP until the ACK.
-    mutating func sendFinal(_ status: Int, to call: inout Call, body: [UInt8] = [], contentType: String? = nil, _ outbox: inout Outbox) {
+    mutating func sendFinal(_ status: Int, to call: inout Call, body: [UInt8] = [], contentType: String? = nil, warning: String? = nil,
+                            _ outbox: inout Outbox) {
         let bytes = CallMessages.response(to: call.invite, status: status, toTag: call.callerDialog.localTag, contact: call.callerDialog.contact,
-                                          body: body, contentType: contentType)
+                                          body: body, contentType: contentType, warning: warning)
         call.finalResponse = (status, bytes)
         outbox.send(bytes, on: call.callerDialog.flow)
         if !call.callerDialog.flow.peer.transport.isReliable || status < 300 {
@@ -37,18 +38,19 @@ extension CallState {
     /// Ends a call that was not answered: CANCEL to every destination still ringing (none when all have failed),
     /// `status` to the caller, or a BYE when the PBX had answered it itself for the PIN prompt.
     /// Ends a call still ringing for `reason`, recorded as the refusal table says.
-    mutating func stopRinging(_ call: inout Call, _ reason: CallRefusalReason, _ detail: String, _ outbox: inout Outbox) {
+    /// `warning` tells the caller why (as an immediate refusal does).
+    mutating func stopRinging(_ call: inout Call, _ reason: CallRefusalReason, _ detail: String, warning: String? = nil, _ outbox: inout Outbox) {
         call.record.stop(reason, detail)
-        stopRinging(&call, status: reason.status, &outbox)
+        stopRinging(&call, status: reason.status, warning: warning, &outbox)
     }
 
-    mutating func stopRinging(_ call: inout Call, status: Int, _ outbox: inout Outbox) {
+    mutating func stopRinging(_ call: inout Call, status: Int, warning: String? = nil, _ outbox: inout Outbox) {
         cancelForks(&call, &outbox)
         if call.answeredEarly {
             calls[call.id] = call
             hangUp(call.id, tellCaller: true, tellCallee: false, &outbox)
         } else {
-            sendFinal(status, to: &call, &outbox)
+            sendFinal(status, to: &call, warning: warning, &outbox)
             calls[call.id] = call
         }
         finish(call.id, &outbox)
@@ -122,6 +124,8 @@ extension CallState {
                                       decision: call.record.decision, decisionReason: call.record.decisionReason, pin: call.record.pin)
         if let trunk = call.trunkInUse { outbound.trunkCallEnded(trunk.name, outbound: trunk.outbound) }
         call.trunkInUse = nil
+        if let key = call.ledgerKey { outbox.reservationsEnded.append(key) }
+        call.ledgerKey = nil
         // Closing the session stops a PIN prompt still playing.
         call.pin?.endpoint = nil
         if let session = call.media {

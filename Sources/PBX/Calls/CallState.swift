@@ -7,6 +7,7 @@ import NIOCore
 import SIPAuth
 import SIPCore
 import SIPStack
+import Storage
 
 /// The B2BUA's state and every decision it makes (RFC 3261 sections 12-17 on both sides): an event in (a request, a
 /// response, a timer, keyed digits, the media relay's sockets), the state changed and what to do next in an `Outbox`
@@ -59,6 +60,9 @@ struct CallState: Sendable {
         var mediaPeers: [(session: MediaSession, side: MediaSession.Side, host: String, port: Int, signalling: String)] = []
         /// Long timers of calls that ended or were answered.
         var cancelled: [Scheduled<Void>] = []
+        /// Outbound attempts to book in the cluster's ledger before a trunk rings, and booked calls that ended.
+        var reservations: [(call: UInt64, reservation: OutboundReservation)] = []
+        var reservationsEnded: [String] = []
 
         mutating func send(_ bytes: [UInt8], on flow: SIPReplier) { sends.append((flow, bytes)) }
         mutating func after(_ delay: Duration, on flow: SIPReplier, _ timer: Timer) { timers.append((flow.eventLoop, delay, timer)) }

@@ -5,7 +5,9 @@ import Foundation
 import Model
 import NIOCore
 import NIOEmbedded
+import Events
 import SIPCore
+import Storage
 import Testing
 
 /// The call state machine alone: events in, the outbox out, on a clock of the test's own. Flows are embedded
@@ -184,6 +186,68 @@ struct CallStateTests {
         let flow = here.caller.flow
         let refused = here.event { state, outbox in immediate = state.invite(outside, caller: "1001", flow: flow, from: nil, relayedFrom: "a", &outbox).immediate }
         #expect(immediate?.statusCode == 404 && refused.outbox.ended.isEmpty, "a relayed call is only ever for an extension, and not recorded here")
+    }
+
+    /// In a cluster the shared ledger answers before a trunk rings: granted, the booked trunk only; refused, the
+    /// caller hears why and the policy's event and lock follow; no answer (the store is down), the node's own counts
+    /// decide; a call that ended meanwhile gives its booking back, and an ended call frees its place.
+    @Test func theClusterLedgerDecidesBeforeATrunkRings() throws {
+        let carrier = try Phone("192.0.2.10", 5060), backup = try Phone("192.0.2.20", 5080)
+        var routing = RoutingSettings()
+        routing.trunks = [TrunkSettings(name: "carrier", host: "192.0.2.10:5060", maxCalls: 2), TrunkSettings(name: "backup", host: "192.0.2.20:5080")]
+        routing.routes = [OutboundRoute(name: "out", patterns: [RoutePattern(pattern: "9.", strip: 1)], trunks: ["carrier", "backup"])]
+        var policy = OutboundPolicySettings()
+        policy.frequencyRules = [FrequencyRule(name: FrequencyRule.defaultName, limits: [.init(calls: 5, seconds: 1)], lock: true)]
+        func machine() throws -> Machine {
+            var machine = try Machine()
+            machine.state.env.routing = RoutingTable(routing, policy: policy)
+            machine.state.env.ledgerNode = "a"
+            machine.state.env.flow = { $0.ip == "192.0.2.10" ? carrier.flow : backup.flow }
+            return machine
+        }
+        func asked(_ machine: inout Machine) throws -> (Sent, UInt64, OutboundReservation) {
+            let (_, sent) = try machine.invite("9020794600")
+            let (id, reservation) = try #require(sent.outbox.reservations.first)
+            #expect(sent.methods(to: carrier).isEmpty && sent.methods(to: backup).isEmpty, "nothing rings before the ledger answers")
+            return (sent, id, reservation)
+        }
+
+        var granted = try machine()
+        let (_, id, reservation) = try asked(&granted)
+        #expect(reservation.caller == "1001" && reservation.node == "a" && reservation.limits == [.init(calls: 5, seconds: 1)])
+        #expect(reservation.trunks == [.init(name: "carrier", limit: 2), .init(name: "backup", limit: nil)])
+        let rung = granted.event { state, outbox in state.reserved(id, reservation, .granted(trunk: "backup"), &outbox) }
+        #expect(rung.methods(to: backup) == [.invite] && rung.methods(to: carrier).isEmpty, "the booked trunk rings")
+        let invite = try #require(rung.requests(to: backup).first)
+        let refusal = try Self.parse(SIPResponse(replyingTo: invite, statusCode: 503, toTag: "p").serialized()).response
+        let branch = try #require(try invite.topVia().branch)
+        let cseq = try invite.cseq()
+        let failed = granted.event { state, outbox in state.receive(refusal, branch: branch, cseq: cseq, &outbox) }
+        #expect(failed.outbox.reservationsEnded == [reservation.key], "the booking is given back when the call ends")
+
+        var refused = try machine()
+        let (_, refusedID, refusedReservation) = try asked(&refused)
+        let answer = refused.event { state, outbox in
+            state.reserved(refusedID, refusedReservation, .frequencyExceeded(.init(calls: 5, seconds: 1)), &outbox)
+        }
+        let final = try #require(answer.messages.compactMap { flow, message -> SIPResponse? in
+            if case .response(let response) = message, response.statusCode >= 200 { return response }
+            return nil
+        }.first)
+        #expect(final.statusCode == 403 && final.headers[.warning]?.contains("frequency-exceeded") == true)
+        #expect(answer.outbox.events.map(\.kind.name).contains("Extension Outbound Calls Locked") && refused.state.outbound.locks["1001"] != nil)
+        #expect(answer.outbox.ended.first?.decision == "refuse" && answer.outbox.reservationsEnded.isEmpty)
+
+        var unreachable = try machine()
+        let (_, unreachableID, unreachableReservation) = try asked(&unreachable)
+        let local = unreachable.event { state, outbox in state.reserved(unreachableID, unreachableReservation, nil, &outbox) }
+        #expect(local.methods(to: carrier) == [.invite], "the node's own counts let it out on the route's first trunk")
+
+        var late = try machine()
+        let (_, lateID, lateReservation) = try asked(&late)
+        late.state.calls[lateID]?.phase = .ended
+        let returned = late.event { state, outbox in state.reserved(lateID, lateReservation, .granted(trunk: "carrier"), &outbox) }
+        #expect(returned.outbox.reservationsEnded == [lateReservation.key] && returned.methods(to: carrier).isEmpty)
     }
 
     @Test func aCancelWhileRingingEndsTheCallAndAnAnswerCrossingItIsHungUp() throws {
