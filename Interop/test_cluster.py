@@ -9,14 +9,15 @@ import http.client
 import json
 import shutil
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 
-from portcullis_harness import (SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, free_port, invite_message,
+from portcullis_harness import (PEERS, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, free_port, invite_message,
                                 strong_password)
-from test_calls import call_records, dial, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
+from test_calls import call_records, dial, health, media_dir, phone, register_phone, sipp  # noqa: F401 (media_dir is a fixture)
 from test_outbound_policy import BACKUP, CALLER, PROVIDER, call_out, configure, hang_up_all, provider, warning
 from test_postgres_store import database, pytestmark  # noqa: F401 (fixture and the skip without PostgreSQL)
 
@@ -301,3 +302,29 @@ def test_call_frequency_and_trunk_limits_are_counted_once_for_the_cluster(server
 
     nodes[2].wait_until(one_more, "the trunk takes no call after the others hung up")
     assert finished(small, timeout=30)[0] == 0
+
+
+def test_the_records_of_calls_a_dead_node_had_up_are_written_by_another_node(server_factory, database, monkeypatch, media_dir):
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
+    port = register_phone(nodes[0], 1002, "127.0.0.20", host=nodes[0].address)
+    nodes[1].wait_until(lambda: registrations_seen(nodes[1], "node1") == 1, "node 1's registration not seen", timeout=6)
+    callee = phone("127.0.0.20", port, "uas", media_dir)
+    # A call through node 2 that stays up (the caller waits for a BYE that never comes).
+    caller = subprocess.Popen(
+        sipp("-sf", str(PEERS / "call_wait_bye.xml"), f"{nodes[1].address}:{nodes[1].sip_port}", "-i", "127.0.0.10",
+             "-p", str(free_port(host="127.0.0.10")), "-au", "1001", "-ap", strong_password(1001), "-s", "1002", "-m", "1"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=media_dir)
+    try:
+        nodes[1].wait_until(lambda: health(nodes[1])["calls"] == 1, "the call did not come up on node 2", timeout=10)
+        time.sleep(0.5)  # the journal is written behind within 200 ms
+        nodes[1].stop(sig=signal.SIGKILL)
+        missing = nodes[0].wait_for_event("Cluster Node Missing", lambda event: event["fields"].get("missing") == "node2", timeout=15)
+        assert missing[0]["fields"]["calls"] == "1"
+        (record,) = [r for r in json.loads(nodes[0].cli("cdr", "list", "--json").stdout) if r["node"] == "node2"]
+        assert (record["caller"], record["callee"], record["disposition"], record["hangupSide"]) == ("1001", "1002", "answered", "pbx")
+        assert record["cause"] == "node node2 stopped answering" and record["end"] >= record["answer"]
+    finally:
+        for process in (caller, callee):
+            process.kill()
+            process.wait()

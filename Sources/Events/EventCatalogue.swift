@@ -95,7 +95,7 @@ public enum EventCatalogue {
     public static let storeReachable = EventKind(name: "Store Reachable Again", type: .system, category: .system, level: .information,
                                                  notifies: true, summary: "the database takes writes again; kept writes made")
     public static let clusterNodeMissing = EventKind(name: "Cluster Node Missing", type: .system, category: .system, level: .alert,
-                                                     summary: "node {{missing}} stopped beating; its {{bindings}} registrations released for other nodes")
+                                                     summary: "node {{missing}} stopped beating: {{bindings}} registrations released for other nodes, {{calls}} calls it had up recorded")
     public static let sshLoginSucceeded = EventKind(name: "SSH Login Success", type: .operations, category: .login, level: .information,
                                                     notifies: true, summary: "{{username}} logged in to the SSH console from {{ip}}")
     public static let sshLoginFailed = EventKind(name: "SSH Login Failed", type: .security, category: .login, level: .warning,

@@ -13,10 +13,12 @@ extension PBXRuntime {
     /// The other nodes as one heartbeat saw them: where the live ones take relayed calls, and which are missing.
     struct ClusterView: Equatable {
         var peers: [String: SIPPeer]
+        /// Missing nodes and their last heartbeat, by name.
         var missing: [String]
+        var lastSeen: [String: Date] = [:]
 
         static func == (lhs: ClusterView, rhs: ClusterView) -> Bool {
-            lhs.missing == rhs.missing && lhs.peers.mapValues(\.description) == rhs.peers.mapValues(\.description)
+            lhs.missing == rhs.missing && lhs.lastSeen == rhs.lastSeen && lhs.peers.mapValues(\.description) == rhs.peers.mapValues(\.description)
         }
     }
 
@@ -32,6 +34,7 @@ extension PBXRuntime {
                 view.peers[other.name] = SIPPeer(address: socket, transport: .udp)
             case .missing:
                 view.missing.append(other.name)
+                view.lastSeen[other.name] = other.heartbeatAt
             case .stopped:
                 break
             }
@@ -41,8 +44,9 @@ extension PBXRuntime {
     }
 
     /// What a heartbeat saw, applied: calls are relayed to live nodes only, their addresses are never blocked
-    /// automatically, and the bindings of a node that went missing are released (once per absence, by the live node
-    /// first by name) so its phones can register on another node, with one "Cluster Node Missing" for the cluster.
+    /// automatically; a node that went missing has (once per absence, by the live node first by name) its bindings
+    /// released so its phones can register on another node, its outbound calls ended in the ledger and the records of
+    /// its calls that were up written, with one "Cluster Node Missing" for the cluster.
     public func observe(_ nodes: [ClusterNode], now: Date = Date()) async {
         guard let node = configuration.node else { return }
         let view = Self.view(of: nodes, except: node, now: now)
@@ -60,7 +64,10 @@ extension PBXRuntime {
             do {
                 let released = try await store.removeBindings(node: missing)
                 if let ledger = store as? any OutboundLedger { _ = try await ledger.endOutboundCalls(node: missing, at: now) }
-                bus.publish(PortcullisEvent(EventCatalogue.clusterNodeMissing, time: now, fields: ["missing": missing, "bindings": String(released)]))
+                let closed = try await (store as? any CallJournal)?.closeOpenCalls(node: missing, at: view.lastSeen[missing] ?? now,
+                                                                                     cause: "node \(missing) stopped answering") ?? 0
+                bus.publish(PortcullisEvent(EventCatalogue.clusterNodeMissing, time: now, fields: [
+                    "missing": missing, "bindings": String(released), "calls": String(closed)]))
             } catch {
                 // Tried again at the next beat.
                 clusterWatch.withLock { _ = $0.released.remove(missing) }

@@ -32,8 +32,19 @@ public final class PBXRuntime: Sendable {
     public let notificationCaller: NotificationCaller
     /// Finished calls waiting to be written; drained by `SIPService`.
     public let callRecords = WriteBehindQueue<CallDetailRecord>()
+    /// Answered calls waiting to be journaled (in a cluster).
+    public let openCalls = WriteBehindQueue<CallDetailRecord>()
     /// Whether the last write-behind batch failed: the store is unreachable until one succeeds.
     private let storeFailing = Mutex(false)
+    /// Records of calls queued for the store, each naming this node.
+    private static func naming(_ node: String?, into queue: WriteBehindQueue<CallDetailRecord>) -> @Sendable (CallDetailRecord) -> Void {
+        { record in
+            var named = record
+            named.node = node
+            queue.append(named)
+        }
+    }
+
     /// Who hears that the PBX stored the outbound locks it changed (the other nodes of a cluster read them again).
     private let lockStored = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
     public func announceLocks(_ handle: @escaping @Sendable () -> Void) { lockStored.withLockedValue { $0 = handle } }
@@ -69,16 +80,13 @@ public final class PBXRuntime: Sendable {
         registrationGuard = RegistrationGuard(settings: configuration.sip.lockout, scanners: configuration.sip.scanners, shards: shards) {
             bus.publish($0)
         }
-        let callRecords = callRecords
         media = configuration.sip.media.relay ? MediaRelay(settings: configuration.sip.media, host: configuration.mediaHost) : nil
         router = CallRouter(settings: configuration.sip.calls, location: location, directory: directory, flows: flows, media: media,
                             rtpTimeout: configuration.sip.media.rtpTimeout, secrets: secrets, logger: logger,
-                            cluster: configuration.node.map { [remote] in CallRouter.Cluster(node: $0, remote: remote, ledger: store as? any OutboundLedger) },
-                            onEnded: { [node = configuration.node] record in
-                                var named = record
-                                named.node = node
-                                callRecords.append(named)
+                            cluster: configuration.node.map { [remote] in
+                                CallRouter.Cluster(node: $0, remote: remote, ledger: store as? any OutboundLedger, journaling: store is any CallJournal)
                             },
+                            onEnded: Self.naming(configuration.node, into: callRecords), onAnswered: Self.naming(configuration.node, into: openCalls),
                             onEvent: { bus.publish($0) }, onLocksChanged: { [lockStored] locks in
             Task {
                 try? await store.store(locks, key: PBXRuntime.outboundLocksKey)
@@ -130,6 +138,11 @@ public final class PBXRuntime: Sendable {
 
     func writeCallRecords(_ batch: [CallDetailRecord]) async -> Bool {
         await write(batch, what: "call records") { try await $0.appendCallRecords($1) }
+    }
+
+    func writeOpenCalls(_ batch: [CallDetailRecord]) async -> Bool {
+        guard let journal = store as? any CallJournal else { return true }
+        return await write(batch, what: "open calls") { _, records in try await journal.openCalls(records) }
     }
 
     func writeEndedReservations(_ batch: [String]) async -> Bool {

@@ -56,6 +56,7 @@ public struct SIPService: Service {
         _ = await runtime.writeBindings(runtime.location.pendingWrites.take())
         _ = await runtime.writeCallRecords(runtime.callRecords.take())
         _ = await runtime.writeEndedReservations(runtime.router.endedReservations.take())
+        _ = await runtime.writeOpenCalls(runtime.openCalls.take())
     }
 
     /// The housekeeping beside the listeners, and their supervision, until shutdown or a listener is lost.
@@ -93,6 +94,11 @@ public struct SIPService: Service {
                 group.addTask {
                     await runtime.router.endedReservations.run(every: .milliseconds(200)) { batch in
                         await runtime.writeEndedReservations(batch)
+                    }
+                }
+                group.addTask {
+                    await runtime.openCalls.run(every: .milliseconds(200)) { batch in
+                        await runtime.writeOpenCalls(batch)
                     }
                 }
                 // The first to end (a listener lost) ends them all.

@@ -78,6 +78,11 @@ enum PostgresMigrations {
             "CREATE INDEX outbound_call_extension ON outbound_call (extension, started_at)",
             "CREATE INDEX outbound_call_up ON outbound_call (trunk) WHERE ended_at IS NULL",
         ]),
+        ("v6 open calls", [
+            "CREATE TABLE open_call (key TEXT PRIMARY KEY, node TEXT NOT NULL, record TEXT NOT NULL)",
+            "CREATE INDEX open_call_node ON open_call (node)",
+            "CREATE INDEX cdr_call_id ON cdr (call_id)",
+        ]),
     ]
 
     /// An arbitrary constant naming Portcullis's migration lock among other users of the database.

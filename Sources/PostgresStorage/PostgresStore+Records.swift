@@ -85,16 +85,20 @@ extension PostgresStore {
 
     public func appendCallRecords(_ records: [CallDetailRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await transaction { connection in
-            for record in records {
-                try await Self.rows(connection, """
-                    INSERT INTO cdr (call_id, caller, callee, dialed, sent, route, trunk, start, answer, "end", disposition, hangup_side, cause,
-                                     decision, decision_reason, pin, packets_from_caller, packets_from_callee, node)
-                    VALUES (\(record.callID), \(record.caller), \(record.callee), \(record.dialed), \(record.sent), \(record.route), \(record.trunk),
-                            \(record.start), \(record.answer), \(record.end), \(record.disposition.rawValue), \(record.hangupSide), \(record.cause),
-                            \(record.decision), \(record.decisionReason), \(record.pin), \(record.packetsFromCaller), \(record.packetsFromCallee), \(record.node))
-                    """)
-            }
+        try await transaction { connection in try await Self.insert(records, on: connection) }
+    }
+
+    /// Writes final records; a call this takes out of the open calls is no longer up (`CallJournal`).
+    static func insert(_ records: [CallDetailRecord], on connection: PostgresConnection) async throws {
+        for record in records {
+            if record.node != nil { try await rows(connection, "DELETE FROM open_call WHERE key = \(openKey(record))") }
+            try await rows(connection, """
+                INSERT INTO cdr (call_id, caller, callee, dialed, sent, route, trunk, start, answer, "end", disposition, hangup_side, cause,
+                                 decision, decision_reason, pin, packets_from_caller, packets_from_callee, node)
+                VALUES (\(record.callID), \(record.caller), \(record.callee), \(record.dialed), \(record.sent), \(record.route), \(record.trunk),
+                        \(record.start), \(record.answer), \(record.end), \(record.disposition.rawValue), \(record.hangupSide), \(record.cause),
+                        \(record.decision), \(record.decisionReason), \(record.pin), \(record.packetsFromCaller), \(record.packetsFromCallee), \(record.node))
+                """)
         }
     }
 

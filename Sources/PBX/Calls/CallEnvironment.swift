@@ -32,6 +32,8 @@ struct CallEnvironment: Sendable {
     /// This node's name when outbound calls are counted for the whole cluster (a shared store's ledger); nil on a
     /// single node, whose own counts are the whole truth.
     var ledgerNode: String?
+    /// Whether answered calls are journaled in the shared store (a node that dies leaves their records to the others).
+    var journaling = false
     /// Keyed PINs are compared as these fingerprints.
     var fingerprint: @Sendable (String) -> String
 }

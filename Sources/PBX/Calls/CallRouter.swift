@@ -31,6 +31,7 @@ public final class CallRouter: Sendable {
     let rtpTimeout: Int
     let logger: Logger
     let onEnded: @Sendable (CallDetailRecord) -> Void
+    let onAnswered: @Sendable (CallDetailRecord) -> Void
     let onEvent: @Sendable (PortcullisEvent) -> Void
     let onLocksChanged: @Sendable ([String: OutboundLock]) -> Void
     /// Keyed PINs are compared as its fingerprints; relayed calls are proven with it.
@@ -44,10 +45,13 @@ public final class CallRouter: Sendable {
         public var remote: RemoteLocations
         /// Counts outbound calls for the whole cluster (the shared store).
         public var ledger: (any OutboundLedger)?
-        public init(node: String, remote: RemoteLocations, ledger: (any OutboundLedger)?) {
+        /// Whether answered calls are journaled, so that another node closes their records should this one die.
+        public var journaling: Bool
+        public init(node: String, remote: RemoteLocations, ledger: (any OutboundLedger)?, journaling: Bool) {
             self.node = node
             self.remote = remote
             self.ledger = ledger
+            self.journaling = journaling
         }
     }
 
@@ -57,6 +61,7 @@ public final class CallRouter: Sendable {
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
                 directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, secrets: SecretBox, logger: Logger,
                 clock: CallClock = CallClock(), cluster: Cluster? = nil, onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in },
+                onAnswered: @escaping @Sendable (CallDetailRecord) -> Void = { _ in },
                 onEvent: @escaping @Sendable (PortcullisEvent) -> Void = { _ in },
                 onLocksChanged: @escaping @Sendable ([String: OutboundLock]) -> Void = { _ in }) {
         self.onEvent = onEvent
@@ -71,6 +76,7 @@ public final class CallRouter: Sendable {
         self.flows = flows
         self.logger = logger
         self.onEnded = onEnded
+        self.onAnswered = onAnswered
         self.clock = clock
         self.cluster = cluster
         state = Mutex(CallState(env: CallRouter.environment(now: clock.now(), elapsed: clock.elapsed(), settings: settings,
@@ -218,7 +224,7 @@ public final class CallRouter: Sendable {
                 cluster.map { ClusterRelayProof(node: $0.node, callID: callID, caller: caller, callee: callee, now: now, key: secrets.fingerprint).headerValue }
             },
             flow: { flows.replier(to: $0) },
-            ledgerNode: cluster.flatMap { $0.ledger == nil ? nil : $0.node },
+            ledgerNode: cluster.flatMap { $0.ledger == nil ? nil : $0.node }, journaling: cluster?.journaling ?? false,
             fingerprint: { secrets.fingerprint($0) })
     }
 
@@ -239,6 +245,7 @@ public final class CallRouter: Sendable {
         }
         for session in outbox.closing { session.close() }
         startPrompts(outbox)
+        for answered in outbox.answered { onAnswered(answered) }
         for ended in outbox.ended { onEnded(ended) }
         if let ledger = cluster?.ledger {
             for (id, reservation) in outbox.reservations {

@@ -57,6 +57,7 @@ extension CallState {
                 call.phase = .answered
                 call.record.answer = env.now
                 call.record.disposition = .answered
+                if env.journaling && call.relayedFrom == nil { outbox.answered.append(detailRecord(call)) }
                 let answer = relayed(response.body, from: .callee, of: call, fork: fork, &outbox)
                 // Answered early for the PIN, the caller already has its 200; the callee's answer only connects media.
                 if !call.answeredEarly { sendFinal(status, to: &call, body: answer, contentType: response.headers[.contentType], &outbox) }

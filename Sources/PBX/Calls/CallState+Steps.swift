@@ -109,6 +109,15 @@ extension CallState {
         outbox.arm(transaction.timers, now: now, on: outgoing.flow) { .outgoing(key: key, name: $0) }
     }
 
+    /// The call's record as it stands (an unfinished call ends now).
+    func detailRecord(_ call: Call) -> CallDetailRecord {
+        CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.record.dialed,
+                         sent: call.record.sent, route: call.record.route, trunk: call.record.trunk,
+                         start: call.record.start, answer: call.record.answer, end: call.record.end ?? env.now,
+                         disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause,
+                         decision: call.record.decision, decisionReason: call.record.decisionReason, pin: call.record.pin)
+    }
+
     /// The call has its final state: record it and forget it once retransmissions are over.
     mutating func finish(_ id: UInt64, _ outbox: inout Outbox) {
         guard var call = calls[id], call.phase != .ended else { return }
@@ -117,11 +126,7 @@ extension CallState {
         outbox.cancelled += call.longTimers
         call.longTimers = []
         calls[id] = call
-        var record = CallDetailRecord(callID: call.callerDialog.callID, caller: call.caller, callee: call.callee, dialed: call.record.dialed,
-                                      sent: call.record.sent, route: call.record.route, trunk: call.record.trunk,
-                                      start: call.record.start, answer: call.record.answer, end: call.record.end ?? env.now,
-                                      disposition: call.record.disposition, hangupSide: call.record.hangupSide, cause: call.record.cause,
-                                      decision: call.record.decision, decisionReason: call.record.decisionReason, pin: call.record.pin)
+        var record = detailRecord(call)
         if let trunk = call.trunkInUse { outbound.trunkCallEnded(trunk.name, outbound: trunk.outbound) }
         call.trunkInUse = nil
         if let key = call.ledgerKey { outbox.reservationsEnded.append(key) }

@@ -63,6 +63,8 @@ struct CallState: Sendable {
         /// Outbound attempts to book in the cluster's ledger before a trunk rings, and booked calls that ended.
         var reservations: [(call: UInt64, reservation: OutboundReservation)] = []
         var reservationsEnded: [String] = []
+        /// Calls just answered, for the cluster's journal of calls up.
+        var answered: [CallDetailRecord] = []
 
         mutating func send(_ bytes: [UInt8], on flow: SIPReplier) { sends.append((flow, bytes)) }
         mutating func after(_ delay: Duration, on flow: SIPReplier, _ timer: Timer) { timers.append((flow.eventLoop, delay, timer)) }
