@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from portcullis_harness import BINARY, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, strong_password
+from portcullis_harness import BINARY, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, strong_password
+from test_calls import dial, media_dir, phone, register_phone  # noqa: F401 (media_dir is a fixture)
 
 SERVER = os.environ.get("PORTCULLIS_TEST_POSTGRES")
 pytestmark = pytest.mark.skipif(SERVER is None, reason="no PostgreSQL: run scripts/test, or scripts/test-postgres start")
@@ -89,7 +90,7 @@ def query(database, sql):
                           env={**os.environ, "PGPASSWORD": os.environ["PORTCULLIS_STORE_PASSWORD"]}).stdout.split()
 
 
-def test_a_node_serves_on_while_postgresql_is_down_and_writes_what_it_kept_when_it_returns(server_factory, database, monkeypatch):
+def test_a_node_serves_on_while_postgresql_is_down_and_writes_what_it_kept_when_it_returns(server_factory, database, monkeypatch, media_dir):
     monkeypatch.setenv("PORTCULLIS_STORE", database)
     server = server_factory().start()
     server.api_token()
@@ -99,10 +100,16 @@ def test_a_node_serves_on_while_postgresql_is_down_and_writes_what_it_kept_when_
     postgres_control("stop")
     try:
         assert registers(server, 1001), "phones register with the database down"
-        phone = SipClient(server.sip_port, source="127.0.0.67")
-        challenge, uri = phone.register("1002")
-        assert phone.register("1002", authorization("1002", "Wrong-Guess-123", challenge_fields(challenge), uri))[0]["status"] == 403
+        guesser = SipClient(server.sip_port, source="127.0.0.67")
+        challenge, uri = guesser.register("1002")
+        assert guesser.register("1002", authorization("1002", "Wrong-Guess-123", challenge_fields(challenge), uri))[0]["status"] == 403
         assert banned.probe(timeout=0.5) is None, "a ban stays enforced"
+        # A call between two phones connects, with its media, and is recorded once the database is back.
+        port = register_phone(server, 1002, "127.0.0.20")
+        callee = phone("127.0.0.20", port, "uas", media_dir, "-rtp_echo")
+        caller = dial(server, 1002, media_dir)
+        assert caller.returncode == 0, caller.stderr[-1500:]
+        assert finished(callee)[0] == 0
         # The location's write-behind tries, finds no connection within its lease timeout and keeps its batch (the
         # event log's own failed write does not count: it is not what raises Store Unreachable).
         server.wait_until(lambda: "location write failed; kept to try again" in (server.data_dir / "server.log").read_text(),
@@ -111,6 +118,9 @@ def test_a_node_serves_on_while_postgresql_is_down_and_writes_what_it_kept_when_
         postgres_control("start")
     server.wait_until(lambda: "1001" in query(database, "SELECT aor FROM binding"), "the registration made during the outage was not written",
                       timeout=20)
+    server.wait_until(lambda: query(database, "SELECT caller || '>' || callee || ':' || disposition FROM cdr") == ["1001>1002:answered"],
+                      "the call made during the outage was not recorded (once)", timeout=20)
+    assert query(database, "SELECT count(*) FROM open_call") == ["0"], "the call is not left up in the journal"
     server.wait_for_event("Store Unreachable", timeout=20)
     server.wait_for_event("Store Reachable Again", timeout=20)
     failed = server.wait_for_event("Extension Registration Failed", lambda event: event["fields"].get("ip") == "127.0.0.67", timeout=20)

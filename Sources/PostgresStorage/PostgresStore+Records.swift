@@ -90,6 +90,7 @@ extension PostgresStore {
 
     /// Writes final records; a call this takes out of the open calls is no longer up (`CallJournal`).
     static func insert(_ records: [CallDetailRecord], on connection: PostgresConnection) async throws {
+        if records.contains(where: { $0.node != nil }) { try await lockJournal(connection) }
         for record in records {
             if record.node != nil { try await rows(connection, "DELETE FROM open_call WHERE key = \(openKey(record))") }
             try await rows(connection, """
