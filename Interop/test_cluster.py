@@ -10,7 +10,6 @@ import json
 import shutil
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from portcullis_harness import (PEERS, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, free_port, invite_message,
                                 strong_password)
 from test_calls import call_records, dial, health, media_dir, phone, register_phone, sipp  # noqa: F401 (media_dir is a fixture)
-from test_outbound_policy import BACKUP, CALLER, PROVIDER, call_out, configure, hang_up_all, provider, warning
+from test_outbound_policy import BACKUP, PROVIDER, calls_through, configure, hang_up_all, provider, warning
 from test_postgres_store import database, pytestmark  # noqa: F401 (fixture and the skip without PostgreSQL)
 
 
@@ -187,16 +186,25 @@ def registrations_seen(server, name):
     return {n["name"]: n for n in status(server)["nodes"]}[name]["registrations"]
 
 
+def registered_on(callee_node, name, seen_by, media_dir, scenario="uas", *extra):
+    """1002 registered from 127.0.0.20 on `callee_node` (named `name`), once `seen_by` knows it, with a SIPp callee there."""
+    port = register_phone(callee_node, 1002, "127.0.0.20", host=callee_node.address)
+    seen_by.wait_until(lambda: registrations_seen(seen_by, name) == 1, f"{name}'s registration not seen", timeout=6)
+    return phone("127.0.0.20", port, scenario, media_dir, *extra)
+
+
+def connects(caller_node, callee, media_dir):
+    """1001 dials 1002 through `caller_node`; the call connects, and the callee gets the caller's BYE."""
+    caller = dial(caller_node, 1002, media_dir, host=caller_node.address)
+    assert caller.returncode == 0, caller.stderr[-3000:]
+    assert finished(callee)[0] == 0, "the callee got the call, answered it and the caller's BYE"
+
+
 def test_a_phone_on_one_node_calls_an_extension_registered_on_another_with_media(server_factory, database, monkeypatch, media_dir):
     nodes = three_nodes(server_factory, database, monkeypatch,
                         prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
-    port = register_phone(nodes[1], 1002, "127.0.0.20", host=nodes[1].address)
-    nodes[2].wait_until(lambda: registrations_seen(nodes[2], "node2") == 1, "node 2's registration not seen", timeout=6)
-    callee = phone("127.0.0.20", port, "uas", media_dir, "-rtp_echo")
     # The phone dials node 3; node 3 relays to node 2, which rings the phone over the flow it registered on.
-    caller = dial(nodes[2], 1002, media_dir, host=nodes[2].address)
-    assert caller.returncode == 0, caller.stderr[-3000:]
-    assert finished(callee)[0] == 0, "the callee on node 2 got the call from node 3, answered it and the caller's BYE"
+    connects(nodes[2], registered_on(nodes[1], "node2", nodes[2], media_dir, "uas", "-rtp_echo"), media_dir)
     (record,) = call_records(nodes[0], 1)
     assert (record["caller"], record["callee"], record["disposition"], record["node"]) == ("1001", "1002", "answered", "node3")
     # G.711 from the caller through both nodes' relays to the phone, echoed back the same way.
@@ -207,12 +215,7 @@ def test_a_phone_on_one_node_calls_an_extension_registered_on_another_with_media
     nodes[1].stop(sig=signal.SIGKILL)
     missing = nodes[0].wait_for_event("Cluster Node Missing", lambda event: event["fields"].get("missing") == "node2", timeout=15)
     assert [(event["fields"]["node"], event["fields"]["bindings"]) for event in missing] == [("node1", "1")], "told once, by the first live node"
-    port = register_phone(nodes[0], 1002, "127.0.0.20", host=nodes[0].address)
-    nodes[2].wait_until(lambda: registrations_seen(nodes[2], "node1") == 1, "node 1's registration not seen", timeout=6)
-    callee = phone("127.0.0.20", port, "uas", media_dir, "-rtp_echo")
-    caller = dial(nodes[2], 1002, media_dir, host=nodes[2].address)
-    assert caller.returncode == 0, caller.stdout[-1500:]
-    assert finished(callee)[0] == 0, "the phone, now on node 1, got node 3's call"
+    connects(nodes[2], registered_on(nodes[0], "node1", nodes[2], media_dir, "uas", "-rtp_echo"), media_dir)
 
 
 def test_a_relayed_call_without_a_valid_proof_is_refused_and_counted(server_factory, database, monkeypatch):
@@ -233,23 +236,6 @@ def test_a_relayed_call_without_a_valid_proof_is_refused_and_counted(server_fact
     failed = nodes[1].wait_for_event("Extension Registration Failed",
                                      lambda event: event["fields"].get("reason") == "relayed call without a valid cluster proof")
     assert {event["fields"]["ip"] for event in failed} >= {"127.0.0.51", "127.0.0.70", "127.0.0.71"}
-
-
-def calls_through(attempts):
-    """Each (node, caller, number) dials at once from a socket of its own: the answers, in order, and the sockets."""
-    clients = [SipClient(each.sip_port, host=each.address, source=CALLER) for each, _, _ in attempts]
-    answers = [None] * len(attempts)
-
-    def dial_out(index):
-        _, caller, number = attempts[index]
-        answers[index] = call_out(clients[index], number, caller=caller, hang_up=False)
-
-    threads = [threading.Thread(target=dial_out, args=(index,)) for index in range(len(attempts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return clients, answers
 
 
 def test_call_frequency_and_trunk_limits_are_counted_once_for_the_cluster(server_factory, database, monkeypatch):
@@ -307,9 +293,7 @@ def test_call_frequency_and_trunk_limits_are_counted_once_for_the_cluster(server
 def test_the_records_of_calls_a_dead_node_had_up_are_written_by_another_node(server_factory, database, monkeypatch, media_dir):
     nodes = three_nodes(server_factory, database, monkeypatch,
                         prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
-    port = register_phone(nodes[0], 1002, "127.0.0.20", host=nodes[0].address)
-    nodes[1].wait_until(lambda: registrations_seen(nodes[1], "node1") == 1, "node 1's registration not seen", timeout=6)
-    callee = phone("127.0.0.20", port, "uas", media_dir)
+    callee = registered_on(nodes[0], "node1", nodes[1], media_dir)
     # A call through node 2 that stays up (the caller waits for a BYE that never comes).
     caller = subprocess.Popen(
         sipp("-sf", str(PEERS / "call_wait_bye.xml"), f"{nodes[1].address}:{nodes[1].sip_port}", "-i", "127.0.0.10",

@@ -233,14 +233,20 @@ def test_a_route_pin_is_keyed_as_dtmf_and_three_wrong_ones_end_the_call_and_lock
 
 
 def concurrent_calls(server, callers):
-    """All of `callers` dial at once from their own sockets; the answers, in order."""
-    answers = [None] * len(callers)
-    clients = [SipClient(server.sip_port, source=CALLER) for _ in callers]
+    """All of `callers` (caller, number) dial at once from their own sockets; the sockets and the answers, in order."""
+    return calls_through([(server, caller, number) for caller, number in callers])
+
+
+def calls_through(attempts):
+    """Each (server, caller, number) dials at once from a socket of its own (a cluster node is reached at its address)."""
+    clients = [SipClient(server.sip_port, host=getattr(server, "address", "127.0.0.1"), source=CALLER) for server, _, _ in attempts]
+    answers = [None] * len(attempts)
 
     def dial(index):
-        answers[index] = call_out(clients[index], callers[index][1], caller=callers[index][0], hang_up=False)
+        _, caller, number = attempts[index]
+        answers[index] = call_out(clients[index], number, caller=caller, hang_up=False)
 
-    threads = [threading.Thread(target=dial, args=(index,)) for index in range(len(callers))]
+    threads = [threading.Thread(target=dial, args=(index,)) for index in range(len(attempts))]
     for thread in threads:
         thread.start()
     for thread in threads:

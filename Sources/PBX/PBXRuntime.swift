@@ -136,22 +136,21 @@ public final class PBXRuntime: Sendable {
         trunkRegistrar.update(router.routingTable)
     }
 
-    func writeCallRecords(_ batch: [CallDetailRecord]) async -> Bool {
-        await write(batch, what: "call records") { try await $0.appendCallRecords($1) }
+    /// The queues written behind: each drained at its interval while the PBX runs, and once more at shutdown.
+    var writeBehind: [(run: @Sendable () async -> Void, flush: @Sendable () async -> Void)] {
+        [writer(location.pendingWrites, every: .milliseconds(200), what: "location") { try await $0.applyBindingChanges($1) },
+         writer(callRecords, every: .milliseconds(500), what: "call records") { try await $0.appendCallRecords($1) },
+         writer(router.endedReservations, every: .milliseconds(200), what: "outbound ledger") { store, keys in
+             try await (store as? any OutboundLedger)?.endOutboundCalls(keys, at: Date())
+         },
+         writer(openCalls, every: .milliseconds(200), what: "open calls") { store, records in try await (store as? any CallJournal)?.openCalls(records) }]
     }
 
-    func writeOpenCalls(_ batch: [CallDetailRecord]) async -> Bool {
-        guard let journal = store as? any CallJournal else { return true }
-        return await write(batch, what: "open calls") { _, records in try await journal.openCalls(records) }
-    }
-
-    func writeEndedReservations(_ batch: [String]) async -> Bool {
-        guard let ledger = store as? any OutboundLedger else { return true }
-        return await write(batch, what: "outbound ledger") { _, keys in try await ledger.endOutboundCalls(keys, at: Date()) }
-    }
-
-    func writeBindings(_ batch: [BindingChange]) async -> Bool {
-        await write(batch, what: "location") { try await $0.applyBindingChanges($1) }
+    private func writer<Item: Sendable>(_ queue: WriteBehindQueue<Item>, every interval: Duration, what: String,
+                                        _ body: @escaping @Sendable (any PortcullisStore, [Item]) async throws -> Void)
+        -> (run: @Sendable () async -> Void, flush: @Sendable () async -> Void) {
+        ({ await queue.run(every: interval) { batch in await self.write(batch, what: what, body) } },
+         { _ = await self.write(queue.take(), what: what, body) })
     }
 
     /// One write-behind batch; a failure is logged, never thrown at the hot path that queued it, and answered false

@@ -53,10 +53,7 @@ public struct SIPService: Service {
 
     /// At shutdown, once: what cannot be written now is logged as lost (the store was unreachable to the end).
     private func flush() async {
-        _ = await runtime.writeBindings(runtime.location.pendingWrites.take())
-        _ = await runtime.writeCallRecords(runtime.callRecords.take())
-        _ = await runtime.writeEndedReservations(runtime.router.endedReservations.take())
-        _ = await runtime.writeOpenCalls(runtime.openCalls.take())
+        for writer in runtime.writeBehind { await writer.flush() }
     }
 
     /// The housekeeping beside the listeners, and their supervision, until shutdown or a listener is lost.
@@ -81,25 +78,8 @@ public struct SIPService: Service {
                 group.addTask {
                     await runtime.network.run()
                 }
-                group.addTask {
-                    await runtime.location.pendingWrites.run(every: .milliseconds(200)) { batch in
-                        await runtime.writeBindings(batch)
-                    }
-                }
-                group.addTask {
-                    await runtime.callRecords.run(every: .milliseconds(500)) { batch in
-                        await runtime.writeCallRecords(batch)
-                    }
-                }
-                group.addTask {
-                    await runtime.router.endedReservations.run(every: .milliseconds(200)) { batch in
-                        await runtime.writeEndedReservations(batch)
-                    }
-                }
-                group.addTask {
-                    await runtime.openCalls.run(every: .milliseconds(200)) { batch in
-                        await runtime.writeOpenCalls(batch)
-                    }
+                for writer in runtime.writeBehind {
+                    group.addTask { await writer.run() }
                 }
                 // The first to end (a listener lost) ends them all.
                 defer { group.cancelAll() }
