@@ -110,25 +110,48 @@ public final class PostgresStore: PortcullisStore {
 
     // MARK: Bindings
 
+    /// In order; runs of upserts of different contacts go as one statement (a registration burst is one round trip per
+    /// batch, not one per phone).
     public func applyBindingChanges(_ changes: [BindingChange]) async throws {
         guard !changes.isEmpty else { return }
         try await transaction { connection in
+            var run: [BindingRecord] = []
+            var contacts = Set<[String]>()
             for change in changes {
                 switch change {
                 case .upsert(let binding):
-                    try await Self.rows(connection, """
-                        INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at, node)
-                        VALUES (\(binding.aor), \(binding.contact), \(binding.expiresAt), \(binding.callID), \(Int64(binding.cseq)),
-                                \(binding.source), \(binding.transport), \(binding.userAgent), \(binding.updatedAt), \(binding.node))
-                        ON CONFLICT (aor, contact) DO UPDATE SET expires_at = excluded.expires_at, call_id = excluded.call_id,
-                          cseq = excluded.cseq, source = excluded.source, transport = excluded.transport,
-                          user_agent = excluded.user_agent, updated_at = excluded.updated_at, node = excluded.node
-                        """)
+                    if !contacts.insert([binding.aor, binding.contact]).inserted {
+                        try await Self.upsert(run, on: connection)
+                        (run, contacts) = ([], [[binding.aor, binding.contact]])
+                    }
+                    run.append(binding)
                 case .remove(let aor, let contact, let node):
+                    try await Self.upsert(run, on: connection)
+                    (run, contacts) = ([], [])
                     try await Self.rows(connection, "DELETE FROM binding WHERE aor = \(aor) AND contact = \(contact) AND node IS NOT DISTINCT FROM \(node)")
                 }
             }
+            try await Self.upsert(run, on: connection)
         }
+    }
+
+    /// Bindings of different contacts in one statement; arrays cannot hold NULL here, so optional columns travel with a
+    /// flag each.
+    private static func upsert(_ bindings: [BindingRecord], on connection: PostgresConnection) async throws {
+        guard !bindings.isEmpty else { return }
+        try await rows(connection, """
+            INSERT INTO binding (aor, contact, expires_at, call_id, cseq, source, transport, user_agent, updated_at, node)
+            SELECT aor, contact, expires_at, call_id, cseq, source, transport, CASE WHEN has_agent THEN agent END, updated_at,
+                   CASE WHEN has_node THEN node END
+            FROM unnest(\(bindings.map(\.aor))::text[], \(bindings.map(\.contact))::text[], \(bindings.map(\.expiresAt))::timestamptz[],
+                        \(bindings.map(\.callID))::text[], \(bindings.map { Int64($0.cseq) })::bigint[], \(bindings.map(\.source))::text[],
+                        \(bindings.map(\.transport))::text[], \(bindings.map { $0.userAgent ?? "" })::text[], \(bindings.map { $0.userAgent != nil })::bool[],
+                        \(bindings.map(\.updatedAt))::timestamptz[], \(bindings.map { $0.node ?? "" })::text[], \(bindings.map { $0.node != nil })::bool[])
+                 AS b(aor, contact, expires_at, call_id, cseq, source, transport, agent, has_agent, updated_at, node, has_node)
+            ON CONFLICT (aor, contact) DO UPDATE SET expires_at = excluded.expires_at, call_id = excluded.call_id,
+              cseq = excluded.cseq, source = excluded.source, transport = excluded.transport,
+              user_agent = excluded.user_agent, updated_at = excluded.updated_at, node = excluded.node
+            """)
     }
 
     public func bindings() async throws -> [BindingRecord] {

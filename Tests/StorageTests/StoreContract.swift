@@ -54,9 +54,12 @@ enum StoreContract {
                                     callID: "c1", cseq: 7, source: "udp:10.0.0.1:5060", transport: "UDP", userAgent: "phone", updatedAt: now)
         var refreshed = binding
         refreshed.cseq = 8
-        try await store.applyBindingChanges([.upsert(binding), .upsert(refreshed)])
-        #expect(try await store.bindings() == [refreshed])
-        try await store.applyBindingChanges([.remove(aor: "1001", contact: binding.contact)])
+        var bare = binding
+        bare.aor = "1003"
+        bare.userAgent = nil
+        try await store.applyBindingChanges([.upsert(binding), .upsert(bare), .upsert(refreshed)])
+        #expect(try await store.bindings() == [refreshed, bare], "in order, the later of one contact's changes winning; no user agent kept as none")
+        try await store.applyBindingChanges([.remove(aor: "1001", contact: binding.contact), .remove(aor: "1003", contact: binding.contact)])
         #expect(try await store.bindings().isEmpty)
 
         // In a cluster a binding names its node: a phone that moved to node b survives node a's late removal, and a
