@@ -11,15 +11,11 @@ import Synchronization
 
 extension PBXRuntime {
     /// The other nodes as one heartbeat saw them: where the live ones take relayed calls, and which are missing.
-    struct ClusterView: Equatable {
+    struct ClusterView {
         var peers: [String: SIPPeer]
         /// Missing nodes and their last heartbeat, by name.
         var missing: [String]
         var lastSeen: [String: Date] = [:]
-
-        static func == (lhs: ClusterView, rhs: ClusterView) -> Bool {
-            lhs.missing == rhs.missing && lhs.lastSeen == rhs.lastSeen && lhs.peers.mapValues(\.description) == rhs.peers.mapValues(\.description)
-        }
     }
 
     /// Pure: each other live node's relay address (`udp:HOST:PORT`, as it joined with), and the nodes gone missing

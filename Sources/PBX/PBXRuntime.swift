@@ -36,15 +36,6 @@ public final class PBXRuntime: Sendable {
     public let openCalls = WriteBehindQueue<CallDetailRecord>()
     /// Whether the last write-behind batch failed: the store is unreachable until one succeeds.
     private let storeFailing = Mutex(false)
-    /// Records of calls queued for the store, each naming this node.
-    private static func naming(_ node: String?, into queue: WriteBehindQueue<CallDetailRecord>) -> @Sendable (CallDetailRecord) -> Void {
-        { record in
-            var named = record
-            named.node = node
-            queue.append(named)
-        }
-    }
-
     /// Who hears that the PBX stored the outbound locks it changed (the other nodes of a cluster read them again).
     private let lockStored = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
     public func announceLocks(_ handle: @escaping @Sendable () -> Void) { lockStored.withLockedValue { $0 = handle } }
@@ -144,6 +135,15 @@ public final class PBXRuntime: Sendable {
              try await (store as? any OutboundLedger)?.endOutboundCalls(keys, at: Date())
          },
          writer(openCalls, every: .milliseconds(200), what: "open calls") { store, records in try await (store as? any CallJournal)?.openCalls(records) }]
+    }
+
+    /// Records of calls queued for the store, each naming this node.
+    private static func naming(_ node: String?, into queue: WriteBehindQueue<CallDetailRecord>) -> @Sendable (CallDetailRecord) -> Void {
+        { record in
+            var named = record
+            named.node = node
+            queue.append(named)
+        }
     }
 
     private func writer<Item: Sendable>(_ queue: WriteBehindQueue<Item>, every interval: Duration, what: String,

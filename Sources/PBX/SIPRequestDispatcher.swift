@@ -230,7 +230,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private func relayed(_ request: SIPRequest, proof value: String, router: CallRouter, replier: SIPReplier) -> SIPResponse? {
         let now = clock()
         let caller = (try? request.from())?.uri.sipURI?.user ?? ""
-        guard let cluster = router.cluster, let proof = ClusterRelayProof(parsing: value), cluster.remote.node(at: replier.peer.ip) == proof.node,
+        guard let cluster = router.cluster, let proof = ClusterRelayProof(parsing: value), cluster.remote.isLive(proof.node, at: replier.peer.ip),
               let callID = request.callID, let callee = request.uri.sipURI?.user,
               proof.holds(callID: callID, caller: caller, callee: callee, now: now, key: router.secrets.fingerprint) else {
             return failed(request, peer: replier.peer, status: 403, reason: "relayed call without a valid cluster proof", account: nil,

@@ -31,7 +31,7 @@ extension AdminService {
                 await notifier?.reload()
             case "ssh":
                 try await startSSHConsole()
-            case "outbound locks":
+            case Self.outboundLocksSection:
                 live.adoptOutboundLocks(try await storeCall { try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) } ?? [:])
             default:
                 return
@@ -45,7 +45,7 @@ extension AdminService {
 
     /// After this node missed announcements (its listening connection was lost): every shared section read again.
     public func resyncFromStore() async {
-        for section in ["configuration", "login defense", "notifications", "outbound locks"] { await adoptSharedChange(section) }
+        for section in ["configuration", "login defense", "notifications", Self.outboundLocksSection] { await adoptSharedChange(section) }
     }
 
     private func adoptRoutingAndNetwork() async throws {

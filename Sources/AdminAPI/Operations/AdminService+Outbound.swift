@@ -29,13 +29,16 @@ extension AdminService {
         try await live.outboundLocks().map { OutboundLockView(extension: $0.key, reason: $0.value.reason, since: $0.value.since) }.sorted { $0.extension < $1.extension }
     }
 
+    /// The section a change of the outbound locks names: every node of a cluster reads the locks again.
+    public static let outboundLocksSection = "outbound locks"
+
     /// Lets a locked extension call out again.
     public func unlockOutbound(_ number: String) async throws(AdminError) -> [OutboundLockView] {
         guard let left = try await live.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
         try await storeCall { try await store.store(left, key: PBXRuntime.outboundLocksKey) }
         // As on one node, an unlocked extension's count starts again, for the whole cluster.
         if let ledger = store as? any OutboundLedger { try await storeCall { try await ledger.forgetOutboundCalls(of: number) } }
-        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": "outbound locks", "unlocked": number]))
+        await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": Self.outboundLocksSection, "unlocked": number]))
         return try await outboundLocks()
     }
 

@@ -37,9 +37,6 @@ public final class LocationService: Sendable {
         table.withLock { $0 = loaded }
     }
 
-    /// The extensions with a device here, for a node that (re)joins the cluster's announcements.
-    public var present: [String] { table.withLock { Array($0.keys) } }
-
     public func bindings(for aor: String) -> [Binding] {
         table.withLock { $0[aor] ?? [] }
     }

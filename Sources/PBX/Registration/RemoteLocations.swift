@@ -71,14 +71,8 @@ public final class RemoteLocations: Sendable {
         }
     }
 
-    /// The live node whose relay address `ip` is, if any: its relayed calls still need their proof.
-    public func node(at ip: String) -> String? {
-        state.withLock { state in state.peers.first { $0.value.ip == ip }?.key }
+    /// Whether `node` is live and relays from `ip` (several nodes may share one address on different ports).
+    public func isLive(_ node: String, at ip: String) -> Bool {
+        state.withLock { $0.peers[node]?.ip == ip }
     }
-
-    /// The live nodes' addresses, never to be blocked automatically (their traffic is every phone's of that node).
-    public var peerAddresses: [String] { state.withLock { $0.peers.values.map(\.ip) } }
-
-    /// Entries held, for `cluster status` and the memory benchmark.
-    public var count: Int { state.withLock { $0.entries } }
 }

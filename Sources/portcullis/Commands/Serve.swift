@@ -170,7 +170,7 @@ struct Serve: AsyncParsableCommand {
             service.logins.replicate { result in bus.send(result) }
             service.onSharedChange = { section in bus.send(.configurationChanged(section: section)) }
             runtime.location.announce { aor, present in bus.send(LocationChange(aor: aor, present: present)) }
-            runtime.announceLocks { bus.send(.configurationChanged(section: "outbound locks")) }
+            runtime.announceLocks { bus.send(.configurationChanged(section: AdminService.outboundLocksSection)) }
             let shared = service
             bus.receive { message, sender in
                 switch message {
