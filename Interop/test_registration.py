@@ -2,6 +2,7 @@
 import json
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 from portcullis_harness import (PEERS, Server, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
@@ -132,3 +133,22 @@ def test_baresip_registers_and_stays_registered_through_a_refresh(server_factory
         phone.terminate()
         phone.wait(timeout=10)
     assert len(server.events("Extension Registered")) == 1, "a refresh is not a new registration"
+
+
+def test_keepalives_are_answered_without_keeping_anything(server_factory):
+    """OPTIONS from phones and trunks (thousands of them, every few seconds) are answered statelessly: each one, a
+    retransmission too, gets 200 with what the PBX supports, and the server keeps no transaction for them."""
+    server = server_factory().start()
+    client = SipClient(server.sip_port)
+    try:
+        for _ in range(200):
+            answer = client.options()
+            assert answer["status"] == 200 and "INVITE" in answer["headers"]["allow"][0], answer["status"]
+        message = client.options_message()
+        client.send_raw(message)
+        client.send_raw(message)
+        assert [client.receive()["status"], client.receive()["status"]] == [200, 200], "a retransmission is answered again"
+    finally:
+        client.close()
+    with urllib.request.urlopen(f"{server.api_url}/healthz", timeout=2, context=server.tls_context()) as response:
+        assert json.loads(response.read())["serverTransactions"] == 0

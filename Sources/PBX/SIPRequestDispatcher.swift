@@ -76,6 +76,12 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return
             }
         }
+        if request.method == .options, (try? request.to())?.tag == nil {
+            // Keepalives of every phone and trunk: answered statelessly (a retransmission is answered again), so they
+            // cost no transaction kept for 32 s and no lock of the call table.
+            replier.send(Self.options(request).serialized(), via: try? request.topVia())
+            return
+        }
         if notificationCaller?.receive(request, replier: replier) == true { return }
         if let router {
             switch router.receive(request, replier: replier) {
@@ -132,10 +138,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         case .register:
             return register(request, peer: replier.peer)
         case .options:
-            var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPRequestDispatcher.makeTag())
-            response.headers.append(.allow, SIPRequestDispatcher.allowed)
-            response.headers.append(.accept, "application/sdp")
-            return response
+            return Self.options(request)
         case .invite, .subscribe, .message, .refer, .publish:
             if request.method == .invite, let router, let proof = request.headers[SIPHeaderName(ClusterRelayProof.header)] {
                 return relayed(request, proof: proof, router: router, replier: replier)
@@ -306,6 +309,14 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             }
             return response
         }
+    }
+
+    /// What the PBX can do: 200 with the methods and the body type it takes.
+    private static func options(_ request: SIPRequest) -> SIPResponse {
+        var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: makeTag())
+        response.headers.append(.allow, allowed)
+        response.headers.append(.accept, "application/sdp")
+        return response
     }
 
     static func makeTag() -> String {
