@@ -10,6 +10,7 @@ public final class MediaSession: Sendable {
     public enum Side: Int, Sendable { case caller = 0, callee = 1 }
 
     struct Leg: Sendable {
+        var side: Side
         var rtp: any Channel
         var rtcp: any Channel
         var port: Int
@@ -38,9 +39,10 @@ public final class MediaSession: Sendable {
 
     private let legs: [Leg]
     private let state: NIOLockedValueBox<State>
-    private let onClose: @Sendable () -> Void
+    /// Takes the legs back when the call ends (the relay keeps them bound for later calls, or closes them).
+    private let onClose: @Sendable ([Leg]) -> Void
 
-    init(caller: Leg, callee: Leg, onClose: @escaping @Sendable () -> Void) {
+    init(caller: Leg, callee: Leg, onClose: @escaping @Sendable ([Leg]) -> Void) {
         legs = [caller, callee]
         state = NIOLockedValueBox(State(lastPacket: .now()))
         self.onClose = onClose
@@ -134,10 +136,8 @@ public final class MediaSession: Sendable {
         for endpoint in state.withLockedValue({ $0.endpoints }) { endpoint?.stop() }
         for leg in legs {
             for forwarder in leg.forwarders { forwarder.detach() }
-            leg.rtp.close(promise: nil)
-            leg.rtcp.close(promise: nil)
         }
-        onClose()
+        onClose(legs)
     }
 }
 

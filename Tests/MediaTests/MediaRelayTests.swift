@@ -51,6 +51,42 @@ struct MediaRelayTests {
         again.close()
     }
 
+    /// An ended call's sockets stay bound for the next call on the same loop, oldest first; the next call's media still
+    /// crosses only from the addresses it names, so the last call's phone is not heard in it.
+    @Test func anEndedCallsSocketsServeTheNextCallOnItsLoopAndItsPhonesAreNotHeardThere() async throws {
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_300; $0.portMax = 31_400 }, host: "127.0.0.1")
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let first = try await relay.openSession(on: loop).get()
+        let ports = (first.port(facing: .caller), first.port(facing: .callee))
+        first.close()
+        #expect(relay.keptLegs == 2 && relay.openSessions == 0)
+        let second = try await relay.openSession(on: loop).get()
+        #expect((second.port(facing: .caller), second.port(facing: .callee)) == ports && relay.keptLegs == 0, "the same sockets, no bind")
+
+        let oldPhone = try await LoopbackPhone.bind("127.0.0.3"), caller = try await LoopbackPhone.bind(), callee = try await LoopbackPhone.bind()
+        second.setPeer(.caller, host: "127.0.0.1", port: caller.port, signalling: nil)
+        second.setPeer(.callee, host: "127.0.0.1", port: callee.port, signalling: nil)
+        try await oldPhone.send(Array("late".utf8), to: second.port(facing: .caller))
+        try await caller.send(Array("hello".utf8), to: second.port(facing: .caller))
+        #expect(try await callee.next() == Array("hello".utf8), "the last call's late packet did not get through")
+        #expect(second.packets.caller == 1)
+        second.close()
+        for phone in [oldPhone, caller, callee] { try await phone.channel.close() }
+    }
+
+    /// Kept sockets never starve another loop: with every port bound, the oldest kept leg gives its port up.
+    @Test func keptSocketsOnOneLoopGiveWayToACallOnAnother() async throws {
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_500; $0.portMax = 31_504 }, host: "127.0.0.1")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let (one, two) = (group.next(), group.next())
+        try await relay.openSession(on: one).get().close()
+        #expect(relay.keptLegs == 2)
+        let other = try await relay.openSession(on: two).get()
+        #expect(other.port(facing: .caller) > 0 && relay.keptLegs == 0)
+        other.close()
+        try await group.shutdownGracefully()
+    }
+
     /// Each session holds four sockets: one that outlives its call leaks them (found with the 10,000-call benchmark).
     @Test func aClosedSessionIsFreed() async throws {
         let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_700; $0.portMax = 31_800 }, host: "127.0.0.1")
