@@ -54,7 +54,8 @@ struct MediaRelayTests {
     /// An ended call's sockets stay bound for the next call on the same loop, oldest first; the next call's media still
     /// crosses only from the addresses it names, so the last call's phone is not heard in it.
     @Test func anEndedCallsSocketsServeTheNextCallOnItsLoopAndItsPhonesAreNotHeardThere() async throws {
-        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_300; $0.portMax = 31_400 }, host: "127.0.0.1")
+        // Each test's range is its own: the suites run at once.
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_900; $0.portMax = 32_000 }, host: "127.0.0.1")
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let first = try await relay.openSession(on: loop).get()
         let ports = (first.port(facing: .caller), first.port(facing: .callee))
@@ -76,7 +77,7 @@ struct MediaRelayTests {
 
     /// Kept sockets never starve another loop: with every port bound, the oldest kept leg gives its port up.
     @Test func keptSocketsOnOneLoopGiveWayToACallOnAnother() async throws {
-        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_500; $0.portMax = 31_504 }, host: "127.0.0.1")
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 32_100; $0.portMax = 32_104 }, host: "127.0.0.1")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let (one, two) = (group.next(), group.next())
         try await relay.openSession(on: one).get().close()
