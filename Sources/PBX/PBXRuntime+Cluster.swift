@@ -13,15 +13,14 @@ extension PBXRuntime {
     /// The other nodes as one heartbeat saw them: where the live ones take relayed calls, and which are missing.
     struct ClusterView {
         var peers: [String: SIPPeer]
-        /// Missing nodes and their last heartbeat, by name.
-        var missing: [String]
-        var lastSeen: [String: Date] = [:]
+        /// Missing nodes and their last heartbeat.
+        var missing: [String: Date]
     }
 
     /// Pure: each other live node's relay address (`udp:HOST:PORT`, as it joined with), and the nodes gone missing
     /// (stopped beating without leaving). A node that left in order released nothing it needs to be taken from it.
     static func view(of nodes: [ClusterNode], except node: String, now: Date) -> ClusterView {
-        var view = ClusterView(peers: [:], missing: [])
+        var view = ClusterView(peers: [:], missing: [:])
         for other in nodes where other.name != node {
             switch other.health(at: now) {
             case .alive:
@@ -29,13 +28,11 @@ extension PBXRuntime {
                       let socket = try? SocketAddress(ipAddress: address.host, port: address.port) else { continue }
                 view.peers[other.name] = SIPPeer(address: socket, transport: .udp)
             case .missing:
-                view.missing.append(other.name)
-                view.lastSeen[other.name] = other.heartbeatAt
+                view.missing[other.name] = other.heartbeatAt
             case .stopped:
                 break
             }
         }
-        view.missing.sort()
         return view
     }
 
@@ -49,8 +46,8 @@ extension PBXRuntime {
         remote.update(peers: view.peers)
         await network.update(clusterPeers: view.peers.values.compactMap { IPAddress($0.address) })
         let (appeared, newlyMissing) = clusterWatch.withLock { watch in
-            defer { watch = (Set(view.peers.keys), Set(view.missing)) }
-            return (Set(view.peers.keys).subtracting(watch.alive), view.missing.filter { !watch.released.contains($0) })
+            defer { watch = (Set(view.peers.keys), Set(view.missing.keys)) }
+            return (Set(view.peers.keys).subtracting(watch.alive), view.missing.keys.sorted().filter { !watch.released.contains($0) })
         }
         // A node that (re)joined is known by its bindings in the store, which it keeps writing as its phones refresh.
         if !appeared.isEmpty, let bindings = try? await store.bindings() { remote.replace(with: bindings, except: node, now: now) }
@@ -60,7 +57,7 @@ extension PBXRuntime {
             do {
                 let released = try await store.removeBindings(node: missing)
                 if let ledger = store as? any OutboundLedger { _ = try await ledger.endOutboundCalls(node: missing, at: now) }
-                let closed = try await (store as? any CallJournal)?.closeOpenCalls(node: missing, at: view.lastSeen[missing] ?? now,
+                let closed = try await (store as? any CallJournal)?.closeOpenCalls(node: missing, at: view.missing[missing] ?? now,
                                                                                      cause: "node \(missing) stopped answering") ?? 0
                 bus.publish(PortcullisEvent(EventCatalogue.clusterNodeMissing, time: now, fields: [
                     "missing": missing, "bindings": String(released), "calls": String(closed)]))

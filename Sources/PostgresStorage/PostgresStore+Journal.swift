@@ -40,7 +40,7 @@ extension PostgresStore: CallJournal {
     /// Opening a call and writing its final record take turns, so neither misses the other when both are written at
     /// once (as when the store returns after an outage).
     static func lockJournal(_ connection: PostgresConnection) async throws {
-        try await rows(connection, "SELECT pg_advisory_xact_lock(\(journalLockKey))")
+        try await lock(journalLockKey, on: connection)
     }
 
     static let journalLockKey: Int64 = 0x706F_7274_6361_6C6C

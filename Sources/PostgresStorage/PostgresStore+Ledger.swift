@@ -6,10 +6,15 @@ extension PostgresStore: OutboundLedger {
     /// An arbitrary constant naming the outbound ledger's lock: reservations of all nodes take their turn.
     static let ledgerLockKey: Int64 = 0x706F_7274_6F75_7462
 
+    /// Holds `key`, one of Portcullis's advisory locks, until the transaction on `connection` ends: nodes take turns.
+    static func lock(_ key: Int64, on connection: PostgresConnection) async throws {
+        try await rows(connection, "SELECT pg_advisory_xact_lock(\(key))")
+    }
+
     public func reserve(_ reservation: OutboundReservation) async throws -> OutboundReservation.Answer {
         try await transaction { connection in
             let time = reservation.time
-            try await Self.rows(connection, "SELECT pg_advisory_xact_lock(\(Self.ledgerLockKey))")
+            try await Self.lock(Self.ledgerLockKey, on: connection)
             try await Self.rows(connection, """
                 DELETE FROM outbound_call WHERE ended_at IS NOT NULL AND started_at < \(time.addingTimeInterval(-OutboundReservation.retention))
                 """)
