@@ -309,6 +309,12 @@ let package = Package(
             path: "Benchmarks/CallPolicyBenchmark",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "MediaRelayBenchmark",
+            dependencies: ["Media", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/MediaRelayBenchmark",
+            swiftSettings: strict
+        ),
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strict),
         .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore", "Model"], swiftSettings: strict),

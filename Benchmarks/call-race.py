@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Calls per second through Portcullis (media relay off and on) and through Kamailio as a stateful proxy with its
-dialog module, the same SIPp scenario and users, the same machine, one run; then memory per active call and a leak
+"""Calls per second through Portcullis (media relay off and on), through Kamailio as a stateful proxy with its
+dialog module (the anchor for relay off) and through Kamailio with rtpengine anchoring the media (userspace, the anchor
+for relay on), the same SIPp scenario and users, the same machine, one run; then memory per active call and a leak
 check after many calls. Prints a table (Markdown).
 
 A call: INVITE, 407, ACK, INVITE with credentials, 100, 180, 200, ACK, 100 ms, BYE, 200 (Interop/peers/call_short.xml)
 from 1001 to 1002; the callee is SIPp's built-in UAS, registered with digest first. Everything on 127.0.0.1 UDP.
 Sustained: >= 98 % of the offered calls completed, < 0.5 % failed, and >= 95 % of the offered rate achieved (calls that
 hang until SIPp's timeout stretch the run). The callee registers again before every point (its registration lasts
-60 s). Run through call-race.sh, which raises the file limit (each relayed call holds four sockets).
+60 s). Run through call-race.sh, which raises the file limit (each relayed call holds four sockets) and installs
+Kamailio, SIPp and rtpengine.
 
 Usage: call-race.py [--rates 200,400,...] [--seconds 10] [--binary .build-release/release/portcullis]
                     [--active 2000] [--leak-calls 10000]
@@ -131,9 +133,12 @@ class Portcullis(Target):
 
 
 class Kamailio(Target):
-    def __init__(self):
-        super().__init__("Kamailio 5.6 (stateful proxy, dialog)", free_port())
+    def __init__(self, name="Kamailio 5.6 (stateful proxy, dialog)"):
+        super().__init__(name, free_port())
         self.dir = Path(tempfile.mkdtemp(prefix="call-race-kam-"))
+
+    def options(self):
+        return []
 
     def start(self):
         db = self.dir / "kamailio.sqlite"
@@ -153,11 +158,37 @@ class Kamailio(Target):
         con.close()
         self.process = subprocess.Popen(["kamailio", "-f", str(ROOT / "Benchmarks" / "kamailio-calls.cfg"), "-DD", "-E", "-m", "256",
                                          "-A", f'DBURL="sqlite://{db}"', "-A", f"LISTEN=udp:127.0.0.1:{self.port}",
-                                         "-Y", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                         "-Y", str(self.dir)] + self.options(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(2)
         if self.process.poll() is not None:
             sys.exit("kamailio did not start (kamailio-calls.cfg)")
         self.pids = descendants(self.process.pid)
+
+
+class KamailioRTPEngine(Kamailio):
+    """Kamailio with rtpengine (userspace forwarding) anchoring every call's media: the anchor for the relay-on run."""
+
+    def __init__(self):
+        super().__init__("Kamailio 5.6 + rtpengine")
+        self.control = free_port()
+
+    def options(self):
+        return ["-A", "WITH_RTPENGINE", "-A", f'RTPENGINE="udp:127.0.0.1:{self.control}"']
+
+    def start(self):
+        self.rtpengine = subprocess.Popen(["rtpengine", "--config-file=none", "-f", "-E", "-L", "3", "--table=-1",
+                                           "-i", "127.0.0.1", "-n", f"127.0.0.1:{self.control}", "-m", "20000", "-M", "60000",
+                                           "--delete-delay=0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        if self.rtpengine.poll() is not None:
+            sys.exit("rtpengine did not start (apt-get install rtpengine-daemon)")
+        super().start()
+        self.pids.append(self.rtpengine.pid)
+
+    def stop(self):
+        super().stop()
+        self.rtpengine.terminate()
+        self.rtpengine.wait(timeout=10)
 
 
 def run_calls(target, uas_port, rate, seconds, hold_ms=100):
@@ -200,7 +231,8 @@ def main():
     rates = [int(r) for r in arguments.rates.split(",")]
     rows = []
     best = {}
-    for make in (Kamailio, lambda: Portcullis(arguments.binary, relay=False), lambda: Portcullis(arguments.binary, relay=True)):
+    for make in (Kamailio, lambda: Portcullis(arguments.binary, relay=False), KamailioRTPEngine,
+                 lambda: Portcullis(arguments.binary, relay=True)):
         target = make()
         target.start()
         uas_port = free_port()
@@ -258,10 +290,10 @@ def main():
     print()
     for name, rate in best.items():
         print(f"- highest sustained: {name}: {rate} calls/s")
-    kam = best.get("Kamailio 5.6 (stateful proxy, dialog)")
-    for name in ("Portcullis, relay off", "Portcullis, relay on"):
-        if kam and name in best:
-            print(f"- ratio {name} / Kamailio: {best[name] / kam:.2f}")
+    for name, anchor in (("Portcullis, relay off", "Kamailio 5.6 (stateful proxy, dialog)"),
+                         ("Portcullis, relay on", "Kamailio 5.6 + rtpengine")):
+        if anchor in best and name in best:
+            print(f"- ratio {name} / {anchor}: {best[name] / best[anchor]:.2f}")
     print(f"- memory: {idle / 1024:.1f} MB idle, {busy / 1024:.1f} MB with {open_calls['mediaSessions']} active relayed calls "
           f"({open_calls['calls']} in the table): {per_call:.1f} kB per active call")
     for number, (completed, failed, after, after_rss) in enumerate(batches, 1):

@@ -19,6 +19,8 @@ public final class MediaRelay: Sendable {
     /// Bound legs of ended calls, oldest first, at most `keepLegs`.
     private let kept = NIOLockedValueBox<[MediaSession.Leg]>([])
     private let keepLegs: Int
+    /// Packets one receive may take from a socket, and the room each has: every socket keeps its receive buffer.
+    private static let readBatch = 4, largestDatagram = 2_048
 
     /// `host` is the address the sockets bind to (all interfaces by default); `keepLegs` bounds the bound legs kept
     /// for reuse.
@@ -92,6 +94,11 @@ public final class MediaRelay: Sendable {
 
     private func bind(_ port: Int, _ forwarder: MediaForwarder, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
         DatagramBootstrap(group: loop)
+            // One read per readable event rather than a read and then an empty one (epoll is level-triggered, so
+            // what is left waits for the next turn); under load one recvmmsg takes the packets waiting.
+            .channelOption(.maxMessagesPerRead, value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: Self.readBatch)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.readBatch * Self.largestDatagram))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(forwarder) }
             }

@@ -123,7 +123,14 @@ public final class MediaSession: Sendable {
         if let listener { listener.received(Array(envelope.data.readableBytesView)) }
         guard let target else { return }
         let leg = legs[other.rawValue]
-        (rtcp ? leg.rtcp : leg.rtp).writeAndFlush(AddressedEnvelope(remoteAddress: target, data: envelope.data), promise: nil)
+        (rtcp ? leg.rtcp : leg.rtp).write(AddressedEnvelope(remoteAddress: target, data: envelope.data), promise: nil)
+    }
+
+    /// Sends what `received` queued towards the other side: once per read burst, so a burst leaves in one
+    /// `sendmmsg`.
+    func flush(from side: Side, rtcp: Bool) {
+        let leg = legs[side == .caller ? Side.callee.rawValue : Side.caller.rawValue]
+        (rtcp ? leg.rtcp : leg.rtp).flush()
     }
 
     /// Closes the four sockets and gives the ports back; safe to call more than once.
@@ -161,5 +168,9 @@ final class MediaForwarder: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         session.withLockedValue { $0 }?.received(unwrapInboundIn(data), from: side, rtcp: rtcp)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        session.withLockedValue { $0 }?.flush(from: side, rtcp: rtcp)
     }
 }

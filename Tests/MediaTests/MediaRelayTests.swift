@@ -88,6 +88,24 @@ struct MediaRelayTests {
         try await group.shutdownGracefully()
     }
 
+    /// Packets sent back to back all cross, in order (the relay reads what waits on a socket at once and sends it on
+    /// together).
+    @Test func aBurstCrossesWholeAndInOrder() async throws {
+        let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 32_200; $0.portMax = 32_300 }, host: "127.0.0.1")
+        let session = try await relay.openSession(on: MultiThreadedEventLoopGroup.singleton.next()).get()
+        let caller = try await LoopbackPhone.bind(), callee = try await LoopbackPhone.bind()
+        session.setPeer(.caller, host: "127.0.0.1", port: caller.port, signalling: nil)
+        session.setPeer(.callee, host: "127.0.0.1", port: callee.port, signalling: nil)
+        let burst = (0..<40).map { [UInt8(0x80), UInt8(0), UInt8(0), UInt8($0)] + [UInt8](repeating: 0xff, count: 160) }
+        for packet in burst { try await caller.send(packet, to: session.port(facing: .caller)) }
+        var arrived: [[UInt8]?] = []
+        for _ in burst { arrived.append(try await callee.next()) }
+        #expect(arrived == burst.map(Optional.some))
+        #expect(session.packets.caller == burst.count)
+        session.close()
+        for phone in [caller, callee] { try await phone.channel.close() }
+    }
+
     /// Each session holds four sockets: one that outlives its call leaks them (found with the 10,000-call benchmark).
     @Test func aClosedSessionIsFreed() async throws {
         let relay = MediaRelay(settings: MediaSettings().with { $0.portMin = 31_700; $0.portMax = 31_800 }, host: "127.0.0.1")
