@@ -27,6 +27,21 @@ public final class MediaSession: Sendable {
         var latchedRTP: SocketAddress?
         var latchedRTCP: SocketAddress?
         var packets = 0
+
+        /// Whether a packet from `source` is this side's: the latched address, or a first packet from a trusted one
+        /// (which latches it).
+        mutating func admit(_ source: SocketAddress, rtcp: Bool) -> Bool {
+            if let latched = rtcp ? latchedRTCP : latchedRTP { return latched == source }
+            guard let ip = source.ipAddress, trusted.contains(ip) else { return false }
+            if rtcp { latchedRTCP = source } else { latchedRTP = source }
+            return true
+        }
+
+        /// Where this side's RTP or RTCP goes: where it was heard from, else what its SDP said (RTCP one port up).
+        func destination(rtcp: Bool) -> SocketAddress? {
+            guard rtcp else { return latchedRTP ?? declared }
+            return latchedRTCP ?? declared.flatMap { try? SocketAddress(ipAddress: $0.ipAddress ?? "", port: ($0.port ?? 0) + 1) }
+        }
     }
 
     private struct State: Sendable {
@@ -86,7 +101,7 @@ public final class MediaSession: Sendable {
     func send(_ bytes: [UInt8], to side: Side) {
         let target: SocketAddress? = state.withLockedValue { state in
             guard !state.closed else { return nil }
-            return state.peers[side.rawValue].latchedRTP ?? state.peers[side.rawValue].declared
+            return state.peers[side.rawValue].destination(rtcp: false)
         }
         guard let target else { return }
         let channel = legs[side.rawValue].rtp
@@ -96,41 +111,29 @@ public final class MediaSession: Sendable {
     func received(_ envelope: AddressedEnvelope<ByteBuffer>, from side: Side, rtcp: Bool) {
         let other = side == .caller ? Side.callee : Side.caller
         var listener: MediaEndpoint?
+        // In place, once per packet: copying a peer out and back would retain and release each of its addresses.
         let target: SocketAddress? = state.withLockedValue { state in
-            guard !state.closed else { return nil }
-            var peer = state.peers[side.rawValue]
-            let latched = rtcp ? peer.latchedRTCP : peer.latchedRTP
-            if let latched {
-                guard latched == envelope.remoteAddress else { return nil }
-            } else {
-                guard let ip = envelope.remoteAddress.ipAddress, peer.trusted.contains(ip) else { return nil }
-                if rtcp { peer.latchedRTCP = envelope.remoteAddress } else { peer.latchedRTP = envelope.remoteAddress }
-            }
-            peer.packets += 1
-            state.peers[side.rawValue] = peer
+            guard !state.closed, state.peers[side.rawValue].admit(envelope.remoteAddress, rtcp: rtcp) else { return nil }
+            state.peers[side.rawValue].packets += 1
             state.lastPacket = .now()
             if let endpoint = state.endpoints[side.rawValue] {
                 if !rtcp { listener = endpoint }
                 return nil
             }
             guard state.endpoints[other.rawValue] == nil else { return nil }
-            let destination = state.peers[other.rawValue]
-            if rtcp {
-                return destination.latchedRTCP ?? destination.declared.flatMap { try? SocketAddress(ipAddress: $0.ipAddress ?? "", port: ($0.port ?? 0) + 1) }
-            }
-            return destination.latchedRTP ?? destination.declared
+            return state.peers[other.rawValue].destination(rtcp: rtcp)
         }
         if let listener { listener.received(Array(envelope.data.readableBytesView)) }
         guard let target else { return }
-        let leg = legs[other.rawValue]
-        (rtcp ? leg.rtcp : leg.rtp).write(AddressedEnvelope(remoteAddress: target, data: envelope.data), promise: nil)
+        let channel = rtcp ? legs[other.rawValue].rtcp : legs[other.rawValue].rtp
+        channel.write(AddressedEnvelope(remoteAddress: target, data: envelope.data), promise: nil)
     }
 
     /// Sends what `received` queued towards the other side: once per read burst, so a burst leaves in one
     /// `sendmmsg`.
     func flush(from side: Side, rtcp: Bool) {
-        let leg = legs[side == .caller ? Side.callee.rawValue : Side.caller.rawValue]
-        (rtcp ? leg.rtcp : leg.rtp).flush()
+        let other = side == .caller ? Side.callee.rawValue : Side.caller.rawValue
+        (rtcp ? legs[other].rtcp : legs[other].rtp).flush()
     }
 
     /// Closes the four sockets and gives the ports back; safe to call more than once.
