@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Portcullis (release build) against Kamailio under the same SIPp REGISTER+digest load; extra arguments go to the
-# shared script (e.g. --rates 2000,3000,4000 --seconds 20). Run as root on a quiet machine.
+# shared script (e.g. --rates 2000,3000,4000 --seconds 20). Run as root on a quiet machine. SKIP_BUILD=1 races the
+# binary already in .build-release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench=${BENCH_DIR:-$(cd .. && pwd)/shared/bench}
-swift build -c release --scratch-path .build-release
+[ -n "${SKIP_BUILD:-}" ] || swift build -c release --scratch-path .build-release
 binary=$PWD/.build-release/release/portcullis
 data=$(mktemp -d)
 # SIPp sends tens of thousands of packets a second from 127.0.0.1: put it on the allow list, or the SIP UDP

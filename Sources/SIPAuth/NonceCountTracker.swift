@@ -1,19 +1,40 @@
+import SIPCore
+
 /// Remembers the highest nonce-count seen per nonce and user, so a captured request cannot be replayed (RFC 7616
-/// section 3.4). Bounded: when full, the oldest nonces are forgotten and the horizon moves past them; a nonce the
-/// tracker does not know is accepted (at nc=1) only if it was issued at or after the horizon, so a forgotten nonce, or one
-/// issued before this process started, is treated as stale, never as fresh.
+/// section 3.4). Bounded: when full, the nonce first seen longest ago is forgotten and the horizon moves past it; a
+/// nonce the tracker does not know is accepted (at nc=1) only if it was issued at or after the horizon, so a forgotten
+/// nonce, or one issued before this process started, is treated as stale, never as fresh. Forgetting costs the same for
+/// every request (one entry at a time, in the order first seen): halving a full table at once held the SIP loop for
+/// about 100 ms.
 public struct NonceCountTracker: Sendable {
-    private struct Key: Hashable {
+    private struct Key: Hashable, Sendable {
         var nonce: String
         var user: String
+        /// Hashed once, for the table's rehashing as it grows.
+        var hashCode: Int
+
+        init(nonce: String, user: String) {
+            self.nonce = nonce
+            self.user = user
+            var hasher = Hasher()
+            hasher.combine(nonce)
+            hasher.combine(user)
+            hashCode = hasher.finalize()
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.hashCode == rhs.hashCode && lhs.nonce == rhs.nonce && lhs.user == rhs.user }
+        func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
     }
 
-    private struct Entry {
+    private struct Entry: Sendable {
         var highest: UInt32
         var issuedAt: UInt64
     }
 
-    private var entries: [Key: Entry] = [:]
+    private var entries = ShardedDictionary<Key, Entry>()
+    /// Keys in the order first seen, from `head` on.
+    private var order: [Key] = []
+    private var head = 0
     public let capacity: Int
     public let lifetime: UInt64
     /// Nonces issued before this time may have been forgotten.
@@ -39,19 +60,36 @@ public struct NonceCountTracker: Sendable {
             return true
         }
         guard nonceCount == 1, issuedAt >= horizon else { return false }
-        if entries.count >= capacity { evict(now: now) }
+        forgetExpired(now: now)
+        while entries.count >= capacity { forgetOldest() }
         entries[key] = Entry(highest: nonceCount, issuedAt: issuedAt)
+        order.append(key)
         return true
     }
 
-    /// Drops expired nonces (the signer calls them stale anyway); if that is not enough, the older half, moving the
-    /// horizon past them.
-    private mutating func evict(now: UInt64) {
-        entries = entries.filter { now - min(now, $0.value.issuedAt) <= lifetime }
-        guard entries.count >= capacity else { return }
-        let sorted = entries.sorted { $0.value.issuedAt > $1.value.issuedAt }
-        let kept = sorted.prefix(capacity / 2)
-        horizon = max(horizon, (sorted.dropFirst(capacity / 2).map(\.value.issuedAt).max() ?? horizon) + 1)
-        entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+    /// Drops expired nonces from the front of the order (the signer calls them stale anyway).
+    private mutating func forgetExpired(now: UInt64) {
+        while head < order.count, let entry = entries[order[head]], now - min(now, entry.issuedAt) > lifetime {
+            entries[order[head]] = nil
+            advance()
+        }
+    }
+
+    /// Forgets the nonce first seen longest ago, moving the horizon past it.
+    private mutating func forgetOldest() {
+        let key = order[head]
+        if let entry = entries[key] {
+            horizon = max(horizon, entry.issuedAt + 1)
+            entries[key] = nil
+        }
+        advance()
+    }
+
+    private mutating func advance() {
+        head += 1
+        if head > 4_096, head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
+        }
     }
 }

@@ -125,6 +125,19 @@ struct DigestTests {
         #expect(accepted3, "a newer nonce is fresh")
     }
 
+    /// Full, the tracker forgets one nonce per new one, the one first seen longest ago: the newest stay known (their next
+    /// count is accepted), the horizon sits just past the last one forgotten.
+    @Test func aFullTrackerForgetsTheOldestOneAtATime() {
+        var tracker = NonceCountTracker(capacity: 1_000, lifetime: 100_000)
+        let fresh = (0..<5_000).filter { tracker.accept(nonce: "n\($0)", user: "1001", nonceCount: 1, issuedAt: UInt64($0), now: 5_000) }
+        #expect(fresh.count == 5_000)
+        #expect(tracker.count == 1_000 && tracker.horizon == 4_000)
+        let counted = (4_000..<5_000).filter { tracker.accept(nonce: "n\($0)", user: "1001", nonceCount: 2, issuedAt: UInt64($0), now: 5_000) }
+        #expect(counted.count == 1_000)
+        let forgotten = tracker.accept(nonce: "n3999", user: "1001", nonceCount: 1, issuedAt: 3_999, now: 5_000)
+        #expect(!forgotten)
+    }
+
     @Test func trackerCountsPerUserAndDistrustsNoncesFromBeforeItStarted() {
         var tracker = NonceCountTracker(capacity: 100, lifetime: 100, startedAt: 1_000)
         let accepted4 = tracker.accept(nonce: "old", user: "1001", nonceCount: 1, issuedAt: 999, now: 1_010)

@@ -184,7 +184,9 @@ public final class NotificationCaller: Sendable {
     /// A request inside one of our calls (the person hung up first); false when it is not ours. Only the called
     /// party's flow with the dialog's tags counts: a BYE from elsewhere that knows the Call-ID is the router's (481).
     func receive(_ request: SIPRequest, replier: SIPReplier) -> Bool {
-        guard let callID = request.headers[.callID] else { return false }
+        // Every request is asked: most (REGISTERs, keepalives, other calls) are not in these calls, so the tags are
+        // parsed only for one that is.
+        guard let callID = request.headers[.callID], calls.withLock({ $0[callID] != nil }) else { return false }
         let fromTag = (try? request.from())?.tag
         let toTag = (try? request.to())?.tag
         let admitted = calls.withLock { calls in

@@ -6,12 +6,25 @@ public struct ServerTransactionKey: Hashable, Sendable {
     public let branch: String
     public let sentBy: String
     public let method: SIPMethod
+    /// Hashed once: a growing table rehashes every entry it moves, and hashing two strings each time made that slow.
+    private let hashCode: Int
 
     public init(via: Via, method: SIPMethod) {
         branch = via.branch ?? ""
         sentBy = "\(via.host):\(via.port ?? 5060)"
         self.method = method
+        var hasher = Hasher()
+        hasher.combine(branch)
+        hasher.combine(sentBy)
+        hasher.combine(method)
+        hashCode = hasher.finalize()
     }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.hashCode == rhs.hashCode && lhs.branch == rhs.branch && lhs.sentBy == rhs.sentBy && lhs.method == rhs.method
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
 }
 
 /// Open non-INVITE server transactions with their last response, so a retransmitted request is answered from
@@ -28,7 +41,7 @@ public struct ServerTransactionTable: Sendable {
         var lastResponse: [UInt8]?
     }
 
-    private var entries: [ServerTransactionKey: Entry] = [:]
+    private var entries: ShardedDictionary<ServerTransactionKey, Entry>
     /// Completed transactions in the order their Timer J fires: every Timer J has the same length, so insertion
     /// order is deadline order and expiry costs only what expires, never a scan of the table.
     private var expiryQueue: [(deadline: Duration, key: ServerTransactionKey)] = []
@@ -39,7 +52,7 @@ public struct ServerTransactionTable: Sendable {
     public init(capacity: Int = 200_000, timers: TransactionTimers = TransactionTimers()) {
         self.capacity = capacity
         self.timers = timers
-        entries.reserveCapacity(min(capacity, 1 << 16))
+        entries = ShardedDictionary(minimumCapacity: min(capacity, 1 << 16))
     }
 
     public var count: Int { entries.count }

@@ -76,6 +76,23 @@ struct TransactionTests {
         #expect(outcome77 == .new)
     }
 
+    /// Filled past its first reservation and up to its bound: every transaction is remembered and answered from memory,
+    /// one over the bound is served but not remembered, and Timer J ends them all.
+    @Test func aFullServerTableKeepsEveryTransactionUpToItsBound() {
+        var table = ServerTransactionTable(capacity: 3_000)
+        let keys = (0..<3_000).map { ServerTransactionKey(via: try! Via(parsing: "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK\($0)"), method: .register) }
+        for key in keys {
+            _ = table.receive(key, reliable: false)
+            table.responded(key, bytes: Array(key.branch.utf8), final: true, now: .zero)
+        }
+        #expect(table.count == 3_000)
+        #expect(keys.allSatisfy { table.receive($0, reliable: false) == .retransmission(Array($0.branch.utf8)) })
+        let extra = ServerTransactionKey(via: try! Via(parsing: "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKextra"), method: .register)
+        #expect(table.receive(extra, reliable: false) == .new)
+        #expect(table.receive(extra, reliable: false) == .new, "over the bound nothing is remembered")
+        #expect(table.expire(now: .seconds(33)) == 3_000 && table.count == 0)
+    }
+
     @Test func reliableServerTransactionsEndAtOnce() {
         var table = ServerTransactionTable()
         let key = ServerTransactionKey(via: try! Via(parsing: "SIP/2.0/TCP h;branch=z9hG4bKt"), method: .options)
