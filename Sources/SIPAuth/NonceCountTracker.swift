@@ -10,20 +10,6 @@ public struct NonceCountTracker: Sendable {
     private struct Key: Hashable, Sendable {
         var nonce: String
         var user: String
-        /// Hashed once, for the table's rehashing as it grows.
-        var hashCode: Int
-
-        init(nonce: String, user: String) {
-            self.nonce = nonce
-            self.user = user
-            var hasher = Hasher()
-            hasher.combine(nonce)
-            hasher.combine(user)
-            hashCode = hasher.finalize()
-        }
-
-        static func == (lhs: Key, rhs: Key) -> Bool { lhs.hashCode == rhs.hashCode && lhs.nonce == rhs.nonce && lhs.user == rhs.user }
-        func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
     }
 
     private struct Entry: Sendable {

@@ -1,9 +1,24 @@
 /// A dictionary split by key hash into 256 smaller ones, for the large tables the SIP loop writes on every request
 /// (open transactions, nonce counts). A dictionary that outgrows its storage rehashes every entry at once: one of
 /// 100,000 held the event loop for about 150 ms under a REGISTER flood, every answer queued behind it. A shard grows
-/// by a 256th of that, between requests.
+/// by a 256th of that, between requests. Each key is hashed once, where it picks its shard: rehashing a shard then
+/// moves stored hashes instead of hashing strings again.
 public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private var shards: [[Key: Value]]
+    /// A key with its hash, taken once.
+    private struct Hashed: Hashable, Sendable {
+        let key: Key
+        let hash: Int
+
+        init(_ key: Key) {
+            self.key = key
+            hash = key.hashValue
+        }
+
+        static func == (lhs: Hashed, rhs: Hashed) -> Bool { lhs.hash == rhs.hash && lhs.key == rhs.key }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    }
+
+    private var shards: [[Hashed: Value]]
     public private(set) var count = 0
 
     private static var shardCount: Int { 256 }
@@ -15,16 +30,19 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     }
 
     public subscript(key: Key) -> Value? {
-        get { shards[shard(key)][key] }
+        get {
+            let hashed = Hashed(key)
+            return shards[shard(hashed)][hashed]
+        }
         set {
-            let index = shard(key)
+            let hashed = Hashed(key), index = shard(hashed)
             if let newValue {
-                if shards[index].updateValue(newValue, forKey: key) == nil { count += 1 }
-            } else if shards[index].removeValue(forKey: key) != nil {
+                if shards[index].updateValue(newValue, forKey: hashed) == nil { count += 1 }
+            } else if shards[index].removeValue(forKey: hashed) != nil {
                 count -= 1
             }
         }
     }
 
-    private func shard(_ key: Key) -> Int { key.hashValue & (Self.shardCount - 1) }
+    private func shard(_ hashed: Hashed) -> Int { hashed.hash & (Self.shardCount - 1) }
 }

@@ -6,25 +6,12 @@ public struct ServerTransactionKey: Hashable, Sendable {
     public let branch: String
     public let sentBy: String
     public let method: SIPMethod
-    /// Hashed once: a growing table rehashes every entry it moves, and hashing two strings each time made that slow.
-    private let hashCode: Int
 
     public init(via: Via, method: SIPMethod) {
         branch = via.branch ?? ""
         sentBy = "\(via.host):\(via.port ?? 5060)"
         self.method = method
-        var hasher = Hasher()
-        hasher.combine(branch)
-        hasher.combine(sentBy)
-        hasher.combine(method)
-        hashCode = hasher.finalize()
     }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.hashCode == rhs.hashCode && lhs.branch == rhs.branch && lhs.sentBy == rhs.sentBy && lhs.method == rhs.method
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
 }
 
 /// Open non-INVITE server transactions with their last response, so a retransmitted request is answered from
