@@ -7,7 +7,12 @@ import NIOCore
 /// they really are); packets from anyone else are dropped, so a scanner spraying the port range cannot take over
 /// the audio.
 public final class MediaSession: Sendable {
-    public enum Side: Int, Sendable { case caller = 0, callee = 1 }
+    public enum Side: Int, Sendable {
+        case caller = 0, callee = 1
+
+        /// The side across the call.
+        public var other: Side { self == .caller ? .callee : .caller }
+    }
 
     struct Leg: Sendable {
         var side: Side
@@ -109,7 +114,7 @@ public final class MediaSession: Sendable {
     }
 
     func received(_ envelope: AddressedEnvelope<ByteBuffer>, from side: Side, rtcp: Bool) {
-        let other = side == .caller ? Side.callee : Side.caller
+        let other = side.other
         var listener: MediaEndpoint?
         // In place, once per packet: copying a peer out and back would retain and release each of its addresses.
         let target: SocketAddress? = state.withLockedValue { state in
@@ -132,7 +137,7 @@ public final class MediaSession: Sendable {
     /// Sends what `received` queued towards the other side: once per read burst, so a burst leaves in one
     /// `sendmmsg`.
     func flush(from side: Side, rtcp: Bool) {
-        let other = side == .caller ? Side.callee.rawValue : Side.caller.rawValue
+        let other = side.other.rawValue
         (rtcp ? legs[other].rtcp : legs[other].rtp).flush()
     }
 

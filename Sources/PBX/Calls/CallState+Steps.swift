@@ -16,10 +16,9 @@ extension CallState {
         guard let session = call.media, !body.isEmpty, let target = CallMedia.audioTarget(body) else { return body }
         let senderFlow = side == .caller ? call.callerDialog.flow : fork.dialog.flow
         let receiverFlow = side == .caller ? fork.dialog.flow : call.callerDialog.flow
-        let receiver: MediaSession.Side = side == .caller ? .callee : .caller
         outbox.mediaPeers.append((session, side, target.host, target.port, senderFlow.peer.ip))
         let advertised = env.settings.advertisedHost
-        return CallMedia.rewrite(body, host: CallMessages.host(receiverFlow, advertised: advertised), port: session.port(facing: receiver)) ?? body
+        return CallMedia.rewrite(body, host: CallMessages.host(receiverFlow, advertised: advertised), port: session.port(facing: side.other)) ?? body
     }
 
     /// The caller's final response, retransmitted over UDP until the ACK.
