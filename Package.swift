@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -42,13 +43,15 @@ let package = Package(
         .target(name: "SIPCore", swiftSettings: strict),
         .target(
             name: "SIPAuth",
-            dependencies: ["SIPCore", "Model", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SIPCore", "Model", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
         .target(
             name: "SIPStack",
             dependencies: [
                 "SIPCore", "Model",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -184,6 +187,7 @@ let package = Package(
             name: "Media",
             dependencies: [
                 "Model",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,27 +1,22 @@
+import DequeModule
+
 /// The relay's ports: each leg takes an even RTP port with its odd RTCP neighbour. Handed out first in, first out,
 /// so a port just released waits for all the others before it is used again and late packets of the last call do
 /// not reach the next one.
 struct MediaPortPool: Sendable {
-    private var free: [Int]
-    private var head = 0
+    private var free: Deque<Int>
     private var taken: Set<Int> = []
 
     init(min: Int, max: Int) {
         let first = min % 2 == 0 ? min : min + 1
-        free = first < max ? Array(stride(from: first, to: max, by: 2)) : []
+        free = first < max ? Deque(stride(from: first, to: max, by: 2)) : []
     }
 
     var inUse: Int { taken.count }
 
     /// An even port not in use, or nil when all are taken.
     mutating func take() -> Int? {
-        guard head < free.count else { return nil }
-        let port = free[head]
-        head += 1
-        if head > 1_024 && head * 2 > free.count {
-            free.removeFirst(head)
-            head = 0
-        }
+        guard let port = free.popFirst() else { return nil }
         taken.insert(port)
         return port
     }

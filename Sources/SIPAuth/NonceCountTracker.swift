@@ -1,3 +1,4 @@
+import DequeModule
 import SIPCore
 
 /// Remembers the highest nonce-count seen per nonce and user, so a captured request cannot be replayed (RFC 7616
@@ -18,9 +19,8 @@ public struct NonceCountTracker: Sendable {
     }
 
     private var entries = ShardedDictionary<Key, Entry>()
-    /// Keys in the order first seen, from `head` on.
-    private var order: [Key] = []
-    private var head = 0
+    /// Keys in the order first seen.
+    private var order: Deque<Key> = []
     public let capacity: Int
     public let lifetime: UInt64
     /// Nonces issued before this time may have been forgotten.
@@ -55,27 +55,18 @@ public struct NonceCountTracker: Sendable {
 
     /// Drops expired nonces from the front of the order (the signer calls them stale anyway).
     private mutating func forgetExpired(now: UInt64) {
-        while head < order.count, let entry = entries[order[head]], now - min(now, entry.issuedAt) > lifetime {
-            entries[order[head]] = nil
-            advance()
+        while let key = order.first, let entry = entries[key], now - min(now, entry.issuedAt) > lifetime {
+            entries[key] = nil
+            order.removeFirst()
         }
     }
 
     /// Forgets the nonce first seen longest ago, moving the horizon past it.
     private mutating func forgetOldest() {
-        let key = order[head]
+        let key = order.removeFirst()
         if let entry = entries[key] {
             horizon = max(horizon, entry.issuedAt + 1)
             entries[key] = nil
-        }
-        advance()
-    }
-
-    private mutating func advance() {
-        head += 1
-        if head > 4_096, head * 2 > order.count {
-            order.removeFirst(head)
-            head = 0
         }
     }
 }

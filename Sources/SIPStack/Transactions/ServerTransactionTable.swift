@@ -1,3 +1,4 @@
+import DequeModule
 import SIPCore
 
 /// Identifies a server transaction by the RFC 3261 section 17.2.3 rule: top Via branch, sent-by and method
@@ -31,8 +32,7 @@ public struct ServerTransactionTable: Sendable {
     private var entries: ShardedDictionary<ServerTransactionKey, Entry>
     /// Completed transactions in the order their Timer J fires: every Timer J has the same length, so insertion
     /// order is deadline order and expiry costs only what expires, never a scan of the table.
-    private var expiryQueue: [(deadline: Duration, key: ServerTransactionKey)] = []
-    private var expiryHead = 0
+    private var expiryQueue: Deque<(deadline: Duration, key: ServerTransactionKey)> = []
     public let capacity: Int
     private let timers: TransactionTimers
 
@@ -75,9 +75,8 @@ public struct ServerTransactionTable: Sendable {
     @discardableResult
     public mutating func expire(now: Duration) -> Int {
         var ended = 0
-        while expiryHead < expiryQueue.count, expiryQueue[expiryHead].deadline <= now {
-            let key = expiryQueue[expiryHead].key
-            expiryHead += 1
+        while let (deadline, key) = expiryQueue.first, deadline <= now {
+            expiryQueue.removeFirst()
             // The key may have been reused by a newer transaction with a later Timer J: leave that one alone.
             guard var entry = entries[key], entry.transaction.timers.contains(where: { $0.name == .j && $0.deadline <= now }) else {
                 continue
@@ -86,10 +85,6 @@ public struct ServerTransactionTable: Sendable {
                 entries[key] = nil
                 ended += 1
             }
-        }
-        if expiryHead > 4_096, expiryHead * 2 > expiryQueue.count {
-            expiryQueue.removeFirst(expiryHead)
-            expiryHead = 0
         }
         return ended
     }
