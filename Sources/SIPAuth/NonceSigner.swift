@@ -11,12 +11,14 @@ public struct NonceSigner: Sendable {
         case invalid
     }
 
-    private let key: SymmetricKey
+    /// HMAC state with the key already absorbed, copied for each nonce: keying anew hashed two extra blocks per
+    /// REGISTER.
+    private let keyed: HMAC<SHA256>
     /// Seconds a nonce stays usable.
     public let lifetime: UInt64
 
     public init(key: [UInt8], lifetime: UInt64 = 300) {
-        self.key = SymmetricKey(data: key)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
         self.lifetime = lifetime
     }
 
@@ -39,7 +41,9 @@ public struct NonceSigner: Sendable {
     }
 
     private func mac(_ body: String) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: key).prefix(16))
+        var hmac = keyed
+        hmac.update(data: Array(body.utf8))
+        return Hex.encode(hmac.finalize().prefix(16))
     }
 
     private func bigEndian(_ value: UInt64) -> [UInt8] {

@@ -102,6 +102,8 @@ struct HeaderValueScanner {
 
     /// Splits a list header at commas outside quoted strings and angle brackets; elements are trimmed.
     static func splitList(_ value: String) -> [String] {
+        // One value per line is the usual case: nothing to split, and the parser has trimmed it already.
+        guard value.utf8.contains(UInt8(ascii: ",")) else { return [trimmed(value)] }
         var elements: [String] = []
         var current: [UInt8] = []
         var inQuotes = false
@@ -129,11 +131,20 @@ struct HeaderValueScanner {
         return elements
     }
 
+    /// The text without surrounding whitespace; the same string, not a copy, when there is none.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last, isSpace(first) || isSpace(last) else { return text }
+        return trimmed(text.utf8)
+    }
+
     static func trimmed(_ bytes: some BidirectionalCollection<UInt8>) -> String {
-        let isSpace = { (byte: UInt8) in SIPCharacterClass.isWhitespace(byte) || byte == 0x0D || byte == 0x0A }
         let start = bytes.firstIndex { !isSpace($0) } ?? bytes.endIndex
         let end = bytes.lastIndex { !isSpace($0) }.map { bytes.index(after: $0) } ?? start
         return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        SIPCharacterClass.isWhitespace(byte) || byte == 0x0D || byte == 0x0A
     }
 
     /// Writes a string as a quoted-string, escaping quotes and backslashes.

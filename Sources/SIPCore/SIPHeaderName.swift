@@ -4,14 +4,17 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     public let canonical: String
     /// Lower-cased canonical name, the identity used for lookups.
     public let key: String
+    /// Whether values are comma-separated lists (RFC 3261 section 7.3.1), which may also be split over lines.
+    public let isList: Bool
 
     public init(_ name: String) {
-        let lower = name.lowercased()
-        if let known = SIPHeaderName.known[lower] {
+        // Most senders spell known headers canonically: found without lower-casing (this runs for every header line).
+        if let known = SIPHeaderName.known[name] ?? SIPHeaderName.known[name.lowercased()] {
             self = known
         } else {
             canonical = name
-            key = lower
+            key = name.lowercased()
+            isList = SIPHeaderName.listKeys.contains(key)
         }
     }
 
@@ -20,6 +23,7 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     private init(canonical: String) {
         self.canonical = canonical
         key = canonical.lowercased()
+        isList = SIPHeaderName.listKeys.contains(key)
     }
 
     public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }
@@ -68,6 +72,7 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
             .retryAfter, .unsupported,
         ]
         var table = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+        for name in all { table[name.canonical] = name }
         let compact: [String: SIPHeaderName] = [
             "v": .via, "f": .from, "t": .to, "i": .callID, "m": .contact, "l": .contentLength,
             "c": .contentType, "e": .contentEncoding, "s": .subject, "k": .supported, "o": .event,
@@ -76,9 +81,6 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         table.merge(compact) { current, _ in current }
         return table
     }()
-
-    /// Headers whose values are comma-separated lists (RFC 3261 section 7.3.1), which may also be split over lines.
-    public var isList: Bool { SIPHeaderName.listKeys.contains(key) }
 
     private static let listKeys: Set<String> = [
         "via", "contact", "route", "record-route", "allow", "supported", "require", "accept",

@@ -11,8 +11,13 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     }
 
     public private(set) var fields: [Field]
+    /// Set by validation; every mutation below drops it, so it never disagrees with `fields`.
+    var parsed: SIPParsedHeaders?
 
     public init(_ fields: [Field] = []) { self.fields = fields }
+
+    /// Equal fields make equal headers, whether or not they were parsed.
+    public static func == (lhs: SIPHeaders, rhs: SIPHeaders) -> Bool { lhs.fields == rhs.fields }
 
     public init(_ pairs: [(SIPHeaderName, String)]) {
         fields = pairs.map { Field($0.0, $0.1) }
@@ -42,19 +47,18 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
 
     public mutating func append(_ name: SIPHeaderName, _ value: String) {
         fields.append(Field(name, value))
+        parsed = nil
     }
 
-    /// Rewrites the first value of a list header (the top Via) with `change`, keeping the values after it on the same
-    /// line; nothing changes when `change` returns nil. A line holding one value (the usual case) is not split.
-    mutating func updateFirstValue(_ name: SIPHeaderName, _ change: (String) -> String?) {
-        guard let index = fields.firstIndex(where: { $0.name == name }) else { return }
+    /// Rewrites the top Via with `change`, keeping the values after it on the same line; nothing changes when there is
+    /// no parseable top Via or `change` returns nil. A line holding one value (the usual case) is not split.
+    mutating func updateTopVia(_ change: (Via) -> Via?) {
+        guard let index = fields.firstIndex(where: { $0.name == .via }) else { return }
         let line = fields[index].value
-        guard line.utf8.contains(UInt8(ascii: ",")) else {
-            if let changed = change(line) { fields[index].value = changed }
-            return
-        }
         let values = HeaderValueScanner.splitList(line)
-        guard let first = values.first, let changed = change(first) else { return }
-        fields[index].value = ([changed] + values.dropFirst()).joined(separator: ", ")
+        guard let first = values.first, let top = parsed?.vias.first ?? (try? Via(parsing: first)),
+              let changed = change(top) else { return }
+        fields[index].value = ([changed.description] + values.dropFirst()).joined(separator: ", ")
+        parsed?.vias[0] = changed
     }
 }

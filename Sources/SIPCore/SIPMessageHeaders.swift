@@ -4,29 +4,42 @@ public protocol SIPMessageHeaders {
     var body: [UInt8] { get }
 }
 
+/// Via, From, To, CSeq and Contact come from what validation parsed when the message was received (see
+/// `SIPParsedHeaders`), and are parsed here only for a message built or changed since.
 extension SIPMessageHeaders {
     public var callID: String? { headers[.callID] }
 
     public func vias() throws(SIPParseError) -> [Via] {
+        if let parsed = headers.parsed { return parsed.vias }
         var result: [Via] = []
         for value in headers.values(.via) { result.append(try Via(parsing: value)) }
         return result
     }
 
     public func topVia() throws(SIPParseError) -> Via {
+        if let top = headers.parsed?.vias.first { return top }
         guard let first = headers.values(.via).first else { throw SIPParseError(.missingHeader, "Via") }
         return try Via(parsing: first)
     }
 
-    public func from() throws(SIPParseError) -> NameAddress { try address(.from) }
-    public func to() throws(SIPParseError) -> NameAddress { try address(.to) }
+    public func from() throws(SIPParseError) -> NameAddress {
+        if let parsed = headers.parsed { return parsed.from }
+        return try address(.from)
+    }
+
+    public func to() throws(SIPParseError) -> NameAddress {
+        if let parsed = headers.parsed { return parsed.to }
+        return try address(.to)
+    }
 
     public func cseq() throws(SIPParseError) -> CSeq {
+        if let parsed = headers.parsed { return parsed.cseq }
         guard let value = headers[.cseq] else { throw SIPParseError(.missingHeader, "CSeq") }
         return try CSeq(parsing: value)
     }
 
     public func contacts() throws(SIPParseError) -> [ContactValue] {
+        if let parsed = headers.parsed { return parsed.contacts }
         var result: [ContactValue] = []
         for value in headers.values(.contact) { result.append(try ContactValue(parsing: value)) }
         return result
@@ -56,5 +69,5 @@ extension SIPMessageHeaders {
 }
 
 extension String {
-    func trimmingSpaces() -> String { HeaderValueScanner.trimmed(utf8) }
+    func trimmingSpaces() -> String { HeaderValueScanner.trimmed(self) }
 }

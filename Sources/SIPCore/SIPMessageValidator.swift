@@ -1,33 +1,48 @@
 /// The checks a message must pass before any element acts on it: mandatory headers present and well-formed,
 /// scalar values in range, CSeq method matching the request (RFC 3261 section 8.1.1 and RFC 4475 section 3.1.2).
 enum SIPMessageValidator {
-    static func validate(_ message: SIPMessage) throws(SIPParseError) {
-        let headers = message.headers
+    /// Returns the message with what the checks parsed kept in its headers (`SIPParsedHeaders`).
+    static func validated(_ message: SIPMessage) throws(SIPParseError) -> SIPMessage {
+        switch message {
+        case .request(var request):
+            request.headers.parsed = try validate(request.headers, request: request)
+            return .request(request)
+        case .response(var response):
+            response.headers.parsed = try validate(response.headers, request: nil)
+            return .response(response)
+        }
+    }
+
+    private static func validate(_ headers: SIPHeaders, request: SIPRequest?) throws(SIPParseError) -> SIPParsedHeaders {
         for name in [SIPHeaderName.via, .from, .to, .callID, .cseq] where !headers.contains(name) {
             throw SIPParseError(.missingHeader, name.canonical)
         }
-        for value in headers.values(.via) { _ = try Via(parsing: value) }
-        for name in [SIPHeaderName.from, .to] {
+        var vias: [Via] = []
+        for value in headers.values(.via) { vias.append(try Via(parsing: value)) }
+        func address(_ name: SIPHeaderName) throws(SIPParseError) -> NameAddress {
             let lines = headers.lines(name)
             guard lines.count == 1 else { throw SIPParseError(.malformedHeader, "\(name): must appear once") }
-            _ = try NameAddress(parsing: lines[0], header: name.canonical)
+            return try NameAddress(parsing: lines[0], header: name.canonical)
         }
+        let from = try address(.from), to = try address(.to)
         guard let callID = headers[.callID], !callID.isEmpty, !callID.contains(" ") else {
             throw SIPParseError(.malformedHeader, "Call-ID: must be one word")
         }
         let cseqLines = headers.lines(.cseq)
         guard cseqLines.count == 1 else { throw SIPParseError(.malformedHeader, "CSeq: must appear once") }
         let cseq = try CSeq(parsing: cseqLines[0])
-        for value in headers.values(.contact) { _ = try ContactValue(parsing: value) }
+        var contacts: [ContactValue] = []
+        for value in headers.values(.contact) { contacts.append(try ContactValue(parsing: value)) }
         for value in headers.values(.route) + headers.values(.recordRoute) { _ = try NameAddress(parsing: value, header: "Route") }
         if let date = headers[.date] { try SIPDate.validate(date) }
         if let expires = headers[.expires] { _ = try deltaSeconds(expires, header: "Expires") }
-        if case .request(let request) = message {
+        if let request {
             _ = try request.maxForwards()
             guard cseq.method == request.method else {
                 throw SIPParseError(.methodMismatch, "CSeq method \(cseq.method) differs from \(request.method)")
             }
         }
+        return SIPParsedHeaders(vias: vias, from: from, to: to, cseq: cseq, contacts: contacts)
     }
 
     /// The one Content-Length of a message, nil when absent; several differing values are an error.

@@ -97,9 +97,7 @@ public struct SIPParser: Sendable {
             bodyLength = declared
         }
         let body = Array(UnsafeRawBufferPointer(rebasing: bytes[headerEnd..<(headerEnd + bodyLength)]))
-        let message = try SIPParser.message(startLine: startLine, headers: headers, body: body)
-        try SIPMessageValidator.validate(message)
-        return message
+        return try SIPMessageValidator.validated(SIPParser.message(startLine: startLine, headers: headers, body: body))
     }
 
     private static func message(startLine: String, headers: SIPHeaders, body: [UInt8]) throws(SIPParseError) -> SIPMessage {
@@ -135,6 +133,7 @@ public struct SIPParser: Sendable {
     }
 
     private static func checkVersion(_ text: Substring) throws(SIPParseError) {
+        guard text != "SIP/2.0" else { return }
         guard text.count > 4, text.prefix(4).caseInsensitiveEquals("SIP/") else {
             throw SIPParseError(.malformedStartLine, "bad version '\(text.prefix(16))'")
         }

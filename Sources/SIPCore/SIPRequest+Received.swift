@@ -4,13 +4,13 @@ extension SIPRequest {
     /// source port when asked for. Every response copies the Via, so a phone behind NAT learns its public address
     /// and the response goes back to the port the request came from.
     public mutating func recordSource(ip: String, port: Int) {
-        headers.updateFirstValue(.via) { top in
-            guard var via = try? Via(parsing: top) else { return nil }
+        headers.updateTopVia { top in
+            var via = top
             let wantsPort = via.rport != nil
             guard wantsPort || via.host != ip else { return nil }
             via.parameters.set("received", value: ip)
             if wantsPort { via.parameters.set("rport", value: String(port)) }
-            return via.description
+            return via
         }
     }
 }

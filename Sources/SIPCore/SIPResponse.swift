@@ -22,7 +22,7 @@ public struct SIPResponse: Sendable, Equatable {
         if var to = request.headers[.to] {
             // Parse only when a tag could be there: a REGISTER's To has none, and this runs for every response.
             let mayHaveTag = to.utf8.contains(UInt8(ascii: ";")) && to.lowercased().contains("tag")
-            if let toTag, !mayHaveTag || (try? NameAddress(parsing: to))?.tag == nil {
+            if let toTag, !mayHaveTag || (try? request.to())?.tag == nil {
                 to += ";tag=" + toTag
             }
             headers.append(.to, to)

@@ -35,4 +35,20 @@ struct SerializationTests {
         direct.recordSource(ip: "198.51.100.4", port: 5060)
         #expect(direct.headers[.via] == "SIP/2.0/UDP 198.51.100.4:5060;branch=z9hG4bKd", "nothing to record")
     }
+
+    /// What validation parsed is kept with the headers; the typed views must still follow every later change.
+    @Test func theTypedViewsOfAReceivedRequestFollowChangesToItsHeaders() throws {
+        let text = "REGISTER sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bKa;rport\r\n"
+            + "From: <sip:201@pbx.test>;tag=f\r\nTo: <sip:201@pbx.test>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
+            + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        guard case .request(var request) = try SIPParser().parse(Array(text.utf8)) else { Issue.record("not a request"); return }
+        #expect(try request.contacts().isEmpty)
+        #expect(try request.to().uri.sipURI?.user == "201")
+        request.recordSource(ip: "198.51.100.4", port: 40000)
+        #expect(try request.topVia() == Via(parsing: request.headers.lines(.via)[0]), "the parsed top Via is the written one")
+        #expect(try request.topVia().received == "198.51.100.4")
+        request.headers.append(.contact, "<sip:201@198.51.100.4:40000>")
+        #expect(try request.contacts() == [ContactValue(parsing: "<sip:201@198.51.100.4:40000>")], "an added Contact is seen")
+        #expect(try request.topVia().received == "198.51.100.4")
+    }
 }
