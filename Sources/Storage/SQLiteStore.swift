@@ -97,8 +97,8 @@ public final class SQLiteStore: PortcullisStore {
                         ON CONFLICT (aor, contact) DO UPDATE SET expires_at = excluded.expires_at, call_id = excluded.call_id,
                           cseq = excluded.cseq, source = excluded.source, transport = excluded.transport,
                           user_agent = excluded.user_agent, updated_at = excluded.updated_at, node = excluded.node
-                        """).execute(arguments: [binding.aor, binding.contact, binding.expiresAt, binding.callID, Int64(binding.cseq),
-                                         binding.source, binding.transport, binding.userAgent, binding.updatedAt, binding.node])
+                        """).execute(arguments: [binding.aor, binding.contact, DatabaseTimestamp.text(binding.expiresAt), binding.callID, Int64(binding.cseq),
+                                         binding.source, binding.transport, binding.userAgent, DatabaseTimestamp.text(binding.updatedAt), binding.node])
                 case .remove(let aor, let contact, let node):
                     try db.cachedStatement(sql: "DELETE FROM binding WHERE aor = ? AND contact = ? AND node IS ?").execute(arguments: [aor, contact, node])
                 }
