@@ -6,6 +6,9 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     public let key: String
     /// Whether values are comma-separated lists (RFC 3261 section 7.3.1), which may also be split over lines.
     public let isList: Bool
+    /// FNV-1a of `key`: header lookups scan every field, and most names compared differ, told apart by this number
+    /// without comparing strings.
+    private let fingerprint: UInt64
 
     public init(_ name: String) {
         // Most senders spell known headers canonically: found without lower-casing (this runs for every header line).
@@ -15,6 +18,7 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
             canonical = name
             key = name.lowercased()
             isList = SIPHeaderName.listKeys.contains(key)
+            fingerprint = SIPHeaderName.fingerprint(key)
         }
     }
 
@@ -24,10 +28,18 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         self.canonical = canonical
         key = canonical.lowercased()
         isList = SIPHeaderName.listKeys.contains(key)
+        fingerprint = SIPHeaderName.fingerprint(key)
     }
 
-    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }
-    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool {
+        lhs.fingerprint == rhs.fingerprint && lhs.key == rhs.key
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+
+    private static func fingerprint(_ key: String) -> UInt64 {
+        key.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
     public var description: String { canonical }
 
     public static let via = SIPHeaderName(canonical: "Via")

@@ -112,7 +112,7 @@ public struct SIPParser: Sendable {
         try checkVersion(parts[2])
         let uri: URI
         do {
-            uri = try URI(parsing: String(parts[1]))
+            uri = try URI(parsing: parts[1])
         } catch {
             throw SIPParseError(.malformedRequestURI, error.detail)
         }

@@ -40,7 +40,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses what follows `sip:`, scanning UTF-8 bytes (this runs several times per request).
-    public init(parsing text: String, secure: Bool) throws(SIPParseError) {
+    public init(parsing text: some StringProtocol, secure: Bool) throws(SIPParseError) {
         isSecure = secure
         let bytes = Array(text.utf8)
         var hostStart = 0
@@ -97,7 +97,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
 
     /// `host[:port]`, with IPv6 references in brackets; the port must be 1-65535 (nothing can be reached at port 0, and a
     /// reply sent there fails at the socket). The host is lower-cased.
-    static func parseHostPort(_ bytes: ArraySlice<UInt8>, context: String) throws(SIPParseError) -> (String, Int?) {
+    static func parseHostPort(_ bytes: ArraySlice<UInt8>, context: some StringProtocol) throws(SIPParseError) -> (String, Int?) {
         var hostBytes = bytes
         var portBytes: ArraySlice<UInt8>?
         if bytes.first == UInt8(ascii: "[") {

@@ -26,12 +26,12 @@ public enum URI: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `scheme:rest`; fails on whitespace, control bytes or a malformed sip/tel URI.
-    public init(parsing text: String) throws(SIPParseError) {
+    public init(parsing text: some StringProtocol) throws(SIPParseError) {
         guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
             throw SIPParseError(.malformedRequestURI, "no scheme in '\(text.prefix(64))'")
         }
         let scheme = text[text.startIndex..<colon]
-        let rest = String(text[text.index(after: colon)...])
+        let rest = text[text.index(after: colon)...]
         guard let first = scheme.utf8.first, SIPCharacterClass.isAlphanumeric(first), !SIPCharacterClass.isDigit(first),
               scheme.utf8.allSatisfy({ SIPCharacterClass.isAlphanumeric($0) || "+-.".utf8.contains($0) })
         else { throw SIPParseError(.malformedRequestURI, "bad scheme '\(scheme.prefix(32))'") }
@@ -40,9 +40,9 @@ public enum URI: Sendable, Hashable, CustomStringConvertible {
         if scheme.caseInsensitiveEquals("sip") || scheme.caseInsensitiveEquals("sips") {
             self = .sip(try SIPURI(parsing: rest, secure: scheme.caseInsensitiveEquals("sips")))
         } else if scheme.caseInsensitiveEquals("tel") {
-            self = .tel(try TelURI(parsing: rest))
+            self = .tel(try TelURI(parsing: String(rest)))
         } else {
-            self = .other(scheme: String(scheme), value: rest)
+            self = .other(scheme: String(scheme), value: String(rest))
         }
     }
 }
