@@ -25,24 +25,23 @@ public struct NonceSigner: Sendable {
     /// 16 hex digits of issue time, 16 of randomness, 32 of truncated HMAC-SHA256.
     public func makeNonce(now: UInt64, random: UInt64 = UInt64.random(in: .min ... .max)) -> String {
         let body = Hex.encode(bigEndian(now) + bigEndian(random))
-        return body + mac(body)
+        return body + mac(body.utf8)
     }
 
     public func check(_ nonce: String, now: UInt64) -> Check {
         guard nonce.utf8.count == 64 else { return .invalid }
-        let body = String(nonce.prefix(32))
-        let tag = String(nonce.suffix(32))
-        guard ConstantTime.equals(Array(mac(body).utf8), Array(tag.utf8)),
-              let bytes = Hex.decode(String(body.prefix(16)))
-        else { return .invalid }
+        let body = nonce.utf8.prefix(32)
+        guard ConstantTime.equals(mac(body).utf8, nonce.utf8.suffix(32)), let bytes = Hex.decode(nonce.prefix(16)) else {
+            return .invalid
+        }
         let issuedAt = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard issuedAt <= now + 5 else { return .invalid }
         return now - min(now, issuedAt) > lifetime ? .stale : .valid(issuedAt: issuedAt)
     }
 
-    private func mac(_ body: String) -> String {
+    private func mac(_ body: some Sequence<UInt8>) -> String {
         var hmac = keyed
-        hmac.update(data: Array(body.utf8))
+        hmac.update(data: Array(body))
         return Hex.encode(hmac.finalize().prefix(16))
     }
 

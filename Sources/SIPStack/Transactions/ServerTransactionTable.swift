@@ -69,13 +69,17 @@ public struct ServerTransactionTable: Sendable {
         if let timerJ = entry.transaction.timers.first(where: { $0.name == .j }) {
             expiryQueue.append((timerJ.deadline, key))
         }
+        // Each answer also ends up to two due transactions, so under load expiry keeps pace in small steps. Left to
+        // the once-a-second sweep, 24,000 expiries at 12,000 REGISTER/s held the SIP loop in one piece.
+        expire(now: now, atMost: 2)
     }
 
-    /// Fires due Timer Js; returns how many transactions ended.
+    /// Fires due Timer Js, at most `atMost` of them; returns how many transactions ended.
     @discardableResult
-    public mutating func expire(now: Duration) -> Int {
-        var ended = 0
-        while let (deadline, key) = expiryQueue.first, deadline <= now {
+    public mutating func expire(now: Duration, atMost limit: Int = .max) -> Int {
+        var ended = 0, fired = 0
+        while fired < limit, let (deadline, key) = expiryQueue.first, deadline <= now {
+            fired += 1
             expiryQueue.removeFirst()
             // The key may have been reused by a newer transaction with a later Timer J: leave that one alone.
             guard var entry = entries[key], entry.transaction.timers.contains(where: { $0.name == .j && $0.deadline <= now }) else {

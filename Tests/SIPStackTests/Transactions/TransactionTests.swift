@@ -93,6 +93,23 @@ struct TransactionTests {
         #expect(table.expire(now: .seconds(33)) == 3_000 && table.count == 0)
     }
 
+    /// Under steady load, expiry keeps pace with new answers in small steps (at most two per answer), instead of
+    /// leaving every due transaction to the once-a-second sweep.
+    @Test func answersEndDueTransactionsTwoAtATime() {
+        var table = ServerTransactionTable()
+        func answer(_ name: String, at now: Duration) {
+            let key = ServerTransactionKey(via: try! Via(parsing: "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK\(name)"), method: .register)
+            _ = table.receive(key, reliable: false)
+            table.responded(key, bytes: [1], final: true, now: now)
+        }
+        for index in 0..<100 { answer("old\(index)", at: .zero) }
+        answer("new0", at: .seconds(33))
+        #expect(table.count == 99, "one new, two due ended")
+        for index in 1...60 { answer("new\(index)", at: .seconds(33)) }
+        #expect(table.count == 61, "all 100 due ones ended by the answers that followed")
+        #expect(table.expire(now: .seconds(34)) == 0)
+    }
+
     @Test func reliableServerTransactionsEndAtOnce() {
         var table = ServerTransactionTable()
         let key = ServerTransactionKey(via: try! Via(parsing: "SIP/2.0/TCP h;branch=z9hG4bKt"), method: .options)
