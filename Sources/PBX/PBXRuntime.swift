@@ -128,9 +128,8 @@ public final class PBXRuntime: Sendable {
     }
 
     /// The queues written behind: each drained at its interval while the PBX runs, and once more at shutdown.
-    /// Bindings go often and small: the writer shares the CPU with the SIP loop, which answers slower while it runs.
     var writeBehind: [(run: @Sendable () async -> Void, flush: @Sendable () async -> Void)] {
-        [writer(location.pendingWrites, every: .milliseconds(50), what: "location") { try await $0.applyBindingChanges($1) },
+        [writer(location.pendingWrites, every: .milliseconds(200), what: "location") { try await $0.applyBindingChanges($1) },
          writer(callRecords, every: .milliseconds(500), what: "call records") { try await $0.appendCallRecords($1) },
          writer(router.endedReservations, every: .milliseconds(200), what: "outbound ledger") { store, keys in
              try await (store as? any OutboundLedger)?.endOutboundCalls(keys, at: Date())
