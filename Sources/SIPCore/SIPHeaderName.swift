@@ -15,10 +15,7 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         if let known = SIPHeaderName.known[name] ?? SIPHeaderName.known[name.lowercased()] {
             self = known
         } else {
-            canonical = name
-            key = name.lowercased()
-            isList = SIPHeaderName.listKeys.contains(key)
-            fingerprint = SIPHeaderName.fingerprint(key)
+            self.init(canonical: name)
         }
     }
 

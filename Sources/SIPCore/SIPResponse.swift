@@ -20,9 +20,8 @@ public struct SIPResponse: Sendable, Equatable {
             headers.append(field.name, field.value)
         }
         if var to = request.headers[.to] {
-            // Parse only when a tag could be there: a REGISTER's To has none, and this runs for every response.
-            let mayHaveTag = to.utf8.contains(UInt8(ascii: ";")) && to.lowercased().contains("tag")
-            if let toTag, !mayHaveTag || (try? request.to())?.tag == nil {
+            // A received request's To was parsed by validation, so this costs no parse for every response.
+            if let toTag, (try? request.to())?.tag == nil {
                 to += ";tag=" + toTag
             }
             headers.append(.to, to)

@@ -51,4 +51,18 @@ struct SerializationTests {
         #expect(try request.contacts() == [ContactValue(parsing: "<sip:201@198.51.100.4:40000>")], "an added Contact is seen")
         #expect(try request.topVia().received == "198.51.100.4")
     }
+
+    /// A final response carries a To tag: the request's own when it has one (inside a dialog), ours otherwise.
+    @Test func aResponseKeepsTheRequestsToTagOrAddsOne() throws {
+        func request(to: String) throws -> SIPRequest {
+            let text = "BYE sip:201@pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.7;branch=z9hG4bKb\r\n"
+                + "From: <sip:202@pbx.test>;tag=f\r\nTo: \(to)\r\nCall-ID: c2\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
+            guard case .request(let parsed) = try SIPParser().parse(Array(text.utf8)) else { throw SIPParseError(.incomplete, "not a request") }
+            return parsed
+        }
+        let inDialog = SIPResponse(replyingTo: try request(to: "<sip:201@pbx.test>;TAG=abc"), statusCode: 200, toTag: "new")
+        #expect(inDialog.headers[.to] == "<sip:201@pbx.test>;TAG=abc")
+        let fresh = SIPResponse(replyingTo: try request(to: "<sip:201@pbx.test;transport=udp>"), statusCode: 200, toTag: "new")
+        #expect(fresh.headers[.to] == "<sip:201@pbx.test;transport=udp>;tag=new")
+    }
 }
