@@ -16,20 +16,35 @@ public struct DigestCredentials: Sendable, Equatable {
 
     /// Parses `Digest name=value, ...`; unknown parameters are ignored, missing mandatory ones are an error.
     public init(parsing value: String) throws(DigestError) {
-        let fields = try DigestParameters.parse(value)
-        guard let username = fields["username"], let realm = fields["realm"], let nonce = fields["nonce"],
-              let uri = fields["uri"], let response = fields["response"]
+        var username: String?, realm: String?, nonce: String?, uri: String?, response: String?
+        var algorithm: String?, cnonce: String?, qop: String?, nonceCount: String?, opaque: String?
+        try DigestParameters.forEach(in: value) { name, parameterValue in
+            switch name {
+            case "username": username = parameterValue
+            case "realm": realm = parameterValue
+            case "nonce": nonce = parameterValue
+            case "uri": uri = parameterValue
+            case "response": response = parameterValue
+            case "algorithm": algorithm = parameterValue
+            case "cnonce": cnonce = parameterValue
+            case "qop": qop = parameterValue
+            case "nc": nonceCount = parameterValue
+            case "opaque": opaque = parameterValue
+            default: break
+            }
+        }
+        guard let username, let realm, let nonce, let uri, let response
         else { throw DigestError.malformed("username, realm, nonce, uri and response are required") }
         self.username = username
         self.realm = realm
         self.nonce = nonce
         self.uri = uri
         self.response = response
-        algorithm = fields["algorithm"]
-        cnonce = fields["cnonce"]
-        qop = fields["qop"]
-        nonceCount = fields["nc"]
-        opaque = fields["opaque"]
+        self.algorithm = algorithm
+        self.cnonce = cnonce
+        self.qop = qop
+        self.nonceCount = nonceCount
+        self.opaque = opaque
     }
 
     /// Builds the credentials a client would send; used by trunks answering a provider's challenge and by tests.

@@ -1,46 +1,92 @@
 /// The `Digest name=value, name="quoted"` list shared by challenges and credentials (RFC 7616 section 3.3).
-/// Scans UTF-8 bytes: this runs for every authenticated request.
+/// Scans the value's UTF-8 bytes in place: this runs for every authenticated request, so it builds a `String` only for
+/// each name and value it hands out.
 enum DigestParameters {
-    /// Parameter names lower-cased; bounded in count and length.
+    /// At most this many parameters, each value at most `maxValueLength` bytes.
+    static let maxCount = 32
+    static let maxValueLength = 1024
+
+    /// Calls `body` with each parameter's lower-cased name and its value, in order.
+    static func forEach(in value: String, _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
+        var text = value
+        let failure: DigestError? = text.withUTF8 { utf8 in
+            do throws(DigestError) {
+                try scan(utf8[...], body)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Every parameter by lower-cased name; a repeated name keeps its last value.
     static func parse(_ value: String) throws(DigestError) -> [String: String] {
-        var bytes = Array(value.utf8)[...]
-        bytes = bytes.drop { $0 == 0x20 || $0 == 0x09 }
-        guard bytes.count > 7, bytes.prefix(6).map({ $0 | 0x20 }) == Array("digest".utf8) else { throw DigestError.notDigest }
-        bytes = bytes.dropFirst(6)
         var fields: [String: String] = [:]
+        try forEach(in: value) { name, parameterValue in fields[name] = parameterValue }
+        return fields
+    }
+
+    private static func scan(_ all: Slice<UnsafeBufferPointer<UInt8>>,
+                             _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
+        var bytes = all.drop(while: isSpace)
+        guard bytes.count > 7, zip(bytes.prefix(6), "digest".utf8).allSatisfy({ $0 | 0x20 == $1 }) else {
+            throw DigestError.notDigest
+        }
+        bytes = bytes.dropFirst(6)
+        var count = 0
         while true {
-            bytes = bytes.drop { $0 == 0x20 || $0 == 0x09 || $0 == UInt8(ascii: ",") }
-            guard !bytes.isEmpty else { return fields }
+            bytes = bytes.drop { isSpace($0) || $0 == UInt8(ascii: ",") }
+            guard !bytes.isEmpty else { return }
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw DigestError.malformed("parameter without value") }
             let nameBytes = trimmed(bytes[..<equals])
             guard !nameBytes.isEmpty, nameBytes.allSatisfy(isNameByte) else { throw DigestError.malformed("a parameter without a name") }
-            let name = String(decoding: nameBytes.map { $0 | 0x20 }, as: UTF8.self)
-            bytes = bytes[(equals + 1)...].drop { $0 == 0x20 || $0 == 0x09 }
-            var parameterValue: [UInt8] = []
+            let name = String(unsafeUninitializedCapacity: nameBytes.count) { buffer in
+                for (offset, byte) in nameBytes.enumerated() { buffer[offset] = byte | 0x20 }
+                return nameBytes.count
+            }
+            bytes = bytes[(equals + 1)...].drop(while: isSpace)
+            let parameterValue: String
             if bytes.first == UInt8(ascii: "\"") {
                 bytes = bytes.dropFirst()
-                var closed = false
-                while let byte = bytes.first {
-                    bytes = bytes.dropFirst()
-                    if byte == UInt8(ascii: "\\"), let escaped = bytes.first {
-                        parameterValue.append(escaped)
-                        bytes = bytes.dropFirst()
-                    } else if byte == UInt8(ascii: "\"") {
-                        closed = true
-                        break
-                    } else {
-                        parameterValue.append(byte)
-                    }
-                }
-                guard closed else { throw DigestError.malformed("unterminated quoted value for \(name)") }
+                guard let (content, rest) = quoted(bytes) else { throw DigestError.malformed("unterminated quoted value for \(name)") }
+                parameterValue = content
+                bytes = rest
             } else {
                 let end = bytes.firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
-                parameterValue = Array(trimmed(bytes[..<end]))
+                parameterValue = String(decoding: trimmed(bytes[..<end]), as: UTF8.self)
                 bytes = bytes[end...]
             }
-            guard fields.count < 32, parameterValue.count <= 1024 else { throw DigestError.malformed("too many or too long parameters") }
-            fields[name] = String(decoding: parameterValue, as: UTF8.self)
+            count += 1
+            guard count <= maxCount, parameterValue.utf8.count <= maxValueLength else {
+                throw DigestError.malformed("too many or too long parameters")
+            }
+            try body(name, parameterValue)
         }
+    }
+
+    /// The content of a quoted string whose opening quote is already consumed, with quoted-pairs resolved, and what
+    /// follows the closing quote; nil when it is not closed. Copies only when there is an escape to resolve.
+    private static func quoted(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> (String, Slice<UnsafeBufferPointer<UInt8>>)? {
+        var index = bytes.startIndex
+        while index < bytes.endIndex, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+        guard index < bytes.endIndex else { return nil }
+        if bytes[index] == UInt8(ascii: "\"") {
+            return (String(decoding: bytes[..<index], as: UTF8.self), bytes[(index + 1)...])
+        }
+        var content = Array(bytes[..<index])
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\"") { return (String(decoding: content, as: UTF8.self), bytes[index...]) }
+            if byte == UInt8(ascii: "\\"), index < bytes.endIndex {
+                content.append(bytes[index])
+                index += 1
+            } else {
+                content.append(byte)
+            }
+        }
+        return nil
     }
 
     /// Letters, digits, '-' and '_': every digest parameter name (RFC 7616 section 3.3) is made of them.
@@ -48,9 +94,12 @@ enum DigestParameters {
         (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else { return [] }
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    private static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+            return bytes[bytes.startIndex..<bytes.startIndex]
+        }
         return bytes[first...last]
     }
 }

@@ -11,14 +11,22 @@ public struct CSeq: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(sequence) \(method.rawValue)" }
 
     public init(parsing value: String) throws(SIPParseError) {
-        let parts = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard parts.count == 2, parts[0].utf8.allSatisfy(SIPCharacterClass.isDigit), SIPCharacterClass.isToken(parts[1]) else {
+        // Two words separated by blanks, found in place: this runs for every message.
+        let utf8 = value.utf8
+        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        let numberStart = utf8.firstIndex { !isBlank($0) } ?? utf8.endIndex
+        let numberEnd = utf8[numberStart...].firstIndex(where: isBlank) ?? utf8.endIndex
+        let methodStart = utf8[numberEnd...].firstIndex { !isBlank($0) } ?? utf8.endIndex
+        let methodEnd = utf8[methodStart...].firstIndex(where: isBlank) ?? utf8.endIndex
+        let number = value[numberStart..<numberEnd], methodName = value[methodStart..<methodEnd]
+        guard !number.isEmpty, !methodName.isEmpty, utf8[methodEnd...].allSatisfy(isBlank),
+              number.utf8.allSatisfy(SIPCharacterClass.isDigit), SIPCharacterClass.isToken(methodName) else {
             throw SIPParseError(.malformedHeader, "CSeq: expected 'number METHOD'")
         }
-        guard parts[0].count <= 10, let number = UInt64(parts[0]), number < 1 << 31 else {
+        guard number.utf8.count <= 10, let sequence = UInt64(number), sequence < 1 << 31 else {
             throw SIPParseError(.valueOutOfRange, "CSeq: number must be below 2^31")
         }
-        sequence = UInt32(number)
-        method = SIPMethod(String(parts[1]))
+        self.sequence = UInt32(sequence)
+        method = SIPMethod(String(methodName))
     }
 }

@@ -1,18 +1,29 @@
 /// A cursor over one header value, with the lexical rules of RFC 3261 section 25.1 (SWS, tokens, quoted strings).
+/// It reads the value's bytes in place, so it lives inside `withUTF8Bytes` (see `scan(_:header:_:)`).
 struct HeaderValueScanner {
-    private let bytes: [UInt8]
-    private(set) var position = 0
+    private let bytes: UTF8Bytes
+    private(set) var position: Int
     /// Names the header in errors.
     let header: String
 
-    init<S: StringProtocol>(_ text: S, header: String) {
-        bytes = Array(text.utf8)
+    private init(_ bytes: UTF8Bytes, header: String) {
+        self.bytes = bytes
+        position = bytes.startIndex
         self.header = header
     }
 
-    var isAtEnd: Bool { position >= bytes.count }
+    /// Runs `body` with a scanner over `text`.
+    static func scan<R>(_ text: some StringProtocol, header: String,
+                        _ body: (inout HeaderValueScanner) throws(SIPParseError) -> R) throws(SIPParseError) -> R {
+        try text.withUTF8Bytes { bytes throws(SIPParseError) in
+            var scanner = HeaderValueScanner(bytes, header: header)
+            return try body(&scanner)
+        }
+    }
+
+    var isAtEnd: Bool { position >= bytes.endIndex }
     var peek: UInt8? { isAtEnd ? nil : bytes[position] }
-    var remaining: String { String(decoding: bytes[min(position, bytes.count)...], as: UTF8.self) }
+    var remaining: String { String(decoding: bytes[min(position, bytes.endIndex)...], as: UTF8.self) }
 
     mutating func skipWhitespace() {
         while let byte = peek, SIPCharacterClass.isWhitespace(byte) || byte == 0x0D || byte == 0x0A { position += 1 }

@@ -30,7 +30,12 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(parsing value: String, header: String = "address") throws(SIPParseError) {
-        var scanner = HeaderValueScanner(value, header: header)
+        self = try HeaderValueScanner.scan(value, header: header) { scanner throws(SIPParseError) in
+            try NameAddress(scanning: &scanner, value: value)
+        }
+    }
+
+    private init(scanning scanner: inout HeaderValueScanner, value: String) throws(SIPParseError) {
         scanner.skipWhitespace()
         let bracketed: Bool
         if scanner.peek == UInt8(ascii: "\"") {

@@ -33,14 +33,35 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
 
     /// Every field line of a header, unsplit.
     public func lines(_ name: SIPHeaderName) -> [String] {
-        fields.filter { $0.name == name }.map(\.value)
+        var result: [String] = []
+        for field in fields where field.name == name { result.append(field.value) }
+        return result
+    }
+
+    /// How many field lines a header has; counts without collecting them.
+    public func lineCount(_ name: SIPHeaderName) -> Int {
+        var count = 0
+        for field in fields where field.name == name { count += 1 }
+        return count
     }
 
     /// Every value of a header; list headers are split at top-level commas across all their lines.
     public func values(_ name: SIPHeaderName) -> [String] {
-        let raw = lines(name)
-        guard name.isList else { return raw }
-        return raw.flatMap { HeaderValueScanner.splitList($0) }
+        var result: [String] = []
+        forEachValue(name) { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` with each value `values(_:)` returns, in order, without collecting them: a line holding one value
+    /// (the usual case) costs no array.
+    public func forEachValue<E: Error>(_ name: SIPHeaderName, _ body: (String) throws(E) -> Void) throws(E) {
+        for field in fields where field.name == name {
+            guard name.isList, field.value.utf8.contains(UInt8(ascii: ",")) else {
+                try body(name.isList ? HeaderValueScanner.trimmed(field.value) : field.value)
+                continue
+            }
+            for value in HeaderValueScanner.splitList(field.value) { try body(value) }
+        }
     }
 
     public func contains(_ name: SIPHeaderName) -> Bool { fields.contains { $0.name == name } }

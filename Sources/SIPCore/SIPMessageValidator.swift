@@ -13,27 +13,34 @@ enum SIPMessageValidator {
         }
     }
 
+    private static let mandatory: [SIPHeaderName] = [.via, .from, .to, .callID, .cseq]
+    private static let routeSets: [SIPHeaderName] = [.route, .recordRoute]
+
     private static func validate(_ headers: SIPHeaders, request: SIPRequest?) throws(SIPParseError) -> SIPParsedHeaders {
-        for name in [SIPHeaderName.via, .from, .to, .callID, .cseq] where !headers.contains(name) {
+        for name in mandatory where !headers.contains(name) {
             throw SIPParseError(.missingHeader, name.canonical)
         }
         var vias: [Via] = []
-        for value in headers.values(.via) { vias.append(try Via(parsing: value)) }
+        try headers.forEachValue(.via) { value throws(SIPParseError) in vias.append(try Via(parsing: value)) }
         func address(_ name: SIPHeaderName) throws(SIPParseError) -> NameAddress {
-            let lines = headers.lines(name)
-            guard lines.count == 1 else { throw SIPParseError(.malformedHeader, "\(name): must appear once") }
-            return try NameAddress(parsing: lines[0], header: name.canonical)
+            guard headers.lineCount(name) == 1, let line = headers[name] else {
+                throw SIPParseError(.malformedHeader, "\(name): must appear once")
+            }
+            return try NameAddress(parsing: line, header: name.canonical)
         }
         let from = try address(.from), to = try address(.to)
         guard let callID = headers[.callID], !callID.isEmpty, !callID.contains(" ") else {
             throw SIPParseError(.malformedHeader, "Call-ID: must be one word")
         }
-        let cseqLines = headers.lines(.cseq)
-        guard cseqLines.count == 1 else { throw SIPParseError(.malformedHeader, "CSeq: must appear once") }
-        let cseq = try CSeq(parsing: cseqLines[0])
+        guard headers.lineCount(.cseq) == 1, let cseqLine = headers[.cseq] else {
+            throw SIPParseError(.malformedHeader, "CSeq: must appear once")
+        }
+        let cseq = try CSeq(parsing: cseqLine)
         var contacts: [ContactValue] = []
-        for value in headers.values(.contact) { contacts.append(try ContactValue(parsing: value)) }
-        for value in headers.values(.route) + headers.values(.recordRoute) { _ = try NameAddress(parsing: value, header: "Route") }
+        try headers.forEachValue(.contact) { value throws(SIPParseError) in contacts.append(try ContactValue(parsing: value)) }
+        for name in routeSets {
+            try headers.forEachValue(name) { value throws(SIPParseError) in _ = try NameAddress(parsing: value, header: "Route") }
+        }
         if let date = headers[.date] { try SIPDate.validate(date) }
         if let expires = headers[.expires] { _ = try deltaSeconds(expires, header: "Expires") }
         if let request {
@@ -48,8 +55,8 @@ enum SIPMessageValidator {
     /// The one Content-Length of a message, nil when absent; several differing values are an error.
     static func contentLength(_ headers: SIPHeaders) throws(SIPParseError) -> Int? {
         var result: Int?
-        for line in headers.lines(.contentLength) {
-            let value = line.trimmingSpaces()
+        for field in headers.fields where field.name == .contentLength {
+            let value = field.value.trimmingSpaces()
             guard !value.isEmpty, value.utf8.allSatisfy(SIPCharacterClass.isDigit) else {
                 throw SIPParseError(.invalidContentLength, "Content-Length '\(value.prefix(16))' is not a number")
             }

@@ -3,6 +3,9 @@
 public struct SIPParser: Sendable {
     public var limits: SIPLimits
 
+    /// Room for a typical request's headers, so that collecting them does not grow the array several times.
+    private static let expectedHeaderCount = 16
+
     public init(limits: SIPLimits = SIPLimits()) {
         self.limits = limits
     }
@@ -27,15 +30,18 @@ public struct SIPParser: Sendable {
 
         var startLine: String?
         var fields: [SIPHeaders.Field] = []
+        fields.reserveCapacity(Self.expectedHeaderCount)
         var pendingName: SIPHeaderName?
-        var pendingValue: [UInt8] = []
+        // The pending value as received; copied into `folded` only when a continuation line joins it.
+        var pendingLine = UnsafeRawBufferPointer(start: nil, count: 0)
+        var folded: [UInt8]?
         var headerEnd: Int?
 
         func flush() throws(SIPParseError) {
             guard let name = pendingName else { return }
-            fields.append(SIPHeaders.Field(name, HeaderValueScanner.trimmed(pendingValue)))
+            fields.append(SIPHeaders.Field(name, folded.map { HeaderValueScanner.trimmed($0) } ?? HeaderValueScanner.trimmed(pendingLine)))
             pendingName = nil
-            pendingValue.removeAll(keepingCapacity: true)
+            folded = nil
         }
 
         while position < bytes.count {
@@ -63,12 +69,14 @@ public struct SIPParser: Sendable {
             if SIPCharacterClass.isWhitespace(line[0]) {
                 guard pendingName != nil else { throw SIPParseError(.malformedHeader, "continuation line before any header") }
                 // Folding (RFC 3261 section 7.3.1): the line break and surrounding whitespace become one space.
-                while let last = pendingValue.last, SIPCharacterClass.isWhitespace(last) { pendingValue.removeLast() }
-                pendingValue.append(0x20)
-                pendingValue.append(contentsOf: line.drop(while: SIPCharacterClass.isWhitespace))
-                guard pendingValue.count <= limits.maxLineLength else {
+                var value = folded ?? Array(pendingLine)
+                while let last = value.last, SIPCharacterClass.isWhitespace(last) { value.removeLast() }
+                value.append(0x20)
+                value.append(contentsOf: line.drop(while: SIPCharacterClass.isWhitespace))
+                guard value.count <= limits.maxLineLength else {
                     throw SIPParseError(.lineTooLong, "header \(pendingName?.canonical ?? "") longer than \(limits.maxLineLength)")
                 }
+                folded = value
                 continue
             }
             try flush()
@@ -83,7 +91,7 @@ public struct SIPParser: Sendable {
             let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<nameEnd]), as: UTF8.self)
             guard SIPCharacterClass.isToken(name) else { throw SIPParseError(.malformedHeader, "bad header name '\(name.prefix(32))'") }
             pendingName = SIPHeaderName(name)
-            pendingValue.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]))
+            pendingLine = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
         }
         guard let startLine, let headerEnd else { throw SIPParseError(.incomplete, "headers not terminated by an empty line") }
 

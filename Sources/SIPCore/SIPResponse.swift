@@ -12,21 +12,26 @@ public struct SIPResponse: Sendable, Equatable {
         self.body = body
     }
 
+    /// Room for the copied headers and the few a reply adds (Contact, Expires, a challenge), so building it does not
+    /// grow the array again and again.
+    private static let replyCapacity = 10
+
     /// A response to `request` with the headers RFC 3261 section 8.2.6.2 copies (Via, From, To, Call-ID, CSeq);
     /// `toTag` is added to To when it has none, as a final response must carry one.
     public init(replyingTo request: SIPRequest, statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil) {
-        var headers = SIPHeaders()
+        var fields: [SIPHeaders.Field] = []
+        fields.reserveCapacity(Self.replyCapacity)
         for field in request.headers where field.name == .via || field.name == .from || field.name == .callID || field.name == .cseq {
-            headers.append(field.name, field.value)
+            fields.append(field)
         }
         if var to = request.headers[.to] {
             // A received request's To was parsed by validation, so this costs no parse for every response.
             if let toTag, (try? request.to())?.tag == nil {
                 to += ";tag=" + toTag
             }
-            headers.append(.to, to)
+            fields.append(SIPHeaders.Field(.to, to))
         }
-        self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: headers)
+        self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: SIPHeaders(fields))
     }
 
     /// Adds `Warning: 399 AGENT "TEXT"` (RFC 3261 section 20.43) with the text quoted and without control characters.

@@ -39,18 +39,24 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    /// Parses what follows `sip:`, scanning UTF-8 bytes (this runs several times per request).
+    /// Parses what follows `sip:`, scanning UTF-8 bytes in place (this runs several times per request).
     public init(parsing text: some StringProtocol, secure: Bool) throws(SIPParseError) {
         isSecure = secure
-        let bytes = Array(text.utf8)
-        var hostStart = 0
-        user = nil
-        password = nil
+        (user, password, host, port, parameters, headers) = try text.withUTF8Bytes { bytes throws(SIPParseError) in
+            try SIPURI.parts(bytes, text: text)
+        }
+    }
+
+    private static func parts(_ bytes: UTF8Bytes, text: some StringProtocol) throws(SIPParseError)
+        -> (String?, String?, String, Int?, GenericParameters, [String]) {
+        var hostStart = bytes.startIndex
+        var user: String?
+        var password: String?
         if let at = bytes.firstIndex(of: UInt8(ascii: "@")) {
             let userInfo = bytes[..<at]
             let colon = userInfo.firstIndex(of: UInt8(ascii: ":"))
             let userBytes = userInfo[..<(colon ?? at)]
-            let passwordBytes = colon.map { userInfo[($0 + 1)...] } ?? []
+            let passwordBytes = colon.map { userInfo[($0 + 1)...] } ?? userInfo[at...]
             guard !userBytes.isEmpty, SIPCharacterClass.matches(userBytes, SIPCharacterClass.user),
                   SIPCharacterClass.matches(passwordBytes, SIPCharacterClass.password)
             else { throw SIPParseError(.malformedRequestURI, "bad user part in 'sip:\(text.prefix(64))'") }
@@ -58,22 +64,18 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             password = colon.map { _ in String(decoding: passwordBytes, as: UTF8.self) }
             hostStart = at + 1
         }
-        var end = bytes.count
-        var headerBytes: ArraySlice<UInt8>?
+        var end = bytes.endIndex
+        var headerBytes: UTF8Bytes?
         if let question = bytes[hostStart...].firstIndex(of: UInt8(ascii: "?")) {
             headerBytes = bytes[(question + 1)...]
             end = question
         }
         var hostEnd = end
-        var parameterBytes: ArraySlice<UInt8> = []
-        if let semicolon = bytes[hostStart..<end].firstIndex(of: UInt8(ascii: ";")) {
-            hostEnd = semicolon
-            parameterBytes = bytes[(semicolon + 1)..<end]
-        }
-        (host, port) = try SIPURI.parseHostPort(bytes[hostStart..<hostEnd], context: text)
-        parameters = GenericParameters()
+        if let semicolon = bytes[hostStart..<end].firstIndex(of: UInt8(ascii: ";")) { hostEnd = semicolon }
+        let (host, port) = try parseHostPort(bytes[hostStart..<hostEnd], context: text)
+        var parameters = GenericParameters()
         if hostEnd < end {
-            for item in parameterBytes.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false) {
+            try forEachItem(of: bytes[(hostEnd + 1)..<end], separatedBy: UInt8(ascii: ";")) { item throws(SIPParseError) in
                 let equals = item.firstIndex(of: UInt8(ascii: "="))
                 let name = item[..<(equals ?? item.endIndex)]
                 let value = equals.map { item[($0 + 1)...] }
@@ -83,9 +85,9 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 parameters.append(String(decoding: name, as: UTF8.self), value: value.map { String(decoding: $0, as: UTF8.self) })
             }
         }
-        headers = []
+        var headers: [String] = []
         if let headerBytes {
-            for item in headerBytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false) {
+            try forEachItem(of: headerBytes, separatedBy: UInt8(ascii: "&")) { item throws(SIPParseError) in
                 guard let equals = item.firstIndex(of: UInt8(ascii: "=")), equals > item.startIndex,
                       SIPCharacterClass.matches(item[..<equals], SIPCharacterClass.uriHeader),
                       SIPCharacterClass.matches(item[(equals + 1)...], SIPCharacterClass.uriHeader)
@@ -93,13 +95,25 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
                 headers.append(String(decoding: item, as: UTF8.self))
             }
         }
+        return (user, password, host, port, parameters, headers)
+    }
+
+    /// Calls `body` with each piece between separators, empty pieces included (as `split` would, without its array).
+    private static func forEachItem(of bytes: UTF8Bytes, separatedBy separator: UInt8,
+                                    _ body: (UTF8Bytes) throws(SIPParseError) -> Void) throws(SIPParseError) {
+        var start = bytes.startIndex
+        while let next = bytes[start...].firstIndex(of: separator) {
+            try body(bytes[start..<next])
+            start = next + 1
+        }
+        try body(bytes[start...])
     }
 
     /// `host[:port]`, with IPv6 references in brackets; the port must be 1-65535 (nothing can be reached at port 0, and a
     /// reply sent there fails at the socket). The host is lower-cased.
-    static func parseHostPort(_ bytes: ArraySlice<UInt8>, context: some StringProtocol) throws(SIPParseError) -> (String, Int?) {
+    static func parseHostPort(_ bytes: UTF8Bytes, context: some StringProtocol) throws(SIPParseError) -> (String, Int?) {
         var hostBytes = bytes
-        var portBytes: ArraySlice<UInt8>?
+        var portBytes: UTF8Bytes?
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > bytes.startIndex + 1 else {
                 throw SIPParseError(.malformedRequestURI, "bad IPv6 reference in '\(context.prefix(64))'")
@@ -129,7 +143,10 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             guard (1...65_535).contains(value) else { throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'") }
             port = value
         }
-        let lowered = hostBytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        return (String(decoding: lowered, as: UTF8.self), port)
+        let host = String(unsafeUninitializedCapacity: hostBytes.count) { buffer in
+            for (offset, byte) in hostBytes.enumerated() { buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            return hostBytes.count
+        }
+        return (host, port)
     }
 }

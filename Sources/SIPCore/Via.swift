@@ -29,7 +29,10 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(parsing value: String) throws(SIPParseError) {
-        var scanner = HeaderValueScanner(value, header: "Via")
+        self = try HeaderValueScanner.scan(value, header: "Via") { scanner throws(SIPParseError) in try Via(scanning: &scanner) }
+    }
+
+    private init(scanning scanner: inout HeaderValueScanner) throws(SIPParseError) {
         scanner.skipWhitespace()
         guard let name = scanner.readToken(), name.caseInsensitiveEquals("SIP") else { throw scanner.error("protocol must be SIP") }
         try scanner.expect(UInt8(ascii: "/"), what: "'/'")
@@ -41,7 +44,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         scanner.skipWhitespace()
         let sentBy = scanner.read(until: [UInt8(ascii: ";"), 0x20, 0x09, 0x0D, 0x0A])
         do {
-            (host, port) = try SIPURI.parseHostPort(Array(sentBy.utf8)[...], context: sentBy)
+            (host, port) = try sentBy.withUTF8Bytes { bytes throws(SIPParseError) in try SIPURI.parseHostPort(bytes, context: sentBy) }
         } catch {
             throw scanner.error("bad sent-by '\(sentBy.prefix(64))'")
         }

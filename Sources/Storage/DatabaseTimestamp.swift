@@ -5,7 +5,8 @@ import Foundation
 /// cost. The same text, so columns stay comparable and read back as `Date`s as before.
 enum DatabaseTimestamp {
     static func text(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        // Half a millisecond goes up, before 1970 too (toward the later time, as GRDB's formatter rounds).
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000 + 0.5).rounded(.down))
         var day = milliseconds / 86_400_000, millisecond = milliseconds % 86_400_000
         if millisecond < 0 { (day, millisecond) = (day - 1, millisecond + 86_400_000) }
         let (year, month, dayOfMonth) = civil(daysSinceEpoch: day)

@@ -36,6 +36,23 @@ struct DigestTests {
         #expect(throws: DigestError.self) { try DigestCredentials(parsing: #"Digest ="x", username="1001", realm="r", nonce="n", uri="sip:x", response="r""#) }
     }
 
+    /// The credentials are scanned in place; these are the cases where that could differ from a parse into copies.
+    @Test func credentialsScannedInPlaceKeepTheirMeaning() throws {
+        let credentials = try DigestCredentials(parsing: "  DIGEST USERNAME=\"10\\\"01\", Realm = \"r\" ,\tnonce=\"\",uri=\"sip:x\",response=\"a\",response=\"b\",x-unknown=1")
+        #expect(credentials.username == "10\"01")
+        #expect(credentials.realm == "r")
+        #expect(credentials.nonce == "")
+        #expect(credentials.response == "b", "a repeated parameter keeps its last value")
+        let tooMany = "Digest " + (0..<33).map { "p\($0)=1" }.joined(separator: ", ")
+        #expect(throws: DigestError.self) { try DigestCredentials(parsing: tooMany) }
+        let tooLong = #"Digest username="1001", realm="r", nonce=""# + String(repeating: "n", count: 1025) + #"", uri="sip:x", response="r""#
+        #expect(throws: DigestError.self) { try DigestCredentials(parsing: tooLong) }
+        #expect(throws: DigestError.self) { try DigestCredentials(parsing: #"Digest username="1001\"#) }
+        #expect(throws: DigestError.self) { try DigestCredentials(parsing: #"Digest username="1001", realm="r""#) }
+        let challenge = try DigestChallenge(parsing: #"Digest REALM="pbx", Nonce="abc", QOP="auth,auth-int", Stale=TRUE"#)
+        #expect(challenge.realm == "pbx" && challenge.nonce == "abc" && challenge.qop == "auth" && challenge.stale)
+    }
+
     @Test func noncesAreSignedAndExpire() {
         let signer = NonceSigner(key: Array("key".utf8), lifetime: 300)
         let nonce = signer.makeNonce(now: 1_000)

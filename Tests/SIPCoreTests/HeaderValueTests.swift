@@ -31,6 +31,44 @@ struct HeaderValueTests {
         #expect(throws: SIPParseError.self) { try URI(parsing: text) }
     }
 
+    @Test func uriPartsAreReadInPlaceFromSubstrings() throws {
+        let line = "<sip:Bob:pw@EXAMPLE.com:5070;transport=TCP;lr?x=1>"
+        let inner = line.dropFirst().dropLast()
+        let uri = try SIPURI(parsing: inner.dropFirst(4), secure: false)
+        #expect(uri.user == "Bob" && uri.password == "pw")
+        #expect(uri.host == "example.com", "the host is lower-cased")
+        #expect(uri.port == 5070 && uri.transport == "tcp" && uri.parameters["lr"] == .some(nil) && uri.headers == ["x=1"])
+        #expect(try SIPURI(parsing: "alice@host", secure: false).password == nil)
+        #expect(try SIPURI(parsing: "alice:@host", secure: false).password == "")
+        for bad in ["a@b;;lr", "a@b;lr;", "a@b?x=1&&y=2", "a@b?=1", "a@b;x=", "@b"] {
+            #expect(throws: SIPParseError.self, "\(bad)") { try SIPURI(parsing: bad, secure: false) }
+        }
+    }
+
+    @Test(arguments: [("42 INVITE", UInt32(42), "INVITE"), ("  7\tACK  ", 7, "ACK"), ("0 REGISTER", 0, "REGISTER")])
+    func cseqIsTwoWords(text: String, number: UInt32, method: String) throws {
+        let cseq = try CSeq(parsing: text)
+        #expect(cseq.sequence == number && cseq.method.rawValue == method)
+    }
+
+    @Test(arguments: ["", "42", "INVITE", "42 INVITE extra", "x42 INVITE", "42 INV@TE", "2147483648 INVITE", "   "])
+    func badCSeqsAreRefused(text: String) {
+        #expect(throws: SIPParseError.self) { try CSeq(parsing: text) }
+    }
+
+    @Test func listValuesAreSplitAcrossLinesWithoutTouchingQuotesOrBrackets() {
+        let headers = SIPHeaders([
+            (.contact, #""Doe, John" <sip:a@h;x=1,2>, <sip:b@h>"#), (.via, "SIP/2.0/UDP h1"), (.contact, "  <sip:c@h>  "),
+            (.subject, "a, b"),
+        ])
+        #expect(headers.values(.contact) == [#""Doe, John" <sip:a@h;x=1,2>"#, "<sip:b@h>", "<sip:c@h>"])
+        #expect(headers.values(.subject) == ["a, b"], "a header that is not a list is not split")
+        #expect(headers.lineCount(.contact) == 2 && headers.lineCount(.via) == 1 && headers.lineCount(.route) == 0)
+        var seen: [String] = []
+        headers.forEachValue(.contact) { seen.append($0) }
+        #expect(seen == headers.values(.contact))
+    }
+
     @Test func nameAddrAndAddrSpecParameters() throws {
         let bracketed = try NameAddress(parsing: "\"Alice \\\"A\\\"\" <sip:alice@example.com;transport=udp>;tag=1;expires=60")
         #expect(bracketed.displayName == "Alice \"A\"")

@@ -48,9 +48,11 @@ public struct SIPReplier: Sendable {
     /// Pure routing decision, separate so it can be tested without sockets. Only the port can come from the Via (the
     /// address is always the source's), and only one a datagram can be sent to.
     public static func destination(via: Via?, source: SocketAddress) -> SocketAddress {
-        guard let via, via.rport == nil, let sourceIP = source.ipAddress else { return source }
+        guard let via, via.rport == nil, let sourcePort = source.port else { return source }
         let port = via.port ?? 5060
-        guard (1...65_535).contains(port) else { return source }
-        return (try? SocketAddress(ipAddress: sourceIP, port: port)) ?? source
+        guard (1...65_535).contains(port), port != sourcePort else { return source }
+        var destination = source
+        destination.port = port
+        return destination
     }
 }

@@ -1,0 +1,14 @@
+/// A received value's UTF-8 bytes as the parsers scan them.
+typealias UTF8Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
+extension StringProtocol {
+    /// Calls `body` with the text's UTF-8 bytes: in place for native strings and their substrings (every received
+    /// header), copied otherwise. Saves the parsers, which run several times per request, an array each.
+    func withUTF8Bytes<R>(_ body: (UTF8Bytes) throws(SIPParseError) -> R) throws(SIPParseError) -> R {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<R, SIPParseError> {
+            do throws(SIPParseError) { return .success(try body(buffer[...])) } catch { return .failure(error) }
+        }
+        let result = utf8.withContiguousStorageIfAvailable(run) ?? Array(utf8).withUnsafeBufferPointer(run)
+        return try result.get()
+    }
+}
