@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "Model",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStore {
     public func appendCallRecords(_ records: [CallDetailRecord]) async throws {
-        try await write { db in
+        try await writeBehind { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO cdr (call_id, caller, callee, dialed, sent, route, trunk, start, answer, end, disposition, hangup_side, cause,
                                  decision, decision_reason, pin, packets_from_caller, packets_from_callee, node)

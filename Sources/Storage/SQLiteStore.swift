@@ -6,6 +6,7 @@ import GRDB
 /// change survives a crash or power loss.
 public final class SQLiteStore: PortcullisStore {
     private let pool: DatabasePool
+    private let writeBehindThread = WriteBehindThread()
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -87,7 +88,7 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func applyBindingChanges(_ changes: [BindingChange]) async throws {
-        try await write { db in
+        try await writeBehind { db in
             for change in changes {
                 switch change {
                 case .upsert(let binding):
@@ -124,7 +125,7 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func appendEvents(_ events: [EventRecord]) async throws {
-        try await write { db in
+        try await writeBehind { db in
             for event in events {
                 let fields = String(decoding: try JSONEncoder().encode(event.fields), as: UTF8.self)
                 try db.cachedStatement(sql: "INSERT INTO event (time, name, category, level, fields) VALUES (?, ?, ?, ?, ?)")
@@ -209,6 +210,11 @@ public final class SQLiteStore: PortcullisStore {
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await Self.storeErrors { try await pool.write(body) }
+    }
+
+    /// The way of the write-behind batches, which nobody waits for: their own thread, at idle priority.
+    func writeBehind<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await Self.storeErrors { try await writeBehindThread.run { [pool] in try pool.write(body) } }
     }
 
     func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
