@@ -21,9 +21,13 @@ public enum DigestAlgorithm: String, StrictChoice {
 
     /// Lower-case hex digest of UTF-8 text.
     public func hexDigest(_ text: String) -> String {
-        switch self {
-        case .md5: Hex.encode(Insecure.MD5.hash(data: Array(text.utf8)))
-        case .sha256: Hex.encode(SHA256.hash(data: Array(text.utf8)))
+        var text = text
+        // Hashed where the text lies: three of these per authenticated REGISTER.
+        return text.withUTF8 { utf8 in
+            switch self {
+            case .md5: Hex.encode(Insecure.MD5.hash(data: UnsafeRawBufferPointer(utf8)))
+            case .sha256: Hex.encode(SHA256.hash(data: UnsafeRawBufferPointer(utf8)))
+            }
         }
     }
 

@@ -41,7 +41,8 @@ public struct NonceSigner: Sendable {
 
     private func mac(_ body: some Sequence<UInt8>) -> String {
         var hmac = keyed
-        hmac.update(data: Array(body))
+        let hashedInPlace = body.withContiguousStorageIfAvailable { hmac.update(data: UnsafeRawBufferPointer($0)) } != nil
+        if !hashedInPlace { hmac.update(data: Array(body)) }
         return Hex.encode(hmac.finalize().prefix(16))
     }
 
