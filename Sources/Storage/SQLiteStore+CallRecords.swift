@@ -4,13 +4,13 @@ import GRDB
 
 extension SQLiteStore {
     public func appendCallRecords(_ records: [CallDetailRecord]) async throws {
-        try await writeBehind { db in
+        try await write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO cdr (call_id, caller, callee, dialed, sent, route, trunk, start, answer, end, disposition, hangup_side, cause,
                                  decision, decision_reason, pin, packets_from_caller, packets_from_callee, node)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for record in records {
+            try records.forEachGivingWay { record in
                 try statement.execute(arguments: [record.callID, record.caller, record.callee, record.dialed, record.sent, record.route,
                                                   record.trunk, record.start, record.answer, record.end, record.disposition.rawValue, record.hangupSide,
                                                   record.cause, record.decision, record.decisionReason, record.pin, record.packetsFromCaller,

@@ -6,7 +6,6 @@ import GRDB
 /// change survives a crash or power loss.
 public final class SQLiteStore: PortcullisStore {
     private let pool: DatabasePool
-    private let writeBehindThread = WriteBehindThread()
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -88,8 +87,8 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func applyBindingChanges(_ changes: [BindingChange]) async throws {
-        try await writeBehind { db in
-            for change in changes {
+        try await write { db in
+            try changes.forEachGivingWay { change in
                 switch change {
                 case .upsert(let binding):
                     try db.cachedStatement(sql: """
@@ -125,8 +124,8 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func appendEvents(_ events: [EventRecord]) async throws {
-        try await writeBehind { db in
-            for event in events {
+        try await write { db in
+            try events.forEachGivingWay { event in
                 let fields = String(decoding: try JSONEncoder().encode(event.fields), as: UTF8.self)
                 try db.cachedStatement(sql: "INSERT INTO event (time, name, category, level, fields) VALUES (?, ?, ?, ?, ?)")
                     .execute(arguments: [event.time, event.name, event.category, event.level, fields])
@@ -210,11 +209,6 @@ public final class SQLiteStore: PortcullisStore {
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await Self.storeErrors { try await pool.write(body) }
-    }
-
-    /// The way of the write-behind batches, which nobody waits for: their own thread, at idle priority.
-    func writeBehind<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await Self.storeErrors { try await writeBehindThread.run { [pool] in try pool.write(body) } }
     }
 
     func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
