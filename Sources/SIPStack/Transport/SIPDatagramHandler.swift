@@ -24,17 +24,21 @@ final class SIPDatagramHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let peer = SIPPeer(address: envelope.remoteAddress, transport: .udp, localPort: localPort)
+        // Made only for a datagram that is answered: a dropped one (a flood) costs no formatting of its source.
+        func replier() -> SIPReplier {
+            SIPReplier(channel: context.channel, peer: SIPPeer(address: envelope.remoteAddress, transport: .udp, localPort: localPort),
+                       flushLater: true)
+        }
         if let admission {
             switch admission.admit(envelope.remoteAddress, transport: .udp, localPort: localPort, on: context.eventLoop) {
             case .admit: break
             case .drop: return
             case .reject:
-                SIPInbound.refuse(envelope.data, replier: SIPReplier(channel: context.channel, peer: peer, flushLater: true))
+                SIPInbound.refuse(envelope.data, replier: replier())
                 return
             }
         }
-        SIPInbound.deliver(envelope.data, parser: parser, handler: handler, replier: SIPReplier(channel: context.channel, peer: peer, flushLater: true))
+        SIPInbound.deliver(envelope.data, parser: parser, handler: handler, replier: replier())
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
