@@ -1,3 +1,5 @@
+import SIPCore
+
 /// The `Digest name=value, name="quoted"` list shared by challenges and credentials (RFC 7616 section 3.3).
 /// Scans the value's UTF-8 bytes in place: this runs for every authenticated request, so it builds a `String` only for
 /// each name and value it hands out.
@@ -8,16 +10,7 @@ enum DigestParameters {
 
     /// Calls `body` with each parameter's lower-cased name and its value, in order.
     static func forEach(in value: String, _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
-        var text = value
-        let failure: DigestError? = text.withUTF8 { utf8 in
-            do throws(DigestError) {
-                try scan(utf8[...], body)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw failure }
+        try value.withUTF8Bytes { bytes throws(DigestError) in try scan(bytes, body) }
     }
 
     /// Every parameter by lower-cased name; a repeated name keeps its last value.
@@ -27,7 +20,7 @@ enum DigestParameters {
         return fields
     }
 
-    private static func scan(_ all: Slice<UnsafeBufferPointer<UInt8>>,
+    private static func scan(_ all: UTF8Bytes,
                              _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
         var bytes = all.drop(while: isSpace)
         guard bytes.count > 7, zip(bytes.prefix(6), "digest".utf8).allSatisfy({ $0 | 0x20 == $1 }) else {
@@ -67,7 +60,7 @@ enum DigestParameters {
 
     /// The content of a quoted string whose opening quote is already consumed, with quoted-pairs resolved, and what
     /// follows the closing quote; nil when it is not closed. Copies only when there is an escape to resolve.
-    private static func quoted(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> (String, Slice<UnsafeBufferPointer<UInt8>>)? {
+    private static func quoted(_ bytes: UTF8Bytes) -> (String, UTF8Bytes)? {
         var index = bytes.startIndex
         while index < bytes.endIndex, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
         guard index < bytes.endIndex else { return nil }
@@ -96,7 +89,7 @@ enum DigestParameters {
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
-    private static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+    private static func trimmed(_ bytes: UTF8Bytes) -> UTF8Bytes {
         guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
             return bytes[bytes.startIndex..<bytes.startIndex]
         }

@@ -13,7 +13,7 @@ public struct CSeq: Sendable, Hashable, CustomStringConvertible {
     public init(parsing value: String) throws(SIPParseError) {
         // Two words separated by blanks, found in place: this runs for every message.
         let utf8 = value.utf8
-        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        let isBlank = SIPCharacterClass.isWhitespace
         let numberStart = utf8.firstIndex { !isBlank($0) } ?? utf8.endIndex
         let numberEnd = utf8[numberStart...].firstIndex(where: isBlank) ?? utf8.endIndex
         let methodStart = utf8[numberEnd...].firstIndex { !isBlank($0) } ?? utf8.endIndex

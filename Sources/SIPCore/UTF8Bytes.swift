@@ -1,12 +1,13 @@
 /// A received value's UTF-8 bytes as the parsers scan them.
-typealias UTF8Bytes = Slice<UnsafeBufferPointer<UInt8>>
+public typealias UTF8Bytes = Slice<UnsafeBufferPointer<UInt8>>
 
 extension StringProtocol {
     /// Calls `body` with the text's UTF-8 bytes: in place for native strings and their substrings (every received
-    /// header), copied otherwise. Saves the parsers, which run several times per request, an array each.
-    func withUTF8Bytes<R>(_ body: (UTF8Bytes) throws(SIPParseError) -> R) throws(SIPParseError) -> R {
-        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<R, SIPParseError> {
-            do throws(SIPParseError) { return .success(try body(buffer[...])) } catch { return .failure(error) }
+    /// header), copied otherwise. Saves the parsers (SIP values here, digest credentials in SIPAuth), which run several
+    /// times per request, an array each.
+    public func withUTF8Bytes<R, E: Error>(_ body: (UTF8Bytes) throws(E) -> R) throws(E) -> R {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<R, E> {
+            do throws(E) { return .success(try body(buffer[...])) } catch { return .failure(error) }
         }
         let result = utf8.withContiguousStorageIfAvailable(run) ?? Array(utf8).withUnsafeBufferPointer(run)
         return try result.get()
