@@ -8,14 +8,14 @@ import Synchronization
 /// phones whose flows it holds (stamped with its name), and tells the others when an extension gains or loses its
 /// last device here.
 public final class LocationService: Sendable {
-    private let table = Mutex<[String: [Binding]]>([:])
+    private let table = Mutex(Table())
     /// This node's name in a cluster; nil on a single node.
     public let node: String?
     /// Changes waiting to be written; drained by `SIPService`.
     public let pendingWrites = WriteBehindQueue<BindingChange>()
     private let presence = Mutex<(@Sendable (_ aor: String, _ present: Bool) -> Void)?>(nil)
     /// Total registered contacts, for metrics and limits.
-    public var count: Int { table.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+    public var count: Int { table.withLock { $0.bindings.values.reduce(0) { $0 + $1.count } } }
 
     public init(node: String? = nil) {
         self.node = node
@@ -26,23 +26,24 @@ public final class LocationService: Sendable {
 
     /// Loads this node's bindings from the store at start, dropping expired ones; other nodes' bindings are theirs.
     public func load(_ records: [BindingRecord], now: Date) {
-        var loaded: [String: [Binding]] = [:]
+        var loaded = Table()
         for record in records where record.node == node {
             if record.expiresAt > now {
-                loaded[record.aor, default: []].append(record)
+                loaded.bindings[record.aor, default: []].append(record)
             } else {
                 pendingWrites.append(.remove(aor: record.aor, contact: record.contact, node: node))
             }
         }
+        for (aor, bindings) in loaded.bindings { loaded.expiry.schedule(aor, at: bindings.map(\.expiresAt).min()) }
         table.withLock { $0 = loaded }
     }
 
     public func bindings(for aor: String) -> [Binding] {
-        table.withLock { $0[aor] ?? [] }
+        table.withLock { $0.bindings[aor] ?? [] }
     }
 
     public func all() -> [Binding] {
-        table.withLock { $0.values.flatMap { $0 } }.sorted { ($0.aor, $0.contact) < ($1.aor, $1.contact) }
+        table.withLock { $0.bindings.values.flatMap { $0 } }.sorted { ($0.aor, $0.contact) < ($1.aor, $1.contact) }
     }
 
     /// Makes `bindings` the AOR's set; `decide` runs under the lock with the current set, so two REGISTERs for one
@@ -51,14 +52,14 @@ public final class LocationService: Sendable {
         _ aor: String, _ decide: (_ current: [Binding]) -> (Decision, [Binding]?)
     ) -> (decision: Decision, before: [Binding]) {
         let (decision, before, after) = table.withLock { table -> (Decision, [Binding], [Binding]?) in
-            let current = table[aor] ?? []
+            let current = table.bindings[aor] ?? []
             let (decision, decided) = decide(current)
             let next = decided.map { $0.map { binding in
                 var binding = binding
                 binding.node = node
                 return binding
             } }
-            if let next { table[aor] = next.isEmpty ? nil : next }
+            if let next { table.set(aor, next) }
             return (decision, current, next)
         }
         if let after {
@@ -70,7 +71,7 @@ public final class LocationService: Sendable {
 
     /// Removes every binding of an AOR (extension deleted).
     public func removeAll(_ aor: String) {
-        let removed = table.withLock { $0.removeValue(forKey: aor) } ?? []
+        let removed = table.withLock { $0.set(aor, []) }
         queueChanges(from: removed, to: [])
         if !removed.isEmpty { tell(aor, present: false) }
     }
@@ -80,22 +81,31 @@ public final class LocationService: Sendable {
         let (removed, emptied) = table.withLock { table -> ([Binding], [String]) in
             var removed: [Binding] = []
             var emptied: [String] = []
-            for (aor, bindings) in table {
-                let live = bindings.filter { $0.expiresAt > now }
-                guard live.count != bindings.count else { continue }
+            for aor in table.expiry.takeDue(through: now) {
+                let bindings = table.bindings[aor] ?? []
                 removed += bindings.filter { $0.expiresAt <= now }
-                if live.isEmpty {
-                    table[aor] = nil
-                    emptied.append(aor)
-                } else {
-                    table[aor] = live
-                }
+                table.set(aor, bindings.filter { $0.expiresAt > now })
+                if table.bindings[aor] == nil, !bindings.isEmpty { emptied.append(aor) }
             }
             return (removed, emptied)
         }
         for binding in removed { pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact, node: node)) }
         for aor in emptied { tell(aor, present: false) }
         return emptied
+    }
+
+    /// The bindings by AOR, and when each AOR's earliest binding expires.
+    private struct Table: Sendable {
+        var bindings: [String: [Binding]] = [:]
+        var expiry = ExpiryIndex<String>()
+
+        /// Makes `next` the AOR's set (empty removes it) and files its earliest expiry; returns the set it replaced.
+        @discardableResult
+        mutating func set(_ aor: String, _ next: [Binding]) -> [Binding] {
+            let before = next.isEmpty ? bindings.removeValue(forKey: aor) : bindings.updateValue(next, forKey: aor)
+            expiry.schedule(aor, at: next.map(\.expiresAt).min())
+            return before ?? []
+        }
     }
 
     private func tell(_ aor: String, present: Bool) {

@@ -134,4 +134,18 @@ struct LocationServiceTests {
         #expect(restored.all().map(\.contact) == ["sip:a@h"])
         #expect(restored.pendingWrites.take() == [.remove(aor: "1001", contact: "sip:b@h")])
     }
+
+    @Test func aRefreshOutlivesTheOldExpiryAndOnlyTheExpiredContactGoes() {
+        let location = LocationService()
+        _ = location.update("1001") { _ in ((), [binding("sip:a@h", expires: 10), binding("sip:b@h", expires: 30)]) }
+        _ = location.update("1001") { current in ((), current.map { $0.contact == "sip:a@h" ? binding("sip:a@h", expires: 60) : $0 }) }
+        _ = location.pendingWrites.take()
+        #expect(location.expire(now: now.addingTimeInterval(20)).isEmpty)
+        #expect(location.count == 2)
+        #expect(location.expire(now: now.addingTimeInterval(31)).isEmpty)
+        #expect(location.all().map(\.contact) == ["sip:a@h"])
+        #expect(location.pendingWrites.take() == [.remove(aor: "1001", contact: "sip:b@h")])
+        location.removeAll("1001")
+        #expect(location.expire(now: now.addingTimeInterval(61)).isEmpty)
+    }
 }
