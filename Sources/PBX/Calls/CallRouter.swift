@@ -13,7 +13,7 @@ import Synchronization
 
 /// The B2BUA's I/O: it hands each event (request, response, timer, keyed digits, the relay's sockets) to the call
 /// state machine (`CallState`) with the environment of the moment, then carries out the outbox the machine filled:
-/// messages on their flows, timers as NIO scheduled tasks on the flow's loop, records, events, prompts. Runs on the
+/// messages on their flows, timers as NIO scheduled tasks on the flow's loop (transaction timers coalesced per 10 ms), records, events, prompts. Runs on the
 /// event loops: the state is behind one mutex held for microseconds, and nothing is sent while it is held.
 public final class CallRouter: Sendable {
     typealias Outbox = CallState.Outbox
@@ -23,6 +23,8 @@ public final class CallRouter: Sendable {
     let routing = Mutex(RoutingTable())
     let settings: Mutex<CallSettings>
     let timers: TransactionTimers
+    /// Transaction timers, one NIO task per 10 ms slot; the long timers that a call cancels stay NIO tasks of their own.
+    let coalescedTimers = CoalescingTimers<Timer>()
     let location: LocationService
     let directory: ExtensionDirectory
     let flows: SIPFlowTable
@@ -164,8 +166,10 @@ public final class CallRouter: Sendable {
         return immediate
     }
 
-    func fire(_ timer: Timer) {
-        handle { state, outbox in state.fire(timer, &outbox) }
+    func fire(_ timers: [Timer]) {
+        handle { state, outbox in
+            for timer in timers { state.fire(timer, &outbox) }
+        }
     }
 
     /// Hangs up answered calls whose media went silent; called about once a second.
@@ -233,14 +237,14 @@ public final class CallRouter: Sendable {
         for (flow, bytes) in outbox.sends { flow.send(bytes, via: nil) }
         for scheduled in outbox.cancelled { scheduled.cancel() }
         for (loop, delay, timer) in outbox.timers {
-            let scheduled = loop.scheduleTask(in: TimeAmount(delay)) { [self] in fire(timer) }
             switch timer {
             case .ringTimeout(let id), .maxDuration(let id):
+                let scheduled = loop.scheduleTask(in: TimeAmount(delay)) { [self] in fire([timer]) }
                 state.withLock { state in
                     if state.calls[id]?.phase != .ended { state.calls[id]?.longTimers.append(scheduled) } else { scheduled.cancel() }
                 }
             default:
-                break
+                coalescedTimers.schedule(timer, in: TimeAmount(delay), on: loop) { [self] in fire($0) }
             }
         }
         for session in outbox.closing { session.close() }
