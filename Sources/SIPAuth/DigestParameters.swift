@@ -34,10 +34,7 @@ enum DigestParameters {
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw DigestError.malformed("parameter without value") }
             let nameBytes = trimmed(bytes[..<equals])
             guard !nameBytes.isEmpty, nameBytes.allSatisfy(isNameByte) else { throw DigestError.malformed("a parameter without a name") }
-            let name = String(unsafeUninitializedCapacity: nameBytes.count) { buffer in
-                for (offset, byte) in nameBytes.enumerated() { buffer[offset] = byte | 0x20 }
-                return nameBytes.count
-            }
+            let name = String(asciiLowercasing: nameBytes)
             bytes = bytes[(equals + 1)...].drop(while: isSpace)
             let parameterValue: String
             if bytes.first == UInt8(ascii: "\"") {

@@ -1,5 +1,6 @@
 import Model
 import Crypto
+import SIPCore
 
 /// Issues nonces that carry their own issue time and a MAC, so a server can check them without storing them
 /// (stateless), tell expired from forged, and survive a restart when the key is kept.
@@ -25,12 +26,12 @@ public struct NonceSigner: Sendable {
     /// 16 hex digits of issue time, 16 of randomness, 32 of truncated HMAC-SHA256.
     public func makeNonce(now: UInt64, random: UInt64 = UInt64.random(in: .min ... .max)) -> String {
         let body = Hex.encode(bigEndian(now) + bigEndian(random))
-        return body + mac(body.utf8)
+        return body + mac(body)
     }
 
     public func check(_ nonce: String, now: UInt64) -> Check {
         guard nonce.utf8.count == 64 else { return .invalid }
-        let body = nonce.utf8.prefix(32)
+        let body = Substring(nonce.utf8.prefix(32))
         guard ConstantTime.equals(mac(body).utf8, nonce.utf8.suffix(32)), let bytes = Hex.decode(nonce.prefix(16)) else {
             return .invalid
         }
@@ -39,10 +40,9 @@ public struct NonceSigner: Sendable {
         return now - min(now, issuedAt) > lifetime ? .stale : .valid(issuedAt: issuedAt)
     }
 
-    private func mac(_ body: some Sequence<UInt8>) -> String {
+    private func mac(_ body: some StringProtocol) -> String {
         var hmac = keyed
-        let hashedInPlace = body.withContiguousStorageIfAvailable { hmac.update(data: UnsafeRawBufferPointer($0)) } != nil
-        if !hashedInPlace { hmac.update(data: Array(body)) }
+        body.withUTF8Bytes { hmac.update(data: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0))) }
         return Hex.encode(hmac.finalize().prefix(16))
     }
 

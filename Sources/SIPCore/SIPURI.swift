@@ -143,10 +143,7 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             guard (1...65_535).contains(value) else { throw SIPParseError(.malformedRequestURI, "bad port in '\(context.prefix(64))'") }
             port = value
         }
-        let host = String(unsafeUninitializedCapacity: hostBytes.count) { buffer in
-            for (offset, byte) in hostBytes.enumerated() { buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-            return hostBytes.count
-        }
+        let host = String(asciiLowercasing: hostBytes)
         return (host, port)
     }
 }

@@ -3,6 +3,16 @@ import Testing
 
 @Suite("URIs, addresses, Via and SDP")
 struct HeaderValueTests {
+    @Test func asciiLoweringTouchesOnlyCapitals() throws {
+        #expect(String(asciiLowercasing: Array("Nonce_Count-2@[EXAMPLE].Org~`".utf8)) == "nonce_count-2@[example].org~`")
+        #expect(String(asciiLowercasing: "ÄB".utf8) == "Äb", "bytes above ASCII are kept as they are")
+        guard case .sip(let sip) = try URI(parsing: "sip:1001@My-Host.EXAMPLE") else {
+            Issue.record("not sip")
+            return
+        }
+        #expect(sip.host == "my-host.example")
+    }
+
     @Test func sipURIWithEverything() throws {
         let uri = try URI(parsing: "sips:alice:secret@[2001:db8::1]:5061;transport=tcp;lr?subject=hi&priority=urgent")
         guard case .sip(let sip) = uri else {

@@ -2,7 +2,7 @@ import NIOCore
 import Synchronization
 
 /// Timers filed by the slot (10 ms by default) they fall due in, with one NIO task per slot instead of one per
-/// timer. Each call arms several transaction timers (retransmissions, timeouts, lingering) that mostly find nothing
+/// timer. Each call arms about eight transaction timers (retransmissions, timeouts, lingering) that mostly find nothing
 /// to do and live up to 32 s; as one NIO task each, keeping NIO's task heap ordered took a tenth of the process's CPU
 /// at 1,200 calls a second (`Benchmarks/results/call-profile-2026-11-30.md`).
 final class CoalescingTimers<Element: Sendable>: Sendable {
