@@ -26,13 +26,13 @@ public struct NonceSigner: Sendable {
     /// 16 hex digits of issue time, 16 of randomness, 32 of truncated HMAC-SHA256.
     public func makeNonce(now: UInt64, random: UInt64 = UInt64.random(in: .min ... .max)) -> String {
         let body = Hex.encode(bigEndian(now) + bigEndian(random))
-        return body + mac(body)
+        return body + body.withUTF8Bytes(mac)
     }
 
     public func check(_ nonce: String, now: UInt64) -> Check {
         guard nonce.utf8.count == 64 else { return .invalid }
-        let body = Substring(nonce.utf8.prefix(32))
-        guard ConstantTime.equals(mac(body).utf8, nonce.utf8.suffix(32)), let bytes = Hex.decode(nonce.prefix(16)) else {
+        let signed = nonce.withUTF8Bytes { ConstantTime.equals(mac($0.prefix(32)).utf8, $0.suffix(32)) }
+        guard signed, let bytes = Hex.decode(nonce.prefix(16)) else {
             return .invalid
         }
         let issuedAt = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -40,9 +40,9 @@ public struct NonceSigner: Sendable {
         return now - min(now, issuedAt) > lifetime ? .stale : .valid(issuedAt: issuedAt)
     }
 
-    private func mac(_ body: some StringProtocol) -> String {
+    private func mac(_ body: UTF8Bytes) -> String {
         var hmac = keyed
-        body.withUTF8Bytes { hmac.update(data: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0))) }
+        hmac.update(data: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body)))
         return Hex.encode(hmac.finalize().prefix(16))
     }
 

@@ -62,6 +62,9 @@ struct DigestTests {
         forged[5] = forged[5] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
         #expect(signer.check(String(decoding: forged, as: UTF8.self), now: 1_100) == .invalid)
         #expect(NonceSigner(key: Array("other".utf8)).check(nonce, now: 1_100) == .invalid)
+        // 64 bytes with a two-byte character across the body's end: refused, whatever the bytes.
+        let split = String(nonce.prefix(31)) + "é" + String(nonce.suffix(31))
+        #expect(split.utf8.count == 64 && signer.check(split, now: 1_100) == .invalid)
     }
 
     struct Fixture {

@@ -13,8 +13,9 @@ import Synchronization
 
 /// The B2BUA's I/O: it hands each event (request, response, timer, keyed digits, the relay's sockets) to the call
 /// state machine (`CallState`) with the environment of the moment, then carries out the outbox the machine filled:
-/// messages on their flows, timers as NIO scheduled tasks on the flow's loop (transaction timers coalesced per 10 ms), records, events, prompts. Runs on the
-/// event loops: the state is behind one mutex held for microseconds, and nothing is sent while it is held.
+/// messages on their flows, timers as NIO scheduled tasks on the flow's loop (transaction timers coalesced per 10 ms),
+/// records, events, prompts. Runs on the event loops: the state is behind one mutex held for microseconds, and nothing
+/// is sent while it is held.
 public final class CallRouter: Sendable {
     typealias Outbox = CallState.Outbox
     typealias Timer = CallState.Timer

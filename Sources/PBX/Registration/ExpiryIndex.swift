@@ -1,8 +1,10 @@
 import Foundation
 
-/// Which keys fall due by a given time, without looking at the others: each key sits in the bucket of the whole second
-/// at or after its due time. The location sweep runs every second under the lock that each REGISTER takes; scanning
-/// every binding there made its cost, and the REGISTERs' wait, grow with the number of phones.
+/// Which keys may have fallen due by a given time, without looking at the others: each key sits in the bucket of the
+/// whole second at or after the time it was filed for. The location sweep runs every second under the lock that each
+/// REGISTER takes; scanning every binding there made its cost, and the REGISTERs' wait, grow with the number of phones.
+/// A key is filed no later than it falls due, and never moved later: a refresh (every REGISTER) costs one lookup, and
+/// the sweep re-files an AOR it took too early.
 struct ExpiryIndex<Key: Hashable & Sendable>: Sendable {
     private var buckets: [Int64: Set<Key>] = [:]
     private var seconds: [Key: Int64] = [:]
@@ -11,15 +13,17 @@ struct ExpiryIndex<Key: Hashable & Sendable>: Sendable {
 
     var count: Int { seconds.count }
 
-    /// Files `key` as due at `date`, replacing where it was; nil takes it out. A date already swept is due at the next
-    /// sweep.
-    mutating func schedule(_ key: Key, at date: Date?) {
-        if let old = seconds.removeValue(forKey: key) {
+    /// Makes `key` fall due no later than `date`: filed where it is when that is as early, moved otherwise; nil takes
+    /// it out. A date already swept is due at the next sweep.
+    mutating func file(_ key: Key, dueBy date: Date?) {
+        let second = date.map { max(Self.wholeSecond($0.timeIntervalSince1970.rounded(.up)), nextSecond) }
+        if let old = seconds[key] {
+            if let second, old <= second { return }
+            seconds[key] = nil
             buckets[old]?.remove(key)
             if buckets[old]?.isEmpty == true { buckets[old] = nil }
         }
-        guard let date else { return }
-        let second = max(Self.wholeSecond(date.timeIntervalSince1970.rounded(.up)), nextSecond)
+        guard let second else { return }
         seconds[key] = second
         buckets[second, default: []].insert(key)
     }
@@ -29,7 +33,8 @@ struct ExpiryIndex<Key: Hashable & Sendable>: Sendable {
     mutating func takeDue(through now: Date) -> [Key] {
         let through = Self.wholeSecond(now.timeIntervalSince1970.rounded(.down))
         guard through >= nextSecond else { return [] }
-        let due: [Int64] = nextSecond != .min && UInt64(through - nextSecond) < UInt64(buckets.count)
+        let (span, overflow) = through.subtractingReportingOverflow(nextSecond)
+        let due: [Int64] = !overflow && span < Int64(buckets.count)
             ? (nextSecond...through).filter { buckets[$0] != nil }
             : buckets.keys.filter { $0 <= through }
         nextSecond = through + 1

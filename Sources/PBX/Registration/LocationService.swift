@@ -34,7 +34,7 @@ public final class LocationService: Sendable {
                 pendingWrites.append(.remove(aor: record.aor, contact: record.contact, node: node))
             }
         }
-        for (aor, bindings) in loaded.bindings { loaded.expiry.schedule(aor, at: bindings.map(\.expiresAt).min()) }
+        for (aor, bindings) in loaded.bindings { loaded.expiry.file(aor, dueBy: bindings.map(\.expiresAt).min()) }
         table.withLock { $0 = loaded }
     }
 
@@ -94,7 +94,7 @@ public final class LocationService: Sendable {
         return emptied
     }
 
-    /// The bindings by AOR, and when each AOR's earliest binding expires.
+    /// The bindings by AOR, and for each AOR a time no later than its earliest binding expires.
     private struct Table: Sendable {
         var bindings: [String: [Binding]] = [:]
         var expiry = ExpiryIndex<String>()
@@ -103,7 +103,7 @@ public final class LocationService: Sendable {
         @discardableResult
         mutating func set(_ aor: String, _ next: [Binding]) -> [Binding] {
             let before = next.isEmpty ? bindings.removeValue(forKey: aor) : bindings.updateValue(next, forKey: aor)
-            expiry.schedule(aor, at: next.map(\.expiresAt).min())
+            expiry.file(aor, dueBy: next.lazy.map(\.expiresAt).min())
             return before ?? []
         }
     }
