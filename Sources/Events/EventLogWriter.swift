@@ -23,7 +23,7 @@ public struct EventLogWriter: Sendable {
 
     /// Drains `events` until the stream finishes, then writes what is left.
     public func run(_ events: EventStream) async {
-        let queue = WriteBehindQueue<EventRecord>()
+        let queue = WriteBehindQueue<[EventRecord]>()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await queue.run(every: interval) { batch in await write(batch) }

@@ -31,9 +31,9 @@ public final class PBXRuntime: Sendable {
     /// Places the calls of notification contacts.
     public let notificationCaller: NotificationCaller
     /// Finished calls waiting to be written; drained by `SIPService`.
-    public let callRecords = WriteBehindQueue<CallDetailRecord>()
+    public let callRecords = WriteBehindQueue<[CallDetailRecord]>()
     /// Answered calls waiting to be journaled (in a cluster).
-    public let openCalls = WriteBehindQueue<CallDetailRecord>()
+    public let openCalls = WriteBehindQueue<[CallDetailRecord]>()
     /// Whether the last write-behind batch failed: the store is unreachable until one succeeds.
     private let storeFailing = Mutex(false)
     /// Who hears that the PBX stored the outbound locks it changed (the other nodes of a cluster read them again).
@@ -138,7 +138,7 @@ public final class PBXRuntime: Sendable {
     }
 
     /// Records of calls queued for the store, each naming this node.
-    private static func naming(_ node: String?, into queue: WriteBehindQueue<CallDetailRecord>) -> @Sendable (CallDetailRecord) -> Void {
+    private static func naming(_ node: String?, into queue: WriteBehindQueue<[CallDetailRecord]>) -> @Sendable (CallDetailRecord) -> Void {
         { record in
             var named = record
             named.node = node
@@ -146,8 +146,8 @@ public final class PBXRuntime: Sendable {
         }
     }
 
-    private func writer<Item: Sendable>(_ queue: WriteBehindQueue<Item>, every interval: Duration, what: String,
-                                        _ body: @escaping @Sendable (any PortcullisStore, [Item]) async throws -> Void)
+    private func writer<Buffer>(_ queue: WriteBehindQueue<Buffer>, every interval: Duration, what: String,
+                                _ body: @escaping @Sendable (any PortcullisStore, [Buffer.Item]) async throws -> Void)
         -> (run: @Sendable () async -> Void, flush: @Sendable () async -> Void) {
         ({ await queue.run(every: interval) { batch in await self.write(batch, what: what, body) } },
          { _ = await self.write(queue.take(), what: what, body) })

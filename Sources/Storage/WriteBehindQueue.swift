@@ -2,13 +2,15 @@ import Model
 import Synchronization
 
 /// Collects items from the hot path without waiting and hands them to a writer in batches, one store
-/// transaction per interval instead of one per item.
-public final class WriteBehindQueue<Item: Sendable>: Sendable {
-    private let pending = Mutex<[Item]>([])
+/// transaction per interval instead of one per item. `Buffer` decides what a batch holds: every item (an array) or
+/// only the writes that still matter per key (`CoalescingBuffer`).
+public final class WriteBehindQueue<Buffer: WriteBehindBuffer & Sendable>: Sendable where Buffer.Item: Sendable {
+    public typealias Item = Buffer.Item
+    private let pending = Mutex<Buffer>(Buffer())
     private let capacity: Int
     private let dropped = Atomic<Int>(0)
 
-    /// `capacity` bounds memory if the store stalls; beyond it new items are dropped and counted.
+    /// `capacity` bounds memory if the store stalls; beyond it new entries are dropped and counted.
     public init(capacity: Int = 1_000_000) {
         self.capacity = capacity
     }
@@ -16,11 +18,7 @@ public final class WriteBehindQueue<Item: Sendable>: Sendable {
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     public func append(_ item: Item) {
-        let accepted = pending.withLock { items in
-            guard items.count < capacity else { return false }
-            items.append(item)
-            return true
-        }
+        let accepted = pending.withLock { $0.add(item, within: capacity) }
         if !accepted { dropped.add(1, ordering: .relaxed) }
     }
 
@@ -29,10 +27,7 @@ public final class WriteBehindQueue<Item: Sendable>: Sendable {
     }
 
     public func take() -> [Item] {
-        pending.withLock { items in
-            defer { items.removeAll(keepingCapacity: true) }
-            return items
-        }
+        pending.withLock { $0.takeAll() }
     }
 
     /// Writes batches every `interval` until cancelled. The caller writes the last batch (`take()`) outside
@@ -53,10 +48,12 @@ public final class WriteBehindQueue<Item: Sendable>: Sendable {
     /// Items the writer could not store, back before the newer ones; beyond `capacity` the oldest are dropped and
     /// counted.
     public func putBack(_ batch: [Item]) {
-        let lost = pending.withLock { items in
-            let kept = batch.suffix(max(0, capacity - items.count))
-            items.insert(contentsOf: kept, at: 0)
-            return batch.count - kept.count
+        let lost = pending.withLock { pending in
+            var merged = Buffer()
+            for item in batch + pending.takeAll() { _ = merged.add(item, within: .max) }
+            let lost = merged.dropOldest(max(0, merged.count - capacity))
+            pending = merged
+            return lost
         }
         if lost > 0 { dropped.add(lost, ordering: .relaxed) }
     }

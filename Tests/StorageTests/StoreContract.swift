@@ -77,6 +77,38 @@ enum StoreContract {
         #expect(try await store.removeBindings(node: "a") == 0)
     }
 
+    /// Whatever a node queues between two batches, writing only what its `CoalescingBuffer` keeps leaves the store as
+    /// writing every change would, over rows other nodes wrote before: 200 pseudo-random sequences over two contacts
+    /// and two nodes.
+    static func coalescedBindingChanges(_ store: any PortcullisStore) async throws {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        func change() -> BindingChange {
+            let contact = ["sip:a@h", "sip:b@h"][next(2)]
+            let node = ["a", "b"][next(2)]
+            guard next(3) > 0 else { return .remove(aor: "1001", contact: contact, node: node) }
+            return .upsert(BindingRecord(aor: "1001", contact: contact, expiresAt: now.addingTimeInterval(Double(next(100))), callID: "c",
+                                         cseq: UInt32(next(1_000)), source: "s", transport: "UDP", userAgent: nil, updatedAt: now, node: node))
+        }
+        func state(after before: [BindingChange], _ changes: [BindingChange]) async throws -> [BindingRecord] {
+            for node in ["a", "b"] { _ = try await store.removeBindings(node: node) }
+            try await store.applyBindingChanges(before)
+            try await store.applyBindingChanges(changes)
+            return try await store.bindings()
+        }
+        for _ in 0..<200 {
+            let before = (0..<2).map { _ in change() }
+            let changes = (0..<(1 + next(8))).map { _ in change() }
+            var buffer = CoalescingBuffer<BindingChange>()
+            for change in changes { _ = buffer.add(change, within: 10) }
+            let coalesced = buffer.takeAll()
+            #expect(try await state(after: before, coalesced) == state(after: before, changes), "\(before) then \(changes) as \(coalesced)")
+        }
+    }
+
     static func callRecords(_ store: any PortcullisStore) async throws {
         let answered = CallDetailRecord(callID: "a@x", caller: "1001", callee: "1002", dialed: "1002", start: now,
                                         answer: now.addingTimeInterval(3), end: now.addingTimeInterval(63.4), disposition: .answered,
@@ -394,6 +426,7 @@ struct SQLiteStoreTests {
 
     @Test func extensions() async throws { try await StoreContract.extensions(makeStore()) }
     @Test func bindings() async throws { try await StoreContract.bindings(makeStore()) }
+    @Test func coalescedBindingChanges() async throws { try await StoreContract.coalescedBindingChanges(makeStore()) }
     @Test func events() async throws { try await StoreContract.events(makeStore()) }
     @Test func callRecords() async throws { try await StoreContract.callRecords(makeStore()) }
     @Test func tokensUsersSettings() async throws { try await StoreContract.tokensUsersSettings(makeStore()) }
@@ -450,6 +483,7 @@ struct PostgresStoreTests {
 
     @Test func extensions() async throws { try await StoreContract.extensions(makeStore()) }
     @Test func bindings() async throws { try await StoreContract.bindings(makeStore()) }
+    @Test func coalescedBindingChanges() async throws { try await StoreContract.coalescedBindingChanges(makeStore()) }
     @Test func events() async throws { try await StoreContract.events(makeStore()) }
     @Test func callRecords() async throws { try await StoreContract.callRecords(makeStore()) }
     @Test func tokensUsersSettings() async throws { try await StoreContract.tokensUsersSettings(makeStore()) }
@@ -565,8 +599,40 @@ enum PostgresTestServer {
 }
 
 struct WriteBehindQueueTests {
+    func upsert(_ contact: String, cseq: UInt32) -> BindingChange {
+        .upsert(BindingRecord(aor: "1001", contact: contact, expiresAt: StoreContract.now, callID: "c", cseq: cseq, source: "s",
+                              transport: "UDP", userAgent: nil, updatedAt: StoreContract.now, node: "a"))
+    }
+
+    @Test func aRefreshBurstIsOneWritePerContactAndTheCapacityCountsContacts() {
+        let queue = WriteBehindQueue<CoalescingBuffer<BindingChange>>(capacity: 2)
+        for cseq in 1...1_000 { queue.append(upsert(cseq.isMultiple(of: 2) ? "sip:a@h" : "sip:b@h", cseq: UInt32(cseq))) }
+        queue.append(upsert("sip:c@h", cseq: 1))
+        #expect(queue.take() == [upsert("sip:b@h", cseq: 999), upsert("sip:a@h", cseq: 1_000)], "the latest of each, in first-seen order")
+        #expect(queue.droppedCount == 1, "a third contact is beyond the capacity; refreshes of the two held never are")
+    }
+
+    @Test func aRemoveAfterAnUpsertIsKeptAndALaterUpsertSupersedesBoth() {
+        let queue = WriteBehindQueue<CoalescingBuffer<BindingChange>>()
+        let remove = BindingChange.remove(aor: "1001", contact: "sip:a@h", node: "a")
+        queue.append(contentsOf: [upsert("sip:a@h", cseq: 1), remove, remove])
+        #expect(queue.take() == [upsert("sip:a@h", cseq: 1), remove])
+        queue.append(contentsOf: [remove, upsert("sip:a@h", cseq: 1), remove, upsert("sip:a@h", cseq: 2)])
+        #expect(queue.take() == [upsert("sip:a@h", cseq: 2)])
+    }
+
+    @Test func aCoalescedBatchPutBackYieldsToNewerWritesOfItsContacts() {
+        let queue = WriteBehindQueue<CoalescingBuffer<BindingChange>>(capacity: 2)
+        queue.append(contentsOf: [upsert("sip:a@h", cseq: 1), upsert("sip:b@h", cseq: 1)])
+        let batch = queue.take()
+        queue.append(contentsOf: [upsert("sip:a@h", cseq: 2), upsert("sip:c@h", cseq: 1)])
+        queue.putBack(batch)
+        #expect(queue.take() == [upsert("sip:a@h", cseq: 2), upsert("sip:c@h", cseq: 1)], "a kept its newer write; b, the oldest, went")
+        #expect(queue.droppedCount == 1)
+    }
+
     @Test func aBatchTheStoreDidNotTakeGoesBackInFrontWithinTheCapacity() {
-        let queue = WriteBehindQueue<Int>(capacity: 5)
+        let queue = WriteBehindQueue<[Int]>(capacity: 5)
         queue.append(contentsOf: [1, 2, 3])
         let batch = queue.take()
         queue.append(contentsOf: [4, 5])

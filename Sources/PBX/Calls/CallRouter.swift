@@ -59,7 +59,7 @@ public final class CallRouter: Sendable {
     }
 
     /// Ledger bookings of calls that ended, written behind (kept while the store is unreachable).
-    public let endedReservations = WriteBehindQueue<String>()
+    public let endedReservations = WriteBehindQueue<[String]>()
 
     public init(settings: CallSettings = CallSettings(), timers: TransactionTimers = TransactionTimers(), location: LocationService,
                 directory: ExtensionDirectory, flows: SIPFlowTable, media: MediaRelay? = nil, rtpTimeout: Int = 60, secrets: SecretBox, logger: Logger,

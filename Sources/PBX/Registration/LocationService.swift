@@ -12,7 +12,7 @@ public final class LocationService: Sendable {
     /// This node's name in a cluster; nil on a single node.
     public let node: String?
     /// Changes waiting to be written; drained by `SIPService`.
-    public let pendingWrites = WriteBehindQueue<BindingChange>()
+    public let pendingWrites = WriteBehindQueue<CoalescingBuffer<BindingChange>>()
     private let presence = Mutex<(@Sendable (_ aor: String, _ present: Bool) -> Void)?>(nil)
     /// Total registered contacts, for metrics and limits.
     public var count: Int { table.withLock { $0.bindings.values.reduce(0) { $0 + $1.count } } }

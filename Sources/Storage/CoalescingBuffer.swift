@@ -1,0 +1,57 @@
+/// An item whose later write to the same key can make an earlier one unnecessary.
+public protocol Coalescing: Sendable {
+    associatedtype Key: Hashable & Sendable
+    var key: Key { get }
+    /// Whether writing `earlier` and then `self` leaves the store as writing `self` alone does.
+    func supersedes(_ earlier: Self) -> Bool
+}
+
+/// Holds per key only the writes that still matter, so that a burst of changes to the same few rows costs the store
+/// (and memory until the next batch) one write per row rather than one per change, and the capacity bounds rows,
+/// not the rate they change at. Writes of one key keep their order; keys go in the order they first came.
+public struct CoalescingBuffer<Item: Coalescing>: WriteBehindBuffer, Sendable {
+    private struct Writes: Sendable {
+        var items: [Item]
+        /// When the key was last written to, counted in adds: the oldest entry is the one written to least recently.
+        var last: Int
+    }
+
+    private var keys: [Item.Key] = []
+    private var writes: [Item.Key: Writes] = [:]
+    private var added = 0
+
+    public init() {}
+
+    public var count: Int { keys.count }
+
+    public mutating func add(_ item: Item, within capacity: Int) -> Bool {
+        let key = item.key
+        added += 1
+        if let index = writes.index(forKey: key) {
+            writes.values[index].items.removeAll { item.supersedes($0) }
+            writes.values[index].items.append(item)
+            writes.values[index].last = added
+            return true
+        }
+        guard keys.count < capacity else { return false }
+        keys.append(key)
+        writes[key] = Writes(items: [item], last: added)
+        return true
+    }
+
+    public mutating func takeAll() -> [Item] {
+        defer {
+            keys.removeAll(keepingCapacity: true)
+            writes.removeAll(keepingCapacity: true)
+        }
+        return keys.flatMap { writes[$0]?.items ?? [] }
+    }
+
+    public mutating func dropOldest(_ count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        let gone = writes.sorted { $0.value.last < $1.value.last }.prefix(count)
+        let goneKeys = Set(gone.map(\.key))
+        keys.removeAll { goneKeys.contains($0) }
+        return gone.reduce(0) { total, entry in total + (writes.removeValue(forKey: entry.key)?.items.count ?? 0) }
+    }
+}

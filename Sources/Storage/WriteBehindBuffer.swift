@@ -1,0 +1,34 @@
+/// What a write-behind queue holds between two batches: the order the items go to the store in, and how many of
+/// them count against the queue's capacity.
+public protocol WriteBehindBuffer {
+    associatedtype Item
+    init()
+    /// Entries counted against the capacity.
+    var count: Int { get }
+    /// Adds `item` unless that would take the buffer beyond `capacity` entries; answers whether it was added.
+    mutating func add(_ item: Item, within capacity: Int) -> Bool
+    /// Everything held, in the order it is to be written, leaving the buffer empty.
+    mutating func takeAll() -> [Item]
+    /// Drops the `count` oldest entries; answers how many items went with them.
+    mutating func dropOldest(_ count: Int) -> Int
+}
+
+/// Every item is written, in arrival order.
+extension Array: WriteBehindBuffer {
+    public mutating func add(_ item: Element, within capacity: Int) -> Bool {
+        guard count < capacity else { return false }
+        append(item)
+        return true
+    }
+
+    public mutating func takeAll() -> [Element] {
+        defer { removeAll(keepingCapacity: true) }
+        return self
+    }
+
+    public mutating func dropOldest(_ count: Int) -> Int {
+        let dropped = Swift.min(count, self.count)
+        removeFirst(dropped)
+        return dropped
+    }
+}
