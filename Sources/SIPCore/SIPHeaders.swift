@@ -31,13 +31,6 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
         fields.first { $0.name == name }?.value
     }
 
-    /// Every field line of a header, unsplit.
-    public func lines(_ name: SIPHeaderName) -> [String] {
-        var result: [String] = []
-        for field in fields where field.name == name { result.append(field.value) }
-        return result
-    }
-
     /// How many field lines a header has; counts without collecting them.
     public func lineCount(_ name: SIPHeaderName) -> Int {
         var count = 0

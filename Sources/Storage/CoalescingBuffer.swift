@@ -1,4 +1,5 @@
-/// An item whose later write to the same key can make an earlier one unnecessary.
+/// An item whose later write to the same key can make an earlier one unnecessary. The buffer's capacity counts keys,
+/// so a key's writes must collapse to a bounded few (a binding's: at most an upsert and a remove).
 public protocol Coalescing: Sendable {
     associatedtype Key: Hashable & Sendable
     var key: Key { get }

@@ -27,7 +27,7 @@ struct SerializationTests {
             (.via, "SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bKa;rport, SIP/2.0/UDP 10.0.0.8;branch=z9hG4bKb"),
             (.via, "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKc")]))
         request.recordSource(ip: "198.51.100.4", port: 40000)
-        #expect(request.headers.lines(.via) == [
+        #expect(request.headers.filter { $0.name == .via }.map(\.value) == [
             "SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bKa;rport=40000;received=198.51.100.4, SIP/2.0/UDP 10.0.0.8;branch=z9hG4bKb",
             "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKc"])
         var direct = SIPRequest(method: .options, uri: try URI(parsing: "sip:192.0.2.9"), headers: SIPHeaders([
@@ -45,7 +45,7 @@ struct SerializationTests {
         #expect(try request.contacts().isEmpty)
         #expect(try request.to().uri.sipURI?.user == "201")
         request.recordSource(ip: "198.51.100.4", port: 40000)
-        #expect(try request.topVia() == Via(parsing: request.headers.lines(.via)[0]), "the parsed top Via is the written one")
+        #expect(try request.topVia() == Via(parsing: request.headers[.via] ?? ""), "the parsed top Via is the written one")
         #expect(try request.topVia().received == "198.51.100.4")
         request.headers.append(.contact, "<sip:201@198.51.100.4:40000>")
         #expect(try request.contacts() == [ContactValue(parsing: "<sip:201@198.51.100.4:40000>")], "an added Contact is seen")

@@ -26,6 +26,8 @@ public final class SIPTransportServer: Sendable {
     /// a receive syscall, at the price of one read buffer of eight largest messages per UDP socket (512 KiB by
     /// default), reused because no message outlives its read.
     static let datagramsPerRead = 8
+    /// `recvmmsg` calls per read cycle before the loop turns to its other channels and tasks.
+    static let readsPerCycle: UInt = 2
 
     /// `admission` sees every datagram, connection and stream message before it is parsed; `connections` bounds TCP
     /// and TLS, and `onConnectionRefused` hears of every connection refused by a cap.
@@ -123,7 +125,7 @@ public final class SIPTransportServer: Sendable {
                 .channelOption(.recvAllocator,
                                value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * (parser.limits.maxMessageSize + 1)))
                 .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
-                .channelOption(.maxMessagesPerRead, value: UInt(16 / Self.datagramsPerRead))
+                .channelOption(.maxMessagesPerRead, value: Self.readsPerCycle)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers(SIPDatagramWriteGuard(),
