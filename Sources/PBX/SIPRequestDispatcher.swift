@@ -158,7 +158,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private func failed(_ request: SIPRequest, peer: SIPPeer, status: Int, reason: String, account: String?, guess: Bool,
                         now: Date) -> SIPResponse {
         recordFailure(request, peer: peer, reason: reason, account: account, guess: guess, now: now)
-        return SIPResponse(replyingTo: request, statusCode: status, toTag: SIPRequestDispatcher.makeTag())
+        return SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
     }
 
     private func recordFailure(_ request: SIPRequest, peer: SIPPeer, reason: String, account: String?, guess: Bool, now: Date) {
@@ -191,7 +191,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     }
 
     private func notImplemented(_ request: SIPRequest) -> SIPResponse {
-        var response = SIPResponse(replyingTo: request, statusCode: 501, toTag: SIPRequestDispatcher.makeTag())
+        var response = SIPResponse(replyingTo: request, statusCode: 501, toTag: CallMessages.newTag())
         response.headers.append(.allow, SIPRequestDispatcher.allowed)
         return response
     }
@@ -208,12 +208,12 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         switch authenticator.authenticate(request, header: .proxyAuthorization, now: now) {
         case .challenge(let stale, let failure):
             recordChallenged(failure, request, peer: peer, now: now)
-            var response = SIPResponse(replyingTo: request, statusCode: 407, toTag: SIPRequestDispatcher.makeTag())
+            var response = SIPResponse(replyingTo: request, statusCode: 407, toTag: CallMessages.newTag())
             for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.proxyAuthenticate, challenge) }
             return response
         case .malformed(let reason):
             return SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Request (\(reason.prefix(80)))",
-                               toTag: SIPRequestDispatcher.makeTag())
+                               toTag: CallMessages.newTag())
         case .forbidden(let reason, let username):
             return failure(403, reason, account: username)
         case .authenticated(let account):
@@ -258,7 +258,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         switch authenticator.authenticate(request, now: now) {
         case .challenge(let stale, let failure):
             recordChallenged(failure, request, peer: peer, now: now)
-            var response = SIPResponse(replyingTo: request, statusCode: 401, toTag: SIPRequestDispatcher.makeTag())
+            var response = SIPResponse(replyingTo: request, statusCode: 401, toTag: CallMessages.newTag())
             for challenge in authenticator.challenges(now: now, stale: stale) { response.headers.append(.wwwAuthenticate, challenge) }
             return response
         case .malformed(let reason):
@@ -297,7 +297,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 fields["reason"] = "unregistered by the device"
                 bus.publish(PortcullisEvent(EventCatalogue.extensionUnregistered, time: now, fields: fields))
             }
-            var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPRequestDispatcher.makeTag())
+            var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: CallMessages.newTag())
             // RFC 5626 section 6: a device finds its own binding by the instance and reg-id it sent.
             var sent: [String: GenericParameters] = [:]
             for case .address(let address) in (try? request.contacts()) ?? [] {
@@ -313,14 +313,10 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
 
     /// What the PBX can do: 200 with the methods and the body type it takes.
     private static func options(_ request: SIPRequest) -> SIPResponse {
-        var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: makeTag())
+        var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: CallMessages.newTag())
         response.headers.append(.allow, allowed)
         response.headers.append(.accept, "application/sdp")
         return response
-    }
-
-    static func makeTag() -> String {
-        String(UInt64.random(in: 1 ... .max), radix: 36)
     }
 }
 

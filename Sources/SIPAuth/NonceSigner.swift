@@ -24,7 +24,7 @@ public struct NonceSigner: Sendable {
     }
 
     /// 16 hex digits of issue time, 16 of randomness, 32 of truncated HMAC-SHA256.
-    public func makeNonce(now: UInt64, random: UInt64 = UInt64.random(in: .min ... .max)) -> String {
+    public func makeNonce(now: UInt64, random: UInt64 = PooledRandomNumberGenerator().next()) -> String {
         let body = Hex.encode(bigEndian(now) + bigEndian(random))
         return body + body.withUTF8Bytes(mac)
     }

@@ -52,13 +52,14 @@ enum SIPSerializer {
     /// `text` with each control character (C0 and DEL) that `keeping` refuses written as a space. Almost every value
     /// has none and is copied whole.
     static func appendLine(_ text: String, to output: inout [UInt8], keeping: (UInt8) -> Bool) {
-        let bytes = text.utf8
-        guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-            output.append(contentsOf: bytes)
-            return
-        }
-        for byte in bytes {
-            output.append((byte < 0x20 || byte == 0x7F) && !keeping(byte) ? 0x20 : byte)
+        text.withUTF8Bytes { bytes in
+            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                output.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                output.append((byte < 0x20 || byte == 0x7F) && !keeping(byte) ? 0x20 : byte)
+            }
         }
     }
 }

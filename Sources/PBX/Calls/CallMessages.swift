@@ -9,7 +9,10 @@ enum CallMessages {
 
     static func newTag() -> String { token() }
 
-    static func token() -> String { String(UInt64.random(in: 1 ... .max), radix: 36) }
+    static func token() -> String {
+        var random = PooledRandomNumberGenerator()
+        return String(UInt64.random(in: 1 ... .max, using: &random), radix: 36)
+    }
 
     /// `host:port` of our end of a flow; a wildcard listener answers with the advertised host.
     static func hostPort(_ flow: SIPReplier, advertised: String?) -> String {
