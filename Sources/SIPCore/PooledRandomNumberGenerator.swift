@@ -3,10 +3,11 @@ import Glibc
 #endif
 import Synchronization
 
-/// The kernel's random numbers read 4 KiB at a time from `/dev/urandom`: every tag, nonce and token of a request
-/// would otherwise be a `getrandom` system call of its own (2 % of the CPU an OPTIONS costs). Each value is still the
+/// The kernel's random numbers read 4 KiB at a time from `/dev/urandom`, for what goes on the wire with every request
+/// (tags, branches, nonces), which would otherwise cost a `getrandom` system call each. Each value is still the
 /// kernel CSPRNG's and is handed out once; without `/dev/urandom` (a bare chroot) it falls back to
-/// `SystemRandomNumberGenerator`, one call per value.
+/// `SystemRandomNumberGenerator`, one call per value. Keys and secrets keep using `SystemRandomNumberGenerator`, so
+/// that none waits in this pool's memory.
 public struct PooledRandomNumberGenerator: RandomNumberGenerator, Sendable {
     private struct Pool {
         var words = [UInt64](repeating: 0, count: 512)
