@@ -27,7 +27,7 @@ extension Array: WriteBehindBuffer {
     }
 
     public mutating func dropOldest(_ count: Int) -> Int {
-        let dropped = Swift.min(count, self.count)
+        let dropped = Swift.max(0, Swift.min(count, self.count))
         removeFirst(dropped)
         return dropped
     }

@@ -621,6 +621,17 @@ struct WriteBehindQueueTests {
         #expect(queue.take() == [upsert("sip:a@h", cseq: 2)])
     }
 
+    /// A store that fails while the queue has room loses nothing; this once trapped on a negative count to drop.
+    @Test func aBatchPutBackWithRoomToSpareKeepsEverything() {
+        let arrival = WriteBehindQueue<[Int]>(capacity: 10)
+        arrival.putBack([1, 2])
+        #expect(arrival.take() == [1, 2])
+        let coalescing = WriteBehindQueue<CoalescingBuffer<BindingChange>>(capacity: 10)
+        coalescing.putBack([upsert("sip:a@h", cseq: 1)])
+        #expect(coalescing.take() == [upsert("sip:a@h", cseq: 1)])
+        #expect(arrival.droppedCount == 0 && coalescing.droppedCount == 0)
+    }
+
     @Test func aCoalescedBatchPutBackYieldsToNewerWritesOfItsContacts() {
         let queue = WriteBehindQueue<CoalescingBuffer<BindingChange>>(capacity: 2)
         queue.append(contentsOf: [upsert("sip:a@h", cseq: 1), upsert("sip:b@h", cseq: 1)])
