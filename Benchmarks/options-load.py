@@ -48,11 +48,10 @@ def tree(pid):
 def answers_options(port, deadline):
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     probe.settimeout(0.3)
-    request = (f"OPTIONS sip:{HOST}:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {HOST}:{{}};branch=z9hG4bKprobe\r\n"
+    probe.bind((HOST, 0))
+    request = (f"OPTIONS sip:{HOST}:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {HOST}:{probe.getsockname()[1]};branch=z9hG4bKprobe\r\n"
                f"From: <sip:probe@{HOST}>;tag=p\r\nTo: <sip:{HOST}:{port}>\r\nCall-ID: probe@{HOST}\r\nCSeq: 1 OPTIONS\r\n"
                "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
-    probe.bind((HOST, 0))
-    request = request.replace("{}", str(probe.getsockname()[1]))
     while time.monotonic() < deadline:
         try:
             probe.sendto(request.encode(), (HOST, port))

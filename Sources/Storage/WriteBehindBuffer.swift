@@ -9,7 +9,7 @@ public protocol WriteBehindBuffer {
     mutating func add(_ item: Item, within capacity: Int) -> Bool
     /// Everything held, in the order it is to be written, leaving the buffer empty.
     mutating func takeAll() -> [Item]
-    /// Drops the `count` oldest entries; answers how many items went with them.
+    /// Drops the `count` oldest entries (none when `count` is not positive); answers how many items went with them.
     mutating func dropOldest(_ count: Int) -> Int
 }
 

@@ -51,7 +51,7 @@ public final class WriteBehindQueue<Buffer: WriteBehindBuffer & Sendable>: Senda
         let lost = pending.withLock { pending in
             var merged = Buffer()
             for item in batch + pending.takeAll() { _ = merged.add(item, within: .max) }
-            let lost = merged.dropOldest(max(0, merged.count - capacity))
+            let lost = merged.dropOldest(merged.count - capacity)
             pending = merged
             return lost
         }
