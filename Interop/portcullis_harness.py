@@ -293,6 +293,11 @@ class SipClient:
         raise TimeoutError("no final response within Timer F")
 
     def register(self, user, authorization=None, expires=60, contact_user=None, user_agent="interop-test", contact=None):
+        message, uri = self.register_message(user, authorization, expires, contact_user, user_agent, contact)
+        return self.transact(message), uri
+
+    def register_message(self, user, authorization=None, expires=60, contact_user=None, user_agent="interop-test", contact=None):
+        """A REGISTER with a new branch and the next CSeq, and its Request-URI."""
         self.cseq += 1
         host = f"[{self.host}]" if ":" in self.host else self.host
         local = f"[{self.local}]" if ":" in self.local else self.local
@@ -311,7 +316,7 @@ class SipClient:
         ]
         if authorization:
             lines.append(f"Authorization: {authorization}")
-        return self.transact("\r\n".join(lines + ["Content-Length: 0", "", ""])), uri
+        return "\r\n".join(lines + ["Content-Length: 0", "", ""]), uri
 
     def options(self):
         return self.transact(self.options_message())

@@ -135,6 +135,38 @@ def test_baresip_registers_and_stays_registered_through_a_refresh(server_factory
     assert len(server.events("Extension Registered")) == 1, "a refresh is not a new registration"
 
 
+def test_challenges_are_stateless_and_authenticated_registrations_are_not(server_factory):
+    """A REGISTER without credentials is challenged statelessly, as Kamailio's registrar does: sent twice, it gets two
+    challenges with different nonces, and the server keeps no transaction for it. A REGISTER with credentials sent twice
+    is answered twice from one transaction: the retransmission is not taken for a replayed nonce count."""
+    server = server_factory()
+    assert apply_config(server, extensions_yaml([1001])).returncode == 0
+    server.start()
+    client = SipClient(server.sip_port)
+
+    def transactions():
+        with urllib.request.urlopen(f"{server.api_url}/healthz", timeout=2, context=server.tls_context()) as response:
+            return json.loads(response.read())["serverTransactions"]
+
+    try:
+        message, uri = client.register_message("1001")
+        client.send_raw(message)
+        client.send_raw(message)
+        challenges = [client.receive(), client.receive()]
+        assert [answer["status"] for answer in challenges] == [401, 401]
+        assert challenge_fields(challenges[0])["nonce"] != challenge_fields(challenges[1])["nonce"], "each challenge is new"
+        assert transactions() == 0, "a challenge keeps nothing"
+        message, _ = client.register_message("1001", authorization("1001", strong_password(1001), challenge_fields(challenges[0]), uri))
+        client.send_raw(message)
+        client.send_raw(message)
+        answers = [client.receive(), client.receive()]
+        assert [answer["status"] for answer in answers] == [200, 200], "the retransmission gets the same answer"
+        assert answers[0]["raw"] == answers[1]["raw"], "answered from the transaction, not processed again"
+        assert transactions() == 1
+    finally:
+        client.close()
+
+
 def test_keepalives_are_answered_without_keeping_anything(server_factory):
     """OPTIONS from phones and trunks (thousands of them, every few seconds) are answered statelessly: each one, a
     retransmission too, gets 200 with what the PBX supports, and the server keeps no transaction for them."""

@@ -19,8 +19,9 @@ public struct NonceCountTracker: Sendable {
     }
 
     private var entries = ShardedDictionary<Key, Entry>()
-    /// Keys in the order first seen.
-    private var order: Deque<Key> = []
+    /// Keys in the order first seen, with room for `capacity` taken at once (as the transaction table's expiry queue
+    /// does: growing would copy every key while the SIP loop waits).
+    private var order: Deque<Key>
     public let capacity: Int
     public let lifetime: UInt64
     /// Nonces issued before this time may have been forgotten.
@@ -29,6 +30,7 @@ public struct NonceCountTracker: Sendable {
     /// `startedAt`: nonces issued before it (by an earlier run with the same key) were never tracked here.
     public init(capacity: Int = 100_000, lifetime: UInt64 = 300, startedAt: UInt64 = 0) {
         self.capacity = max(2, capacity)
+        order = Deque(minimumCapacity: self.capacity)
         self.lifetime = lifetime
         horizon = startedAt
     }

@@ -11,20 +11,31 @@ public protocol Coalescing: Sendable {
 /// (and memory until the next batch) one write per row rather than one per change, and the capacity bounds rows,
 /// not the rate they change at. Writes of one key keep their order; keys go in the order they first came.
 public struct CoalescingBuffer<Item: Coalescing>: WriteBehindBuffer, Sendable {
-    private struct Writes: Sendable {
-        var items: [Item]
+    @usableFromInline
+    struct Writes: Sendable {
+        @usableFromInline var items: [Item]
         /// When the key was last written to, counted in adds: the oldest entry is the one written to least recently.
-        var last: Int
+        @usableFromInline var last: Int
+
+        @inlinable
+        init(items: [Item], last: Int) {
+            self.items = items
+            self.last = last
+        }
     }
 
-    private var keys: [Item.Key] = []
-    private var writes: [Item.Key: Writes] = [:]
-    private var added = 0
+    // Inlinable, as `WriteBehindQueue` is: specialized where the queue is declared.
+    @usableFromInline var keys: [Item.Key] = []
+    @usableFromInline var writes: [Item.Key: Writes] = [:]
+    @usableFromInline var added = 0
 
+    @inlinable
     public init() {}
 
+    @inlinable
     public var count: Int { keys.count }
 
+    @inlinable
     public mutating func add(_ item: Item, within capacity: Int) -> Bool {
         let key = item.key
         added += 1
@@ -40,14 +51,20 @@ public struct CoalescingBuffer<Item: Coalescing>: WriteBehindBuffer, Sendable {
         return true
     }
 
+    @inlinable
     public mutating func takeAll() -> [Item] {
-        defer {
-            keys.removeAll(keepingCapacity: true)
-            writes.removeAll(keepingCapacity: true)
+        // Key by key, giving way: copying out and freeing a thousand bindings in one go kept the SIP loop waiting
+        // about 1.3 ms on one core.
+        var batch: [Item] = []
+        batch.reserveCapacity(keys.count)
+        keys.forEachGivingWay { key in
+            if let taken = writes.removeValue(forKey: key) { batch.append(contentsOf: taken.items) }
         }
-        return keys.flatMap { writes[$0]?.items ?? [] }
+        keys.removeAll(keepingCapacity: true)
+        return batch
     }
 
+    @inlinable
     public mutating func dropOldest(_ count: Int) -> Int {
         guard count > 0 else { return 0 }
         let gone = writes.sorted { $0.value.last < $1.value.last }.prefix(count)

@@ -15,17 +15,20 @@ public protocol WriteBehindBuffer {
 
 /// Every item is written, in arrival order.
 extension Array: WriteBehindBuffer {
+    @inlinable
     public mutating func add(_ item: Element, within capacity: Int) -> Bool {
         guard count < capacity else { return false }
         append(item)
         return true
     }
 
+    @inlinable
     public mutating func takeAll() -> [Element] {
         defer { removeAll(keepingCapacity: true) }
         return self
     }
 
+    @inlinable
     public mutating func dropOldest(_ count: Int) -> Int {
         let dropped = Swift.max(0, Swift.min(count, self.count))
         removeFirst(dropped)

@@ -31,8 +31,10 @@ public struct ServerTransactionTable: Sendable {
 
     private var entries: ShardedDictionary<ServerTransactionKey, Entry>
     /// Completed transactions in the order their Timer J fires: every Timer J has the same length, so insertion
-    /// order is deadline order and expiry costs only what expires, never a scan of the table.
-    private var expiryQueue: Deque<(deadline: Duration, key: ServerTransactionKey)> = []
+    /// order is deadline order and expiry costs only what expires, never a scan of the table. Its room for the whole
+    /// table is taken at once (pages the kernel maps only as they are written): a deque that grows copies every entry,
+    /// and at 100,000 entries that held the SIP loop for several milliseconds.
+    private var expiryQueue: Deque<(deadline: Duration, key: ServerTransactionKey)>
     public let capacity: Int
     private let timers: TransactionTimers
 
@@ -40,6 +42,7 @@ public struct ServerTransactionTable: Sendable {
         self.capacity = capacity
         self.timers = timers
         entries = ShardedDictionary(minimumCapacity: min(capacity, 1 << 16))
+        expiryQueue = Deque(minimumCapacity: capacity)
     }
 
     public var count: Int { entries.count }
