@@ -14,11 +14,9 @@
 
 #include <openssl/evp.h>
 
-#define BATCH 64
 #define MAX_USERS 100000
 #define FIELD_BYTES 128
 #define REQUEST_BYTES 1024
-#define RESPONSE_BYTES 4096
 
 enum stage { AWAITING_CHALLENGE, AWAITING_OK, FINISHED };
 
@@ -26,22 +24,18 @@ struct user {
     char name[FIELD_BYTES], domain[FIELD_BYTES], password[FIELD_BYTES];
 };
 
+static struct load load;
 static struct user *users;
 static int user_count;
 static struct histogram total_latency, challenge_latency, authorized_latency;
-static const char *host;
-static int port;
-static struct sockaddr_in target;
-static int64_t total;
 static int64_t *started_at, *authorized_at;
 static uint8_t *stage;
-static int fds[MAX_SOCKETS], local_ports[MAX_SOCKETS], sockets;
-static char requests[BATCH][REQUEST_BYTES], responses[BATCH][RESPONSE_BYTES];
-static struct mmsghdr out[BATCH], in[BATCH];
-static struct iovec out_vectors[BATCH], in_vectors[BATCH];
+static char request[REQUEST_BYTES];
+static struct mmsghdr out;
+static struct iovec out_vector;
 static uint64_t ok, failed, duplicate, foreign, send_errors;
 
-static int socket_of(int64_t sequence) { return (int)((sequence % user_count) % sockets); }
+static int socket_of(int64_t sequence) { return (int)((sequence % user_count) % load.sockets); }
 
 static void load_users(const char *path) {
     FILE *file = fopen(path, "r");
@@ -66,7 +60,7 @@ static void load_users(const char *path) {
 // whole header line.
 static int format_register(char *buffer, int64_t sequence, char letter, int cseq, const char *authorization) {
     const struct user *user = &users[sequence % user_count];
-    int local_port = local_ports[socket_of(sequence)];
+    int local_port = load.ports[socket_of(sequence)];
     long long number = (long long)sequence;
     return snprintf(buffer, REQUEST_BYTES,
         "REGISTER sip:%s:%d SIP/2.0\r\n"
@@ -81,7 +75,7 @@ static int format_register(char *buffer, int64_t sequence, char letter, int cseq
         "Expires: 3600\r\n"
         "User-Agent: register-load\r\n"
         "Content-Length: 0\r\n\r\n",
-        host, port, local_port, number, letter, user->name, user->domain, number, user->name, user->domain, number, cseq,
+        load.host, load.port, local_port, number, letter, user->name, user->domain, number, user->name, user->domain, number, cseq,
         user->name, local_port, authorization);
 }
 
@@ -122,7 +116,7 @@ static int authorization_for(int64_t sequence, const char *response, int length,
         int with_qop = quoted_parameter(line, line_end, "qop", qop) && strstr(qop, "auth") != NULL;
         const struct user *user = &users[sequence % user_count];
         char text[4 * FIELD_BYTES], ha1[33], ha2[33], digest[33], uri[FIELD_BYTES], cnonce[24];
-        snprintf(uri, sizeof uri, "sip:%s:%d", host, port);
+        snprintf(uri, sizeof uri, "sip:%s:%d", load.host, load.port);
         snprintf(text, sizeof text, "%s:%s:%s", user->name, realm, user->password);
         md5_hex(text, ha1);
         snprintf(text, sizeof text, "REGISTER:%s", uri);
@@ -145,27 +139,31 @@ static int authorization_for(int64_t sequence, const char *response, int length,
     return 0;
 }
 
-// Sends the authorized REGISTER of `sequence` at once, one datagram: the challenge's time is part of the registration.
+// Sends one REGISTER of `sequence` from its user's socket.
+static void send_register(int64_t sequence, char letter, int cseq, const char *authorization) {
+    int length = format_register(request, sequence, letter, cseq, authorization);
+    address_to_server(&out, &out_vector, request, length, &load);
+    send_errors += (uint64_t)send_all(load.fds[socket_of(sequence)], &out, 1);
+}
+
+// Sends the authorized REGISTER of `sequence` at once: the challenge's time is part of the registration.
 static void send_authorized(int64_t sequence, const char *challenge, int length) {
-    char authorization[REQUEST_BYTES / 2], request[REQUEST_BYTES];
+    char authorization[REQUEST_BYTES / 2];
     if (!authorization_for(sequence, challenge, length, authorization, sizeof authorization)) {
         failed++;
         stage[sequence] = FINISHED;
         return;
     }
-    int request_length = format_register(request, sequence, 'b', 2, authorization);
     stage[sequence] = AWAITING_OK;
     authorized_at[sequence] = now_ns();
-    if (sendto(fds[socket_of(sequence)], request, (size_t)request_length, 0, (struct sockaddr *)&target, sizeof target) < 0) {
-        send_errors++;
-    }
+    send_register(sequence, 'b', 2, authorization);
 }
 
 // One answer: matched to its registration and request by the branch ("z9hG4bKrl" sequence, then 'a' or 'b').
 static void take(const char *response, int length, int64_t now) {
     static const char marker[] = "branch=z9hG4bKrl";
     int64_t sequence = number_after(response, length, marker);
-    if (sequence < 0 || sequence >= total || length < 12 || memcmp(response, "SIP/2.0 ", 8) != 0) {
+    if (sequence < 0 || sequence >= load.total || length < 12 || memcmp(response, "SIP/2.0 ", 8) != 0) {
         foreign++;
         return;
     }
@@ -196,71 +194,35 @@ static void take(const char *response, int length, int64_t now) {
     }
 }
 
-static void receive_all(void) {
-    for (int s = 0; s < sockets; s++) {
-        for (;;) {
-            for (int i = 0; i < BATCH; i++) {
-                in_vectors[i] = (struct iovec){responses[i], RESPONSE_BYTES};
-                in[i].msg_hdr = (struct msghdr){.msg_iov = &in_vectors[i], .msg_iovlen = 1};
-            }
-            int got = recvmmsg(fds[s], in, BATCH, MSG_DONTWAIT, NULL);
-            if (got <= 0) break;
-            int64_t now = now_ns();
-            for (int i = 0; i < got; i++) take(responses[i], (int)in[i].msg_len, now);
-            if (got < BATCH) break;
-        }
-    }
-}
+static void receive_all(void) { receive_answers(&load, take); }
 
-// Starts the registrations numbered from `first`, each from its user's socket.
+// Starts the registrations numbered from `first`.
 static void start_batch(int64_t first, int count) {
-    for (int i = 0; i < count; i++) {
-        int64_t sequence = first + i;
-        int length = format_register(requests[i], sequence, 'a', 1, "");
-        out_vectors[i] = (struct iovec){requests[i], (size_t)length};
-        out[i].msg_hdr = (struct msghdr){.msg_name = (void *)&target, .msg_namelen = sizeof target,
-                                         .msg_iov = &out_vectors[i], .msg_iovlen = 1};
+    for (int64_t sequence = first; sequence < first + count; sequence++) {
         started_at[sequence] = now_ns();
-        send_errors += (uint64_t)send_all(fds[socket_of(sequence)], &out[i], 1);
+        send_register(sequence, 'a', 1, "");
     }
 }
 
-static int all_finished(void) { return ok + failed >= (uint64_t)total; }
+static int all_finished(void) { return ok + failed >= (uint64_t)load.total; }
 
 int main(int argc, char **argv) {
-    if (argc != 7) {
-        fprintf(stderr, "usage: register-load HOST PORT RATE SECONDS SOCKETS USERS\n");
-        return 2;
-    }
-    host = argv[1];
-    port = atoi(argv[2]);
-    int64_t rate = atoll(argv[3]);
-    double seconds = atof(argv[4]);
-    sockets = atoi(argv[5]);
-    if (port <= 0 || rate <= 0 || seconds <= 0 || sockets <= 0 || sockets > MAX_SOCKETS) {
-        fprintf(stderr, "register-load: bad arguments\n");
-        return 2;
-    }
+    load = load_open(argc, argv, 1, "register-load HOST PORT RATE SECONDS SOCKETS USERS");
     load_users(argv[6]);
-    total = (int64_t)((double)rate * seconds);
-    started_at = calloc((size_t)total, sizeof *started_at);
-    authorized_at = calloc((size_t)total, sizeof *authorized_at);
-    stage = calloc((size_t)total, 1);
+    started_at = calloc((size_t)load.total, sizeof *started_at);
+    authorized_at = calloc((size_t)load.total, sizeof *authorized_at);
+    stage = calloc((size_t)load.total, 1);
     if (!started_at || !authorized_at || !stage) return 1;
-    target = target_address(host, port);
-    open_sockets(sockets, fds, local_ports);
 
-    int64_t start = now_ns();
-    int64_t sending_ended = run_paced(rate, total, BATCH, start, start_batch, receive_all, all_finished);
-    double elapsed = (double)(sending_ended - start) / 1e9;
-    uint64_t lost = (uint64_t)total - ok - failed;
+    double elapsed = run_paced(&load, start_batch, receive_all, all_finished);
+    uint64_t lost = (uint64_t)load.total - ok - failed;
     printf("{\"rate\": %lld, \"seconds\": %.3f, \"offered\": %lld, \"send_errors\": %llu, \"ok\": %llu, \"failed\": %llu, "
            "\"lost\": %llu, \"duplicate\": %llu, \"foreign\": %llu, \"offered_per_s\": %.1f, \"ok_per_s\": %.1f, "
            "\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, \"challenge_p50_ms\": %.3f, \"challenge_p99_ms\": %.3f, "
            "\"authorized_p50_ms\": %.3f, \"authorized_p99_ms\": %.3f}\n",
-           (long long)rate, elapsed, (long long)total, (unsigned long long)send_errors, (unsigned long long)ok,
+           (long long)load.rate, elapsed, (long long)load.total, (unsigned long long)send_errors, (unsigned long long)ok,
            (unsigned long long)failed, (unsigned long long)lost, (unsigned long long)duplicate, (unsigned long long)foreign,
-           (double)total / elapsed, (double)ok / elapsed, histogram_percentile(&total_latency, 0.5),
+           (double)load.total / elapsed, (double)ok / elapsed, histogram_percentile(&total_latency, 0.5),
            histogram_percentile(&total_latency, 0.99), histogram_percentile(&total_latency, 0.999),
            histogram_percentile(&challenge_latency, 0.5), histogram_percentile(&challenge_latency, 0.99),
            histogram_percentile(&authorized_latency, 0.5), histogram_percentile(&authorized_latency, 0.99));

@@ -1,5 +1,6 @@
 // sip-load.h: what the SIP load generators (options-load.c, register-load.c) share: a monotonic clock, a microsecond
-// latency histogram, UDP sockets on 127.0.0.1 and the pacing loop that offers new work at a steady rate. Header-only:
+// latency histogram, the command line and UDP sockets on 127.0.0.1, batched receives, and the pacing loop that offers
+// new work at a steady rate. Header-only:
 // each generator is one translation unit, built with `gcc -O2`.
 #ifndef SIP_LOAD_H
 #define SIP_LOAD_H
@@ -64,38 +65,89 @@ static int64_t number_after(const char *message, int length, const char *marker)
     return number;
 }
 
+#define BATCH 64
+#define RESPONSE_BYTES 4096
+
+// What every generator is given on its command line (HOST PORT RATE SECONDS SOCKETS, then its own arguments) and the
+// sockets it opens from it.
+struct load {
+    const char *host;
+    int port;
+    int64_t rate, total;
+    int sockets;
+    int fds[MAX_SOCKETS], ports[MAX_SOCKETS];
+    struct sockaddr_in target;
+};
+
 // Every socket opened, watched while the pacing loop waits: an answer is read, and timed, as soon as it arrives.
 static struct pollfd watched[MAX_SOCKETS];
 static int watched_count;
 
-// `count` non-blocking UDP sockets on 127.0.0.1 with ephemeral ports and 8 MB buffers; exits on failure.
-static void open_sockets(int count, int fds[], int ports[]) {
-    for (int i = 0; i < count; i++) {
-        fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+// Parses the common arguments and opens SOCKETS non-blocking UDP sockets on 127.0.0.1 (ephemeral ports, 8 MB
+// buffers); `extra` arguments follow them, described in `usage`. Exits on bad arguments or a socket that fails.
+static struct load load_open(int argc, char **argv, int extra, const char *usage) {
+    struct load load = {0};
+    if (argc != 6 + extra) {
+        fprintf(stderr, "usage: %s\n", usage);
+        exit(2);
+    }
+    load.host = argv[1];
+    load.port = atoi(argv[2]);
+    load.rate = atoll(argv[3]);
+    double seconds = atof(argv[4]);
+    load.sockets = atoi(argv[5]);
+    load.target = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)load.port)};
+    if (load.port <= 0 || load.port > 65535 || load.rate <= 0 || seconds <= 0 || load.sockets <= 0 ||
+        load.sockets > MAX_SOCKETS || inet_pton(AF_INET, load.host, &load.target.sin_addr) != 1) {
+        fprintf(stderr, "bad arguments (HOST must be an IPv4 address); usage: %s\n", usage);
+        exit(2);
+    }
+    load.total = (int64_t)((double)load.rate * seconds);
+    for (int i = 0; i < load.sockets; i++) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
         int buffer = 8 << 20;
-        setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-        setsockopt(fds[i], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
         struct sockaddr_in local = {.sin_family = AF_INET};
         inet_pton(AF_INET, "127.0.0.1", &local.sin_addr);
         socklen_t length = sizeof local;
-        if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&local, sizeof local) != 0) {
+        if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
             perror("sip-load: socket");
             exit(1);
         }
-        getsockname(fds[i], (struct sockaddr *)&local, &length);
-        ports[i] = ntohs(local.sin_port);
-        watched[watched_count++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        getsockname(fd, (struct sockaddr *)&local, &length);
+        load.fds[i] = fd;
+        load.ports[i] = ntohs(local.sin_port);
+        watched[watched_count++] = (struct pollfd){.fd = fd, .events = POLLIN};
     }
+    return load;
 }
 
-// The server's address; exits when `host` is not an IPv4 address.
-static struct sockaddr_in target_address(const char *host, int port) {
-    struct sockaddr_in target = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, host, &target.sin_addr) != 1) {
-        fprintf(stderr, "sip-load: HOST must be an IPv4 address\n");
-        exit(2);
+// Points `message` at `length` bytes to the server.
+static void address_to_server(struct mmsghdr *message, struct iovec *vector, char *bytes, int length, struct load *load) {
+    *vector = (struct iovec){bytes, (size_t)length};
+    message->msg_hdr = (struct msghdr){.msg_name = &load->target, .msg_namelen = sizeof load->target, .msg_iov = vector,
+                                       .msg_iovlen = 1};
+}
+
+// Reads everything waiting on every socket, with recvmmsg, and hands each answer to `take` with the time it was read.
+static void receive_answers(const struct load *load, void (*take)(const char *message, int length, int64_t now)) {
+    static char answers[BATCH][RESPONSE_BYTES];
+    static struct mmsghdr in[BATCH];
+    static struct iovec vectors[BATCH];
+    for (int s = 0; s < load->sockets; s++) {
+        for (;;) {
+            for (int i = 0; i < BATCH; i++) {
+                vectors[i] = (struct iovec){answers[i], RESPONSE_BYTES};
+                in[i].msg_hdr = (struct msghdr){.msg_iov = &vectors[i], .msg_iovlen = 1};
+            }
+            int got = recvmmsg(load->fds[s], in, BATCH, MSG_DONTWAIT, NULL);
+            if (got <= 0) break;
+            int64_t now = now_ns();
+            for (int i = 0; i < got; i++) take(answers[i], (int)in[i].msg_len, now);
+            if (got < BATCH) break;
+        }
     }
-    return target;
 }
 
 // Sends every request in `batch` from `fd` with sendmmsg; returns how many could not be sent.
@@ -112,17 +164,18 @@ static int send_all(int fd, struct mmsghdr *batch, int count) {
     return 0;
 }
 
-// Offers `total` units of work at `rate` per second: `start_batch(first, count)` starts the units numbered from
-// `first`, `receive()` reads what has arrived, and after the last unit `receive()` runs until `finished()` or for
-// DRAIN_NS. Returns the time the last unit was started, for the offered rate.
-static int64_t run_paced(int64_t rate, int64_t total, int batch_limit, int64_t start,
-                         void (*start_batch)(int64_t first, int count), void (*receive)(void), int (*finished)(void)) {
+// Offers the load's `total` units of work at its `rate`: `start_batch(first, count)` starts the units numbered from
+// `first` (at most BATCH at once), `receive()` reads what has arrived, and after the last unit `receive()` runs until
+// `finished()` or for DRAIN_NS. Returns the seconds from the first unit started to the last, for the offered rate.
+static double run_paced(const struct load *load, void (*start_batch)(int64_t first, int count), void (*receive)(void),
+                        int (*finished)(void)) {
+    int64_t rate = load->rate, total = load->total, start = now_ns();
     int64_t next = 0;
     while (next < total) {
         int64_t due = (int64_t)((double)(now_ns() - start) * (double)rate / 1e9);
         if (due > total) due = total;
         while (next < due) {
-            int count = due - next < batch_limit ? (int)(due - next) : batch_limit;
+            int count = due - next < BATCH ? (int)(due - next) : BATCH;
             start_batch(next, count);
             next += count;
         }
@@ -140,7 +193,7 @@ static int64_t run_paced(int64_t rate, int64_t total, int batch_limit, int64_t s
         struct timespec pause = {0, TICK_NS};
         ppoll(watched, (nfds_t)watched_count, &pause, NULL);
     }
-    return sending_ended;
+    return (double)(sending_ended - start) / 1e9;
 }
 
 #endif
