@@ -22,20 +22,20 @@ enum DigestParameters {
 
     private static func scan(_ all: UTF8Bytes,
                              _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
-        var bytes = all.drop(while: isSpace)
+        var bytes = all.drop(while: SIPCharacterClass.isWhitespace)
         guard bytes.count > 7, zip(bytes.prefix(6), "digest".utf8).allSatisfy({ $0 | 0x20 == $1 }) else {
             throw DigestError.notDigest
         }
         bytes = bytes.dropFirst(6)
         var count = 0
         while true {
-            bytes = bytes.drop { isSpace($0) || $0 == UInt8(ascii: ",") }
+            bytes = bytes.drop { SIPCharacterClass.isWhitespace($0) || $0 == UInt8(ascii: ",") }
             guard !bytes.isEmpty else { return }
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { throw DigestError.malformed("parameter without value") }
             let nameBytes = trimmed(bytes[..<equals])
             guard !nameBytes.isEmpty, nameBytes.allSatisfy(isNameByte) else { throw DigestError.malformed("a parameter without a name") }
             let name = String(asciiLowercasing: nameBytes)
-            bytes = bytes[(equals + 1)...].drop(while: isSpace)
+            bytes = bytes[(equals + 1)...].drop(while: SIPCharacterClass.isWhitespace)
             let parameterValue: String
             if bytes.first == UInt8(ascii: "\"") {
                 bytes = bytes.dropFirst()
@@ -84,10 +84,8 @@ enum DigestParameters {
         (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 
-    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-
     private static func trimmed(_ bytes: UTF8Bytes) -> UTF8Bytes {
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+        guard let first = bytes.firstIndex(where: { !SIPCharacterClass.isWhitespace($0) }), let last = bytes.lastIndex(where: { !SIPCharacterClass.isWhitespace($0) }) else {
             return bytes[bytes.startIndex..<bytes.startIndex]
         }
         return bytes[first...last]

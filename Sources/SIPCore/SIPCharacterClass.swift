@@ -1,5 +1,5 @@
 /// Byte classes of the RFC 3261 grammar (section 25.1), as lookup tables so the hot path does no branching on ranges.
-enum SIPCharacterClass {
+public enum SIPCharacterClass {
     /// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
     static let token: [Bool] = table { isAlphanumeric($0) || "-.!%*_+`'~".utf8.contains($0) }
     /// Characters of a URI user part: unreserved, escaped and user-unreserved.
@@ -23,7 +23,8 @@ enum SIPCharacterClass {
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
-    static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+    /// SP or HTAB (RFC 3261 WSP), also between the parameters of a digest header.
+    public static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
     static func isToken<S: StringProtocol>(_ text: S) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { token[Int($0)] }
