@@ -15,8 +15,10 @@ Both servers use ../shared/bench/kamailio.cfg (Kamailio 5.6, 4 workers) and `por
 99.5 % of the requests (registrations) succeeded and at least 98 % of the rate was completed. CPU per request is the
 server's CPU time (all its processes) over the run divided by the successes.
 
-Usage: sip-load.py options [--rates 20000,40000,...] [--seconds 10] [--sockets 8]
-       sip-load.py register [--rates 4000,8000,...] [--seconds 15] [--users 1000] [--sockets 8]
+Usage: sip-load.py options [--rates 20000,40000,...] [--seconds 10] [--sockets 8] [--rounds N] [--baseline BINARY]
+       sip-load.py register [--rates 4000,8000,...] [--seconds 10] [--users 1000] [--sockets 8] [--rounds N]
+                            [--baseline BINARY]
+--baseline gives a second portcullis binary (say, before a change) the same load in the same run, after the first.
 Needs: gcc, libssl-dev (register), taskset, kamailio (apt-get install kamailio kamailio-sqlite-modules), a release
 build of portcullis (swift build -c release --scratch-path .build-release --product portcullis).
 """
@@ -88,11 +90,9 @@ class Kamailio:
 
 
 class Portcullis:
-    name = "Portcullis"
-
-    def __init__(self, binary, users):
-        self.binary = binary
-        self.data = users / "portcullis"
+    def __init__(self, binary, users, name="Portcullis"):
+        self.binary, self.name = binary, name
+        self.data = users / name.replace(" ", "-")
         subprocess.run([binary, "network", "allow", "add", HOST, "--data-dir", self.data], check=True, capture_output=True)
         for line in (users / "users.csv").read_text().splitlines()[1:]:
             user, _, password = line.split(";")[:3]
@@ -156,6 +156,9 @@ def main():
     parser.add_argument("--sockets", type=int, default=8)
     parser.add_argument("--users", type=int, default=1000, help="extensions registering (register)")
     parser.add_argument("--binary", default=str(ROOT / ".build-release" / "release" / "portcullis"))
+    parser.add_argument("--baseline", help="a second portcullis binary (say, before a change) given the same load")
+    parser.add_argument("--rounds", type=int, default=1, help="times the whole grid is run; a rate counts as sustained "
+                        "when every round sustained it")
     args = parser.parse_args()
     load = LOADS[args.load]
     rates = args.rates or ("20000,30000,40000,50000,60000,70000,80000" if args.load == "options" else "4000,8000,12000,16000,20000")
@@ -168,30 +171,34 @@ def main():
                         "--users", str(args.users if args.load == "register" else 1), "--domain", "pbx.test"],
                        check=True, capture_output=True)
         servers = [Kamailio(args.users_dir), Portcullis(args.binary, args.users_dir)]
-        best = {server.name: 0 for server in servers}
+        if args.baseline:
+            servers.append(Portcullis(args.baseline, args.users_dir, name="Portcullis baseline"))
         rows = []
-        for rate in [int(rate) for rate in rates.split(",")]:
-            for server in servers:
-                result = run(server, load, rate, args, generator)
-                if result["sustained"]:
-                    best[server.name] = max(best[server.name], rate)
-                rows.append((server.name, rate, result))
-                print(f"{server.name:14} {rate:>7}/s done {result['ok_per_s']:>9.1f}/s "
-                      f"cpu {result['cpu_pct']:5.1f} % {result['us_per_success']:6.1f} µs each "
-                      + " ".join(f"{heading} {result[field]}" for field, heading in load["columns"])
-                      + f" {'SUSTAINED' if result['sustained'] else 'not sustained'}", flush=True)
+        for round_number in range(1, args.rounds + 1):
+            for rate in [int(rate) for rate in rates.split(",")]:
+                for server in servers:
+                    result = run(server, load, rate, args, generator)
+                    rows.append((round_number, server.name, rate, result))
+                    print(f"{round_number} {server.name:20} {rate:>7}/s done {result['ok_per_s']:>9.1f}/s "
+                          f"cpu {result['cpu_pct']:5.1f} % {result['us_per_success']:6.1f} µs each "
+                          + " ".join(f"{heading} {result[field]}" for field, heading in load["columns"])
+                          + f" {'SUSTAINED' if result['sustained'] else 'not sustained'}", flush=True)
     print(f"\n# sip-load {args.load}: {time.strftime('%Y-%m-%dT%H:%M:%S%z')}, {os.cpu_count()} CPUs, servers on CPU 0, "
           f"generator on CPU 1, {args.seconds:g} s per point, {args.sockets} sockets"
           + (f", {args.users} users" if args.load == "register" else "") + "\n")
     headings = [heading for _, heading in load["columns"]]
-    print("| server | rate/s | done/s | CPU % of a core | CPU µs each | " + " | ".join(headings) + " | sustained |")
-    print("| --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in headings) + " | --- |")
-    for name, rate, r in rows:
-        print(f"| {name} | {rate} | {r['ok_per_s']:.1f} | {r['cpu_pct']:.1f} | {r['us_per_success']:.1f} | "
+    print("| round | server | rate/s | done/s | CPU % of a core | CPU µs each | " + " | ".join(headings) + " | sustained |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in headings) + " | --- |")
+    for round_number, name, rate, r in rows:
+        print(f"| {round_number} | {name} | {rate} | {r['ok_per_s']:.1f} | {r['cpu_pct']:.1f} | {r['us_per_success']:.1f} | "
               + " | ".join(str(r[field]) for field, _ in load["columns"]) + f" | {'yes' if r['sustained'] else 'no'} |")
-    kamailio, portcullis = best[servers[0].name], best[servers[1].name]
-    ratio = f"{portcullis / kamailio:.2f}" if kamailio else "n/a (Kamailio sustained no rate tried)"
-    print(f"\nhighest sustained: Kamailio {kamailio}/s, Portcullis {portcullis}/s, ratio {ratio}")
+    best = {server.name: max([rate for _, name, rate, r in rows if name == server.name
+                              and all(other["sustained"] for _, n, x, other in rows if n == name and x == rate)], default=0)
+            for server in servers}
+    kamailio = best[servers[0].name]
+    for server in servers[1:]:
+        ratio = f"{best[server.name] / kamailio:.2f}" if kamailio else "n/a (Kamailio sustained no rate tried)"
+        print(f"\nhighest sustained in every round: Kamailio {kamailio}/s, {server.name} {best[server.name]}/s, ratio {ratio}")
 
 
 if __name__ == "__main__":
