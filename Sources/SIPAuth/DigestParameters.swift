@@ -85,7 +85,8 @@ enum DigestParameters {
     }
 
     private static func trimmed(_ bytes: UTF8Bytes) -> UTF8Bytes {
-        guard let first = bytes.firstIndex(where: { !SIPCharacterClass.isWhitespace($0) }), let last = bytes.lastIndex(where: { !SIPCharacterClass.isWhitespace($0) }) else {
+        guard let first = bytes.firstIndex(where: { !SIPCharacterClass.isWhitespace($0) }),
+              let last = bytes.lastIndex(where: { !SIPCharacterClass.isWhitespace($0) }) else {
             return bytes[bytes.startIndex..<bytes.startIndex]
         }
         return bytes[first...last]

@@ -22,9 +22,12 @@ extension Array: WriteBehindBuffer {
         return true
     }
 
+    /// Hands the storage itself over. `WriteBehindQueue.take` empties a buffer it has swapped out and then drops, so
+    /// keeping the capacity (as this did while the queue emptied its buffer in place) would allocate storage of the
+    /// batch's size only to free it.
     @inlinable
     public mutating func takeAll() -> [Element] {
-        defer { removeAll(keepingCapacity: true) }
+        defer { self = [] }
         return self
     }
 
