@@ -12,6 +12,9 @@ public enum ConstantTime {
     /// Compares text case-insensitively for ASCII hex digests, still in constant time.
     @inlinable
     public static func equalsHex(_ lhs: String, _ rhs: String) -> Bool {
-        equals(lhs.utf8.map { $0 | 0x20 }, rhs.utf8.map { $0 | 0x20 })
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        var difference: UInt8 = 0
+        for (a, b) in zip(lhs.utf8, rhs.utf8) { difference |= (a | 0x20) ^ (b | 0x20) }
+        return difference == 0
     }
 }

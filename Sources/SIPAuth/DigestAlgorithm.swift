@@ -1,4 +1,5 @@
 import Crypto
+import FoundationEssentials
 import Model
 
 /// The digest hash functions of RFC 8760; MD5 stays for the phones that know nothing else.
@@ -21,19 +22,33 @@ public enum DigestAlgorithm: String, StrictChoice {
 
     /// Lower-case hex digest of UTF-8 text.
     public func hexDigest(_ text: String) -> String {
-        var text = text
-        // Hashed where the text lies: three of these per authenticated REGISTER.
-        return text.withUTF8 { utf8 in
-            switch self {
-            case .md5: Hex.encode(Insecure.MD5.hash(data: UnsafeRawBufferPointer(utf8)))
-            case .sha256: Hex.encode(SHA256.hash(data: UnsafeRawBufferPointer(utf8)))
-            }
+        hexDigest(of: [text])
+    }
+
+    /// Lower-case hex digest of the pieces joined by colons, as every digest input is (RFC 2617): each piece is fed to
+    /// the hash where it lies, so no joined string is made. Three of these per authenticated REGISTER.
+    public func hexDigest(of pieces: [String]) -> String {
+        switch self {
+        case .md5: Self.hexDigest(of: pieces, into: Insecure.MD5())
+        case .sha256: Self.hexDigest(of: pieces, into: SHA256())
         }
     }
 
+    private static func hexDigest(of pieces: [String], into function: some HashFunction) -> String {
+        var function = function
+        for (index, piece) in pieces.enumerated() {
+            if index > 0 { function.update(data: colon) }
+            var piece = piece
+            piece.withUTF8 { function.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        return function.finalize().withUnsafeBytes { Hex.encode($0) }
+    }
+
+    private static let colon: [UInt8] = [UInt8(ascii: ":")]
+
     /// HA1 = H(username:realm:password), what an extension stores instead of its password.
     public func ha1(username: String, realm: String, password: String) -> String {
-        hexDigest("\(username):\(realm):\(password)")
+        hexDigest(of: [username, realm, password])
     }
 }
 
@@ -41,13 +56,21 @@ public enum DigestAlgorithm: String, StrictChoice {
 public enum Hex {
     /// Several per REGISTER (digests, nonces): one allocation, the text's own.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let input = Array(bytes)
-        return String(unsafeUninitializedCapacity: input.count * 2) { out in
-            for (index, byte) in input.enumerated() {
-                out[2 * index] = digit(byte >> 4)
-                out[2 * index + 1] = digit(byte & 0x0F)
-            }
-            return input.count * 2
+        bytes.withContiguousStorageIfAvailable { encode(UnsafeRawBufferPointer($0)) } ?? Array(bytes).withUnsafeBytes { encode($0) }
+    }
+
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            write(bytes, to: UnsafeMutableBufferPointer(rebasing: out[...]))
+            return bytes.count * 2
+        }
+    }
+
+    /// Writes the hex digits of `bytes` at the start of `out`, which has room for twice as many.
+    public static func write(_ bytes: UnsafeRawBufferPointer, to out: UnsafeMutableBufferPointer<UInt8>) {
+        for (index, byte) in bytes.enumerated() {
+            out[2 * index] = digit(byte >> 4)
+            out[2 * index + 1] = digit(byte & 0x0F)
         }
     }
 
@@ -68,6 +91,17 @@ public enum Hex {
             index += 2
         }
         return out
+    }
+
+    /// The number that up to 16 hex digits spell; nil for anything else.
+    public static func number(_ digits: some Collection<UInt8>) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 16 else { return nil }
+        var value: UInt64 = 0
+        for digit in digits {
+            guard let nibble = nibble(digit) else { return nil }
+            value = value << 4 | UInt64(nibble)
+        }
+        return value
     }
 
     private static func nibble(_ byte: UInt8) -> UInt8? {

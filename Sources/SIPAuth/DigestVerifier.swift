@@ -44,7 +44,7 @@ public struct DigestVerifier: Sendable {
         else { return .qopRequired }
         guard DigestVerifier.sameURI(credentials.uri, requestURI) else { return .uriMismatch }
         let expected = DigestVerifier.expectedResponse(
-            ha1: ha1 ?? algorithm.hexDigest("\(credentials.username):\(realm):"), algorithm: algorithm,
+            ha1: ha1 ?? algorithm.hexDigest(of: [credentials.username, realm, ""]), algorithm: algorithm,
             method: method.rawValue, uri: credentials.uri, nonce: credentials.nonce, nonceCount: ncText, cnonce: cnonce, qop: "auth")
         let matches = ConstantTime.equalsHex(expected, credentials.response)
         guard matches, ha1 != nil else { return .wrongResponse }
@@ -58,11 +58,11 @@ public struct DigestVerifier: Sendable {
     /// response = H(HA1:nonce:nc:cnonce:qop:H(method:uri)), or H(HA1:nonce:H(method:uri)) without qop.
     public static func expectedResponse(ha1: String, algorithm: DigestAlgorithm, method: String, uri: String, nonce: String,
                                         nonceCount: String?, cnonce: String?, qop: String?) -> String {
-        let ha2 = algorithm.hexDigest("\(method):\(uri)")
+        let ha2 = algorithm.hexDigest(of: [method, uri])
         if let qop, let nonceCount, let cnonce {
-            return algorithm.hexDigest("\(ha1):\(nonce):\(nonceCount):\(cnonce):\(qop):\(ha2)")
+            return algorithm.hexDigest(of: [ha1, nonce, nonceCount, cnonce, qop, ha2])
         }
-        return algorithm.hexDigest("\(ha1):\(nonce):\(ha2)")
+        return algorithm.hexDigest(of: [ha1, nonce, ha2])
     }
 
     /// The digest-uri must name the Request-URI (RFC 2617 section 3.2.2.5); compared as parsed URIs.

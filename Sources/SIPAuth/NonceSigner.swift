@@ -1,5 +1,6 @@
 import Model
 import Crypto
+import FoundationEssentials
 import SIPCore
 
 /// Issues nonces that carry their own issue time and a MAC, so a server can check them without storing them
@@ -23,30 +24,34 @@ public struct NonceSigner: Sendable {
         self.lifetime = lifetime
     }
 
-    /// 16 hex digits of issue time, 16 of randomness, 32 of truncated HMAC-SHA256.
+    /// 16 hex digits of issue time, 16 of randomness, 32 of truncated HMAC-SHA256, written into the nonce's own
+    /// storage: the only allocation besides the HMAC's.
     public func makeNonce(now: UInt64, random: UInt64 = PooledRandomNumberGenerator().next()) -> String {
-        let body = Hex.encode(bigEndian(now) + bigEndian(random))
-        return body + body.withUTF8Bytes(mac)
+        String(unsafeUninitializedCapacity: 64) { out in
+            withUnsafeBytes(of: (now.bigEndian, random.bigEndian)) { Hex.write($0, to: out) }
+            writeMAC(of: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[0..<32])),
+                     to: UnsafeMutableBufferPointer(rebasing: out[32..<64]))
+            return 64
+        }
     }
 
     public func check(_ nonce: String, now: UInt64) -> Check {
         guard nonce.utf8.count == 64 else { return .invalid }
-        let signed = nonce.withUTF8Bytes { ConstantTime.equals(mac($0.prefix(32)).utf8, $0.suffix(32)) }
-        guard signed, let bytes = Hex.decode(nonce.prefix(16)) else {
-            return .invalid
+        let issuedAt: UInt64? = nonce.withUTF8Bytes { bytes in
+            let signed = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { expected in
+                writeMAC(of: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.prefix(32))), to: expected)
+                return ConstantTime.equals(expected, bytes.suffix(32))
+            }
+            return signed ? Hex.number(bytes.prefix(16)) : nil
         }
-        let issuedAt = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        guard issuedAt <= now + 5 else { return .invalid }
+        guard let issuedAt, issuedAt <= now + 5 else { return .invalid }
         return now - min(now, issuedAt) > lifetime ? .stale : .valid(issuedAt: issuedAt)
     }
 
-    private func mac(_ body: UTF8Bytes) -> String {
+    /// The first 16 bytes of HMAC-SHA256 over `body`, as 32 hex digits written to `out`.
+    private func writeMAC(of body: UnsafeRawBufferPointer, to out: UnsafeMutableBufferPointer<UInt8>) {
         var hmac = keyed
-        hmac.update(data: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body)))
-        return Hex.encode(hmac.finalize().prefix(16))
-    }
-
-    private func bigEndian(_ value: UInt64) -> [UInt8] {
-        (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (UInt64($0) * 8)) }
+        hmac.update(data: body)
+        hmac.finalize().withUnsafeBytes { Hex.write(UnsafeRawBufferPointer(rebasing: $0.prefix(16)), to: out) }
     }
 }

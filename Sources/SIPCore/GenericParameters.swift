@@ -48,13 +48,26 @@ public struct GenericParameters: Sendable, Hashable, Sequence {
     /// `;a=b;c` as written on the wire.
     public var serialized: String {
         var text = ""
+        text.reserveCapacity(serializedLength)
+        serialize(into: &text)
+        return text
+    }
+
+    /// The length of `serialized`, but for the escapes of quoted values.
+    var serializedLength: Int {
+        items.reduce(0) { $0 + 4 + $1.name.utf8.count + ($1.value?.utf8.count ?? 0) }
+    }
+
+    /// Appends `serialized` to `text` without a string of its own.
+    func serialize(into text: inout String) {
         for item in items {
-            text += ";" + item.name
+            text += ";"
+            text += item.name
             if let value = item.value {
-                text += "=" + (item.quoted ? HeaderValueScanner.quoted(value) : value)
+                text += "="
+                text += item.quoted ? HeaderValueScanner.quoted(value) : value
             }
         }
-        return text
     }
 }
 

@@ -58,9 +58,15 @@ struct HeaderValueScanner {
 
     /// Reads up to (not including) the first byte in `stops` (a handful of bytes), or to the end.
     mutating func read(until stops: [UInt8]) -> String {
+        String(decoding: bytes[skip(until: stops)], as: UTF8.self)
+    }
+
+    /// Moves past what `read(until:)` would read and returns its offsets in the value, for a caller that takes a
+    /// substring of the value instead of a new string.
+    mutating func skip(until stops: [UInt8]) -> Range<Int> {
         let start = position
         while let byte = peek, !stops.contains(byte) { position += 1 }
-        return String(decoding: bytes[start..<position], as: UTF8.self)
+        return start..<position
     }
 
     /// Reads a quoted-string and returns its content with quoted-pairs resolved.

@@ -60,7 +60,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         }
         if bracketed {
             _ = scanner.consume(UInt8(ascii: "<"), spaced: false)
-            let uriText = scanner.read(until: [UInt8(ascii: ">")])
+            let uriText = Self.slice(value, scanner.skip(until: [UInt8(ascii: ">")]))
             guard scanner.consume(UInt8(ascii: ">"), spaced: false) else { throw scanner.error("missing '>'") }
             do {
                 uri = try URI(parsing: uriText)
@@ -68,7 +68,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
                 throw scanner.error(error.detail)
             }
         } else {
-            let uriText = scanner.read(until: [UInt8(ascii: ";"), 0x20, 0x09, 0x0D, 0x0A])
+            let uriText = Self.slice(value, scanner.skip(until: [UInt8(ascii: ";"), 0x20, 0x09, 0x0D, 0x0A]))
             guard !uriText.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: ",") }) else {
                 throw scanner.error("a URI with '?' or ',' must be enclosed in <>")
             }
@@ -79,5 +79,13 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
             }
         }
         parameters = try scanner.readParameters()
+    }
+
+    /// The URI's text as a substring of the value: a URI longer than 15 bytes made into a string of its own would
+    /// cost an allocation for each From, To and Contact received.
+    private static func slice(_ value: String, _ offsets: Range<Int>) -> Substring {
+        let utf8 = value.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: offsets.lowerBound)
+        return value[start..<utf8.index(start, offsetBy: offsets.count)]
     }
 }

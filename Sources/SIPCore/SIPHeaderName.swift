@@ -11,12 +11,26 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     private let fingerprint: UInt64
 
     public init(_ name: String) {
-        // Most senders spell known headers canonically: found without lower-casing (this runs for every header line).
-        if let known = SIPHeaderName.known[name] ?? SIPHeaderName.known[name.lowercased()] {
-            self = known
-        } else {
-            self.init(canonical: name)
+        self = name.withUTF8Bytes { SIPHeaderName.known($0) } ?? SIPHeaderName(canonical: name)
+    }
+
+    /// The known header spelled by `bytes` in any case, long or compact form; nil for another name. Looked up by
+    /// fingerprint in a small table, without making a string or hashing one (this runs for every header line).
+    static func known(_ bytes: some Collection<UInt8>) -> SIPHeaderName? {
+        let print = bytes.reduce(fingerprintSeed) { ($0 ^ UInt64(lowercased($1))) &* fingerprintPrime }
+        var slot = Int(truncatingIfNeeded: print) & (KnownTable.size - 1)
+        while let entry = knownTable.entries[slot] {
+            if entry.fingerprint == print, entry.spelling.count == bytes.count,
+               zip(entry.spelling, bytes).allSatisfy({ $0 == lowercased($1) }) {
+                return entry.name
+            }
+            slot = (slot + 1) & (KnownTable.size - 1)
         }
+        return nil
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
     public init(stringLiteral value: String) { self.init(value) }
@@ -34,8 +48,11 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
 
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 
+    private static let fingerprintSeed: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static let fingerprintPrime: UInt64 = 0x100_0000_01b3
+
     private static func fingerprint(_ key: String) -> UInt64 {
-        key.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        key.utf8.reduce(fingerprintSeed) { ($0 ^ UInt64($1)) &* fingerprintPrime }
     }
     public var description: String { canonical }
 
@@ -72,7 +89,29 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     public static let retryAfter = SIPHeaderName(canonical: "Retry-After")
     public static let unsupported = SIPHeaderName(canonical: "Unsupported")
 
-    private static let known: [String: SIPHeaderName] = {
+    /// Every known name under its lower-cased key and its compact form (RFC 3261 section 7.3.3), open addressing.
+    private struct KnownTable {
+        struct Entry {
+            let fingerprint: UInt64
+            let spelling: [UInt8]
+            let name: SIPHeaderName
+        }
+
+        /// A power of two, about three times the 45 spellings, so probes stay short.
+        static let size = 128
+        private(set) var entries = [Entry?](repeating: nil, count: size)
+
+        init(_ spellings: [(String, SIPHeaderName)]) {
+            for (spelling, name) in spellings {
+                let print = SIPHeaderName.fingerprint(spelling)
+                var slot = Int(truncatingIfNeeded: print) & (Self.size - 1)
+                while entries[slot] != nil { slot = (slot + 1) & (Self.size - 1) }
+                entries[slot] = Entry(fingerprint: print, spelling: Array(spelling.utf8), name: name)
+            }
+        }
+    }
+
+    private static let knownTable: KnownTable = {
         let all: [SIPHeaderName] = [
             .via, .from, .to, .callID, .cseq, .contact, .maxForwards, .contentLength, .contentType,
             .contentEncoding, .expires, .minExpires, .route, .recordRoute, .authorization,
@@ -80,15 +119,12 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
             .supported, .require, .accept, .subject, .date, .event, .referTo, .referredBy, .warning,
             .retryAfter, .unsupported,
         ]
-        var table = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
-        for name in all { table[name.canonical] = name }
-        let compact: [String: SIPHeaderName] = [
-            "v": .via, "f": .from, "t": .to, "i": .callID, "m": .contact, "l": .contentLength,
-            "c": .contentType, "e": .contentEncoding, "s": .subject, "k": .supported, "o": .event,
-            "r": .referTo, "b": .referredBy,
+        let compact: [(String, SIPHeaderName)] = [
+            ("v", .via), ("f", .from), ("t", .to), ("i", .callID), ("m", .contact), ("l", .contentLength),
+            ("c", .contentType), ("e", .contentEncoding), ("s", .subject), ("k", .supported), ("o", .event),
+            ("r", .referTo), ("b", .referredBy),
         ]
-        table.merge(compact) { current, _ in current }
-        return table
+        return KnownTable(all.map { ($0.key, $0) } + compact)
     }()
 
     private static let listKeys: Set<String> = [

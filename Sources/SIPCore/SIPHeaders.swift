@@ -69,10 +69,10 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     mutating func updateTopVia(_ change: (Via) -> Via?) {
         guard let index = fields.firstIndex(where: { $0.name == .via }) else { return }
         let line = fields[index].value
-        let values = HeaderValueScanner.splitList(line)
-        guard let first = values.first, let top = parsed?.vias.first ?? (try? Via(parsing: first)),
-              let changed = change(top) else { return }
-        fields[index].value = ([changed.description] + values.dropFirst()).joined(separator: ", ")
+        let single = !line.utf8.contains(UInt8(ascii: ","))
+        let values = single ? [] : HeaderValueScanner.splitList(line)
+        guard let top = parsed?.vias.first ?? (try? Via(parsing: single ? line : values[0])), let changed = change(top) else { return }
+        fields[index].value = single ? changed.description : ([changed.description] + values.dropFirst()).joined(separator: ", ")
         parsed?.vias[0] = changed
     }
 }

@@ -1,13 +1,24 @@
 extension SIPRequest {
     /// Wire form; Content-Length always states the body size, in its original position.
     public func serialized() -> [UInt8] {
-        SIPSerializer.bytes(startLine: "\(method.rawValue) \(uri) SIP/2.0", headers: headers, body: body)
+        let target = uri.description
+        return SIPSerializer.bytes(headers: headers, body: body, startLineLength: method.rawValue.utf8.count + target.utf8.count + 9) { output in
+            SIPSerializer.appendLine(method.rawValue, to: &output, keeping: { $0 == 0x09 })
+            output.append(0x20)
+            SIPSerializer.appendLine(target, to: &output, keeping: { $0 == 0x09 })
+            output.append(contentsOf: " SIP/2.0".utf8)
+        }
     }
 }
 
 extension SIPResponse {
     public func serialized() -> [UInt8] {
-        SIPSerializer.bytes(startLine: "SIP/2.0 \(statusCode) \(reasonPhrase)", headers: headers, body: body)
+        SIPSerializer.bytes(headers: headers, body: body, startLineLength: reasonPhrase.utf8.count + 12) { output in
+            output.append(contentsOf: "SIP/2.0 ".utf8)
+            SIPSerializer.appendDecimal(statusCode, to: &output)
+            output.append(0x20)
+            SIPSerializer.appendLine(reasonPhrase, to: &output, keeping: { $0 == 0x09 })
+        }
     }
 }
 
@@ -24,10 +35,14 @@ extension SIPMessage {
 /// is written without any control character: text that reached a header from elsewhere (an SDP body, a reason) can
 /// never end a header early and inject another. (Other controls stay in header values, where quoted-pairs allow them.)
 enum SIPSerializer {
-    static func bytes(startLine: String, headers: SIPHeaders, body: [UInt8]) -> [UInt8] {
+    /// The start line is written by `startLine` into the output (no string of its own); `startLineLength` sizes it.
+    static func bytes(headers: SIPHeaders, body: [UInt8], startLineLength: Int, startLine: (inout [UInt8]) -> Void) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(512 + body.count)
-        appendLine(startLine, to: &output, keeping: { $0 == 0x09 })
+        // The exact size but for Content-Length's digits, so the array is allocated once.
+        var size = startLineLength + 2 + Self.contentLengthLine + 2 + body.count
+        for field in headers { size += field.name.canonical.utf8.count + field.value.utf8.count + 4 }
+        output.reserveCapacity(size)
+        startLine(&output)
         output.append(contentsOf: [0x0D, 0x0A])
         var wroteLength = false
         for field in headers {
@@ -36,17 +51,35 @@ enum SIPSerializer {
             output.append(contentsOf: field.name.canonical.utf8)
             output.append(contentsOf: [UInt8(ascii: ":"), 0x20])
             if isLength {
-                output.append(contentsOf: String(body.count).utf8)
+                appendDecimal(body.count, to: &output)
             } else {
                 appendLine(field.value, to: &output, keeping: { $0 != 0x0D && $0 != 0x0A })
             }
             output.append(contentsOf: [0x0D, 0x0A])
             wroteLength = wroteLength || isLength
         }
-        if !wroteLength { output.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8) }
+        if !wroteLength {
+            output.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(body.count, to: &output)
+            output.append(contentsOf: [0x0D, 0x0A])
+        }
         output.append(contentsOf: [0x0D, 0x0A])
         output.append(contentsOf: body)
         return output
+    }
+
+    /// Room for `Content-Length: ` and its digits, when the headers have none.
+    private static let contentLengthLine = 32
+
+    /// A number in decimal, without a string in between (status codes and lengths; a negative one takes the slow way).
+    static func appendDecimal(_ number: Int, to output: inout [UInt8]) {
+        guard number >= 0 else { return output.append(contentsOf: String(number).utf8) }
+        var divisor = 1
+        while divisor <= number / 10 { divisor *= 10 }
+        while divisor > 0 {
+            output.append(0x30 + UInt8(number / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// `text` with each control character (C0 and DEL) that `keeping` refuses written as a space. Almost every value

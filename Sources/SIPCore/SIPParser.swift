@@ -28,7 +28,7 @@ public struct SIPParser: Sendable {
         while position < bytes.count, bytes[position] == 0x0D || bytes[position] == 0x0A { position += 1 }
         guard position < bytes.count else { throw SIPParseError(.incomplete, "empty message") }
 
-        var startLine: String?
+        var startLine: UnsafeRawBufferPointer?
         var fields: [SIPHeaders.Field] = []
         fields.reserveCapacity(Self.expectedHeaderCount)
         var pendingName: SIPHeaderName?
@@ -58,7 +58,7 @@ public struct SIPParser: Sendable {
             // A CR that does not end a line could split the message differently in another parser (request smuggling).
             guard !line.contains(0x0D) else { throw SIPParseError(.malformedHeader, "bare CR inside a line") }
             if startLine == nil {
-                startLine = String(decoding: line, as: UTF8.self)
+                startLine = line
                 continue
             }
             if line.isEmpty {
@@ -88,9 +88,11 @@ public struct SIPParser: Sendable {
             }
             var nameEnd = colon
             while nameEnd > 0, SIPCharacterClass.isWhitespace(line[nameEnd - 1]) { nameEnd -= 1 }
-            let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<nameEnd]), as: UTF8.self)
-            guard SIPCharacterClass.isToken(name) else { throw SIPParseError(.malformedHeader, "bad header name '\(name.prefix(32))'") }
-            pendingName = SIPHeaderName(name)
+            let name = line[0..<nameEnd]
+            guard !name.isEmpty, SIPCharacterClass.matches(name, SIPCharacterClass.token) else {
+                throw SIPParseError(.malformedHeader, "bad header name '\(Self.text(name).prefix(32))'")
+            }
+            pendingName = SIPHeaderName.known(name) ?? SIPHeaderName(Self.text(name))
             pendingLine = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
         }
         guard let startLine, let headerEnd else { throw SIPParseError(.incomplete, "headers not terminated by an empty line") }
@@ -108,48 +110,96 @@ public struct SIPParser: Sendable {
         return try SIPMessageValidator.validated(SIPParser.message(startLine: startLine, headers: headers, body: body))
     }
 
-    private static func message(startLine: String, headers: SIPHeaders, body: [UInt8]) throws(SIPParseError) -> SIPMessage {
-        if startLine.hasPrefix("SIP/") {
-            return .response(try response(statusLine: startLine, headers: headers, body: body))
+    /// The start line is read from the received bytes, split at its spaces in place: only the method, the
+    /// Request-URI and a reason phrase become strings.
+    private static func message(startLine line: UnsafeRawBufferPointer, headers: SIPHeaders, body: [UInt8]) throws(SIPParseError) -> SIPMessage {
+        if line.starts(with: "SIP/".utf8) {
+            return .response(try response(statusLine: line, headers: headers, body: body))
         }
-        let parts = startLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }) else {
+        let spaces = spaceIndices(line, atMost: 3)
+        guard spaces.count == 2, spaces[0] > 0, spaces[1] > spaces[0] + 1, spaces[1] < line.count - 1 else {
             throw SIPParseError(.malformedStartLine, "request line must be 'METHOD SP Request-URI SP SIP/2.0'")
         }
-        guard SIPCharacterClass.isToken(parts[0]) else { throw SIPParseError(.malformedStartLine, "bad method '\(parts[0].prefix(32))'") }
-        try checkVersion(parts[2])
+        let method = line[..<spaces[0]]
+        guard SIPCharacterClass.matches(method, SIPCharacterClass.token) else {
+            throw SIPParseError(.malformedStartLine, "bad method '\(text(method).prefix(32))'")
+        }
+        try checkVersion(line[(spaces[1] + 1)...])
         let uri: URI
         do {
-            uri = try URI(parsing: parts[1])
+            uri = try URI(parsing: text(line[(spaces[0] + 1)..<spaces[1]]))
         } catch {
             throw SIPParseError(.malformedRequestURI, error.detail)
         }
         if case .sip(let sipURI) = uri, !sipURI.headers.isEmpty {
             throw SIPParseError(.malformedRequestURI, "headers are not allowed in a Request-URI")
         }
-        return .request(SIPRequest(method: SIPMethod(String(parts[0])), uri: uri, headers: headers, body: body))
+        return .request(SIPRequest(method: SIPMethod(text(method)), uri: uri, headers: headers, body: body))
     }
 
-    private static func response(statusLine: String, headers: SIPHeaders, body: [UInt8]) throws(SIPParseError) -> SIPResponse {
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2 else { throw SIPParseError(.malformedStartLine, "status line must be 'SIP/2.0 SP code SP reason'") }
-        try checkVersion(parts[0])
-        guard parts[1].count == 3, parts[1].utf8.allSatisfy(SIPCharacterClass.isDigit), let code = Int(parts[1]), (100...699).contains(code) else {
+    private static func response(statusLine line: UnsafeRawBufferPointer, headers: SIPHeaders, body: [UInt8]) throws(SIPParseError) -> SIPResponse {
+        let spaces = spaceIndices(line, atMost: 2)
+        guard let first = spaces.first else { throw SIPParseError(.malformedStartLine, "status line must be 'SIP/2.0 SP code SP reason'") }
+        try checkVersion(line[..<first])
+        let code = line[(first + 1)..<(spaces.count == 2 ? spaces[1] : line.count)]
+        guard code.count == 3, code.allSatisfy(SIPCharacterClass.isDigit), case let value = code.reduce(0, { $0 * 10 + Int($1 - 0x30) }),
+              (100...699).contains(value) else {
             throw SIPParseError(.malformedStartLine, "status code must be three digits 100-699")
         }
-        return SIPResponse(statusCode: code, reasonPhrase: parts.count == 3 ? String(parts[2]) : "", headers: headers, body: body)
+        return SIPResponse(statusCode: value, reasonPhrase: spaces.count == 2 ? text(line[(spaces[1] + 1)...]) : "", headers: headers, body: body)
     }
 
-    private static func checkVersion(_ text: Substring) throws(SIPParseError) {
-        guard text != "SIP/2.0" else { return }
-        guard text.count > 4, text.prefix(4).caseInsensitiveEquals("SIP/") else {
-            throw SIPParseError(.malformedStartLine, "bad version '\(text.prefix(16))'")
+    /// Where the first `limit` spaces of `line` are, without an array: at most three are ever asked for.
+    private static func spaceIndices(_ line: UnsafeRawBufferPointer, atMost limit: Int) -> SpaceIndices {
+        var result = SpaceIndices()
+        var index = 0
+        while index < line.count, result.count < limit {
+            if line[index] == 0x20 { result.append(index) }
+            index += 1
         }
-        let number = text.dropFirst(4)
+        return result
+    }
+
+    private static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes), as: UTF8.self)
+    }
+
+    private static func checkVersion(_ bytes: Slice<UnsafeRawBufferPointer>) throws(SIPParseError) {
+        guard !bytes.elementsEqual("SIP/2.0".utf8) else { return }
+        let version = text(bytes)
+        guard version.utf8.count > 4, version.prefix(4).caseInsensitiveEquals("SIP/") else {
+            throw SIPParseError(.malformedStartLine, "bad version '\(version.prefix(16))'")
+        }
+        let number = version.dropFirst(4)
         let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
         guard pieces.count == 2, pieces.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(SIPCharacterClass.isDigit) }) else {
-            throw SIPParseError(.malformedStartLine, "bad version '\(text.prefix(16))'")
+            throw SIPParseError(.malformedStartLine, "bad version '\(version.prefix(16))'")
         }
         guard number == "2.0" else { throw SIPParseError(.unsupportedVersion, "SIP/\(number) is not supported") }
+    }
+}
+
+/// Up to three positions held inline (a start line has two spaces, or a third that makes it wrong).
+private struct SpaceIndices {
+    private var storage: (Int, Int, Int) = (0, 0, 0)
+    private(set) var count = 0
+
+    var first: Int? { count > 0 ? storage.0 : nil }
+
+    subscript(_ index: Int) -> Int {
+        switch index {
+        case 0: storage.0
+        case 1: storage.1
+        default: storage.2
+        }
+    }
+
+    mutating func append(_ value: Int) {
+        switch count {
+        case 0: storage.0 = value
+        case 1: storage.1 = value
+        default: storage.2 = value
+        }
+        count += 1
     }
 }

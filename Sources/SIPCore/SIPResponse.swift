@@ -24,12 +24,18 @@ public struct SIPResponse: Sendable, Equatable {
         for field in request.headers where field.name == .via || field.name == .from || field.name == .callID || field.name == .cseq {
             fields.append(field)
         }
-        if var to = request.headers[.to] {
+        if let to = request.headers[.to] {
             // A received request's To was parsed by validation, so this costs no parse for every response.
             if let toTag, (try? request.to())?.tag == nil {
-                to += ";tag=" + toTag
+                var tagged = ""
+                tagged.reserveCapacity(to.utf8.count + 5 + toTag.utf8.count)
+                tagged += to
+                tagged += ";tag="
+                tagged += toTag
+                fields.append(SIPHeaders.Field(.to, tagged))
+            } else {
+                fields.append(SIPHeaders.Field(.to, to))
             }
-            fields.append(SIPHeaders.Field(.to, to))
         }
         self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: SIPHeaders(fields))
     }

@@ -25,17 +25,30 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     /// The transport parameter, lower-cased, if any.
     public var transport: String? { parameters["transport"].flatMap { $0?.lowercased() } }
 
+    /// Written into one string sized up front (a binding's contact and a digest's check write it for every REGISTER).
     public var description: String {
-        var text = isSecure ? "sips:" : "sip:"
+        var text = ""
+        text.reserveCapacity(12 + (user?.utf8.count ?? 0) + (password?.utf8.count ?? 0) + host.utf8.count + parameters.serializedLength
+            + headers.reduce(0) { $0 + 1 + $1.utf8.count })
+        text += isSecure ? "sips:" : "sip:"
         if let user {
             text += user
-            if let password { text += ":" + password }
+            if let password {
+                text += ":"
+                text += password
+            }
             text += "@"
         }
         text += host
-        if let port { text += ":" + String(port) }
-        text += parameters.serialized
-        if !headers.isEmpty { text += "?" + headers.joined(separator: "&") }
+        if let port {
+            text += ":"
+            text += String(port)
+        }
+        parameters.serialize(into: &text)
+        for (index, header) in headers.enumerated() {
+            text += index == 0 ? "?" : "&"
+            text += header
+        }
         return text
     }
 

@@ -24,8 +24,20 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
     /// The branch begins with the RFC 3261 magic cookie, so it identifies the transaction alone.
     public var hasRFC3261Branch: Bool { branch?.hasPrefix("z9hG4bK") ?? false }
 
+    /// Written into one string sized up front: the top Via of every received request is written again (`received`).
     public var description: String {
-        "SIP/2.0/\(transport) \(host)\(port.map { ":\($0)" } ?? "")\(parameters.serialized)"
+        var text = ""
+        text.reserveCapacity(16 + transport.utf8.count + host.utf8.count + parameters.serializedLength)
+        text += "SIP/2.0/"
+        text += transport
+        text += " "
+        text += host
+        if let port {
+            text += ":"
+            text += String(port)
+        }
+        parameters.serialize(into: &text)
+        return text
     }
 
     public init(parsing value: String) throws(SIPParseError) {

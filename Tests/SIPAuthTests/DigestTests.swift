@@ -56,6 +56,9 @@ struct DigestTests {
     @Test func noncesAreSignedAndExpire() {
         let signer = NonceSigner(key: Array("key".utf8), lifetime: 300)
         let nonce = signer.makeNonce(now: 1_000)
+        // Issue time and randomness in hex, big-endian, then the MAC: the layout phones and other nodes see.
+        #expect(signer.makeNonce(now: 0x1234, random: 0xABCD).prefix(32) == "0000000000001234000000000000abcd")
+        #expect(nonce.utf8.count == 64 && nonce.utf8.allSatisfy { Array("0123456789abcdef".utf8).contains($0) })
         #expect(signer.check(nonce, now: 1_100) == .valid(issuedAt: 1_000))
         #expect(signer.check(nonce, now: 1_301) == .stale)
         var forged = Array(nonce.utf8)

@@ -13,7 +13,36 @@ public struct SIPPeer: Sendable, CustomStringConvertible {
         self.address = address
         self.transport = transport
         self.localPort = localPort
-        ip = address.ipAddress ?? "unknown"
+        ip = SIPPeer.text(of: address)
+    }
+
+    /// An IPv4 source as dotted decimal, written straight into a string of at most 15 bytes, which Swift keeps inline:
+    /// NIO's `ipAddress` allocates a buffer for `inet_ntop` for every datagram. Other families take NIO's way.
+    static func text(of address: SocketAddress) -> String {
+        guard case .v4(let v4) = address else { return address.ipAddress ?? "unknown" }
+        // sockaddr_in keeps the address in network order at offset 4 (after family and port) on Linux and BSD alike.
+        return withUnsafeBytes(of: v4.address) { raw in
+            String(unsafeUninitializedCapacity: 15) { buffer in
+                var count = 0
+                for (index, octet) in raw[4..<8].enumerated() {
+                    if index > 0 {
+                        buffer[count] = UInt8(ascii: ".")
+                        count += 1
+                    }
+                    if octet >= 100 {
+                        buffer[count] = 0x30 + octet / 100
+                        count += 1
+                    }
+                    if octet >= 10 {
+                        buffer[count] = 0x30 + octet / 10 % 10
+                        count += 1
+                    }
+                    buffer[count] = 0x30 + octet % 10
+                    count += 1
+                }
+                return count
+            }
+        }
     }
 
     public var port: Int { address.port ?? 0 }

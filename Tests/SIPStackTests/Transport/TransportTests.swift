@@ -24,4 +24,12 @@ struct TransportTests {
         let defaultPort = try Via(parsing: "SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKa")
         #expect(SIPReplier.destination(via: defaultPort, source: source).port == 5060)
     }
+
+    @Test(arguments: ["0.0.0.0", "1.2.3.4", "10.0.100.9", "127.0.0.1", "192.168.255.250", "255.255.255.255", "::1", "2001:db8::7"])
+    func peerAddressTextMatchesNIOs(_ ip: String) throws {
+        let address = try SocketAddress(ipAddress: ip, port: 5060)
+        let peer = SIPPeer(address: address, transport: .udp)
+        #expect(peer.ip == address.ipAddress)
+        #expect(peer.ip == ip)
+    }
 }
