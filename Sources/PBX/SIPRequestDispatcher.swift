@@ -292,28 +292,43 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             if let registrationGuard, let attempt = RegistrationAttempt(peer, account: account.registrationName, userAgent: userAgent) {
                 registrationGuard.succeeded(attempt, account: account.registrationName, now: now)
             }
-            var fields = SIPRequestDispatcher.facts(peer, userAgent: userAgent)
-            fields["extension"] = account.number
-            if before.isEmpty && !decision.bindings.isEmpty {
-                fields["contact"] = decision.bindings.map(\.contact).joined(separator: ", ")
-                bus.publish(PortcullisEvent(EventCatalogue.extensionRegistered, time: now, fields: fields))
-            } else if !before.isEmpty && decision.bindings.isEmpty {
-                fields["reason"] = "unregistered by the device"
-                bus.publish(PortcullisEvent(EventCatalogue.extensionUnregistered, time: now, fields: fields))
+            // A refresh (most REGISTERs) raises no event, so the event's facts are gathered only for a change.
+            if before.isEmpty != decision.bindings.isEmpty {
+                var fields = SIPRequestDispatcher.facts(peer, userAgent: userAgent)
+                fields["extension"] = account.number
+                if before.isEmpty {
+                    fields["contact"] = decision.bindings.map(\.contact).joined(separator: ", ")
+                    bus.publish(PortcullisEvent(EventCatalogue.extensionRegistered, time: now, fields: fields))
+                } else {
+                    fields["reason"] = "unregistered by the device"
+                    bus.publish(PortcullisEvent(EventCatalogue.extensionUnregistered, time: now, fields: fields))
+                }
             }
             var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: CallMessages.newTag())
             // RFC 5626 section 6: a device finds its own binding by the instance and reg-id it sent.
             var sent: [String: GenericParameters] = [:]
             for case .address(let address) in (try? request.contacts()) ?? [] {
-                sent[address.uri.description] = address.parameters.keeping(["+sip.instance", "reg-id"])
+                let echoed = address.parameters.keeping(Self.echoedContactParameters)
+                if !echoed.isEmpty { sent[address.uri.description] = echoed }
             }
             for binding in decision.bindings {
                 let echoed = sent[binding.contact]?.serialized ?? ""
-                response.headers.append(.contact, "<\(binding.contact)>;expires=\(binding.remainingSeconds(at: now))" + echoed)
+                let expires = String(binding.remainingSeconds(at: now))
+                var contact = ""
+                contact.reserveCapacity(binding.contact.utf8.count + expires.utf8.count + echoed.utf8.count + 11)
+                contact += "<"
+                contact += binding.contact
+                contact += ">;expires="
+                contact += expires
+                contact += echoed
+                response.headers.append(.contact, contact)
             }
             return response
         }
     }
+
+    /// The Contact parameters a 200 to REGISTER repeats for the binding they came with (RFC 5626 section 6).
+    private static let echoedContactParameters: Set<String> = ["+sip.instance", "reg-id"]
 
     /// What the PBX can do: 200 with the methods and the body type it takes.
     private static func options(_ request: SIPRequest) -> SIPResponse {

@@ -18,10 +18,26 @@ public struct DigestChallenge: Sendable, Equatable {
         self.stale = stale
     }
 
+    /// Written into one string sized up front: every REGISTER without credentials gets one or two.
     public var headerValue: String {
-        var text = "Digest realm=\"\(realm)\", nonce=\"\(nonce)\", algorithm=\(algorithm.rawValue)"
-        if let qop { text += ", qop=\"\(qop)\"" }
-        if let opaque { text += ", opaque=\"\(opaque)\"" }
+        var text = ""
+        text.reserveCapacity(80 + realm.utf8.count + nonce.utf8.count + (qop?.utf8.count ?? 0) + (opaque?.utf8.count ?? 0))
+        text += "Digest realm=\""
+        text += realm
+        text += "\", nonce=\""
+        text += nonce
+        text += "\", algorithm="
+        text += algorithm.rawValue
+        if let qop {
+            text += ", qop=\""
+            text += qop
+            text += "\""
+        }
+        if let opaque {
+            text += ", opaque=\""
+            text += opaque
+            text += "\""
+        }
         if stale { text += ", stale=true" }
         return text
     }

@@ -11,28 +11,21 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     private let fingerprint: UInt64
 
     public init(_ name: String) {
-        self = name.withUTF8Bytes { SIPHeaderName.known($0) } ?? SIPHeaderName(canonical: name)
+        self = name.withUTF8Bytes { SIPHeaderName.known(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0))) }
+            ?? SIPHeaderName(canonical: name)
     }
 
     /// The known header spelled by `bytes` in any case, long or compact form; nil for another name. Looked up by
     /// fingerprint in a small table, without making a string or hashing one (this runs for every header line).
-    static func known(_ bytes: some Collection<UInt8>) -> SIPHeaderName? {
-        let print = bytes.reduce(fingerprintSeed) { ($0 ^ UInt64(lowercased($1))) &* fingerprintPrime }
-        var slot = Int(truncatingIfNeeded: print) & (KnownTable.size - 1)
-        while let entry = knownTable.entries[slot] {
-            if entry.fingerprint == print, entry.spelling.count == bytes.count,
-               zip(entry.spelling, bytes).allSatisfy({ $0 == lowercased($1) }) {
-                return entry.name
-            }
-            slot = (slot + 1) & (KnownTable.size - 1)
-        }
-        return nil
+    static func known(_ bytes: UnsafeRawBufferPointer) -> SIPHeaderName? {
+        var print = fingerprintSeed
+        for byte in bytes { print = (print ^ UInt64(lowercased(byte))) &* fingerprintPrime }
+        return knownTable.name(fingerprint: print, spelling: bytes)
     }
 
-    private static func lowercased(_ byte: UInt8) -> UInt8 {
+    fileprivate static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
-
     public init(stringLiteral value: String) { self.init(value) }
 
     private init(canonical: String) {
@@ -89,25 +82,39 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     public static let retryAfter = SIPHeaderName(canonical: "Retry-After")
     public static let unsupported = SIPHeaderName(canonical: "Unsupported")
 
-    /// Every known name under its lower-cased key and its compact form (RFC 3261 section 7.3.3), open addressing.
+    /// Every known name under its lower-cased key and its compact form (RFC 3261 section 7.3.3), open addressing over
+    /// flat arrays: a probe reads a length and a fingerprint, and only a match compares bytes (a name crafted to share a
+    /// fingerprint stays unknown).
     private struct KnownTable {
-        struct Entry {
-            let fingerprint: UInt64
-            let spelling: [UInt8]
-            let name: SIPHeaderName
-        }
-
         /// A power of two, about three times the 45 spellings, so probes stay short.
-        static let size = 128
-        private(set) var entries = [Entry?](repeating: nil, count: size)
+        private static let size = 128
+        /// 0 marks an empty slot: no spelling is empty.
+        private var lengths = [Int](repeating: 0, count: size)
+        private var fingerprints = [UInt64](repeating: 0, count: size)
+        private var spellings = [[UInt8]](repeating: [], count: size)
+        private var names = [SIPHeaderName?](repeating: nil, count: size)
 
         init(_ spellings: [(String, SIPHeaderName)]) {
             for (spelling, name) in spellings {
-                let print = SIPHeaderName.fingerprint(spelling)
-                var slot = Int(truncatingIfNeeded: print) & (Self.size - 1)
-                while entries[slot] != nil { slot = (slot + 1) & (Self.size - 1) }
-                entries[slot] = Entry(fingerprint: print, spelling: Array(spelling.utf8), name: name)
+                var slot = Int(truncatingIfNeeded: SIPHeaderName.fingerprint(spelling)) & (Self.size - 1)
+                while lengths[slot] != 0 { slot = (slot + 1) & (Self.size - 1) }
+                lengths[slot] = spelling.utf8.count
+                fingerprints[slot] = SIPHeaderName.fingerprint(spelling)
+                self.spellings[slot] = Array(spelling.utf8)
+                names[slot] = name
             }
+        }
+
+        func name(fingerprint: UInt64, spelling bytes: UnsafeRawBufferPointer) -> SIPHeaderName? {
+            var slot = Int(truncatingIfNeeded: fingerprint) & (Self.size - 1)
+            while lengths[slot] != 0 {
+                if lengths[slot] == bytes.count, fingerprints[slot] == fingerprint,
+                   spellings[slot].elementsEqual(bytes.lazy.map(SIPHeaderName.lowercased)) {
+                    return names[slot]
+                }
+                slot = (slot + 1) & (Self.size - 1)
+            }
+            return nil
         }
     }
 

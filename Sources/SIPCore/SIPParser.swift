@@ -92,7 +92,7 @@ public struct SIPParser: Sendable {
             guard !name.isEmpty, SIPCharacterClass.matches(name, SIPCharacterClass.token) else {
                 throw SIPParseError(.malformedHeader, "bad header name '\(Self.text(name).prefix(32))'")
             }
-            pendingName = SIPHeaderName.known(name) ?? SIPHeaderName(Self.text(name))
+            pendingName = SIPHeaderName.known(UnsafeRawBufferPointer(rebasing: name)) ?? SIPHeaderName(Self.text(name))
             pendingLine = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
         }
         guard let startLine, let headerEnd else { throw SIPParseError(.incomplete, "headers not terminated by an empty line") }
