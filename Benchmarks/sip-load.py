@@ -4,7 +4,9 @@ CPU 0 and is given the same rates, Kamailio first at each rate; a generator in C
 with batched sends and receives, times every answer on a microsecond clock and retransmits nothing.
 
   options   stateless OPTIONS keepalives (load/options-load.c). One SIPp tops out near 30,000 OPTIONS/s here, below
-            what either server answers. Kamailio answers with sl_send_reply (its "ceiling test" branch).
+            what either server answers. Kamailio answers with sl_send_reply (its "ceiling test" branch). A third
+            anchor, the floor (load/options-floor.c), answers on the same batched system calls and does nothing
+            else: what is left of a server's CPU per request above it is its own work.
   register  digest-authenticated registrations, REGISTER -> 401 -> REGISTER -> 200 (load/register-load.c), each user
             always from the same socket. SIPp's clock moves in 4 ms steps here and it sends its new registrations in
             bursts on that clock, so register-race.sh cannot time the tail below 4 ms; this can. Kamailio registers in
@@ -35,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("BENCH_DIR", ROOT.parent / "shared" / "bench"))
-HOST, KAMAILIO_PORT, PORTCULLIS_PORT = "127.0.0.1", 5070, 5090
+HOST, KAMAILIO_PORT, PORTCULLIS_PORT, FLOOR_PORT = "127.0.0.1", 5070, 5090, 5092
 MIN_SUCCEEDED, MIN_ACHIEVED = 0.995, 0.98
 
 
@@ -109,6 +111,19 @@ class Portcullis:
         return PORTCULLIS_PORT
 
 
+class Floor:
+    """A bare responder (load/options-floor.c): receive, copy five header lines, send; no SIP server does less."""
+    name = "Floor (bare responder)"
+
+    def __init__(self, binary):
+        self.binary = binary
+
+    def start(self, workdir):
+        self.process = subprocess.Popen(["taskset", "-c", "0", self.binary, HOST, str(FLOOR_PORT)], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=open(f"{workdir}/floor.log", "w"))
+        return FLOOR_PORT
+
+
 # Per load: the generator's source and libraries, its last arguments, and the table's extra columns (JSON field,
 # heading). Both generators report "offered" (requests or registrations), "ok" and "ok_per_s" (the successes).
 LOADS = {
@@ -173,6 +188,10 @@ def main():
         servers = [Kamailio(args.users_dir), Portcullis(args.binary, args.users_dir)]
         if args.baseline:
             servers.append(Portcullis(args.baseline, args.users_dir, name="Portcullis baseline"))
+        if args.load == "options":
+            floor = f"{base}/options-floor"
+            subprocess.run(["gcc", "-O2", "-o", floor, str(ROOT / "Benchmarks" / "load" / "options-floor.c")], check=True)
+            servers.append(Floor(floor))
         rows = []
         for round_number in range(1, args.rounds + 1):
             for rate in [int(rate) for rate in rates.split(",")]:

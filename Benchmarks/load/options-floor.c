@@ -1,0 +1,84 @@
+// options-floor.c: the floor under any OPTIONS responder on this machine. It answers every datagram with a 200 that
+// copies the request's Via, From, To, Call-ID and CSeq lines, on the same batched system calls Portcullis uses
+// (recvmmsg, then one sendmmsg for what one read brought), and does nothing else: no validation, no state. What it
+// costs per request is what the kernel and the copying cost; a SIP server can only add to it.
+//
+// usage: options-floor HOST PORT        (runs until killed; built by sip-load.py with gcc -O2)
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define BATCH 64
+#define DATAGRAM_BYTES 4096
+
+static char requests[BATCH][DATAGRAM_BYTES], responses[BATCH][DATAGRAM_BYTES];
+static struct sockaddr_in sources[BATCH];
+
+// Whether the header line starting at `line` is one a response copies (RFC 3261 section 8.2.6.2), long or compact.
+static int copied(const char *line, size_t length) {
+    static const char *names[] = {"via:", "v:", "from:", "f:", "to:", "t:", "call-id:", "i:", "cseq:"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t n = strlen(names[i]);
+        if (length >= n && strncasecmp(line, names[i], n) == 0) return 1;
+    }
+    return 0;
+}
+
+// Writes the 200 for `request` into `out` and returns its length.
+static int answer(const char *request, int length, char *out) {
+    int written = sprintf(out, "SIP/2.0 200 OK\r\n");
+    const char *end = request + length, *line = memchr(request, '\n', (size_t)length);
+    while (line && ++line < end && *line != '\r' && *line != '\n') {
+        const char *next = memchr(line, '\n', (size_t)(end - line));
+        size_t line_length = (size_t)((next ? next + 1 : end) - line);
+        if (copied(line, line_length) && written + (int)line_length < DATAGRAM_BYTES - 64) {
+            memcpy(out + written, line, line_length);
+            written += (int)line_length;
+        }
+        line = next;
+    }
+    written += sprintf(out + written, "Content-Length: 0\r\n\r\n");
+    return written;
+}
+
+int main(int argc, char **argv) {
+    struct sockaddr_in local = {.sin_family = AF_INET};
+    if (argc != 3 || inet_pton(AF_INET, argv[1], &local.sin_addr) != 1 || atoi(argv[2]) <= 0 || atoi(argv[2]) > 65535) {
+        fprintf(stderr, "usage: options-floor HOST PORT (HOST an IPv4 address)\n");
+        return 2;
+    }
+    local.sin_port = htons((uint16_t)atoi(argv[2]));
+    int fd = socket(AF_INET, SOCK_DGRAM, 0), buffer = 8 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
+        perror("options-floor");
+        return 1;
+    }
+    static struct mmsghdr in[BATCH], out[BATCH];
+    static struct iovec in_vectors[BATCH], out_vectors[BATCH];
+    for (;;) {
+        for (int i = 0; i < BATCH; i++) {
+            in_vectors[i] = (struct iovec){requests[i], DATAGRAM_BYTES};
+            in[i].msg_hdr = (struct msghdr){.msg_name = &sources[i], .msg_namelen = sizeof sources[i], .msg_iov = &in_vectors[i],
+                                            .msg_iovlen = 1};
+        }
+        int got = recvmmsg(fd, in, BATCH, MSG_WAITFORONE, NULL);
+        if (got <= 0) continue;
+        for (int i = 0; i < got; i++) {
+            out_vectors[i] = (struct iovec){responses[i], (size_t)answer(requests[i], (int)in[i].msg_len, responses[i])};
+            out[i].msg_hdr = (struct msghdr){.msg_name = &sources[i], .msg_namelen = in[i].msg_hdr.msg_namelen,
+                                             .msg_iov = &out_vectors[i], .msg_iovlen = 1};
+        }
+        for (int sent = 0; sent < got;) {
+            int n = sendmmsg(fd, out + sent, (unsigned)(got - sent), 0);
+            if (n <= 0) break;
+            sent += n;
+        }
+    }
+}
