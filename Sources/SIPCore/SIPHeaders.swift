@@ -26,15 +26,19 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     public var count: Int { fields.count }
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 
+    // The lookups below walk the fields by index and compare names in place: a `for field in fields` loop copies
+    // each field it passes (three references retained and released), and every message is looked up a dozen times.
+
     /// The first value of a header, as written.
     public subscript(_ name: SIPHeaderName) -> String? {
-        fields.first { $0.name == name }?.value
+        for index in fields.indices where fields[index].name == name { return fields[index].value }
+        return nil
     }
 
     /// How many field lines a header has; counts without collecting them.
     public func lineCount(_ name: SIPHeaderName) -> Int {
         var count = 0
-        for field in fields where field.name == name { count += 1 }
+        for index in fields.indices where fields[index].name == name { count += 1 }
         return count
     }
 
@@ -48,16 +52,20 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     /// Calls `body` with each value `values(_:)` returns, in order, without collecting them: a line holding one value
     /// (the usual case) costs no array.
     public func forEachValue<E: Error>(_ name: SIPHeaderName, _ body: (String) throws(E) -> Void) throws(E) {
-        for field in fields where field.name == name {
-            guard name.isList, field.value.utf8.contains(UInt8(ascii: ",")) else {
-                try body(name.isList ? HeaderValueScanner.trimmed(field.value) : field.value)
+        for index in fields.indices where fields[index].name == name {
+            let value = fields[index].value
+            guard name.isList, value.utf8.contains(UInt8(ascii: ",")) else {
+                try body(name.isList ? HeaderValueScanner.trimmed(value) : value)
                 continue
             }
-            for value in HeaderValueScanner.splitList(field.value) { try body(value) }
+            for element in HeaderValueScanner.splitList(value) { try body(element) }
         }
     }
 
-    public func contains(_ name: SIPHeaderName) -> Bool { fields.contains { $0.name == name } }
+    public func contains(_ name: SIPHeaderName) -> Bool {
+        for index in fields.indices where fields[index].name == name { return true }
+        return false
+    }
 
     public mutating func append(_ name: SIPHeaderName, _ value: String) {
         fields.append(Field(name, value))

@@ -40,20 +40,21 @@ enum SIPSerializer {
         var output: [UInt8] = []
         // The exact size but for Content-Length's digits, so the array is allocated once.
         var size = startLineLength + 2 + Self.contentLengthLine + 2 + body.count
-        for field in headers { size += field.name.canonical.utf8.count + field.value.utf8.count + 4 }
+        let fields = headers.fields
+        for index in fields.indices { size += fields[index].name.canonical.utf8.count + fields[index].value.utf8.count + 4 }
         output.reserveCapacity(size)
         startLine(&output)
         output.append(contentsOf: [0x0D, 0x0A])
         var wroteLength = false
-        for field in headers {
-            let isLength = field.name == .contentLength
+        for index in fields.indices {
+            let isLength = fields[index].name == .contentLength
             if isLength && wroteLength { continue }
-            output.append(contentsOf: field.name.canonical.utf8)
+            output.append(contentsOf: fields[index].name.canonical.utf8)
             output.append(contentsOf: [UInt8(ascii: ":"), 0x20])
             if isLength {
                 appendDecimal(body.count, to: &output)
             } else {
-                appendLine(field.value, to: &output, keeping: { $0 != 0x0D && $0 != 0x0A })
+                appendLine(fields[index].value, to: &output, keeping: { $0 != 0x0D && $0 != 0x0A })
             }
             output.append(contentsOf: [0x0D, 0x0A])
             wroteLength = wroteLength || isLength

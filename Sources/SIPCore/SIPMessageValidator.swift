@@ -55,8 +55,8 @@ enum SIPMessageValidator {
     /// The one Content-Length of a message, nil when absent; several differing values are an error.
     static func contentLength(_ headers: SIPHeaders) throws(SIPParseError) -> Int? {
         var result: Int?
-        for field in headers.fields where field.name == .contentLength {
-            let value = field.value.trimmingSpaces()
+        for index in headers.fields.indices where headers.fields[index].name == .contentLength {
+            let value = headers.fields[index].value.trimmingSpaces()
             guard !value.isEmpty, value.utf8.allSatisfy(SIPCharacterClass.isDigit) else {
                 throw SIPParseError(.invalidContentLength, "Content-Length '\(value.prefix(16))' is not a number")
             }

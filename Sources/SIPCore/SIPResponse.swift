@@ -21,8 +21,10 @@ public struct SIPResponse: Sendable, Equatable {
     public init(replyingTo request: SIPRequest, statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil) {
         var fields: [SIPHeaders.Field] = []
         fields.reserveCapacity(Self.replyCapacity)
-        for field in request.headers where field.name == .via || field.name == .from || field.name == .callID || field.name == .cseq {
-            fields.append(field)
+        let received = request.headers.fields
+        for index in received.indices {
+            let name = received[index].name
+            if name == .via || name == .from || name == .callID || name == .cseq { fields.append(received[index]) }
         }
         if let to = request.headers[.to] {
             // A received request's To was parsed by validation, so this costs no parse for every response.
