@@ -2,8 +2,8 @@
 /// scalar values in range, CSeq method matching the request (RFC 3261 section 8.1.1 and RFC 4475 section 3.1.2).
 enum SIPMessageValidator {
     /// Returns the message with what the checks parsed kept in its headers (`SIPParsedHeaders`).
-    static func validated(_ message: SIPMessage) throws(SIPParseError) -> SIPMessage {
-        switch message {
+    static func validated(_ message: consuming SIPMessage) throws(SIPParseError) -> SIPMessage {
+        switch consume message {
         case .request(var request):
             request.headers.parsed = try validate(request.headers, request: request)
             return .request(request)

@@ -39,17 +39,22 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             }
             text += "@"
         }
+        SIPURI.appendAddress(host: host, port: port, parameters: parameters, to: &text)
+        for (index, header) in headers.enumerated() {
+            text += index == 0 ? "?" : "&"
+            text += header
+        }
+        return text
+    }
+
+    /// `host[:port];params`, as a URI and a Via's sent-by write it.
+    static func appendAddress(host: String, port: Int?, parameters: GenericParameters, to text: inout String) {
         text += host
         if let port {
             text += ":"
             text += String(port)
         }
         parameters.serialize(into: &text)
-        for (index, header) in headers.enumerated() {
-            text += index == 0 ? "?" : "&"
-            text += header
-        }
-        return text
     }
 
     /// Parses what follows `sip:`, scanning UTF-8 bytes in place (this runs several times per request).

@@ -31,12 +31,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         text += "SIP/2.0/"
         text += transport
         text += " "
-        text += host
-        if let port {
-            text += ":"
-            text += String(port)
-        }
-        parameters.serialize(into: &text)
+        SIPURI.appendAddress(host: host, port: port, parameters: parameters, to: &text)
         return text
     }
 

@@ -29,6 +29,29 @@ struct ParserLimitsTests {
         #expect(code(Self.register()) == nil)
     }
 
+    /// The start line is split at its spaces in the received bytes: every other spacing is a malformed start line.
+    @Test(arguments: ["REGISTER  sip:127.0.0.1 SIP/2.0", " REGISTER sip:127.0.0.1 SIP/2.0", "REGISTER sip:127.0.0.1 SIP/2.0 ",
+                      "REGISTER sip:127.0.0.1 SIP/2.0 x", "REGISTER sip:127.0.0.1", "REG{STER sip:127.0.0.1 SIP/2.0",
+                      "REGISTER sip:127.0.0.1 SIP/2.", "SIP/2.0  200 OK", "SIP/2.0 2000 OK", "SIP/2.0 099 OK", "SIP/2.0"])
+    func startLinesOutOfShapeAreRefused(_ line: String) {
+        var bytes = Self.register()
+        bytes.replaceSubrange(0..<"REGISTER sip:127.0.0.1 SIP/2.0".utf8.count, with: Array(line.utf8))
+        #expect(code(bytes) == .malformedStartLine)
+    }
+
+    @Test func startLinesAndHeaderNamesAreReadInPlace() throws {
+        var bytes = Self.register(extraHeaders: ["m: <sip:1001@127.0.0.1:5062>", "X-Custom-Header: one", "USER-agent: phone"])
+        guard case .request(let request) = try SIPParser().parse(bytes) else { throw SIPParseError(.incomplete, "not a request") }
+        #expect(request.method == .register && request.uri.sipURI?.host == "127.0.0.1")
+        #expect(request.headers.lineCount(.contact) == 2 && request.headers[.userAgent] == "phone")
+        #expect(request.headers.fields.map(\.name.canonical).contains("X-Custom-Header"))
+        #expect(request.headers[SIPHeaderName("x-custom-header")] == "one")
+        bytes = Array("SIP/2.0 404 Not Found Here\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n".utf8)
+        guard case .response(let response) = try SIPParser().parse(bytes) else { throw SIPParseError(.incomplete, "not a response") }
+        #expect(response.statusCode == 404 && response.reasonPhrase == "Not Found Here")
+        #expect(String(decoding: response.serialized().prefix(26), as: UTF8.self) == "SIP/2.0 404 Not Found Here")
+    }
+
     @Test func oversizedMessageIsRefusedAs513() {
         let bytes = Self.register(body: String(repeating: "x", count: 70_000))
         #expect(code(bytes) == .messageTooLarge)

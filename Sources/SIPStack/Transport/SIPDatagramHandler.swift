@@ -60,7 +60,7 @@ enum SIPInbound {
                 return .failure(error)
             }
         }
-        switch outcome {
+        switch consume outcome {
         case .success(.request(var request)):
             request.recordSource(ip: replier.peer.ip, port: replier.peer.port)
             handler.handle(.request(request), replier: replier)
