@@ -60,10 +60,14 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         registrar.withLock { $0.bounds = bounds }
     }
 
-    public func handle(_ message: SIPMessage, replier: SIPReplier) {
-        guard case .request(let request) = message else {
+    public func handle(_ message: consuming SIPMessage, replier: SIPReplier) {
+        let request: SIPRequest
+        switch consume message {
+        case .request(let received):
+            request = received
+        case .response(let response):
             metrics.responses.increment()
-            if case .response(let response) = message, trunkRegistrar?.receive(response) != true, notificationCaller?.receive(response) != true {
+            if trunkRegistrar?.receive(response) != true, notificationCaller?.receive(response) != true {
                 router?.receive(response, replier: replier)
             }
             return

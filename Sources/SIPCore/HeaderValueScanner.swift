@@ -120,7 +120,7 @@ struct HeaderValueScanner {
     /// Splits a list header at commas outside quoted strings and angle brackets; elements are trimmed.
     static func splitList(_ value: String) -> [String] {
         // One value per line is the usual case: nothing to split, and the parser has trimmed it already.
-        guard value.utf8.contains(UInt8(ascii: ",")) else { return [trimmed(value)] }
+        guard value.containsByte(UInt8(ascii: ",")) else { return [trimmed(value)] }
         var elements: [String] = []
         var current: [UInt8] = []
         var inQuotes = false

@@ -46,7 +46,7 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         } else if scanner.peek == UInt8(ascii: "<") {
             displayName = nil
             bracketed = true
-        } else if value.utf8.contains(UInt8(ascii: "<")) {
+        } else if value.containsByte(UInt8(ascii: "<")) {
             let words = scanner.read(until: [UInt8(ascii: "<")])
             let tokens = words.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
             guard tokens.allSatisfy({ SIPCharacterClass.isToken($0) }) else {

@@ -54,7 +54,7 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     public func forEachValue<E: Error>(_ name: SIPHeaderName, _ body: (String) throws(E) -> Void) throws(E) {
         for index in fields.indices where fields[index].name == name {
             let value = fields[index].value
-            guard name.isList, value.utf8.contains(UInt8(ascii: ",")) else {
+            guard name.isList, value.containsByte(UInt8(ascii: ",")) else {
                 try body(name.isList ? HeaderValueScanner.trimmed(value) : value)
                 continue
             }
@@ -77,7 +77,7 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     mutating func updateTopVia(_ change: (Via) -> Via?) {
         guard let index = fields.firstIndex(where: { $0.name == .via }) else { return }
         let line = fields[index].value
-        let single = !line.utf8.contains(UInt8(ascii: ","))
+        let single = !line.containsByte(UInt8(ascii: ","))
         let values = single ? [] : HeaderValueScanner.splitList(line)
         guard let top = parsed?.vias.first ?? (try? Via(parsing: single ? line : values[0])), let changed = change(top) else { return }
         fields[index].value = single ? changed.description : ([changed.description] + values.dropFirst()).joined(separator: ", ")

@@ -29,7 +29,7 @@ enum SIPMessageValidator {
             return try NameAddress(parsing: line, header: name.canonical)
         }
         let from = try address(.from), to = try address(.to)
-        guard let callID = headers[.callID], !callID.isEmpty, !callID.contains(" ") else {
+        guard let callID = headers[.callID], !callID.isEmpty, !callID.containsByte(0x20) else {
             throw SIPParseError(.malformedHeader, "Call-ID: must be one word")
         }
         guard headers.lineCount(.cseq) == 1, let cseqLine = headers[.cseq] else {

@@ -116,18 +116,18 @@ public struct SIPParser: Sendable {
         if line.starts(with: "SIP/".utf8) {
             return .response(try response(statusLine: line, headers: headers, body: body))
         }
-        let spaces = spaceIndices(line, atMost: 3)
-        guard spaces.count == 2, spaces[0] > 0, spaces[1] > spaces[0] + 1, spaces[1] < line.count - 1 else {
+        guard let first = line.firstIndex(of: 0x20), let second = line[(first + 1)...].firstIndex(of: 0x20),
+              !line[(second + 1)...].contains(0x20), first > 0, second > first + 1, second < line.count - 1 else {
             throw SIPParseError(.malformedStartLine, "request line must be 'METHOD SP Request-URI SP SIP/2.0'")
         }
-        let method = line[..<spaces[0]]
+        let method = line[..<first]
         guard SIPCharacterClass.matches(method, SIPCharacterClass.token) else {
             throw SIPParseError(.malformedStartLine, "bad method '\(text(method).prefix(32))'")
         }
-        try checkVersion(line[(spaces[1] + 1)...])
+        try checkVersion(line[(second + 1)...])
         let uri: URI
         do {
-            uri = try URI(parsing: text(line[(spaces[0] + 1)..<spaces[1]]))
+            uri = try URI(parsing: text(line[(first + 1)..<second]))
         } catch {
             throw SIPParseError(.malformedRequestURI, error.detail)
         }
@@ -138,26 +138,17 @@ public struct SIPParser: Sendable {
     }
 
     private static func response(statusLine line: UnsafeRawBufferPointer, headers: SIPHeaders, body: [UInt8]) throws(SIPParseError) -> SIPResponse {
-        let spaces = spaceIndices(line, atMost: 2)
-        guard let first = spaces.first else { throw SIPParseError(.malformedStartLine, "status line must be 'SIP/2.0 SP code SP reason'") }
+        guard let first = line.firstIndex(of: 0x20) else {
+            throw SIPParseError(.malformedStartLine, "status line must be 'SIP/2.0 SP code SP reason'")
+        }
         try checkVersion(line[..<first])
-        let code = line[(first + 1)..<(spaces.count == 2 ? spaces[1] : line.count)]
+        let second = line[(first + 1)...].firstIndex(of: 0x20)
+        let code = line[(first + 1)..<(second ?? line.count)]
         guard code.count == 3, code.allSatisfy(SIPCharacterClass.isDigit), case let value = code.reduce(0, { $0 * 10 + Int($1 - 0x30) }),
               (100...699).contains(value) else {
             throw SIPParseError(.malformedStartLine, "status code must be three digits 100-699")
         }
-        return SIPResponse(statusCode: value, reasonPhrase: spaces.count == 2 ? text(line[(spaces[1] + 1)...]) : "", headers: headers, body: body)
-    }
-
-    /// Where the first `limit` spaces of `line` are, without an array: at most three are ever asked for.
-    private static func spaceIndices(_ line: UnsafeRawBufferPointer, atMost limit: Int) -> SpaceIndices {
-        var result = SpaceIndices()
-        var index = 0
-        while index < line.count, result.count < limit {
-            if line[index] == 0x20 { result.append(index) }
-            index += 1
-        }
-        return result
+        return SIPResponse(statusCode: value, reasonPhrase: second.map { text(line[($0 + 1)...]) } ?? "", headers: headers, body: body)
     }
 
     private static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
@@ -176,30 +167,5 @@ public struct SIPParser: Sendable {
             throw SIPParseError(.malformedStartLine, "bad version '\(version.prefix(16))'")
         }
         guard number == "2.0" else { throw SIPParseError(.unsupportedVersion, "SIP/\(number) is not supported") }
-    }
-}
-
-/// Up to three positions held inline (a start line has two spaces, or a third that makes it wrong).
-private struct SpaceIndices {
-    private var storage: (Int, Int, Int) = (0, 0, 0)
-    private(set) var count = 0
-
-    var first: Int? { count > 0 ? storage.0 : nil }
-
-    subscript(_ index: Int) -> Int {
-        switch index {
-        case 0: storage.0
-        case 1: storage.1
-        default: storage.2
-        }
-    }
-
-    mutating func append(_ value: Int) {
-        switch count {
-        case 0: storage.0 = value
-        case 1: storage.1 = value
-        default: storage.2 = value
-        }
-        count += 1
     }
 }

@@ -59,10 +59,13 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses what follows `sip:`, scanning UTF-8 bytes in place (this runs several times per request).
     public init(parsing text: some StringProtocol, secure: Bool) throws(SIPParseError) {
+        self = try text.withUTF8Bytes { bytes throws(SIPParseError) in try SIPURI(bytes: bytes, text: text, secure: secure) }
+    }
+
+    /// `bytes` are `text`'s, already in hand (`URI` checked them); `text` names the URI in errors.
+    init(bytes: UTF8Bytes, text: some StringProtocol, secure: Bool) throws(SIPParseError) {
         isSecure = secure
-        (user, password, host, port, parameters, headers) = try text.withUTF8Bytes { bytes throws(SIPParseError) in
-            try SIPURI.parts(bytes, text: text)
-        }
+        (user, password, host, port, parameters, headers) = try SIPURI.parts(bytes, text: text)
     }
 
     private static func parts(_ bytes: UTF8Bytes, text: some StringProtocol) throws(SIPParseError)

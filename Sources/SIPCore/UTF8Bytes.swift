@@ -15,3 +15,12 @@ extension StringProtocol {
         return try result.get()
     }
 }
+
+extension StringProtocol {
+    /// Whether the text's UTF-8 holds `byte`, searched in its own storage: walking a `UTF8View` by index costs several
+    /// times as much, and header values are searched for commas and brackets several times per request.
+    @inlinable
+    public func containsByte(_ byte: UInt8) -> Bool {
+        withUTF8Bytes { $0.contains(byte) }
+    }
+}

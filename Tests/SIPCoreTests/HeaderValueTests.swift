@@ -34,9 +34,16 @@ struct HeaderValueTests {
         #expect(try URI(parsing: "tel:+1-201-555-0123;phone-context=example.com").scheme == "tel")
         if case .tel(let tel) = try URI(parsing: "tel:+1-201-555-0123") { #expect(tel.digits == "+12015550123") }
         #expect(try URI(parsing: "nobodyKnowsThisScheme:totally-bogus-stuff").scheme == "nobodyKnowsThisScheme")
+        // Schemes compare without case; the rest of a URI taken from the middle of a value keeps its own text.
+        #expect(try URI(parsing: "SIPS:alice@example.com").sipURI?.isSecure == true)
+        #expect(try URI(parsing: "Sip:alice@example.com").sipURI?.isSecure == false)
+        #expect(try URI(parsing: "TEL:+4930123").scheme == "tel")
+        let value = "<mailto:ünïcode@example.com>"
+        #expect(try URI(parsing: value.dropFirst().dropLast()) == .other(scheme: "mailto", value: "ünïcode@example.com"))
     }
 
-    @Test(arguments: ["sip:", "sip:user@", "sip:host:99999", "sip:ho st", "1sip:x", "sip:a@b;=x", "sip:[::1"])
+    @Test(arguments: ["sip:", "sip:user@", "sip:host:99999", "sip:ho st", "1sip:x", "sip:a@b;=x", "sip:[::1", ":x", "s!p:x",
+                      "sip:a\u{7F}b", "sip:<x>", "noscheme"])
     func badURIsAreRefused(text: String) {
         #expect(throws: SIPParseError.self) { try URI(parsing: text) }
     }

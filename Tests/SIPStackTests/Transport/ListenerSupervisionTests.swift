@@ -8,7 +8,7 @@ import Testing
 
 /// Answers every request 200, as the dispatcher answers OPTIONS.
 final class AnsweringHandler: SIPMessageHandler {
-    func handle(_ message: SIPMessage, replier: SIPReplier) {
+    func handle(_ message: consuming SIPMessage, replier: SIPReplier) {
         guard case .request(let request) = message else { return }
         replier.send(SIPResponse(replyingTo: request, statusCode: 200).serialized(), via: try? request.topVia())
     }

@@ -10,7 +10,10 @@ final class RecordingHandler: SIPMessageHandler {
     let messages = Mutex<[SIPMessage]>([])
     let errors = Mutex<[SIPParseError]>([])
 
-    func handle(_ message: SIPMessage, replier: SIPReplier) { messages.withLock { $0.append(message) } }
+    func handle(_ message: consuming SIPMessage, replier: SIPReplier) {
+        let received = message
+        messages.withLock { $0.append(received) }
+    }
     func handleMalformed(_ error: SIPParseError, badRequest: [UInt8]?, replier: SIPReplier) {
         errors.withLock { $0.append(error) }
         if let badRequest { replier.send(badRequest, via: nil) }
