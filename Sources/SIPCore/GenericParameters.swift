@@ -74,10 +74,13 @@ public struct GenericParameters: Sendable, Hashable, Sequence {
 extension StringProtocol {
     /// ASCII case-insensitive equality without allocating lower-cased copies.
     func caseInsensitiveEquals<T: StringProtocol>(_ other: T) -> Bool {
-        let lhs = utf8, rhs = other.utf8
-        guard lhs.count == rhs.count else { return false }
-        return zip(lhs, rhs).allSatisfy { a, b in
-            a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
-        }
+        SIPCharacterClass.caseInsensitiveEquals(utf8, other.utf8)
+    }
+}
+
+extension SIPCharacterClass {
+    /// ASCII case-insensitive equality of two byte sequences (a scheme read in place, a name and its spelling).
+    static func caseInsensitiveEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+        lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { asciiLowercased($0) == asciiLowercased($1) }
     }
 }

@@ -23,6 +23,10 @@ public enum SIPCharacterClass {
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
+    /// The byte with an ASCII capital lowered, any other kept.
+    @inlinable
+    public static func asciiLowercased(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
     /// SP or HTAB (RFC 3261 WSP), also between the parameters of a digest header.
     public static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 

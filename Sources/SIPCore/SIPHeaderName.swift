@@ -18,21 +18,16 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     /// The known header spelled by `bytes` in any case, long or compact form; nil for another name. Looked up by
     /// fingerprint in a small table, without making a string or hashing one (this runs for every header line).
     static func known(_ bytes: UnsafeRawBufferPointer) -> SIPHeaderName? {
-        var print = fingerprintSeed
-        for byte in bytes { print = (print ^ UInt64(lowercased(byte))) &* fingerprintPrime }
-        return knownTable.name(fingerprint: print, spelling: bytes)
+        knownTable.name(fingerprint: fingerprint(bytes), spelling: bytes)
     }
 
-    fileprivate static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-    }
     public init(stringLiteral value: String) { self.init(value) }
 
     private init(canonical: String) {
         self.canonical = canonical
         key = canonical.lowercased()
         isList = SIPHeaderName.listKeys.contains(key)
-        fingerprint = SIPHeaderName.fingerprint(key)
+        fingerprint = SIPHeaderName.fingerprint(key.utf8)
     }
 
     public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool {
@@ -41,11 +36,9 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
 
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 
-    private static let fingerprintSeed: UInt64 = 0xcbf2_9ce4_8422_2325
-    private static let fingerprintPrime: UInt64 = 0x100_0000_01b3
-
-    private static func fingerprint(_ key: String) -> UInt64 {
-        key.utf8.reduce(fingerprintSeed) { ($0 ^ UInt64($1)) &* fingerprintPrime }
+    /// FNV-1a of the bytes with ASCII capitals lowered, so any spelling of a name has its key's fingerprint.
+    private static func fingerprint(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64(SIPCharacterClass.asciiLowercased($1))) &* 0x100_0000_01b3 }
     }
     public var description: String { canonical }
 
@@ -83,23 +76,22 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     public static let unsupported = SIPHeaderName(canonical: "Unsupported")
 
     /// Every known name under its lower-cased key and its compact form (RFC 3261 section 7.3.3), open addressing over
-    /// flat arrays: a probe reads a length and a fingerprint, and only a match compares bytes (a name crafted to share a
+    /// flat arrays: a probe compares a fingerprint, and only a match compares the bytes (a name crafted to share a
     /// fingerprint stays unknown).
     private struct KnownTable {
         /// A power of two, about three times the 45 spellings, so probes stay short.
         private static let size = 128
-        /// 0 marks an empty slot: no spelling is empty.
-        private var lengths = [Int](repeating: 0, count: size)
         private var fingerprints = [UInt64](repeating: 0, count: size)
+        /// Empty marks an empty slot: no spelling is empty.
         private var spellings = [[UInt8]](repeating: [], count: size)
         private var names = [SIPHeaderName?](repeating: nil, count: size)
 
         init(_ spellings: [(String, SIPHeaderName)]) {
             for (spelling, name) in spellings {
-                var slot = Int(truncatingIfNeeded: SIPHeaderName.fingerprint(spelling)) & (Self.size - 1)
-                while lengths[slot] != 0 { slot = (slot + 1) & (Self.size - 1) }
-                lengths[slot] = spelling.utf8.count
-                fingerprints[slot] = SIPHeaderName.fingerprint(spelling)
+                let print = SIPHeaderName.fingerprint(spelling.utf8)
+                var slot = Int(truncatingIfNeeded: print) & (Self.size - 1)
+                while !self.spellings[slot].isEmpty { slot = (slot + 1) & (Self.size - 1) }
+                fingerprints[slot] = print
                 self.spellings[slot] = Array(spelling.utf8)
                 names[slot] = name
             }
@@ -107,9 +99,8 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
 
         func name(fingerprint: UInt64, spelling bytes: UnsafeRawBufferPointer) -> SIPHeaderName? {
             var slot = Int(truncatingIfNeeded: fingerprint) & (Self.size - 1)
-            while lengths[slot] != 0 {
-                if lengths[slot] == bytes.count, fingerprints[slot] == fingerprint,
-                   spellings[slot].elementsEqual(bytes.lazy.map(SIPHeaderName.lowercased)) {
+            while !spellings[slot].isEmpty {
+                if fingerprints[slot] == fingerprint, SIPCharacterClass.caseInsensitiveEquals(spellings[slot], bytes) {
                     return names[slot]
                 }
                 slot = (slot + 1) & (Self.size - 1)

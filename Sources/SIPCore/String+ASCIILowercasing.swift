@@ -5,7 +5,7 @@ extension String {
     @inlinable
     public init(asciiLowercasing bytes: some Collection<UInt8>) {
         self.init(unsafeUninitializedCapacity: bytes.count) { buffer in
-            for (offset, byte) in bytes.enumerated() { buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            for (offset, byte) in bytes.enumerated() { buffer[offset] = SIPCharacterClass.asciiLowercased(byte) }
             return bytes.count
         }
     }

@@ -43,17 +43,11 @@ public enum URI: Sendable, Hashable, CustomStringConvertible {
         guard !rest.isEmpty, rest.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\"") })
         else { throw SIPParseError(.malformedRequestURI, "illegal characters in '\(text.prefix(64))'") }
         let restText = text[text.utf8.index(text.startIndex, offsetBy: colon + 1 - bytes.startIndex)...]
-        if isScheme(scheme, "sip") || isScheme(scheme, "sips") {
+        if SIPCharacterClass.caseInsensitiveEquals(scheme, "sip".utf8) || SIPCharacterClass.caseInsensitiveEquals(scheme, "sips".utf8) {
             return .sip(try SIPURI(bytes: rest, text: restText, secure: scheme.count == 4))
-        } else if isScheme(scheme, "tel") {
+        } else if SIPCharacterClass.caseInsensitiveEquals(scheme, "tel".utf8) {
             return .tel(try TelURI(parsing: String(restText)))
         }
         return .other(scheme: String(decoding: scheme, as: UTF8.self), value: String(restText))
-    }
-
-    /// ASCII case-insensitive comparison of a scheme with a lower-case name.
-    private static func isScheme(_ bytes: UTF8Bytes, _ name: StaticString) -> Bool {
-        bytes.count == name.utf8CodeUnitCount
-            && zip(bytes, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)).allSatisfy { $0 | 0x20 == $1 }
     }
 }
