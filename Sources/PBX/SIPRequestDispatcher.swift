@@ -80,7 +80,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return
             }
         }
-        if request.method == .options, (try? request.to())?.tag == nil {
+        if request.method == .options, request.toTag == nil {
             // Keepalives of every phone and trunk: answered statelessly (a retransmission is answered again), so they
             // cost no transaction kept for 32 s and no lock of the call table.
             replier.send(Self.options(request).serialized(), via: try? request.topVia())

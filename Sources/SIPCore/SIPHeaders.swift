@@ -81,6 +81,6 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
         let values = single ? [] : HeaderValueScanner.splitList(line)
         guard let top = parsed?.vias.first ?? (try? Via(parsing: single ? line : values[0])), let changed = change(top) else { return }
         fields[index].value = single ? changed.description : ([changed.description] + values.dropFirst()).joined(separator: ", ")
-        parsed?.vias[0] = changed
+        parsed = parsed?.replacingTopVia(with: changed)
     }
 }

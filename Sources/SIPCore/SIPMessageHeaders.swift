@@ -32,6 +32,12 @@ extension SIPMessageHeaders {
         return try address(.to)
     }
 
+    /// The To tag; nil when To has none or cannot be parsed. Read in place, without copying the parsed To.
+    public var toTag: String? {
+        if let parsed = headers.parsed { return parsed.to.tag }
+        return (try? address(.to))?.tag
+    }
+
     public func cseq() throws(SIPParseError) -> CSeq {
         if let parsed = headers.parsed { return parsed.cseq }
         guard let value = headers[.cseq] else { throw SIPParseError(.missingHeader, "CSeq") }

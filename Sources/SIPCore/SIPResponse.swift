@@ -28,7 +28,7 @@ public struct SIPResponse: Sendable, Equatable {
         }
         if let to = request.headers[.to] {
             // A received request's To was parsed by validation, so this costs no parse for every response.
-            if let toTag, (try? request.to())?.tag == nil {
+            if let toTag, request.toTag == nil {
                 var tagged = ""
                 tagged.reserveCapacity(to.utf8.count + 5 + toTag.utf8.count)
                 tagged += to

@@ -37,7 +37,7 @@ extension CallState {
     /// be the dialog's.
     func dialog(of request: SIPRequest, callID: String, peer: SIPPeer) -> (id: UInt64, fromCaller: Bool)? {
         let fromTag = (try? request.from())?.tag
-        let toTag = (try? request.to())?.tag
+        let toTag = request.toTag
         if let id = byCallerCallID[callID], let call = calls[id],
            call.callerDialog.admits(fromTag: fromTag, toTag: toTag, peer: peer, trunk: call.fromTrunk) {
             return (id, true)

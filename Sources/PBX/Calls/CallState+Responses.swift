@@ -16,7 +16,7 @@ extension CallState {
         var fork = call.forks[index]
         let status = response.statusCode
         let actions = fork.transaction.responseReceived(statusCode: status, now: env.elapsed)
-        let toTag = (try? response.to())?.tag
+        let toTag = response.toTag
         if actions.contains(.sendAck) {
             outbox.send(nonSuccessAck(fork, response: response), on: fork.dialog.flow)
         }

@@ -118,7 +118,7 @@ struct CallState: Sendable {
         default:
             break
         }
-        guard (try? request.to())?.tag != nil else { return .notMine }
+        guard request.toTag != nil else { return .notMine }
         return inDialog(request, callID: callID, flow: flow, &outbox)
     }
 

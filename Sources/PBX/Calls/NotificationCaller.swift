@@ -130,7 +130,7 @@ public final class NotificationCaller: Sendable {
                 return Step.none
             case 200..<300:
                 if let ack = call.ack { return .ack(ack, call.dialog.flow) }
-                if let tag = (try? response.to())?.tag { call.dialog.remoteTag = tag }
+                if let tag = response.toTag { call.dialog.remoteTag = tag }
                 if let contact = try? response.contacts().first, case .address(let address) = contact { call.dialog.remoteTarget = address.uri.description }
                 let ack = call.dialog.request(.ack, sequence: call.invite.request.cseqNumber).bytes
                 call.ack = ack
@@ -188,7 +188,7 @@ public final class NotificationCaller: Sendable {
         // parsed only for one that is.
         guard let callID = request.headers[.callID], calls.withLock({ $0[callID] != nil }) else { return false }
         let fromTag = (try? request.from())?.tag
-        let toTag = (try? request.to())?.tag
+        let toTag = request.toTag
         let admitted = calls.withLock { calls in
             calls[callID].map { $0.dialog.admits(fromTag: fromTag, toTag: toTag, peer: replier.peer, trunk: $0.trunk != nil) } ?? false
         }
