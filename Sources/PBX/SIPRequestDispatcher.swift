@@ -83,7 +83,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         if request.method == .options, request.toTag == nil {
             // Keepalives of every phone and trunk: answered statelessly (a retransmission is answered again), so they
             // cost no transaction kept for 32 s and no lock of the call table.
-            replier.send(Self.options(request).serialized(), via: try? request.topVia())
+            replier.send(Self.options(request), via: try? request.topVia())
             return
         }
         if notificationCaller?.receive(request, replier: replier) == true { return }
@@ -114,12 +114,11 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             }
         }
         guard let response = respond(to: request, replier: replier) else { return }
+        guard let key, via?.hasRFC3261Branch == true else { return replier.send(response, via: via) }
         let bytes = response.serialized()
         replier.send(bytes, via: via)
-        if let key, via?.hasRFC3261Branch == true {
-            let now = ContinuousClock.now - start
-            transactions.withLock { $0.responded(key, bytes: bytes, final: response.statusCode >= 200, now: now) }
-        }
+        let now = ContinuousClock.now - start
+        transactions.withLock { $0.responded(key, bytes: bytes, final: response.statusCode >= 200, now: now) }
     }
 
     public func handleMalformed(_ error: SIPParseError, badRequest: [UInt8]?, replier: SIPReplier) {

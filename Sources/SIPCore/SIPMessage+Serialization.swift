@@ -2,22 +2,43 @@ extension SIPRequest {
     /// Wire form; Content-Length always states the body size, in its original position.
     public func serialized() -> [UInt8] {
         let target = uri.description
-        return SIPSerializer.bytes(headers: headers, body: body, startLineLength: method.rawValue.utf8.count + target.utf8.count + 9) { output in
-            SIPSerializer.appendLine(method.rawValue, to: &output, keeping: { $0 == 0x09 })
-            output.append(0x20)
-            SIPSerializer.appendLine(target, to: &output, keeping: { $0 == 0x09 })
-            output.append(contentsOf: " SIP/2.0".utf8)
+        let startLineLength = method.rawValue.utf8.count + target.utf8.count + 9
+        return SIPSerializer.bytes(capacity: SIPSerializer.capacity(headers: headers, body: body, startLineLength: startLineLength)) { output in
+            SIPSerializer.write(headers: headers, body: body, into: &output) { line in
+                line.appendLine(method.rawValue, keeping: { $0 == 0x09 })
+                line.append(0x20)
+                line.appendLine(target, keeping: { $0 == 0x09 })
+                line.append(" SIP/2.0")
+            }
         }
     }
 }
 
 extension SIPResponse {
     public func serialized() -> [UInt8] {
-        SIPSerializer.bytes(headers: headers, body: body, startLineLength: reasonPhrase.utf8.count + 12) { output in
-            output.append(contentsOf: "SIP/2.0 ".utf8)
-            SIPSerializer.appendDecimal(statusCode, to: &output)
-            output.append(0x20)
-            SIPSerializer.appendLine(reasonPhrase, to: &output, keeping: { $0 == 0x09 })
+        SIPSerializer.bytes(capacity: serializedCapacity) { serialize(into: &$0) }
+    }
+
+    /// The most bytes `serialize(into:)` writes.
+    public var serializedCapacity: Int {
+        SIPSerializer.capacity(headers: headers, body: body,
+                               startLineLength: reasonPhrase.utf8.count + 9 + SIPByteWriter.decimalLength(statusCode))
+    }
+
+    /// Writes the wire form into `buffer`, which holds at least `serializedCapacity` bytes, and returns its length: a
+    /// transport writes the response straight into the buffer it sends, with no array in between.
+    public func serialize(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        var output = SIPByteWriter(buffer)
+        serialize(into: &output)
+        return output.count
+    }
+
+    private func serialize(into output: inout SIPByteWriter) {
+        SIPSerializer.write(headers: headers, body: body, into: &output) { line in
+            line.append("SIP/2.0 ")
+            line.appendDecimal(statusCode)
+            line.append(0x20)
+            line.appendLine(reasonPhrase, keeping: { $0 == 0x09 })
         }
     }
 }
@@ -35,65 +56,53 @@ extension SIPMessage {
 /// is written without any control character: text that reached a header from elsewhere (an SDP body, a reason) can
 /// never end a header early and inject another. (Other controls stay in header values, where quoted-pairs allow them.)
 enum SIPSerializer {
-    /// The start line is written by `startLine` into the output (no string of its own); `startLineLength` sizes it.
-    static func bytes(headers: SIPHeaders, body: [UInt8], startLineLength: Int, startLine: (inout [UInt8]) -> Void) -> [UInt8] {
-        var output: [UInt8] = []
-        // The exact size but for Content-Length's digits, so the array is allocated once.
-        var size = startLineLength + 2 + Self.contentLengthLine + 2 + body.count
+    /// The most bytes a message with these parts takes: exact but for Content-Length's digits, so its memory is
+    /// allocated once. `startLineLength` is the start line's without its CRLF.
+    static func capacity(headers: SIPHeaders, body: [UInt8], startLineLength: Int) -> Int {
+        var size = startLineLength + 2 + contentLengthLine + 2 + body.count
         let fields = headers.fields
         for index in fields.indices { size += fields[index].name.canonical.utf8.count + fields[index].value.utf8.count + 4 }
-        output.reserveCapacity(size)
+        return size
+    }
+
+    /// An array of at most `capacity` bytes, filled in place by `write`.
+    static func bytes(capacity: Int, _ write: (inout SIPByteWriter) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var output = SIPByteWriter(UnsafeMutableRawBufferPointer(buffer))
+            write(&output)
+            count = output.count
+        }
+    }
+
+    /// The start line, written by `startLine`, then the headers and the body.
+    static func write(headers: SIPHeaders, body: [UInt8], into output: inout SIPByteWriter,
+                      startLine: (inout SIPByteWriter) -> Void) {
         startLine(&output)
-        output.append(contentsOf: [0x0D, 0x0A])
+        output.append("\r\n")
         var wroteLength = false
+        let fields = headers.fields
         for index in fields.indices {
             let isLength = fields[index].name == .contentLength
             if isLength && wroteLength { continue }
-            output.append(contentsOf: fields[index].name.canonical.utf8)
-            output.append(contentsOf: [UInt8(ascii: ":"), 0x20])
+            output.appendLine(fields[index].name.canonical, keeping: { _ in false })
+            output.append(": ")
             if isLength {
-                appendDecimal(body.count, to: &output)
+                output.appendDecimal(body.count)
             } else {
-                appendLine(fields[index].value, to: &output, keeping: { $0 != 0x0D && $0 != 0x0A })
+                output.appendLine(fields[index].value, keeping: { $0 != 0x0D && $0 != 0x0A })
             }
-            output.append(contentsOf: [0x0D, 0x0A])
+            output.append("\r\n")
             wroteLength = wroteLength || isLength
         }
         if !wroteLength {
-            output.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(body.count, to: &output)
-            output.append(contentsOf: [0x0D, 0x0A])
+            output.append("Content-Length: ")
+            output.appendDecimal(body.count)
+            output.append("\r\n")
         }
-        output.append(contentsOf: [0x0D, 0x0A])
-        output.append(contentsOf: body)
-        return output
+        output.append("\r\n")
+        body.withUnsafeBytes { output.append($0) }
     }
 
     /// Room for `Content-Length: ` and its digits, when the headers have none.
     private static let contentLengthLine = 32
-
-    /// A number in decimal, without a string in between (status codes and lengths; a negative one takes the slow way).
-    static func appendDecimal(_ number: Int, to output: inout [UInt8]) {
-        guard number >= 0 else { return output.append(contentsOf: String(number).utf8) }
-        var divisor = 1
-        while divisor <= number / 10 { divisor *= 10 }
-        while divisor > 0 {
-            output.append(0x30 + UInt8(number / divisor % 10))
-            divisor /= 10
-        }
-    }
-
-    /// `text` with each control character (C0 and DEL) that `keeping` refuses written as a space. Almost every value
-    /// has none and is copied whole.
-    static func appendLine(_ text: String, to output: inout [UInt8], keeping: (UInt8) -> Bool) {
-        text.withUTF8Bytes { bytes in
-            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-                output.append(contentsOf: bytes)
-                return
-            }
-            for byte in bytes {
-                output.append((byte < 0x20 || byte == 0x7F) && !keeping(byte) ? 0x20 : byte)
-            }
-        }
-    }
 }

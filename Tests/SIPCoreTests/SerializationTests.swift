@@ -65,4 +65,31 @@ struct SerializationTests {
         let fresh = SIPResponse(replyingTo: try request(to: "<sip:201@pbx.test;transport=udp>"), statusCode: 200, toTag: "new")
         #expect(fresh.headers[.to] == "<sip:201@pbx.test;transport=udp>;tag=new")
     }
+
+    /// A transport writes responses straight into its own buffer, sized by `serializedCapacity` before a byte is
+    /// written: a Content-Length that understates the body, several of them, a status code of unusual width and a
+    /// long body must all fit, and the bytes must be the array form's.
+    @Test func aResponseWrittenInPlaceFitsItsCapacityAndMatchesTheArrayForm() throws {
+        let base: [(SIPHeaderName, String)] = [(.via, "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKs"), (.from, "<sip:a@b>;tag=1"),
+                                               (.to, "<sip:c@d>;tag=2"), (.callID, "c1"), (.cseq, "1 INVITE")]
+        let cases = [
+            SIPResponse(statusCode: 200, headers: SIPHeaders(base)),
+            SIPResponse(statusCode: 200, headers: SIPHeaders(base + [(.contentLength, "0"), (.contentLength, "7")]),
+                        body: Array(repeating: 0x61, count: 123_456)),
+            SIPResponse(statusCode: 1_000_000_007, reasonPhrase: "", headers: SIPHeaders(base)),
+            SIPResponse(statusCode: -42, reasonPhrase: "Negative\r\n", headers: SIPHeaders()),
+        ]
+        for response in cases {
+            let capacity = response.serializedCapacity
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 1)
+            defer { buffer.deallocate() }
+            let written = response.serialize(into: buffer)
+            #expect(written <= capacity)
+            #expect(Array(buffer.prefix(written)) == response.serialized())
+        }
+        let long = String(decoding: cases[1].serialized(), as: UTF8.self)
+        #expect(long.components(separatedBy: "\r\n").filter { $0.hasPrefix("Content-Length:") } == ["Content-Length: 123456"])
+        #expect(String(decoding: cases[2].serialized(), as: UTF8.self).hasPrefix("SIP/2.0 1000000007 \r\n"))
+        #expect(String(decoding: cases[3].serialized(), as: UTF8.self).hasPrefix("SIP/2.0 -42 Negative  \r\n"))
+    }
 }

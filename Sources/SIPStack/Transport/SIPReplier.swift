@@ -26,7 +26,18 @@ public struct SIPReplier: Sendable {
     public var detached: SIPReplier { SIPReplier(channel: channel, peer: peer) }
 
     public func send(_ bytes: [UInt8], via: Via?) {
-        let buffer = channel.allocator.buffer(bytes: bytes)
+        send(channel.allocator.buffer(bytes: bytes), via: via)
+    }
+
+    /// Writes the response straight into the buffer it leaves in: no array, no copy (answers nothing remembers, such
+    /// as keepalives and challenges).
+    public func send(_ response: SIPResponse, via: Via?) {
+        var buffer = channel.allocator.buffer(capacity: response.serializedCapacity)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { response.serialize(into: $0) }
+        send(buffer, via: via)
+    }
+
+    private func send(_ buffer: ByteBuffer, via: Via?) {
         switch peer.transport {
         case .udp:
             let destination = SIPReplier.destination(via: via, source: peer.address)
