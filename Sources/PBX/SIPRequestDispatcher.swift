@@ -105,8 +105,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         // fresh challenge, and the half of every registration that is challenged keeps nothing for 32 s (at 8,000
         // registrations/s, 4 MB a second of remembered answers).
         let stateless = request.method == .invite || (request.method == .register && !request.headers.contains(.authorization))
-        let key = stateless ? nil : via.map { ServerTransactionKey(via: $0, method: request.method) }
-        if let key, via?.hasRFC3261Branch == true {
+        // A transaction is remembered only where a branch with the RFC 3261 cookie identifies it.
+        let key = stateless || via?.hasRFC3261Branch != true ? nil : via.map { ServerTransactionKey(via: $0, method: request.method) }
+        if let key {
             if case .retransmission(let bytes) = transactions.withLock({ $0.receive(key, reliable: replier.peer.transport.isReliable) }) {
                 metrics.retransmissions.increment()
                 if let bytes { replier.send(bytes, via: via) }
@@ -114,7 +115,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             }
         }
         guard let response = respond(to: request, replier: replier) else { return }
-        guard let key, via?.hasRFC3261Branch == true else { return replier.send(response, via: via) }
+        guard let key else { return replier.send(response, via: via) }
         let bytes = response.serialized()
         replier.send(bytes, via: via)
         let now = ContinuousClock.now - start
