@@ -128,8 +128,15 @@ struct Serve: AsyncParsableCommand {
         let bus = EventBus()
         let eventLog = EventLogService(bus: bus, store: store, node: nodeName, logger: logger)
         let box = try SecretBox.load(orCreateAt: data.secretKeyPath)
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
-                                         loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: logger)
+                                         loops: loops, logger: logger)
+        switch await EventLoopPriority.raise(loops).first(where: { $0 != .raised }) {
+        case nil: logger.info("event loops run ahead of background work", metadata: ["nice": "\(EventLoopPriority.niceness)"])
+        case .refused(let reason):
+            logger.notice("event loops keep the normal priority (raising it needs CAP_SYS_NICE)", metadata: ["reason": "\(reason)"])
+        case .raised, .unsupported: break
+        }
         let notifier = Notifier(bus: bus, store: store, secrets: box, placeCall: { channel, message, ringSeconds in
             let fields = message.event.fields
             let prompt = SpokenEvent.repeated(SpokenEvent.prompt(event: message.event.kind.name, source: fields["ip"] ?? fields["source"],
