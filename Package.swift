@@ -320,8 +320,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
+        // What tests share: a scratch directory removed when the test process exits.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: strict),
-        .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore", "Model"], swiftSettings: strict),
+        .testTarget(name: "SIPAuthTests", dependencies: ["SIPAuth", "SIPCore", "Model", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SIPStackTests",
             dependencies: [
@@ -336,14 +338,14 @@ let package = Package(
         .testTarget(
             name: "DefenseTests",
             dependencies: [
-                "Defense", "Model", "GeoIP", "Dialplan", "SIPAuth",
+                "Defense", "Model", "GeoIP", "Dialplan", "SIPAuth", "TestSupport",
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "DefenseRuntimeTests",
             dependencies: [
-                "DefenseRuntime", "Defense", "Model", "GeoIP", "Storage", "Events",
+                "DefenseRuntime", "Defense", "Model", "GeoIP", "Storage", "Events", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -356,13 +358,13 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "PostgresStorage", "Model",
+                "Storage", "PostgresStorage", "Model", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "UpdateTests",
             dependencies: ["Update", .product(name: "Crypto", package: "swift-crypto")],
@@ -385,7 +387,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BackupTests",
-            dependencies: ["Backup", "Model", "Storage"],
+            dependencies: ["Backup", "Model", "Storage", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -395,7 +397,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EventsTests",
-            dependencies: ["Events", "Model", "Storage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Events", "Model", "Storage", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -416,7 +418,7 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense",
+                "AdminAPI", "Model", "Storage", "PBX", "SIPAuth", "SIPCore", "Defense", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

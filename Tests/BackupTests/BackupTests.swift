@@ -2,10 +2,11 @@
 import Foundation
 import Model
 import Storage
+import TestSupport
 import Testing
 
 @Suite struct BackupArchiveTests {
-    let directory = NSTemporaryDirectory() + "portcullis-backup-\(UInt32.random(in: 0...UInt32.max))"
+    let directory = ScratchDirectory.file("backup").path
     let allowed: Set<String> = ["manifest.json", "big", "small"]
 
     func archive(_ entries: [(String, Data)], passphrase: String = "a long test passphrase") throws -> String {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Model
 import Storage
+import TestSupport
 import Testing
 
 @Suite("Event bus and event log")
@@ -79,8 +80,7 @@ struct EventTests {
     }
 
     @Test func theWriterStoresEverythingPublishedBeforeTheStreamEnds() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-events-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ScratchDirectory.directory("events")
         let store = try SQLiteStore(path: directory.appendingPathComponent("e.sqlite").path)
         let bus = EventBus()
         let writer = EventLogWriter(store: store, logger: Logger(label: "test"), interval: .milliseconds(10))

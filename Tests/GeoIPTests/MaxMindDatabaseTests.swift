@@ -1,5 +1,6 @@
 import Foundation
 import GeoIP
+import TestSupport
 import Testing
 
 /// The official MaxMind DB test files (Fixtures/mmdb, Apache-2.0 OR MIT, see Fixtures/mmdb/README.md).
@@ -158,7 +159,7 @@ struct TorGeoIPTests {
     }
 
     @Test func aMalformedLineNamesFileAndLine() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("geoip-bad-\(UUID().uuidString)")
+        let file = ScratchDirectory.file("geoip-bad")
         try "# header\n16777216,16777471,AU\nnot,a range\n".write(to: file, atomically: true, encoding: .utf8)
         #expect { try TorGeoIPDatabase(paths: [file.path]) } throws: { "\($0)".contains(":3:") }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import SIPAuth
+import TestSupport
 import Testing
 
 @Suite("Secret box")
@@ -18,8 +19,7 @@ struct SecretBoxTests {
     }
 
     @Test func theKeyFileIsMadeOnceOwnerOnlyAndADamagedOneIsAnError() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("secretbox-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ScratchDirectory.directory("secretbox")
         let path = directory.appendingPathComponent("secrets.key").path
         let sealed = try SecretBox.load(orCreateAt: path).seal("x")
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)

@@ -4,6 +4,7 @@ import Model
 import PostgresNIO
 import PostgresStorage
 @testable import Storage
+import TestSupport
 import Testing
 
 /// The behaviour every store engine must show. A new engine (PostgreSQL) runs these same checks.
@@ -419,9 +420,7 @@ extension StoreContract {
 
 struct SQLiteStoreTests {
     func makeStore() throws -> SQLiteStore {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
+        try SQLiteStore(path: ScratchDirectory.directory("store").appendingPathComponent("test.sqlite").path)
     }
 
     @Test func extensions() async throws { try await StoreContract.extensions(makeStore()) }
@@ -434,9 +433,7 @@ struct SQLiteStoreTests {
     @Test func eventReadStatus() async throws { try await StoreContract.eventReadStatus(makeStore()) }
 
     @Test func dataSurvivesReopening() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-reopen-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("db.sqlite").path
+        let path = try ScratchDirectory.directory("reopen").appendingPathComponent("db.sqlite").path
         try await SQLiteStore(path: path).createExtension(StoreContract.record("3001"))
         #expect(try await SQLiteStore(path: path).extensionRecord(number: "3001") != nil)
     }

@@ -7,6 +7,7 @@ import Model
 import NIOEmbedded
 import Storage
 import Synchronization
+import TestSupport
 import Testing
 @testable import DefenseRuntime
 
@@ -25,7 +26,7 @@ struct NetworkDefenseTests {
     let sip = NetworkEndpoint(service: .sip, transport: .udp, port: 5060)
 
     init() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("defense-\(UUID().uuidString).sqlite").path
+        let path = ScratchDirectory.file("defense").path
         store = try SQLiteStore(path: path)
         shards = NetworkGuardShards(loops: [], snapshot: NetworkSnapshot(settings: NetworkSettings(), allow: [], blocks: [], countries: nil))
         let events = events
@@ -156,7 +157,7 @@ struct NetworkDefenseTests {
         } catch {
             #expect(error.description.contains("no geo-IP database") && error.description.contains("tor-geoipdb"))
         }
-        let geo = FileManager.default.temporaryDirectory.appendingPathComponent("geo-\(UUID().uuidString)").path
+        let geo = ScratchDirectory.file("geo").path
         try "# test\n16777216,16777471,AU\n".write(toFile: geo, atomically: true, encoding: .utf8)
         settings.geoIP.torFiles = [geo]
         do {
@@ -173,7 +174,7 @@ struct NetworkDefenseTests {
 
     @Test func aChangedGeoIPFileIsReloaded() async throws {
         try await defense.load()
-        let geo = FileManager.default.temporaryDirectory.appendingPathComponent("geo-\(UUID().uuidString)").path
+        let geo = ScratchDirectory.file("geo").path
         try "# v1\n16777216,16777471,AU\n".write(toFile: geo, atomically: true, encoding: .utf8)
         var settings = NetworkSettings()
         settings.countries.sip = CountryRule(enabled: true, allow: ["AU"])

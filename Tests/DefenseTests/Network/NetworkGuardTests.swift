@@ -1,5 +1,6 @@
 import Foundation
 import GeoIP
+import TestSupport
 import Testing
 @testable import Defense
 
@@ -186,7 +187,7 @@ struct CompiledVerdictTests {
     }
 
     @Test func compiledTablesDecideLikeSeparateLookups() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tor-\(UUID().uuidString)").path
+        let path = ScratchDirectory.file("tor").path
         try """
             # test ranges
             16777216,16777471,AU
