@@ -39,6 +39,9 @@ public final class PBXRuntime: Sendable {
     /// Who hears that the PBX stored the outbound locks it changed (the other nodes of a cluster read them again).
     private let lockStored = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
     public func announceLocks(_ handle: @escaping @Sendable () -> Void) { lockStored.withLockedValue { $0 = handle } }
+    /// The last write of lock changes: the next one waits for it, so the changes reach the store in the order they
+    /// were made (a lock and then its unlock must not be stored the other way round).
+    private let lockWrites = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// The other nodes as the last heartbeat saw them: live ones, and missing ones whose bindings this node released.
     let clusterWatch = Mutex<(alive: Set<String>, released: Set<String>)>(([], []))
     /// The server's UDP sockets and open connections, for requests the PBX starts.
@@ -78,10 +81,13 @@ public final class PBXRuntime: Sendable {
                                 CallRouter.Cluster(node: $0, remote: remote, ledger: store as? any OutboundLedger, journaling: store is any CallJournal)
                             },
                             onEnded: Self.naming(configuration.node, into: callRecords), onAnswered: Self.naming(configuration.node, into: openCalls),
-                            onEvent: { bus.publish($0) }, onLocksChanged: { [lockStored] locks in
-            Task {
-                try? await store.store(locks, key: PBXRuntime.outboundLocksKey)
-                lockStored.withLockedValue { $0 }?()
+                            onEvent: { bus.publish($0) }, onLocksChanged: { [lockStored, lockWrites] changes in
+            lockWrites.withLockedValue { last in
+                last = Task { [last] in
+                    await last?.value
+                    try? await PBXRuntime.store(changes, in: store)
+                    lockStored.withLockedValue { $0 }?()
+                }
             }
         })
         trunkRegistrar = TrunkRegistrar(flows: flows, advertisedHost: configuration.sip.calls.advertisedHost) { bus.publish($0) }
@@ -121,6 +127,15 @@ public final class PBXRuntime: Sendable {
 
     /// Extensions locked for outbound calls, kept so a restart does not unlock them.
     public static let outboundLocksKey = "outbound.locks"
+
+    /// Applies lock changes to the stored locks in one step of the store (`PortcullisStore.modify`).
+    public static func store(_ changes: [OutboundLockChange], in store: any PortcullisStore) async throws {
+        try await store.modify([String: OutboundLock].self, key: outboundLocksKey) { locks in
+            var table = locks ?? [:]
+            for change in changes { change.apply(to: &table) }
+            locks = table
+        }
+    }
 
     /// Once the listeners are bound: registration trunks can reach their providers.
     func startTrunks() {

@@ -239,6 +239,16 @@ public final class PostgresStore: PortcullisStore {
         try await transaction { connection in try await Self.setSetting(key, value, connection) }
     }
 
+    public func modifySetting(_ key: String, _ change: @escaping @Sendable (String?) throws -> String?) async throws {
+        try await transaction { connection in
+            // Nodes modifying the same key queue on a lock named by it, held until the transaction ends; a row lock
+            // would not cover a key that has no row yet.
+            try await Self.rows(connection, "SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+            let current: String? = try await Self.rows(connection, "SELECT value FROM setting WHERE key = \(key)").first?.get("value")
+            try await Self.setSetting(key, try change(current), connection)
+        }
+    }
+
     static func setSetting(_ key: String, _ value: String?, _ connection: PostgresConnection) async throws {
         if let value {
             try await rows(connection, "INSERT INTO setting (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")

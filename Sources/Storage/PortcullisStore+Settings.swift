@@ -26,6 +26,22 @@ extension PortcullisStore {
     public func store<Value: Encodable>(_ value: Value, key: String) async throws {
         try await setSetting(key, value: try SettingsJSON.encode(value))
     }
+
+    /// Changes the JSON value under `key` in place (`modifySetting`); nil is absent. A stored value that cannot be read
+    /// is an error and stays as it is.
+    public func modify<Value: Codable & Sendable>(_ type: Value.Type, key: String, _ change: @escaping @Sendable (inout Value?) -> Void) async throws {
+        try await modifySetting(key) { text in
+            var value = try text.map { text in
+                do {
+                    return try JSONDecoder().decode(type, from: Data(text.utf8))
+                } catch {
+                    throw StoreError.unreadable("the stored setting '\(key)'")
+                }
+            }
+            change(&value)
+            return try value.map { try SettingsJSON.encode($0) }
+        }
+    }
 }
 
 /// How settings are written in the store.

@@ -91,4 +91,8 @@ public protocol PortcullisStore: Sendable {
 
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, value: String?) async throws
+    /// Reads a setting and writes what `change` makes of it (nil removes) as one step that no other modification of
+    /// the same key, from this node or another, can come between: a value several writers change piece by piece (the
+    /// outbound locks) loses none of the pieces.
+    func modifySetting(_ key: String, _ change: @escaping @Sendable (String?) throws -> String?) async throws
 }

@@ -198,6 +198,13 @@ public final class SQLiteStore: PortcullisStore {
         try await write { db in try Self.setSetting(key, value, db) }
     }
 
+    public func modifySetting(_ key: String, _ change: @escaping @Sendable (String?) throws -> String?) async throws {
+        // One writer at a time: the read and the write are one transaction of the only writer.
+        try await write { db in
+            try Self.setSetting(key, change(try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])), db)
+        }
+    }
+
     private static func setSetting(_ key: String, _ value: String?, _ db: Database) throws {
         if let value {
             try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -415,6 +415,22 @@ extension StoreContract {
             try await store.setSetting(ProbeSettings.storeKey, value: damaged)
             await #expect(throws: StoreError.unreadable("the stored setting 'probe.settings'")) { try await store.settings(ProbeSettings.self) }
         }
+        // Many writers changing pieces of one value at once (the outbound locks, from several nodes) lose none.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<24 {
+                group.addTask { try await store.modify([String: Int].self, key: "probe.pieces") { $0 = ($0 ?? [:]).merging(["\(index)": index]) { $1 } } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.stored([String: Int].self, key: "probe.pieces") == Dictionary(uniqueKeysWithValues: (0..<24).map { ("\($0)", $0) }))
+        try await store.modify([String: Int].self, key: "probe.pieces") { $0?["3"] = nil }
+        #expect(try await store.stored([String: Int].self, key: "probe.pieces")?["3"] == nil)
+        // One that cannot be read is an error and stays as it was: a change is never made over what nobody could read.
+        try await store.setSetting("probe.pieces", value: "{")
+        await #expect(throws: StoreError.unreadable("the stored setting 'probe.pieces'")) {
+            try await store.modify([String: Int].self, key: "probe.pieces") { $0 = [:] }
+        }
+        #expect(try await store.setting("probe.pieces") == "{")
     }
 }
 

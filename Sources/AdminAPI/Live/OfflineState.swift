@@ -23,8 +23,8 @@ public struct OfflineState: LiveState {
     public func extensionSaved(_ record: ExtensionRecord) {}
 
     public func extensionRemoved(_ number: String) async throws(AdminError) {
-        if let left = try await unlockOutbound(number) {
-            try await AdminService.storeCall { try await store.store(left, key: PBXRuntime.outboundLocksKey) }
+        if try await unlockOutbound(number) != nil {
+            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], in: store) }
         }
         let stale = try await AdminService.storeCall { try await store.bindings() }.filter { $0.aor == number }
         try await AdminService.storeCall { try await store.applyBindingChanges(stale.map { .remove(aor: $0.aor, contact: $0.contact) }) }

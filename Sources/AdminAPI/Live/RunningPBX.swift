@@ -25,8 +25,8 @@ public struct RunningPBX: LiveState {
         runtime.directory.remove(number)
         runtime.location.removeAll(number)
         // A number used again later starts without the old extension's outbound lock or call history.
-        if let locks = runtime.router.unlockOutbound(number) {
-            try await AdminService.storeCall { try await runtime.store.store(locks, key: PBXRuntime.outboundLocksKey) }
+        if runtime.router.unlockOutbound(number) != nil {
+            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], in: runtime.store) }
         }
     }
 

@@ -28,7 +28,7 @@ extension CallState {
     mutating func lock(_ caller: String, reason: String, now: Date, _ outbox: inout Outbox) {
         outbound.lock(caller, reason: reason, at: now)
         outbox.events.append(PortcullisEvent(EventCatalogue.outboundLocked, time: now, fields: ["extension": caller, "reason": reason]))
-        outbox.locks = outbound.locks
+        outbox.lockChanges.append(.locked(caller, OutboundLock(reason: reason, since: now)))
     }
 
     /// The call goes out: through the verdict's route and trunks, with its duration limit, counted for frequency.

@@ -49,8 +49,8 @@ struct CallState: Sendable {
         var ended: [CallDetailRecord] = []
         var closing: [MediaSession] = []
         var events: [PortcullisEvent] = []
-        /// The outbound locks changed: store them.
-        var locks: [String: OutboundLock]?
+        /// Outbound locks set: store them.
+        var lockChanges: [OutboundLockChange] = []
         /// PIN prompts to start (the caller's side taken over) and to play on endpoints already taken.
         var pinPrompts: [(call: UInt64, session: MediaSession, collection: PINCollection)] = []
         var plays: [(call: UInt64, endpoint: MediaEndpoint, prompt: Prompt, collect: Bool)] = []
