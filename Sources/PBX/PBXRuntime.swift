@@ -85,8 +85,12 @@ public final class PBXRuntime: Sendable {
             lockWrites.withLockedValue { last in
                 last = Task { [last] in
                     await last?.value
-                    try? await PBXRuntime.store(changes, in: store)
-                    lockStored.withLockedValue { $0 }?()
+                    do {
+                        try await PBXRuntime.store(changes, in: store)
+                        lockStored.withLockedValue { $0 }?()
+                    } catch {
+                        logger.error("outbound locks not stored; they hold until a restart", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         })

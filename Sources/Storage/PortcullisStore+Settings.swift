@@ -15,12 +15,7 @@ extension PortcullisStore {
 
     /// The JSON value under `key`, nil when absent.
     public func stored<Value: Decodable>(_ type: Value.Type, key: String) async throws -> Value? {
-        guard let text = try await setting(key) else { return nil }
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.unreadable("the stored setting '\(key)'")
-        }
+        try await setting(key).map { try SettingsJSON.decode(type, from: $0, key: key) }
     }
 
     public func store<Value: Encodable>(_ value: Value, key: String) async throws {
@@ -31,13 +26,7 @@ extension PortcullisStore {
     /// is an error and stays as it is.
     public func modify<Value: Codable & Sendable>(_ type: Value.Type, key: String, _ change: @escaping @Sendable (inout Value?) -> Void) async throws {
         try await modifySetting(key) { text in
-            var value = try text.map { text in
-                do {
-                    return try JSONDecoder().decode(type, from: Data(text.utf8))
-                } catch {
-                    throw StoreError.unreadable("the stored setting '\(key)'")
-                }
-            }
+            var value = try text.map { try SettingsJSON.decode(type, from: $0, key: key) }
             change(&value)
             return try value.map { try SettingsJSON.encode($0) }
         }
@@ -48,5 +37,14 @@ extension PortcullisStore {
 public enum SettingsJSON {
     public static func encode(_ value: some Encodable) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    /// The value stored under `key`; text that does not decode is `StoreError.unreadable`, naming the key.
+    static func decode<Value: Decodable>(_ type: Value.Type, from text: String, key: String) throws -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.unreadable("the stored setting '\(key)'")
+        }
     }
 }
