@@ -23,7 +23,7 @@ public struct OfflineState: LiveState {
     public func extensionSaved(_ record: ExtensionRecord) {}
 
     public func extensionRemoved(_ number: String) async throws(AdminError) {
-        if try await unlockOutbound(number) != nil {
+        if try await unlockOutbound(number) {
             try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], in: store) }
         }
         let stale = try await AdminService.storeCall { try await store.bindings() }.filter { $0.aor == number }
@@ -46,10 +46,7 @@ public struct OfflineState: LiveState {
         try await AdminService.storeCall { try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) } ?? [:]
     }
 
-    public func unlockOutbound(_ number: String) async throws(AdminError) -> [String: OutboundLock]? {
-        var locks = try await outboundLocks()
-        return locks.removeValue(forKey: number) == nil ? nil : locks
-    }
+    public func unlockOutbound(_ number: String) async throws(AdminError) -> Bool { try await outboundLocks()[number] != nil }
 
     public func adoptOutboundLocks(_ locks: [String: OutboundLock]) {}
 

@@ -25,7 +25,7 @@ public struct RunningPBX: LiveState {
         runtime.directory.remove(number)
         runtime.location.removeAll(number)
         // A number used again later starts without the old extension's outbound lock or call history.
-        if runtime.router.unlockOutbound(number) != nil {
+        if runtime.router.unlockOutbound(number) {
             try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], in: runtime.store) }
         }
     }
@@ -58,7 +58,7 @@ public struct RunningPBX: LiveState {
 
     public func outboundLocks() async throws(AdminError) -> [String: OutboundLock] { runtime.router.outboundLocks }
 
-    public func unlockOutbound(_ number: String) async throws(AdminError) -> [String: OutboundLock]? { runtime.router.unlockOutbound(number) }
+    public func unlockOutbound(_ number: String) async throws(AdminError) -> Bool { runtime.router.unlockOutbound(number) }
 
     public func adoptOutboundLocks(_ locks: [String: OutboundLock]) { runtime.router.replace(locks: locks) }
 
