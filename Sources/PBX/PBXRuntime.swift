@@ -81,12 +81,12 @@ public final class PBXRuntime: Sendable {
                                 CallRouter.Cluster(node: $0, remote: remote, ledger: store as? any OutboundLedger, journaling: store is any CallJournal)
                             },
                             onEnded: Self.naming(configuration.node, into: callRecords), onAnswered: Self.naming(configuration.node, into: openCalls),
-                            onEvent: { bus.publish($0) }, onLocksChanged: { [lockStored, lockWrites] changes in
+                            onEvent: { bus.publish($0) }, onLocksChanged: { [lockStored, lockWrites] changes, held in
             lockWrites.withLockedValue { last in
                 last = Task { [last] in
                     await last?.value
                     do {
-                        try await PBXRuntime.store(changes, in: store)
+                        try await PBXRuntime.store(changes, over: held, in: store)
                         lockStored.withLockedValue { $0 }?()
                     } catch {
                         logger.error("outbound locks not stored; they hold until a restart", metadata: ["error": "\(error)"])
@@ -132,9 +132,11 @@ public final class PBXRuntime: Sendable {
     /// Extensions locked for outbound calls, kept so a restart does not unlock them.
     public static let outboundLocksKey = "outbound.locks"
 
-    /// Applies lock changes to the stored locks in one step of the store (`PortcullisStore.modify`).
-    public static func store(_ changes: [OutboundLockChange], in store: any PortcullisStore) async throws {
-        try await store.modify([String: OutboundLock].self, key: outboundLocksKey) { locks in
+    /// Applies lock changes to the stored locks in one step of the store (`PortcullisStore.modify`). Stored locks that
+    /// cannot be read are replaced by `current`, the locks this node holds with the changes made: at start it locked
+    /// every extension for them, and an administrator unlocking one by one repairs the stored table that way.
+    public static func store(_ changes: [OutboundLockChange], over current: [String: OutboundLock], in store: any PortcullisStore) async throws {
+        try await store.modify([String: OutboundLock].self, key: outboundLocksKey, unreadable: current) { locks in
             var table = locks ?? [:]
             for change in changes { change.apply(to: &table) }
             locks = table

@@ -23,10 +23,18 @@ extension PortcullisStore {
     }
 
     /// Changes the JSON value under `key` in place (`modifySetting`); nil is absent. A stored value that cannot be read
-    /// is an error and stays as it is.
-    public func modify<Value: Codable & Sendable>(_ type: Value.Type, key: String, _ change: @escaping @Sendable (inout Value?) -> Void) async throws {
+    /// is an error and stays as it is, unless the caller has a value to stand in for it (`unreadable`).
+    public func modify<Value: Codable & Sendable>(_ type: Value.Type, key: String, unreadable: Value? = nil,
+                                                  _ change: @escaping @Sendable (inout Value?) -> Void) async throws {
         try await modifySetting(key) { text in
-            var value = try text.map { try SettingsJSON.decode(type, from: $0, key: key) }
+            var value = try text.map { text in
+                do {
+                    return try SettingsJSON.decode(type, from: text, key: key)
+                } catch let error as StoreError {
+                    guard let unreadable else { throw error }
+                    return unreadable
+                }
+            }
             change(&value)
             return try value.map { try SettingsJSON.encode($0) }
         }

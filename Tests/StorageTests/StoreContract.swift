@@ -431,6 +431,9 @@ extension StoreContract {
             try await store.modify([String: Int].self, key: "probe.pieces") { $0 = [:] }
         }
         #expect(try await store.setting("probe.pieces") == "{")
+        // Unless the writer has a value to stand in for it (a node's own locks): then that value, changed, replaces it.
+        try await store.modify([String: Int].self, key: "probe.pieces", unreadable: ["held": 1]) { $0?["new"] = 2 }
+        #expect(try await store.stored([String: Int].self, key: "probe.pieces") == ["held": 1, "new": 2])
     }
 }
 

@@ -24,7 +24,7 @@ public struct OfflineState: LiveState {
 
     public func extensionRemoved(_ number: String) async throws(AdminError) {
         if try await unlockOutbound(number) {
-            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], in: store) }
+            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], over: try await outboundLocks(), in: store) }
         }
         let stale = try await AdminService.storeCall { try await store.bindings() }.filter { $0.aor == number }
         try await AdminService.storeCall { try await store.applyBindingChanges(stale.map { .remove(aor: $0.aor, contact: $0.contact) }) }

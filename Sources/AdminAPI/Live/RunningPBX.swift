@@ -26,7 +26,9 @@ public struct RunningPBX: LiveState {
         runtime.location.removeAll(number)
         // A number used again later starts without the old extension's outbound lock or call history.
         if runtime.router.unlockOutbound(number) {
-            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], in: runtime.store) }
+            try await AdminService.storeCall {
+                try await PBXRuntime.store([.unlocked(number)], over: runtime.router.outboundLocks, in: runtime.store)
+            }
         }
     }
 

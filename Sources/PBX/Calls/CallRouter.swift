@@ -36,7 +36,8 @@ public final class CallRouter: Sendable {
     let onEnded: @Sendable (CallDetailRecord) -> Void
     let onAnswered: @Sendable (CallDetailRecord) -> Void
     let onEvent: @Sendable (PortcullisEvent) -> Void
-    let onLocksChanged: @Sendable ([OutboundLockChange]) -> Void
+    /// Lock changes to store, with the locks held now (standing in for stored ones that cannot be read).
+    let onLocksChanged: @Sendable ([OutboundLockChange], [String: OutboundLock]) -> Void
     /// Keyed PINs are compared as its fingerprints; relayed calls are proven with it.
     let secrets: SecretBox
     let clock: CallClock
@@ -66,7 +67,7 @@ public final class CallRouter: Sendable {
                 clock: CallClock = CallClock(), cluster: Cluster? = nil, onEnded: @escaping @Sendable (CallDetailRecord) -> Void = { _ in },
                 onAnswered: @escaping @Sendable (CallDetailRecord) -> Void = { _ in },
                 onEvent: @escaping @Sendable (PortcullisEvent) -> Void = { _ in },
-                onLocksChanged: @escaping @Sendable ([OutboundLockChange]) -> Void = { _ in }) {
+                onLocksChanged: @escaping @Sendable ([OutboundLockChange], [String: OutboundLock]) -> Void = { _, _ in }) {
         self.onEvent = onEvent
         self.onLocksChanged = onLocksChanged
         self.secrets = secrets
@@ -262,6 +263,6 @@ public final class CallRouter: Sendable {
             for key in outbox.reservationsEnded { endedReservations.append(key) }
         }
         for event in outbox.events { onEvent(event) }
-        if !outbox.lockChanges.isEmpty { onLocksChanged(outbox.lockChanges) }
+        if !outbox.lockChanges.isEmpty { onLocksChanged(outbox.lockChanges, outboundLocks) }
     }
 }
