@@ -25,9 +25,9 @@ public protocol LiveState: Sendable {
     /// Registration state per registration trunk; empty when nothing runs.
     var trunkStatuses: [String: String] { get }
     func outboundLocks() async throws(AdminError) -> [String: OutboundLock]
-    /// Lifts `number`'s outbound lock where this state keeps it; false when it was not locked. Storing the unlock is the
-    /// caller's (`PBXRuntime.store`).
-    func unlockOutbound(_ number: String) async throws(AdminError) -> Bool
+    /// Lifts `number`'s outbound lock where this state keeps it: the locks left, nil when it was not locked. Storing the
+    /// unlock is the caller's (`PBXRuntime.store`, with the locks left standing in for stored ones that cannot be read).
+    func unlockOutbound(_ number: String) async throws(AdminError) -> [String: OutboundLock]?
     /// The locks another node stored.
     func adoptOutboundLocks(_ locks: [String: OutboundLock])
     var health: HealthView { get }

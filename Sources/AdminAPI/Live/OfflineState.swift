@@ -23,8 +23,8 @@ public struct OfflineState: LiveState {
     public func extensionSaved(_ record: ExtensionRecord) {}
 
     public func extensionRemoved(_ number: String) async throws(AdminError) {
-        if try await unlockOutbound(number) {
-            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], over: try await outboundLocks(), in: store) }
+        if let left = try await unlockOutbound(number) {
+            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], over: left, in: store) }
         }
         let stale = try await AdminService.storeCall { try await store.bindings() }.filter { $0.aor == number }
         try await AdminService.storeCall { try await store.applyBindingChanges(stale.map { .remove(aor: $0.aor, contact: $0.contact) }) }
@@ -46,7 +46,10 @@ public struct OfflineState: LiveState {
         try await AdminService.storeCall { try await store.stored([String: OutboundLock].self, key: PBXRuntime.outboundLocksKey) } ?? [:]
     }
 
-    public func unlockOutbound(_ number: String) async throws(AdminError) -> Bool { try await outboundLocks()[number] != nil }
+    public func unlockOutbound(_ number: String) async throws(AdminError) -> [String: OutboundLock]? {
+        var locks = try await outboundLocks()
+        return locks.removeValue(forKey: number) == nil ? nil : locks
+    }
 
     public func adoptOutboundLocks(_ locks: [String: OutboundLock]) {}
 

@@ -25,10 +25,8 @@ public struct RunningPBX: LiveState {
         runtime.directory.remove(number)
         runtime.location.removeAll(number)
         // A number used again later starts without the old extension's outbound lock or call history.
-        if runtime.router.unlockOutbound(number) {
-            try await AdminService.storeCall {
-                try await PBXRuntime.store([.unlocked(number)], over: runtime.router.outboundLocks, in: runtime.store)
-            }
+        if let left = runtime.router.unlockOutbound(number) {
+            try await AdminService.storeCall { try await PBXRuntime.store([.unlocked(number)], over: left, in: runtime.store) }
         }
     }
 
@@ -60,7 +58,7 @@ public struct RunningPBX: LiveState {
 
     public func outboundLocks() async throws(AdminError) -> [String: OutboundLock] { runtime.router.outboundLocks }
 
-    public func unlockOutbound(_ number: String) async throws(AdminError) -> Bool { runtime.router.unlockOutbound(number) }
+    public func unlockOutbound(_ number: String) async throws(AdminError) -> [String: OutboundLock]? { runtime.router.unlockOutbound(number) }
 
     public func adoptOutboundLocks(_ locks: [String: OutboundLock]) { runtime.router.replace(locks: locks) }
 

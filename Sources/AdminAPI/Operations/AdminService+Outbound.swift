@@ -34,9 +34,8 @@ extension AdminService {
 
     /// Lets a locked extension call out again.
     public func unlockOutbound(_ number: String) async throws(AdminError) -> [OutboundLockView] {
-        guard try await live.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
-        let held = try await live.outboundLocks()
-        try await storeCall { try await PBXRuntime.store([.unlocked(number)], over: held, in: store) }
+        guard let left = try await live.unlockOutbound(number) else { throw AdminError(.notFound, "extension \(number.prefix(20)) is not locked") }
+        try await storeCall { try await PBXRuntime.store([.unlocked(number)], over: left, in: store) }
         // As on one node, an unlocked extension's count starts again, for the whole cluster.
         if let ledger = store as? any OutboundLedger { try await storeCall { try await ledger.forgetOutboundCalls(of: number) } }
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: ["section": Self.outboundLocksSection, "unlocked": number]))

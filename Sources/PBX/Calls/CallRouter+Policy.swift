@@ -19,9 +19,10 @@ extension CallRouter {
         }
     }
 
-    /// Lifts an extension's outbound lock (and forgets its recent calls and wrong PINs); false when it was not locked.
-    public func unlockOutbound(_ number: String) -> Bool {
-        state.withLock { $0.outbound.unlock(number) }
+    /// Lifts an extension's outbound lock (and forgets its recent calls and wrong PINs); the locks left, or nil when it
+    /// was not locked.
+    public func unlockOutbound(_ number: String) -> [String: OutboundLock]? {
+        state.withLock { state in state.outbound.unlock(number) ? state.outbound.locks : nil }
     }
 
     /// The prompts of an outbox, carried out once the table's lock is released.
