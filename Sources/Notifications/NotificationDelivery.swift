@@ -119,22 +119,29 @@ public struct NotificationDelivery: Sendable {
         }
         let context = tls
         let serverHostname = target.host.isIPAddressLiteral ? nil : target.host
-        let channel = try await ClientBootstrap(group: group).connectTimeout(timeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let context {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverHostname))
-                        try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(channel.eventLoop.makePromise()))
+        // The promise lives outside the pipeline: a refused certificate closes the channel, and its handlers with it,
+        // possibly before this task could look a handler up.
+        let loop = group.next()
+        let handshake = loop.makePromise(of: Void.self)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop).connectTimeout(timeout)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let context {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverHostname))
+                            try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(handshake))
+                        }
                     }
                 }
-            }
-            .connect(host: target.host, port: target.port).get()
+                .connect(host: target.host, port: target.port).get()
+        } catch {
+            handshake.fail(error)
+            throw error
+        }
         defer { channel.close(promise: nil) }
         // Over TLS nothing is written before the server's certificate checked out; the handshake's own error is the answer.
-        if context != nil {
-            let waiter = try await channel.pipeline.handler(type: HandshakeWaiter.self).get()
-            try await waiter.done.futureResult.get()
-        }
+        if context != nil { try await handshake.futureResult.get() } else { handshake.succeed() }
         try await channel.writeAndFlush(ByteBuffer(string: "\(line.utf8.count) \(line)")).get()
     }
 }
