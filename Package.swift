@@ -182,11 +182,13 @@ let package = Package(
         ),
         // Dial patterns and number rewriting: pure, shared by routes and the call policy.
         .target(name: "Dialplan", swiftSettings: strict),
+        // The Linux socket calls the media relay's loop makes that Swift's Glibc module leaves out.
+        .target(name: "CMediaSockets"),
         // The RTP/RTCP relay between the legs of a call.
         .target(
             name: "Media",
             dependencies: [
-                "Model",
+                "Model", "CMediaSockets",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Concurrent G.711 calls relayed on one core: Portcullis's media relay, rtpengine (Debian's rtpengine-daemon,
 userspace forwarding, set up over its ng control protocol) and a bare forwarder (media/rtp-forward.c: receive and
-send, nothing else), each given the same calls in the same run, pinned to CPU 0; the generator (media/rtp-load.c) on
+send, nothing else; "bare-connected" with each socket connected to the side it faces, as Portcullis connects a socket
+once its side is latched), each given the same calls in the same run, pinned to CPU 0; the generator (media/rtp-load.c) on
 CPU 1 offers both directions of every call (50 packets/s each way, real sequence numbers and timestamps) and measures
 at the far ends: loss, reordering, one-way added latency, added jitter (RFC 3550 interarrival jitter of the transit
 time). A relay carries N calls when loss < 0.1 % and the jitter p99 < 5 ms. Relay CPU per packet is the relay
 process's CPU time over the measured window divided by the packets it delivered in it.
 
-Usage: media-load.py [--calls 250,500,...] [--warmup 2] [--measure 8] [--relays portcullis,rtpengine,bare]
+Usage: media-load.py [--calls 250,500,...] [--warmup 2] [--measure 8] [--relays portcullis,rtpengine,bare,bare-connected]
                      [--baseline OTHER_BINARY --relays portcullis,baseline,...]
 Needs: gcc, taskset, rtpengine (apt-get install rtpengine-daemon), a release build of MediaRelayBenchmark
 (swift build -c release --scratch-path .build-release --product MediaRelayBenchmark).
@@ -69,10 +70,9 @@ def wait_for_line(process, expected, deadline):
 
 
 class Bare:
-    name = "bare forwarder"
-
-    def __init__(self, binary):
-        self.binary = binary
+    def __init__(self, binary, connected=False):
+        self.binary, self.connected = binary, connected
+        self.name = "bare forwarder, connected" if connected else "bare forwarder"
 
     def start(self, calls, workdir):
         table = workdir / "forward.txt"
@@ -81,7 +81,8 @@ class Bare:
             for call, (port_a, port_b) in enumerate(ports):
                 (a_host, a_port), (b_host, b_port) = generator_address(call)
                 out.write(f"{port_a} {port_b} {a_host} {a_port} {b_host} {b_port}\n")
-        self.process = pinned([str(self.binary), str(table)], 0, stdout=subprocess.PIPE, text=True)
+        self.process = pinned([str(self.binary), str(table)] + (["connected"] if self.connected else []), 0,
+                              stdout=subprocess.PIPE, text=True)
         wait_for_line(self.process, "ready", time.monotonic() + 60)
         return ports
 
@@ -220,7 +221,7 @@ def main():
     parser.add_argument("--calls", default="250,500,1000,1500,2000,2500,3000,4000")
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--measure", type=float, default=8)
-    parser.add_argument("--relays", default="portcullis,rtpengine,bare")
+    parser.add_argument("--relays", default="portcullis,rtpengine,bare,bare-connected")
     parser.add_argument("--binary", default=str(ROOT / ".build-release" / "release" / "MediaRelayBenchmark"))
     parser.add_argument("--baseline", help="another MediaRelayBenchmark binary (say, before a change), relay 'baseline'")
     args = parser.parse_args()
@@ -232,7 +233,8 @@ def main():
     for tool in ("rtp-load", "rtp-forward"):
         built[tool] = workdir / tool
         subprocess.run(["gcc", "-O2", "-o", str(built[tool]), str(ROOT / "Benchmarks" / "media" / f"{tool}.c")], check=True)
-    relays = {"portcullis": Portcullis(args.binary), "rtpengine": RTPEngine(), "bare": Bare(built["rtp-forward"])}
+    relays = {"portcullis": Portcullis(args.binary), "rtpengine": RTPEngine(), "bare": Bare(built["rtp-forward"]),
+              "bare-connected": Bare(built["rtp-forward"], connected=True)}
     if args.baseline:
         relays["baseline"] = Portcullis(args.baseline, "Portcullis baseline")
     chosen = [relays[name] for name in args.relays.split(",")]

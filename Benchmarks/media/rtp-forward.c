@@ -1,9 +1,11 @@
 // rtp-forward: the floor for a media relay. Two UDP sockets per call; what arrives on one leaves on the other to a
 // fixed address, nothing else (no latching, no checks, no counters): epoll, recvmmsg and sendmmsg on one thread.
 //
-// rtp-forward CALLS
+// rtp-forward CALLS [connected]
 //   CALLS: a file, one line per call: "PORT_A PORT_B A_HOST A_PORT B_HOST B_PORT". What arrives on 127.0.0.1:PORT_A
 //   (from the A side) leaves from PORT_B to B_HOST:B_PORT, and the other way round.
+//   connected: each socket is connect()ed to the side it faces (the kernel then filters sources and skips the
+//   route lookup of every send), as a relay that latched both sides can.
 // Prints "ready" once every socket is bound, then forwards until killed.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,7 +37,11 @@ static int bound_socket(int port) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) { fprintf(stderr, "usage: rtp-forward CALLS\n"); return 2; }
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "connected") != 0)) {
+        fprintf(stderr, "usage: rtp-forward CALLS [connected]\n");
+        return 2;
+    }
+    int connected = argc == 3;
     FILE *file = fopen(argv[1], "r");
     if (!file) { perror("rtp-forward: calls"); return 2; }
     int capacity = 2048, count = 0;
@@ -57,6 +63,11 @@ int main(int argc, char **argv) {
         for (int i = count; i < count + 2; i++) {
             struct epoll_event event = {.events = EPOLLIN, .data.u32 = i};
             epoll_ctl(epoll, EPOLL_CTL_ADD, legs[i].fd, &event);
+        }
+        if (connected && (connect(a->fd, (struct sockaddr *)&b->target, sizeof b->target) != 0 ||
+                          connect(b->fd, (struct sockaddr *)&a->target, sizeof a->target) != 0)) {
+            fprintf(stderr, "rtp-forward: cannot connect: %s\n", strerror(errno));
+            exit(2);
         }
         count += 2;
     }
@@ -81,8 +92,8 @@ int main(int argc, char **argv) {
                 if (got <= 0) break;
                 for (int m = 0; m < got; m++) {
                     vectors[m].iov_len = headers[m].msg_len;
-                    headers[m].msg_hdr = (struct msghdr){.msg_name = &in->target, .msg_namelen = sizeof in->target,
-                        .msg_iov = &vectors[m], .msg_iovlen = 1};
+                    headers[m].msg_hdr = (struct msghdr){.msg_name = connected ? NULL : &in->target,
+                        .msg_namelen = connected ? 0 : sizeof in->target, .msg_iov = &vectors[m], .msg_iovlen = 1};
                 }
                 sendmmsg(out->fd, headers, got, 0);
                 if (got < BATCH) break;

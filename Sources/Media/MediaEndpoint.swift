@@ -100,6 +100,11 @@ public final class MediaEndpoint: Sendable {
         }
     }
 
+    /// A packet from the side, handed over by the relay's thread.
+    func hear(_ bytes: [UInt8]) {
+        loop.execute { self.received(bytes) }
+    }
+
     func received(_ bytes: [UInt8]) {
         guard let packet = RTPPacket(bytes) else { return }
         var outcome: DigitCollector.Outcome?

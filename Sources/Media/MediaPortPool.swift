@@ -6,10 +6,15 @@ import DequeModule
 struct MediaPortPool: Sendable {
     private var free: Deque<Int>
     private var taken: Set<Int> = []
+    /// The lowest port handed out.
+    let first: Int
+    /// Ports from `first` to the highest RTCP port.
+    let span: Int
 
     init(min: Int, max: Int) {
-        let first = min % 2 == 0 ? min : min + 1
+        first = min % 2 == 0 ? min : min + 1
         free = first < max ? Deque(stride(from: first, to: max, by: 2)) : []
+        span = Swift.max(0, max - first + 1)
     }
 
     var inUse: Int { taken.count }

@@ -1,113 +1,159 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Opens media sessions: four UDP sockets per call (RTP and RTCP for each leg) bound on the call's event loop, so
-/// forwarding never hops threads, from a bounded port range. The legs of an ended call stay bound and wait, oldest
-/// first, for a later call on the same loop (binding and closing four sockets per call was the relay's main cost);
-/// a leg is reused only after the others kept before it, so late packets of its last call rarely meet the next
-/// one, and then only from the addresses the next call names.
+/// Opens media sessions: four UDP sockets per call (RTP and RTCP for each leg) from a bounded port range, relayed by
+/// one of the relay's loops (`MediaLoop`, a thread each; a call goes to the one with the fewest). The legs of an ended call
+/// stay bound and wait, oldest first, for a later call on the same loop (binding and closing four sockets per call
+/// was the relay's main cost); a leg is reused only after the others kept before it, so late packets of its last
+/// call rarely meet the next one, and then only from the addresses the next call names.
 public final class MediaRelay: Sendable {
     public enum OpenError: Error, CustomStringConvertible {
         case noPorts
         public var description: String { "no free media ports in the relay range" }
     }
 
-    private let pool: NIOLockedValueBox<MediaPortPool>
+    private struct State: Sendable {
+        var pool: MediaPortPool
+        /// Bound legs of ended calls, oldest first, at most `keepLegs`.
+        var kept: [MediaLoop.Leg] = []
+        /// Open sessions on each loop; a call goes to the loop with the fewest.
+        var open: [Int]
+    }
+
+    private let state: NIOLockedValueBox<State>
+    private let loops: [MediaLoop]
     private let host: String
-    private let open = NIOLockedValueBox(0)
-    /// Bound legs of ended calls, oldest first, at most `keepLegs`.
-    private let kept = NIOLockedValueBox<[MediaSession.Leg]>([])
     private let keepLegs: Int
-    /// Packets one receive may take from a socket, and the room each has: every socket keeps its receive buffer.
-    private static let readBatch = 4, largestDatagram = 2_048
 
     /// `host` is the address the sockets bind to (all interfaces by default); `keepLegs` bounds the bound legs kept
-    /// for reuse.
-    public init(settings: MediaSettings, host: String = "0.0.0.0", keepLegs: Int = 512) {
-        pool = NIOLockedValueBox(MediaPortPool(min: settings.portMin, max: settings.portMax))
+    /// for reuse; `threads` is how many loops relay (one per core by default).
+    public init(settings: MediaSettings, host: String = "0.0.0.0", keepLegs: Int = 512, threads: Int = System.coreCount) {
+        let pool = MediaPortPool(min: settings.portMin, max: settings.portMax)
+        let state = NIOLockedValueBox(State(pool: pool, open: Array(repeating: 0, count: max(1, threads))))
+        self.state = state
+        // A name (a listener given as localhost, say) is looked up once; sockets bind to the address.
+        let host = MediaSocket.family(of: host) != nil ? host : (try? SocketAddress.makeAddressResolvingHost(host, port: 0))?.ipAddress ?? host
         self.host = host
         self.keepLegs = keepLegs
+        let family = MediaSocket.family(of: host) ?? AF_INET
+        loops = (0..<max(1, threads)).map { index in
+            MediaLoop(family: family, base: pool.first, span: pool.span, name: "media relay \(index)") { port in
+                state.withLockedValue { $0.pool.release(port) }
+            }
+        }
+    }
+
+    deinit {
+        for loop in loops { loop.submit(.stop) }
     }
 
     /// Sessions open now (each holds two RTP and two RTCP ports).
-    public var openSessions: Int { open.withLockedValue { $0 } }
+    public var openSessions: Int { state.withLockedValue { $0.open.reduce(0, +) } }
 
     /// Legs kept bound for the next calls.
-    public var keptLegs: Int { kept.withLockedValue { $0.count } }
+    public var keptLegs: Int { state.withLockedValue { $0.kept.count } }
 
-    /// A session whose sockets run on `loop`.
+    /// Runs `body` on every relay thread (to raise their priority, say); answers what each returned.
+    public func onEachThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> [Result] {
+        var results: [Result] = []
+        for loop in loops {
+            results.append(await withCheckedContinuation { continuation in
+                loop.submit(.run { continuation.resume(returning: body()) })
+            })
+        }
+        return results
+    }
+
+    /// A session whose endpoints (prompts, digits) run on `loop`.
     public func openSession(on loop: any EventLoop) -> EventLoopFuture<MediaSession> {
-        openLeg(.caller, on: loop).flatMap { caller in
-            self.openLeg(.callee, on: loop).flatMapErrorThrowing { error in
-                self.release([caller])
-                throw error
-            }.map { callee in
-                let session = MediaSession(caller: caller, callee: callee) { [self] legs in
-                    release(legs)
-                    open.withLockedValue { $0 -= 1 }
-                }
-                for forwarder in caller.forwarders + callee.forwarders { forwarder.attach(session) }
-                self.open.withLockedValue { $0 += 1 }
-                return session
-            }
+        openSession(on: loop, relayLoop: nil)
+    }
+
+    /// `relayLoop` picks the loop that relays the session (tests); nil, the least busy.
+    func openSession(on loop: any EventLoop, relayLoop: Int?) -> EventLoopFuture<MediaSession> {
+        loop.makeFutureWithTask { try await self.open(on: loop, relayLoop: relayLoop) }
+    }
+
+    private func open(on eventLoop: any EventLoop, relayLoop: Int?) async throws -> MediaSession {
+        let index = state.withLockedValue { state in
+            let index = relayLoop ?? state.open.indices.min { state.open[$0] < state.open[$1] } ?? 0
+            state.open[index] += 1
+            return index
+        }
+        let caller: MediaLoop.Leg
+        do {
+            caller = try await leg(on: index)
+        } catch {
+            state.withLockedValue { $0.open[index] -= 1 }
+            throw error
+        }
+        let callee: MediaLoop.Leg
+        do {
+            callee = try await leg(on: index)
+        } catch {
+            release([caller], on: index, detaching: nil)
+            throw error
+        }
+        let counters = MediaCounters(now: .now())
+        let loop = loops[index]
+        loop.submit(.attach(caller: caller, callee: callee, call: counters))
+        return MediaSession(relayLoop: loop, ports: [caller.port, callee.port], loop: eventLoop, counters: counters) { [self] in
+            release([caller, callee], on: index, detaching: counters)
         }
     }
 
-    /// Legs of an ended call: kept bound while there is room (and they still are), else closed and their ports freed.
-    private func release(_ legs: [MediaSession.Leg]) {
-        let closing = kept.withLockedValue { kept in
-            legs.filter { leg in
-                guard kept.count < keepLegs, leg.rtp.isActive, leg.rtcp.isActive else { return true }
-                kept.append(leg)
+    /// A leg for loop `index`: one it kept, else a newly bound port pair. With every port bound, the oldest leg kept
+    /// for another loop gives its port up.
+    private func leg(on index: Int) async throws -> MediaLoop.Leg {
+        enum Next {
+            case reuse(MediaLoop.Leg), bind(Int), evict(MediaLoop.Leg), none
+        }
+        for _ in 0..<8 {
+            let next = state.withLockedValue { state -> Next in
+                if let kept = state.kept.firstIndex(where: { $0.loop == index }) { return .reuse(state.kept.remove(at: kept)) }
+                if let port = state.pool.take() { return .bind(port) }
+                return state.kept.isEmpty ? .none : .evict(state.kept.removeFirst())
+            }
+            switch next {
+            case .reuse(let leg):
+                return leg
+            case .bind(let port):
+                // A port someone else holds stays out of the pool; the next is tried.
+                guard let rtp = try? MediaSocket.bind(host: host, port: port) else { continue }
+                guard let rtcp = try? MediaSocket.bind(host: host, port: port + 1) else {
+                    Glibc.close(rtp)
+                    continue
+                }
+                return MediaLoop.Leg(port: port, rtp: rtp, rtcp: rtcp, loop: index)
+            case .evict(let leg):
+                await withCheckedContinuation { continuation in
+                    loops[leg.loop].submit(.close(leg, done: { continuation.resume() }))
+                }
+            case .none:
+                throw OpenError.noPorts
+            }
+        }
+        throw OpenError.noPorts
+    }
+
+    /// Legs of an ended call (`detaching`) or of one never opened: kept bound while there is room, else closed and
+    /// their ports freed. The loop hears of it before any later call can take a kept leg.
+    private func release(_ legs: [MediaLoop.Leg], on index: Int, detaching call: MediaCounters?) {
+        state.withLockedValue { state in
+            state.open[index] -= 1
+            let closing = legs.filter { leg in
+                guard call != nil, state.kept.count < keepLegs else { return true }
+                state.kept.append(leg)
                 return false
             }
-        }
-        for leg in closing { closeLeg(leg) }
-    }
-
-    /// Binds an even port and the odd one above it; a port taken by someone else is skipped (a few tries).
-    private func openLeg(_ side: MediaSession.Side, on loop: any EventLoop, attempt: Int = 0) -> EventLoopFuture<MediaSession.Leg> {
-        let reused = kept.withLockedValue { kept in
-            kept.firstIndex { $0.side == side && $0.rtp.eventLoop === loop }.map { kept.remove(at: $0) }
-        }
-        if let reused { return loop.makeSucceededFuture(reused) }
-        guard attempt < 8 else { return loop.makeFailedFuture(OpenError.noPorts) }
-        guard let port = pool.withLockedValue({ $0.take() }) else {
-            // Every port is bound: the oldest leg kept for another loop gives its port up.
-            guard let oldest = kept.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) else { return loop.makeFailedFuture(OpenError.noPorts) }
-            return closeLeg(oldest).hop(to: loop).flatMap { self.openLeg(side, on: loop, attempt: attempt + 1) }
-        }
-        let rtpForwarder = MediaForwarder(side: side, rtcp: false), rtcpForwarder = MediaForwarder(side: side, rtcp: true)
-        return bind(port, rtpForwarder, on: loop).flatMap { rtp in
-            self.bind(port + 1, rtcpForwarder, on: loop).map { rtcp in
-                MediaSession.Leg(side: side, rtp: rtp, rtcp: rtcp, port: port, forwarders: [rtpForwarder, rtcpForwarder])
-            }.flatMapError { error in
-                rtp.close(promise: nil)
-                return loop.makeFailedFuture(error)
+            if let call {
+                loops[index].submit(.detach(caller: legs[0].port, call: call, closing: closing))
+            } else {
+                for leg in closing { loops[index].submit(.close(leg, done: {})) }
             }
-        }.flatMapError { _ in
-            // Someone else holds the port: leave it out of the pool and try the next.
-            self.openLeg(side, on: loop, attempt: attempt + 1)
         }
-    }
-
-    private func bind(_ port: Int, _ forwarder: MediaForwarder, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
-        DatagramBootstrap(group: loop)
-            // One read per readable event rather than a read and then an empty one (epoll is level-triggered, so
-            // what is left waits for the next turn); under load one recvmmsg takes the packets waiting.
-            .channelOption(.maxMessagesPerRead, value: 1)
-            .channelOption(.datagramVectorReadMessageCount, value: Self.readBatch)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.readBatch * Self.largestDatagram))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(forwarder) }
-            }
-            .bind(host: host, port: port)
-    }
-
-    /// Closes a leg's sockets; its port is free once they are.
-    @discardableResult
-    private func closeLeg(_ leg: MediaSession.Leg) -> EventLoopFuture<Void> {
-        leg.rtp.close().and(leg.rtcp.close()).map { _ in () }.recover { _ in () }.map { self.pool.withLockedValue { $0.release(leg.port) } }
     }
 }

@@ -3,9 +3,9 @@ import Glibc
 #endif
 import NIOCore
 
-/// Runs the event loops (SIP signalling and media, the admin API) ahead of the process's other threads: store
-/// writes, the event log and notifications run on worker threads, and on a busy core a batch of binding or event
-/// writes otherwise holds a registration's answer for milliseconds (`perf sched` showed a worker running 1.7 ms
+/// Runs the event loops (SIP signalling, the admin API) and the media relay's threads ahead of the process's other
+/// threads: store writes, the event log and notifications run on worker threads, and on a busy core a batch of
+/// binding or event writes otherwise holds a registration's answer for milliseconds (`perf sched` showed a worker running 1.7 ms
 /// while answers waited). Raising a thread needs CAP_SYS_NICE (root, or `AmbientCapabilities=CAP_SYS_NICE` in a
 /// systemd unit); without it the loops keep the normal priority and the server runs as before. Threads a raised loop
 /// starts begin at normal priority again (`SCHED_RESET_ON_FORK`), so background work it spawns is not raised with it.
@@ -44,7 +44,8 @@ public enum EventLoopPriority {
     /// `SCHED_RESET_ON_FORK` (Linux's uapi `sched.h`); Glibc's module leaves it out with the other GNU extensions.
     private static let resetOnFork: Int32 = 0x4000_0000
 
-    private static func raiseCurrentThread(to niceness: Int32) -> Outcome {
+    /// Raises the calling thread (a thread of the media relay, say) to `niceness`.
+    public static func raiseCurrentThread(to niceness: Int32 = niceness) -> Outcome {
         #if os(Linux)
         var parameter = sched_param(sched_priority: 0)
         guard sched_setscheduler(0, SCHED_OTHER | resetOnFork, &parameter) == 0,

@@ -131,7 +131,9 @@ struct Serve: AsyncParsableCommand {
         let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
         let runtime = try await PBXRuntime(configuration: configuration, store: store, bus: bus, nonceKey: secrets.nonceKey, secrets: box,
                                          loops: loops, logger: logger)
-        switch await EventLoopPriority.raise(loops).first(where: { $0 != .raised }) {
+        var priorities = await EventLoopPriority.raise(loops)
+        if let media = runtime.media { priorities += await media.onEachThread { EventLoopPriority.raiseCurrentThread() } }
+        switch priorities.first(where: { $0 != .raised }) {
         case nil: logger.info("event loops run ahead of background work", metadata: ["nice": "\(EventLoopPriority.niceness)"])
         case .refused(let reason):
             logger.notice("event loops keep the normal priority (raising it needs CAP_SYS_NICE)", metadata: ["reason": "\(reason)"])
