@@ -5,8 +5,9 @@ import Media
 import NIOCore
 import NIOPosix
 
-// The PBX's media relay on one event loop, driven over stdin the way `media-load.py` drives rtpengine over its
-// control protocol: the same MediaRelay and MediaSession the PBX opens for each relayed call, nothing else.
+// The PBX's media relay, driven over stdin the way `media-load.py` drives rtpengine over its control protocol: the
+// same MediaRelay and MediaSession the PBX opens for each relayed call, nothing else (one relay thread per CPU it may
+// run on: one under the benchmark's `taskset`).
 //
 // Input: one line per call, "A_HOST A_PORT B_HOST B_PORT" (where each side's RTP comes from and goes to), then
 // "open". Output: one line per call, "PORT_FACING_A PORT_FACING_B", then "ready". The sessions stay open until stdin

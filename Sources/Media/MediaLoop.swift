@@ -2,6 +2,7 @@ import CMediaSockets
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,9 @@ import Glibc
 /// One thread that relays the packets of its calls: epoll over their sockets, up to `batch` datagrams per
 /// `recvmmsg` and what they carry in one `sendmmsg`, into buffers allocated once; no channel, allocation or lock per
 /// packet. Everything it owns (the socket table, latches, endpoints) is touched on its thread only; other threads
-/// hand it `Command`s through a queue and an eventfd.
+/// hand it `Command`s through a queue. The loop takes them at its next turn, before the packets that woke it, and
+/// turns at least every `turn`: only a command someone waits on wakes it at once (an eventfd), since waking it for
+/// each call's setup and end cost more CPU per call than the call's signalling.
 final class MediaLoop: @unchecked Sendable {
     /// A UDP port pair (RTP even, RTCP above) bound for one side of a call, and the loop whose epoll holds it.
     struct Leg: Sendable {
@@ -30,6 +33,20 @@ final class MediaLoop: @unchecked Sendable {
         case close(Leg, done: @Sendable () -> Void)
         case run(@Sendable () -> Void)
         case stop
+
+        /// Taken at once rather than at the loop's next turn: a prompt's packet, or someone waits.
+        var isUrgent: Bool {
+            switch self {
+            case .attach, .name, .endpoint, .detach: false
+            case .send, .close, .run, .stop: true
+            }
+        }
+    }
+
+    private struct Queue {
+        var commands: [Command] = []
+        /// The eventfd was written since the loop last took the queue.
+        var woken = false
     }
 
     /// One socket: a leg's RTP or RTCP port.
@@ -65,6 +82,9 @@ final class MediaLoop: @unchecked Sendable {
 
     /// Datagrams one read takes from a socket, the room each has, and reads per readiness before the next socket's turn.
     static let batch = 16, largestDatagram = 2_048, readsPerTurn = 4
+    /// The longest a command that is not urgent waits, in milliseconds (packets on any of the loop's sockets take it
+    /// sooner).
+    static let turn: Int32 = 10
     private static let wakeToken = UInt64.max
 
     private let family: Int32
@@ -73,7 +93,9 @@ final class MediaLoop: @unchecked Sendable {
     private let portFreed: @Sendable (Int) -> Void
     private let epoll: Int32
     private let wake: Int32
-    private let commands = NIOLockedValueBox<[Command]>([])
+    private let queue = NIOLockedValueBox(Queue())
+    /// Commands wait in the queue: read at every turn without taking the lock.
+    private let pending = Atomic(false)
 
     // Owned by the loop's thread.
     private var slots: [Slot]
@@ -122,13 +144,16 @@ final class MediaLoop: @unchecked Sendable {
         destination.deallocate()
     }
 
-    /// Hands `command` to the loop's thread, waking it when the queue was empty.
+    /// Hands `command` to the loop's thread, waking it for an urgent one.
     func submit(_ command: Command) {
-        let wasEmpty = commands.withLockedValue { queue in
-            defer { queue.append(command) }
-            return queue.isEmpty
+        let wake = queue.withLockedValue { queue in
+            queue.commands.append(command)
+            pending.store(true, ordering: .releasing)
+            guard command.isUrgent, !queue.woken else { return false }
+            queue.woken = true
+            return true
         }
-        if wasEmpty { CMediaSockets_signalEventFD(wake) }
+        if wake { CMediaSockets_signalEventFD(self.wake) }
     }
 
     // MARK: The loop's thread
@@ -137,17 +162,17 @@ final class MediaLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: 256)
         defer { events.deallocate() }
         while !stopped {
-            let ready = epoll_wait(epoll, events, 256, -1)
+            let ready = epoll_wait(epoll, events, 256, Self.turn)
             guard ready >= 0 else {
                 if errno == EINTR { continue }
                 break
             }
             now = NIODeadline.now().uptimeNanoseconds
-            for index in 0..<Int(ready) {
+            if pending.load(ordering: .acquiring) { apply() }
+            for index in 0..<Int(ready) where !stopped {
                 let token = events[index].data.u64
                 if token == Self.wakeToken {
                     CMediaSockets_drainEventFD(wake)
-                    apply()
                 } else {
                     readable(Int(token))
                 }
@@ -160,7 +185,11 @@ final class MediaLoop: @unchecked Sendable {
 
     private func apply() {
         var taken: [Command] = []
-        commands.withLockedValue { swap(&$0, &taken) }
+        queue.withLockedValue { queue in
+            swap(&queue.commands, &taken)
+            queue.woken = false
+            pending.store(false, ordering: .relaxed)
+        }
         for command in taken { apply(command) }
     }
 

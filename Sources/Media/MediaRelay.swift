@@ -72,71 +72,62 @@ public final class MediaRelay: Sendable {
         openSession(on: loop, relayLoop: nil)
     }
 
-    /// `relayLoop` picks the loop that relays the session (tests); nil, the least busy.
+    /// `relayLoop` picks the loop that relays the session (tests); nil, the least busy. Futures on the signalling
+    /// loop throughout: a call's setup does not hop threads unless every port is bound.
     func openSession(on loop: any EventLoop, relayLoop: Int?) -> EventLoopFuture<MediaSession> {
-        loop.makeFutureWithTask { try await self.open(on: loop, relayLoop: relayLoop) }
-    }
-
-    private func open(on eventLoop: any EventLoop, relayLoop: Int?) async throws -> MediaSession {
         let index = state.withLockedValue { state in
             let index = relayLoop ?? state.open.indices.min { state.open[$0] < state.open[$1] } ?? 0
             state.open[index] += 1
             return index
         }
-        let caller: MediaLoop.Leg
-        do {
-            caller = try await leg(on: index)
-        } catch {
-            state.withLockedValue { $0.open[index] -= 1 }
+        return leg(on: index, loop).flatMapErrorThrowing { error in
+            self.state.withLockedValue { $0.open[index] -= 1 }
             throw error
-        }
-        let callee: MediaLoop.Leg
-        do {
-            callee = try await leg(on: index)
-        } catch {
-            release([caller], on: index, detaching: nil)
-            throw error
-        }
-        let counters = MediaCounters(now: .now())
-        let loop = loops[index]
-        loop.submit(.attach(caller: caller, callee: callee, call: counters))
-        return MediaSession(relayLoop: loop, ports: [caller.port, callee.port], loop: eventLoop, counters: counters) { [self] in
-            release([caller, callee], on: index, detaching: counters)
+        }.flatMap { caller in
+            self.leg(on: index, loop).flatMapErrorThrowing { error in
+                self.release([caller], on: index, detaching: nil)
+                throw error
+            }.map { callee in
+                let counters = MediaCounters(now: .now())
+                let relayLoop = self.loops[index]
+                relayLoop.submit(.attach(caller: caller, callee: callee, call: counters))
+                return MediaSession(relayLoop: relayLoop, ports: [caller.port, callee.port], loop: loop, counters: counters) { [self] in
+                    release([caller, callee], on: index, detaching: counters)
+                }
+            }
         }
     }
 
-    /// A leg for loop `index`: one it kept, else a newly bound port pair. With every port bound, the oldest leg kept
-    /// for another loop gives its port up.
-    private func leg(on index: Int) async throws -> MediaLoop.Leg {
+    /// A leg for relay loop `index`: one it kept, else a newly bound port pair. With every port bound, the oldest leg
+    /// kept for another loop gives its port up.
+    private func leg(on index: Int, _ loop: any EventLoop, attempt: Int = 0) -> EventLoopFuture<MediaLoop.Leg> {
         enum Next {
             case reuse(MediaLoop.Leg), bind(Int), evict(MediaLoop.Leg), none
         }
-        for _ in 0..<8 {
-            let next = state.withLockedValue { state -> Next in
-                if let kept = state.kept.firstIndex(where: { $0.loop == index }) { return .reuse(state.kept.remove(at: kept)) }
-                if let port = state.pool.take() { return .bind(port) }
-                return state.kept.isEmpty ? .none : .evict(state.kept.removeFirst())
-            }
-            switch next {
-            case .reuse(let leg):
-                return leg
-            case .bind(let port):
-                // A port someone else holds stays out of the pool; the next is tried.
-                guard let rtp = try? MediaSocket.bind(host: host, port: port) else { continue }
-                guard let rtcp = try? MediaSocket.bind(host: host, port: port + 1) else {
-                    Glibc.close(rtp)
-                    continue
-                }
-                return MediaLoop.Leg(port: port, rtp: rtp, rtcp: rtcp, loop: index)
-            case .evict(let leg):
-                await withCheckedContinuation { continuation in
-                    loops[leg.loop].submit(.close(leg, done: { continuation.resume() }))
-                }
-            case .none:
-                throw OpenError.noPorts
-            }
+        guard attempt < 8 else { return loop.makeFailedFuture(OpenError.noPorts) }
+        let next = state.withLockedValue { state -> Next in
+            if let kept = state.kept.firstIndex(where: { $0.loop == index }) { return .reuse(state.kept.remove(at: kept)) }
+            if let port = state.pool.take() { return .bind(port) }
+            return state.kept.isEmpty ? .none : .evict(state.kept.removeFirst())
         }
-        throw OpenError.noPorts
+        switch next {
+        case .reuse(let leg):
+            return loop.makeSucceededFuture(leg)
+        case .bind(let port):
+            // A port someone else holds stays out of the pool; the next is tried.
+            guard let rtp = try? MediaSocket.bind(host: host, port: port) else { return leg(on: index, loop, attempt: attempt + 1) }
+            guard let rtcp = try? MediaSocket.bind(host: host, port: port + 1) else {
+                Glibc.close(rtp)
+                return leg(on: index, loop, attempt: attempt + 1)
+            }
+            return loop.makeSucceededFuture(MediaLoop.Leg(port: port, rtp: rtp, rtcp: rtcp, loop: index))
+        case .evict(let leg):
+            let closed = loop.makePromise(of: Void.self)
+            loops[leg.loop].submit(.close(leg, done: { closed.succeed() }))
+            return closed.futureResult.flatMap { self.leg(on: index, loop, attempt: attempt + 1) }
+        case .none:
+            return loop.makeFailedFuture(OpenError.noPorts)
+        }
     }
 
     /// Legs of an ended call (`detaching`) or of one never opened: kept bound while there is room, else closed and
