@@ -53,6 +53,9 @@ struct MediaAddress: Hashable, Sendable {
 
     var isIPv4: Bool { high == 0 && UInt64(bigEndian: low) >> 32 == 0x0000_FFFF }
 
+    /// The family of a socket bound to this address.
+    var family: Int32 { isIPv4 ? AF_INET : AF_INET6 }
+
     /// The same host, whatever the port.
     func sameHost(as other: MediaAddress) -> Bool { high == other.high && low == other.low }
 

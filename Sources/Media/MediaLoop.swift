@@ -259,14 +259,19 @@ final class MediaLoop: @unchecked Sendable {
         portFreed(leg.port)
     }
 
+    /// How a packet leaving `slot` for `target` is addressed: 0 when the socket is connected to it (no address),
+    /// else the length of `target` written into `destination`; nil when the socket's family cannot reach it.
+    private func address(from slot: Int, to target: MediaAddress) -> socklen_t? {
+        slots[slot].connected ? 0 : target.write(to: destination, family: family)
+    }
+
     /// A packet the PBX itself sends to a side (a prompt), from the side's RTP socket.
     private func send(_ bytes: [UInt8], from slot: Int, to target: MediaAddress) {
-        let fd = slots[slot].fd, connected = slots[slot].connected
+        guard let length = address(from: slot, to: target) else { return }
+        let fd = slots[slot].fd
         bytes.withUnsafeBytes { bytes in
-            if connected {
-                _ = Glibc.send(fd, bytes.baseAddress, bytes.count, 0)
-            } else if let length = target.write(to: destination, family: family) {
-                destination.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = sendto(fd, bytes.baseAddress, bytes.count, 0, $0, length) }
+            destination.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                _ = sendto(fd, bytes.baseAddress, bytes.count, 0, length == 0 ? nil : $0, length)
             }
         }
     }
@@ -299,7 +304,7 @@ final class MediaLoop: @unchecked Sendable {
         // Where this batch goes: the other side, unless the PBX speaks to either side (then nothing is relayed).
         var destinationLength: socklen_t?
         if call.endpoint(side) == nil, call.endpoint(other) == nil, let target = call.peer(other).destination(rtcp: rtcp) {
-            destinationLength = slots[partner].connected ? 0 : target.write(to: destination, family: family)
+            destinationLength = address(from: partner, to: target)
         }
         var admitted = 0, sending = 0
         for message in 0..<count {

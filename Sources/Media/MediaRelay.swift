@@ -35,10 +35,10 @@ public final class MediaRelay: Sendable {
         let state = NIOLockedValueBox(State(pool: pool, open: Array(repeating: 0, count: max(1, threads))))
         self.state = state
         // A name (a listener given as localhost, say) is looked up once; sockets bind to the address.
-        let host = MediaSocket.family(of: host) != nil ? host : (try? SocketAddress.makeAddressResolvingHost(host, port: 0))?.ipAddress ?? host
+        let host = MediaAddress(host: host, port: 0) != nil ? host : (try? SocketAddress.makeAddressResolvingHost(host, port: 0))?.ipAddress ?? host
         self.host = host
         self.keepLegs = keepLegs
-        let family = MediaSocket.family(of: host) ?? AF_INET
+        let family = MediaAddress(host: host, port: 0)?.family ?? AF_INET
         loops = (0..<max(1, threads)).map { index in
             MediaLoop(family: family, base: pool.first, span: pool.span, name: "media relay \(index)") { port in
                 state.withLockedValue { $0.pool.release(port) }

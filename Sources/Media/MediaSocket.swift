@@ -10,19 +10,12 @@ enum MediaSocket {
         var description: String
     }
 
-    /// The address family of sockets bound to `host` (a literal; "0.0.0.0" and "::" are every interface).
-    static func family(of host: String) -> Int32? {
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return AF_INET }
-        if inet_pton(AF_INET6, host, &v6) == 1 { return AF_INET6 }
-        return nil
-    }
-
-    /// A non-blocking UDP socket bound to `host`:`port`.
+    /// A non-blocking UDP socket bound to `host`:`port` (a literal; "0.0.0.0" and "::" are every interface).
     static func bind(host: String, port: Int) throws(Failure) -> Int32 {
-        guard let family = family(of: host), let address = MediaAddress(host: host, port: port) else {
+        guard let address = MediaAddress(host: host, port: port) else {
             throw Failure(description: "the media host \(host.prefix(64)) is not an IP address")
         }
+        let family = address.family
         let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         var storage = sockaddr_storage()

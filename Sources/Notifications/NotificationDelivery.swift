@@ -122,13 +122,13 @@ public struct NotificationDelivery: Sendable {
         // The promise lives outside the pipeline: a refused certificate closes the channel, and its handlers with it,
         // possibly before this task could look a handler up.
         let loop = group.next()
-        let handshake = loop.makePromise(of: Void.self)
+        let handshake = tls.map { _ in loop.makePromise(of: Void.self) }
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop).connectTimeout(timeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if let context {
+                        if let context, let handshake {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverHostname))
                             try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(handshake))
                         }
@@ -136,12 +136,12 @@ public struct NotificationDelivery: Sendable {
                 }
                 .connect(host: target.host, port: target.port).get()
         } catch {
-            handshake.fail(error)
+            handshake?.fail(error)
             throw error
         }
         defer { channel.close(promise: nil) }
         // Over TLS nothing is written before the server's certificate checked out; the handshake's own error is the answer.
-        if context != nil { try await handshake.futureResult.get() } else { handshake.succeed() }
+        try await handshake?.futureResult.get()
         try await channel.writeAndFlush(ByteBuffer(string: "\(line.utf8.count) \(line)")).get()
     }
 }
