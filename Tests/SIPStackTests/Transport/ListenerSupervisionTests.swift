@@ -45,10 +45,19 @@ struct ListenerSupervisionTests {
         return (channel, client)
     }
 
-    static func server() async throws -> SIPTransportServer {
+    static func server(port: Int = 0) async throws -> SIPTransportServer {
         let server = SIPTransportServer(group: group, limits: SIPLimits(), handler: AnsweringHandler(), logger: Logger(label: "test"))
-        try await server.bind([SIPListenAddress(host: "127.0.0.1", port: 0, transports: [.udp])])
+        try await server.bind([SIPListenAddress(host: "127.0.0.1", port: port, transports: [.udp])])
         return server
+    }
+
+    /// A server on a free port below the kernel's ephemeral range (32768-60999), which the other tests' port-0 sockets
+    /// draw from: a listener reopened on its port must not find it taken by one of them in between.
+    static func serverOffTheEphemeralRange() async throws -> SIPTransportServer {
+        for _ in 1...50 {
+            if let server = try? await server(port: Int.random(in: 20_000..<32_000)) { return server }
+        }
+        return try await server(port: Int.random(in: 20_000..<32_000))
     }
 
     /// Polls until `condition` holds, up to a deadline.
@@ -98,19 +107,20 @@ struct ListenerSupervisionTests {
     }
 
     @Test func aListenerThatClosesIsReopenedThenGivenUp() async throws {
-        let server = try await Self.server()
+        let server = try await Self.serverOffTheEphemeralRange()
         let port = server.listeners.channels[0].localAddress!.port!
         let closures = Mutex<[Bool]>([])
         let supervision = Task { try await server.supervise { _, reopened in closures.withLock { $0.append(reopened) } } }
         try await server.listeners.channels[0].close()
-        #expect(try await Self.eventually { server.listeners.statuses[0].reopened == 1 && server.listeners.channels[0].isActive })
+        // Deadlines are long: on a loaded CI machine the whole suite has been seen to stall about 5 s at start.
+        #expect(try await Self.eventually(30) { server.listeners.statuses[0].reopened == 1 && server.listeners.channels[0].isActive })
         let (client, received) = try await Self.client()
         try await Self.send(Self.options(via: "SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bKre;rport"), from: client, to: port)
-        #expect(try await Self.eventually { !received.received.withLock { $0.isEmpty } }, "the reopened listener answers on the same port")
+        #expect(try await Self.eventually(30) { !received.received.withLock { $0.isEmpty } }, "the reopened listener answers on the same port")
         for _ in 1...SIPTransportServer.maxReopens {
             let channel = server.listeners.channels[0]
             try? await channel.close()
-            _ = try await Self.eventually { server.listeners.channels[0] !== channel || server.listeners.statuses[0].state == .closed }
+            _ = try await Self.eventually(30) { server.listeners.channels[0] !== channel || server.listeners.statuses[0].state == .closed }
         }
         await #expect(throws: SIPTransportError.self) { try await supervision.value }
         #expect(server.listeners.statuses[0].state == .closed)
