@@ -2,6 +2,7 @@
 #include "CMediaSockets.h"
 #include <stddef.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 _Static_assert(sizeof(CMediaSockets_mmsghdr) == sizeof(struct mmsghdr), "CMediaSockets_mmsghdr and struct mmsghdr differ");
@@ -29,4 +30,11 @@ int CMediaSockets_disconnect(int fd) {
     memset(&address, 0, sizeof address);
     address.sa_family = AF_UNSPEC;
     return connect(fd, &address, sizeof address);
+}
+
+void CMediaSockets_nameThread(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = 0;
+    (void)pthread_setname_np(pthread_self(), shortened);
 }

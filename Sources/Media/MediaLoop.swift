@@ -11,8 +11,9 @@ import Glibc
 /// `recvmmsg` and what they carry in one `sendmmsg`, into buffers allocated once; no channel, allocation or lock per
 /// packet. Everything it owns (the socket table, latches, endpoints) is touched on its thread only; other threads
 /// hand it `Command`s through a queue. The loop takes them at its next turn, before the packets that woke it, and
-/// turns at least every `turn`: only a command someone waits on wakes it at once (an eventfd), since waking it for
-/// each call's setup and end cost more CPU per call than the call's signalling.
+/// turns at least every `turn` while it carries calls: only a command someone waits on wakes it at once (an eventfd),
+/// since waking it for each call's setup and end cost more CPU per call than the call's signalling. A loop without
+/// calls sleeps until a command arrives, so an idle server's relay threads do not wake.
 final class MediaLoop: @unchecked Sendable {
     /// A UDP port pair (RTP even, RTCP above) bound for one side of a call, and the loop whose epoll holds it.
     struct Leg: Sendable {
@@ -47,6 +48,8 @@ final class MediaLoop: @unchecked Sendable {
         var commands: [Command] = []
         /// The eventfd was written since the loop last took the queue.
         var woken = false
+        /// The loop sleeps without a turn: any command wakes it.
+        var idle = false
     }
 
     /// One socket: a leg's RTP or RTCP port.
@@ -130,9 +133,11 @@ final class MediaLoop: @unchecked Sendable {
         }
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeToken))
         epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
-        let thread = Thread { [self] in run() }
-        thread.name = name
-        thread.start()
+        // Named from inside: Foundation keeps a name given before start to itself, and `top -H` should show it.
+        Thread { [self] in
+            CMediaSockets_nameThread(name)
+            run()
+        }.start()
     }
 
     deinit {
@@ -149,7 +154,7 @@ final class MediaLoop: @unchecked Sendable {
         let wake = queue.withLockedValue { queue in
             queue.commands.append(command)
             pending.store(true, ordering: .releasing)
-            guard command.isUrgent, !queue.woken else { return false }
+            guard command.isUrgent || queue.idle, !queue.woken else { return false }
             queue.woken = true
             return true
         }
@@ -162,7 +167,9 @@ final class MediaLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: 256)
         defer { events.deallocate() }
         while !stopped {
-            let ready = epoll_wait(epoll, events, 256, Self.turn)
+            let idle = sleepsIdle()
+            let ready = epoll_wait(epoll, events, 256, idle ? -1 : Self.turn)
+            if idle { queue.withLockedValue { $0.idle = false } }
             guard ready >= 0 else {
                 if errno == EINTR { continue }
                 break
@@ -181,6 +188,16 @@ final class MediaLoop: @unchecked Sendable {
         for slot in slots where slot.fd >= 0 { Glibc.close(slot.fd) }
         Glibc.close(epoll)
         Glibc.close(wake)
+    }
+
+    /// Whether the loop may wait for readiness without a turn: it carries no call and no command waits (checked
+    /// under the queue's lock, so a command submitted after this sees `idle` and wakes the loop).
+    private func sleepsIdle() -> Bool {
+        guard calls.count == freeCalls.count else { return false }
+        return queue.withLockedValue { queue in
+            queue.idle = queue.commands.isEmpty
+            return queue.idle
+        }
     }
 
     private func apply() {
@@ -216,8 +233,8 @@ final class MediaLoop: @unchecked Sendable {
             send(bytes, from: call.slot(side), to: target)
         case .detach(let caller, let counters, let closing):
             if let index = call(at: caller, counters), let call = calls[index] {
+                // A kept leg's sockets were disconnected when the call ended (`MediaRelay.release`).
                 for slot in [call.caller, call.caller + 1, call.callee, call.callee + 1] {
-                    if slots[slot].connected { MediaSocket.disconnect(slots[slot].fd) }
                     slots[slot].connected = false
                     slots[slot].call = -1
                 }

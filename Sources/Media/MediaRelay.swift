@@ -137,6 +137,10 @@ public final class MediaRelay: Sendable {
             state.open[index] -= 1
             let closing = legs.filter { leg in
                 guard call != nil, state.kept.count < keepLegs else { return true }
+                // At once, not when the loop takes the detach up to a turn later: a connected socket's kernel drops
+                // the next call's packets from its new phones, and nothing would wake the loop for them.
+                MediaSocket.disconnect(leg.rtp)
+                MediaSocket.disconnect(leg.rtcp)
                 state.kept.append(leg)
                 return false
             }

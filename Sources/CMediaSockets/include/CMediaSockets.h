@@ -2,7 +2,7 @@
 #define C_MEDIA_SOCKETS_H
 
 // The Linux calls the media relay's own loop needs and Swift's Glibc module leaves out (epoll, eventfd, and the
-// batched recvmmsg/sendmmsg, which glibc declares only under _GNU_SOURCE).
+// batched recvmmsg/sendmmsg and pthread_setname_np, which glibc declares only under _GNU_SOURCE).
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
@@ -23,5 +23,7 @@ void CMediaSockets_drainEventFD(int fd);
 void CMediaSockets_signalEventFD(int fd);
 /// Dissolves a UDP socket's association (connect to AF_UNSPEC): it takes packets from anyone again.
 int CMediaSockets_disconnect(int fd);
+/// Names the calling thread as `top -H` and `ps -L` show it (the kernel keeps 15 bytes).
+void CMediaSockets_nameThread(const char *name);
 
 #endif

@@ -51,13 +51,14 @@ struct ListenerSupervisionTests {
         return server
     }
 
-    /// A server on a free port below the kernel's ephemeral range (32768-60999), which the other tests' port-0 sockets
-    /// draw from: a listener reopened on its port must not find it taken by one of them in between.
+    /// A server on a free port outside the kernel's ephemeral range (32768-60999), which the other tests' port-0 sockets
+    /// draw from, and outside the media tests' ports (10000-20000, 31000-32500): a listener reopened on its port must
+    /// not find it taken in between.
     static func serverOffTheEphemeralRange() async throws -> SIPTransportServer {
         for _ in 1...50 {
-            if let server = try? await server(port: Int.random(in: 20_000..<32_000)) { return server }
+            if let server = try? await server(port: Int.random(in: 21_000..<29_000)) { return server }
         }
-        return try await server(port: Int.random(in: 20_000..<32_000))
+        return try await server(port: Int.random(in: 21_000..<29_000))
     }
 
     /// Polls until `condition` holds, up to a deadline.
