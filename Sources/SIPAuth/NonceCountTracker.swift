@@ -18,10 +18,13 @@ public struct NonceCountTracker: Sendable {
         var issuedAt: UInt64
     }
 
-    private var entries = ShardedDictionary<Key, Entry>()
+    private typealias Table = ShardedDictionary<Key, Entry>
+
+    private var entries = Table()
     /// Keys in the order first seen, with room for `capacity` taken at once (as the transaction table's expiry queue
-    /// does: growing would copy every key while the SIP loop waits).
-    private var order: Deque<Key>
+    /// does: growing would copy every key while the SIP loop waits). Hashed once: a REGISTER's fresh nonce is looked up,
+    /// inserted, and later forgotten, and both strings were hashed again each time.
+    private var order: Deque<Table.Hashed>
     public let capacity: Int
     public let lifetime: UInt64
     /// Nonces issued before this time may have been forgotten.
@@ -40,7 +43,7 @@ public struct NonceCountTracker: Sendable {
     /// Records `nonceCount` for `nonce` used by `user`; false when it is not above every count seen before for them,
     /// or the tracker cannot know (a nonce issued before the horizon).
     public mutating func accept(nonce: String, user: String, nonceCount: UInt32, issuedAt: UInt64, now: UInt64) -> Bool {
-        let key = Key(nonce: nonce, user: user)
+        let key = Table.Hashed(Key(nonce: nonce, user: user))
         if var entry = entries[key] {
             guard nonceCount > entry.highest else { return false }
             entry.highest = nonceCount

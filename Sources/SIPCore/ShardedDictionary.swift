@@ -5,22 +5,21 @@
 /// moves stored hashes instead of hashing strings again. Inlinable, so the tables' modules specialize it for their
 /// keys: unspecialized, every lookup copied its key through value witnesses (10 % of a REGISTER's CPU).
 public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    /// A key with its hash, taken once.
-    @usableFromInline
-    struct Hashed: Hashable, Sendable {
+    /// A key with its hash, taken once; a caller that looks a key up more than once (or keeps it in a queue) holds this.
+    public struct Hashed: Hashable, Sendable {
         @usableFromInline let key: Key
         @usableFromInline let hash: Int
 
         @inlinable
-        init(_ key: Key) {
+        public init(_ key: Key) {
             self.key = key
             hash = key.hashValue
         }
 
         @inlinable
-        static func == (lhs: Hashed, rhs: Hashed) -> Bool { lhs.hash == rhs.hash && lhs.key == rhs.key }
+        public static func == (lhs: Hashed, rhs: Hashed) -> Bool { lhs.hash == rhs.hash && lhs.key == rhs.key }
         @inlinable
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 
     @usableFromInline var shards: [[Hashed: Value]]
@@ -40,12 +39,15 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
 
     @inlinable
     public subscript(key: Key) -> Value? {
-        get {
-            let hashed = Hashed(key)
-            return shards[shard(hashed)][hashed]
-        }
+        get { self[Hashed(key)] }
+        set { self[Hashed(key)] = newValue }
+    }
+
+    @inlinable
+    public subscript(hashed: Hashed) -> Value? {
+        get { shards[shard(hashed)][hashed] }
         set {
-            let hashed = Hashed(key), index = shard(hashed)
+            let index = shard(hashed)
             if let newValue {
                 if shards[index].updateValue(newValue, forKey: hashed) == nil { storedCount += 1 }
             } else if shards[index].removeValue(forKey: hashed) != nil {

@@ -1,4 +1,5 @@
 import NIOCore
+import SIPAuth
 import SIPCore
 import SIPStack
 
@@ -9,9 +10,10 @@ enum CallMessages {
 
     static func newTag() -> String { token() }
 
+    /// 64 random bits as 16 hex digits: written straight into the string (a radix-36 conversion divided per digit, and
+    /// every answer carries a tag).
     static func token() -> String {
-        var random = PooledRandomNumberGenerator()
-        return String(UInt64.random(in: 1 ... .max, using: &random), radix: 36)
+        withUnsafeBytes(of: PooledRandomNumberGenerator().next()) { Hex.encode($0) }
     }
 
     /// `host:port` of our end of a flow; a wildcard listener answers with the advertised host.
