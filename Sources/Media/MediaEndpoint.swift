@@ -2,7 +2,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// The PBX as the media peer of one side of a call: plays prompts (G.711, 20 ms packets) and collects RFC 4733
-/// digits. A digit keyed during a prompt stops it and counts (barge-in). Everything runs on the leg's event loop.
+/// digits. A digit keyed during a prompt stops it and counts (barge-in). Everything runs on the event loop of the
+/// call's signalling; the relay's thread hands each packet heard over to it.
 public final class MediaEndpoint: Sendable {
     private struct State: Sendable {
         var sequence = UInt16.random(in: .min ... .max)

@@ -113,8 +113,9 @@ public final class LocationService: Sendable {
     }
 
     private func queueChanges(from before: [Binding], to after: [Binding]) {
-        let kept = Set(after.map(\.contact))
-        for binding in before where !kept.contains(binding.contact) {
+        // A linear search: an extension has at most `RegistrationBounds.maxContacts` (1-100, usually one), and a set
+        // of the kept contacts cost an array and a hash table on every REGISTER.
+        for binding in before where !after.contains(where: { $0.contact == binding.contact }) {
             pendingWrites.append(.remove(aor: binding.aor, contact: binding.contact, node: node))
         }
         for binding in after where !before.contains(binding) {

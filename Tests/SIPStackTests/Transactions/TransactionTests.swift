@@ -76,6 +76,23 @@ struct TransactionTests {
         #expect(outcome77 == .new)
     }
 
+    /// RFC 3261 section 17.2.3: the same branch from another sent-by, or for another method, is another transaction;
+    /// the default port and an explicit 5060 are the same sent-by.
+    @Test func aTransactionIsItsBranchSentByAndMethod() {
+        func key(_ via: String, _ method: SIPMethod = .register) -> ServerTransactionKey {
+            ServerTransactionKey(via: try! Via(parsing: "SIP/2.0/UDP \(via);branch=z9hG4bKsame"), method: method)
+        }
+        var table = ServerTransactionTable()
+        #expect(table.receive(key("10.0.0.1:5060"), reliable: false) == .new)
+        table.responded(key("10.0.0.1:5060"), bytes: [7], final: true, now: .zero)
+        #expect(table.receive(key("10.0.0.1"), reliable: false) == .retransmission([7]))
+        #expect(table.receive(key("10.0.0.2:5060"), reliable: false) == .new)
+        #expect(table.receive(key("10.0.0.1:5062"), reliable: false) == .new)
+        #expect(table.receive(key("10.0.0.1:5060", .options), reliable: false) == .new)
+        #expect(key("10.0.0.1") == key("10.0.0.1:5060") && key("10.0.0.1").hashValue == key("10.0.0.1:5060").hashValue)
+        #expect(key("10.0.0.1") != key("10.0.0.1", .options))
+    }
+
     /// Filled past its first reservation and up to its bound: every transaction is remembered and answered from memory,
     /// one over the bound is served but not remembered, and Timer J ends them all.
     @Test func aFullServerTableKeepsEveryTransactionUpToItsBound() {
