@@ -2,34 +2,20 @@ import DequeModule
 import SIPCore
 
 /// Identifies a server transaction by the RFC 3261 section 17.2.3 rule: top Via branch, sent-by and method
-/// (ACK and CANCEL are matched to their INVITE by the caller). Hashed once, when made: the transaction table looks a
-/// request's key up, inserts it, finds it again for the response and queues it for Timer J, and hashing the branch
-/// and host each time was 1.5 % of a REGISTER.
+/// (ACK and CANCEL are matched to their INVITE by the caller). Host and port are kept apart: formatting them into one
+/// sent-by string cost every request a string built only to be hashed.
 public struct ServerTransactionKey: Hashable, Sendable {
     public let branch: String
     public let host: String
     public let port: Int
     public let method: SIPMethod
-    private let hash: Int
 
     public init(via: Via, method: SIPMethod) {
         branch = via.branch ?? ""
         host = via.host
         port = via.port ?? 5060
         self.method = method
-        var hasher = Hasher()
-        hasher.combine(branch)
-        hasher.combine(host)
-        hasher.combine(port)
-        hasher.combine(method)
-        hash = hasher.finalize()
     }
-
-    public static func == (lhs: ServerTransactionKey, rhs: ServerTransactionKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.branch == rhs.branch && lhs.port == rhs.port && lhs.method == rhs.method && lhs.host == rhs.host
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
 /// Open non-INVITE server transactions with their last response, so a retransmitted request is answered from
@@ -47,12 +33,14 @@ public struct ServerTransactionTable: Sendable {
     }
 
     private typealias Entries = ShardedDictionary<ServerTransactionKey, Entry>
+    /// Each call hashes its key once (`Entries.Hashed`) for all it does with it: the lookup, the insert or update,
+    /// and the Timer J queue, whose expiry then hashes nothing.
     private var entries: Entries
     /// Completed transactions in the order their Timer J fires: every Timer J has the same length, so insertion
     /// order is deadline order and expiry costs only what expires, never a scan of the table. Its room for the whole
     /// table is taken at once (pages the kernel maps only as they are written): a deque that grows copies every entry,
     /// and at 100,000 entries that held the SIP loop for several milliseconds.
-    private var expiryQueue: Deque<(deadline: Duration, key: ServerTransactionKey)>
+    private var expiryQueue: Deque<(deadline: Duration, key: Entries.Hashed)>
     public let capacity: Int
     private let timers: TransactionTimers
 
@@ -90,7 +78,7 @@ public struct ServerTransactionTable: Sendable {
         entry.lastResponse = bytes
         entries[hashed] = entry
         if let timerJ = entry.transaction.timers.first(where: { $0.name == .j }) {
-            expiryQueue.append((timerJ.deadline, key))
+            expiryQueue.append((timerJ.deadline, hashed))
         }
         // Each answer also ends up to two due transactions, so under load expiry keeps pace in small steps. Left to
         // the once-a-second sweep, 24,000 expiries at 12,000 REGISTER/s held the SIP loop in one piece.
