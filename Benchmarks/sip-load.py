@@ -4,13 +4,15 @@ CPU 0 and is given the same rates, Kamailio first at each rate; a generator in C
 with batched sends and receives, times every answer on a microsecond clock and retransmits nothing.
 
   options   stateless OPTIONS keepalives (load/options-load.c). One SIPp tops out near 30,000 OPTIONS/s here, below
-            what either server answers. Kamailio answers with sl_send_reply (its "ceiling test" branch). A third
-            anchor, the floor (load/options-floor.c), answers on the same batched system calls and does nothing
-            else: what is left of a server's CPU per request above it is its own work.
+            what either server answers. Kamailio answers with sl_send_reply (its "ceiling test" branch).
   register  digest-authenticated registrations, REGISTER -> 401 -> REGISTER -> 200 (load/register-load.c), each user
             always from the same socket. SIPp's clock moves in 4 ms steps here and it sends its new registrations in
             bursts on that clock, so register-race.sh cannot time the tail below 4 ms; this can. Kamailio registers in
             memory with credentials from SQLite; Portcullis with every defense on and the bindings persisted.
+
+A third anchor in both loads, the floor (load/sip-floor.c), answers on the same batched system calls and does nothing else
+(a 200 copying five header lines; a fixed 401 challenge to a REGISTER without credentials, and no digest check): what is
+left of a server's CPU per request above it is its own work, and what the floor costs every server pays.
 
 Both servers use ../shared/bench/kamailio.cfg (Kamailio 5.6, 4 workers) and `portcullis serve` with every default on and
 127.0.0.1 on the allow list (otherwise its auto-defense rightly blocks the flood). A rate is sustained when at least
@@ -112,7 +114,7 @@ class Portcullis:
 
 
 class Floor:
-    """A bare responder (load/options-floor.c): receive, copy five header lines, send; no SIP server does less."""
+    """A bare responder (load/sip-floor.c): receive, copy five header lines, send; no SIP server does less."""
     name = "Floor (bare responder)"
 
     def __init__(self, binary):
@@ -188,10 +190,9 @@ def main():
         servers = [Kamailio(args.users_dir), Portcullis(args.binary, args.users_dir)]
         if args.baseline:
             servers.append(Portcullis(args.baseline, args.users_dir, name="Portcullis baseline"))
-        if args.load == "options":
-            floor = f"{base}/options-floor"
-            subprocess.run(["gcc", "-O2", "-o", floor, str(ROOT / "Benchmarks" / "load" / "options-floor.c")], check=True)
-            servers.append(Floor(floor))
+        floor = f"{base}/sip-floor"
+        subprocess.run(["gcc", "-O2", "-o", floor, str(ROOT / "Benchmarks" / "load" / "sip-floor.c")], check=True)
+        servers.append(Floor(floor))
         rows = []
         for round_number in range(1, args.rounds + 1):
             for rate in [int(rate) for rate in rates.split(",")]:

@@ -9,7 +9,7 @@ enum DigestParameters {
     static let maxValueLength = 1024
 
     /// Calls `body` with each parameter's lower-cased name and its value, in order.
-    static func forEach(in value: String, _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
+    static func forEach(in value: some StringProtocol, _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
         try value.withUTF8Bytes { bytes throws(DigestError) in try scan(bytes, body) }
     }
 

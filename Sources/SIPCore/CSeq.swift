@@ -10,7 +10,7 @@ public struct CSeq: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(sequence) \(method.rawValue)" }
 
-    public init(parsing value: String) throws(SIPParseError) {
+    public init(parsing value: some StringProtocol) throws(SIPParseError) {
         // Two words separated by blanks, found in place: this runs for every message.
         let utf8 = value.utf8
         let isBlank = SIPCharacterClass.isWhitespace

@@ -3,8 +3,8 @@ public enum ContactValue: Sendable, Hashable, CustomStringConvertible {
     case wildcard
     case address(NameAddress)
 
-    public init(parsing value: String) throws(SIPParseError) {
-        if value.utf8.allSatisfy({ $0 == UInt8(ascii: "*") || SIPCharacterClass.isWhitespace($0) }) && value.contains("*") {
+    public init(parsing value: some StringProtocol) throws(SIPParseError) {
+        if value.utf8.allSatisfy({ $0 == UInt8(ascii: "*") || SIPCharacterClass.isWhitespace($0) }) && value.containsByte(UInt8(ascii: "*")) {
             self = .wildcard
         } else {
             self = .address(try NameAddress(parsing: value, header: "Contact"))

@@ -118,9 +118,9 @@ struct HeaderValueScanner {
     }
 
     /// Splits a list header at commas outside quoted strings and angle brackets; elements are trimmed.
-    static func splitList(_ value: String) -> [String] {
+    static func splitList(_ value: Substring) -> [String] {
         // One value per line is the usual case: nothing to split, and the parser has trimmed it already.
-        guard value.containsByte(UInt8(ascii: ",")) else { return [trimmed(value)] }
+        guard value.containsByte(UInt8(ascii: ",")) else { return [String(trimmed(value))] }
         var elements: [String] = []
         var current: [UInt8] = []
         var inQuotes = false
@@ -150,8 +150,17 @@ struct HeaderValueScanner {
 
     /// The text without surrounding whitespace; the same string, not a copy, when there is none.
     static func trimmed(_ text: String) -> String {
-        guard let first = text.utf8.first, let last = text.utf8.last, isSpace(first) || isSpace(last) else { return text }
-        return trimmed(text.utf8)
+        let trimmed = trimmed(text[...])
+        return trimmed.utf8.count == text.utf8.count ? text : String(trimmed)
+    }
+
+    /// The text without surrounding whitespace, in place.
+    static func trimmed(_ text: Substring) -> Substring {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last, isSpace(first) || isSpace(last) else { return text }
+        let start = utf8.firstIndex { !isSpace($0) } ?? utf8.endIndex
+        let end = utf8.lastIndex { !isSpace($0) }.map { utf8.index(after: $0) } ?? start
+        return text[start..<max(start, end)]
     }
 
     static func trimmed(_ bytes: some BidirectionalCollection<UInt8>) -> String {
@@ -160,7 +169,7 @@ struct HeaderValueScanner {
         return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
     }
 
-    private static func isSpace(_ byte: UInt8) -> Bool {
+    static func isSpace(_ byte: UInt8) -> Bool {
         SIPCharacterClass.isWhitespace(byte) || byte == 0x0D || byte == 0x0A
     }
 

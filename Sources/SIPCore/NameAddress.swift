@@ -29,13 +29,13 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
         return text + "<" + uri.description + ">" + parameters.serialized
     }
 
-    public init(parsing value: String, header: String = "address") throws(SIPParseError) {
+    public init(parsing value: some StringProtocol, header: String = "address") throws(SIPParseError) {
         self = try HeaderValueScanner.scan(value, header: header) { scanner throws(SIPParseError) in
             try NameAddress(scanning: &scanner, value: value)
         }
     }
 
-    private init(scanning scanner: inout HeaderValueScanner, value: String) throws(SIPParseError) {
+    private init(scanning scanner: inout HeaderValueScanner, value: some StringProtocol) throws(SIPParseError) {
         scanner.skipWhitespace()
         let bracketed: Bool
         if scanner.peek == UInt8(ascii: "\"") {
@@ -83,9 +83,9 @@ public struct NameAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The URI's text as a substring of the value: a URI longer than 15 bytes made into a string of its own would
     /// cost an allocation for each From, To and Contact received.
-    private static func slice(_ value: String, _ offsets: Range<Int>) -> Substring {
+    private static func slice(_ value: some StringProtocol, _ offsets: Range<Int>) -> Substring {
         let utf8 = value.utf8
         let start = utf8.index(utf8.startIndex, offsetBy: offsets.lowerBound)
-        return value[start..<utf8.index(start, offsetBy: offsets.count)]
+        return Substring(value[start..<utf8.index(start, offsetBy: offsets.count)])
     }
 }

@@ -51,7 +51,7 @@ struct SIPByteWriter: ~Copyable {
 
     /// `text` with each control character (C0 and DEL) that `keeping` refuses written as a space: as many bytes as
     /// the text has. Almost every value has none and is copied whole.
-    mutating func appendLine(_ text: String, keeping: (UInt8) -> Bool) {
+    mutating func appendLine(_ text: some StringProtocol, keeping: (UInt8) -> Bool) {
         text.withUTF8Bytes { bytes in
             guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return append(bytes) }
             for byte in bytes { append((byte < 0x20 || byte == 0x7F) && !keeping(byte) ? 0x20 : byte) }

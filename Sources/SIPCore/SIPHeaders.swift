@@ -2,11 +2,19 @@
 public struct SIPHeaders: Sendable, Equatable, Sequence {
     public struct Field: Sendable, Equatable {
         public var name: SIPHeaderName
-        public var value: String
+        /// The value as received: a received message's fields are ranges of one string holding its header section, so
+        /// parsing makes no string per header; a `String` is made only when a caller asks for `value`.
+        public var text: Substring
+
+        public var value: String { String(text) }
 
         public init(_ name: SIPHeaderName, _ value: String) {
+            self.init(name, text: value[...])
+        }
+
+        public init(_ name: SIPHeaderName, text: Substring) {
             self.name = name
-            self.value = value
+            self.text = text
         }
     }
 
@@ -31,7 +39,12 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
 
     /// The first value of a header, as written.
     public subscript(_ name: SIPHeaderName) -> String? {
-        for index in fields.indices where fields[index].name == name { return fields[index].value }
+        text(name).map(String.init)
+    }
+
+    /// The first value of a header in place, for a reader that needs no string of its own (the parsers).
+    public func text(_ name: SIPHeaderName) -> Substring? {
+        for index in fields.indices where fields[index].name == name { return fields[index].text }
         return nil
     }
 
@@ -45,20 +58,20 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     /// Every value of a header; list headers are split at top-level commas across all their lines.
     public func values(_ name: SIPHeaderName) -> [String] {
         var result: [String] = []
-        forEachValue(name) { result.append($0) }
+        forEachValue(name) { result.append(String($0)) }
         return result
     }
 
-    /// Calls `body` with each value `values(_:)` returns, in order, without collecting them: a line holding one value
-    /// (the usual case) costs no array.
-    public func forEachValue<E: Error>(_ name: SIPHeaderName, _ body: (String) throws(E) -> Void) throws(E) {
+    /// Calls `body` with each value `values(_:)` returns, in order and in place, without collecting them: a line
+    /// holding one value (the usual case) costs no array and no string.
+    public func forEachValue<E: Error>(_ name: SIPHeaderName, _ body: (Substring) throws(E) -> Void) throws(E) {
         for index in fields.indices where fields[index].name == name {
-            let value = fields[index].value
+            let value = fields[index].text
             guard name.isList, value.containsByte(UInt8(ascii: ",")) else {
                 try body(name.isList ? HeaderValueScanner.trimmed(value) : value)
                 continue
             }
-            for element in HeaderValueScanner.splitList(value) { try body(element) }
+            for element in HeaderValueScanner.splitList(value) { try body(element[...]) }
         }
     }
 
@@ -68,7 +81,12 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     }
 
     public mutating func append(_ name: SIPHeaderName, _ value: String) {
-        fields.append(Field(name, value))
+        append(Field(name, value))
+    }
+
+    /// Appends a field as it is, a copied one keeping its place in the message it came from.
+    public mutating func append(_ field: Field) {
+        fields.append(field)
         parsed = nil
     }
 
@@ -76,11 +94,11 @@ public struct SIPHeaders: Sendable, Equatable, Sequence {
     /// no parseable top Via or `change` returns nil. A line holding one value (the usual case) is not split.
     mutating func updateTopVia(_ change: (Via) -> Via?) {
         guard let index = fields.firstIndex(where: { $0.name == .via }) else { return }
-        let line = fields[index].value
+        let line = fields[index].text
         let single = !line.containsByte(UInt8(ascii: ","))
         let values = single ? [] : HeaderValueScanner.splitList(line)
-        guard let top = parsed?.vias.first ?? (try? Via(parsing: single ? line : values[0])), let changed = change(top) else { return }
-        fields[index].value = single ? changed.description : ([changed.description] + values.dropFirst()).joined(separator: ", ")
+        guard let top = parsed?.vias.first ?? (try? Via(parsing: single ? line : values[0][...])), let changed = change(top) else { return }
+        fields[index].text = (single ? changed.description : ([changed.description] + values.dropFirst()).joined(separator: ", "))[...]
         parsed = parsed?.replacingTopVia(with: changed)
     }
 }

@@ -61,7 +61,7 @@ enum SIPSerializer {
     static func capacity(headers: SIPHeaders, body: [UInt8], startLineLength: Int) -> Int {
         var size = startLineLength + 2 + contentLengthLine + 2 + body.count
         let fields = headers.fields
-        for index in fields.indices { size += fields[index].name.canonical.utf8.count + fields[index].value.utf8.count + 4 }
+        for index in fields.indices { size += fields[index].name.canonical.utf8.count + fields[index].text.utf8.count + 4 }
         return size
     }
 
@@ -89,7 +89,7 @@ enum SIPSerializer {
             if isLength {
                 output.appendDecimal(body.count)
             } else {
-                output.appendLine(fields[index].value, keeping: { $0 != 0x0D && $0 != 0x0A })
+                output.appendLine(fields[index].text, keeping: { $0 != 0x0D && $0 != 0x0A })
             }
             output.append("\r\n")
             wroteLength = wroteLength || isLength

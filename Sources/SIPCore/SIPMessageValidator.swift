@@ -23,16 +23,16 @@ enum SIPMessageValidator {
         var vias: [Via] = []
         try headers.forEachValue(.via) { value throws(SIPParseError) in vias.append(try Via(parsing: value)) }
         func address(_ name: SIPHeaderName) throws(SIPParseError) -> NameAddress {
-            guard headers.lineCount(name) == 1, let line = headers[name] else {
+            guard headers.lineCount(name) == 1, let line = headers.text(name) else {
                 throw SIPParseError(.malformedHeader, "\(name): must appear once")
             }
             return try NameAddress(parsing: line, header: name.canonical)
         }
         let from = try address(.from), to = try address(.to)
-        guard let callID = headers[.callID], !callID.isEmpty, !callID.containsByte(0x20) else {
+        guard let callID = headers.text(.callID), !callID.isEmpty, !callID.containsByte(0x20) else {
             throw SIPParseError(.malformedHeader, "Call-ID: must be one word")
         }
-        guard headers.lineCount(.cseq) == 1, let cseqLine = headers[.cseq] else {
+        guard headers.lineCount(.cseq) == 1, let cseqLine = headers.text(.cseq) else {
             throw SIPParseError(.malformedHeader, "CSeq: must appear once")
         }
         let cseq = try CSeq(parsing: cseqLine)
@@ -56,7 +56,7 @@ enum SIPMessageValidator {
     static func contentLength(_ headers: SIPHeaders) throws(SIPParseError) -> Int? {
         var result: Int?
         for index in headers.fields.indices where headers.fields[index].name == .contentLength {
-            let value = headers.fields[index].value.trimmingSpaces()
+            let value = HeaderValueScanner.trimmed(headers.fields[index].text)
             guard !value.isEmpty, value.utf8.allSatisfy(SIPCharacterClass.isDigit) else {
                 throw SIPParseError(.invalidContentLength, "Content-Length '\(value.prefix(16))' is not a number")
             }

@@ -31,15 +31,25 @@ public struct SIPParser: Sendable {
         var startLine: UnsafeRawBufferPointer?
         var fields: [SIPHeaders.Field] = []
         fields.reserveCapacity(Self.expectedHeaderCount)
+        // The header section as one string, when it is valid UTF-8; every field is a range of it.
+        var section: HeaderSection?
         var pendingName: SIPHeaderName?
-        // The pending value as received; copied into `folded` only when a continuation line joins it.
-        var pendingLine = UnsafeRawBufferPointer(start: nil, count: 0)
+        // The pending value's place in `bytes`; copied into `folded` only when a continuation line joins it.
+        var pendingLine = 0..<0
         var folded: [UInt8]?
         var headerEnd: Int?
 
         func flush() throws(SIPParseError) {
             guard let name = pendingName else { return }
-            fields.append(SIPHeaders.Field(name, folded.map { HeaderValueScanner.trimmed($0) } ?? HeaderValueScanner.trimmed(pendingLine)))
+            let value: Substring
+            if let folded {
+                value = HeaderValueScanner.trimmed(folded)[...]
+            } else if let text = section?.text(of: Self.trimmed(pendingLine, in: bytes)) {
+                value = text
+            } else {
+                value = HeaderValueScanner.trimmed(UnsafeRawBufferPointer(rebasing: bytes[pendingLine]))[...]
+            }
+            fields.append(SIPHeaders.Field(name, text: value))
             pendingName = nil
             folded = nil
         }
@@ -53,12 +63,14 @@ public struct SIPParser: Sendable {
             guard lineEnd - position <= limits.maxLineLength else {
                 throw SIPParseError(.lineTooLong, "line of \(lineEnd - position) bytes, limit \(limits.maxLineLength)")
             }
+            let lineStart = position
             let line = UnsafeRawBufferPointer(rebasing: bytes[position..<lineEnd])
             position = next
             // A CR that does not end a line could split the message differently in another parser (request smuggling).
             guard !line.contains(0x0D) else { throw SIPParseError(.malformedHeader, "bare CR inside a line") }
             if startLine == nil {
                 startLine = line
+                section = HeaderSection(bytes, from: position)
                 continue
             }
             if line.isEmpty {
@@ -69,7 +81,7 @@ public struct SIPParser: Sendable {
             if SIPCharacterClass.isWhitespace(line[0]) {
                 guard pendingName != nil else { throw SIPParseError(.malformedHeader, "continuation line before any header") }
                 // Folding (RFC 3261 section 7.3.1): the line break and surrounding whitespace become one space.
-                var value = folded ?? Array(pendingLine)
+                var value = folded ?? Array(bytes[pendingLine])
                 while let last = value.last, SIPCharacterClass.isWhitespace(last) { value.removeLast() }
                 value.append(0x20)
                 value.append(contentsOf: line.drop(while: SIPCharacterClass.isWhitespace))
@@ -93,7 +105,7 @@ public struct SIPParser: Sendable {
                 throw SIPParseError(.malformedHeader, "bad header name '\(Self.text(name).prefix(32))'")
             }
             pendingName = SIPHeaderName.known(UnsafeRawBufferPointer(rebasing: name)) ?? SIPHeaderName(Self.text(name))
-            pendingLine = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
+            pendingLine = (lineStart + colon + 1)..<lineEnd
         }
         guard let startLine, let headerEnd else { throw SIPParseError(.incomplete, "headers not terminated by an empty line") }
 
@@ -149,6 +161,14 @@ public struct SIPParser: Sendable {
             throw SIPParseError(.malformedStartLine, "status code must be three digits 100-699")
         }
         return SIPResponse(statusCode: value, reasonPhrase: second.map { text(line[($0 + 1)...]) } ?? "", headers: headers, body: body)
+    }
+
+    /// `range` of `bytes` without the whitespace around it.
+    private static func trimmed(_ range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> Range<Int> {
+        var lower = range.lowerBound, upper = range.upperBound
+        while lower < upper, HeaderValueScanner.isSpace(bytes[lower]) { lower += 1 }
+        while upper > lower, HeaderValueScanner.isSpace(bytes[upper - 1]) { upper -= 1 }
+        return lower..<upper
     }
 
     private static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {

@@ -26,7 +26,7 @@ public struct SIPResponse: Sendable, Equatable {
             let name = received[index].name
             if name == .via || name == .from || name == .callID || name == .cseq { fields.append(received[index]) }
         }
-        if let to = request.headers[.to] {
+        if let to = request.headers.text(.to) {
             // A received request's To was parsed by validation, so this costs no parse for every response.
             if let toTag, request.toTag == nil {
                 var tagged = ""
@@ -36,7 +36,7 @@ public struct SIPResponse: Sendable, Equatable {
                 tagged += toTag
                 fields.append(SIPHeaders.Field(.to, tagged))
             } else {
-                fields.append(SIPHeaders.Field(.to, to))
+                fields.append(SIPHeaders.Field(.to, text: to))
             }
         }
         self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: SIPHeaders(fields))

@@ -35,7 +35,7 @@ public struct Via: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    public init(parsing value: String) throws(SIPParseError) {
+    public init(parsing value: some StringProtocol) throws(SIPParseError) {
         self = try HeaderValueScanner.scan(value, header: "Via") { scanner throws(SIPParseError) in try Via(scanning: &scanner) }
     }
 

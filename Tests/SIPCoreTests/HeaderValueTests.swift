@@ -82,7 +82,7 @@ struct HeaderValueTests {
         #expect(headers.values(.subject) == ["a, b"], "a header that is not a list is not split")
         #expect(headers.lineCount(.contact) == 2 && headers.lineCount(.via) == 1 && headers.lineCount(.route) == 0)
         var seen: [String] = []
-        headers.forEachValue(.contact) { seen.append($0) }
+        headers.forEachValue(.contact) { seen.append(String($0)) }
         #expect(seen == headers.values(.contact))
     }
 

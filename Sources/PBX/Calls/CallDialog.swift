@@ -66,7 +66,7 @@ extension OutgoingRequest {
     func nonSuccessAck(_ response: SIPResponse, remoteAddress: String) -> [UInt8] {
         var headers = SIPHeaders()
         for field in request.headers where [.via, .from, .callID, .maxForwards].contains(field.name) {
-            headers.append(field.name, field.value)
+            headers.append(field)
         }
         headers.append(.to, response.headers[.to] ?? remoteAddress)
         headers.append(.cseq, "\(request.cseqNumber) ACK")

@@ -66,7 +66,7 @@ extension CallState {
     mutating func sendCancel(_ fork: Call.Fork, call id: UInt64, _ outbox: inout Outbox) {
         var headers = SIPHeaders()
         for field in fork.invite.request.headers where [.via, .from, .to, .callID, .maxForwards].contains(field.name) {
-            headers.append(field.name, field.value)
+            headers.append(field)
         }
         headers.append(.cseq, "\(fork.invite.request.cseqNumber) CANCEL")
         let request = SIPRequest(method: .cancel, uri: fork.invite.request.uri, headers: headers)

@@ -184,9 +184,13 @@ public final class NotificationCaller: Sendable {
     /// A request inside one of our calls (the person hung up first); false when it is not ours. Only the called
     /// party's flow with the dialog's tags counts: a BYE from elsewhere that knows the Call-ID is the router's (481).
     func receive(_ request: SIPRequest, replier: SIPReplier) -> Bool {
-        // Every request is asked: most (REGISTERs, keepalives, other calls) are not in these calls, so the tags are
-        // parsed only for one that is.
-        guard let callID = request.headers[.callID], calls.withLock({ $0[callID] != nil }) else { return false }
+        // Every request is asked: most (REGISTERs, keepalives, other calls) are not in these calls, so the Call-ID is
+        // made a string only while there is a call to look up, and the tags are parsed only for one that is in it.
+        guard let text = request.headers.text(.callID), let callID = calls.withLock({ calls -> String? in
+            guard !calls.isEmpty else { return nil }
+            let callID = String(text)
+            return calls[callID] != nil ? callID : nil
+        }) else { return false }
         let fromTag = (try? request.from())?.tag
         let toTag = request.toTag
         let admitted = calls.withLock { calls in
@@ -217,7 +221,7 @@ public final class NotificationCaller: Sendable {
             guard let call = calls[callID], !call.answered, !call.ended else { return nil }
             var headers = SIPHeaders()
             for field in call.invite.request.headers where [.via, .from, .to, .callID, .maxForwards].contains(field.name) {
-                headers.append(field.name, field.value)
+                headers.append(field)
             }
             headers.append(.cseq, "\(call.invite.request.cseqNumber) CANCEL")
             return (SIPRequest(method: .cancel, uri: call.invite.request.uri, headers: headers).serialized(), call.dialog.flow)

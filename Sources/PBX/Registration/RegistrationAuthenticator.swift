@@ -47,7 +47,7 @@ public final class RegistrationAuthenticator: Sendable {
 
     /// `header` is Authorization for REGISTER (401 challenges) and Proxy-Authorization for other requests (407).
     public func authenticate(_ request: SIPRequest, header name: SIPHeaderName = .authorization, now: Date) -> AuthenticationOutcome {
-        guard let header = request.headers[name] else { return .challenge(stale: false, failure: nil) }
+        guard let header = request.headers.text(name) else { return .challenge(stale: false, failure: nil) }
         let credentials: DigestCredentials
         do {
             credentials = try DigestCredentials(parsing: header)

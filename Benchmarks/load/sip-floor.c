@@ -1,9 +1,11 @@
-// options-floor.c: the floor under any OPTIONS responder on this machine. It answers every datagram with a 200 that
+// sip-floor.c: the floor under any SIP responder on this machine. It answers every datagram with a response that
 // copies the request's Via, From, To, Call-ID and CSeq lines, on the same batched system calls Portcullis uses
-// (recvmmsg, then one sendmmsg for what one read brought), and does nothing else: no validation, no state. What it
-// costs per request is what the kernel and the copying cost; a SIP server can only add to it.
+// (recvmmsg, then one sendmmsg for what one read brought), and does nothing else: no validation, no state, no
+// digest. A REGISTER without an Authorization line gets a 401 with a fixed challenge, everything else a 200, so it
+// stands beside both loads of sip-load.py. What it costs per request is what the kernel and the copying cost; a SIP
+// server can only add to it.
 //
-// usage: options-floor HOST PORT        (runs until killed; built by sip-load.py with gcc -O2)
+// usage: sip-floor HOST PORT        (runs until killed; built by sip-load.py with gcc -O2)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,9 +31,15 @@ static int copied(const char *line, size_t length) {
     return 0;
 }
 
-// Writes the 200 for `request` into `out` and returns its length.
+// Whether a REGISTER carries no Authorization line: the first half of a registration, which a registrar challenges.
+static int unauthorized_register(const char *request, int length) {
+    return length > 9 && strncmp(request, "REGISTER ", 9) == 0 && !memmem(request, (size_t)length, "\nAuthorization:", 15);
+}
+
+// Writes the answer to `request` into `out` and returns its length.
 static int answer(const char *request, int length, char *out) {
-    int written = sprintf(out, "SIP/2.0 200 OK\r\n");
+    int challenge = unauthorized_register(request, length);
+    int written = sprintf(out, challenge ? "SIP/2.0 401 Unauthorized\r\n" : "SIP/2.0 200 OK\r\n");
     const char *end = request + length, *line = memchr(request, '\n', (size_t)length);
     while (line && ++line < end && *line != '\r' && *line != '\n') {
         const char *next = memchr(line, '\n', (size_t)(end - line));
@@ -42,6 +50,9 @@ static int answer(const char *request, int length, char *out) {
         }
         line = next;
     }
+    if (challenge)
+        written += sprintf(out + written, "WWW-Authenticate: Digest realm=\"pbx.test\", nonce=\"floor%08x\", qop=\"auth\", "
+                                          "algorithm=MD5\r\n", (unsigned)length);
     written += sprintf(out + written, "Content-Length: 0\r\n\r\n");
     return written;
 }
@@ -49,7 +60,7 @@ static int answer(const char *request, int length, char *out) {
 int main(int argc, char **argv) {
     struct sockaddr_in local = {.sin_family = AF_INET};
     if (argc != 3 || inet_pton(AF_INET, argv[1], &local.sin_addr) != 1 || atoi(argv[2]) <= 0 || atoi(argv[2]) > 65535) {
-        fprintf(stderr, "usage: options-floor HOST PORT (HOST an IPv4 address)\n");
+        fprintf(stderr, "usage: sip-floor HOST PORT (HOST an IPv4 address)\n");
         return 2;
     }
     local.sin_port = htons((uint16_t)atoi(argv[2]));
@@ -57,7 +68,7 @@ int main(int argc, char **argv) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
     if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
-        perror("options-floor");
+        perror("sip-floor");
         return 1;
     }
     static struct mmsghdr in[BATCH], out[BATCH];
