@@ -1,6 +1,7 @@
 """The SSH admin console against OpenSSH's client: off by default; with a key an administrator added, a command over
 SSH prints what the CLI prints; roles hold; passwords and unknown keys are refused and counted; the auto-defense SSH
-rule blocks a burst from one address while another still logs in; disabling SSH ends a live session."""
+rule blocks a burst from one address while another still logs in; disabling SSH ends a live session, and so does
+removing its key or its user."""
 import json
 import os
 import select
@@ -139,41 +140,85 @@ def test_a_burst_from_one_address_is_blocked_by_the_ssh_rule_while_another_logs_
     assert beside.returncode == 0, beside.stderr
 
 
+class Session:
+    """An interactive session (`ssh -tt`), read as a person at the terminal reads it."""
+
+    def __init__(self, console, user, key):
+        self.process = subprocess.Popen(console.ssh_args(user, key, "127.0.0.1", "-tt"), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.seen = b""
+
+    def read_until(self, marker, times=1, timeout=15):
+        deadline = time.time() + timeout
+        while self.seen.count(marker) < times:
+            assert time.time() < deadline, f"{marker!r} not seen; got {self.seen[-400:]!r}"
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 4096)
+                assert chunk, f"the session ended early: {self.seen[-400:]!r}"
+                self.seen += chunk
+
+    def type(self, line):
+        self.process.stdin.write(line.encode() + b"\r")
+        self.process.stdin.flush()
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
 def test_an_interactive_session_has_a_prompt_and_ends_when_ssh_is_disabled(console, tmp_path):
     server = console.server
     admin_key = key_pair(tmp_path / "admin_key")
     server.cli("ssh", "key", "add", ADMIN, "--key-file", f"{admin_key}.pub")
     console.enable()
     server.cli("extension", "add", "1001")
-    session = subprocess.Popen(console.ssh_args(ADMIN, admin_key, "127.0.0.1", "-tt"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    seen = b""
-
-    def read_until(marker, times=1, timeout=15):
-        nonlocal seen
-        deadline = time.time() + timeout
-        while seen.count(marker) < times:
-            assert time.time() < deadline, f"{marker!r} not seen; got {seen[-400:]!r}"
-            ready, _, _ = select.select([session.stdout], [], [], 0.2)
-            if ready:
-                chunk = os.read(session.stdout.fileno(), 4096)
-                assert chunk, f"the session ended early: {seen[-400:]!r}"
-                seen += chunk
-
+    session = Session(console, ADMIN, admin_key)
     try:
-        read_until(b"admin@portcullis> ")
-        session.stdin.write(b"extension list\r")
-        session.stdin.flush()
-        read_until(b"1001")
-        read_until(b"admin@portcullis> ", times=2)
+        session.read_until(b"admin@portcullis> ")
+        session.type("extension list")
+        session.read_until(b"1001")
+        session.read_until(b"admin@portcullis> ", times=2)
         assert json.loads(server.cli("ssh", "show", "--json").stdout)["openConnections"] == 1
         server.cli("ssh", "disable")
-        session.wait(timeout=15)
+        session.process.wait(timeout=15)
         assert not listening(console.port), "disabled: the port is closed"
     finally:
-        if session.poll() is None:
-            session.kill()
-        session.wait()
+        session.close()
+
+
+def test_removing_a_key_ends_the_sessions_it_opened_and_no_other(console, tmp_path):
+    server = console.server
+    admin_key, operator_key = key_pair(tmp_path / "admin_key"), key_pair(tmp_path / "operator_key")
+    server.cli("ssh", "key", "add", ADMIN, "--key-file", f"{admin_key}.pub")
+    server.cli("user", "add", "olga", "--role", "Operator", "--password", PASSWORD)
+    server.cli("ssh", "key", "add", "olga", "--key-file", f"{operator_key}.pub")
+    console.enable()
+    server.cli("extension", "add", "1001")
+    admin, olga = Session(console, ADMIN, admin_key), Session(console, "olga", operator_key)
+    try:
+        admin.read_until(b"admin@portcullis> ")
+        olga.read_until(b"olga@portcullis> ")
+        olga_key = next(key for key in json.loads(server.cli("ssh", "key", "list", "--json").stdout) if key["username"] == "olga")
+        server.cli("ssh", "key", "remove", olga_key["fingerprint"])
+        # The session ends by itself, without olga typing anything: a stolen key removed stops its holder at once.
+        olga.process.wait(timeout=15)
+        admin.type("extension list")
+        admin.read_until(b"1001")
+        assert admin.process.poll() is None, "the other user's session goes on"
+        assert json.loads(server.cli("ssh", "show", "--json").stdout)["openConnections"] == 1
+        # A user removed ends their sessions the same way, and a removed key opens no new one.
+        assert console.run("olga", operator_key, "extension", "list").returncode == 255
+        server.cli("ssh", "key", "add", "olga", "--key-file", f"{operator_key}.pub")
+        olga = Session(console, "olga", operator_key)
+        olga.read_until(b"olga@portcullis> ")
+        server.cli("user", "remove", "olga")
+        olga.process.wait(timeout=15)
+        assert admin.process.poll() is None
+    finally:
+        admin.close()
+        olga.close()
 
 
 def test_hostile_bytes_are_refused_with_the_connection_closed_and_the_console_keeps_working(console, tmp_path):

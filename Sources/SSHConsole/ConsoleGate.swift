@@ -13,6 +13,9 @@ public protocol ConsoleGate: Sendable {
     func run(_ arguments: [String], as user: ConsoleUser, output: ConsoleOutput) async -> Int32
     /// How long a session may sit idle: the portal's idle timeout.
     func idleTimeout() async -> TimeAmount
+    /// Whether the user and key a session logged in with still open one; asked again for every open session when
+    /// keys or users change, so that removing a key or a user ends what it opened (false when it cannot be read).
+    func allows(_ user: ConsoleUser) async -> Bool
 }
 
 /// One try at logging in, as the lockout and the events see it.

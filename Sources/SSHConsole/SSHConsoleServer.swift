@@ -24,7 +24,7 @@ public final class SSHConsoleServer: Sendable {
     private struct State {
         var listener: (any Channel)?
         var bound: (address: SSHListenAddress, fingerprint: String)?
-        var connections: [ObjectIdentifier: any Channel] = [:]
+        var connections: [ObjectIdentifier: (channel: any Channel, connection: SSHConnection)] = [:]
     }
 
     /// How long a connection may take to log in (OpenSSH's LoginGraceTime is 120 s; a person with a key needs less).
@@ -67,11 +67,29 @@ public final class SSHConsoleServer: Sendable {
                 state.bound = nil
                 state.connections = [:]
             }
-            return (state.listener, Array(state.connections.values))
+            return (state.listener, state.connections.values.map(\.channel))
         }
         try? await listener?.close().get()
         for connection in connections { try? await connection.close().get() }
         if listener != nil { logger.notice("SSH console closed", metadata: ["sessionsEnded": "\(connections.count)"]) }
+    }
+
+    /// Ends every logged-in connection whose user and key no longer open a session (`ConsoleGate.allows`): a key or a
+    /// user removed ends the sessions it opened, not only the next login. Answers how many ended.
+    @discardableResult
+    public func endRevokedSessions() async -> Int {
+        guard let gate = gate.withLock({ $0 }) else { return 0 }
+        let open = state.withLock { state in
+            state.connections.values.compactMap { entry in entry.connection.user.map { (entry.channel, $0) } }
+        }
+        var ended = 0
+        for (channel, user) in open {
+            guard await !gate.allows(user) else { continue }
+            try? await channel.close().get()
+            ended += 1
+        }
+        if ended > 0 { logger.notice("SSH sessions ended: their key or user was removed", metadata: ["sessionsEnded": "\(ended)"]) }
+        return ended
     }
 
     private func bootstrap(hostKey: SSHHostKey) -> ServerBootstrap {
@@ -112,7 +130,7 @@ public final class SSHConsoleServer: Sendable {
         }
         try channel.pipeline.syncOperations.addHandlers([handler, SSHConnectionWatch(connection: connection, grace: SSHConsoleServer.loginGrace)])
         let id = ObjectIdentifier(channel)
-        state.withLock { $0.connections[id] = channel }
+        state.withLock { $0.connections[id] = (channel, connection) }
         channel.closeFuture.whenComplete { [self] _ in
             state.withLock { _ = $0.connections.removeValue(forKey: id) }
             Task { await connection.ended() }

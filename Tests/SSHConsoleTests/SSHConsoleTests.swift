@@ -118,6 +118,7 @@ import Testing
         func refused(_ attempt: SSHLoginAttempt) async {}
         func run(_ arguments: [String], as user: ConsoleUser, output: ConsoleOutput) async -> Int32 { 1 }
         func idleTimeout() async -> TimeAmount { .minutes(5) }
+        func allows(_ user: ConsoleUser) async -> Bool { false }
     }
 
     func session() throws -> EmbeddedChannel {

@@ -14,6 +14,7 @@ extension AdminService {
     /// network settings, the login defense, notification contacts, the SSH console). Sections read from the store
     /// at each use (users, roles, tokens) need nothing. A section that cannot be applied is logged as an event.
     public func adoptSharedChange(_ section: String) async {
+        await endRevokedSSHSessions(after: section)
         do {
             switch section {
             case "extensions", "configuration", "sip", "registration defense":

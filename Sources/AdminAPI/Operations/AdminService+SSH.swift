@@ -165,6 +165,16 @@ extension AdminService {
         _ = await loginFailed(account: account, known: known, reason: reason, origin: origin, now: now)
     }
 
+    /// Sections whose change can take away a console session's right to exist: its key or its user removed.
+    private static let consoleAccessSections: Set<String> = ["ssh keys", "users"]
+
+    /// Ends the console sessions whose key or user no longer opens one, after a change to `section` made here or on
+    /// another node (a key removed there ends the sessions it opened here too).
+    func endRevokedSSHSessions(after section: String) async {
+        guard Self.consoleAccessSections.contains(section), let sshConsole else { return }
+        await sshConsole.endRevokedSessions()
+    }
+
     /// The caller a console command runs as, looked up again for every command: a user removed, a role changed or
     /// the key taken away since the login takes effect at once (nil: the session may do nothing more).
     public func sshCaller(username: String, fingerprint: String, address: IPAddress?) async -> AdminCaller? {

@@ -227,7 +227,11 @@ public struct AdminService: Sendable {
     /// An event, live through the bus or straight into the store when no server runs. Raised by an operation, it
     /// names who asked and from where (`by`, `from`), unless it already does.
     func record(_ event: PortcullisEvent) async {
-        if event.kind == EventCatalogue.configurationChanged, let onSharedChange { onSharedChange(event.fields["section"] ?? "") }
+        if event.kind == EventCatalogue.configurationChanged {
+            let section = event.fields["section"] ?? ""
+            onSharedChange?(section)
+            await endRevokedSSHSessions(after: section)
+        }
         guard let caller = AdminCaller.current else { return await live.record(event) }
         var fields = event.fields
         if fields["by"] == nil { fields["by"] = caller.actor }

@@ -67,6 +67,10 @@ struct ConsoleRunner: ConsoleGate {
         }
     }
 
+    func allows(_ user: ConsoleUser) async -> Bool {
+        await service.sshCaller(username: user.username, fingerprint: user.fingerprint, address: user.source) != nil
+    }
+
     func idleTimeout() async -> TimeAmount { .minutes(Int64(service.logins.settings.sessionIdleMinutes)) }
 
     private func origin(_ source: IPAddress?, _ port: Int) -> AdminService.LoginOrigin {
