@@ -44,10 +44,9 @@ public struct SIPParser: Sendable {
             let value: Substring
             if let folded {
                 value = HeaderValueScanner.trimmed(folded)[...]
-            } else if let text = section?.text(of: Self.trimmed(pendingLine, in: bytes)) {
-                value = text
             } else {
-                value = HeaderValueScanner.trimmed(UnsafeRawBufferPointer(rebasing: bytes[pendingLine]))[...]
+                let range = Self.trimmed(pendingLine, in: bytes)
+                value = section?.text(of: range) ?? Self.text(bytes[range])[...]
             }
             fields.append(SIPHeaders.Field(name, text: value))
             pendingName = nil
