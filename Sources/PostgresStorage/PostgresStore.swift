@@ -271,27 +271,42 @@ public final class PostgresStore: PortcullisStore {
     /// gone; a node must instead learn at once that the store is unreachable (and keep its writes for later).
     public static let leaseTimeout = Duration.seconds(3)
 
+    /// How often a running statement's connection is looked at, and how long after it closed the statement may still
+    /// finish on its own. postgres-nio drops the failure of a statement written to a connection that has just closed
+    /// (and a failed transaction sends its ROLLBACK the same way), so such a statement would never end.
+    static let closedConnectionCheck = Duration.seconds(1)
+
     /// `body` on a pooled connection, or `StoreError.backend` when none comes within `leaseTimeout`. Whichever comes
     /// first wins: a connection that arrives after the caller gave up is handed back without running `body` (the
-    /// caller keeps its writes and tries again), and once `body` has its connection it is never cut short.
+    /// caller keeps its writes and tries again). Once `body` has its connection it is never cut short while that
+    /// connection is open; when the connection closes under it, the caller is told the store is unreachable within
+    /// `closedConnectionCheck` twice over, instead of waiting on an answer that will not come.
     func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let race = LeaseRace()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             Task { [client] in
                 do {
                     let value = try await client.withConnection { connection in
-                        guard race.claim(.leased) else { throw CancellationError() }
+                        guard race.lease(connection) else { throw CancellationError() }
                         return try await body(connection)
                     }
-                    continuation.resume(returning: value)
+                    if race.finish() { continuation.resume(returning: value) }
                 } catch {
-                    if race.state == .leased { continuation.resume(throwing: error) }
+                    if race.finish() { continuation.resume(throwing: error) }
                 }
             }
             Task {
                 try? await Task.sleep(for: PostgresStore.leaseTimeout)
-                if race.claim(.timedOut) {
+                if race.timeOut() {
                     continuation.resume(throwing: StoreError.backend("no connection to PostgreSQL within \(PostgresStore.leaseTimeout)"))
+                    return
+                }
+                while let connection = race.runningOn {
+                    let closed = connection.isClosed
+                    try? await Task.sleep(for: PostgresStore.closedConnectionCheck)
+                    if closed, race.finish() {
+                        continuation.resume(throwing: StoreError.backend("the connection to PostgreSQL closed during a statement"))
+                    }
                 }
             }
         }
@@ -373,17 +388,52 @@ public final class PostgresStore: PortcullisStore {
     }
 }
 
-/// Who won a lease: the connection (the statement runs) or the clock (the caller is told the store is unreachable).
-/// Claimed once.
+/// Who won a lease: the connection (the statement runs) or the clock (the caller is told the store is unreachable);
+/// then, for a leased statement, who ends it: the statement, or its connection closing under it. Each step is claimed
+/// once, so the caller is answered once.
 private final class LeaseRace: Sendable {
-    enum State: Int { case waiting, leased, timedOut }
-    private let value = Atomic<Int>(State.waiting.rawValue)
+    private enum State {
+        case waiting
+        case leased(PostgresConnection)
+        case timedOut
+        case finished
+    }
 
-    var state: State { State(rawValue: value.load(ordering: .acquiring)) ?? .waiting }
+    private let state = Mutex<State>(.waiting)
 
-    /// True for the first claim only.
-    func claim(_ state: State) -> Bool {
-        value.compareExchange(expected: State.waiting.rawValue, desired: state.rawValue, ordering: .acquiringAndReleasing).exchanged
+    /// True when the connection came before the clock.
+    func lease(_ connection: PostgresConnection) -> Bool {
+        state.withLock { state in
+            guard case .waiting = state else { return false }
+            state = .leased(connection)
+            return true
+        }
+    }
+
+    /// True when the clock came before a connection.
+    func timeOut() -> Bool {
+        state.withLock { state in
+            guard case .waiting = state else { return false }
+            state = .timedOut
+            return true
+        }
+    }
+
+    /// True for the first end of a leased statement.
+    func finish() -> Bool {
+        state.withLock { state in
+            guard case .leased = state else { return false }
+            state = .finished
+            return true
+        }
+    }
+
+    /// The connection of a statement still running.
+    var runningOn: PostgresConnection? {
+        state.withLock { state in
+            guard case .leased(let connection) = state else { return nil }
+            return connection
+        }
     }
 }
 

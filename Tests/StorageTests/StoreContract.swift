@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Model
 import PostgresNIO
-import PostgresStorage
+@testable import PostgresStorage
 @testable import Storage
 import TestSupport
 import Testing
@@ -587,6 +587,24 @@ struct PostgresStoreTests {
         // A node that died: its calls end and their places are free.
         #expect(try await first.endOutboundCalls(node: "b", at: now) >= 1)
         #expect(try await first.reserve(attempt("t22", "222", node: "a", trunks: limited)) == .granted(trunk: "small"))
+    }
+
+    /// postgres-nio never answers a statement written to a connection that has just closed (the write's failure is
+    /// dropped), and a transaction that fails there sends ROLLBACK the same way. The server going away under a
+    /// statement must still end it with an error, or a write-behind queue waits on it forever.
+    @Test(.timeLimit(.minutes(1))) func aStatementOnAConnectionTheServerClosedEndsWithAnErrorAndTheStoreGoesOn() async throws {
+        let store = try await makeStore()
+        let lost = await #expect(throws: StoreError.self) {
+            try await store.transaction { connection in
+                let pid = try #require(try await PostgresStore.rows(connection, "SELECT pg_backend_pid() AS pid").first).get("pid", as: Int32.self)
+                try await store.rows("SELECT pg_terminate_backend(\(pid))")
+                try await connection.closeFuture.get()
+                try await PostgresStore.rows(connection, "SELECT 1")
+            }
+        }
+        #expect(String(describing: lost).contains("closed"))
+        try await store.createExtension(StoreContract.record("3002"))
+        #expect(try await store.extensionRecord(number: "3002") != nil, "the next statement gets a new connection")
     }
 
     @Test func aWrongPasswordOrAnUnreachableServerIsAClearError() async throws {
