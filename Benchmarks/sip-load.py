@@ -21,14 +21,16 @@ server's CPU time (all its processes) over the run divided by the successes.
 
 Usage: sip-load.py options [--rates 20000,40000,...] [--seconds 10] [--sockets 8] [--rounds N] [--baseline BINARY]
        sip-load.py register [--rates 4000,8000,...] [--seconds 10] [--users 1000] [--sockets 8] [--rounds N]
-                            [--baseline BINARY]
+                            [--baseline BINARY] [--threads]
 --baseline gives a second portcullis binary (say, before a change) the same load in the same run, after the first.
+--threads adds, per thread (a pool's threads together), CPU and sleeps per success: how often a server wakes up.
 Needs: gcc, libssl-dev (register), taskset, kamailio (apt-get install kamailio kamailio-sqlite-modules), a release
 build of portcullis (swift build -c release --scratch-path .build-release --product portcullis).
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -52,6 +54,28 @@ def cpu_seconds(pids):
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def threads(pids):
+    """Per thread name: user and kernel CPU seconds, voluntary and involuntary context switches, summed over the
+    processes' threads (a voluntary switch is a thread going to sleep, so each one is a wakeup later; names group a
+    pool's threads)."""
+    totals = {}
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                stat = (task / "stat").read_text()
+                status = (task / "status").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+            switches = dict(line.split(":\t") for line in status.splitlines() if "ctxt_switches" in line)
+            row = totals.setdefault(re.sub(r"-?#?\d+$", "", name) or name, [0.0, 0.0, 0, 0])
+            row[0] += int(fields[11]) / os.sysconf("SC_CLK_TCK")
+            row[1] += int(fields[12]) / os.sysconf("SC_CLK_TCK")
+            row[2] += int(switches["voluntary_ctxt_switches"])
+            row[3] += int(switches["nonvoluntary_ctxt_switches"])
+    return totals
 
 
 def tree(pid):
@@ -148,10 +172,13 @@ def run(server, load, rate, args, generator):
                 sys.exit(f"{server.name} did not answer OPTIONS; see its log in {workdir}")
             time.sleep(1)
             pids = tree(server.process.pid)
-            before = cpu_seconds(pids)
+            before, threads_before = cpu_seconds(pids), threads(pids) if args.threads else {}
             command = ["taskset", "-c", "1", generator, HOST, str(port), str(rate), str(args.seconds)] + load["arguments"](args)
             result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
             result["cpu_s"] = cpu_seconds(pids) - before
+            if args.threads:
+                result["threads"] = {name: [now - then for now, then in zip(row, threads_before.get(name, [0, 0, 0, 0]))]
+                                     for name, row in threads(pids).items()}
         finally:
             server.process.terminate()
             try:
@@ -176,6 +203,8 @@ def main():
     parser.add_argument("--baseline", help="a second portcullis binary (say, before a change) given the same load")
     parser.add_argument("--rounds", type=int, default=1, help="times the whole grid is run; a rate counts as sustained "
                         "when every round sustained it")
+    parser.add_argument("--threads", action="store_true", help="also print, per server and rate, each thread's (or "
+                        "pool's) CPU and context switches per success: where a server wakes up")
     args = parser.parse_args()
     load = LOADS[args.load]
     rates = args.rates or ("20000,30000,40000,50000,60000,70000,80000" if args.load == "options" else "4000,8000,12000,16000,20000")
@@ -217,6 +246,17 @@ def main():
         above = "" if name == Floor.name or floor is None else f"{r['us_per_success'] - floor:.1f}"
         print(f"| {round_number} | {name} | {rate} | {r['ok_per_s']:.1f} | {r['cpu_pct']:.1f} | {r['us_per_success']:.1f} | {above} | "
               + " | ".join(str(r[field]) for field, _ in load["columns"]) + f" | {'yes' if r['sustained'] else 'no'} |")
+    if args.threads:
+        # /proc counts CPU time in clock ticks (10 ms here): good over seconds of load, not per request.
+        print("\n| round | server | rate/s | thread | user CPU µs each | kernel CPU µs each | sleeps (voluntary switches) each "
+              "| preempted each |")
+        print("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: |")
+        for round_number, name, rate, r in rows:
+            ok = max(r["ok"], 1)
+            for thread, (user, kernel, voluntary, involuntary) in sorted(r["threads"].items(), key=lambda item: -item[1][2]):
+                if voluntary or user or kernel:
+                    print(f"| {round_number} | {name} | {rate} | {thread} | {1e6 * user / ok:.1f} | {1e6 * kernel / ok:.1f} | "
+                          f"{voluntary / ok:.3f} | {involuntary / ok:.3f} |")
     best = {server.name: max([rate for _, name, rate, r in rows if name == server.name
                               and all(other["sustained"] for _, n, x, other in rows if n == name and x == rate)], default=0)
             for server in servers}
