@@ -24,9 +24,10 @@ def sipp(*args):
     return ["sipp", *args, "-nostdin", "-timeout", "40s", "-timeout_error"]
 
 
-def register_phone(server, number, source, maximum=None, host="127.0.0.1"):
-    """Registers `number` with SIPp from source:port and returns the port; the phone then answers there."""
-    port = free_port(host=source)
+def register_phone(server, number, source, maximum=None, host="127.0.0.1", port=None):
+    """Registers `number` with SIPp from source:port (a free port unless given) and returns the port; the phone then
+    answers there."""
+    port = port or free_port(host=source)
     result = subprocess.run(
         sipp("-sf", str(PEERS / "register_as.xml"), f"{host}:{server.sip_port}", "-i", source, "-p", str(port), "-s", str(number),
              "-au", str(number), "-ap", strong_password(number), "-m", "1"), capture_output=True, text=True)

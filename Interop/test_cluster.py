@@ -3,7 +3,8 @@ through the database (a name is held by one live node; stopped and dead nodes sh
 drops the source on all; a configuration change made on one applies on all; registration and login guesses spread
 over the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one
 node reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are
-reached again once they register elsewhere; an extension's call frequency and a trunk's concurrent calls are counted
+reached again once they register elsewhere, and a phone that moves to another node is rung there only; an
+extension's call frequency and a trunk's concurrent calls are counted
 once for the cluster."""
 import http.client
 import json
@@ -216,6 +217,23 @@ def test_a_phone_on_one_node_calls_an_extension_registered_on_another_with_media
     missing = nodes[0].wait_for_event("Cluster Node Missing", lambda event: event["fields"].get("missing") == "node2", timeout=15)
     assert [(event["fields"]["node"], event["fields"]["bindings"]) for event in missing] == [("node1", "1")], "told once, by the first live node"
     connects(nodes[2], registered_on(nodes[0], "node1", nodes[2], media_dir, "uas", "-rtp_echo"), media_dir)
+
+
+def test_a_phone_that_moves_to_another_node_is_let_go_by_the_first_and_rung_through_the_second(server_factory, database, monkeypatch,
+                                                                                                 media_dir):
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
+    port = register_phone(nodes[1], 1002, "127.0.0.20", host=nodes[1].address)
+    nodes[2].wait_until(lambda: registrations_seen(nodes[2], "node2") == 1, "node2's registration not seen", timeout=6)
+    # The same phone (same contact) registers through node 1, as after a DNS change: node 2 lets its binding go, so
+    # a call reaching node 2 is relayed to node 1 only instead of also ringing the old binding.
+    register_phone(nodes[0], 1002, "127.0.0.20", host=nodes[0].address, port=port)
+    nodes[2].wait_until(lambda: (registrations_seen(nodes[2], "node1"), registrations_seen(nodes[2], "node2")) == (1, 0),
+                        "node2 still holds the phone that moved", timeout=8)
+    callee = phone("127.0.0.20", port, "uas", media_dir)
+    connects(nodes[1], callee, media_dir)
+    (record,) = call_records(nodes[0], 1)
+    assert (record["callee"], record["disposition"], record["node"]) == ("1002", "answered", "node2")
 
 
 def test_a_relayed_call_without_a_valid_proof_is_refused_and_counted(server_factory, database, monkeypatch):

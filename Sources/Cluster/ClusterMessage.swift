@@ -11,8 +11,8 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
     case logins([LoginResult])
     /// A section of the shared configuration changed: every node reads it again.
     case configurationChanged(section: String)
-    /// Extensions that gained their first device on the sending node (true) or lost their last one there (false):
-    /// every node knows where to relay calls to them.
+    /// Extensions that registered new devices on the sending node (true) or lost their last one there (false):
+    /// every node knows where to relay calls to them, and lets go of its own bindings of the devices that moved.
     case locations([LocationChange])
 }
 
@@ -20,8 +20,11 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
 public struct LocationChange: Codable, Sendable, Equatable {
     public var aor: String
     public var present: Bool
-    public init(aor: String, present: Bool) {
+    /// The contacts newly registered on the announcing node; nil from a node that predates it (and when absent).
+    public var contacts: [String]?
+    public init(aor: String, present: Bool, contacts: [String]? = nil) {
         self.aor = aor
         self.present = present
+        self.contacts = contacts
     }
 }

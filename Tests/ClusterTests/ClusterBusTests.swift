@@ -54,6 +54,15 @@ final class FakeRegistry: ClusterRegistry {
         return (bus, inbox, Task { await bus.run() })
     }
 
+    /// Nodes a and b on one registry, once both listen; the caller cancels `tasks`.
+    func listeningPair() async throws -> (a: ClusterBus, aInbox: Inbox, bInbox: Inbox, tasks: [Task<Void, Never>]) {
+        let registry = FakeRegistry()
+        let (a, aInbox, aTask) = running(registry, "a")
+        let (_, bInbox, bTask) = running(registry, "b")
+        try await eventually("both listen") { registry.listening == 2 }
+        return (a, aInbox, bInbox, [aTask, bTask])
+    }
+
     /// Polls `condition` until it holds; the deadline is generous: the whole suite shares two cores.
     func eventually(_ what: String, within seconds: Double = 60, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
@@ -65,22 +74,26 @@ final class FakeRegistry: ClusterRegistry {
     }
 
     @Test func anotherNodesMessagesArriveAndOnesOwnAreIgnored() async throws {
-        let registry = FakeRegistry()
-        let (a, aInbox, aTask) = running(registry, "a")
-        let (_, bInbox, bTask) = running(registry, "b")
-        defer { aTask.cancel(); bTask.cancel() }
-        try await eventually("both listen") { registry.listening == 2 }
+        let (a, aInbox, bInbox, tasks) = try await listeningPair()
+        defer { tasks.forEach { $0.cancel() } }
         a.send(.configurationChanged(section: "extensions"))
         try await eventually("b hears a") { bInbox.all == [.configurationChanged(section: "extensions")] }
         #expect(aInbox.all.isEmpty, "a ignores its own announcement")
     }
 
+    @Test func aLocationChangeCarriesTheContactsThatMovedAndOneFromAnOlderNodeStillReads() async throws {
+        let (a, _, bInbox, tasks) = try await listeningPair()
+        defer { tasks.forEach { $0.cancel() } }
+        let moved = LocationChange(aor: "1002", present: true, contacts: ["sip:1002@192.0.2.20:5062"])
+        a.send(moved)
+        try await eventually("b hears the contact") { bInbox.all == [.locations([moved])] }
+        let older = try JSONDecoder().decode(LocationChange.self, from: Data(#"{"aor":"1002","present":false}"#.utf8))
+        #expect(older == LocationChange(aor: "1002", present: false))
+    }
+
     @Test func countedResultsGoOutInBatchesAndAllArrive() async throws {
-        let registry = FakeRegistry()
-        let (a, _, aTask) = running(registry, "a")
-        let (_, bInbox, bTask) = running(registry, "b")
-        defer { aTask.cancel(); bTask.cancel() }
-        try await eventually("both listen") { registry.listening == 2 }
+        let (a, _, bInbox, tasks) = try await listeningPair()
+        defer { tasks.forEach { $0.cancel() } }
         let address = try #require(IPAddress("192.0.2.7"))
         for index in 0..<70 {
             a.send(RegistrationResult(address: address, account: "\(1000 + index)", known: true, succeeded: false, time: Date()))

@@ -5,15 +5,15 @@ import Synchronization
 
 /// Where each extension can be reached through this node, in memory for the hot path; every change is queued for the
 /// store (write-behind), and the store reloads it after a restart. In a cluster each node holds the bindings of the
-/// phones whose flows it holds (stamped with its name), and tells the others when an extension gains or loses its
-/// last device here.
+/// phones whose flows it holds (stamped with its name), and tells the others when an extension gains a device here
+/// or loses its last one, so that a phone that moved between nodes is rung only where it registered last.
 public final class LocationService: Sendable {
     private let table = Mutex(Table())
     /// This node's name in a cluster; nil on a single node.
     public let node: String?
     /// Changes waiting to be written; drained by `SIPService`.
     public let pendingWrites = WriteBehindQueue<CoalescingBuffer<BindingChange>>()
-    private let presence = Mutex<(@Sendable (_ aor: String, _ present: Bool) -> Void)?>(nil)
+    private let presence = Mutex<(@Sendable (_ aor: String, _ present: Bool, _ added: [String]) -> Void)?>(nil)
     /// Total registered contacts, for metrics and limits.
     public var count: Int { table.withLock { $0.bindings.values.reduce(0) { $0 + $1.count } } }
 
@@ -21,8 +21,11 @@ public final class LocationService: Sendable {
         self.node = node
     }
 
-    /// Who hears that an extension has its first device here, or no longer any; set once at start.
-    public func announce(_ handle: @escaping @Sendable (_ aor: String, _ present: Bool) -> Void) { presence.withLock { $0 = handle } }
+    /// Who hears that an extension registered new contacts here (`added`; present), or has no device here any more
+    /// (not present); set once at start. Refreshes of a contact are not told.
+    public func announce(_ handle: @escaping @Sendable (_ aor: String, _ present: Bool, _ added: [String]) -> Void) {
+        presence.withLock { $0 = handle }
+    }
 
     /// Loads this node's bindings from the store at start, dropping expired ones; other nodes' bindings are theirs.
     public func load(_ records: [BindingRecord], now: Date) {
@@ -64,9 +67,24 @@ public final class LocationService: Sendable {
         }
         if let after {
             queueChanges(from: before, to: after)
-            if before.isEmpty != after.isEmpty { tell(aor, present: !after.isEmpty) }
+            // Built only when a contact is new: a refresh, the common REGISTER, allocates nothing here.
+            let isNew = { (binding: Binding) in !before.contains { $0.contact == binding.contact } }
+            if after.contains(where: isNew) {
+                tell(aor, present: true, added: after.filter(isNew).map(\.contact))
+            } else if !before.isEmpty, after.isEmpty {
+                tell(aor, present: false)
+            }
         }
         return (decision, before)
+    }
+
+    /// Lets go of this node's bindings of `aor` with these contacts: the phone registered them through another node,
+    /// which holds its flow now, and a call ringing the old binding here as well would ring the phone twice.
+    public func release(_ aor: String, contacts: [String]) {
+        _ = update(aor) { current in
+            let kept = current.filter { !contacts.contains($0.contact) }
+            return ((), kept.count == current.count ? nil : kept)
+        }
     }
 
     /// Removes every binding of an AOR (extension deleted).
@@ -108,8 +126,8 @@ public final class LocationService: Sendable {
         }
     }
 
-    private func tell(_ aor: String, present: Bool) {
-        presence.withLock { $0 }?(aor, present)
+    private func tell(_ aor: String, present: Bool, added: [String] = []) {
+        presence.withLock { $0 }?(aor, present, added)
     }
 
     private func queueChanges(from before: [Binding], to after: [Binding]) {

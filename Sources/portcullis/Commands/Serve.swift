@@ -178,12 +178,18 @@ struct Serve: AsyncParsableCommand {
             runtime.registrationGuard.replicate { result in bus.send(result) }
             service.logins.replicate { result in bus.send(result) }
             service.onSharedChange = { section in bus.send(.configurationChanged(section: section)) }
-            runtime.location.announce { aor, present in bus.send(LocationChange(aor: aor, present: present)) }
+            runtime.location.announce { aor, present, added in
+                bus.send(LocationChange(aor: aor, present: present, contacts: added.isEmpty ? nil : added))
+            }
             runtime.announceLocks { bus.send(.configurationChanged(section: AdminService.outboundLocksSection)) }
             let shared = service
             bus.receive { message, sender in
                 switch message {
-                case .locations(let changes): for change in changes { runtime.remote.set(change.aor, node: sender, present: change.present) }
+                case .locations(let changes):
+                    for change in changes {
+                        runtime.remote.set(change.aor, node: sender, present: change.present)
+                        if change.present, let moved = change.contacts { runtime.location.release(change.aor, contacts: moved) }
+                    }
                 case .blocks(let added, let removed): await runtime.network.adopt(added: added, removed: removed)
                 case .registrations(let results): for result in results { runtime.registrationGuard.adopt(result) }
                 case .logins(let results): for result in results { await shared.adoptLogin(result) }

@@ -3,6 +3,7 @@ import Model
 import PBX
 import SIPCore
 import Storage
+import Synchronization
 import Testing
 
 @Suite("Registrar rules (RFC 3261 section 10.3)")
@@ -133,6 +134,25 @@ struct LocationServiceTests {
         restored.load([binding("sip:a@h", expires: 10), binding("sip:b@h", expires: -1)], now: now)
         #expect(restored.all().map(\.contact) == ["sip:a@h"])
         #expect(restored.pendingWrites.take() == [.remove(aor: "1001", contact: "sip:b@h")])
+    }
+
+    @Test func newContactsAreToldNotRefreshesAndAContactThatMovedIsLetGoAsIfRemoved() {
+        let location = LocationService(node: "node1")
+        let told = Mutex<[String]>([])
+        location.announce { aor, present, added in told.withLock { $0.append("\(aor) \(present) \(added)") } }
+        _ = location.update("1001") { _ in ((), [binding("sip:a@h", expires: 60)]) }
+        _ = location.update("1001") { current in ((), current.map { _ in binding("sip:a@h", expires: 120) }) }
+        _ = location.update("1001") { current in ((), current + [binding("sip:b@h", expires: 60)]) }
+        _ = location.pendingWrites.take()
+        // The phone at sip:a@h registered through another node: this node forgets it and deletes its own row.
+        location.release("1001", contacts: ["sip:a@h", "sip:elsewhere@h"])
+        #expect(location.all().map(\.contact) == ["sip:b@h"])
+        #expect(location.pendingWrites.take() == [.remove(aor: "1001", contact: "sip:a@h", node: "node1")])
+        location.release("1001", contacts: ["sip:b@h"])
+        location.release("1002", contacts: ["sip:b@h"])
+        #expect(location.count == 0)
+        #expect(told.withLock { $0 } == [#"1001 true ["sip:a@h"]"#, #"1001 true ["sip:b@h"]"#, "1001 false []"],
+                "a refresh and a release of nothing held are not told; the last device gone is")
     }
 
     @Test func aRefreshOutlivesTheOldExpiryAndOnlyTheExpiredContactGoes() {
