@@ -67,8 +67,9 @@ public final class LocationService: Sendable {
         }
         if let after {
             queueChanges(from: before, to: after)
-            // Built only when a contact is new: a refresh, the common REGISTER, allocates nothing here.
-            let isNew = { (binding: Binding) in !before.contains { $0.contact == binding.contact } }
+            // A local function, not a closure value, and the list built only when a contact is new: a refresh, the
+            // common REGISTER, allocates nothing here.
+            func isNew(_ binding: Binding) -> Bool { !before.contains { $0.contact == binding.contact } }
             if after.contains(where: isNew) {
                 tell(aor, present: true, added: after.filter(isNew).map(\.contact))
             } else if !before.isEmpty, after.isEmpty {
