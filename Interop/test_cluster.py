@@ -4,8 +4,7 @@ drops the source on all; a configuration change made on one applies on all; regi
 over the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one
 node reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are
 reached again once they register elsewhere, and a phone that moves to another node is rung there only; an
-extension's call frequency and a trunk's concurrent calls are counted
-once for the cluster."""
+extension's call frequency and a trunk's concurrent calls are counted once for the cluster."""
 import http.client
 import json
 import shutil

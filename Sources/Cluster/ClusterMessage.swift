@@ -20,7 +20,8 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
 public struct LocationChange: Codable, Sendable, Equatable {
     public var aor: String
     public var present: Bool
-    /// The contacts newly registered on the announcing node; nil from a node that predates it (and when absent).
+    /// The contacts newly registered on the announcing node: nil when it lost its last device, and from a node that
+    /// predates the field.
     public var contacts: [String]?
     public init(aor: String, present: Bool, contacts: [String]? = nil) {
         self.aor = aor
