@@ -12,9 +12,15 @@ public enum ConstantTime {
     /// Compares text case-insensitively for ASCII hex digests, still in constant time.
     @inlinable
     public static func equalsHex(_ lhs: String, _ rhs: String) -> Bool {
-        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        equalsHex(lhs.utf8, rhs.utf8)
+    }
+
+    /// The same over UTF-8 bytes: a digest written to stack memory is compared without making a string of it.
+    @inlinable
+    public static func equalsHex(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
-        for (a, b) in zip(lhs.utf8, rhs.utf8) { difference |= (a | 0x20) ^ (b | 0x20) }
+        for (a, b) in zip(lhs, rhs) { difference |= (a | 0x20) ^ (b | 0x20) }
         return difference == 0
     }
 }

@@ -116,7 +116,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         guard let response = respond(to: request, replier: replier) else { return }
         guard let key else { return replier.send(response, via: via) }
-        let bytes = response.serialized()
+        let bytes = replier.buffer(for: response)
         replier.send(bytes, via: via)
         let now = ContinuousClock.now - start
         transactions.withLock { $0.responded(key, bytes: bytes, final: response.statusCode >= 200, now: now) }

@@ -1,6 +1,7 @@
 import Crypto
 import FoundationEssentials
 import Model
+import SIPCore
 
 /// The digest hash functions of RFC 8760; MD5 stays for the phones that know nothing else.
 public enum DigestAlgorithm: String, StrictChoice {
@@ -26,29 +27,44 @@ public enum DigestAlgorithm: String, StrictChoice {
     }
 
     /// Lower-case hex digest of the pieces joined by colons, as every digest input is (RFC 2617): each piece is fed to
-    /// the hash where it lies, so no joined string is made. Three of these per authenticated REGISTER.
+    /// the hash where it lies, so no joined string is made.
     public func hexDigest(of pieces: [String]) -> String {
+        String(unsafeUninitializedCapacity: hexLength) { out in
+            switch self {
+            case .md5: Self.writeHexDigest(of: pieces, Insecure.MD5.self, to: out)
+            case .sha256: Self.writeHexDigest(of: pieces, SHA256.self, to: out)
+            }
+            return hexLength
+        }
+    }
+
+    /// How many hex digits a digest has.
+    public var hexLength: Int {
         switch self {
-        case .md5: Self.hexDigest(of: pieces, into: Insecure.MD5())
-        case .sha256: Self.hexDigest(of: pieces, into: SHA256())
+        case .md5: 2 * Insecure.MD5.byteCount
+        case .sha256: 2 * SHA256.byteCount
         }
     }
 
-    private static func hexDigest(of pieces: [String], into function: some HashFunction) -> String {
-        var function = function
-        for (index, piece) in pieces.enumerated() {
-            if index > 0 { function.update(data: colon) }
-            var piece = piece
-            piece.withUTF8 { function.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        }
-        return function.finalize().withUnsafeBytes { Hex.encode($0) }
+    /// The hash is made here rather than passed in: a copy of a passed-in hash shares its context, and the first update
+    /// would copy it (an allocation per digest).
+    static func writeHexDigest<H: HashFunction>(of pieces: [String], _: H.Type, to out: UnsafeMutableBufferPointer<UInt8>) {
+        var function = H()
+        for (index, piece) in pieces.enumerated() { function.update(piece: piece, afterColon: index > 0) }
+        function.finalize().withUnsafeBytes { Hex.write($0, to: out) }
     }
-
-    private static let colon: [UInt8] = [UInt8(ascii: ":")]
 
     /// HA1 = H(username:realm:password), what an extension stores instead of its password.
     public func ha1(username: String, realm: String, password: String) -> String {
         hexDigest(of: [username, realm, password])
+    }
+}
+
+extension HashFunction {
+    /// Feeds one piece of a colon-joined digest input (RFC 2617) where its UTF-8 lies.
+    mutating func update(piece: some StringProtocol, afterColon: Bool) {
+        if afterColon { withUnsafeBytes(of: UInt8(ascii: ":")) { update(bufferPointer: $0) } }
+        piece.withUTF8Bytes { update(bufferPointer: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0))) }
     }
 }
 

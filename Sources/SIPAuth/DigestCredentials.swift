@@ -15,7 +15,13 @@ public struct DigestCredentials: Sendable, Equatable {
     public var opaque: String?
 
     /// Parses `Digest name=value, ...`; unknown parameters are ignored, missing mandatory ones are an error.
-    public init(parsing value: some StringProtocol) throws(DigestError) {
+    public init(parsing value: String) throws(DigestError) {
+        try self.init(parsing: value[...])
+    }
+
+    /// The same for a received header, read in place. Concrete, not generic over `StringProtocol`: called from
+    /// another module, a generic parser ran unspecialized for every authenticated request.
+    public init(parsing value: Substring) throws(DigestError) {
         var username: String?, realm: String?, nonce: String?, uri: String?, response: String?
         var algorithm: String?, cnonce: String?, qop: String?, nonceCount: String?, opaque: String?
         try DigestParameters.forEach(in: value) { name, parameterValue in

@@ -9,14 +9,14 @@ enum DigestParameters {
     static let maxValueLength = 1024
 
     /// Calls `body` with each parameter's lower-cased name and its value, in order.
-    static func forEach(in value: some StringProtocol, _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
+    static func forEach(in value: Substring, _ body: (String, String) throws(DigestError) -> Void) throws(DigestError) {
         try value.withUTF8Bytes { bytes throws(DigestError) in try scan(bytes, body) }
     }
 
     /// Every parameter by lower-cased name; a repeated name keeps its last value.
     static func parse(_ value: String) throws(DigestError) -> [String: String] {
         var fields: [String: String] = [:]
-        try forEach(in: value) { name, parameterValue in fields[name] = parameterValue }
+        try forEach(in: value[...]) { name, parameterValue in fields[name] = parameterValue }
         return fields
     }
 

@@ -1,3 +1,5 @@
+import Crypto
+import FoundationEssentials
 import Model
 import SIPCore
 
@@ -43,10 +45,12 @@ public struct DigestVerifier: Sendable {
               ncText.utf8.count == 8, let nonceCount = UInt32(ncText, radix: 16)
         else { return .qopRequired }
         guard DigestVerifier.sameURI(credentials.uri, requestURI) else { return .uriMismatch }
-        let expected = DigestVerifier.expectedResponse(
-            ha1: ha1 ?? algorithm.hexDigest(of: [credentials.username, realm, ""]), algorithm: algorithm,
-            method: method.rawValue, uri: credentials.uri, nonce: credentials.nonce, nonceCount: ncText, cnonce: cnonce, qop: "auth")
-        let matches = ConstantTime.equalsHex(expected, credentials.response)
+        let matches = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: algorithm.hexLength) { expected in
+            DigestVerifier.writeResponse(ha1: ha1 ?? algorithm.hexDigest(of: [credentials.username, realm, ""]), algorithm: algorithm,
+                                         method: method.rawValue, uri: credentials.uri, nonce: credentials.nonce,
+                                         nonceCount: ncText, cnonce: cnonce, qop: "auth", to: expected)
+            return ConstantTime.equalsHex(expected, credentials.response.utf8)
+        }
         guard matches, ha1 != nil else { return .wrongResponse }
         guard case .valid(let issuedAt) = nonceState else { return .staleNonce }
         guard counts.accept(nonce: credentials.nonce, user: credentials.username, nonceCount: nonceCount, issuedAt: issuedAt, now: now) else {
@@ -58,11 +62,41 @@ public struct DigestVerifier: Sendable {
     /// response = H(HA1:nonce:nc:cnonce:qop:H(method:uri)), or H(HA1:nonce:H(method:uri)) without qop.
     public static func expectedResponse(ha1: String, algorithm: DigestAlgorithm, method: String, uri: String, nonce: String,
                                         nonceCount: String?, cnonce: String?, qop: String?) -> String {
-        let ha2 = algorithm.hexDigest(of: [method, uri])
-        if let qop, let nonceCount, let cnonce {
-            return algorithm.hexDigest(of: [ha1, nonce, nonceCount, cnonce, qop, ha2])
+        String(unsafeUninitializedCapacity: algorithm.hexLength) { out in
+            writeResponse(ha1: ha1, algorithm: algorithm, method: method, uri: uri, nonce: nonce, nonceCount: nonceCount,
+                          cnonce: cnonce, qop: qop, to: out)
+            return algorithm.hexLength
         }
-        return algorithm.hexDigest(of: [ha1, nonce, ha2])
+    }
+
+    /// The expected response's hex digits, written to `out`: a check needs no string of it, nor of H(method:uri).
+    static func writeResponse(ha1: String, algorithm: DigestAlgorithm, method: String, uri: String, nonce: String,
+                              nonceCount: String?, cnonce: String?, qop: String?, to out: UnsafeMutableBufferPointer<UInt8>) {
+        switch algorithm {
+        case .md5: writeResponse(Insecure.MD5.self, ha1: ha1, method: method, uri: uri, nonce: nonce, nonceCount: nonceCount,
+                                 cnonce: cnonce, qop: qop, to: out)
+        case .sha256: writeResponse(SHA256.self, ha1: ha1, method: method, uri: uri, nonce: nonce, nonceCount: nonceCount,
+                                    cnonce: cnonce, qop: qop, to: out)
+        }
+    }
+
+    private static func writeResponse<H: HashFunction>(_: H.Type, ha1: String, method: String, uri: String, nonce: String,
+                                                       nonceCount: String?, cnonce: String?, qop: String?,
+                                                       to out: UnsafeMutableBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * H.Digest.byteCount) { ha2 in
+            DigestAlgorithm.writeHexDigest(of: [method, uri], H.self, to: ha2)
+            var function = H()
+            function.update(piece: ha1, afterColon: false)
+            function.update(piece: nonce, afterColon: true)
+            if let qop, let nonceCount, let cnonce {
+                function.update(piece: nonceCount, afterColon: true)
+                function.update(piece: cnonce, afterColon: true)
+                function.update(piece: qop, afterColon: true)
+            }
+            withUnsafeBytes(of: UInt8(ascii: ":")) { function.update(bufferPointer: $0) }
+            function.update(bufferPointer: UnsafeRawBufferPointer(ha2))
+            function.finalize().withUnsafeBytes { Hex.write($0, to: out) }
+        }
     }
 
     /// The digest-uri must name the Request-URI (RFC 2617 section 3.2.2.5); compared as parsed URIs.

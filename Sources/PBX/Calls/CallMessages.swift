@@ -8,7 +8,11 @@ import SIPStack
 enum CallMessages {
     static func newBranch() -> String { "z9hG4bK" + token() }
 
-    static func newTag() -> String { token() }
+    /// 56 random bits as 14 hex digits (RFC 3261 section 19.3 asks for at least 32): short enough to be stored inside
+    /// the string itself, so a tag, which every answer carries, costs no allocation.
+    static func newTag() -> String {
+        withUnsafeBytes(of: PooledRandomNumberGenerator().next()) { Hex.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(7))) }
+    }
 
     /// 64 random bits as 16 hex digits: written straight into the string (a radix-36 conversion divided per digit, and
     /// every answer carries a tag).

@@ -1,4 +1,5 @@
 import DequeModule
+import NIOCore
 import SIPCore
 
 /// Identifies a server transaction by the RFC 3261 section 17.2.3 rule: top Via branch, sent-by and method
@@ -24,12 +25,13 @@ public struct ServerTransactionTable: Sendable {
     public enum Lookup: Equatable, Sendable {
         case new
         /// Retransmission; resend these bytes if there are any (none while the user is still working).
-        case retransmission([UInt8]?)
+        case retransmission(ByteBuffer?)
     }
 
     private struct Entry: Sendable {
         var transaction: ServerNonInviteTransaction
-        var lastResponse: [UInt8]?
+        /// The buffer the answer was sent in, kept as it is: a resend shares its storage.
+        var lastResponse: ByteBuffer?
     }
 
     private typealias Entries = ShardedDictionary<ServerTransactionKey, Entry>
@@ -67,7 +69,7 @@ public struct ServerTransactionTable: Sendable {
     }
 
     /// Records the response the user sent; a final one starts Timer J (or ends a reliable transaction).
-    public mutating func responded(_ key: ServerTransactionKey, bytes: [UInt8], final: Bool, now: Duration) {
+    public mutating func responded(_ key: ServerTransactionKey, bytes: ByteBuffer, final: Bool, now: Duration) {
         let hashed = Entries.Hashed(key)
         guard var entry = entries[hashed] else { return }
         let actions = entry.transaction.send(final: final, now: now)
