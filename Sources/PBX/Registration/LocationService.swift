@@ -82,8 +82,25 @@ public final class LocationService: Sendable {
     /// Lets go of this node's bindings of `aor` with these contacts: the phone registered them through another node,
     /// which holds its flow now, and a call ringing the old binding here as well would ring the phone twice.
     public func release(_ aor: String, contacts: [String]) {
+        letGo(aor) { contacts.contains($0.contact) }
+    }
+
+    /// After a lost connection to the other nodes, whose announcements were missed: lets go of each binding here that
+    /// another node's unexpired binding of the same contact was updated after, as `release` does for an announced
+    /// move. Compared under the lock, so a phone that registered here again in the meantime stays.
+    public func releaseMoved(seeing records: [BindingRecord], now: Date) {
+        var elsewhere: [String: [String: Date]] = [:]
+        for record in records where record.node != node && record.expiresAt > now {
+            elsewhere[record.aor, default: [:]][record.contact] = max(elsewhere[record.aor]?[record.contact] ?? .distantPast, record.updatedAt)
+        }
+        for (aor, updated) in elsewhere {
+            letGo(aor) { binding in updated[binding.contact].map { binding.updatedAt < $0 } ?? false }
+        }
+    }
+
+    private func letGo(_ aor: String, where moved: (Binding) -> Bool) {
         _ = update(aor) { current in
-            let kept = current.filter { !contacts.contains($0.contact) }
+            let kept = current.filter { !moved($0) }
             return ((), kept.count == current.count ? nil : kept)
         }
     }

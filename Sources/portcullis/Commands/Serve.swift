@@ -198,7 +198,10 @@ struct Serve: AsyncParsableCommand {
             }
             bus.resync {
                 await shared.resyncFromStore()
-                if let bindings = try? await store.bindings() { runtime.remote.replace(with: bindings, except: name, now: Date()) }
+                if let bindings = try? await store.bindings() {
+                    runtime.remote.replace(with: bindings, except: name, now: Date())
+                    runtime.location.releaseMoved(seeing: bindings, now: Date())
+                }
             }
             clusterBus = bus
         }

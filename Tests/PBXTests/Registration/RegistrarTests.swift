@@ -155,6 +155,31 @@ struct LocationServiceTests {
                 "a refresh and a release of nothing held are not told; the last device gone is")
     }
 
+    @Test func afterALostConnectionAContactAnotherNodeRegisteredSinceIsLetGoAndTheRestStays() {
+        let location = LocationService(node: "node1")
+        let told = Mutex<[String]>([])
+        location.announce { aor, present, _ in told.withLock { $0.append("\(aor) \(present)") } }
+        _ = location.update("1001") { _ in ((), [binding("sip:a@h", expires: 60), binding("sip:b@h", expires: 60)]) }
+        _ = location.update("1002") { _ in ((), [binding("sip:c@h", expires: 60)]) }
+        _ = location.pendingWrites.take()
+        func record(_ aor: String, _ contact: String, node: String?, updated: TimeInterval, expires: TimeInterval = 60) -> BindingRecord {
+            BindingRecord(aor: aor, contact: contact, expiresAt: now.addingTimeInterval(expires), callID: "c", cseq: 1, source: "s",
+                          transport: "UDP", userAgent: nil, updatedAt: now.addingTimeInterval(updated), node: node)
+        }
+        location.releaseMoved(seeing: [
+            record("1001", "sip:a@h", node: "node2", updated: 10),               // registered through node2 since: moved
+            record("1001", "sip:b@h", node: "node2", updated: -10),              // an older binding there: this one stays
+            record("1002", "sip:c@h", node: "node2", updated: 10, expires: -1),  // expired there: not a move
+            record("1002", "sip:c@h", node: "node1", updated: 10),               // this node's own row
+            record("1003", "sip:d@h", node: "node2", updated: 10),               // an extension not held here
+        ], now: now)
+        #expect(location.all().map(\.contact) == ["sip:b@h", "sip:c@h"])
+        #expect(location.pendingWrites.take() == [.remove(aor: "1001", contact: "sip:a@h", node: "node1")])
+        location.releaseMoved(seeing: [record("1002", "sip:c@h", node: "node3", updated: 1)], now: now)
+        #expect(location.count == 1)
+        #expect(told.withLock { $0 } == ["1001 true", "1002 true", "1002 false"], "the last device gone is told, a partial release is not")
+    }
+
     @Test func aRefreshOutlivesTheOldExpiryAndOnlyTheExpiredContactGoes() {
         let location = LocationService()
         _ = location.update("1001") { _ in ((), [binding("sip:a@h", expires: 10), binding("sip:b@h", expires: 30)]) }
