@@ -73,8 +73,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             return
         }
         metrics.request(request.method.rawValue)
-        if let registrationGuard, let userAgent = request.headers[.userAgent],
-           let attempt = RegistrationAttempt(replier.peer, account: nil, userAgent: userAgent) {
+        // Read once here for the scanner check and handed on: a phone's User-Agent is longer than a string holds inline.
+        let userAgent = request.headers[.userAgent]
+        if let registrationGuard, let userAgent, let attempt = RegistrationAttempt(replier.peer, account: nil, userAgent: userAgent) {
             if registrationGuard.isScanner(attempt, method: request.method.rawValue, now: clock()) {
                 metrics.scannersDropped.increment()
                 return
@@ -114,7 +115,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
                 return
             }
         }
-        guard let response = respond(to: request, replier: replier) else { return }
+        guard let response = respond(to: request, replier: replier, userAgent: userAgent) else { return }
         guard let key else { return replier.send(response, via: via) }
         let bytes = replier.buffer(for: response)
         replier.send(bytes, via: via)
@@ -141,10 +142,10 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     }
 
     /// Nil when the call router answers by itself.
-    private func respond(to request: SIPRequest, replier: SIPReplier) -> SIPResponse? {
+    private func respond(to request: SIPRequest, replier: SIPReplier, userAgent: String?) -> SIPResponse? {
         switch request.method {
         case .register:
-            return register(request, peer: replier.peer)
+            return register(request, peer: replier.peer, userAgent: userAgent)
         case .options:
             return Self.options(request)
         case .invite, .subscribe, .message, .refer, .publish:
@@ -250,9 +251,8 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         return router.invite(request, caller: caller, replier: replier, relayedFrom: proof.node)
     }
 
-    private func register(_ request: SIPRequest, peer: SIPPeer) -> SIPResponse {
+    private func register(_ request: SIPRequest, peer: SIPPeer, userAgent: String?) -> SIPResponse {
         let now = clock()
-        let userAgent = request.headers[.userAgent]
         func failure(_ status: Int, _ reason: String, account: String?) -> SIPResponse {
             failed(request, peer: peer, status: status, reason: reason, account: account, guess: false, now: now)
         }
