@@ -63,8 +63,12 @@ public enum DigestAlgorithm: String, StrictChoice {
 extension HashFunction {
     /// Feeds one piece of a colon-joined digest input (RFC 2617) where its UTF-8 lies.
     mutating func update(piece: some StringProtocol, afterColon: Bool) {
+        piece.withUTF8Bytes { update(piece: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0)), afterColon: afterColon) }
+    }
+
+    mutating func update(piece: UnsafeRawBufferPointer, afterColon: Bool) {
         if afterColon { withUnsafeBytes(of: UInt8(ascii: ":")) { update(bufferPointer: $0) } }
-        piece.withUTF8Bytes { update(bufferPointer: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0))) }
+        update(bufferPointer: piece)
     }
 }
 

@@ -93,8 +93,7 @@ public struct DigestVerifier: Sendable {
                 function.update(piece: cnonce, afterColon: true)
                 function.update(piece: qop, afterColon: true)
             }
-            withUnsafeBytes(of: UInt8(ascii: ":")) { function.update(bufferPointer: $0) }
-            function.update(bufferPointer: UnsafeRawBufferPointer(ha2))
+            function.update(piece: UnsafeRawBufferPointer(ha2), afterColon: true)
             function.finalize().withUnsafeBytes { Hex.write($0, to: out) }
         }
     }
