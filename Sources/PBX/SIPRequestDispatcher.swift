@@ -117,7 +117,9 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         guard let response = respond(to: request, replier: replier, userAgent: userAgent) else { return }
         guard let key else { return replier.send(response, via: via) }
-        let bytes = replier.buffer(for: response)
+        // Kept as an array of exactly its length: a transport buffer's capacity is rounded up to a power of two, and
+        // the table holds an answer for every request of the last 32 s.
+        let bytes = response.serialized()
         replier.send(bytes, via: via)
         let now = ContinuousClock.now - start
         transactions.withLock { $0.responded(key, bytes: bytes, final: response.statusCode >= 200, now: now) }

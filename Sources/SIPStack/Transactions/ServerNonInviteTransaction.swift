@@ -3,13 +3,21 @@ public struct ServerNonInviteTransaction: Sendable, Equatable {
     public enum State: Sendable, Equatable { case trying, proceeding, completed, terminated }
 
     public private(set) var state: State = .trying
-    public private(set) var timers: [TransactionTimer] = []
+    /// Timer J's deadline, set when a final response completes an unreliable transaction: its only timer, kept without
+    /// an array, since a table holds one of these for every request answered in the last 32 s.
+    public private(set) var timerJ: Duration?
     public let reliable: Bool
-    private let config: TransactionTimers
+    /// How long a completed transaction absorbs retransmissions (64*T1).
+    private let timeout: Duration
 
-    public init(reliable: Bool, timers config: TransactionTimers = TransactionTimers()) {
+    public init(reliable: Bool, timers: TransactionTimers = TransactionTimers()) {
+        self.init(reliable: reliable, timeout: timers.transactionTimeout)
+    }
+
+    /// For a table making one per request: the timeout computed once, not from T1 each time.
+    public init(reliable: Bool, timeout: Duration) {
         self.reliable = reliable
-        self.config = config
+        self.timeout = timeout
     }
 
     /// A retransmission of the request arrived.
@@ -32,20 +40,20 @@ public struct ServerNonInviteTransaction: Sendable, Equatable {
             state = .terminated
             return [.transmit, .terminate]
         }
-        timers = [TransactionTimer(name: .j, deadline: now + config.transactionTimeout)]
+        timerJ = now + timeout
         return [.transmit]
     }
 
     public mutating func timerFired(_ name: TransactionTimer.Name, now: Duration) -> [TransactionAction] {
         guard name == .j, state == .completed else { return [] }
         state = .terminated
-        timers = []
+        timerJ = nil
         return [.terminate]
     }
 
     public mutating func transportFailed() -> [TransactionAction] {
         state = .terminated
-        timers = []
+        timerJ = nil
         return [.terminate]
     }
 }

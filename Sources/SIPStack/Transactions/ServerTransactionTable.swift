@@ -1,5 +1,4 @@
 import DequeModule
-import NIOCore
 import SIPCore
 
 /// Identifies a server transaction by the RFC 3261 section 17.2.3 rule: top Via branch, sent-by and method
@@ -25,13 +24,12 @@ public struct ServerTransactionTable: Sendable {
     public enum Lookup: Equatable, Sendable {
         case new
         /// Retransmission; resend these bytes if there are any (none while the user is still working).
-        case retransmission(ByteBuffer?)
+        case retransmission([UInt8]?)
     }
 
     private struct Entry: Sendable {
         var transaction: ServerNonInviteTransaction
-        /// The buffer the answer was sent in, kept as it is: a resend shares its storage.
-        var lastResponse: ByteBuffer?
+        var lastResponse: [UInt8]?
     }
 
     private typealias Entries = ShardedDictionary<ServerTransactionKey, Entry>
@@ -44,11 +42,12 @@ public struct ServerTransactionTable: Sendable {
     /// and at 100,000 entries that held the SIP loop for several milliseconds.
     private var expiryQueue: Deque<(deadline: Duration, key: Entries.Hashed)>
     public let capacity: Int
-    private let timers: TransactionTimers
+    /// Timer J's length, computed once for every transaction the table makes.
+    private let timeout: Duration
 
     public init(capacity: Int = 200_000, timers: TransactionTimers = TransactionTimers()) {
         self.capacity = capacity
-        self.timers = timers
+        timeout = timers.transactionTimeout
         entries = Entries(minimumCapacity: min(capacity, 1 << 16))
         expiryQueue = Deque(minimumCapacity: capacity)
     }
@@ -63,13 +62,13 @@ public struct ServerTransactionTable: Sendable {
             return .retransmission(actions.contains(.transmit) ? entry.lastResponse : nil)
         }
         if entries.count < capacity {
-            entries[hashed] = Entry(transaction: ServerNonInviteTransaction(reliable: reliable, timers: timers))
+            entries[hashed] = Entry(transaction: ServerNonInviteTransaction(reliable: reliable, timeout: timeout))
         }
         return .new
     }
 
     /// Records the response the user sent; a final one starts Timer J (or ends a reliable transaction).
-    public mutating func responded(_ key: ServerTransactionKey, bytes: ByteBuffer, final: Bool, now: Duration) {
+    public mutating func responded(_ key: ServerTransactionKey, bytes: [UInt8], final: Bool, now: Duration) {
         let hashed = Entries.Hashed(key)
         guard var entry = entries[hashed] else { return }
         let actions = entry.transaction.send(final: final, now: now)
@@ -79,8 +78,8 @@ public struct ServerTransactionTable: Sendable {
         }
         entry.lastResponse = bytes
         entries[hashed] = entry
-        if let timerJ = entry.transaction.timers.first(where: { $0.name == .j }) {
-            expiryQueue.append((timerJ.deadline, hashed))
+        if let deadline = entry.transaction.timerJ {
+            expiryQueue.append((deadline, hashed))
         }
         // Each answer also ends up to two due transactions, so under load expiry keeps pace in small steps. Left to
         // the once-a-second sweep, 24,000 expiries at 12,000 REGISTER/s held the SIP loop in one piece.
@@ -95,7 +94,7 @@ public struct ServerTransactionTable: Sendable {
             fired += 1
             expiryQueue.removeFirst()
             // The key may have been reused by a newer transaction with a later Timer J: leave that one alone.
-            guard var entry = entries[key], entry.transaction.timers.contains(where: { $0.name == .j && $0.deadline <= now }) else {
+            guard var entry = entries[key], let deadline = entry.transaction.timerJ, deadline <= now else {
                 continue
             }
             if entry.transaction.timerFired(.j, now: now).contains(.terminate) {

@@ -32,18 +32,12 @@ public struct SIPReplier: Sendable {
     /// Writes the response straight into the buffer it leaves in: no array, no copy (answers nothing remembers, such
     /// as keepalives and challenges).
     public func send(_ response: SIPResponse, via: Via?) {
-        send(buffer(for: response), via: via)
-    }
-
-    /// The response's wire form in a buffer of this flow's allocator, for an answer that is also remembered (a
-    /// transaction resends the same buffer).
-    public func buffer(for response: SIPResponse) -> ByteBuffer {
         var buffer = channel.allocator.buffer(capacity: response.serializedCapacity)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { response.serialize(into: $0) }
-        return buffer
+        send(buffer, via: via)
     }
 
-    public func send(_ buffer: ByteBuffer, via: Via?) {
+    private func send(_ buffer: ByteBuffer, via: Via?) {
         switch peer.transport {
         case .udp:
             let destination = SIPReplier.destination(via: via, source: peer.address)
