@@ -54,7 +54,7 @@ struct MediaEndpointTests {
         endpoint.play(prompt, collecting: DigitRequest(maxDigits: 8, terminator: "#", timeout: 3)) { digits in
             result.withLockedValue { $0 = .some(digits) }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await eventually { phone.received.count >= 5 })
         let heard = phone.received.compactMap(RTPPacket.init)
         #expect(heard.count == 5 && heard.allSatisfy { $0.payloadType == 0 && $0.payload.count == 160 })
         #expect(zip(heard, heard.dropFirst()).allSatisfy { $1.sequence == $0.sequence &+ 1 && $1.timestamp == $0.timestamp &+ 160 })
@@ -64,7 +64,7 @@ struct MediaEndpointTests {
                                      to: session.port(facing: .caller))
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await eventually { result.withLockedValue { $0 } != nil })
         #expect(result.withLockedValue { $0 } == .some("42"))
     }
 
@@ -77,7 +77,7 @@ struct MediaEndpointTests {
         endpoint.play(Prompt(name: "t", ulaw: [], alaw: []), collecting: DigitRequest(timeout: 1)) { digits in
             result.withLockedValue { $0 = .some(digits) }
         }
-        try await Task.sleep(for: .milliseconds(1_400))
+        #expect(try await eventually { result.withLockedValue { $0 } != nil })
         #expect(result.withLockedValue { $0 } == .some(nil), "nil digits: timed out")
     }
 }

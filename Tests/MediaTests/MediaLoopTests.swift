@@ -19,22 +19,13 @@ struct MediaLoopTests {
         return nil
     }
 
-    private static func eventually(_ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
     /// An idle server's relay threads stay asleep (a turn every 10 ms would be 100 wake-ups a second each), yet a
     /// command that waits for no one, such as a new call's legs, still reaches the loop, which then turns again.
     @Test func aLoopWithoutCallsSleepsUntilACommandArrives() async throws {
         let name = "mloop-idle-\(Int.random(in: 100...999))"
         let loop = MediaLoop(family: AF_INET, base: 40_000, span: 4, name: name) { _ in }
         defer { loop.submit(.stop) }
-        #expect(try await Self.eventually { Self.wakeUps(of: name) != nil })
+        #expect(try await eventually { Self.wakeUps(of: name) != nil })
         let asleep = try #require(Self.wakeUps(of: name))
         try await Task.sleep(for: .milliseconds(500))
         #expect(try #require(Self.wakeUps(of: name)) - asleep <= 2, "woken while idle")
@@ -42,6 +33,6 @@ struct MediaLoopTests {
         // Legs without sockets: enough for the loop to carry a call and turn for it.
         let caller = MediaLoop.Leg(port: 40_000, rtp: -1, rtcp: -1, loop: 0), callee = MediaLoop.Leg(port: 40_002, rtp: -1, rtcp: -1, loop: 0)
         loop.submit(.attach(caller: caller, callee: callee, call: MediaCounters(now: .now())))
-        #expect(try await Self.eventually { (Self.wakeUps(of: name) ?? 0) - asleep >= 10 }, "a call's loop turns")
+        #expect(try await eventually { (Self.wakeUps(of: name) ?? 0) - asleep >= 10 }, "a call's loop turns")
     }
 }
