@@ -10,14 +10,12 @@ enum CallMessages {
 
     /// 56 random bits as 14 hex digits (RFC 3261 section 19.3 asks for at least 32): short enough to be stored inside
     /// the string itself, so a tag, which every answer carries, costs no allocation.
-    static func newTag() -> String {
-        withUnsafeBytes(of: PooledRandomNumberGenerator().next()) { Hex.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(7))) }
-    }
+    static func newTag() -> String { token(bytes: 7) }
 
-    /// 64 random bits as 16 hex digits: written straight into the string (a radix-36 conversion divided per digit, and
-    /// every answer carries a tag).
-    static func token() -> String {
-        withUnsafeBytes(of: PooledRandomNumberGenerator().next()) { Hex.encode($0) }
+    /// Random bits (64 unless fewer bytes are asked for) as hex digits, written straight into the string (a radix-36
+    /// conversion divided per digit, and every answer carries a tag).
+    static func token(bytes count: Int = 8) -> String {
+        withUnsafeBytes(of: PooledRandomNumberGenerator().next()) { Hex.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
     }
 
     /// `host:port` of our end of a flow; a wildcard listener answers with the advertised host.

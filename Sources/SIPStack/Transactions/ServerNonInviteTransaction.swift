@@ -10,11 +10,7 @@ public struct ServerNonInviteTransaction: Sendable, Equatable {
     /// How long a completed transaction absorbs retransmissions (64*T1).
     private let timeout: Duration
 
-    public init(reliable: Bool, timers: TransactionTimers = TransactionTimers()) {
-        self.init(reliable: reliable, timeout: timers.transactionTimeout)
-    }
-
-    /// For a table making one per request: the timeout computed once, not from T1 each time.
+    /// `timeout` is the table's `TransactionTimers.transactionTimeout`, computed once for every transaction it makes.
     public init(reliable: Bool, timeout: Duration) {
         self.reliable = reliable
         self.timeout = timeout

@@ -199,8 +199,9 @@ struct Serve: AsyncParsableCommand {
             bus.resync {
                 await shared.resyncFromStore()
                 if let bindings = try? await store.bindings() {
-                    runtime.remote.replace(with: bindings, except: name, now: Date())
-                    runtime.location.releaseMoved(seeing: bindings, now: Date())
+                    let now = Date()
+                    runtime.remote.replace(with: bindings, except: name, now: now)
+                    runtime.location.releaseMoved(seeing: bindings, now: now)
                 }
             }
             clusterBus = bus
