@@ -3,8 +3,11 @@ through the database (a name is held by one live node; stopped and dead nodes sh
 drops the source on all; a configuration change made on one applies on all; registration and login guesses spread
 over the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one
 node reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are
-reached again once they register elsewhere, and a phone that moves to another node is rung there only; an
+reached again once they register elsewhere, and a phone that moves to another node is rung there only; a relayed call
+without a valid proof, or with one already used, is refused; an
 extension's call frequency and a trunk's concurrent calls are counted once for the cluster."""
+import hashlib
+import hmac
 import http.client
 import json
 import shutil
@@ -253,6 +256,37 @@ def test_a_relayed_call_without_a_valid_proof_is_refused_and_counted(server_fact
     failed = nodes[1].wait_for_event("Extension Registration Failed",
                                      lambda event: event["fields"].get("reason") == "relayed call without a valid cluster proof")
     assert {event["fields"]["ip"] for event in failed} >= {"127.0.0.51", "127.0.0.70", "127.0.0.71"}
+
+
+def relay_proof(key_file, node_name, call_id, caller, callee):
+    """The X-Portcullis-Relay value node `node_name` would send for this call, made here with the cluster's key."""
+    moment = int(time.time())
+    signed = "\n".join(["portcullis-cluster-relay", node_name, str(moment), call_id, caller, callee])
+    mac = hmac.new(key_file.read_bytes(), signed.encode(), hashlib.sha256).hexdigest()
+    return f"node={node_name};time={moment};mac=hmac-sha256:{mac}"
+
+
+def test_a_captured_relayed_call_sent_again_is_refused_as_a_replay(server_factory, database, monkeypatch):
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
+    # What an eavesdropper on the nodes' network holds: a relayed INVITE with node 1's valid proof, and node 1's address.
+    client = SipClient(nodes[1].sip_port, host=nodes[1].address, source="127.0.0.51")
+    try:
+        proof = relay_proof(nodes[0].data_dir / "secrets.key", "node1", "captured@portcullis", "1001", "1002")
+
+        def send(branch):
+            message, _ = invite_message(client, branch=branch, call_id="captured@portcullis")
+            return client.transact(message.replace(b"Max-Forwards:", f"X-Portcullis-Relay: {proof}\r\nMax-Forwards:".encode(), 1))
+
+        first = send("z9hG4bKrelayed1")
+        assert first["status"] == 480, "taken, and refused only because 1002 is registered nowhere"
+        assert send("z9hG4bKrelayed1")["status"] == 480, "its retransmission gets the same answer"
+        replayed = send("z9hG4bKreplayed")
+        assert replayed["status"] == 403, "the same proof on a new transaction"
+    finally:
+        client.close()
+    failed = nodes[1].wait_for_event("Extension Registration Failed", lambda event: event["fields"].get("reason") == "relayed call replayed")
+    assert [event["fields"]["ip"] for event in failed] == ["127.0.0.51"]
 
 
 def test_call_frequency_and_trunk_limits_are_counted_once_for_the_cluster(server_factory, database, monkeypatch):

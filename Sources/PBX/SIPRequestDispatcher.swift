@@ -25,6 +25,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     private let transactions: Mutex<ServerTransactionTable>
     /// Repeated failures from one source become one event and a summary with their count.
     private let failures = Mutex(EventAggregator())
+    private let relayProofs = Mutex(RelayProofLedger())
     private let bus: EventBus
     private let metrics = SIPMetrics()
     private let logger: Logger
@@ -140,6 +141,7 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
         }
         let elapsed = ContinuousClock.now - start
         transactions.withLock { _ = $0.expire(now: elapsed) }
+        relayProofs.withLock { $0.expire(now: now) }
         router?.sweep()
     }
 
@@ -240,7 +242,8 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
     }
 
     /// A call another cluster node relays to this node's devices: taken without a challenge only with a proof made
-    /// for this call by a live node, from that node's address; anything else is refused and counted as a guess.
+    /// for this call by a live node, from that node's address, and only once; anything else is refused, and a proof
+    /// that does not hold is counted as a guess.
     private func relayed(_ request: SIPRequest, proof value: String, router: CallRouter, replier: SIPReplier) -> SIPResponse? {
         let now = clock()
         let caller = (try? request.from())?.uri.sipURI?.user ?? ""
@@ -250,7 +253,19 @@ public final class SIPRequestDispatcher: SIPMessageHandler {
             return failed(request, peer: replier.peer, status: 403, reason: "relayed call without a valid cluster proof", account: nil,
                           guess: true, now: now)
         }
-        return router.invite(request, caller: caller, replier: replier, relayedFrom: proof.node)
+        switch relayProofs.withLock({ $0.take(proof, branch: (try? request.topVia())?.branch ?? "") }) {
+        case .first:
+            let immediate = router.invite(request, caller: caller, replier: replier, relayedFrom: proof.node)
+            if let immediate { relayProofs.withLock { $0.refused(proof, status: immediate.statusCode) } }
+            return immediate
+        case .refusedBefore(let status):
+            return SIPResponse(replyingTo: request, statusCode: status, toTag: CallMessages.newTag())
+        case .replayed:
+            return failed(request, peer: replier.peer, status: 403, reason: "relayed call replayed", account: nil, guess: false, now: now)
+        case .full:
+            logger.error("relayed call refused: \(RelayProofLedger.capacity) relayed calls taken within a minute")
+            return SIPResponse(replyingTo: request, statusCode: 503, toTag: CallMessages.newTag())
+        }
     }
 
     private func register(_ request: SIPRequest, peer: SIPPeer, userAgent: String?) -> SIPResponse {
