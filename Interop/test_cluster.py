@@ -3,17 +3,20 @@ through the database (a name is held by one live node; stopped and dead nodes sh
 drops the source on all; a configuration change made on one applies on all; registration and login guesses spread
 over the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one
 node reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are
-reached again once they register elsewhere, and a phone that moves to another node is rung there only; a relayed call
+reached again once they register elsewhere, and a phone that moves to another node is rung there only (also when the
+first node missed the announcement); a relayed call
 without a valid proof, or with one already used, is refused; an
 extension's call frequency and a trunk's concurrent calls are counted once for the cluster."""
 import hashlib
 import hmac
 import http.client
 import json
+import os
 import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +24,7 @@ from portcullis_harness import (PEERS, SipClient, apply_config, authorization, c
                                 strong_password)
 from test_calls import call_records, dial, health, media_dir, phone, register_phone, sipp  # noqa: F401 (media_dir is a fixture)
 from test_outbound_policy import BACKUP, PROVIDER, calls_through, configure, hang_up_all, provider, warning
-from test_postgres_store import database, pytestmark  # noqa: F401 (fixture and the skip without PostgreSQL)
+from test_postgres_store import database, pytestmark, query  # noqa: F401 (fixture and the skip without PostgreSQL)
 
 
 def node(server_factory, name, address):
@@ -236,6 +239,37 @@ def test_a_phone_that_moves_to_another_node_is_let_go_by_the_first_and_rung_thro
     connects(nodes[1], callee, media_dir)
     (record,) = call_records(nodes[0], 1)
     assert (record["callee"], record["disposition"], record["node"]) == ("1002", "answered", "node2")
+
+
+def drop_announcements(server, database):
+    """Ends the PostgreSQL connection on which `server` listens for the other nodes' announcements."""
+    inodes = {os.readlink(link)[len("socket:["):-1] for link in Path(f"/proc/{server.process.pid}/fd").iterdir()
+              if os.readlink(link).startswith("socket:[")}
+    ports = [int(fields[1].split(":")[1], 16) for fields in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+             if fields[9] in inodes]
+    ended = query(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND client_port IN "
+                            f"({','.join(map(str, ports))})")
+    assert ended == ["t"], ended
+
+
+def test_a_node_that_missed_a_phone_moving_lets_it_go_once_it_listens_again(server_factory, database, monkeypatch):
+    nodes = three_nodes(server_factory, database, monkeypatch,
+                        prepare=lambda first: apply_config(first, extensions_yaml([1001, 1002])).check_returncode())
+    port = register_phone(nodes[1], 1002, "127.0.0.20", host=nodes[1].address)
+    nodes[2].wait_until(lambda: registrations_seen(nodes[2], "node2") == 1, "node2's registration not seen", timeout=6)
+    # Node 2 loses its listening connection and, held still, cannot listen again before the phone moves to node 1: the
+    # announcement that the phone moved never reaches it.
+    nodes[1].process.send_signal(signal.SIGSTOP)
+    try:
+        drop_announcements(nodes[1], database)
+        register_phone(nodes[0], 1002, "127.0.0.20", host=nodes[0].address, port=port)
+    finally:
+        nodes[1].process.send_signal(signal.SIGCONT)
+    # Listening again, it reads the bindings from the store and lets go of the one node 1 holds now.
+    nodes[1].wait_until(lambda: "cluster announcements lost" in (nodes[1].data_dir / "server.log").read_text(), "node2 kept listening",
+                        timeout=6)
+    nodes[2].wait_until(lambda: (registrations_seen(nodes[2], "node1"), registrations_seen(nodes[2], "node2")) == (1, 0),
+                        "node2 still holds the phone that moved while it was not listening", timeout=8)
 
 
 def test_a_relayed_call_without_a_valid_proof_is_refused_and_counted(server_factory, database, monkeypatch):
