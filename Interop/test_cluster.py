@@ -1,12 +1,11 @@
 """Several nodes on one PostgreSQL store, each on its own loopback address (127.0.0.51, .52, .53): they see each other
 through the database (a name is held by one live node; stopped and dead nodes show as such); a ban made on one node
-drops the source on all; a configuration change made on one applies on all; registration and login guesses spread
-over the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one
-node reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are
-reached again once they register elsewhere, and a phone that moves to another node is rung there only (also when the
-first node missed the announcement); a relayed call
-without a valid proof, or with one already used, is refused; an
-extension's call frequency and a trunk's concurrent calls are counted once for the cluster."""
+drops the source on all; a configuration change made on one applies on all; registration and login guesses spread over
+the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one node
+reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are reached
+again once they register elsewhere, and a phone that moves to another node is rung there only (also when the first node
+missed the announcement); a relayed call without a valid proof, or with one already used, is refused; an extension's
+call frequency and a trunk's concurrent calls are counted once for the cluster."""
 import hashlib
 import hmac
 import http.client
