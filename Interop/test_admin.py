@@ -193,6 +193,23 @@ def test_the_readme_shows_what_config_export_writes_on_a_fresh_install(tmp_path)
     assert shown == exported.stdout
 
 
+def test_the_login_defense_set_in_a_configuration_file_applies_to_the_running_server(server_factory):
+    from test_accounts import PASSWORD, Browser, user_add
+    server = server_factory().start()
+    server.api_token()
+    user_add(server, "olga", "Operator")
+    applied = apply_config(server, "login: {failuresBeforeRefusal: 2, failuresBeforeBlock: 4}\nextensions: []\n")
+    assert applied.returncode == 0, applied.stderr
+    guesser = Browser(server, "127.0.0.32")
+    assert [guesser.login("olga", f"Guess{attempt}-Harbor-Lamp")[0] for attempt in range(3)] == [401, 401, 429]
+    assert "failuresBeforeRefusal: 2" in server.cli("config", "export").stdout
+    # A bad value is named with its line, and the defense stays as it was.
+    refused = apply_config(server, "extensions: []\nlogin:\n  failuresBeforeRefusal: 0\n")
+    assert refused.returncode != 0 and "config.yaml:3: login.failuresBeforeRefusal" in refused.stderr, refused.stderr
+    assert server.api("GET", "/api/v1/login-defense")[2]["failuresBeforeRefusal"] == 2
+    assert Browser(server, "127.0.0.33").login("olga", PASSWORD)[0] == 200
+
+
 def test_a_misspelt_field_is_refused_by_name_in_the_api_and_in_yaml(server_factory):
     """The review's case: the same misspelt field refused the same way by PUT /registration-defense and config apply."""
     server = server_factory().start()

@@ -1,5 +1,7 @@
 import Defense
+import Events
 import Media
+import Notifications
 import Foundation
 import Model
 import PBX
@@ -7,6 +9,7 @@ import SIPAuth
 import SIPCore
 import Storage
 import SIPStack
+import Update
 import Yams
 
 extension ConfigDocument {
@@ -71,6 +74,9 @@ extension ConfigDocument {
         var network: NetworkSettings?
         var routing: RoutingSettings?
         var outbound: OutboundPolicySettings?
+        var login: LoginDefenseSettings?
+        var events: EventSettings?
+        var update: UpdateSettings?
         var extensions: [ExtensionEntry] = []
         if let root {
             for (key, value) in reader.mapping(root, path: "") {
@@ -78,7 +84,7 @@ extension ConfigDocument {
                 case "sip": sip = reader.decodeSection(SIPSettings.self, value, "sip") ?? sip
                 case "api": api = reader.decodeSection(APISettings.self, value, "api") ?? api
                 case "network": network = reader.decodeSection(NetworkSettings.self, value, "network").map { settings in
-                    for message in settings.problems { reader.problems.append("\(file)\(value.mark.map { ":\($0.line)" } ?? ""): \(message)") }
+                    reader.problems(settings.problems, at: value)
                     return settings
                 }
                 case "trunks":
@@ -91,6 +97,21 @@ extension ConfigDocument {
                     routing = routing ?? RoutingSettings()
                     routing?.inboundRoutes = reader.decodeSection([InboundRoute].self, value, "inboundRoutes") ?? []
                 case "outbound": outbound = reader.decodeSection(OutboundPolicySettings.self, value, "outbound")
+                case "login": login = reader.decodeSection(LoginDefenseSettings.self, value, "login").map { settings in
+                    reader.problems(settings.problems.map { "login.\($0)" }, at: value)
+                    return settings
+                }
+                case "events": events = reader.decodeSection(EventSettings.self, value, "events").map { settings in
+                    let templates = settings.overrides.compactMap { override in
+                        override.template.flatMap(NotificationText.problem(template:)).map { "events.overrides[\(override.name.prefix(64))].template: \($0)" }
+                    }
+                    reader.problems(settings.problems + templates, at: value)
+                    return settings
+                }
+                case "update": update = reader.decodeSection(UpdateSettings.self, value, "update").map { settings in
+                    reader.problems(settings.problems, at: value)
+                    return settings
+                }
                 case "extensions": extensions = reader.readExtensions(value)
                 default: reader.unknown(value, key)
                 }
@@ -119,7 +140,8 @@ extension ConfigDocument {
             throw AdminError(.invalidConfiguration, "\(file): \(reader.problems.count) problem(s), nothing was changed",
                              problems: ConfigDocument.listed(reader.problems))
         }
-        self.init(sip: sip, api: api, network: network, routing: routing, outbound: outbound, extensions: extensions)
+        self.init(sip: sip, api: api, network: network, routing: routing, outbound: outbound, login: login, events: events, update: update,
+                  extensions: extensions)
     }
 
     /// YAML of this document; extensions carry HA1 digests, never passwords.
@@ -160,7 +182,10 @@ extension ConfigDocument {
                 if let node { sections.append((name, node)) }
             }
         }
-        if let outbound, let node = ConfigDocument.node(outbound) { sections.append(("outbound", node)) }
+        for (name, node) in [("outbound", outbound.flatMap(ConfigDocument.node)), ("login", login.flatMap(ConfigDocument.node)),
+                             ("events", events.flatMap(ConfigDocument.node)), ("update", update.flatMap(ConfigDocument.node))] {
+            if let node { sections.append((name, node)) }
+        }
         let root = map(sections + [("extensions", .sequence(.init(extensionNodes)))])
         return (try? Yams.serialize(node: root)) ?? ""
     }
@@ -179,6 +204,11 @@ private struct YAMLReader {
     mutating func problem(_ node: Node?, _ path: String, _ message: String) {
         let line = node?.mark.map { ":\($0.line)" } ?? ""
         problems.append("\(file)\(line): \(path): \(message)")
+    }
+
+    /// A section's own checks (`field: message`, the section named), reported at the section's line.
+    mutating func problems(_ messages: [String], at node: Node) {
+        for message in messages { problems.append("\(file)\(node.mark.map { ":\($0.line)" } ?? ""): \(message)") }
     }
 
     mutating func unknown(_ node: Node, _ path: String) {
@@ -235,7 +265,7 @@ private struct YAMLReader {
         return value
     }
 
-    /// A section that decodes as a whole (`sip`, `api`, `network`, `trunks`, `routes`, `inboundRoutes`, `outbound`); a decoding error names
+    /// A section that decodes as a whole (every one but `extensions`); a decoding error names
     /// its field and line. Nil when it does not decode.
     mutating func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node, _ name: String) -> T? {
         let collected = SettingsProblems()

@@ -1,13 +1,17 @@
 import Foundation
 import Defense
+import Events
 import Media
 import Model
 import PBX
 import SIPCore
 import SIPStack
 import Storage
+import Update
 
-/// The declarative configuration `config apply` takes and `config export` writes: everything this version knows.
+/// The declarative configuration `config apply` takes and `config export` writes: the PBX and its defenses. What
+/// holds a secret of a service outside it or reaches out to one (mail server, notification contacts, SSO, SSH console,
+/// backup schedule) is set with its own commands and kept in the encrypted backup.
 public struct ConfigDocument: Sendable, Equatable {
     /// One extension; credentials are a password, or the two HA1 digests (as exported), or nothing to keep the current ones.
     public struct ExtensionEntry: Sendable, Equatable {
@@ -45,15 +49,25 @@ public struct ConfigDocument: Sendable, Equatable {
     public var routing: RoutingSettings?
     /// Nil when the document has no `outbound:` section: the outbound policy then stays as it is.
     public var outbound: OutboundPolicySettings?
+    /// Nil when the document has no `login:` section (the portal and API login defense), and so on for `events:` (the
+    /// catalogue's levels, notification switches and templates, and the log's retention) and `update:`: each then
+    /// stays as it is, so a file written before the section existed changes nothing there.
+    public var login: LoginDefenseSettings?
+    public var events: EventSettings?
+    public var update: UpdateSettings?
     public var extensions: [ExtensionEntry]
 
     public init(sip: SIPSettings, api: APISettings, network: NetworkSettings? = nil, routing: RoutingSettings? = nil,
-                outbound: OutboundPolicySettings? = nil, extensions: [ExtensionEntry]) {
+                outbound: OutboundPolicySettings? = nil, login: LoginDefenseSettings? = nil, events: EventSettings? = nil,
+                update: UpdateSettings? = nil, extensions: [ExtensionEntry]) {
         self.sip = sip
         self.api = api
         self.network = network
         self.routing = routing
         self.outbound = outbound
+        self.login = login
+        self.events = events
+        self.update = update
         self.extensions = extensions
     }
 }

@@ -21,7 +21,11 @@ extension AdminService {
                 let records = try await storeCall { try await store.extensions() }
                 let removed = Set(try await live.bindings().map(\.aor)).subtracting(records.map(\.number))
                 live.configurationApplied(extensions: records, removed: removed, sip: try await settings(SIPSettings.self))
-                if section == "configuration" { try await adoptRoutingAndNetwork() }
+                if section == "configuration" {
+                    try await adoptRoutingAndNetwork()
+                    try await loadLoginDefense()
+                    await notifier?.reload()
+                }
             case "routing", "outbound":
                 try await adoptRoutingAndNetwork()
             case "network":
@@ -46,7 +50,8 @@ extension AdminService {
 
     /// After this node missed announcements (its listening connection was lost): every shared section read again.
     public func resyncFromStore() async {
-        for section in ["configuration", "login defense", "notifications", Self.outboundLocksSection] { await adoptSharedChange(section) }
+        // "configuration" reads every section a configuration file holds, the login defense and notifications included.
+        for section in ["configuration", Self.outboundLocksSection] { await adoptSharedChange(section) }
     }
 
     private func adoptRoutingAndNetwork() async throws {

@@ -11,6 +11,7 @@ import SIPAuth
 import SSHConsole
 import SSO
 import Storage
+import Update
 
 /// Every administrative operation, written once over a `LiveState`: the running PBX, or the store alone when the
 /// CLI works without a server. The API's route groups serve them; the CLI reaches them through the API.
@@ -252,7 +253,9 @@ public struct AdminService: Sendable {
         let records = try await storeCall { try await store.extensions() }
         let document = ConfigDocument(sip: try await settings(SIPSettings.self), api: try await settings(APISettings.self),
                                       network: try await networkSettings(), routing: try await storedRouting(),
-                                      outbound: try await outboundPolicy(), extensions: records.map {
+                                      outbound: try await outboundPolicy(), login: try await loginDefense(),
+                                      events: try await settings(EventSettings.self), update: try await settings(UpdateSettings.self),
+                                      extensions: records.map {
             ConfigDocument.ExtensionEntry(number: $0.number, registrationName: $0.registrationName == $0.number ? nil : $0.registrationName,
                                           name: $0.displayName, password: nil, ha1MD5: secrets ? $0.ha1MD5 : nil,
                                           ha1SHA256: secrets ? $0.ha1SHA256 : nil,
@@ -327,6 +330,19 @@ public struct AdminService: Sendable {
         if let outbound = document.outbound {
             stored[OutboundPolicySettings.storeKey] = try encoded(outbound)
         }
+        if let login = document.login {
+            let known = try await roleNames()
+            problems += login.twoFactorRoles.filter { !known.contains($0) }.map { "\(file): login.twoFactorRoles: no role named '\($0.prefix(40))'" }
+            stored[LoginDefenseSettings.storeKey] = try encoded(login)
+        }
+        let previousRetention = try await settings(EventSettings.self).retention
+        if let events = document.events { stored[EventSettings.storeKey] = try encoded(events) }
+        if let update = document.update {
+            if let caFile = update.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                problems.append("\(file): update.caFile: cannot read \(caFile)")
+            }
+            stored[UpdateSettings.storeKey] = try encoded(update)
+        }
         guard problems.isEmpty else {
             throw AdminError(.invalidConfiguration, "\(file): \(problems.count) problem(s), nothing was changed", problems: Array(Set(problems)).sorted())
         }
@@ -335,6 +351,11 @@ public struct AdminService: Sendable {
         if let network { try await networkCall { try await self.network.activate(network, persist: false) } }
         live.configurationApplied(extensions: finalRecords, removed: removed, sip: document.sip)
         if routing != nil || document.outbound != nil { try live.routingChanged(checkedRouting, policy: policy) }
+        if let login = document.login { logins.update(login) }
+        if document.events != nil { await notifier?.reload() }
+        if let retention = document.events?.retention, retention != previousRetention {
+            _ = try await storeCall { try await RetentionReport.pass(over: store) }
+        }
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
             "section": "configuration", "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
         ]))

@@ -1,11 +1,13 @@
 import AdminAPI
 import Defense
+import Events
 import Foundation
 import Model
 import PBX
 import SIPAuth
 import SIPCore
 import Storage
+import Update
 import Testing
 
 @Suite("Declarative configuration")
@@ -374,6 +376,54 @@ struct AdminServiceTests {
             ("extensions:\n  - {number: \"1001\", outbound: {disableOutbund: true}}\n", "unknown field"),
         ] {
             await #expect { try await service.applyConfiguration(yaml: bad, file: "b.yaml") } throws: {
+                ($0 as? AdminError)?.problems.contains { $0.contains(message) } == true
+            }
+        }
+        #expect(try await service.exportConfiguration() == exported)
+    }
+}
+
+extension AdminServiceTests {
+    @Test func theLoginDefenseEventsAndUpdateCheckRoundTripThroughYAMLAndStayWhenLeftOut() async throws {
+        let service = try makeService()
+        let yaml = """
+            login: {failuresBeforeRefusal: 3, failuresBeforeBlock: 6, twoFactorRoles: [Super Administrator], sessionIdleMinutes: 15}
+            events:
+              overrides:
+                - {name: Extension Registration Failed, level: alert, notify: true, template: "{{event}} from {{ip}}"}
+              retention: {maxAgeDays: 30, securityMaxAgeDays: 400, maxEvents: 50000}
+            update: {mode: never, frequency: daily, time: "04:30", timeZone: Europe/Berlin}
+            extensions: []
+            """
+        _ = try await service.applyConfiguration(yaml: yaml, file: "a.yaml")
+        let login = try await service.loginDefense()
+        #expect((login.failuresBeforeRefusal, login.failuresBeforeBlock, login.sessionIdleMinutes) == (3, 6, 15))
+        #expect(login.twoFactorRoles == ["Super Administrator"])
+        let failed = try #require(try await service.eventCatalogue().first { $0.name == "Extension Registration Failed" })
+        #expect(failed.level == .alert && failed.notify)
+        #expect(try await service.eventRetention().retention.maxAgeDays == 30)
+        #expect(try await service.updateOverview().settings.mode == .never)
+        let exported = try await service.exportConfiguration()
+        #expect(exported.contains("login:") && exported.contains("events:") && exported.contains("update:"))
+        _ = try await service.applyConfiguration(yaml: exported, file: "export.yaml")
+        #expect(try await service.exportConfiguration() == exported)
+
+        // A file without the sections (written before they existed) leaves them as they are.
+        _ = try await service.applyConfiguration(yaml: "extensions: []\n", file: "plain.yaml")
+        #expect(try await service.exportConfiguration() == exported)
+
+        // Each section checked as its own command checks it; one bad value and nothing changes.
+        for (bad, message) in [
+            ("login: {failuresBeforeRefusal: 0}\n", "b.yaml:1: login.failuresBeforeRefusal"),
+            ("login: {twoFactorRoles: [Nobody]}\n", "login.twoFactorRoles: no role named 'Nobody'"),
+            ("login: {failuresBeforeRefusl: 3}\n", "unknown field"),
+            ("events:\n  overrides: [{name: No Such Event, level: alert}]\n", "events.overrides: no event is named 'No Such Event'"),
+            ("events:\n  overrides: [{name: Extension Registration Failed, template: \"{{#event}}\"}]\n",
+             "events.overrides[Extension Registration Failed].template"),
+            ("update: {feed: \"http://example.com/feed.json\"}\n", "update.feed: must be an https:// address"),
+            ("update: {caFile: /nonexistent/ca.pem}\n", "update.caFile: cannot read /nonexistent/ca.pem"),
+        ] {
+            await #expect { try await service.applyConfiguration(yaml: bad + "extensions: []\n", file: "b.yaml") } throws: {
                 ($0 as? AdminError)?.problems.contains { $0.contains(message) } == true
             }
         }
