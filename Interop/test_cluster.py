@@ -4,8 +4,9 @@ drops the source on all; a configuration change made on one applies on all; regi
 the nodes lock the account as on one node; the event log names each entry's node; a call from a phone on one node
 reaches a phone registered on another, relayed between the nodes with its media, and a dead node's phones are reached
 again once they register elsewhere, and a phone that moves to another node is rung there only (also when the first node
-missed the announcement); a relayed call without a valid proof, or with one already used, is refused; an extension's
-call frequency and a trunk's concurrent calls are counted once for the cluster."""
+missed the announcement); a relayed call without a valid proof, or with one already used, is refused; a console key
+removed on one node ends its sessions on another; an extension's call frequency and a trunk's concurrent calls are
+counted once for the cluster."""
 import hashlib
 import hmac
 import http.client
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from portcullis_harness import (PEERS, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, free_port, invite_message,
+from portcullis_harness import (ADMIN, PEERS, SipClient, apply_config, authorization, challenge_fields, extensions_yaml, finished, free_port, invite_message,
                                 strong_password)
 from test_calls import call_records, dial, health, media_dir, phone, register_phone, sipp  # noqa: F401 (media_dir is a fixture)
 from test_outbound_policy import BACKUP, PROVIDER, calls_through, configure, hang_up_all, provider, warning
@@ -320,6 +321,26 @@ def test_a_captured_relayed_call_sent_again_is_refused_as_a_replay(server_factor
         client.close()
     failed = nodes[1].wait_for_event("Extension Registration Failed", lambda event: event["fields"].get("reason") == "relayed call replayed")
     assert [event["fields"]["ip"] for event in failed] == ["127.0.0.51"]
+
+
+def test_a_console_key_removed_on_one_node_ends_the_sessions_it_opened_on_another(server_factory, database, monkeypatch, tmp_path):
+    from test_ssh import Console, Session, key_pair
+    nodes = three_nodes(server_factory, database, monkeypatch)
+    key = key_pair(tmp_path / "admin_key")
+    nodes[0].cli("ssh", "key", "add", ADMIN, "--key-file", f"{key}.pub")
+    # The console listens on node 2 (the others, on this one machine, cannot take the same port and say so).
+    console = Console(nodes[1], tmp_path)
+    console.enable()
+    session = Session(console, ADMIN, key)
+    try:
+        session.read_until(b"admin@portcullis> ")
+        (shown,) = json.loads(nodes[0].cli("ssh", "key", "list", "--json").stdout)
+        nodes[0].cli("ssh", "key", "remove", shown["fingerprint"])
+        # Removed on node 1, the stolen key stops its holder on node 2 at once, without a keystroke.
+        session.process.wait(timeout=15)
+        assert console.run(ADMIN, key, "extension", "list").returncode == 255, "and opens no new session there"
+    finally:
+        session.close()
 
 
 def test_call_frequency_and_trunk_limits_are_counted_once_for_the_cluster(server_factory, database, monkeypatch):
