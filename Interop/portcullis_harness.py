@@ -41,6 +41,17 @@ def wait_bound(host, port, timeout=10):
 _issued_ports = set()
 
 
+def end(process, timeout=10):
+    """Stops a helper process (a sink, a provider, a phone): asked first, killed if it does not go within `timeout`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def free_port(kind=socket.SOCK_DGRAM, family=socket.AF_INET, host="127.0.0.1"):
     """A port free for both UDP and TCP on host, never handed out before in this run, and below the kernel's
     ephemeral range (32768-60999), so an outgoing connection cannot take it between this probe and the bind."""

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from portcullis_harness import PEERS, apply_config, extensions_yaml, free_port, strong_password
+from portcullis_harness import PEERS, end, apply_config, extensions_yaml, free_port, strong_password
 
 
 def pbx(server_factory, tmp_path, numbers=(1001, 1002), extra=""):
@@ -142,10 +142,4 @@ class Baresip:
         return list((self.directory / "dumps").glob("*dec.wav"))
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end(self.process)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from portcullis_harness import ADMIN, ADMIN_PASSWORD, ROOT, free_port
+from portcullis_harness import ADMIN, ADMIN_PASSWORD, ROOT, end, free_port
 
 PASSWORD = "Quiet7-Harbor-Lamp9"
 PEERS = ROOT / "Interop" / "peers"
@@ -319,8 +319,7 @@ def smtp_sink(tmp_path):
     """A mail server offering STARTTLS: (port, CA file, the directory messages land in)."""
     process, port, cert, directory = start_sink(tmp_path, "mail")
     yield port, cert, directory
-    process.terminate()
-    process.wait(timeout=10)
+    end(process)
 
 
 def messages(directory, count, timeout=20):
@@ -373,8 +372,7 @@ def test_mail_goes_out_over_starttls_with_auth_and_carries_email_codes(server_fa
         server.cli("smtp", "test", "tls@example.com")
         assert messages(implicit_directory, 1)[0]["to"] == ["tls@example.com"]
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        end(process)
 
 
 def test_a_login_link_works_once_and_a_new_one_replaces_it(server_factory, smtp_sink, tmp_path):

@@ -3,7 +3,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from portcullis_harness import (PEERS, Server, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
+from portcullis_harness import (PEERS, end, Server, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
                                 free_port, strong_password)
 
 
@@ -128,8 +128,7 @@ def test_baresip_registers_and_stays_registered_through_a_refresh(server_factory
         assert [r["extension"] for r in later] == ["1001"], "the registration lapsed: no refresh"
         assert later[0]["expiresAt"] > first[0]["expiresAt"], "expiry was not pushed forward by a refresh"
     finally:
-        phone.terminate()
-        phone.wait(timeout=10)
+        end(phone)
     assert len(server.events("Extension Registered")) == 1, "a refresh is not a new registration"
 
 

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from portcullis_harness import ROOT, free_port
+from portcullis_harness import ROOT, end, free_port
 from test_accounts import PASSWORD, Browser, started, user_add
 
 PEERS = ROOT / "Interop" / "peers"
@@ -37,8 +37,7 @@ def provider(tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout.readline().strip() == "ready"
     yield f"http://127.0.0.1:{port}", mode
-    process.terminate()
-    process.wait(timeout=10)
+    end(process)
 
 
 def sign_in(server, browser, subject, headers=None):
