@@ -61,14 +61,16 @@ public final class WriteBehindQueue<Buffer: WriteBehindBuffer & Sendable>: Senda
     }
 
     /// Items the writer could not store, back before the newer ones; beyond `capacity` the oldest are dropped and
-    /// counted.
+    /// counted. The batch (up to `capacity` items while the store is down) is rebuilt outside the lock; under it only
+    /// what came since the batch was taken is added, so the SIP loop never waits for the whole rebuild.
     @inlinable
     public func putBack(_ batch: [Item]) {
+        var merged = Buffer()
+        for item in batch { _ = merged.add(item, within: .max) }
         let lost = pending.withLock { pending in
-            var merged = Buffer()
-            for item in batch + pending.takeAll() { _ = merged.add(item, within: .max) }
+            for item in pending.takeAll() { _ = merged.add(item, within: .max) }
             let lost = merged.dropOldest(merged.count - capacity)
-            pending = merged
+            swap(&pending, &merged)
             return lost
         }
         if lost > 0 { dropped.add(lost, ordering: .relaxed) }
