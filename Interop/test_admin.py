@@ -7,6 +7,7 @@ import threading
 import time
 
 from portcullis_harness import BINARY, ROOT, apply_config, extensions_yaml
+from test_accounts import PASSWORD, Browser, user_add
 
 
 def test_api_requires_a_token_and_answers_problem_json(server_factory):
@@ -194,7 +195,6 @@ def test_the_readme_shows_what_config_export_writes_on_a_fresh_install(tmp_path)
 
 
 def test_the_login_defense_set_in_a_configuration_file_applies_to_the_running_server(server_factory):
-    from test_accounts import PASSWORD, Browser, user_add
     server = server_factory().start()
     server.api_token()
     user_add(server, "olga", "Operator")

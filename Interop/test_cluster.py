@@ -25,6 +25,7 @@ from portcullis_harness import (ADMIN, PEERS, SipClient, apply_config, authoriza
 from test_calls import call_records, dial, health, media_dir, phone, register_phone, sipp  # noqa: F401 (media_dir is a fixture)
 from test_outbound_policy import BACKUP, PROVIDER, calls_through, configure, hang_up_all, provider, warning
 from test_postgres_store import database, pytestmark, query  # noqa: F401 (fixture and the skip without PostgreSQL)
+from test_ssh import Console, Session, key_pair
 
 
 def node(server_factory, name, address):
@@ -324,7 +325,6 @@ def test_a_captured_relayed_call_sent_again_is_refused_as_a_replay(server_factor
 
 
 def test_a_console_key_removed_on_one_node_ends_the_sessions_it_opened_on_another(server_factory, database, monkeypatch, tmp_path):
-    from test_ssh import Console, Session, key_pair
     nodes = three_nodes(server_factory, database, monkeypatch)
     key = key_pair(tmp_path / "admin_key")
     nodes[0].cli("ssh", "key", "add", ADMIN, "--key-file", f"{key}.pub")

@@ -83,10 +83,7 @@ extension ConfigDocument {
                 switch key {
                 case "sip": sip = reader.decodeSection(SIPSettings.self, value, "sip") ?? sip
                 case "api": api = reader.decodeSection(APISettings.self, value, "api") ?? api
-                case "network": network = reader.decodeSection(NetworkSettings.self, value, "network").map { settings in
-                    reader.problems(settings.problems, at: value)
-                    return settings
-                }
+                case "network": network = reader.decodeSection(NetworkSettings.self, value, "network") { $0.problems }
                 case "trunks":
                     routing = routing ?? RoutingSettings()
                     routing?.trunks = reader.decodeSection([TrunkSettings].self, value, "trunks") ?? []
@@ -97,21 +94,13 @@ extension ConfigDocument {
                     routing = routing ?? RoutingSettings()
                     routing?.inboundRoutes = reader.decodeSection([InboundRoute].self, value, "inboundRoutes") ?? []
                 case "outbound": outbound = reader.decodeSection(OutboundPolicySettings.self, value, "outbound")
-                case "login": login = reader.decodeSection(LoginDefenseSettings.self, value, "login").map { settings in
-                    reader.problems(settings.problems.map { "login.\($0)" }, at: value)
-                    return settings
-                }
-                case "events": events = reader.decodeSection(EventSettings.self, value, "events").map { settings in
-                    let templates = settings.overrides.compactMap { override in
+                case "login": login = reader.decodeSection(LoginDefenseSettings.self, value, "login") { $0.problems.map { "login.\($0)" } }
+                case "events": events = reader.decodeSection(EventSettings.self, value, "events") { settings in
+                    settings.problems + settings.overrides.compactMap { override in
                         override.template.flatMap(NotificationText.problem(template:)).map { "events.overrides[\(override.name.prefix(64))].template: \($0)" }
                     }
-                    reader.problems(settings.problems + templates, at: value)
-                    return settings
                 }
-                case "update": update = reader.decodeSection(UpdateSettings.self, value, "update").map { settings in
-                    reader.problems(settings.problems, at: value)
-                    return settings
-                }
+                case "update": update = reader.decodeSection(UpdateSettings.self, value, "update") { $0.problems }
                 case "extensions": extensions = reader.readExtensions(value)
                 default: reader.unknown(value, key)
                 }
@@ -206,11 +195,6 @@ private struct YAMLReader {
         problems.append("\(file)\(line): \(path): \(message)")
     }
 
-    /// A section's own checks (`field: message`, the section named), reported at the section's line.
-    mutating func problems(_ messages: [String], at node: Node) {
-        for message in messages { problems.append("\(file)\(node.mark.map { ":\($0.line)" } ?? ""): \(message)") }
-    }
-
     mutating func unknown(_ node: Node, _ path: String) {
         problem(node, path, "unknown field")
     }
@@ -284,6 +268,14 @@ private struct YAMLReader {
             problem(node, name, "\(error)")
         }
         return nil
+    }
+
+    /// A section that decodes, then is checked as a whole by `checks` (`section.field: message` each), the problems
+    /// reported at the section's line.
+    mutating func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node, _ name: String, checks: (T) -> [String]) -> T? {
+        guard let section = decodeSection(type, node, name) else { return nil }
+        for message in checks(section) { problems.append("\(file)\(node.mark.map { ":\($0.line)" } ?? ""): \(message)") }
+        return section
     }
 
     /// The node a decoding path points at, for its line number.

@@ -335,8 +335,11 @@ public struct AdminService: Sendable {
             problems += login.twoFactorRoles.filter { !known.contains($0) }.map { "\(file): login.twoFactorRoles: no role named '\($0.prefix(40))'" }
             stored[LoginDefenseSettings.storeKey] = try encoded(login)
         }
-        let previousRetention = try await settings(EventSettings.self).retention
-        if let events = document.events { stored[EventSettings.storeKey] = try encoded(events) }
+        var retentionChanged = false
+        if let events = document.events {
+            retentionChanged = events.retention != (try await settings(EventSettings.self)).retention
+            stored[EventSettings.storeKey] = try encoded(events)
+        }
         if let update = document.update {
             if let caFile = update.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
                 problems.append("\(file): update.caFile: cannot read \(caFile)")
@@ -353,9 +356,7 @@ public struct AdminService: Sendable {
         if routing != nil || document.outbound != nil { try live.routingChanged(checkedRouting, policy: policy) }
         if let login = document.login { logins.update(login) }
         if document.events != nil { await notifier?.reload() }
-        if let retention = document.events?.retention, retention != previousRetention {
-            _ = try await storeCall { try await RetentionReport.pass(over: store) }
-        }
+        if retentionChanged { _ = try await storeCall { try await RetentionReport.pass(over: store) } }
         await record(PortcullisEvent(EventCatalogue.configurationChanged, fields: [
             "section": "configuration", "file": file, "created": String(created), "updated": String(updated), "removed": String(removed.count),
         ]))
