@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 command -v sipp >/dev/null || apt-get install -y sip-tester
 command -v kamailio >/dev/null || { [ -e /usr/sbin/policy-rc.d ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; apt-get install -y kamailio kamailio-sqlite-modules; }
 command -v rtpengine >/dev/null || { [ -e /usr/sbin/policy-rc.d ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; apt-get install -y rtpengine-daemon; }
-swift build -c release --scratch-path .build-release --product portcullis
+scripts/build-release --product portcullis
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 exec python3 Benchmarks/call-race.py "$@"

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v sipp >/dev/null || apt-get install -y sip-tester
 [ -r /usr/share/tor/geoip ] || apt-get install -y tor-geoipdb
-swift build -c release --scratch-path .build-release --product portcullis
+scripts/build-release --product portcullis
 exec python3 Benchmarks/guard-throughput.py "$@"

@@ -11,7 +11,7 @@ process's CPU time over the measured window divided by the packets it delivered 
 Usage: media-load.py [--calls 250,500,...] [--warmup 2] [--measure 8] [--relays portcullis,rtpengine,bare,bare-connected]
                      [--baseline OTHER_BINARY --relays portcullis,baseline,...]
 Needs: gcc, taskset, rtpengine (apt-get install rtpengine-daemon), a release build of MediaRelayBenchmark
-(swift build -c release --scratch-path .build-release --product MediaRelayBenchmark).
+(scripts/build-release --product MediaRelayBenchmark).
 """
 import argparse
 import json

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench=${BENCH_DIR:-$(cd .. && pwd)/shared/bench}
-[ -n "${SKIP_BUILD:-}" ] || swift build -c release --scratch-path .build-release
+[ -n "${SKIP_BUILD:-}" ] || scripts/build-release --product portcullis
 binary=$PWD/.build-release/release/portcullis
 data=$(mktemp -d)
 # SIPp sends tens of thousands of packets a second from 127.0.0.1: put it on the allow list, or the SIP UDP

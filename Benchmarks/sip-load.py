@@ -21,11 +21,12 @@ server's CPU time (all its processes) over the run divided by the successes.
 
 Usage: sip-load.py options [--rates 20000,40000,...] [--seconds 10] [--sockets 8] [--rounds N] [--baseline BINARY]
        sip-load.py register [--rates 4000,8000,...] [--seconds 10] [--users 1000] [--sockets 8] [--rounds N]
-                            [--baseline BINARY] [--threads]
+                            [--baseline BINARY] [--threads] [--floor-epoll]
 --baseline gives a second portcullis binary (say, before a change) the same load in the same run, after the first.
 --threads adds, per thread (a pool's threads together), CPU and sleeps per success: how often a server wakes up.
+--floor-epoll adds the floor waiting in epoll_wait as an event loop does, beside the floor in a blocking recvmmsg.
 Needs: gcc, libssl-dev (register), taskset, kamailio (apt-get install kamailio kamailio-sqlite-modules), a release
-build of portcullis (swift build -c release --scratch-path .build-release --product portcullis).
+build of portcullis (scripts/build-release --product portcullis).
 """
 import argparse
 import json
@@ -141,12 +142,16 @@ class Floor:
     """A bare responder (load/sip-floor.c): receive, copy five header lines, send; no SIP server does less."""
     name = "Floor (bare responder)"
 
-    def __init__(self, binary):
+    def __init__(self, binary, epoll=False):
         self.binary = binary
+        self.mode = ["epoll"] if epoll else []
+        if epoll:
+            self.name = "Floor on epoll"
 
     def start(self, workdir):
-        self.process = subprocess.Popen(["taskset", "-c", "0", self.binary, HOST, str(FLOOR_PORT)], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=open(f"{workdir}/floor.log", "w"))
+        self.process = subprocess.Popen(["taskset", "-c", "0", self.binary, HOST, str(FLOOR_PORT)] + self.mode,
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=open(f"{workdir}/floor.log", "w"))
         return FLOOR_PORT
 
 
@@ -205,6 +210,8 @@ def main():
                         "when every round sustained it")
     parser.add_argument("--threads", action="store_true", help="also print, per server and rate, each thread's (or "
                         "pool's) CPU and context switches per success: where a server wakes up")
+    parser.add_argument("--floor-epoll", action="store_true", help="also run the floor waiting as an event loop does "
+                        "(epoll_wait, then recvmmsg until the socket is empty): what that way of waiting costs by itself")
     args = parser.parse_args()
     load = LOADS[args.load]
     rates = args.rates or ("20000,30000,40000,50000,60000,70000,80000" if args.load == "options" else "4000,8000,12000,16000,20000")
@@ -222,6 +229,8 @@ def main():
         floor = f"{base}/sip-floor"
         subprocess.run(["gcc", "-O2", "-o", floor, str(ROOT / "Benchmarks" / "load" / "sip-floor.c")], check=True)
         servers.append(Floor(floor))
+        if args.floor_epoll:
+            servers.append(Floor(floor, epoll=True))
         rows = []
         for round_number in range(1, args.rounds + 1):
             for rate in [int(rate) for rate in rates.split(",")]:
