@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from portcullis_harness import PEERS, end, apply_config, extensions_yaml, free_port, strong_password
+from portcullis_harness import PEERS, apply_config, end, extensions_yaml, free_port, strong_password
 
 
 def pbx(server_factory, tmp_path, numbers=(1001, 1002), extra=""):

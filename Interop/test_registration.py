@@ -3,7 +3,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from portcullis_harness import (PEERS, end, Server, SipClient, apply_config, authorization, challenge_fields, extensions_yaml,
+from portcullis_harness import (PEERS, Server, SipClient, apply_config, authorization, challenge_fields, end, extensions_yaml,
                                 free_port, strong_password)
 
 

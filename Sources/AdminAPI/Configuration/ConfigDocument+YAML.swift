@@ -191,8 +191,12 @@ private struct YAMLReader {
     var problems: [String] = []
 
     mutating func problem(_ node: Node?, _ path: String, _ message: String) {
-        let line = node?.mark.map { ":\($0.line)" } ?? ""
-        problems.append("\(file)\(line): \(path): \(message)")
+        problems.append("\(location(node)): \(path): \(message)")
+    }
+
+    /// `file:line` of a node, or the file alone when the node has no position.
+    private func location(_ node: Node?) -> String {
+        file + (node?.mark.map { ":\($0.line)" } ?? "")
     }
 
     mutating func unknown(_ node: Node, _ path: String) {
@@ -274,7 +278,7 @@ private struct YAMLReader {
     /// reported at the section's line.
     mutating func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node, _ name: String, checks: (T) -> [String]) -> T? {
         guard let section = decodeSection(type, node, name) else { return nil }
-        for message in checks(section) { problems.append("\(file)\(node.mark.map { ":\($0.line)" } ?? ""): \(message)") }
+        for message in checks(section) { problems.append("\(location(node)): \(message)") }
         return section
     }
 
