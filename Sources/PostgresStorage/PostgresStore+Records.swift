@@ -36,9 +36,7 @@ extension PostgresStore {
     }
 
     public func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord] {
-        var filter = PostgresFilter()
-        filter.add("source = ?", query.source)
-        filter.add("defense_type = ?", query.defenseType)
+        let filter = PostgresFilter(ListFilter(query))
         return try await rows(filter.query("SELECT * FROM network_block \(filter.whereClause) ORDER BY id DESC LIMIT \(query.limit)")).map(Self.blockRecord)
     }
 
@@ -104,11 +102,7 @@ extension PostgresStore {
     }
 
     public func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord] {
-        var filter = PostgresFilter()
-        filter.add("start >= ?", query.since)
-        filter.add("start <= ?", query.until)
-        filter.add("(caller = ? OR callee = ?)", query.party)
-        filter.add("disposition = ?", query.disposition?.rawValue)
+        let filter = PostgresFilter(ListFilter(query))
         return try await rows(filter.query("SELECT * FROM cdr \(filter.whereClause) ORDER BY start DESC, id DESC LIMIT \(query.limit)")).map { row in
             CallDetailRecord(id: try row.get("id"), callID: try row.get("call_id"), caller: try row.get("caller"), callee: try row.get("callee"),
                              dialed: try row.get("dialed"), sent: try row.get("sent"), route: try row.get("route"), trunk: try row.get("trunk"),

@@ -85,12 +85,7 @@ public final class PostgresStore: PortcullisStore {
     }
 
     public func extensions(containing search: String?, offset: Int, limit: Int) async throws -> (records: [ExtensionRecord], total: Int) {
-        var filter = PostgresFilter()
-        if let search, !search.isEmpty {
-            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
-            filter.add("(number ILIKE ? OR display_name ILIKE ? OR registration_name ILIKE ?)", pattern)
-        }
+        let filter = PostgresFilter(ListFilter(extensionsContaining: search))
         let total = try await rows(filter.query("SELECT COUNT(*) AS n FROM extension \(filter.whereClause)")).first?.get("n", as: Int.self) ?? 0
         let sql = "SELECT * FROM extension \(filter.whereClause) ORDER BY number LIMIT $\(filter.next) OFFSET $\(filter.next + 1)"
         var bindings = filter.bindings
@@ -206,13 +201,7 @@ public final class PostgresStore: PortcullisStore {
     }
 
     public func events(_ query: EventQuery) async throws -> [EventRecord] {
-        var filter = PostgresFilter()
-        filter.add("time >= ?", query.since)
-        filter.add("time <= ?", query.until)
-        filter.add("name", in: query.names)
-        filter.add("category = ?", query.category)
-        filter.add("level = ?", query.level)
-        filter.add("read = ?", query.read)
+        let filter = PostgresFilter(ListFilter(query))
         let sql = "SELECT id, time, name, category, level, fields::text AS fields, read FROM event \(filter.whereClause) ORDER BY time DESC, id DESC LIMIT \(query.limit)"
         return try await rows(filter.query(sql)).map { row in
             let json: String = try row.get("fields")

@@ -1,25 +1,32 @@
-import Model
 import GRDB
 
-/// The WHERE clause of a list query, built from optional filters with their arguments beside them.
+/// A `ListFilter` in SQLite's dialect: the WHERE clause, and its arguments in the order of its `?`s.
 struct SQLFilter {
-    private var clauses: [String] = []
-    private var values: [(any DatabaseValueConvertible)?] = []
+    let whereClause: String
+    let arguments: StatementArguments
 
-    /// Adds `clause` (with one `?` per value) when `value` is present.
-    mutating func add(_ clause: String, _ value: (any DatabaseValueConvertible)?, repeated count: Int = 1) {
-        guard let value else { return }
-        clauses.append(clause)
-        values += Array(repeating: value, count: count)
+    init(_ filter: ListFilter) {
+        var clauses: [String] = []
+        var values: [any DatabaseValueConvertible] = []
+        for condition in filter.conditions {
+            switch condition {
+            case .compare(let clause, let value):
+                clauses.append(clause)
+                let bound: any DatabaseValueConvertible = switch value {
+                case .text(let text): text
+                case .time(let time): time
+                case .flag(let flag): flag
+                }
+                values += Array(repeating: bound, count: clause.count { $0 == "?" })
+            case .oneOf(let column, let list):
+                clauses.append("\(column) IN (\(list.map { _ in "?" }.joined(separator: ",")))")
+                values += list as [any DatabaseValueConvertible]
+            case .contains(let columns, let pattern):
+                clauses.append("(" + columns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+                values += Array(repeating: pattern, count: columns.count) as [any DatabaseValueConvertible]
+            }
+        }
+        whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        arguments = StatementArguments(values)
     }
-
-    /// `column IN (...)` when the list is not empty.
-    mutating func add(_ column: String, in list: [String]) {
-        guard !list.isEmpty else { return }
-        clauses.append("\(column) IN (\(list.map { _ in "?" }.joined(separator: ",")))")
-        values += list.map { $0 }
-    }
-
-    var whereClause: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
-    var arguments: StatementArguments { StatementArguments(values) }
 }

@@ -42,21 +42,10 @@ extension SQLiteStore {
     }
 
     public func blocks(_ query: NetworkBlockQuery) async throws -> [NetworkBlockRecord] {
-        try await read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let source = query.source {
-                conditions.append("source = ?")
-                arguments += [source]
-            }
-            if let defenseType = query.defenseType {
-                conditions.append("defense_type = ?")
-                arguments += [defenseType]
-            }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            arguments += [query.limit]
-            return try Row.fetchAll(db, sql: "SELECT * FROM network_block \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments)
-                .map(Self.blockRecord)
+        let filter = SQLFilter(ListFilter(query))
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM network_block \(filter.whereClause) ORDER BY id DESC LIMIT ?",
+                             arguments: filter.arguments + [query.limit]).map(Self.blockRecord)
         }
     }
 

@@ -20,11 +20,7 @@ extension SQLiteStore {
     }
 
     public func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord] {
-        var filter = SQLFilter()
-        filter.add("start >= ?", query.since)
-        filter.add("start <= ?", query.until)
-        filter.add("(caller = ? OR callee = ?)", query.party, repeated: 2)
-        filter.add("disposition = ?", query.disposition?.rawValue)
+        let filter = SQLFilter(ListFilter(query))
         let sql = "SELECT * FROM cdr \(filter.whereClause) ORDER BY start DESC, id DESC LIMIT \(query.limit)"
         let statementArguments = filter.arguments
         return try await read { db in

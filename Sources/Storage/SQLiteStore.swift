@@ -60,20 +60,11 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func extensions(containing search: String?, offset: Int, limit: Int) async throws -> (records: [ExtensionRecord], total: Int) {
-        var filter = ""
-        var arguments: StatementArguments = []
-        if let search, !search.isEmpty {
-            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
-            filter = "WHERE number LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR registration_name LIKE ? ESCAPE '\\'"
-            arguments = [pattern, pattern, pattern]
-        }
-        let condition = filter
-        let values = arguments
+        let filter = SQLFilter(ListFilter(extensionsContaining: search))
         return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM extension \(condition)", arguments: values) ?? 0
-            let records = try Row.fetchAll(db, sql: "SELECT * FROM extension \(condition) ORDER BY number LIMIT ? OFFSET ?",
-                                           arguments: values + [max(0, limit), max(0, offset)]).map(Self.extensionRecord)
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM extension \(filter.whereClause)", arguments: filter.arguments) ?? 0
+            let records = try Row.fetchAll(db, sql: "SELECT * FROM extension \(filter.whereClause) ORDER BY number LIMIT ? OFFSET ?",
+                                           arguments: filter.arguments + [max(0, limit), max(0, offset)]).map(Self.extensionRecord)
             return (records, total)
         }
     }
@@ -156,13 +147,7 @@ public final class SQLiteStore: PortcullisStore {
     }
 
     public func events(_ query: EventQuery) async throws -> [EventRecord] {
-        var filter = SQLFilter()
-        filter.add("time >= ?", query.since)
-        filter.add("time <= ?", query.until)
-        filter.add("name", in: query.names)
-        filter.add("category = ?", query.category)
-        filter.add("level = ?", query.level)
-        filter.add("read = ?", query.read)
+        let filter = SQLFilter(ListFilter(query))
         let sql = "SELECT * FROM event \(filter.whereClause) ORDER BY time DESC, id DESC LIMIT \(query.limit)"
         let statementArguments = filter.arguments
         return try await read { db in

@@ -127,6 +127,7 @@ enum StoreContract {
         #expect(all.first?.decisionReason == "country not allowed" && all.first?.trunk == "carrier")
         #expect(try await store.callRecords(CallDetailQuery(party: "1001")).map(\.callID) == ["b@x", "a@x"])
         #expect(try await store.callRecords(CallDetailQuery(disposition: .busy)).map(\.callID) == ["b@x"])
+        #expect(try await store.callRecords(CallDetailQuery(party: "1001", disposition: .busy)).map(\.callID) == ["b@x"], "filters combine")
         #expect(try await store.callRecords(CallDetailQuery(since: now.addingTimeInterval(150))).map(\.callID) == ["c@x"])
         #expect(try await store.callRecords(CallDetailQuery(limit: 1)).count == 1)
     }
@@ -146,6 +147,9 @@ enum StoreContract {
         #expect(try await store.events(EventQuery(level: "warning")).count == 1)
         #expect(try await store.events(EventQuery(category: "network")).isEmpty)
         #expect(try await store.events(EventQuery(limit: 2)).count == 2)
+        #expect(try await store.events(EventQuery(since: now.addingTimeInterval(1), until: now.addingTimeInterval(3), names: ["Even", "Odd"],
+                                                  category: "registration", level: "information")).map { $0.fields["index"] } == ["3", "2", "1"],
+                "filters combine")
     }
 
     static func eventReadStatus(_ store: any PortcullisStore) async throws {
@@ -349,6 +353,8 @@ extension StoreContract {
         #expect(try await store.blocks(NetworkBlockQuery(source: "203.0.113.9")).map(\.rule) == ["manual"])
         #expect(try await store.blocks(NetworkBlockQuery(defenseType: "auto defense", limit: 1)).map(\.source) == ["203.0.113.10"])
         #expect(try await store.blocks(NetworkBlockQuery(source: "192.0.2.99")).isEmpty)
+        #expect(try await store.blocks(NetworkBlockQuery(source: "203.0.113.10", defenseType: "auto defense")).map(\.rule) == ["SSH"])
+        #expect(try await store.blocks(NetworkBlockQuery(source: "203.0.113.10", defenseType: "manual")).isEmpty, "filters combine")
         try await store.addBlockHits([ids[0]: 4, ids[2]: 1, 999_999: 7])
         #expect(try await store.blocks(NetworkBlockQuery(source: full.source)).first?.hits == 7)
         let expired = try await store.deleteBlocks(expiredAt: now.addingTimeInterval(60))
