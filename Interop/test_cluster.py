@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -25,12 +26,12 @@ from portcullis_harness import (ADMIN, PEERS, SipClient, apply_config, authoriza
 from test_calls import call_records, dial, health, media_dir, phone, register_phone, sipp  # noqa: F401 (media_dir is a fixture)
 from test_outbound_policy import BACKUP, PROVIDER, calls_through, configure, hang_up_all, provider, warning
 from test_postgres_store import database, pytestmark, query  # noqa: F401 (fixture and the skip without PostgreSQL)
-from test_ssh import Console, Session, key_pair
+from test_ssh import Console, Session, key_pair, listening
 
 
-def node(server_factory, name, address):
+def node(server_factory, name, address, extra_args=()):
     port = free_port(host=address)
-    server = server_factory(sip_listen=[f"{address}:{port}"], extra_args=["--node", name])
+    server = server_factory(sip_listen=[f"{address}:{port}"], extra_args=["--node", name, *extra_args])
     server.sip_port, server.address = port, address
     return server
 
@@ -50,10 +51,10 @@ def answers(server, source):
         client.close()
 
 
-def three_nodes(server_factory, database, monkeypatch, prepare=lambda first: None):
+def three_nodes(server_factory, database, monkeypatch, prepare=lambda first: None, extra_args=lambda address: ()):
     """Nodes 1-3 on `database`: node 1 starts and is set up (and `prepare`d) first, then the other two."""
     monkeypatch.setenv("PORTCULLIS_STORE", database)
-    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}") for index in (1, 2, 3)]
+    nodes = [node(server_factory, f"node{index}", f"127.0.0.5{index}", extra_args(f"127.0.0.5{index}")) for index in (1, 2, 3)]
     nodes[0].start().api_token()
     prepare(nodes[0])
     for other in nodes[1:]:
@@ -324,23 +325,32 @@ def test_a_captured_relayed_call_sent_again_is_refused_as_a_replay(server_factor
     assert [event["fields"]["ip"] for event in failed] == ["127.0.0.51"]
 
 
-def test_a_console_key_removed_on_one_node_ends_the_sessions_it_opened_on_another(server_factory, database, monkeypatch, tmp_path):
-    nodes = three_nodes(server_factory, database, monkeypatch)
+def test_a_console_key_removed_on_one_node_ends_the_sessions_it_opened_on_the_others(server_factory, database, monkeypatch, tmp_path):
+    # Each node has its own console address (serve --ssh-listen): on one machine they cannot share the stored one.
+    ports = {f"127.0.0.5{index}": free_port(socket.SOCK_STREAM, host=f"127.0.0.5{index}") for index in (1, 2, 3)}
+    nodes = three_nodes(server_factory, database, monkeypatch, extra_args=lambda address: ["--ssh-listen", f"{address}:{ports[address]}"])
     key = key_pair(tmp_path / "admin_key")
     nodes[0].cli("ssh", "key", "add", ADMIN, "--key-file", f"{key}.pub")
-    # The console listens on node 2 (the others, on this one machine, cannot take the same port and say so).
-    console = Console(nodes[1], tmp_path)
-    console.enable()
-    session = Session(console, ADMIN, key)
+    shown = json.loads(nodes[0].cli("ssh", "enable", "--json").stdout)
+    assert shown["listening"] == f"127.0.0.51:{ports['127.0.0.51']}", "node 1 listens on its own address, not the stored 0.0.0.0:8022"
+    # Enabled on node 1, the console opens on the others too, each on its address.
+    consoles = [Console(server, tmp_path, host=server.address, port=ports[server.address]) for server in nodes[1:]]
+    for console in consoles:
+        console.pin(shown["hostKey"])
+        console.server.wait_until(lambda: listening(console.port, console.host), f"no console on {console.host}", timeout=15)
+    sessions = [Session(console, ADMIN, key) for console in consoles]
     try:
-        session.read_until(b"admin@portcullis> ")
-        (shown,) = json.loads(nodes[0].cli("ssh", "key", "list", "--json").stdout)
-        nodes[0].cli("ssh", "key", "remove", shown["fingerprint"])
-        # Removed on node 1, the stolen key stops its holder on node 2 at once, without a keystroke.
-        session.process.wait(timeout=15)
-        assert console.run(ADMIN, key, "extension", "list").returncode == 255, "and opens no new session there"
+        for session in sessions:
+            session.read_until(b"admin@portcullis> ")
+        (listed,) = json.loads(nodes[0].cli("ssh", "key", "list", "--json").stdout)
+        nodes[0].cli("ssh", "key", "remove", listed["fingerprint"])
+        # Removed on node 1, the stolen key stops its holder on nodes 2 and 3 at once, without a keystroke.
+        for session in sessions:
+            session.process.wait(timeout=15)
+        assert [console.run(ADMIN, key, "extension", "list").returncode for console in consoles] == [255, 255], "and opens no new session"
     finally:
-        session.close()
+        for session in sessions:
+            session.close()
 
 
 def test_call_frequency_and_trunk_limits_are_counted_once_for_the_cluster(server_factory, database, monkeypatch):

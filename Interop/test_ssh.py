@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from portcullis_harness import ADMIN, free_port
+from portcullis_harness import ADMIN, BINARY, free_port
 
 PASSWORD = "Quiet7-Harbor-Lamp9"
 
@@ -24,29 +24,33 @@ def key_pair(path):
 class Console:
     """The console of one server, reached with OpenSSH's client; the host key pinned from `ssh show --json`."""
 
-    def __init__(self, server, tmp_path):
+    def __init__(self, server, tmp_path, host="127.0.0.1", port=None):
         self.server = server
-        self.port = free_port(socket.SOCK_STREAM)
-        self.known_hosts = tmp_path / "known_hosts"
+        self.host = host
+        self.port = port or free_port(socket.SOCK_STREAM)
+        self.known_hosts = tmp_path / f"known_hosts_{host}_{self.port}"
 
     def enable(self):
-        shown = json.loads(self.server.cli("ssh", "enable", "--listen", f"127.0.0.1:{self.port}", "--json").stdout)
-        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {shown['hostKey']}\n")
+        shown = json.loads(self.server.cli("ssh", "enable", "--listen", f"{self.host}:{self.port}", "--json").stdout)
+        self.pin(shown["hostKey"])
         return shown
+
+    def pin(self, host_key):
+        self.known_hosts.write_text(f"[{self.host}]:{self.port} {host_key}\n")
 
     def ssh_args(self, user, key, source="127.0.0.1", *extra):
         return ["ssh", "-p", str(self.port), "-b", source, "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=yes",
-                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-i", str(key), *extra, f"{user}@127.0.0.1"]
+                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-i", str(key), *extra, f"{user}@{self.host}"]
 
     def run(self, user, key, *command, source="127.0.0.1"):
         return subprocess.run(self.ssh_args(user, key, source) + list(command), capture_output=True, text=True, timeout=60,
                               stdin=subprocess.DEVNULL)
 
 
-def listening(port):
+def listening(port, host="127.0.0.1"):
     with socket.socket() as probe:
         probe.settimeout(2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((host, port)) == 0
 
 
 @pytest.fixture
@@ -94,6 +98,21 @@ def test_off_by_default_then_a_key_runs_the_cli_commands_with_the_users_role(con
     olga_key = next(key for key in json.loads(server.cli("ssh", "key", "list", "--json").stdout) if key["username"] == "olga")
     server.cli("ssh", "key", "remove", olga_key["fingerprint"])
     assert console.run("olga", operator_key, "block", "list").returncode == 255
+
+
+def test_serve_ssh_listen_gives_this_node_its_own_address_and_a_bad_one_is_refused_before_anything_starts(server_factory, tmp_path):
+    port = free_port(socket.SOCK_STREAM)
+    server = server_factory(extra_args=["--ssh-listen", f"127.0.0.1:{port}"]).start()
+    server.api_token()
+    shown = json.loads(server.cli("ssh", "enable", "--listen", "127.0.0.1:1", "--json").stdout)
+    assert (shown["listen"], shown["listening"]) == ("127.0.0.1:1", f"127.0.0.1:{port}"), "stored for the cluster, bound here"
+    assert listening(port)
+    assert f"SSH console enabled on 127.0.0.1:{port}" in server.cli("ssh", "show").stdout
+    fresh = tmp_path / "fresh"
+    for bad in ["pbx.example.com:8022", "127.0.0.1", "127.0.0.1:70000"]:
+        refused = subprocess.run([str(BINARY), "serve", "--data-dir", str(fresh), "--ssh-listen", bad], capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "--ssh-listen" in refused.stderr and "HOST:PORT" in refused.stderr, refused.stderr
+    assert not fresh.exists(), "refused before the data directory is made"
 
 
 def test_passwords_and_unknown_keys_are_refused_counted_and_lock_out_the_source(console, tmp_path):

@@ -18,6 +18,9 @@ public final class SSHConsoleServer: Sendable {
     private let shards: NetworkGuardShards?
     private let group: any EventLoopGroup
     private let logger: Logger
+    /// This node's own address (`serve --ssh-listen`), used instead of the shared `ssh.listen`: nodes of a cluster
+    /// on one machine cannot all bind the same one.
+    private let listenOverride: SSHListenAddress?
     private let limiter = ConnectionLimiter(maxTotal: 64, maxPerSource: 8)
     private let state = Mutex(State())
 
@@ -30,10 +33,11 @@ public final class SSHConsoleServer: Sendable {
     /// How long a connection may take to log in (OpenSSH's LoginGraceTime is 120 s; a person with a key needs less).
     public static let loginGrace = TimeAmount.seconds(30)
 
-    public init(shards: NetworkGuardShards?, group: any EventLoopGroup, logger: Logger) {
+    public init(shards: NetworkGuardShards?, group: any EventLoopGroup, logger: Logger, listenOverride: SSHListenAddress? = nil) {
         self.shards = shards
         self.group = group
         self.logger = logger
+        self.listenOverride = listenOverride
     }
 
     /// Who answers logins and runs commands; until it is set every connection is closed at accept.
@@ -45,10 +49,11 @@ public final class SSHConsoleServer: Sendable {
     /// Logged-in connections open now.
     public var openConnections: Int { state.withLock { $0.connections.count } }
 
-    /// Binds, rebinds or closes to match `settings`; disabling also ends every open session.
+    /// Binds, rebinds or closes to match `settings` (on this node's own address if it has one); disabling also ends
+    /// every open session.
     public func apply(_ settings: SSHSettings, hostKey: SSHHostKey?) async throws {
         guard settings.enabled, let hostKey else { return await close() }
-        let address = try SSHListenAddress(parsing: settings.listen)
+        let address = try address(for: settings)
         if let bound = state.withLock({ $0.bound }), bound.address == address, bound.fingerprint == hostKey.fingerprint { return }
         await close()
         let channel = try await bootstrap(hostKey: hostKey).bind(host: address.host, port: address.port).get()
@@ -57,6 +62,12 @@ public final class SSHConsoleServer: Sendable {
             state.bound = (address, hostKey.fingerprint)
         }
         logger.notice("SSH console listening", metadata: ["address": "\(address)", "hostKey": "\(hostKey.fingerprint)"])
+    }
+
+    /// Where `settings` make this node listen.
+    public func address(for settings: SSHSettings) throws(SSHConsoleError) -> SSHListenAddress {
+        if let listenOverride { return listenOverride }
+        return try SSHListenAddress(parsing: settings.listen)
     }
 
     /// Closes the listener and every connection.

@@ -42,7 +42,8 @@ extension AdminService {
             do {
                 try await sshConsole.apply(settings, hostKey: hostKey)
             } catch {
-                throw AdminError(.invalidInput, "ssh.listen: cannot listen on \(settings.listen): \(error)", problems: ["ssh.listen: \(error)"])
+                let address = (try? sshConsole.address(for: settings))?.description ?? settings.listen
+                throw AdminError(.invalidInput, "ssh.listen: cannot listen on \(address): \(error)", problems: ["ssh.listen: \(error)"])
             }
         }
         let stored = settings

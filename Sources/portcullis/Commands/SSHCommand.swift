@@ -7,7 +7,9 @@ struct SSHCommand: AsyncParsableCommand {
                                                     subcommands: [Enable.self, Disable.self, Show.self, Key.self])
 
     static func describe(_ overview: SSHOverview) {
-        print("SSH console " + (overview.enabled ? "enabled on \(overview.listen)" : "disabled (would listen on \(overview.listen))")
+        // Where this node listens, which `serve --ssh-listen` may have set apart from the shared address.
+        let address = overview.listening ?? overview.listen
+        print("SSH console " + (overview.enabled ? "enabled on \(address)" : "disabled (would listen on \(overview.listen))")
               + (overview.enabled && overview.listening == nil ? " (the server applies it when it runs)" : ""))
         if let fingerprint = overview.hostKeyFingerprint, let key = overview.hostKey { print("host key \(fingerprint)\n\(key)") }
         print("\(overview.openConnections) open connection(s), \(overview.keys) key(s)")

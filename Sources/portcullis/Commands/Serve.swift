@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("cluster-listen"),
             help: "HOST:PORT (UDP) where the other nodes of a cluster send the calls they relay to this node's phones (env PORTCULLIS_CLUSTER_LISTEN). Default: the first SIP listener, which must then name an address.")
     var clusterListen: String?
+    @Option(name: .customLong("ssh-listen"),
+            help: "HOST:PORT where this node's SSH console listens while it is enabled, instead of the stored ssh.listen (env PORTCULLIS_SSH_LISTEN): nodes of a cluster on one machine each need their own.")
+    var sshListen: String?
     @Flag(name: .customLong("no-network-guard"),
           help: "Leave the SIP listeners without the network guard (no allow/block list, country or rate rules): for measuring its cost or ruling it out, never for production.")
     var noNetworkGuard = false
@@ -48,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
+        let sshAddress = try (sshListen ?? environment["PORTCULLIS_SSH_LISTEN"].flatMap { $0.isEmpty ? nil : $0 }).map { text in
+            do throws(SSHConsoleError) { return try SSHListenAddress(parsing: text) } catch { throw ValidationError("--ssh-listen: \(error)") }
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -156,7 +162,8 @@ struct Serve: AsyncParsableCommand {
         var service = AdminService(store: store, realm: secrets.realm, live: RunningPBX(runtime), secrets: box, setupTokenFile: data.setupTokenPath)
         service.listenAuthority = apiAddress.description
         service.notifier = notifier
-        let sshConsole = SSHConsoleServer(shards: runtime.network.shards, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let sshConsole = SSHConsoleServer(shards: runtime.network.shards, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
+                                          listenOverride: sshAddress)
         service.sshConsole = sshConsole
         service.dataDirectory = data.path
         Backups(store: store, dataDirectory: data.path, directory: try await store.settings(BackupSettings.self).directory(in: data.path)).clearInterrupted()
