@@ -22,8 +22,6 @@ public struct ListFilter: Sendable, Equatable {
 
     public private(set) var conditions: [Condition] = []
 
-    public init() {}
-
     mutating func add(_ clause: String, _ value: Value?) {
         if let value { conditions.append(.compare(clause, value)) }
     }
