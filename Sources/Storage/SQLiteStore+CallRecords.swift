@@ -22,9 +22,8 @@ extension SQLiteStore {
     public func callRecords(_ query: CallDetailQuery) async throws -> [CallDetailRecord] {
         let filter = SQLFilter(ListFilter(query))
         let sql = "SELECT * FROM cdr \(filter.whereClause) ORDER BY start DESC, id DESC LIMIT \(query.limit)"
-        let statementArguments = filter.arguments
         return try await read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+            try Row.fetchAll(db, sql: sql, arguments: filter.arguments).map { row in
                 CallDetailRecord(id: row["id"], callID: row["call_id"], caller: row["caller"], callee: row["callee"], dialed: row["dialed"],
                                  sent: row["sent"], route: row["route"], trunk: row["trunk"], start: row["start"], answer: row["answer"],
                                  end: row["end"], disposition: CallDisposition(rawValue: row["disposition"]) ?? .failed, hangupSide: row["hangup_side"], cause: row["cause"],

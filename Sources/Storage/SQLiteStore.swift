@@ -149,9 +149,8 @@ public final class SQLiteStore: PortcullisStore {
     public func events(_ query: EventQuery) async throws -> [EventRecord] {
         let filter = SQLFilter(ListFilter(query))
         let sql = "SELECT * FROM event \(filter.whereClause) ORDER BY time DESC, id DESC LIMIT \(query.limit)"
-        let statementArguments = filter.arguments
         return try await read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+            try Row.fetchAll(db, sql: sql, arguments: filter.arguments).map { row in
                 let json: String = row["fields"]
                 let fields = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
                 return EventRecord(id: row["id"], time: row["time"], name: row["name"], category: row["category"],
