@@ -17,7 +17,7 @@ struct DataDirectoryOptions: ParsableArguments {
     /// The store `--store` names: the SQLite file in the data directory unless a PostgreSQL URL is given.
     func openStore() async throws -> any PortcullisStore {
         let environment = ProcessInfo.processInfo.environment
-        guard let url = store ?? environment["PORTCULLIS_STORE"].flatMap({ $0.isEmpty ? nil : $0 }), url != "sqlite" else {
+        guard let url = store ?? environment.nonEmpty("PORTCULLIS_STORE"), url != "sqlite" else {
             return try SQLiteStore(path: databasePath)
         }
         let location = try PostgresLocation(parsing: url)
@@ -27,9 +27,9 @@ struct DataDirectoryOptions: ParsableArguments {
 
     var path: String {
         if let dataDirectory { return dataDirectory }
-        if let environment = ProcessInfo.processInfo.environment["PORTCULLIS_DATA_DIR"], !environment.isEmpty { return environment }
-        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.path
+        let environment = ProcessInfo.processInfo.environment
+        if let directory = environment.nonEmpty("PORTCULLIS_DATA_DIR") { return directory }
+        let home = environment.nonEmpty("HOME") ?? FileManager.default.homeDirectoryForCurrentUser.path
         return (home as NSString).appendingPathComponent(".portcullis")
     }
 

@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
-        let sshAddress = try (sshListen ?? environment["PORTCULLIS_SSH_LISTEN"].flatMap { $0.isEmpty ? nil : $0 }).map { text in
+        let sshAddress = try (sshListen ?? environment.nonEmpty("PORTCULLIS_SSH_LISTEN")).map { text in
             do throws(SSHConsoleError) { return try SSHListenAddress(parsing: text) } catch { throw ValidationError("--ssh-listen: \(error)") }
         }
         LoggingSystem.bootstrap { label in
@@ -74,10 +74,10 @@ struct Serve: AsyncParsableCommand {
         var api = try await store.settings(APISettings.self)
         if !sipListen.isEmpty {
             sip.listen = sipListen
-        } else if let value = environment["PORTCULLIS_SIP_LISTEN"], !value.isEmpty {
+        } else if let value = environment.nonEmpty("PORTCULLIS_SIP_LISTEN") {
             sip.listen = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         }
-        if let apiListen = apiListen ?? environment["PORTCULLIS_API_LISTEN"].flatMap({ $0.isEmpty ? nil : $0 }) { api.listen = apiListen }
+        if let apiListen = apiListen ?? environment.nonEmpty("PORTCULLIS_API_LISTEN") { api.listen = apiListen }
         if tlsCertificate != nil || tlsKey != nil {
             var files = sip.tls ?? TLSFiles()
             if let tlsCertificate { files.certificate = tlsCertificate }
@@ -105,13 +105,13 @@ struct Serve: AsyncParsableCommand {
         }
         var nodeName: String?
         if store is any ClusterRegistry {
-            let name = node ?? environment["PORTCULLIS_NODE"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+            let name = node ?? environment.nonEmpty("PORTCULLIS_NODE") ?? ProcessInfo.processInfo.hostName
             if let problem = ClusterNode.nameProblem(name) { throw ValidationError("--node \(name.prefix(40)): \(problem)") }
             nodeName = name
         } else if node != nil {
             throw ValidationError("--node: a cluster shares a PostgreSQL store (--store postgresql://...)")
         }
-        let clusterListen = clusterListen ?? environment["PORTCULLIS_CLUSTER_LISTEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let clusterListen = clusterListen ?? environment.nonEmpty("PORTCULLIS_CLUSTER_LISTEN")
         var relayAddress: SIPListenAddress?
         if nodeName != nil {
             relayAddress = try Self.relayAddress(clusterListen, listeners: addresses)
